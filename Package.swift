@@ -1,0 +1,31 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "sessionctl",
+    products: [
+        .executable(name: "sessionctl", targets: ["sessionctl"]),
+    ],
+    targets: [
+        // MARK: System libraries
+        .systemLibrary(
+            name: "CHiredis",
+            pkgConfig: "hiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
+
+        // MARK: Layers, each depending only on the ones below it
+        .target(name: "RedisClient", dependencies: ["CHiredis"]),
+        .target(name: "SessionKit", dependencies: ["RedisClient"]),
+        .target(name: "SessionCtlCLI", dependencies: ["SessionKit", "RedisClient"]),
+        .executableTarget(name: "sessionctl", dependencies: ["SessionCtlCLI"]),
+
+        // MARK: Tests
+        .target(name: "TestSupport", dependencies: ["RedisClient"], path: "Tests/TestSupport"),
+        .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "CHiredis", "TestSupport"]),
+        .testTarget(name: "SessionKitTests", dependencies: ["SessionKit", "RedisClient", "TestSupport"]),
+        .testTarget(name: "SessionCtlCLITests", dependencies: ["SessionCtlCLI", "SessionKit", "RedisClient"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["sessionctl", "TestSupport", "RedisClient"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

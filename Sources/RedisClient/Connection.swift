@@ -1,0 +1,146 @@
+/// One connection to one server: connect, `AUTH`, `SELECT`, then commands one at a time or pipelined.
+///
+/// After a timeout or a broken read the replies are out of step with the requests,
+/// so the connection marks itself broken and refuses further commands.
+public final class Connection {
+    /// The address this connection reaches, for messages and routing.
+    public let address: RedisEndpoint.Address
+    private let transport: any Transport
+    private let reader = RESPReader()
+    private let options: ConnectionOptions
+    private let readBuffer: UnsafeMutableRawBufferPointer
+    private var brokenReason: String?
+
+    /// Connects to `address` and runs the handshake (`AUTH`, `SELECT`, `PING`) in one round trip.
+    public init(address: RedisEndpoint.Address, options: ConnectionOptions, selectDatabase: Bool = true) throws {
+        self.address = address
+        self.options = options
+        transport = try SocketTransport(address: address, connectTimeout: options.connectTimeout)
+        readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
+        try handshake(selectDatabase: selectDatabase)
+    }
+
+    /// Adopts an already connected transport (TLS, tests) and runs the handshake.
+    public init(address: RedisEndpoint.Address, transport: any Transport, options: ConnectionOptions, selectDatabase: Bool = true) throws {
+        self.address = address
+        self.options = options
+        self.transport = transport
+        readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
+        try handshake(selectDatabase: selectDatabase)
+    }
+
+    deinit {
+        readBuffer.deallocate()
+    }
+
+    private func handshake(selectDatabase: Bool) throws {
+        var commands: [[Bytes]] = []
+        if let password = options.password {
+            if let user = options.username {
+                commands.append(["AUTH", user, password].map { Array($0.utf8) })
+            } else {
+                commands.append(["AUTH", password].map { Array($0.utf8) })
+            }
+        }
+        if selectDatabase && options.database != 0 {
+            commands.append(["SELECT", String(options.database)].map { Array($0.utf8) })
+        }
+        commands.append([Array("PING".utf8)])
+        let replies: [RESPValue]
+        do {
+            replies = try exchange(commands, deadline: .after(seconds: options.connectTimeout))
+        } catch let error as RedisClientError {
+            if case .timedOut(let ep, _, let s) = error {
+                throw RedisClientError.connectFailed(endpoint: ep, reason: "the server accepted the connection but did not answer within \(formatSeconds(s))")
+            }
+            if case .connectionLost(let ep, let why) = error { throw RedisClientError.connectFailed(endpoint: ep, reason: why) }
+            if case .protocolError(let ep, let why) = error {
+                throw RedisClientError.connectFailed(endpoint: ep, reason: "not a Redis server? \(why)")
+            }
+            throw error
+        }
+        for (command, reply) in zip(commands, replies) {
+            guard let err = reply.redisError else { continue }
+            let name = String(decoding: command[0], as: UTF8.self)
+            switch err.code {
+            case "WRONGPASS", "NOAUTH", "NOPERM" where name != "SELECT":
+                throw RedisClientError.authenticationFailed(endpoint: address.description, reason: err.message)
+            default:
+                if name == "AUTH" { throw RedisClientError.authenticationFailed(endpoint: address.description, reason: err.message) }
+                throw RedisClientError.connectFailed(endpoint: address.description, reason: "\(name): \(err.message)")
+            }
+        }
+    }
+
+    // MARK: Commands
+
+    /// Sends one command and returns its reply (an error reply is a value).
+    public func execute(_ arguments: [Bytes]) throws -> RESPValue {
+        try exchange([arguments], deadline: nil)[0]
+    }
+
+    /// Sends one command given as text arguments.
+    public func execute(_ arguments: String...) throws -> RESPValue {
+        try execute(arguments.map { Array($0.utf8) })
+    }
+
+    /// Sends commands pipelined in batches of `options.pipelineBatch` and returns one reply per command.
+    public func pipeline(_ commands: [[Bytes]]) throws -> [RESPValue] {
+        if commands.count <= options.pipelineBatch { return try exchange(commands, deadline: nil) }
+        var replies: [RESPValue] = []
+        replies.reserveCapacity(commands.count)
+        var start = 0
+        while start < commands.count {
+            if Interruption.isRequested { throw RedisClientError.interrupted }
+            let end = min(start + options.pipelineBatch, commands.count)
+            replies.append(contentsOf: try exchange(Array(commands[start..<end]), deadline: nil))
+            start = end
+        }
+        return replies
+    }
+
+    /// Writes `commands` at once and reads exactly one reply for each.
+    ///
+    /// With `deadline` nil, each reply has `options.commandTimeout` seconds from the previous one.
+    private func exchange(_ commands: [[Bytes]], deadline fixed: Deadline?) throws -> [RESPValue] {
+        if let brokenReason { throw RedisClientError.connectionLost(endpoint: address.description, reason: brokenReason) }
+        var out = Bytes()
+        out.reserveCapacity(commands.count * 48)
+        for c in commands { CommandEncoder.append(c, to: &out) }
+        do {
+            var deadline = fixed ?? .after(seconds: options.commandTimeout)
+            try out.withUnsafeBytes { (raw) in try transport.write(raw, deadline: deadline) }
+            var replies: [RESPValue] = []
+            replies.reserveCapacity(commands.count)
+            while replies.count < commands.count {
+                if let reply = try nextReply() {
+                    replies.append(reply)
+                    if fixed == nil { deadline = .after(seconds: options.commandTimeout) }
+                    continue
+                }
+                let n = try transport.read(into: readBuffer, deadline: deadline)
+                if n == 0 { throw RedisClientError.connectionLost(endpoint: address.description, reason: "the server closed the connection") }
+                do {
+                    try reader.feed(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
+                } catch let error as RESPReaderError {
+                    throw RedisClientError.protocolError(endpoint: address.description, reason: error.message)
+                }
+            }
+            return replies
+        } catch let error as RedisClientError {
+            brokenReason = error.description
+            throw error
+        }
+    }
+
+    private func nextReply() throws -> RESPValue? {
+        do {
+            return try reader.next()
+        } catch let error as RESPReaderError {
+            throw RedisClientError.protocolError(endpoint: address.description, reason: error.message)
+        }
+    }
+
+    /// Whether a failure left this connection unusable.
+    public var isBroken: Bool { brokenReason != nil }
+}

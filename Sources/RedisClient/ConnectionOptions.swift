@@ -1,0 +1,26 @@
+/// How every connection the tool opens is made: credentials, deadlines, pipelining.
+public struct ConnectionOptions: Sendable, Equatable {
+    /// The ACL user, or `nil` for the `default` user.
+    public var username: String?
+    /// The password, or `nil` to send no `AUTH`.
+    public var password: String?
+    /// The logical database to `SELECT` (standalone only).
+    public var database: Int
+    /// Seconds allowed for connecting and the handshake.
+    public var connectTimeout: Double
+    /// Seconds allowed for each reply.
+    public var commandTimeout: Double
+    /// Commands per pipelined batch.
+    public var pipelineBatch: Int
+
+    /// Options with the contract's defaults (5 s to connect, 10 s a command, batches of 1000).
+    public init(username: String? = nil, password: String? = nil, database: Int = 0,
+                connectTimeout: Double = 5, commandTimeout: Double = 10, pipelineBatch: Int = 1000) {
+        self.username = username
+        self.password = password
+        self.database = database
+        self.connectTimeout = connectTimeout
+        self.commandTimeout = commandTimeout
+        self.pipelineBatch = pipelineBatch
+    }
+}

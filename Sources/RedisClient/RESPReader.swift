@@ -1,0 +1,88 @@
+import CHiredis
+
+/// Decodes RESP2 bytes into ``RESPValue``s with hiredis's reader.
+///
+/// Owns one `redisReader *`, created in `init` and freed in `deinit`. Every reply tree
+/// hiredis builds is converted at once and its root freed exactly once.
+public final class RESPReader {
+    private let reader: UnsafeMutablePointer<redisReader>
+
+    /// A reader with an empty buffer.
+    public init() {
+        guard let r = redisReaderCreate() else {
+            // redisReaderCreate fails only when malloc does.
+            preconditionFailure("out of memory creating the RESP reader")
+        }
+        reader = r
+    }
+
+    deinit {
+        redisReaderFree(reader)
+    }
+
+    /// Appends bytes received from the wire.
+    public func feed(_ buffer: UnsafeRawBufferPointer) throws {
+        guard buffer.count > 0, let base = buffer.baseAddress else { return }
+        if redisReaderFeed(reader, base.assumingMemoryBound(to: CChar.self), buffer.count) != REDIS_OK {
+            throw RESPReaderError(message: errorText())
+        }
+    }
+
+    /// Appends bytes received from the wire.
+    public func feed(_ bytes: Bytes) throws {
+        try bytes.withUnsafeBytes { (raw) in try feed(raw) }
+    }
+
+    /// The next complete reply, or `nil` when more bytes are needed.
+    public func next() throws -> RESPValue? {
+        var raw: UnsafeMutableRawPointer?
+        if redisReaderGetReply(reader, &raw) != REDIS_OK {
+            throw RESPReaderError(message: errorText())
+        }
+        guard let raw else { return nil }
+        let reply = raw.assumingMemoryBound(to: redisReply.self)
+        defer { freeReplyObject(raw) }
+        return Self.convert(reply)
+    }
+
+    private func errorText() -> String {
+        withUnsafeBytes(of: reader.pointee.errstr) { raw in
+            let bytes = raw.prefix { $0 != 0 }
+            return bytes.isEmpty ? "malformed reply" : String(decoding: bytes, as: UTF8.self)
+        }
+    }
+
+    private static func convert(_ reply: UnsafeMutablePointer<redisReply>) -> RESPValue {
+        let r = reply.pointee
+        switch r.type {
+        case REDIS_REPLY_STRING:
+            return .bulk(copyBytes(r.str, r.len))
+        case REDIS_REPLY_STATUS:
+            return .status(String(decoding: copyBytes(r.str, r.len), as: UTF8.self))
+        case REDIS_REPLY_ERROR:
+            return .error(RedisError(message: String(decoding: copyBytes(r.str, r.len), as: UTF8.self)))
+        case REDIS_REPLY_INTEGER:
+            return .integer(Int64(r.integer))
+        case REDIS_REPLY_ARRAY:
+            var elements: [RESPValue] = []
+            elements.reserveCapacity(r.elements)
+            for i in 0..<r.elements {
+                if let child = r.element[i] { elements.append(convert(child)) } else { elements.append(.null) }
+            }
+            return .array(elements)
+        default:
+            return .null
+        }
+    }
+
+    private static func copyBytes(_ p: UnsafeMutablePointer<CChar>?, _ n: Int) -> Bytes {
+        guard let p, n > 0 else { return [] }
+        return Bytes(UnsafeRawBufferPointer(start: p, count: n))
+    }
+}
+
+/// The reader met bytes that are not RESP.
+public struct RESPReaderError: Error, Equatable, Sendable {
+    /// hiredis's description of the problem.
+    public let message: String
+}

@@ -1,0 +1,65 @@
+/// A failure on the client side: connecting, authenticating, TLS, the wire, a deadline, bad input.
+///
+/// Each case maps to one exit status of the contract (see `SessionCtlCLI.ExitCode`).
+public enum RedisClientError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The endpoint URL or a connection setting is malformed (a usage error).
+    case invalidURL(String, hint: String?)
+    /// The TCP or unix-socket connection could not be made.
+    case connectFailed(endpoint: String, reason: String)
+    /// The server refused our credentials or the ACL user.
+    case authenticationFailed(endpoint: String, reason: String)
+    /// The TLS handshake or a certificate check failed.
+    case tlsFailed(endpoint: String, reason: String)
+    /// No reply arrived before the deadline.
+    case timedOut(endpoint: String, operation: String, seconds: Double)
+    /// The connection closed or broke while a command was in flight.
+    case connectionLost(endpoint: String, reason: String)
+    /// The server sent bytes that are not RESP, or a reply of an unexpected shape.
+    case protocolError(endpoint: String, reason: String)
+    /// Ctrl-C arrived while waiting on the wire.
+    case interrupted
+
+    /// Whether the failure happened before a connection was usable (exit status 4).
+    public var isConnectFailure: Bool {
+        switch self {
+        case .connectFailed, .authenticationFailed, .tlsFailed: return true
+        default: return false
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .invalidURL(let why, _): return why
+        case .connectFailed(let ep, let why): return "cannot connect to \(ep): \(why)"
+        case .authenticationFailed(let ep, let why): return "authentication to \(ep) failed: \(why)"
+        case .tlsFailed(let ep, let why): return "TLS with \(ep) failed: \(why)"
+        case .timedOut(let ep, let op, let s):
+            return "\(ep) did not answer \(op) within \(formatSeconds(s))"
+        case .connectionLost(let ep, let why): return "connection to \(ep) lost: \(why)"
+        case .protocolError(let ep, let why): return "protocol error from \(ep): \(why)"
+        case .interrupted: return "interrupted"
+        }
+    }
+
+    /// A suggestion for the operator, where one helps.
+    public var hint: String? {
+        switch self {
+        case .invalidURL(_, let hint): return hint
+        case .connectFailed(_, let why) where why.contains("refused"):
+            return "is redis-server running there? check the host and port"
+        case .connectFailed(_, let why) where why.contains("timed out"):
+            return "check the host, the port and any firewall, or raise --connect-timeout"
+        case .authenticationFailed:
+            return "check the user and password (URL, $REDISCLI_AUTH or --password-file)"
+        case .timedOut:
+            return "raise --timeout, or check that the server is a Redis server and not overloaded"
+        default: return nil
+        }
+    }
+}
+
+/// Formats seconds the way the options take them: `5s`, `0.5s`.
+func formatSeconds(_ s: Double) -> String {
+    if s == s.rounded() { return "\(Int(s))s" }
+    return "\(s)s"
+}

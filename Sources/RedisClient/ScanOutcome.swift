@@ -1,0 +1,22 @@
+/// How a scan over the keyspace ended: complete, or which parts could not be scanned and why.
+public struct ScanOutcome: Sendable, Equatable {
+    /// Human-readable reasons, one per node or connection that could not be scanned to the end.
+    public var failures: [String] = []
+    /// Whether Ctrl-C stopped the scan.
+    public var interrupted = false
+    /// Keys the server examined (the sum of the replies' lengths, before client-side checks).
+    public var keysReturned = 0
+
+    /// An outcome with no failures yet.
+    public init() {}
+
+    /// Whether every node was scanned to cursor 0 with no failure and no interruption.
+    public var isComplete: Bool { failures.isEmpty && !interrupted }
+
+    /// Folds another node's outcome into this one.
+    public mutating func merge(_ other: ScanOutcome) {
+        failures += other.failures
+        interrupted = interrupted || other.interrupted
+        keysReturned += other.keysReturned
+    }
+}

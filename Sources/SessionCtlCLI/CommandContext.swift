@@ -1,0 +1,123 @@
+import RedisClient
+import SessionKit
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What every command gets: the bound command line, the console, and a way to reach the server.
+final class CommandContext {
+    let invocation: Invocation
+    let console: Console
+    let progress: Progress
+    /// Whether stdout gets colour.
+    let color: Bool
+
+    init(invocation: Invocation, console: Console) {
+        self.invocation = invocation
+        self.console = console
+        progress = Progress(console: console, quiet: invocation.quiet)
+        color = console.colorEnabled(noColorFlag: invocation.noColor)
+    }
+
+    // MARK: Connection settings
+
+    /// The URL from `--url`, `$SESSIONCTL_URL`, `$REDIS_URL`, or the default; and whether it came from argv.
+    func resolvedURL() -> (String, fromArgv: Bool) {
+        if let u = invocation.url { return (u, true) }
+        for name in ["SESSIONCTL_URL", "REDIS_URL"] {
+            if let u = console.environment[name], !u.isEmpty { return (u, false) }
+        }
+        return (RedisEndpoint.defaultURL, false)
+    }
+
+    /// The endpoint and connection options, with the password from `--password-file`, the URL or `$REDISCLI_AUTH`.
+    func connectionSettings() throws -> (RedisEndpoint, ConnectionOptions) {
+        let (url, fromArgv) = resolvedURL()
+        let endpoint = try RedisEndpoint.parse(url)
+        if endpoint.tls {
+            throw CLIError("TLS (rediss://) is not available in this build of sessionctl", code: .usage)
+        }
+        var password = endpoint.password
+        if endpoint.password != nil && fromArgv && !invocation.quiet {
+            console.warn("a password in --url is visible to other users of this machine; use $REDISCLI_AUTH or --password-file")
+        }
+        if let file = invocation.passwordFile {
+            password = try readPasswordFile(file)
+        } else if password == nil, let env = console.environment["REDISCLI_AUTH"], !env.isEmpty {
+            password = env
+        }
+        let options = ConnectionOptions(username: endpoint.username, password: password, database: endpoint.database,
+                                        connectTimeout: invocation.connectTimeout, commandTimeout: invocation.timeout)
+        return (endpoint, options)
+    }
+
+    private func readPasswordFile(_ path: String) throws -> String {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else {
+            throw CLIError("cannot read --password-file '\(path)': \(String(cString: strerror(errno)))", code: .usage)
+        }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while bytes.count < 65_536 {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            bytes += chunk[0..<n]
+        }
+        let line = bytes.split(separator: UInt8(ascii: "\n"), maxSplits: 1, omittingEmptySubsequences: false).first ?? []
+        var password = Array(line)
+        if password.last == UInt8(ascii: "\r") { password.removeLast() }
+        guard !password.isEmpty, let text = String(validating: password, as: UTF8.self) else {
+            throw CLIError("--password-file '\(path)' has no password on its first line", code: .usage)
+        }
+        return text
+    }
+
+    // MARK: Opening the store
+
+    /// The key layout from the options.
+    func layout() throws -> SessionLayout {
+        try SessionLayout(mapping: invocation.mapping, sessionKey: invocation.sessionKey, sessionGlob: invocation.sessionGlob)
+    }
+
+    /// Checks the layout, connects and authenticates, and returns the store.
+    func openStore() throws -> SessionStore {
+        let layout = try layout()
+        if invocation.command == .show || invocation.command == .revoke {
+            for id in invocation.arguments where !layout.mapping.acceptsSession(id) {
+                throw CLIError("session id '\(Escape.visible(id))' contains '\(layout.mapping.separatorText)', the separator of --mapping; no mapping key can name it",
+                               hint: "check the id, or --mapping", code: .usage)
+            }
+        }
+        let (endpoint, options) = try connectionSettings()
+        let keyspace = try RedisKeyspace(endpoint: endpoint, options: options)
+        let store = SessionStore(keyspace: keyspace, layout: layout, scanCount: invocation.scanCount)
+        let progress = self.progress
+        store.progress = { progress.scanned($0) }
+        return store
+    }
+
+    // MARK: Output
+
+    /// Writes JSON to stdout: pretty for `json`, one line for `ndjson`.
+    func emit(_ json: JSON) {
+        console.out.write(json.render(pretty: invocation.output == .json) + "\n")
+    }
+
+    /// Writes text to stdout.
+    func print(_ text: String) {
+        console.out.write(text)
+    }
+
+    /// Writes a note to stderr unless `--quiet`.
+    func note(_ text: String) {
+        guard !invocation.quiet else { return }
+        console.err.write("\(text)\n")
+    }
+
+    /// Reports a partial result on stderr (always, even with `--quiet`).
+    func reportIncomplete(_ completeness: Completeness) {
+        for f in completeness.failures { console.error("incomplete: \(f)") }
+        if completeness.interrupted { console.error("interrupted: the result above is partial") }
+    }
+}

@@ -1,0 +1,68 @@
+/// `sessionctl help [COMMAND]`, `--help`, `-h`: generated from the option and command tables.
+enum HelpCommand {
+    static func run(_ ctx: CommandContext, topic: CommandName?) -> ExitCode {
+        ctx.print(topic.map(commandHelp) ?? overview())
+        return .success
+    }
+
+    /// The whole tool's help.
+    static func overview() -> String {
+        var out = """
+        sessionctl \(SessionCtl.version): find, show and revoke web-application sessions stored in Redis
+
+        Usage: sessionctl [OPTIONS] COMMAND [ARGS...]
+
+        Commands:
+
+        """
+        let width = CommandTable.all.map { usage($0).count }.max() ?? 0
+        for c in CommandTable.all {
+            out += "  " + pad(usage(c), width) + "  " + c.summary + "\n"
+        }
+        out += options(OptionTable.all)
+        out += """
+
+        Options may stand before or after the command; -- ends options.
+        Exit status: 0 success, 1 failure, 2 usage, 3 not found, 4 cannot connect,
+        5 incomplete, 130 interrupted. See 'sessionctl help COMMAND' and man sessionctl.
+
+        """
+        return out
+    }
+
+    /// One command's help.
+    static func commandHelp(_ name: CommandName) -> String {
+        let spec = CommandTable.spec(name)
+        var out = "Usage: sessionctl [OPTIONS] \(usage(spec))\n\n\(spec.summary).\n\(spec.details)\n"
+        let applicable = OptionTable.all.filter { $0.commands == nil || $0.commands!.contains(name) }
+        out += options(applicable)
+        return out
+    }
+
+    private static func usage(_ c: CommandSpec) -> String {
+        c.arguments.isEmpty ? c.name.rawValue : "\(c.name.rawValue) \(c.arguments)"
+    }
+
+    private static func options(_ specs: [OptionSpec]) -> String {
+        var out = ""
+        let width = min(30, specs.map { $0.spelling.count + ($0.short == nil ? 4 : 0) }.max() ?? 0)
+        for group in OptionGroup.allCases {
+            let inGroup = specs.filter { $0.group == group }
+            if inGroup.isEmpty { continue }
+            out += "\n\(group.rawValue):\n"
+            for o in inGroup {
+                let spelled = (o.short == nil ? "    " : "") + o.spelling
+                if spelled.count > width {
+                    out += "  \(spelled)\n  \(String(repeating: " ", count: width))  \(o.help)\n"
+                } else {
+                    out += "  \(pad(spelled, width))  \(o.help)\n"
+                }
+            }
+        }
+        return out
+    }
+
+    private static func pad(_ s: String, _ width: Int) -> String {
+        s + String(repeating: " ", count: max(0, width - s.count))
+    }
+}

@@ -1,0 +1,43 @@
+import SessionKit
+
+/// `sessionctl list USER...`: the sessions of each user.
+enum ListCommand {
+    static func run(_ ctx: CommandContext) throws -> ExitCode {
+        let store = try ctx.openStore()
+        let result = try store.list(users: ctx.invocation.arguments)
+        ctx.progress.finish()
+        switch ctx.invocation.output {
+        case .json:
+            ctx.emit(.object([("sessions", .array(result.sessions.map { .object(JSONModels.record($0)) })),
+                              ("refused", .array(result.refused.map(JSONModels.refusal))),
+                              ("complete", .bool(result.completeness.isComplete))]))
+        case .ndjson:
+            for s in result.sessions { ctx.emit(.object(JSONModels.record(s))) }
+        case .table:
+            if result.sessions.isEmpty {
+                ctx.note("no sessions found")
+            } else {
+                var table = Table(headers: ["USER", "SESSION", "TTL", "BYTES", "SESSION KEY"],
+                                  alignments: [.left, .left, .right, .right, .left])
+                for s in result.sessions {
+                    table.add([Cell.text(s.ref.user), Cell.text(s.ref.session), s.exists ? Cell.ttl(s.ttl) : "gone",
+                               s.bytes.map(String.init) ?? "-", Cell.text(s.ref.sessionKey)])
+                }
+                ctx.print(table.render(color: ctx.color))
+            }
+        }
+        RefusalReport.warn(result.refused, ctx)
+        ctx.reportIncomplete(result.completeness)
+        return .finished(result.completeness)
+    }
+}
+
+/// Warnings on stderr for mappings that were not followed.
+enum RefusalReport {
+    static func warn(_ refused: [Refusal], _ ctx: CommandContext) {
+        for r in refused {
+            let target = r.sessionKey.map { " -> \(Cell.text($0))" } ?? ""
+            ctx.console.warn("refused \(Cell.text(r.mappingKey))\(target): \(r.reason)")
+        }
+    }
+}

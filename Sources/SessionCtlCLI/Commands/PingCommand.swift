@@ -1,0 +1,37 @@
+import RedisClient
+import SessionKit
+
+/// `sessionctl ping`: connect, authenticate, and report the server and its latency.
+enum PingCommand {
+    static func run(_ ctx: CommandContext) throws -> ExitCode {
+        let (endpoint, options) = try ctx.connectionSettings()
+        let keyspace = try RedisKeyspace(endpoint: endpoint, options: options)
+        let nodes = try keyspace.serverInfo()
+        let mode = nodes.first?.mode ?? "standalone"
+        switch ctx.invocation.output {
+        case .json, .ndjson:
+            let list = nodes.map { n -> JSON in
+                .object([("address", .string(n.address.description)), ("version", .string(n.version)), ("mode", .string(n.mode)),
+                         ("role", .string(n.role)), ("keys", .int(n.keys)), ("latency_ms", .double((n.latencyMilliseconds * 1000).rounded() / 1000))])
+            }
+            if ctx.invocation.output == .json {
+                ctx.emit(.object([("endpoint", .string(endpoint.description)), ("mode", .string(mode)), ("nodes", .array(list)), ("ok", .bool(true))]))
+            } else {
+                for n in list { ctx.emit(n) }
+            }
+        case .table:
+            var table = Table(headers: ["NODE", "VERSION", "MODE", "ROLE", "KEYS", "LATENCY"],
+                              alignments: [.left, .left, .left, .left, .right, .right])
+            for n in nodes {
+                table.add([n.address.description, n.version, n.mode, n.role, String(n.keys), formatLatency(n.latencyMilliseconds)])
+            }
+            ctx.print(table.render(color: ctx.color))
+        }
+        return .success
+    }
+
+    private static func formatLatency(_ ms: Double) -> String {
+        let scaled = (ms * 100).rounded() / 100
+        return "\(scaled) ms"
+    }
+}

@@ -1,0 +1,69 @@
+import SessionKit
+
+/// `sessionctl show SESSION...`: one session in full.
+enum ShowCommand {
+    static func run(_ ctx: CommandContext) throws -> ExitCode {
+        let store = try ctx.openStore()
+        let result = try store.show(sessions: ctx.invocation.arguments, user: ctx.invocation.user)
+        ctx.progress.finish()
+        switch ctx.invocation.output {
+        case .json:
+            ctx.emit(.object([("sessions", .array(result.sessions.map(json))),
+                              ("refused", .array(result.refused.map(JSONModels.refusal))),
+                              ("not_found", .array(result.notFound.map { .bytes($0) })),
+                              ("complete", .bool(result.completeness.isComplete))]))
+        case .ndjson:
+            for s in result.sessions { ctx.emit(json(s)) }
+        case .table:
+            var first = true
+            for s in result.sessions {
+                if !first { ctx.print("\n") }
+                first = false
+                ctx.print(block(s, color: ctx.color))
+            }
+        }
+        for id in result.notFound { ctx.console.error("session '\(Cell.text(id))' not found") }
+        RefusalReport.warn(result.refused, ctx)
+        ctx.reportIncomplete(result.completeness)
+        return .finished(result.completeness, notFound: !result.notFound.isEmpty)
+    }
+
+    private static func json(_ s: SessionDetail) -> JSON {
+        var fields = JSONModels.record(s.record)
+        fields.append(("type", .string(s.type)))
+        fields.append(("idle_seconds", s.idleSeconds.map { .int($0) } ?? .null))
+        switch s.payload {
+        case .string(let b): fields.append(("payload", .bytes(b)))
+        case .hash(let pairs): fields.append(("payload", .object(pairs.map { (String(decoding: $0.field, as: UTF8.self), .bytes($0.value)) })))
+        case .other, .none: fields.append(("payload", .null))
+        }
+        return .object(fields)
+    }
+
+    private static func block(_ s: SessionDetail, color: Bool) -> String {
+        let r = s.record
+        var rows: [(String, String)] = [
+            ("session", Cell.text(r.ref.session)), ("user", Cell.text(r.ref.user)),
+            ("mapping key", Cell.text(r.ref.mappingKey)), ("session key", Cell.text(r.ref.sessionKey)),
+            ("exists", r.exists ? "yes" : "no"), ("type", s.type),
+            ("ttl", r.exists ? (r.ttl.map { "\(Cell.ttl($0)) (\($0)s)" } ?? "never expires") : "-"),
+            ("bytes", r.bytes.map(String.init) ?? "-"),
+            ("idle", s.idleSeconds.map { Cell.ttl($0) } ?? "-"),
+        ]
+        switch s.payload {
+        case .string(let b): rows.append(("payload", Cell.text(b)))
+        case .hash(let pairs):
+            rows.append(("payload", pairs.isEmpty ? "(empty hash)" : ""))
+            for p in pairs { rows.append(("  " + Cell.text(p.field), Cell.text(p.value))) }
+        case .other(let t): rows.append(("payload", "(\(t): not shown)"))
+        case .none: rows.append(("payload", "-"))
+        }
+        let width = rows.map { DisplayWidth.of($0.0) }.max() ?? 0
+        var out = ""
+        for (k, v) in rows {
+            let label = k + String(repeating: " ", count: width - DisplayWidth.of(k))
+            out += (color ? "\u{1B}[1m\(label)\u{1B}[0m" : label) + "  " + v + "\n"
+        }
+        return out
+    }
+}

@@ -1,0 +1,28 @@
+import SessionKit
+
+/// `sessionctl users`: every user with a session, with counts.
+enum UsersCommand {
+    static func run(_ ctx: CommandContext) throws -> ExitCode {
+        let inv = ctx.invocation
+        let store = try ctx.openStore()
+        let result = try store.users(sort: inv.sort, minimum: inv.min, top: inv.top)
+        ctx.progress.finish()
+        let rows = result.users.map { u -> [(String, JSON)] in [("user", .bytes(u.user)), ("sessions", .int(Int64(u.sessions)))] }
+        switch inv.output {
+        case .json:
+            ctx.emit(.object([("users", .array(rows.map { .object($0) })), ("complete", .bool(result.completeness.isComplete))]))
+        case .ndjson:
+            for r in rows { ctx.emit(.object(r)) }
+        case .table:
+            if result.users.isEmpty {
+                ctx.note("no users with sessions found")
+            } else {
+                var table = Table(headers: ["USER", "SESSIONS"], alignments: [.left, .right])
+                for u in result.users { table.add([Cell.text(u.user), String(u.sessions)]) }
+                ctx.print(table.render(color: ctx.color))
+            }
+        }
+        ctx.reportIncomplete(result.completeness)
+        return .finished(result.completeness)
+    }
+}

@@ -1,0 +1,11 @@
+/// `sessionctl version` and `--version`.
+enum VersionCommand {
+    static func run(_ ctx: CommandContext) -> ExitCode {
+        if ctx.invocation.output == .table {
+            ctx.print("sessionctl \(SessionCtl.version)\n")
+        } else {
+            ctx.emit(.object([("version", .string(SessionCtl.version))]))
+        }
+        return .success
+    }
+}

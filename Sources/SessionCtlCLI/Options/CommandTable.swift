@@ -1,0 +1,59 @@
+/// The commands sessionctl knows.
+public enum CommandName: String, CaseIterable, Sendable {
+    case list, show, revoke
+    case revokeUser = "revoke-user"
+    case users, ping, completion, help, version
+
+    /// Whether it connects to Redis.
+    public var talksToServer: Bool {
+        switch self {
+        case .completion, .help, .version: return false
+        default: return true
+        }
+    }
+
+    /// Whether it deletes keys.
+    public var isDestructive: Bool { self == .revoke || self == .revokeUser }
+}
+
+/// One command's declaration: arguments and help.
+public struct CommandSpec: Sendable {
+    /// Its name.
+    public let name: CommandName
+    /// Its arguments as help shows them.
+    public let arguments: String
+    /// One line of help.
+    public let summary: String
+    /// A longer description for `help COMMAND`.
+    public let details: String
+}
+
+/// The command table.
+public enum CommandTable {
+    /// Every command, in help order.
+    public static let all: [CommandSpec] = [
+        CommandSpec(name: .list, arguments: "USER...", summary: "list the sessions of each user",
+                    details: "Finds each user's mapping keys with SCAN MATCH (never KEYS), re-checks every key exactly, and shows each session's key, TTL and size."),
+        CommandSpec(name: .show, arguments: "SESSION...", summary: "show one session: owner, TTL, size, idle time, payload",
+                    details: "Finds the session's mapping (scanning, or directly with --user) and prints its owner, keys, TTL, size, idle time and payload. Exits 3 when a session is not found."),
+        CommandSpec(name: .revoke, arguments: "SESSION...", summary: "revoke sessions by id",
+                    details: "Deletes each session's key, then its mapping key. --user narrows to one user's mapping. Exits 3 when a session is not found."),
+        CommandSpec(name: .revokeUser, arguments: "USER...", summary: "revoke every session of each user (\"-\" reads ids from stdin)",
+                    details: "Deletes every session key of each user, then the mapping keys. \"-\" reads user ids from standard input, one per line (blank lines, CRLF and surrounding spaces are ignored)."),
+        CommandSpec(name: .users, arguments: "", summary: "every user with a session, with counts",
+                    details: "Scans every mapping key once and counts sessions per user. The session id is taken not to contain the separator of --mapping."),
+        CommandSpec(name: .ping, arguments: "", summary: "connection check: server, version, mode, nodes, latency",
+                    details: "Connects, authenticates and reports what the server says of itself with the round-trip latency."),
+        CommandSpec(name: .completion, arguments: "bash|zsh|fish", summary: "print a completion script",
+                    details: "Prints the completion script for the shell, e.g. sessionctl completion bash > /etc/bash_completion.d/sessionctl"),
+        CommandSpec(name: .help, arguments: "[COMMAND]", summary: "show help for sessionctl or a command",
+                    details: "Shows the commands and options, or one command's arguments and options."),
+        CommandSpec(name: .version, arguments: "", summary: "print the version",
+                    details: "Prints sessionctl's version."),
+    ]
+
+    /// The declaration of `name`.
+    public static func spec(_ name: CommandName) -> CommandSpec {
+        all.first { $0.name == name }!
+    }
+}

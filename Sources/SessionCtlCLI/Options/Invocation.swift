@@ -1,0 +1,46 @@
+import RedisClient
+import SessionKit
+
+/// The output format.
+public enum OutputFormat: String, Sendable, CaseIterable {
+    case table, json, ndjson
+}
+
+/// A command line bound to typed values: stage two's result.
+public struct Invocation: Sendable {
+    /// The command to run.
+    public var command: CommandName = .help
+    /// Positional arguments after the command, as bytes (ids are binary).
+    public var arguments: [Bytes] = []
+    /// Argv index of each positional argument, for messages.
+    public var argumentIndexes: [Int] = []
+
+    // Connection
+    public var url: String?
+    public var passwordFile: String?
+    public var connectTimeout: Double = 5
+    public var timeout: Double = 10
+    // Output
+    public var output: OutputFormat = .table
+    public var noColor = false
+    public var quiet = false
+    // Layout
+    public var mapping = MappingTemplate.defaultSource
+    public var sessionKey = SessionLayout.defaultSessionKey
+    public var sessionGlob = SessionLayout.defaultSessionGlob
+    public var scanCount = 1000
+    // Selection
+    public var user: Bytes?
+    public var sort: UserSort = .count
+    public var min = 1
+    public var top: Int?
+    // Destructive
+    public var dryRun = false
+    public var yes = false
+    // General
+    public var help = false
+    public var version = false
+
+    /// An invocation with every default.
+    public init() {}
+}

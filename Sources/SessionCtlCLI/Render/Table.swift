@@ -1,0 +1,50 @@
+/// An aligned text table: a header row and data rows, padded by display width.
+public struct Table {
+    /// Column alignment.
+    public enum Alignment { case left, right }
+
+    /// Column titles.
+    public var headers: [String]
+    /// How each column aligns.
+    public var alignments: [Alignment]
+    /// The cells, already escaped for display.
+    public var rows: [[String]] = []
+
+    /// An empty table with these columns (left-aligned unless given).
+    public init(headers: [String], alignments: [Alignment]? = nil) {
+        self.headers = headers
+        self.alignments = alignments ?? headers.map { _ in .left }
+    }
+
+    /// Adds a row.
+    public mutating func add(_ row: [String]) {
+        rows.append(row)
+    }
+
+    /// The table as lines; the header is bold when `color` is on.
+    public func render(color: Bool) -> String {
+        var widths = headers.map(DisplayWidth.of)
+        for row in rows {
+            for (i, cell) in row.enumerated() where i < widths.count {
+                widths[i] = max(widths[i], DisplayWidth.of(cell))
+            }
+        }
+        var out = ""
+        func line(_ cells: [String]) -> String {
+            var parts: [String] = []
+            for (i, cell) in cells.enumerated() {
+                let pad = String(repeating: " ", count: max(0, widths[i] - DisplayWidth.of(cell)))
+                let last = i == cells.count - 1
+                switch alignments[i] {
+                case .left: parts.append(last ? cell : cell + pad)
+                case .right: parts.append(pad + cell)
+                }
+            }
+            return parts.joined(separator: "  ")
+        }
+        let header = line(headers)
+        out += color ? "\u{1B}[1m\(header)\u{1B}[0m\n" : header + "\n"
+        for row in rows { out += line(row) + "\n" }
+        return out
+    }
+}

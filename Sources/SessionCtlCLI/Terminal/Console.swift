@@ -1,0 +1,84 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The terminal as the commands see it: injected, so tests drive the table, colour and prompt paths without a tty.
+public final class Console {
+    /// Data goes here.
+    public let out: any OutputSink
+    /// Progress, warnings, prompts and errors go here.
+    public let err: any OutputSink
+    /// Whether stdout is a terminal.
+    public let stdoutIsTerminal: Bool
+    /// Whether stderr is a terminal (progress shows only then).
+    public let stderrIsTerminal: Bool
+    /// Whether stdin is a terminal (confirmation prompts need one).
+    public let stdinIsTerminal: Bool
+    /// The process environment.
+    public let environment: [String: String]
+    /// Reads all of standard input.
+    public let readAllInput: () -> [UInt8]
+    /// Reads one line of standard input (a confirmation answer), `nil` at end of input.
+    public let readLine: () -> String?
+
+    /// A console from its parts.
+    public init(out: any OutputSink, err: any OutputSink, stdoutIsTerminal: Bool = false, stderrIsTerminal: Bool = false,
+                stdinIsTerminal: Bool = false, environment: [String: String] = [:],
+                readAllInput: @escaping () -> [UInt8] = { [] }, readLine: @escaping () -> String? = { nil }) {
+        self.out = out
+        self.err = err
+        self.stdoutIsTerminal = stdoutIsTerminal
+        self.stderrIsTerminal = stderrIsTerminal
+        self.stdinIsTerminal = stdinIsTerminal
+        self.environment = environment
+        self.readAllInput = readAllInput
+        self.readLine = readLine
+    }
+
+    /// The real process's standard streams and environment.
+    public static func process() -> Console {
+        var env: [String: String] = [:]
+        var p = environ
+        while let entry = p.pointee {
+            let s = String(cString: entry)
+            if let eq = s.firstIndex(of: "=") { env[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
+            p += 1
+        }
+        return Console(out: FileSink(fd: 1), err: FileSink(fd: 2),
+                       stdoutIsTerminal: isatty(1) == 1, stderrIsTerminal: isatty(2) == 1, stdinIsTerminal: isatty(0) == 1,
+                       environment: env, readAllInput: Console.readStandardInput, readLine: { Swift.readLine(strippingNewline: true) })
+    }
+
+    private static func readStandardInput() -> [UInt8] {
+        var all: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+            if n > 0 { all += chunk[0..<n]; continue }
+            if n < 0 && errno == EINTR { continue }
+            return all
+        }
+    }
+
+    /// Whether to colour stdout: a terminal, `NO_COLOR` unset or empty, `TERM` not `dumb`, and no `--no-color`.
+    public func colorEnabled(noColorFlag: Bool) -> Bool {
+        stdoutIsTerminal && !noColorFlag && (environment["NO_COLOR"] ?? "").isEmpty && environment["TERM"] != "dumb"
+    }
+
+    /// Writes `sessionctl: message` on stderr.
+    public func error(_ message: String) {
+        err.write("sessionctl: \(message)\n")
+        err.flush()
+    }
+
+    /// Writes `sessionctl: warning: message` on stderr.
+    public func warn(_ message: String) {
+        err.write("sessionctl: warning: \(message)\n")
+    }
+
+    /// Flushes both streams.
+    public func flush() {
+        out.flush()
+        err.flush()
+    }
+}

@@ -1,0 +1,155 @@
+import RedisClient
+
+/// The sessions in one keyspace under one layout: the domain operations run over a ``RedisKeyspace``.
+///
+/// Every operation scans with SCAN MATCH (never KEYS), re-checks each returned key exactly,
+/// and sends its per-key follow-ups in pipelined batches.
+public final class SessionStore {
+    /// Where the keys live.
+    public let keyspace: RedisKeyspace
+    /// How keys are named.
+    public let layout: SessionLayout
+    /// SCAN's COUNT hint.
+    public var scanCount: Int
+    /// Called with the number of keys scanned so far, for progress on a terminal.
+    public var progress: ((Int) -> Void)?
+    /// Keys per pipelined batch of follow-ups.
+    public var batchSize = 1000
+
+    /// A store over `keyspace` with `layout`.
+    public init(keyspace: RedisKeyspace, layout: SessionLayout, scanCount: Int = 1000) {
+        self.keyspace = keyspace
+        self.layout = layout
+        self.scanCount = scanCount
+    }
+
+    // MARK: Finding mappings
+
+    /// A mapping key split into its ids.
+    public struct Mapping: Equatable, Hashable, Sendable {
+        /// The mapping key.
+        public var key: Bytes
+        /// The user id.
+        public var user: Bytes
+        /// The session id.
+        public var session: Bytes
+    }
+
+    /// Scans for the mapping keys of `user` and/or `session` (`nil`: any) and keeps those that match exactly.
+    func findMappings(user: Bytes?, session: Bytes?, completeness: inout Completeness) throws -> [Mapping] {
+        var seen = Set<Bytes>()
+        var found: [Mapping] = []
+        let pattern = layout.mapping.pattern(user: user, session: session)
+        let outcome = try keyspace.scan(match: pattern, count: scanCount, progress: progress) { keys in
+            for key in keys {
+                guard let ids = layout.mapping.parse(key, user: user, session: session), seen.insert(key).inserted else { continue }
+                found.append(Mapping(key: key, user: ids.user, session: ids.session))
+            }
+        }
+        completeness.add(outcome)
+        found.sort { $0.user != $1.user ? $0.user.lexicographicallyPrecedes($1.user) : $0.session.lexicographicallyPrecedes($1.session) }
+        return found
+    }
+
+    /// Reads each mapping's value (pipelined) and turns it into a session reference or a refusal.
+    /// Mappings that vanished since the scan are dropped.
+    func resolve(_ mappings: [Mapping], completeness: inout Completeness) -> (refs: [SessionRef], refused: [Refusal]) {
+        var refs: [SessionRef] = []
+        var refused: [Refusal] = []
+        if !layout.sessionKeyIsMappingValue {
+            for m in mappings {
+                switch layout.sessionKey(user: m.user, session: m.session, mappingValue: nil) {
+                case .success(let key): refs.append(SessionRef(user: m.user, session: m.session, mappingKey: m.key, sessionKey: key))
+                case .failure(let why): refused.append(Refusal(user: m.user, session: m.session, mappingKey: m.key, sessionKey: nil, reason: why))
+                }
+            }
+            return (refs, refused)
+        }
+        let replies = batched(mappings, completeness: &completeness) { [[Bytes("GET"), $0.key]] }
+        for (m, reply) in zip(mappings, replies) {
+            let value: Bytes
+            switch reply[0] {
+            case .null: continue // expired or deleted since the scan
+            case .bulk(let v): value = v
+            case .error(let e) where e.code == "WRONGTYPE":
+                refused.append(Refusal(user: m.user, session: m.session, mappingKey: m.key, sessionKey: nil, reason: .mappingNotString))
+                continue
+            case .error(let e):
+                refused.append(Refusal(user: m.user, session: m.session, mappingKey: m.key, sessionKey: nil, reason: .serverError(e.message)))
+                continue
+            default:
+                refused.append(Refusal(user: m.user, session: m.session, mappingKey: m.key, sessionKey: nil, reason: .serverError("unexpected reply to GET")))
+                continue
+            }
+            switch layout.sessionKey(user: m.user, session: m.session, mappingValue: value) {
+            case .success(let key): refs.append(SessionRef(user: m.user, session: m.session, mappingKey: m.key, sessionKey: key))
+            case .failure(let why): refused.append(Refusal(user: m.user, session: m.session, mappingKey: m.key, sessionKey: value, reason: why))
+            }
+        }
+        return (refs, refused)
+    }
+
+    /// TTL and size of each session key, pipelined; non-string payloads are sized with `MEMORY USAGE`.
+    func inspect(_ refs: [SessionRef], completeness: inout Completeness) -> [SessionRecord] {
+        let replies = batched(refs, completeness: &completeness) { [[Bytes("TTL"), $0.sessionKey], [Bytes("STRLEN"), $0.sessionKey]] }
+        var records: [SessionRecord] = []
+        var needsMemory: [Int] = []
+        for (ref, reply) in zip(refs, replies) {
+            let ttl = reply[0].integer ?? -2
+            var record = SessionRecord(ref: ref, exists: ttl != -2, ttl: ttl >= 0 ? ttl : nil, bytes: nil)
+            if record.exists {
+                if let n = reply[1].integer { record.bytes = n } else { needsMemory.append(records.count) }
+            }
+            records.append(record)
+        }
+        if !needsMemory.isEmpty {
+            let sizes = batched(needsMemory, completeness: &completeness) { [[Bytes("MEMORY"), Bytes("USAGE"), records[$0].ref.sessionKey]] }
+            for (i, reply) in zip(needsMemory, sizes) { records[i].bytes = reply[0].integer }
+        }
+        return records
+    }
+
+    // MARK: Pipelining
+
+    /// Sends `commands(item)` for every item in pipelined batches and returns the replies grouped per item.
+    /// A batch that fails is recorded in `completeness`; its items and the rest are left out.
+    func batched<T>(_ items: [T], completeness: inout Completeness, _ commands: (T) -> [[Bytes]]) -> [[RESPValue]] {
+        var out: [[RESPValue]] = []
+        out.reserveCapacity(items.count)
+        var start = 0
+        while start < items.count {
+            if Interruption.isRequested { completeness.interrupted = true; break }
+            let end = min(start + batchSize, items.count)
+            var flat: [[Bytes]] = []
+            var widths: [Int] = []
+            for item in items[start..<end] {
+                let c = commands(item)
+                widths.append(c.count)
+                flat += c
+            }
+            do {
+                let replies = try keyspace.send(flat)
+                var i = 0
+                for w in widths {
+                    out.append(Array(replies[i..<(i + w)]))
+                    i += w
+                }
+            } catch RedisClientError.interrupted {
+                completeness.interrupted = true
+                break
+            } catch {
+                completeness.failures.append("\(error)")
+                break
+            }
+            start = end
+        }
+        return out
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// ASCII/UTF-8 bytes of a literal, for building commands.
+    init(_ s: StaticString) {
+        self = s.withUTF8Buffer { Array($0) }
+    }
+}

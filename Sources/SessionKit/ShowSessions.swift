@@ -1,0 +1,117 @@
+import RedisClient
+
+/// One session in full: its record, type, idle time and payload.
+public struct SessionDetail: Equatable, Sendable {
+    /// A session's data as stored.
+    public enum Payload: Equatable, Sendable {
+        /// A string value (Rails, Laravel, Django, Express, PHP all store strings).
+        case string(Bytes)
+        /// A hash's fields and values.
+        case hash([(field: Bytes, value: Bytes)])
+        /// Another type, not shown.
+        case other(type: String)
+        /// The key is gone.
+        case none
+
+        public static func == (a: Payload, b: Payload) -> Bool {
+            switch (a, b) {
+            case (.string(let x), .string(let y)): return x == y
+            case (.hash(let x), .hash(let y)): return x.map(\.field) == y.map(\.field) && x.map(\.value) == y.map(\.value)
+            case (.other(let x), .other(let y)): return x == y
+            case (.none, .none): return true
+            default: return false
+            }
+        }
+    }
+
+    /// Owner, keys, existence, TTL and size.
+    public var record: SessionRecord
+    /// The Redis type of the session key (`string`, `hash`, …; `none` when gone).
+    public var type: String
+    /// Seconds since the key was last read or written (`OBJECT IDLETIME`), when the server tells.
+    public var idleSeconds: Int64?
+    /// The data.
+    public var payload: Payload
+}
+
+/// What `show` found.
+public struct ShowResult: Equatable, Sendable {
+    /// The sessions found, in the order named.
+    public var sessions: [SessionDetail] = []
+    /// Mappings that were not followed.
+    public var refused: [Refusal] = []
+    /// Session ids named that have no mapping.
+    public var notFound: [Bytes] = []
+    /// Whether every node was scanned.
+    public var completeness = Completeness()
+}
+
+extension SessionStore {
+    /// Finds each session by id (narrowed to `user` when given) and reads it in full.
+    public func show(sessions ids: [Bytes], user: Bytes? = nil) throws -> ShowResult {
+        var result = ShowResult()
+        let (refs, refused, notFound) = try locate(sessions: ids, user: user, completeness: &result.completeness)
+        result.refused = refused
+        result.notFound = notFound
+        let records = inspect(refs, completeness: &result.completeness)
+        let meta = batched(records, completeness: &result.completeness) {
+            [[Bytes("TYPE"), $0.ref.sessionKey], [Bytes("OBJECT"), Bytes("IDLETIME"), $0.ref.sessionKey]]
+        }
+        let types = meta.map { $0[0].text ?? "none" }
+        let data = batched(Array(zip(records, types)), completeness: &result.completeness) { record, type in
+            switch type {
+            case "string": return [[Bytes("GET"), record.ref.sessionKey]]
+            case "hash": return [[Bytes("HGETALL"), record.ref.sessionKey]]
+            default: return []
+            }
+        }
+        for ((record, reply), (type, value)) in zip(zip(records, meta), zip(types, data)) {
+            let payload: SessionDetail.Payload
+            switch (type, value.first) {
+            case ("string", .bulk(let b)?):
+                payload = .string(b)
+            case ("hash", .array(let flat)?):
+                var pairs: [(field: Bytes, value: Bytes)] = []
+                var i = 0
+                while i + 1 < flat.count {
+                    pairs.append((flat[i].bytes ?? [], flat[i + 1].bytes ?? []))
+                    i += 2
+                }
+                payload = .hash(pairs)
+            case ("string", _), ("hash", _), ("none", _):
+                payload = .none // expired between the two reads
+            default:
+                payload = .other(type: type)
+            }
+            result.sessions.append(SessionDetail(record: record, type: type, idleSeconds: reply[1].integer, payload: payload))
+        }
+        return result
+    }
+
+    /// Finds the mappings of session ids: by exact key when the user is known, else by SCAN.
+    func locate(sessions ids: [Bytes], user: Bytes?, completeness: inout Completeness)
+        throws -> (refs: [SessionRef], refused: [Refusal], notFound: [Bytes]) {
+        var mappings: [Mapping] = []
+        var notFound: [Bytes] = []
+        let ids = uniqued(ids)
+        if let user {
+            let candidates = ids.map { Mapping(key: layout.mapping.key(user: user, session: $0), user: user, session: $0) }
+            let exists = batched(candidates, completeness: &completeness) { [[Bytes("EXISTS"), $0.key]] }
+            for (m, reply) in zip(candidates, exists) {
+                if reply[0].integer == 1 { mappings.append(m) } else { notFound.append(m.session) }
+            }
+        } else {
+            for id in ids {
+                if Interruption.isRequested { completeness.interrupted = true; break }
+                let found = try findMappings(user: nil, session: id, completeness: &completeness)
+                if found.isEmpty { notFound.append(id) }
+                mappings += found
+            }
+        }
+        let (refs, refused) = resolve(mappings, completeness: &completeness)
+        // A mapping that vanished between the scan and the read is not found either.
+        let named = Set(refs.map(\.session) + refused.map(\.session))
+        notFound += mappings.map(\.session).filter { !named.contains($0) && !notFound.contains($0) }
+        return (refs, refused, uniqued(notFound))
+    }
+}

@@ -1,0 +1,8 @@
+// sessionctl: find, show and revoke web-application sessions stored in Redis.
+// Everything lives in SessionCtlCLI; this file only runs it and exits with its status.
+import SessionCtlCLI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+exit(SessionCtl.main())
