@@ -1,0 +1,96 @@
+import Foundation
+
+/// Runs the built `sessionctl` binary and captures what it did.
+public enum Sessionctl {
+    /// What a run printed and how it exited.
+    public struct Run: CustomStringConvertible {
+        public let stdout: String
+        public let stderr: String
+        public let status: Int32
+        public let stdoutBytes: Data
+        public var description: String { "status \(status)\n--- stdout\n\(stdout)--- stderr\n\(stderr)" }
+
+        /// stdout parsed as JSON.
+        public func json() throws -> [String: Any] {
+            guard let obj = try JSONSerialization.jsonObject(with: stdoutBytes) as? [String: Any] else {
+                throw TestSupportError("stdout is not a JSON object: \(stdout)")
+            }
+            return obj
+        }
+    }
+
+    /// The binary next to the test bundle, in the same build folder.
+    public static var binary: String {
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var dir = exe.deletingLastPathComponent()
+        // The test binary lives at <build>/<name>.xctest (a file) on Linux.
+        if dir.lastPathComponent.hasSuffix(".xctest") { dir = dir.deletingLastPathComponent() }
+        return dir.appendingPathComponent("sessionctl").path
+    }
+
+    /// Runs sessionctl with `arguments` and a clean environment plus `environment`, feeding `stdin`.
+    public static func run(_ arguments: [String], environment: [String: String] = [:], stdin: Data? = nil,
+                           timeout: TimeInterval = 60) throws -> Run {
+        try run(arguments.map { Data($0.utf8) }, environment: environment, stdin: stdin, timeout: timeout)
+    }
+
+    /// Runs with raw-byte arguments (ids that are not UTF-8).
+    public static func run(_ arguments: [Data], environment: [String: String] = [:], stdin: Data? = nil,
+                           timeout: TimeInterval = 60) throws -> Run {
+        try exec(binary, arguments, environment: environment, stdin: stdin, timeout: timeout)
+    }
+
+    /// Runs any program with raw-byte arguments through posix_spawn and collects its output.
+    public static func exec(_ program: String, _ arguments: [Data], environment: [String: String], stdin: Data?,
+                            timeout: TimeInterval) throws -> Run {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sessionctl-run-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let inPath = dir.appendingPathComponent("in").path
+        let outPath = dir.appendingPathComponent("out").path
+        let errPath = dir.appendingPathComponent("err").path
+        FileManager.default.createFile(atPath: inPath, contents: stdin ?? Data())
+        var env = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": dir.path, "LANG": "C.UTF-8"]
+        env.merge(environment) { _, new in new }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, inPath, O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+
+        let argv: [UnsafeMutablePointer<CChar>?] = ([Data(program.utf8)] + arguments).map { d in
+            let p = UnsafeMutablePointer<CChar>.allocate(capacity: d.count + 1)
+            d.withUnsafeBytes { raw in for (i, b) in raw.enumerated() { p[i] = CChar(bitPattern: b) } }
+            p[d.count] = 0
+            return p
+        } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { $0?.deallocate() }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, program, &actions, nil, argv, envp)
+        guard rc == 0 else { throw TestSupportError("cannot run \(program): \(String(cString: strerror(rc)))") }
+
+        let deadline = Date().addingTimeInterval(timeout)
+        var status: Int32 = 0
+        while true {
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid { break }
+            if Date() > deadline {
+                kill(pid, SIGKILL)
+                waitpid(pid, &status, 0)
+                throw TestSupportError("\(program) \(arguments.map { String(decoding: $0, as: UTF8.self) }) did not finish within \(timeout) s")
+            }
+            usleep(5_000)
+        }
+        let exitStatus: Int32 = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        let out = FileManager.default.contents(atPath: outPath) ?? Data()
+        let err = FileManager.default.contents(atPath: errPath) ?? Data()
+        return Run(stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self),
+                   status: exitStatus, stdoutBytes: out)
+    }
+}
