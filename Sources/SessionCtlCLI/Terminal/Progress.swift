@@ -17,7 +17,8 @@ final class Progress {
     func scanned(_ keys: Int) {
         guard enabled else { return }
         let now = Deadline.now()
-        guard now - lastDraw > 100_000_000 else { return }
+        // Quiet for quick scans: the first draw waits a quarter of a second.
+        guard now - started > 250_000_000, now - lastDraw > 100_000_000 else { return }
         lastDraw = now
         let seconds = Double(now - started) / 1e9
         let rate = seconds > 0 ? Int(Double(keys) / seconds) : 0

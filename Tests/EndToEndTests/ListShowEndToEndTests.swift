@@ -1,0 +1,157 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// `list`, `show`, `users`, `ping`, `version` through the built binary: stdout, stderr, exit status.
+final class ListShowEndToEndTests: XCTestCase {
+    func testListTableAndJSONShapes() throws {
+        let f = try Fixture()
+        try f.seed([("alice", "s1"), ("alice", "s2"), ("bob", "s3")])
+        let table = try f.run("list", "alice")
+        XCTAssertStatus(table, 0)
+        let lines = table.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, 3)
+        XCTAssertTrue(lines[0].hasPrefix("USER "), table.stdout)
+        XCTAssertTrue(lines[1].hasPrefix("alice  s1 "), table.stdout)
+        XCTAssertFalse(table.stdout.contains("\u{1B}["), "no colour without a terminal")
+        XCTAssertEqual(table.stderr, "")
+
+        let json = try f.run("--json", "list", "alice", "bob")
+        XCTAssertStatus(json, 0)
+        let obj = try json.json()
+        XCTAssertEqual(obj["complete"] as? Bool, true)
+        let sessions = try XCTUnwrap(obj["sessions"] as? [[String: Any]])
+        XCTAssertEqual(sessions.count, 3)
+        XCTAssertEqual(Set(sessions[0].keys), ["user", "session", "mapping_key", "session_key", "exists", "ttl", "bytes"])
+        XCTAssertEqual(sessions[0]["mapping_key"] as? String, "user:alice:s1")
+        XCTAssertEqual(sessions[0]["session_key"] as? String, "session:s1")
+        XCTAssertEqual(sessions[0]["exists"] as? Bool, true)
+        XCTAssertGreaterThan(sessions[0]["ttl"] as? Int ?? 0, 3500)
+        XCTAssertEqual(sessions[0]["bytes"] as? Int, 16)
+        XCTAssertEqual(sessions[2]["user"] as? String, "bob")
+
+        let nd = try f.run("list", "alice", "-o", "ndjson")
+        XCTAssertStatus(nd, 0)
+        let ndLines = nd.stdout.split(separator: "\n")
+        XCTAssertEqual(ndLines.count, 2)
+        for line in ndLines {
+            let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            XCTAssertEqual(o?["user"] as? String, "alice")
+        }
+    }
+
+    func testEmptyResultIsSuccess() throws {
+        let f = try Fixture()
+        let r = try f.run("list", "nobody")
+        XCTAssertStatus(r, 0)
+        XCTAssertEqual(r.stdout, "")
+        XCTAssertTrue(r.stderr.contains("no sessions found"))
+        let j = try f.run("list", "nobody", "--json")
+        XCTAssertEqual(j.stdout, "{\n  \"sessions\": [],\n  \"refused\": [],\n  \"complete\": true\n}\n")
+    }
+
+    func testGlobMetacharactersAndSeparatorsInUserIds() throws {
+        let f = try Fixture()
+        try f.seed([("a", "s1"), ("a:b", "s2"), ("a*", "s3"), ("A", "s4"), ("a?", "s5"), ("[a]", "s6"), ("a\\", "s7")])
+        for (user, session) in [("a", "s1"), ("a:b", "s2"), ("a*", "s3"), ("A", "s4"), ("a?", "s5"), ("[a]", "s6"), ("a\\", "s7")] {
+            let r = try f.run("list", user, "--json")
+            XCTAssertStatus(r, 0)
+            let sessions = try XCTUnwrap(r.json()["sessions"] as? [[String: Any]])
+            XCTAssertEqual(sessions.map { $0["session"] as? String }, [session], "user \(user)")
+        }
+    }
+
+    func testNonUTF8KeysAreEscapedInTablesAndLosslessInJSON() throws {
+        let f = try Fixture()
+        let c = try f.server.admin()
+        let user: [UInt8] = [0x75, 0xFF]
+        _ = try c.pipeline([[Array("SET".utf8), Array("user:".utf8) + user + Array(":s1".utf8), Array("session:s1".utf8)],
+                            [Array("SET".utf8), Array("session:s1".utf8), Array("x".utf8)]])
+        let table = try Sessionctl.run([Data("list".utf8), Data(user)], environment: ["SESSIONCTL_URL": f.server.url])
+        XCTAssertStatus(table, 0)
+        XCTAssertTrue(table.stdout.contains("u\\xff  s1"), table.stdout)
+        let json = try Sessionctl.run([Data("list".utf8), Data(user), Data("--json".utf8)], environment: ["SESSIONCTL_URL": f.server.url])
+        let s = try XCTUnwrap((json.json()["sessions"] as? [[String: Any]])?.first)
+        XCTAssertEqual(s["user"] as? String, "u\\xff")
+        XCTAssertEqual(s["user_base64"] as? String, "df8=")
+        XCTAssertNil(s["session_base64"], "only non-UTF-8 values get a base64 twin")
+    }
+
+    func testRefusedMappingsAreReportedNotFollowed() throws {
+        let f = try Fixture()
+        try f.seed([("alice", "s1")])
+        try f.server.run([["SET", "user:alice:evil", "config:main"], ["SET", "config:main", "secret"], ["LPUSH", "user:alice:lst", "x"]])
+        let r = try f.run("list", "alice", "--json")
+        XCTAssertStatus(r, 0)
+        let obj = try r.json()
+        let refused = try XCTUnwrap(obj["refused"] as? [[String: Any]])
+        XCTAssertEqual(Set(refused.compactMap { $0["reason"] as? String }),
+                       ["session key does not match --session-glob", "mapping key is not a string (WRONGTYPE)"])
+        XCTAssertTrue(r.stderr.contains("warning: refused user:alice:evil -> config:main"), r.stderr)
+    }
+
+    func testShowFoundAndNotFound() throws {
+        let f = try Fixture()
+        try f.seed([("alice", "s1")])
+        let r = try f.run("show", "s1")
+        XCTAssertStatus(r, 0)
+        XCTAssertTrue(r.stdout.contains("user         alice"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("payload      {\"user\":\"alice\"}"), r.stdout)
+        let j = try f.run("show", "s1", "--json")
+        let s = try XCTUnwrap((j.json()["sessions"] as? [[String: Any]])?.first)
+        XCTAssertEqual(s["payload"] as? String, "{\"user\":\"alice\"}")
+        XCTAssertEqual(s["type"] as? String, "string")
+        let missing = try f.run("show", "nope")
+        XCTAssertStatus(missing, 3)
+        XCTAssertEqual(missing.stderr, "sessionctl: session 'nope' not found\n")
+        let partly = try f.run("show", "s1", "nope", "--json")
+        XCTAssertStatus(partly, 3)
+        XCTAssertEqual((try partly.json()["sessions"] as? [Any])?.count, 1)
+        let sep = try f.run("show", "a:b")
+        XCTAssertStatus(sep, 2)
+        XCTAssertTrue(sep.stderr.contains("contains ':'"), sep.stderr)
+    }
+
+    func testUsersAndPingAndVersion() throws {
+        let f = try Fixture()
+        try f.seed([("alice", "s1"), ("alice", "s2"), ("bob", "s3")])
+        let users = try f.run("users")
+        XCTAssertStatus(users, 0)
+        XCTAssertEqual(users.stdout, "USER   SESSIONS\nalice         2\nbob           1\n")
+        let uj = try f.run("users", "--json", "--sort", "user", "--top", "1")
+        XCTAssertEqual((try uj.json()["users"] as? [[String: Any]])?.first?["user"] as? String, "alice")
+        let ping = try f.run("ping", "--json")
+        XCTAssertStatus(ping, 0)
+        let node = try XCTUnwrap((try ping.json()["nodes"] as? [[String: Any]])?.first)
+        XCTAssertEqual(node["mode"] as? String, "standalone")
+        XCTAssertNotNil(node["latency_ms"] as? Double)
+        let version = try Sessionctl.run(["--version"])
+        XCTAssertStatus(version, 0)
+        XCTAssertTrue(version.stdout.hasPrefix("sessionctl "))
+    }
+
+    func testUnixSocketURLWithDatabase() throws {
+        let f = try Fixture(unixSocket: true)
+        let path = try XCTUnwrap(f.server.socketPath)
+        let c = try f.server.admin()
+        _ = try c.execute("SELECT", "2")
+        _ = try c.pipeline([["SET", "user:u:s1", "session:s1"], ["SET", "session:s1", "x"]].map { $0.map { Array($0.utf8) } })
+        let r = try Sessionctl.run(["list", "u", "--json", "--url", "unix://\(path)?db=2"])
+        XCTAssertStatus(r, 0)
+        XCTAssertEqual((try r.json()["sessions"] as? [Any])?.count, 1)
+        let db0 = try Sessionctl.run(["list", "u", "--json", "--url", "unix://\(path)"])
+        XCTAssertEqual((try db0.json()["sessions"] as? [Any])?.count, 0)
+    }
+
+    func testColourOnlyOnATerminal() throws {
+        let f = try Fixture()
+        try f.seed([("alice", "s1")])
+        let bin = Sessionctl.binary
+        let tty = try inTerminal("\(bin) list alice", input: "", env: ["SESSIONCTL_URL": f.server.url, "TERM": "xterm"])
+        XCTAssertTrue(tty.stdout.contains("\u{1B}[1mUSER"), tty.stdout)
+        let noColor = try inTerminal("\(bin) list alice", input: "", env: ["SESSIONCTL_URL": f.server.url, "TERM": "xterm", "NO_COLOR": "1"])
+        XCTAssertFalse(noColor.stdout.contains("\u{1B}[1m"), noColor.stdout)
+        let flag = try inTerminal("\(bin) list alice --no-color", input: "", env: ["SESSIONCTL_URL": f.server.url, "TERM": "xterm"])
+        XCTAssertFalse(flag.stdout.contains("\u{1B}[1m"), flag.stdout)
+    }
+}

@@ -1,0 +1,106 @@
+import SessionCtlCLI
+import XCTest
+
+/// The two-stage parser: tokens with indexes, binding, whole-line checks, and errors.
+final class ParserTests: XCTestCase {
+    private func parse(_ args: String...) throws -> Invocation {
+        try Binder.parse(args.map { Array($0.utf8) })
+    }
+
+    private func error(_ args: String...) -> ParseError? {
+        do {
+            _ = try Binder.parse(args.map { Array($0.utf8) })
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    func testTokensKeepTheirIndexes() throws {
+        let tokens = try Tokenizer.split(["-o", "json", "list", "--url=redis://h", "alice", "--", "--bob"].map { Array($0.utf8) })
+        XCTAssertEqual(tokens, [
+            .option(.output, spelling: "-o", value: Array("json".utf8), index: 1),
+            .positional(Array("list".utf8), index: 3),
+            .option(.url, spelling: "--url", value: Array("redis://h".utf8), index: 4),
+            .positional(Array("alice".utf8), index: 5),
+            .positional(Array("--bob".utf8), index: 7),
+        ])
+    }
+
+    func testOptionsBeforeOrAfterTheCommand() throws {
+        let a = try parse("--json", "-u", "redis://h:1", "list", "alice", "bob")
+        let b = try parse("list", "alice", "--url", "redis://h:1", "bob", "-o", "json")
+        for inv in [a, b] {
+            XCTAssertEqual(inv.command, .list)
+            XCTAssertEqual(inv.arguments.map { String(decoding: $0, as: UTF8.self) }, ["alice", "bob"])
+            XCTAssertEqual(inv.url, "redis://h:1")
+            XCTAssertEqual(inv.output, .json)
+        }
+    }
+
+    func testValueForms() throws {
+        XCTAssertEqual(try parse("users", "--scan-count=50").scanCount, 50)
+        XCTAssertEqual(try parse("users", "--scan-count", "50").scanCount, 50)
+        XCTAssertEqual(try parse("users", "-ondjson").output, .ndjson)
+        XCTAssertEqual(try parse("users", "--timeout", "0.25").timeout, 0.25)
+        let clustered = try parse("revoke-user", "-yq", "alice")
+        XCTAssertTrue(clustered.yes)
+        XCTAssertTrue(clustered.quiet)
+        XCTAssertEqual(try parse("list", "--", "-alice").arguments, [Array("-alice".utf8)])
+        XCTAssertEqual(try parse("revoke-user", "-", "--dry-run").arguments, [Array("-".utf8)])
+        XCTAssertEqual(try parse("--version").command, .version)
+        XCTAssertTrue(try parse("list", "--help").help)
+    }
+
+    func testErrorsCarryIndexesAndHints() {
+        XCTAssertEqual(error("list", "alice", "--outptu", "json"), .unknownOption("--outptu", index: 3, suggestion: "--output"))
+        XCTAssertEqual(error("lsit", "alice"), .unknownCommand("lsit", index: 1, suggestion: "list"))
+        XCTAssertEqual(error("frobnicate"), .unknownCommand("frobnicate", index: 1, suggestion: nil))
+        XCTAssertEqual(error("users", "--scan-count", "abc"),
+                       .invalidValue(option: "--scan-count", value: "abc", reason: "expected a whole number from 1 to 1000000", index: 2))
+        XCTAssertEqual(error("users", "--timeout", "-1"),
+                       .invalidValue(option: "--timeout", value: "-1", reason: "expected a number of seconds greater than 0, such as 5 or 0.5", index: 2))
+        XCTAssertEqual(error("users", "--timeout"), .missingValue(option: "--timeout", index: 2))
+        XCTAssertEqual(error("users", "--json=yes"), .unexpectedValue(option: "--json", index: 2))
+        XCTAssertEqual(error("list"), .missingArgument(command: "list", what: "at least one user id"))
+        XCTAssertEqual(error("list", ""), .emptyID(command: "list", index: 2))
+        XCTAssertEqual(error("users", "extra"), .unexpectedArgument(command: "users", value: "extra", index: 2))
+        XCTAssertEqual(error("list", "a", "--dry-run"), .optionNotForCommand(option: "--dry-run", command: "list", index: 3))
+        XCTAssertEqual(error("list", "a", "--user", "x"), .optionNotForCommand(option: "--user", command: "list", index: 3))
+        XCTAssertEqual(error("-x"), .unknownOption("-x", index: 1, suggestion: nil))
+        XCTAssertEqual(error(), .missingCommand)
+        XCTAssertEqual(error("users", "-o", "yaml"),
+                       .invalidValue(option: "-o", value: "yaml", reason: "expected table, json or ndjson", index: 2))
+        XCTAssertEqual(error("users", "-o", "jsno"),
+                       .invalidValue(option: "-o", value: "jsno", reason: "expected table, json or ndjson; did you mean 'json'?", index: 2))
+        XCTAssertEqual(error("users", "--json", "-o", "table"), .conflict("--json and -o ask for different output formats"))
+        XCTAssertEqual(error("show", "-"), .conflict("'show' does not read ids from stdin; name the sessions"))
+        XCTAssertEqual(error("revoke", "s1", "--user", ""),
+                       .invalidValue(option: "--user", value: "", reason: "a user id must not be empty", index: 3))
+        XCTAssertEqual(error("completion", "tcsh"),
+                       .invalidValue(option: "completion", value: "tcsh", reason: "expected bash, zsh or fish", index: 2))
+    }
+
+    func testBinaryIdsPassThroughUntouched() throws {
+        let id: [UInt8] = [0x61, 0xFF, 0x00, 0x2A]
+        let inv = try Binder.parse([Array("list".utf8), id])
+        XCTAssertEqual(inv.arguments, [id])
+    }
+
+    func testEveryDeclaredOptionParses() throws {
+        for spec in OptionTable.all {
+            var args = ["revoke-user", "alice"]
+            switch spec.id {
+            case .user: args = ["revoke", "s1"]
+            case .sort, .min, .top: args = ["users"]
+            default: break
+            }
+            if case .value(_, let choices, _) = spec.value {
+                args += ["--\(spec.name)", choices.first ?? (spec.id == .url ? "redis://h" : spec.id == .mapping ? "u:<user>:<session>" : spec.id == .sessionKey ? "<value>" : "5")]
+            } else {
+                args += ["--\(spec.name)"]
+            }
+            XCTAssertNoThrow(try Binder.parse(args.map { Array($0.utf8) }), spec.name)
+        }
+    }
+}

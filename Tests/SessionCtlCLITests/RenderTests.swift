@@ -1,0 +1,81 @@
+import SessionCtlCLI
+import XCTest
+
+/// Tables, escaping, display width, JSON and colour rules, with an injected console.
+final class RenderTests: XCTestCase {
+    func testDisplayWidthOfCJKAndCombiningMarks() {
+        XCTAssertEqual(DisplayWidth.of("alice"), 5)
+        XCTAssertEqual(DisplayWidth.of("张三"), 4)
+        XCTAssertEqual(DisplayWidth.of("ｆｕｌｌ"), 8)
+        XCTAssertEqual(DisplayWidth.of("e\u{301}"), 1)
+        XCTAssertEqual(DisplayWidth.of("한국어"), 6)
+    }
+
+    func testTablesAlignByDisplayWidth() {
+        var t = Table(headers: ["USER", "N"], alignments: [.left, .right])
+        t.add(["张三", "1"])
+        t.add(["bob", "12"])
+        XCTAssertEqual(t.render(color: false), "USER   N\n张三   1\nbob   12\n")
+        XCTAssertTrue(t.render(color: true).hasPrefix("\u{1B}[1mUSER   N\u{1B}[0m\n"))
+    }
+
+    func testVisibleEscaping() {
+        XCTAssertEqual(Escape.visible(Array("plain".utf8)), "plain")
+        XCTAssertEqual(Escape.visible(Array("张三".utf8)), "张三")
+        XCTAssertEqual(Escape.visible([0x61, 0xFF, 0x00, 0x0A, 0x1B, 0x5C]), "a\\xff\\x00\\x0a\\x1b\\\\")
+        XCTAssertEqual(Escape.visible([0xC3, 0x28]), "\\xc3(")
+        XCTAssertEqual(Escape.visible([0xC2, 0x9B]), "\\xc2\\x9b", "C1 controls are escaped")
+        XCTAssertEqual(Escape.visible([0xED, 0xA0, 0x80]), "\\xed\\xa0\\x80", "surrogates are not UTF-8")
+    }
+
+    func testJSONEscapesAndAddsBase64ForBinary() {
+        let json = JSON.object([("user", .bytes(Array("a\"b\\c\n".utf8))), ("session", .bytes([0x73, 0xFF])), ("ttl", .null), ("ok", .bool(true))])
+        XCTAssertEqual(json.render(pretty: false),
+                       #"{"user":"a\"b\\c\n","session":"s\\xff","session_base64":"c/8=","ttl":null,"ok":true}"#)
+        XCTAssertEqual(JSON.object([("a", .array([]))]).render(pretty: true), "{\n  \"a\": []\n}")
+        XCTAssertEqual(JSON.string("\u{01}").render(pretty: false), "\"\\u0001\"")
+    }
+
+    func testColourRules() {
+        func console(tty: Bool, env: [String: String]) -> Console {
+            Console(out: BufferSink(), err: BufferSink(), stdoutIsTerminal: tty, environment: env)
+        }
+        XCTAssertTrue(console(tty: true, env: [:]).colorEnabled(noColorFlag: false))
+        XCTAssertFalse(console(tty: false, env: [:]).colorEnabled(noColorFlag: false))
+        XCTAssertFalse(console(tty: true, env: ["NO_COLOR": "1"]).colorEnabled(noColorFlag: false))
+        XCTAssertTrue(console(tty: true, env: ["NO_COLOR": ""]).colorEnabled(noColorFlag: false))
+        XCTAssertFalse(console(tty: true, env: ["TERM": "dumb"]).colorEnabled(noColorFlag: false))
+        XCTAssertFalse(console(tty: true, env: [:]).colorEnabled(noColorFlag: true))
+    }
+
+    func testHelpNamesEveryOptionAndCommand() {
+        let out = BufferSink()
+        let code = SessionCtl.run(arguments: [Array("--help".utf8)], console: Console(out: out, err: BufferSink()))
+        XCTAssertEqual(code, 0)
+        for o in OptionTable.all { XCTAssertTrue(out.text.contains("--\(o.name)"), o.name) }
+        for c in CommandName.allCases { XCTAssertTrue(out.text.contains("  \(c.rawValue)"), c.rawValue) }
+    }
+
+    func testCommandHelpListsOnlyItsOptions() {
+        let out = BufferSink()
+        _ = SessionCtl.run(arguments: ["help", "users"].map { Array($0.utf8) }, console: Console(out: out, err: BufferSink()))
+        XCTAssertTrue(out.text.contains("--sort"))
+        XCTAssertFalse(out.text.contains("--dry-run"))
+    }
+
+    func testUsageErrorsGoToStderrWithStatus2() {
+        let out = BufferSink(), err = BufferSink()
+        let code = SessionCtl.run(arguments: ["list", "a", "--outptu", "json"].map { Array($0.utf8) }, console: Console(out: out, err: err))
+        XCTAssertEqual(code, 2)
+        XCTAssertEqual(out.text, "")
+        XCTAssertEqual(err.text, "sessionctl: unknown option '--outptu': did you mean --output?\n")
+    }
+
+    func testDestructiveCommandWithoutTerminalNeedsYes() {
+        let err = BufferSink()
+        let code = SessionCtl.run(arguments: ["revoke-user", "alice"].map { Array($0.utf8) },
+                                  console: Console(out: BufferSink(), err: err, environment: ["SESSIONCTL_URL": "redis://127.0.0.1:1"]))
+        XCTAssertEqual(code, 2)
+        XCTAssertTrue(err.text.contains("--yes"), err.text)
+    }
+}
