@@ -1,0 +1,105 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// Bad input gets one clear line on stderr and the contract's exit status, and loses nothing.
+final class BadInputEndToEndTests: XCTestCase {
+    private func run(_ args: [String], env: [String: String] = [:]) throws -> Sessionctl.Run {
+        try Sessionctl.run(args, environment: env)
+    }
+
+    func testUsageErrors() throws {
+        let cases: [([String], String)] = [
+            (["list", "a", "--outptu", "json"], "sessionctl: unknown option '--outptu': did you mean --output?\n"),
+            (["lst", "a"], "sessionctl: unknown command 'lst': did you mean 'list'?\n"),
+            (["users", "--scan-count", "abc"], "sessionctl: invalid value 'abc' for --scan-count: expected a whole number from 1 to 1000000\n"),
+            (["users", "--timeout", "-1"], "sessionctl: invalid value '-1' for --timeout: expected a number of seconds greater than 0, such as 5 or 0.5\n"),
+            (["list", ""], "sessionctl: 'list': an id must not be empty\n"),
+            (["list"], "sessionctl: 'list' needs at least one user id; see 'sessionctl help list'\n"),
+            ([], "sessionctl: no command given; see 'sessionctl --help'\n"),
+            (["users", "--url", "127.0.0.1:6379"], "sessionctl: malformed URL '127.0.0.1:6379': no scheme (write redis://127.0.0.1:6379)\n"),
+            (["users", "--url", "redis://h:99999"], "sessionctl: malformed URL 'redis://h:99999': port '99999' is not a number from 1 to 65535\n"),
+            (["users", "--mapping", "user:<user>"], "sessionctl: bad key template 'user:<user>': a mapping template names <user> and <session> once each\n"),
+        ]
+        for (args, expected) in cases {
+            let r = try run(args)
+            XCTAssertStatus(r, 2)
+            XCTAssertEqual(r.stderr, expected, "\(args)")
+            XCTAssertEqual(r.stdout, "")
+        }
+    }
+
+    func testRefusedPortIsExit4() throws {
+        let port = try FreePort.pick()
+        let r = try run(["list", "alice", "--url", "redis://127.0.0.1:\(port)"])
+        XCTAssertStatus(r, 4)
+        XCTAssertTrue(r.stderr.hasPrefix("sessionctl: cannot connect to 127.0.0.1:\(port): connection refused"), r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1)
+    }
+
+    func testServerThatNeverAnswersIsExit4WithinTheDeadline() throws {
+        let silent = try SilentServer()
+        let start = Date()
+        let r = try run(["list", "alice", "--url", silent.url, "--connect-timeout", "0.5"])
+        XCTAssertStatus(r, 4)
+        XCTAssertTrue(r.stderr.contains("did not answer within 0.5s"), r.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(start), 5)
+    }
+
+    func testWrongPasswordAndUnknownACLUser() throws {
+        let f = try Fixture(extraConfig: ["requirepass adminpw", "user ops on >opspw ~* &* +@all"], password: "adminpw")
+        try f.seed([("alice", "s1")])
+        let url = f.server.url
+        let cases: [([String], [String: String])] = [
+            (["list", "alice", "--url", url], [:]),
+            (["list", "alice", "--url", url], ["REDISCLI_AUTH": "wrong"]),
+            (["list", "alice", "--url", "redis://ghost@127.0.0.1:\(f.server.port)"], ["REDISCLI_AUTH": "x"]),
+        ]
+        for (args, env) in cases {
+            let r = try run(args, env: env)
+            XCTAssertStatus(r, 4)
+            XCTAssertTrue(r.stderr.contains("authentication to 127.0.0.1"), r.stderr)
+            XCTAssertTrue(r.stderr.contains("check the user and password"), r.stderr)
+        }
+        let ok = try run(["list", "alice", "--url", "redis://ops@127.0.0.1:\(f.server.port)", "--json"], env: ["REDISCLI_AUTH": "opspw"])
+        XCTAssertStatus(ok, 0)
+        XCTAssertEqual(ok.stderr, "", "a password from the environment is not warned about")
+    }
+
+    func testPasswordSources() throws {
+        let f = try Fixture(extraConfig: ["requirepass adminpw"], password: "adminpw")
+        let inURL = try run(["ping", "--url", "redis://:adminpw@127.0.0.1:\(f.server.port)"])
+        XCTAssertStatus(inURL, 0)
+        XCTAssertTrue(inURL.stderr.contains("warning: a password in --url is visible"), inURL.stderr)
+        XCTAssertFalse(inURL.stderr.contains("adminpw"))
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("pw-\(UUID().uuidString)")
+        try "adminpw\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let fromFile = try run(["ping", "--url", f.server.url, "--password-file", file.path])
+        XCTAssertStatus(fromFile, 0)
+        XCTAssertEqual(fromFile.stderr, "")
+        let missing = try run(["ping", "--url", f.server.url, "--password-file", "/nonexistent/pw"])
+        XCTAssertStatus(missing, 2)
+        XCTAssertTrue(missing.stderr.contains("cannot read --password-file '/nonexistent/pw'"), missing.stderr)
+    }
+
+    func testWrongTypeMappingIsRefusedAndKept() throws {
+        let f = try Fixture()
+        try f.server.run([["HSET", "user:alice:s1", "a", "b"], ["SET", "session:s1", "x"]])
+        let r = try Sessionctl.run(["revoke-user", "alice", "--yes", "--json"], environment: ["SESSIONCTL_URL": f.server.url])
+        XCTAssertStatus(r, 0)
+        XCTAssertEqual((try r.json()["refused"] as? [[String: Any]])?.first?["reason"] as? String, "mapping key is not a string (WRONGTYPE)")
+        XCTAssertTrue(try f.exists("user:alice:s1"))
+        XCTAssertTrue(try f.exists("session:s1"))
+    }
+
+    func testStdoutClosedEarlyIsNotACrash() throws {
+        let f = try Fixture()
+        try f.seed((0..<300).map { ("alice", "s\($0)") })
+        let r = try Sessionctl.exec("/bin/sh", ["-c", "\(Sessionctl.binary) list alice | head -1"].map { Data($0.utf8) },
+                                    environment: ["SESSIONCTL_URL": f.server.url], stdin: nil, timeout: 30)
+        XCTAssertStatus(r, 0)
+        XCTAssertTrue(r.stdout.hasPrefix("USER"))
+        XCTAssertEqual(r.stderr, "")
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// `revoke` and `revoke-user` through the built binary: dry run, confirmation, --yes, stdin, JSON.
+final class RevokeEndToEndTests: XCTestCase {
+    func testRevokeUserWithYes() throws {
+        let f = try Fixture()
+        try f.seed([("alice", "s1"), ("alice", "s2"), ("bob", "s3")])
+        let r = try f.run("revoke-user", "alice", "--yes", "--json")
+        XCTAssertStatus(r, 0)
+        let obj = try r.json()
+        XCTAssertEqual(obj["dry_run"] as? Bool, false)
+        XCTAssertEqual(obj["complete"] as? Bool, true)
+        let revoked = try XCTUnwrap(obj["revoked"] as? [[String: Any]])
+        XCTAssertEqual(revoked.map { $0["session"] as? String }, ["s1", "s2"])
+        XCTAssertEqual(Set(revoked[0].keys), ["user", "session", "mapping_key", "session_key"])
+        XCTAssertEqual((obj["deleted"] as? [String: Int])?["session_keys"], 2)
+        for key in ["user:alice:s1", "session:s1", "user:alice:s2", "session:s2"] { XCTAssertFalse(try f.exists(key), key) }
+        XCTAssertTrue(try f.exists("session:s3"))
+        // Re-running is harmless.
+        let again = try f.run("revoke-user", "alice", "--yes", "--json")
+        XCTAssertStatus(again, 0)
+        XCTAssertEqual((try again.json()["revoked"] as? [Any])?.count, 0)
+    }
+
+    func testDryRunDeletesNothing() throws {
+        let f = try Fixture()
+        try f.seed([("alice", "s1"), ("alice", "s2")])
+        let before = try f.dbsize()
+        let r = try f.run("revoke-user", "alice", "--dry-run", "--json")
+        XCTAssertStatus(r, 0)
+        XCTAssertEqual(try r.json()["dry_run"] as? Bool, true)
+        XCTAssertEqual((try r.json()["revoked"] as? [Any])?.count, 2)
+        let table = try f.run("revoke", "s1", "--dry-run")
+        XCTAssertTrue(table.stdout.contains("would revoke"), table.stdout)
+        XCTAssertTrue(table.stderr.contains("nothing was deleted"), table.stderr)
+        XCTAssertEqual(try f.dbsize(), before)
+    }
+
+    func testWithoutTerminalOrYesNothingIsDeleted() throws {
+        let f = try Fixture()
+        try f.seed([("alice", "s1")])
+        for args in [["revoke-user", "alice"], ["revoke", "s1"], ["revoke-user", "-"]] {
+            var environment = ["SESSIONCTL_URL": f.server.url]
+            environment["X"] = "1"
+            let r = try Sessionctl.run(args, environment: environment, stdin: Data("alice\n".utf8))
+            XCTAssertStatus(r, 2)
+            XCTAssertTrue(r.stderr.hasPrefix("sessionctl: 'revoke"), r.stderr)
+            XCTAssertTrue(r.stderr.contains("--yes"), r.stderr)
+            XCTAssertEqual(r.stdout, "")
+        }
+        XCTAssertTrue(try f.exists("session:s1"))
+    }
+
+    func testConfirmationOnATerminal() throws {
+        let f = try Fixture()
+        try f.seed([("alice", "s1"), ("bob", "s2")])
+        let env = ["SESSIONCTL_URL": f.server.url, "TERM": "dumb"]
+        let no = try inTerminal("\(Sessionctl.binary) revoke-user alice", input: "n\n", env: env)
+        XCTAssertStatus(no, 1)
+        XCTAssertTrue(no.stdout.contains("Revoke 1 session of 1 user?"), no.stdout)
+        XCTAssertTrue(no.stdout.contains("aborted; nothing was deleted"), no.stdout)
+        XCTAssertTrue(try f.exists("session:s1"))
+        let yes = try inTerminal("\(Sessionctl.binary) revoke-user alice", input: "y\n", env: env)
+        XCTAssertStatus(yes, 0)
+        XCTAssertTrue(yes.stdout.contains("revoked 1 session of 1 user"), yes.stdout)
+        XCTAssertFalse(try f.exists("session:s1"))
+        XCTAssertFalse(try f.exists("user:alice:s1"))
+        XCTAssertTrue(try f.exists("session:s2"))
+    }
+
+    func testIdsFromStdinWithBlankLinesCRLFAndSpaces() throws {
+        let f = try Fixture()
+        try f.seed([("alice", "s1"), ("bob", "s2"), ("carol", "s3"), ("dave", "s4")])
+        let r = try f.run("revoke-user", "-", "--yes", "--json", stdin: "alice\r\n\n  bob  \n\t\r\ncarol\t\n")
+        XCTAssertStatus(r, 0)
+        let revoked = try XCTUnwrap(try r.json()["revoked"] as? [[String: Any]])
+        XCTAssertEqual(Set(revoked.compactMap { $0["user"] as? String }), ["alice", "bob", "carol"])
+        XCTAssertTrue(try f.exists("session:s4"))
+        let empty = try f.run("revoke-user", "-", "--yes", stdin: "\n \n")
+        XCTAssertStatus(empty, 2)
+        XCTAssertTrue(empty.stderr.contains("no user ids on standard input"), empty.stderr)
+    }
+
+    func testRevokeBySessionIdNarrowedByUser() throws {
+        let f = try Fixture()
+        try f.seed([("alice", "s1"), ("bob", "s2")])
+        let wrong = try f.run("revoke", "s2", "--user", "alice", "--yes")
+        XCTAssertStatus(wrong, 3)
+        XCTAssertTrue(wrong.stderr.contains("session 's2' not found"), wrong.stderr)
+        XCTAssertTrue(try f.exists("session:s2"))
+        let right = try f.run("revoke", "s2", "--user", "bob", "--yes", "-o", "ndjson")
+        XCTAssertStatus(right, 0)
+        XCTAssertTrue(right.stdout.contains("\"result\":\"revoked\""), right.stdout)
+        XCTAssertFalse(try f.exists("session:s2"))
+        let again = try f.run("revoke", "s2", "--yes")
+        XCTAssertStatus(again, 3)
+    }
+
+    func testGuardKeepsKeysOutsideTheSessionNamespace() throws {
+        let f = try Fixture()
+        try f.seed([("alice", "s1")])
+        try f.server.run([["SET", "user:alice:evil", "config:main"], ["SET", "config:main", "keep"]])
+        let r = try f.run("revoke-user", "alice", "--yes", "--json")
+        XCTAssertStatus(r, 0)
+        let refused = try XCTUnwrap(try r.json()["refused"] as? [[String: Any]])
+        XCTAssertEqual(refused.first?["session_key"] as? String, "config:main")
+        XCTAssertEqual(refused.first?["reason"] as? String, "session key does not match --session-glob")
+        XCTAssertTrue(try f.exists("config:main"))
+        XCTAssertTrue(try f.exists("user:alice:evil"))
+        XCTAssertFalse(try f.exists("session:s1"))
+    }
+
+    func testHashTaggedLayoutOptions() throws {
+        let f = try Fixture()
+        try f.server.run([["SET", "idx:{u1}:abc", "sess:abc"], ["SET", "sess:abc", "data"], ["SET", "idx:{u1}:def", "session:def"]])
+        let r = try f.run("revoke-user", "u1", "--mapping", "idx:{<user>}:<session>", "--session-glob", "sess:*", "--yes", "--json")
+        XCTAssertStatus(r, 0)
+        XCTAssertEqual((try r.json()["revoked"] as? [[String: Any]])?.map { $0["session_key"] as? String }, ["sess:abc"])
+        XCTAssertEqual((try r.json()["refused"] as? [Any])?.count, 1)
+        XCTAssertFalse(try f.exists("sess:abc"))
+    }
+}
