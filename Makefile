@@ -1,0 +1,45 @@
+# sessionctl: build, test, demo, install.
+PREFIX ?= /usr/local
+DESTDIR ?=
+SWIFT ?= swift
+BIN = $(shell $(SWIFT) build -c release --show-bin-path)/sessionctl
+
+.PHONY: all build test demo install uninstall completions clean
+
+all: build
+
+build:
+	$(SWIFT) build -c release --product sessionctl
+
+test:
+	scripts/test.sh
+
+demo:
+	scripts/demo.sh
+
+# Regenerates the committed completion scripts from the option table.
+completions:
+	$(SWIFT) build --product sessionctl
+	$$($(SWIFT) build --show-bin-path)/sessionctl completion bash > completions/bash/sessionctl
+	$$($(SWIFT) build --show-bin-path)/sessionctl completion zsh > completions/zsh/_sessionctl
+	$$($(SWIFT) build --show-bin-path)/sessionctl completion fish > completions/fish/sessionctl.fish
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/sessionctl
+	install -m 644 man/sessionctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/sessionctl.1
+	install -m 644 completions/bash/sessionctl $(DESTDIR)$(PREFIX)/share/bash-completion/completions/sessionctl
+	install -m 644 completions/zsh/_sessionctl $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_sessionctl
+	install -m 644 completions/fish/sessionctl.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/sessionctl.fish
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/sessionctl $(DESTDIR)$(PREFIX)/share/man/man1/sessionctl.1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/sessionctl \
+	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_sessionctl \
+	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/sessionctl.fish
+
+clean:
+	rm -rf .build

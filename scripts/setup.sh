@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what sessionctl needs to build and test on Debian 12, if it is missing.
+# Runs `apt-get update` once, and only when something has to be installed.
+set -euo pipefail
+
+packages=(
+  pkg-config      # SwiftPM finds hiredis and OpenSSL through it
+  libhiredis-dev  # RESP reader, command formatter, plain connections
+  libssl-dev      # OpenSSL
+  redis-server    # the tests and the demo start real servers
+  redis-tools     # redis-cli
+  bsdutils        # script(1): the tests drive the binary in a pseudo-terminal
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: installing ${missing[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+command -v swift >/dev/null || { echo "setup: swift is not on PATH (Swift 6 toolchain needed)" >&2; exit 1; }
