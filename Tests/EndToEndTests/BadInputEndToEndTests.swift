@@ -103,3 +103,39 @@ final class BadInputEndToEndTests: XCTestCase {
         XCTAssertEqual(r.stderr, "")
     }
 }
+
+/// Connection forms and interruption through the binary.
+final class ConnectionEndToEndTests: XCTestCase {
+    func testIPv6AndHostNames() throws {
+        let server = try RedisServer(ipv6: true)
+        try server.run([["SET", "user:u:s1", "session:s1"], ["SET", "session:s1", "x"]])
+        for url in ["redis://[::1]:\(server.port)", "redis://localhost:\(server.port)/0", "redis://127.0.0.1:\(server.port)"] {
+            let r = try Sessionctl.run(["list", "u", "--json", "--url", url])
+            XCTAssertStatus(r, 0)
+            XCTAssertEqual((try r.json()["sessions"] as? [Any])?.count, 1, url)
+        }
+    }
+
+    func testUnreachableHostTimesOutWithExit4() throws {
+        let unreachable = try UnreachableServer()
+        let start = Date()
+        let r = try Sessionctl.run(["ping", "--url", unreachable.url, "--connect-timeout", "0.5"])
+        XCTAssertStatus(r, 4)
+        XCTAssertTrue(r.stderr.hasPrefix("sessionctl: cannot connect to 127.0.0.1:\(unreachable.port): "), r.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(start), 5)
+    }
+
+    func testCtrlCReportsWhatWasDoneAndExits130() throws {
+        let server = try RedisServer()
+        let admin = try server.admin()
+        for chunk in 0..<20 {
+            _ = try admin.pipeline((0..<10_000).map { ["SET", "noise:\(chunk):\($0)", "x"].map { Array($0.utf8) } })
+        }
+        try server.run([["SET", "user:u:s1", "session:s1"]])
+        // COUNT 1 makes the scan take many round trips; Ctrl-C arrives in the middle.
+        let r = try Sessionctl.run(["list", "u", "--json", "--scan-count", "1", "--url", server.url], interruptAfter: 0.5)
+        XCTAssertStatus(r, 130)
+        XCTAssertEqual(try r.json()["complete"] as? Bool, false)
+        XCTAssertTrue(r.stderr.contains("interrupted"), r.stderr)
+    }
+}

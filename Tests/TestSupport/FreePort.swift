@@ -46,3 +46,42 @@ public final class SilentServer: @unchecked Sendable {
     /// `redis://127.0.0.1:PORT`.
     public var url: String { "redis://127.0.0.1:\(port)" }
 }
+
+/// A loopback listener whose accept queue is full, so new connections hang in SYN_SENT:
+/// the "unreachable host" of the bad-input list, without sending a packet off this machine.
+public final class UnreachableServer: @unchecked Sendable {
+    /// Its port.
+    public let port: Int
+    private let listener: Int32
+    private var fillers: [Int32] = []
+
+    /// Listens with a backlog of 0 and fills the queue.
+    public init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        listener = fd
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        guard ok == 0, listen(fd, 0) == 0 else { port = 0; throw TestSupportError("cannot listen") }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        port = Int(UInt16(bigEndian: addr.sin_port))
+        for _ in 0..<4 {
+            let c = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            _ = fcntl(c, F_SETFL, fcntl(c, F_GETFL, 0) | O_NONBLOCK)
+            _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(c, $0, len) } }
+            fillers.append(c)
+        }
+        usleep(100_000)
+    }
+
+    deinit {
+        fillers.forEach { close($0) }
+        close(listener)
+    }
+
+    /// `redis://127.0.0.1:PORT`.
+    public var url: String { "redis://127.0.0.1:\(port)" }
+}

@@ -13,14 +13,14 @@ public final class RedisServer: @unchecked Sendable {
     private let process: Process
 
     /// Starts a server; `extraConfig` lines go into its config file (e.g. `requirepass x`, `user …`).
-    public init(extraConfig: [String] = [], unixSocket: Bool = false) throws {
+    public init(extraConfig: [String] = [], unixSocket: Bool = false, ipv6: Bool = false) throws {
         let binary = try Self.locate("redis-server")
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("sessionctl-test-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         port = try FreePort.pick()
         socketPath = unixSocket ? directory.appendingPathComponent("redis.sock").path : nil
         var config = [
-            "port \(port)", "bind 127.0.0.1", "save \"\"", "appendonly no", "daemonize no",
+            "port \(port)", ipv6 ? "bind 127.0.0.1 ::1" : "bind 127.0.0.1", "save \"\"", "appendonly no", "daemonize no",
             "dir \(directory.path)", "logfile \(directory.appendingPathComponent("redis.log").path)", "loglevel warning",
             "protected-mode no",
         ]

@@ -30,8 +30,9 @@ public enum Sessionctl {
 
     /// Runs sessionctl with `arguments` and a clean environment plus `environment`, feeding `stdin`.
     public static func run(_ arguments: [String], environment: [String: String] = [:], stdin: Data? = nil,
-                           timeout: TimeInterval = 60) throws -> Run {
-        try run(arguments.map { Data($0.utf8) }, environment: environment, stdin: stdin, timeout: timeout)
+                           timeout: TimeInterval = 60, interruptAfter: TimeInterval? = nil) throws -> Run {
+        try exec(binary, arguments.map { Data($0.utf8) }, environment: environment, stdin: stdin, timeout: timeout,
+                 interruptAfter: interruptAfter)
     }
 
     /// Runs with raw-byte arguments (ids that are not UTF-8).
@@ -41,8 +42,9 @@ public enum Sessionctl {
     }
 
     /// Runs any program with raw-byte arguments through posix_spawn and collects its output.
+    /// With `interruptAfter`, SIGINT is sent that many seconds after the start, as Ctrl-C would.
     public static func exec(_ program: String, _ arguments: [Data], environment: [String: String], stdin: Data?,
-                            timeout: TimeInterval) throws -> Run {
+                            timeout: TimeInterval, interruptAfter: TimeInterval? = nil) throws -> Run {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sessionctl-run-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -76,10 +78,16 @@ public enum Sessionctl {
         guard rc == 0 else { throw TestSupportError("cannot run \(program): \(String(cString: strerror(rc)))") }
 
         let deadline = Date().addingTimeInterval(timeout)
+        let interruptAt = interruptAfter.map { Date().addingTimeInterval($0) }
+        var interrupted = false
         var status: Int32 = 0
         while true {
             let r = waitpid(pid, &status, WNOHANG)
             if r == pid { break }
+            if let interruptAt, !interrupted, Date() > interruptAt {
+                kill(pid, SIGINT)
+                interrupted = true
+            }
             if Date() > deadline {
                 kill(pid, SIGKILL)
                 waitpid(pid, &status, 0)
