@@ -13,9 +13,14 @@ let package = Package(
             pkgConfig: "hiredis",
             providers: [.apt(["libhiredis-dev"])]
         ),
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
 
         // MARK: Layers, each depending only on the ones below it
-        .target(name: "RedisClient", dependencies: ["CHiredis"]),
+        .target(name: "RedisClient", dependencies: ["CHiredis", "COpenSSL"]),
         .target(name: "SessionKit", dependencies: ["RedisClient"]),
         .target(name: "SessionCtlCLI", dependencies: ["SessionKit", "RedisClient"]),
         .executableTarget(name: "sessionctl", dependencies: ["SessionCtlCLI"]),

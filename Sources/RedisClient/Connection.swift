@@ -15,7 +15,18 @@ public final class Connection {
     public init(address: RedisEndpoint.Address, options: ConnectionOptions, selectDatabase: Bool = true) throws {
         self.address = address
         self.options = options
-        transport = try SocketTransport(address: address, connectTimeout: options.connectTimeout)
+        let deadline = Deadline.after(seconds: options.connectTimeout)
+        let socket = try SocketTransport(address: address, connectTimeout: options.connectTimeout)
+        if let tls = options.tls {
+            let host: String
+            switch address {
+            case .tcp(let h, _): host = h
+            case .unix: host = "localhost"
+            }
+            transport = try TLSTransport(socket: socket, context: tls, host: host, endpoint: address.description, deadline: deadline)
+        } else {
+            transport = socket
+        }
         readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
         try handshake(selectDatabase: selectDatabase)
     }

@@ -1,5 +1,5 @@
 /// How every connection the tool opens is made: credentials, deadlines, pipelining.
-public struct ConnectionOptions: Sendable, Equatable {
+public struct ConnectionOptions: Sendable {
     /// The ACL user, or `nil` for the `default` user.
     public var username: String?
     /// The password, or `nil` to send no `AUTH`.
@@ -12,10 +12,13 @@ public struct ConnectionOptions: Sendable, Equatable {
     public var commandTimeout: Double
     /// Commands per pipelined batch.
     public var pipelineBatch: Int
+    /// TLS for every connection, or `nil` for plain ones.
+    public var tls: TLSContext?
 
     /// Options with the contract's defaults (5 s to connect, 10 s a command, batches of 1000).
     public init(username: String? = nil, password: String? = nil, database: Int = 0,
-                connectTimeout: Double = 5, commandTimeout: Double = 10, pipelineBatch: Int = 1000) {
+                connectTimeout: Double = 5, commandTimeout: Double = 10, pipelineBatch: Int = 1000, tls: TLSContext? = nil) {
+        self.tls = tls
         self.username = username
         self.password = password
         self.database = database

@@ -51,6 +51,10 @@ public final class SocketTransport: Transport {
 
     // MARK: Transport
 
+    public var descriptor: Int32 { fd }
+
+    public var hasBufferedData: Bool { false }
+
     public func write(_ bytes: UnsafeRawBufferPointer, deadline: Deadline) throws {
         var offset = 0
         while offset < bytes.count {

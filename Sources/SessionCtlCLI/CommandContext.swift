@@ -33,10 +33,9 @@ final class CommandContext {
     /// The endpoint and connection options, with the password from `--password-file`, the URL or `$REDISCLI_AUTH`.
     func connectionSettings() throws -> (RedisEndpoint, ConnectionOptions) {
         let (url, fromArgv) = resolvedURL()
-        let endpoint = try RedisEndpoint.parse(url)
-        if endpoint.tls {
-            throw CLIError("TLS (rediss://) is not available in this build of sessionctl", code: .usage)
-        }
+        var endpoint = try RedisEndpoint.parse(url)
+        if invocation.tls { endpoint.tls = true }
+        let tls = try tlsContext(enabled: endpoint.tls, endpoint: endpoint)
         var password = endpoint.password
         if endpoint.password != nil && fromArgv && !invocation.quiet {
             console.warn("a password in --url is visible to other users of this machine; use $REDISCLI_AUTH or --password-file")
@@ -47,8 +46,34 @@ final class CommandContext {
             password = env
         }
         let options = ConnectionOptions(username: endpoint.username, password: password, database: endpoint.database,
-                                        connectTimeout: invocation.connectTimeout, commandTimeout: invocation.timeout)
+                                        connectTimeout: invocation.connectTimeout, commandTimeout: invocation.timeout, tls: tls)
         return (endpoint, options)
+    }
+
+    /// The TLS context when TLS is on; TLS options without TLS are a usage error.
+    private func tlsContext(enabled: Bool, endpoint: RedisEndpoint) throws -> TLSContext? {
+        let inv = invocation
+        let given: [(String, Bool)] = [("--cacert", inv.cacert != nil), ("--cacertdir", inv.cacertdir != nil), ("--cert", inv.cert != nil),
+                                       ("--sni", inv.sni != nil), ("--insecure", inv.insecure)]
+        guard enabled else {
+            if let (name, _) = given.first(where: { $0.1 }) {
+                throw CLIError("\(name) needs TLS", hint: "use a rediss:// URL or --tls", code: .usage)
+            }
+            return nil
+        }
+        if case .unix = endpoint.address {
+            throw CLIError("TLS over a unix socket is not supported", hint: "use redis:// for unix sockets", code: .usage)
+        }
+        if inv.insecure {
+            console.warn("--insecure: the server's certificate and host name are not verified; anyone on the path can read and change this session")
+        }
+        let settings = TLSSettings(caFile: inv.cacert, caDirectory: inv.cacertdir, certificateFile: inv.cert,
+                                   keyFile: inv.key, serverName: inv.sni, insecure: inv.insecure)
+        do {
+            return try TLSContext(settings: settings)
+        } catch RedisClientError.tlsFailed(_, let reason) {
+            throw CLIError(reason, code: .usage)
+        }
     }
 
     private func readPasswordFile(_ path: String) throws -> String {

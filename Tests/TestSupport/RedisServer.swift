@@ -13,18 +13,28 @@ public final class RedisServer: @unchecked Sendable {
     private let process: Process
 
     /// Starts a server; `extraConfig` lines go into its config file (e.g. `requirepass x`, `user …`).
-    public init(extraConfig: [String] = [], unixSocket: Bool = false, ipv6: Bool = false) throws {
+    /// TLS material when the server listens with TLS only.
+    public let certificates: TestCertificates?
+
+    /// Starts a server; with `tls`, it listens with TLS only, and `requireClientCertificates` makes it demand one.
+    public init(extraConfig: [String] = [], unixSocket: Bool = false, ipv6: Bool = false,
+                tls: TestCertificates? = nil, requireClientCertificates: Bool = false) throws {
+        certificates = tls
         let binary = try Self.locate("redis-server")
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("sessionctl-test-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         port = try FreePort.pick()
         socketPath = unixSocket ? directory.appendingPathComponent("redis.sock").path : nil
         var config = [
-            "port \(port)", ipv6 ? "bind 127.0.0.1 ::1" : "bind 127.0.0.1", "save \"\"", "appendonly no", "daemonize no",
+            tls == nil ? "port \(port)" : "port 0", ipv6 ? "bind 127.0.0.1 ::1" : "bind 127.0.0.1", "save \"\"", "appendonly no", "daemonize no",
             "dir \(directory.path)", "logfile \(directory.appendingPathComponent("redis.log").path)", "loglevel warning",
             "protected-mode no",
         ]
         if let socketPath { config += ["unixsocket \(socketPath)", "unixsocketperm 700"] }
+        if let tls {
+            config += ["tls-port \(port)", "tls-cert-file \(tls.path("server.crt"))", "tls-key-file \(tls.path("server.key"))",
+                       "tls-ca-cert-file \(tls.path("ca.crt"))", "tls-auth-clients \(requireClientCertificates ? "yes" : "no")"]
+        }
         config += extraConfig
         let configFile = directory.appendingPathComponent("redis.conf")
         try config.joined(separator: "\n").appending("\n").write(to: configFile, atomically: true, encoding: .utf8)
@@ -48,8 +58,8 @@ public final class RedisServer: @unchecked Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    /// `redis://127.0.0.1:PORT`.
-    public var url: String { "redis://127.0.0.1:\(port)" }
+    /// `redis://127.0.0.1:PORT`, or `rediss://localhost:PORT` with TLS.
+    public var url: String { certificates == nil ? "redis://127.0.0.1:\(port)" : "rediss://localhost:\(port)" }
 
     /// The TCP address.
     public var address: RedisEndpoint.Address { .tcp(host: "127.0.0.1", port: port) }
@@ -61,33 +71,16 @@ public final class RedisServer: @unchecked Sendable {
                 let log = (try? String(contentsOf: directory.appendingPathComponent("redis.log"), encoding: .utf8)) ?? ""
                 throw TestSupportError("redis-server exited at start: \(log)")
             }
-            if (try? Connection(address: address, options: ConnectionOptions(connectTimeout: 0.5, commandTimeout: 0.5))) != nil
-                || (try? Connection(address: address, options: ConnectionOptions(password: "x", connectTimeout: 0.5, commandTimeout: 0.5))) != nil {
-                return
-            }
-            // A server with requirepass answers AUTH errors, which still means it is up.
-            if Self.answers(port: port) { return }
+            // Accepting connections means it is up (a server with requirepass or TLS would refuse a bare PING).
+            if (try? SocketTransport(address: address, connectTimeout: 0.5)) != nil { return }
             usleep(50_000)
         }
         throw TestSupportError("redis-server on port \(port) did not start within 10 s")
     }
 
-    private static func answers(port: Int) -> Bool {
-        do {
-            let t = try SocketTransport(address: .tcp(host: "127.0.0.1", port: port), connectTimeout: 0.5)
-            let ping = Array("PING\r\n".utf8)
-            try ping.withUnsafeBytes { try t.write($0, deadline: .after(seconds: 0.5)) }
-            var buf = [UInt8](repeating: 0, count: 64)
-            let n = try buf.withUnsafeMutableBytes { try t.read(into: $0, deadline: .after(seconds: 0.5)) }
-            return n > 0
-        } catch {
-            return false
-        }
-    }
-
     /// A connection as the admin (`default` user, with `password` when the server has one).
     public func admin(password: String? = nil) throws -> Connection {
-        try Connection(address: address, options: ConnectionOptions(password: password))
+        try Connection(address: address, options: ConnectionOptions(password: password, tls: certificates?.clientContext()))
     }
 
     /// Runs commands as the admin and returns the replies.

@@ -71,6 +71,17 @@ public enum Binder {
         case .passwordFile: inv.passwordFile = try nonEmpty()
         case .connectTimeout: inv.connectTimeout = try seconds()
         case .timeout: inv.timeout = try seconds()
+        case .tls: inv.tls = true
+        case .cacert: inv.cacert = try nonEmpty()
+        case .cacertdir: inv.cacertdir = try nonEmpty()
+        case .cert: inv.cert = try nonEmpty()
+        case .key: inv.key = try nonEmpty()
+        case .sni: inv.sni = try nonEmpty()
+        case .insecure: inv.insecure = true
+        case .cluster, .noCluster:
+            let wanted = id == .cluster
+            if let previous = inv.cluster, previous != wanted { throw .conflict("--cluster and --no-cluster contradict each other") }
+            inv.cluster = wanted
         case .output, .json:
             let format: OutputFormat
             if id == .json {
@@ -147,8 +158,8 @@ public enum Binder {
                 }
             }
         }
-        if inv.dryRun && inv.yes {
-            // Harmless together: a dry run deletes nothing, so --yes has nothing to confirm.
+        if inv.key != nil && inv.cert == nil {
+            throw .conflict("--key goes with --cert")
         }
     }
 

@@ -20,6 +20,16 @@ public struct Invocation: Sendable {
     public var passwordFile: String?
     public var connectTimeout: Double = 5
     public var timeout: Double = 10
+    // TLS
+    public var tls = false
+    public var cacert: String?
+    public var cacertdir: String?
+    public var cert: String?
+    public var key: String?
+    public var sni: String?
+    public var insecure = false
+    // Cluster: nil detects
+    public var cluster: Bool?
     // Output
     public var output: OutputFormat = .table
     public var noColor = false

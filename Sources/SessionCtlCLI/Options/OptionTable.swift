@@ -4,6 +4,10 @@
 public enum OptionID: String, CaseIterable, Sendable {
     // Connection
     case url, passwordFile, connectTimeout, timeout
+    // TLS
+    case tls, cacert, cacertdir, cert, key, sni, insecure
+    // Cluster
+    case cluster, noCluster
     // Output
     case output, json, noColor, quiet
     // Key layout
@@ -27,6 +31,8 @@ public enum OptionValue: Equatable, Sendable {
 /// Where an option sits in help.
 public enum OptionGroup: String, CaseIterable, Sendable {
     case connection = "Connection"
+    case tls = "TLS"
+    case cluster = "Cluster"
     case output = "Output"
     case layout = "Key layout"
     case selection = "Selection"
@@ -78,6 +84,26 @@ public enum OptionTable {
                    help: "give up connecting after SECONDS (default 5)"),
         OptionSpec(id: .timeout, name: "timeout", short: nil, value: .value(meta: "SECONDS"), group: .connection, commands: server,
                    help: "give up on a reply after SECONDS (default 10)"),
+
+        OptionSpec(id: .tls, name: "tls", short: nil, value: .none, group: .tls, commands: server,
+                   help: "connect with TLS (the same as a rediss:// URL)"),
+        OptionSpec(id: .cacert, name: "cacert", short: nil, value: .value(meta: "FILE", isFile: true), group: .tls, commands: server,
+                   help: "trust the CA certificates in FILE (PEM) instead of the system store"),
+        OptionSpec(id: .cacertdir, name: "cacertdir", short: nil, value: .value(meta: "DIR", isFile: true), group: .tls, commands: server,
+                   help: "trust the hashed CA certificates in DIR instead of the system store"),
+        OptionSpec(id: .cert, name: "cert", short: nil, value: .value(meta: "FILE", isFile: true), group: .tls, commands: server,
+                   help: "client certificate (PEM), for servers that require one"),
+        OptionSpec(id: .key, name: "key", short: nil, value: .value(meta: "FILE", isFile: true), group: .tls, commands: server,
+                   help: "private key of --cert (PEM)"),
+        OptionSpec(id: .sni, name: "sni", short: nil, value: .value(meta: "NAME"), group: .tls, commands: server,
+                   help: "server name to send and to verify the certificate against, instead of each node's host"),
+        OptionSpec(id: .insecure, name: "insecure", short: nil, value: .none, group: .tls, commands: server,
+                   help: "do not verify the server's certificate or host name (warns; never in production)"),
+
+        OptionSpec(id: .cluster, name: "cluster", short: nil, value: .none, group: .cluster, commands: server,
+                   help: "the server is a Redis Cluster (default: detect)"),
+        OptionSpec(id: .noCluster, name: "no-cluster", short: nil, value: .none, group: .cluster, commands: server,
+                   help: "treat the server as standalone, even if it is a cluster node"),
 
         OptionSpec(id: .output, name: "output", short: "o", value: .value(meta: "FORMAT", choices: ["table", "json", "ndjson"]), group: .output, commands: nil,
                    help: "table (default), json or ndjson"),
