@@ -114,32 +114,65 @@ public final class Connection {
     ///
     /// With `deadline` nil, each reply has `options.commandTimeout` seconds from the previous one.
     private func exchange(_ commands: [[Bytes]], deadline fixed: Deadline?) throws -> [RESPValue] {
+        try send(commands, deadline: fixed)
+        while true {
+            if let replies = try receive() { return replies }
+        }
+    }
+
+    // MARK: Split exchanges, for waiting on several connections at once
+
+    private var pending = 0
+    private var collected: [RESPValue] = []
+    private var replyDeadline = Deadline.after(seconds: 0)
+    private var fixedDeadline = false
+
+    /// Writes commands and expects one reply each; collect them with ``receive(wait:)``.
+    public func send(_ commands: [[Bytes]], deadline fixed: Deadline? = nil) throws {
         if let brokenReason { throw RedisClientError.connectionLost(endpoint: address.description, reason: brokenReason) }
+        precondition(pending == 0, "a connection carries one exchange at a time")
         var out = Bytes()
         out.reserveCapacity(commands.count * 48)
         for c in commands { CommandEncoder.append(c, to: &out) }
+        fixedDeadline = fixed != nil
+        replyDeadline = fixed ?? .after(seconds: options.commandTimeout)
         do {
-            var deadline = fixed ?? .after(seconds: options.commandTimeout)
-            try out.withUnsafeBytes { (raw) in try transport.write(raw, deadline: deadline) }
-            var replies: [RESPValue] = []
-            replies.reserveCapacity(commands.count)
-            while replies.count < commands.count {
-                if let reply = try nextReply() {
-                    replies.append(reply)
-                    if fixed == nil { deadline = .after(seconds: options.commandTimeout) }
-                    continue
-                }
-                let n = try transport.read(into: readBuffer, deadline: deadline)
-                if n == 0 { throw RedisClientError.connectionLost(endpoint: address.description, reason: "the server closed the connection") }
-                do {
-                    try reader.feed(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
-                } catch let error as RESPReaderError {
-                    throw RedisClientError.protocolError(endpoint: address.description, reason: error.message)
-                }
-            }
-            return replies
+            try out.withUnsafeBytes { raw in try transport.write(raw, deadline: replyDeadline) }
         } catch let error as RedisClientError {
             brokenReason = error.description
+            throw error
+        }
+        pending = commands.count
+        collected = []
+        collected.reserveCapacity(commands.count)
+    }
+
+    /// Does one read (waiting for data until the reply deadline) and returns every reply
+    /// once all have arrived, else `nil`. Call it when the socket is readable to never wait.
+    public func receive() throws -> [RESPValue]? {
+        do {
+            while pending > 0, let reply = try nextReply() {
+                collected.append(reply)
+                pending -= 1
+                if !fixedDeadline { replyDeadline = .after(seconds: options.commandTimeout) }
+            }
+            if pending == 0 { return finish() }
+            let n = try transport.read(into: readBuffer, deadline: replyDeadline)
+            if n == 0 { throw RedisClientError.connectionLost(endpoint: address.description, reason: "the server closed the connection") }
+            do {
+                try reader.feed(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
+            } catch let error as RESPReaderError {
+                throw RedisClientError.protocolError(endpoint: address.description, reason: error.message)
+            }
+            while pending > 0, let reply = try nextReply() {
+                collected.append(reply)
+                pending -= 1
+                if !fixedDeadline { replyDeadline = .after(seconds: options.commandTimeout) }
+            }
+            return pending == 0 ? finish() : nil
+        } catch let error as RedisClientError {
+            brokenReason = error.description
+            pending = 0
             throw error
         }
     }
@@ -150,6 +183,30 @@ public final class Connection {
         } catch let error as RESPReaderError {
             throw RedisClientError.protocolError(endpoint: address.description, reason: error.message)
         }
+    }
+
+    private func finish() -> [RESPValue] {
+        let out = collected
+        collected = []
+        return out
+    }
+
+    /// Whether replies are still expected.
+    public var isAwaitingReplies: Bool { pending > 0 }
+
+    /// The socket to poll while replies are expected.
+    public var descriptor: Int32 { transport.descriptor }
+
+    /// Whether decoded bytes wait in the transport (poll would not see them).
+    public var hasBufferedData: Bool { transport.hasBufferedData }
+
+    /// When the next reply is overdue.
+    public var deadline: Deadline { replyDeadline }
+
+    /// Marks the connection unusable (its exchange timed out while waiting on several connections).
+    public func markBroken(_ reason: String) {
+        brokenReason = reason
+        pending = 0
     }
 
     /// Whether a failure left this connection unusable.

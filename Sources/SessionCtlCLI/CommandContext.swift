@@ -115,11 +115,17 @@ final class CommandContext {
             }
         }
         let (endpoint, options) = try connectionSettings()
-        let keyspace = try RedisKeyspace(endpoint: endpoint, options: options)
+        let keyspace = try openKeyspace(endpoint, options)
         let store = SessionStore(keyspace: keyspace, layout: layout, scanCount: invocation.scanCount)
         let progress = self.progress
         store.progress = { progress.scanned($0) }
         return store
+    }
+
+    /// Connects with the cluster mode the options ask for.
+    func openKeyspace(_ endpoint: RedisEndpoint, _ options: ConnectionOptions) throws -> RedisKeyspace {
+        let mode: ClusterMode = invocation.cluster.map { $0 ? .cluster : .standalone } ?? .detect
+        return try RedisKeyspace(endpoint: endpoint, options: options, mode: mode)
     }
 
     // MARK: Output

@@ -71,6 +71,9 @@ public final class SessionStore {
             switch reply[0] {
             case .null: continue // expired or deleted since the scan
             case .bulk(let v): value = v
+            case .error(let e) where e.isUnreachable:
+                completeness.failures.append(e.message)
+                continue
             case .error(let e) where e.code == "WRONGTYPE":
                 refused.append(Refusal(user: m.user, session: m.session, mappingKey: m.key, sessionKey: nil, reason: .mappingNotString))
                 continue
@@ -95,6 +98,10 @@ public final class SessionStore {
         var records: [SessionRecord] = []
         var needsMemory: [Int] = []
         for (ref, reply) in zip(refs, replies) {
+            if let e = reply[0].redisError {
+                completeness.failures.append(e.isUnreachable ? e.message : "TTL \(String(decoding: ref.sessionKey, as: UTF8.self)): \(e.message)")
+                continue
+            }
             let ttl = reply[0].integer ?? -2
             var record = SessionRecord(ref: ref, exists: ttl != -2, ttl: ttl >= 0 ? ttl : nil, bytes: nil)
             if record.exists {

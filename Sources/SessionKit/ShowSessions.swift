@@ -98,7 +98,13 @@ extension SessionStore {
             let candidates = ids.map { Mapping(key: layout.mapping.key(user: user, session: $0), user: user, session: $0) }
             let exists = batched(candidates, completeness: &completeness) { [[Bytes("EXISTS"), $0.key]] }
             for (m, reply) in zip(candidates, exists) {
-                if reply[0].integer == 1 { mappings.append(m) } else { notFound.append(m.session) }
+                if let e = reply[0].redisError {
+                    completeness.failures.append(e.message)
+                } else if reply[0].integer == 1 {
+                    mappings.append(m)
+                } else {
+                    notFound.append(m.session)
+                }
             }
         } else {
             for id in ids {

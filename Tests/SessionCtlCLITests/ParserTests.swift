@@ -77,6 +77,8 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(error("show", "-"), .conflict("'show' does not read ids from stdin; name the sessions"))
         XCTAssertEqual(error("revoke", "s1", "--user", ""),
                        .invalidValue(option: "--user", value: "", reason: "a user id must not be empty", index: 3))
+        XCTAssertEqual(error("users", "--cluster", "--no-cluster"), .conflict("--cluster and --no-cluster contradict each other"))
+        XCTAssertEqual(error("users", "--key", "k.pem"), .conflict("--key goes with --cert"))
         XCTAssertEqual(error("completion", "tcsh"),
                        .invalidValue(option: "completion", value: "tcsh", reason: "expected bash, zsh or fish", index: 2))
     }
@@ -93,6 +95,7 @@ final class ParserTests: XCTestCase {
             switch spec.id {
             case .user: args = ["revoke", "s1"]
             case .sort, .min, .top: args = ["users"]
+            case .key: args += ["--cert", "client.pem"]
             default: break
             }
             if case .value(_, let choices, _) = spec.value {

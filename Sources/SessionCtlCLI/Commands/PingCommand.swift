@@ -5,9 +5,9 @@ import SessionKit
 enum PingCommand {
     static func run(_ ctx: CommandContext) throws -> ExitCode {
         let (endpoint, options) = try ctx.connectionSettings()
-        let keyspace = try RedisKeyspace(endpoint: endpoint, options: options)
+        let keyspace = try ctx.openKeyspace(endpoint, options)
         let nodes = try keyspace.serverInfo()
-        let mode = nodes.first?.mode ?? "standalone"
+        let mode = keyspace.isCluster ? "cluster" : "standalone"
         switch ctx.invocation.output {
         case .json, .ndjson:
             let list = nodes.map { n -> JSON in

@@ -1,0 +1,129 @@
+/// Which primary serves which slots, from `CLUSTER SHARDS` (Redis 7+) or `CLUSTER SLOTS`.
+public struct ClusterTopology: Equatable, Sendable {
+    /// One shard: a primary, its replicas and its slot ranges.
+    public struct Shard: Equatable, Sendable {
+        /// The primary's address.
+        public var primary: RedisEndpoint.Address
+        /// The replicas' addresses.
+        public var replicas: [RedisEndpoint.Address]
+        /// The slot ranges the shard serves.
+        public var slots: [ClosedRange<Int>]
+    }
+
+    /// Shards that serve at least one slot, ordered by their first slot.
+    public private(set) var shards: [Shard]
+    private var owner: [Int16]
+
+    /// A topology from shards.
+    public init(shards: [Shard]) {
+        self.shards = shards.filter { !$0.slots.isEmpty }.sorted { ($0.slots.map(\.lowerBound).min() ?? 0) < ($1.slots.map(\.lowerBound).min() ?? 0) }
+        owner = [Int16](repeating: -1, count: HashSlot.count)
+        for (i, shard) in self.shards.enumerated() {
+            for range in shard.slots where range.lowerBound >= 0 && range.upperBound < HashSlot.count {
+                for slot in range { owner[slot] = Int16(i) }
+            }
+        }
+    }
+
+    /// The primaries, one per shard.
+    public var primaries: [RedisEndpoint.Address] { shards.map(\.primary) }
+
+    /// The primary that serves `slot`, if any.
+    public func primary(forSlot slot: Int) -> RedisEndpoint.Address? {
+        let i = owner[slot]
+        return i < 0 ? nil : shards[Int(i)].primary
+    }
+
+    /// The number of slots no primary serves.
+    public var uncoveredSlots: Int { owner.filter { $0 < 0 }.count }
+
+    /// Records a `MOVED` redirect: `slot` now lives on `address`.
+    public mutating func move(slot: Int, to address: RedisEndpoint.Address) {
+        if let i = shards.firstIndex(where: { $0.primary == address }) {
+            owner[slot] = Int16(i)
+        } else {
+            shards.append(Shard(primary: address, replicas: [], slots: [slot...slot]))
+            owner[slot] = Int16(shards.count - 1)
+        }
+    }
+
+    // MARK: Parsing
+
+    /// Parses a `CLUSTER SHARDS` reply. Node hosts come from `endpoint`, else `hostname`, else `ip`;
+    /// an empty or `?` host means the node we asked (`seedHost`). With `tls`, `tls-port` is used when present.
+    public static func parseShards(_ reply: RESPValue, seedHost: String, tls: Bool) -> ClusterTopology? {
+        guard let list = reply.array else { return nil }
+        var shards: [Shard] = []
+        for entry in list {
+            let shard = map(entry)
+            var slots: [ClosedRange<Int>] = []
+            let bounds = shard["slots"]?.array?.compactMap(\.integer) ?? []
+            var i = 0
+            while i + 1 < bounds.count {
+                slots.append(Int(bounds[i])...Int(bounds[i + 1]))
+                i += 2
+            }
+            var primary: RedisEndpoint.Address?
+            var replicas: [RedisEndpoint.Address] = []
+            for node in shard["nodes"]?.array ?? [] {
+                let n = map(node)
+                let health = n["health"]?.text ?? "online"
+                guard let address = address(n, seedHost: seedHost, tls: tls) else { continue }
+                if n["role"]?.text == "master" {
+                    if health != "fail" { primary = address }
+                } else if health == "online" {
+                    replicas.append(address)
+                }
+            }
+            if let primary { shards.append(Shard(primary: primary, replicas: replicas, slots: slots)) }
+        }
+        return shards.isEmpty ? nil : ClusterTopology(shards: shards)
+    }
+
+    /// Parses a `CLUSTER SLOTS` reply (servers older than 7.0).
+    public static func parseSlots(_ reply: RESPValue, seedHost: String) -> ClusterTopology? {
+        guard let list = reply.array else { return nil }
+        var byPrimary: [RedisEndpoint.Address: Shard] = [:]
+        var order: [RedisEndpoint.Address] = []
+        for entry in list {
+            guard let e = entry.array, e.count >= 3, let lo = e[0].integer, let hi = e[1].integer,
+                  let node = e[2].array, node.count >= 2, let port = node[1].integer else { continue }
+            let primary = RedisEndpoint.Address.tcp(host: host(node[0].text, seedHost), port: Int(port))
+            let replicas = e.dropFirst(3).compactMap { r -> RedisEndpoint.Address? in
+                guard let r = r.array, r.count >= 2, let p = r[1].integer else { return nil }
+                return .tcp(host: host(r[0].text, seedHost), port: Int(p))
+            }
+            if byPrimary[primary] == nil {
+                byPrimary[primary] = Shard(primary: primary, replicas: replicas, slots: [])
+                order.append(primary)
+            }
+            byPrimary[primary]!.slots.append(Int(lo)...Int(hi))
+        }
+        let shards = order.compactMap { byPrimary[$0] }
+        return shards.isEmpty ? nil : ClusterTopology(shards: shards)
+    }
+
+    private static func address(_ n: [String: RESPValue], seedHost: String, tls: Bool) -> RedisEndpoint.Address? {
+        let port = (tls ? n["tls-port"]?.integer : nil) ?? n["port"]?.integer ?? n["tls-port"]?.integer
+        guard let port, port > 0 else { return nil }
+        let name = [n["endpoint"]?.text, n["hostname"]?.text, n["ip"]?.text].compactMap { $0 }.first { !$0.isEmpty && $0 != "?" }
+        return .tcp(host: host(name, seedHost), port: Int(port))
+    }
+
+    private static func host(_ text: String?, _ seed: String) -> String {
+        guard let text, !text.isEmpty, text != "?" else { return seed }
+        return text
+    }
+
+    /// A RESP2 flat `[key, value, key, value…]` array as a dictionary.
+    private static func map(_ value: RESPValue) -> [String: RESPValue] {
+        var out: [String: RESPValue] = [:]
+        let items = value.array ?? []
+        var i = 0
+        while i + 1 < items.count {
+            if let k = items[i].text { out[k] = items[i + 1] }
+            i += 2
+        }
+        return out
+    }
+}

@@ -1,0 +1,133 @@
+/// SCAN over the whole keyspace: one node, or every primary of a cluster at once.
+extension RedisKeyspace {
+    /// One node's SCAN: where it runs, its cursor, and how its retries stand.
+    private struct NodeScan {
+        var address: RedisEndpoint.Address
+        /// A slot the node serves, to find its new primary after a failover (nil: standalone).
+        var slot: Int?
+        var cursor: Bytes = Array("0".utf8)
+        var done = false
+        var failed = false
+        var attempts = 0
+        var firstFailure: UInt64?
+        var notBefore: UInt64 = 0
+    }
+
+    /// Runs `SCAN cursor MATCH pattern COUNT count` to the end on every node, handing each
+    /// reply's keys to `body` as they arrive.
+    ///
+    /// In a cluster every primary is scanned at once, each with its own cursor (only the owner
+    /// when the pattern fixes a hash tag). A node that fails is retried with backoff for up to
+    /// `commandTimeout` seconds: after a failover its shard is scanned again from cursor 0 on
+    /// the new primary. When that does not work, the outcome says so (never a silent partial
+    /// result). After the pass, primaries that appeared meanwhile are scanned too.
+    /// Keys may repeat (SCAN's guarantee is "at least once", and restarts repeat keys): the
+    /// caller de-duplicates. Errors thrown by `body` propagate.
+    public func scan(match pattern: Bytes, count: Int, progress: ((Int) -> Void)? = nil,
+                     _ body: ([Bytes]) throws -> Void) throws -> ScanOutcome {
+        var outcome = ScanOutcome()
+        var scans: [NodeScan]
+        let fixedSlot = HashSlot.fixedSlot(ofPattern: pattern)
+        if let topology {
+            if let slot = fixedSlot, let owner = topology.primary(forSlot: slot) {
+                scans = [NodeScan(address: owner, slot: slot)]
+            } else {
+                scans = topology.shards.map { NodeScan(address: $0.primary, slot: $0.slots.first?.lowerBound) }
+            }
+        } else {
+            scans = [NodeScan(address: endpoint.address, slot: nil)]
+        }
+        var scanned = Set<RedisEndpoint.Address>()
+        var extraRounds = 0
+        let countArg = Array(String(count).utf8)
+        while true {
+            try run(&scans, pattern: pattern, count: countArg, outcome: &outcome, progress: progress, body)
+            if outcome.interrupted || topology == nil { break }
+            for s in scans where s.done { scanned.insert(s.address) }
+            // Primaries that took over slots during the pass (failover, resharding) are scanned as well.
+            guard extraRounds < 2, refreshTopology(), let fresh = topology else { break }
+            let owners = fixedSlot.flatMap { fresh.primary(forSlot: $0) }.map { [$0] } ?? fresh.primaries
+            let missing = owners.filter { !scanned.contains($0) }
+            if missing.isEmpty { break }
+            extraRounds += 1
+            scans = missing.map { a in NodeScan(address: a, slot: fresh.shards.first { $0.primary == a }?.slots.first?.lowerBound) }
+        }
+        return outcome
+    }
+
+    private func run(_ scans: inout [NodeScan], pattern: Bytes, count: Bytes, outcome: inout ScanOutcome,
+                     progress: ((Int) -> Void)?, _ body: ([Bytes]) throws -> Void) throws {
+        let scanWord = Array("SCAN".utf8), matchWord = Array("MATCH".utf8), countWord = Array("COUNT".utf8)
+        while scans.contains(where: { !$0.done && !$0.failed }) {
+            if Interruption.isRequested {
+                outcome.interrupted = true
+                return
+            }
+            let now = Deadline.now()
+            var jobs: [(Int, Connection)] = []
+            for i in scans.indices where !scans[i].done && !scans[i].failed && scans[i].notBefore <= now {
+                do {
+                    jobs.append((i, try connection(scans[i].address)))
+                } catch {
+                    failed(&scans[i], error, &outcome)
+                }
+            }
+            if jobs.isEmpty {
+                if let next = scans.filter({ !$0.done && !$0.failed }).map(\.notBefore).min(), next > now {
+                    Backoff.sleep(nanoseconds: next - now)
+                }
+                continue
+            }
+            let results = Multiplexer.exchange(jobs.map { i, c in (c, [[scanWord, scans[i].cursor, matchWord, pattern, countWord, count]]) })
+            for ((i, _), result) in zip(jobs, results) {
+                switch result {
+                case .failure(.interrupted):
+                    outcome.interrupted = true
+                    return
+                case .failure(let error):
+                    failed(&scans[i], error, &outcome)
+                case .success(let replies):
+                    let reply = replies[0]
+                    if let err = reply.redisError {
+                        failed(&scans[i], RedisClientError.protocolError(endpoint: scans[i].address.description, reason: err.message), &outcome,
+                               retryable: Redirect(err, fromHost: seedHost) != nil)
+                        continue
+                    }
+                    guard let parts = reply.array, parts.count == 2, let next = parts[0].bytes, let keys = parts[1].array else {
+                        failed(&scans[i], RedisClientError.protocolError(endpoint: scans[i].address.description, reason: "unexpected SCAN reply"), &outcome, retryable: false)
+                        continue
+                    }
+                    scans[i].attempts = 0
+                    scans[i].firstFailure = nil
+                    let batch = keys.compactMap(\.bytes)
+                    outcome.keysReturned += batch.count
+                    if !batch.isEmpty { try body(batch) }
+                    progress?(outcome.keysReturned)
+                    scans[i].cursor = next
+                    if next == Array("0".utf8) { scans[i].done = true }
+                }
+            }
+        }
+    }
+
+    /// Records a node's failure: retry later (on the slot's new primary, from cursor 0, if it
+    /// changed), or give up once `commandTimeout` has passed since the first failure.
+    private func failed(_ scan: inout NodeScan, _ error: any Error, _ outcome: inout ScanOutcome, retryable: Bool = true) {
+        let now = Deadline.now()
+        scan.attempts += 1
+        let since = scan.firstFailure ?? now
+        scan.firstFailure = since
+        let budget = UInt64(max(options.commandTimeout, 1) * 1_000_000_000)
+        guard retryable, now - since < budget, scan.attempts <= 12 else {
+            scan.failed = true
+            outcome.failures.append("scan of \(scan.address) stopped: \(error)")
+            return
+        }
+        scan.notBefore = now + Backoff.delay(attempt: scan.attempts)
+        guard let slot = scan.slot, refreshTopology(), let owner = topology?.primary(forSlot: slot) else { return }
+        if owner != scan.address {
+            scan.address = owner
+            scan.cursor = Array("0".utf8)
+        }
+    }
+}

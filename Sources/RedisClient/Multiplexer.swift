@@ -1,0 +1,51 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs one pipelined exchange on each of several connections at once, waiting on all
+/// their sockets with one `poll(2)`: the cluster's fan-out, without threads.
+public enum Multiplexer {
+    /// Sends each job's commands on its connection and collects the replies; a failure on
+    /// one connection is that job's result and does not stop the others.
+    public static func exchange(_ jobs: [(Connection, [[Bytes]])]) -> [Result<[RESPValue], RedisClientError>] {
+        var results = [Result<[RESPValue], RedisClientError>?](repeating: nil, count: jobs.count)
+        for (i, (connection, commands)) in jobs.enumerated() {
+            if commands.isEmpty { results[i] = .success([]); continue }
+            do { try connection.send(commands) } catch { results[i] = .failure(error as? RedisClientError ?? .interrupted) }
+        }
+        while true {
+            let open = jobs.indices.filter { results[$0] == nil }
+            if open.isEmpty { break }
+            if Interruption.isRequested {
+                for i in open {
+                    jobs[i].0.markBroken("interrupted")
+                    results[i] = .failure(.interrupted)
+                }
+                break
+            }
+            var ready = open.filter { jobs[$0].0.hasBufferedData }
+            if ready.isEmpty {
+                var fds = open.map { pollfd(fd: jobs[$0].0.descriptor, events: Int16(POLLIN), revents: 0) }
+                let wait = open.map { jobs[$0].0.deadline.remainingMilliseconds }.min() ?? 0
+                let rc = poll(&fds, nfds_t(fds.count), min(max(wait, 0), 200))
+                if rc > 0 {
+                    ready = zip(open, fds).filter { $0.1.revents != 0 }.map(\.0)
+                }
+                for i in open where !ready.contains(i) && jobs[i].0.deadline.hasPassed {
+                    let c = jobs[i].0
+                    let error = RedisClientError.timedOut(endpoint: c.address.description, operation: "a command", seconds: c.deadline.seconds)
+                    c.markBroken(error.description)
+                    results[i] = .failure(error)
+                }
+            }
+            for i in ready where results[i] == nil {
+                do {
+                    if let replies = try jobs[i].0.receive() { results[i] = .success(replies) }
+                } catch {
+                    results[i] = .failure(error as? RedisClientError ?? .interrupted)
+                }
+            }
+        }
+        return results.map { $0 ?? .failure(.interrupted) }
+    }
+}
