@@ -29,8 +29,9 @@ extension RedisKeyspace {
         var scans: [NodeScan]
         let fixedSlot = HashSlot.fixedSlot(ofPattern: pattern)
         if let topology {
-            if let slot = fixedSlot, let owner = topology.primary(forSlot: slot) {
-                scans = [NodeScan(address: owner, slot: slot)]
+            if let slot = fixedSlot, let owner = topology.primary(forSlot: slot), let peers = migrationPeers(slot: slot, owner: owner) {
+                // Keys of a migrating slot live on both nodes until the migration ends.
+                scans = ([owner] + peers).map { NodeScan(address: $0, slot: $0 == owner ? slot : nil) }
             } else {
                 scans = topology.shards.map { NodeScan(address: $0.primary, slot: $0.slots.first?.lowerBound) }
             }
@@ -53,6 +54,30 @@ extension RedisKeyspace {
             scans = missing.map { a in NodeScan(address: a, slot: fresh.shards.first { $0.primary == a }?.slots.first?.lowerBound) }
         }
         return outcome
+    }
+
+    /// The nodes a slot is migrating to or importing from, as the owner's `CLUSTER NODES`
+    /// says (`[slot->-id]`, `[slot-<-id]`); `nil` when that cannot be told, so every primary is scanned.
+    private func migrationPeers(slot: Int, owner: RedisEndpoint.Address) -> [RedisEndpoint.Address]? {
+        guard let c = try? connection(owner), let text = (try? c.execute("CLUSTER", "NODES"))?.text else { return nil }
+        let lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).map { $0.split(separator: " ") }
+        guard let myself = lines.first(where: { $0.count > 2 && $0[2].contains("myself") }) else { return nil }
+        var ids: [Substring] = []
+        for field in myself.dropFirst(8) where field.hasPrefix("[\(slot)-") {
+            if let dash = field.lastIndex(of: "-") { ids.append(field[field.index(after: dash)...].dropLast()) }
+        }
+        var peers: [RedisEndpoint.Address] = []
+        for id in ids {
+            guard let line = lines.first(where: { $0.first == id }), line.count > 1 else { return nil }
+            // ip:port@cport[,hostname]
+            let addr = line[1].split(separator: "@")[0]
+            guard let colon = addr.lastIndex(of: ":"), let port = Int(addr[addr.index(after: colon)...]) else { return nil }
+            let hostname = line[1].split(separator: ",").dropFirst().first.map(String.init)
+            var host = hostname ?? String(addr[..<colon])
+            if host.isEmpty { host = seedHost }
+            peers.append(.tcp(host: host, port: port))
+        }
+        return peers
     }
 
     private func run(_ scans: inout [NodeScan], pattern: Bytes, count: Bytes, outcome: inout ScanOutcome,

@@ -49,6 +49,17 @@ public final class RedisServer: @unchecked Sendable {
 
     deinit { stop() }
 
+    /// Whether the server process is still running.
+    public var isRunning: Bool { process.isRunning }
+
+    /// Kills the server at once (SIGKILL), as a crashed node.
+    public func kill() {
+        if process.isRunning {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
     /// Stops the server and removes its folder.
     public func stop() {
         if process.isRunning {
