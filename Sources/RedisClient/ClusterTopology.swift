@@ -71,7 +71,8 @@ public struct ClusterTopology: Equatable, Sendable {
                 guard let address = address(n, seedHost: seedHost, tls: tls) else { continue }
                 if n["role"]?.text == "master" {
                     if health != "fail" { primary = address }
-                } else if health == "online" {
+                } else if health != "fail" {
+                    // "loading" also covers replicas whose offset has not been gossiped yet.
                     replicas.append(address)
                 }
             }

@@ -25,6 +25,8 @@ public final class RedisKeyspace {
     let seedHost: String
     /// Redirects allowed per command.
     let maxRedirects = 5
+    /// Things the operator should know about the connection (shown on stderr).
+    public private(set) var warnings: [String] = []
 
     /// Connects to `endpoint`, authenticates, and finds out whether it is a cluster.
     public init(endpoint: RedisEndpoint, options: ConnectionOptions, mode: ClusterMode = .detect) throws {
@@ -38,6 +40,8 @@ public final class RedisKeyspace {
         connections[endpoint.address] = seed
         if mode != .standalone {
             topology = try discover(using: seed, required: mode == .cluster)
+        } else if let info = try? seed.execute("INFO", "cluster").text, ServerInfo.fields(info)["cluster_enabled"] == "1" {
+            warnings.append("\(endpoint) is a Redis Cluster node; with --no-cluster only its own keys are scanned")
         }
         if topology == nil, mode != .standalone, options.database != 0 {
             // The seed connection skipped SELECT until the mode was known.
@@ -124,11 +128,16 @@ public final class RedisKeyspace {
     public func send(_ commands: [[Bytes]]) throws -> [RESPValue] {
         if commands.isEmpty { return [] }
         if topology != nil { return routed(commands) }
+        let replies: [RESPValue]
         do {
-            return try connection(endpoint.address).pipeline(commands)
+            replies = try connection(endpoint.address).pipeline(commands)
         } catch RedisClientError.connectionLost {
-            return try connection(endpoint.address).pipeline(commands)
+            replies = try connection(endpoint.address).pipeline(commands)
         }
+        if replies.contains(where: { $0.redisError?.code == "MOVED" }) {
+            throw RedisClientError.invalidURL("\(endpoint) is a Redis Cluster node and answered MOVED", hint: "drop --no-cluster")
+        }
+        return replies
     }
 
     /// Sends one command to the node owning its key (or the endpoint's node).

@@ -125,7 +125,9 @@ final class CommandContext {
     /// Connects with the cluster mode the options ask for.
     func openKeyspace(_ endpoint: RedisEndpoint, _ options: ConnectionOptions) throws -> RedisKeyspace {
         let mode: ClusterMode = invocation.cluster.map { $0 ? .cluster : .standalone } ?? .detect
-        return try RedisKeyspace(endpoint: endpoint, options: options, mode: mode)
+        let keyspace = try RedisKeyspace(endpoint: endpoint, options: options, mode: mode)
+        for w in keyspace.warnings { console.warn(w) }
+        return keyspace
     }
 
     // MARK: Output

@@ -1,0 +1,107 @@
+import Foundation
+import RedisClient
+import TestSupport
+import XCTest
+
+/// Every command unchanged on a cluster, over TLS, and with ACL users, through the binary.
+final class ClusterEndToEndTests: XCTestCase {
+    private func seed(_ cluster: RedisCluster, _ pairs: [(String, String)], password: String? = nil) throws {
+        try cluster.write(pairs.flatMap { u, s in [["SET", "user:\(u):\(s)", "session:\(s)"], ["SET", "session:\(s)", "p", "EX", "600"]] },
+                          password: password)
+    }
+
+    func testCommandsAcrossPrimaries() throws {
+        let cluster = try RedisCluster()
+        try seed(cluster, (0..<30).map { ("alice", "s\($0)") } + [("bob", "b1")])
+        let env = ["SESSIONCTL_URL": cluster.url]
+        let ping = try Sessionctl.run(["ping", "--json"], environment: env)
+        XCTAssertStatus(ping, 0)
+        XCTAssertEqual(try ping.json()["mode"] as? String, "cluster")
+        XCTAssertEqual((try ping.json()["nodes"] as? [Any])?.count, 6)
+        let list = try Sessionctl.run(["list", "alice", "--json"], environment: env)
+        XCTAssertStatus(list, 0)
+        XCTAssertEqual((try list.json()["sessions"] as? [Any])?.count, 30)
+        let users = try Sessionctl.run(["users"], environment: env)
+        XCTAssertEqual(users.stdout, "USER   SESSIONS\nalice        30\nbob           1\n")
+        let show = try Sessionctl.run(["show", "b1", "--json"], environment: env)
+        XCTAssertStatus(show, 0)
+        let revoke = try Sessionctl.run(["revoke-user", "alice", "--yes", "--json"], environment: env)
+        XCTAssertStatus(revoke, 0)
+        XCTAssertEqual((try revoke.json()["deleted"] as? [String: Int])?["session_keys"], 30)
+        let after = try Sessionctl.run(["list", "alice", "--json"], environment: env)
+        XCTAssertEqual((try after.json()["sessions"] as? [Any])?.count, 0)
+        // Forcing standalone mode on a cluster node is never silent.
+        let notCluster = try Sessionctl.run(["list", "bob", "--no-cluster", "--json"], environment: env)
+        XCTAssertTrue(notCluster.stderr.contains("is a Redis Cluster node; with --no-cluster only its own keys are scanned"), notCluster.stderr)
+        let standalone = try RedisServer()
+        let forced = try Sessionctl.run(["ping", "--cluster", "--url", standalone.url])
+        XCTAssertStatus(forced, 2)
+        XCTAssertTrue(forced.stderr.contains("not in cluster mode"), forced.stderr)
+        let db = try Sessionctl.run(["ping", "--url", cluster.url + "/2"])
+        XCTAssertStatus(db, 2)
+        XCTAssertTrue(db.stderr.contains("only database 0"), db.stderr)
+    }
+
+    func testLostShardExitsFive() throws {
+        let cluster = try RedisCluster()
+        try seed(cluster, (0..<30).map { ("erin", "e\($0)") })
+        let victim = try cluster.owner(of: "user:erin:e0")
+        let victimID = try cluster.id(of: victim)
+        for node in cluster.nodes where node !== victim {
+            let text = try node.run([["CLUSTER", "NODES"]]).first?.text ?? ""
+            let myself = text.split(separator: "\n").first { $0.contains("myself") } ?? ""
+            if myself.split(separator: " ")[3] == victimID { node.kill() }
+        }
+        victim.kill()
+        let url = cluster.nodes.first { $0.isRunning }!.url
+        let r = try Sessionctl.run(["list", "erin", "--json", "--timeout", "1", "--url", url])
+        XCTAssertStatus(r, 5)
+        XCTAssertEqual(try r.json()["complete"] as? Bool, false)
+        XCTAssertTrue(r.stderr.contains("incomplete: scan of 127.0.0.1:\(victim.port) stopped"), r.stderr)
+        let revoke = try Sessionctl.run(["revoke-user", "erin", "--yes", "--json", "--timeout", "1", "--url", url])
+        XCTAssertStatus(revoke, 5)
+        XCTAssertEqual(try revoke.json()["complete"] as? Bool, false)
+    }
+
+    func testTLSClusterWithACLUsers() throws {
+        let certs = try TestCertificates()
+        let acl = [
+            "user sessionctl on >opspw ~user:* ~session:* resetchannels -@all +scan +get +ttl +strlen +type +exists +object|idletime +memory|usage +unlink +info +dbsize +ping +cluster|shards +cluster|slots +cluster|nodes",
+            "user readonly on >ropw ~* resetchannels -@all +scan +get +ttl +strlen +exists +info +dbsize +ping +cluster|shards +cluster|nodes",
+            "user blind on >blindpw ~* resetchannels -@all +get +ping",
+        ]
+        // Nodes announce host names, as MemoryDB does: every node is verified by name.
+        let cluster = try RedisCluster(tls: certs, extraConfig: acl + ["cluster-announce-hostname localhost", "cluster-preferred-endpoint-type hostname"])
+        try seed(cluster, (0..<24).map { ("gina", "g\($0)") })
+        let tlsArgs = ["--cacert", certs.path("ca.crt")]
+        let port = cluster.nodes[0].port
+        func run(_ user: String, _ pw: String, _ args: [String]) throws -> Sessionctl.Run {
+            try Sessionctl.run(args + tlsArgs + ["--url", "rediss://\(user)@localhost:\(port)"], environment: ["REDISCLI_AUTH": pw])
+        }
+        let ping = try run("sessionctl", "opspw", ["ping", "--json"])
+        XCTAssertStatus(ping, 0)
+        let addresses = (try ping.json()["nodes"] as? [[String: Any]])?.compactMap { $0["address"] as? String } ?? []
+        XCTAssertEqual(addresses.count, 6)
+        XCTAssertTrue(addresses.allSatisfy { $0.hasPrefix("localhost:") }, "\(addresses)")
+        let list = try run("sessionctl", "opspw", ["list", "gina", "--json"])
+        XCTAssertStatus(list, 0)
+        XCTAssertEqual((try list.json()["sessions"] as? [Any])?.count, 24)
+        // Without UNLINK: nothing is deleted, every failure is reported, exit 5.
+        let denied = try run("readonly", "ropw", ["revoke-user", "gina", "--yes", "--json"])
+        XCTAssertStatus(denied, 5)
+        XCTAssertEqual((try denied.json()["revoked"] as? [Any])?.count, 0)
+        XCTAssertTrue(denied.stderr.contains("NOPERM"), denied.stderr)
+        XCTAssertEqual((try run("sessionctl", "opspw", ["list", "gina", "--json"]).json()["sessions"] as? [Any])?.count, 24)
+        // Without CLUSTER rights: a clear error.
+        let blind = try run("blind", "blindpw", ["list", "gina"])
+        XCTAssertStatus(blind, 4)
+        XCTAssertTrue(blind.stderr.contains("may not run CLUSTER SHARDS"), blind.stderr)
+        // With the least-privilege user of the README: revocation across TLS primaries.
+        let revoke = try run("sessionctl", "opspw", ["revoke-user", "gina", "--yes", "--json"])
+        XCTAssertStatus(revoke, 0)
+        XCTAssertEqual((try revoke.json()["deleted"] as? [String: Int])?["mapping_keys"], 24)
+        let wrongCA = try Sessionctl.run(["ping", "--cacert", certs.path("other-ca.crt"), "--url", "rediss://sessionctl@localhost:\(port)"],
+                                         environment: ["REDISCLI_AUTH": "opspw"])
+        XCTAssertStatus(wrongCA, 4)
+    }
+}
