@@ -40,11 +40,27 @@ extension RedisKeyspace {
         }
         var scanned = Set<RedisEndpoint.Address>()
         var extraRounds = 0
+        var migrationsChecked = false
         let countArg = Array(String(count).utf8)
         while true {
             try run(&scans, pattern: pattern, count: countArg, outcome: &outcome, progress: progress, body)
             if outcome.interrupted || topology == nil { break }
             for s in scans where s.done { scanned.insert(s.address) }
+            // Keys of a slot that migrated during the pass may have left a node before it was
+            // scanned and reached one already scanned: scan the receiving nodes once more.
+            if !migrationsChecked {
+                migrationsChecked = true
+                var receivers: [RedisEndpoint.Address] = []
+                for node in scanned {
+                    for m in migrations(on: node) ?? [] where fixedSlot == nil || m.slot == fixedSlot {
+                        if !receivers.contains(m.peer) { receivers.append(m.peer) }
+                    }
+                }
+                if !receivers.isEmpty {
+                    scans = receivers.map { NodeScan(address: $0, slot: nil) }
+                    continue
+                }
+            }
             // Primaries that took over slots during the pass (failover, resharding) are scanned as well.
             guard extraRounds < 2, refreshTopology(), let fresh = topology else { break }
             let owners = fixedSlot.flatMap { fresh.primary(forSlot: $0) }.map { [$0] } ?? fresh.primaries
@@ -56,28 +72,32 @@ extension RedisKeyspace {
         return outcome
     }
 
-    /// The nodes a slot is migrating to or importing from, as the owner's `CLUSTER NODES`
-    /// says (`[slot->-id]`, `[slot-<-id]`); `nil` when that cannot be told, so every primary is scanned.
-    private func migrationPeers(slot: Int, owner: RedisEndpoint.Address) -> [RedisEndpoint.Address]? {
-        guard let c = try? connection(owner), let text = (try? c.execute("CLUSTER", "NODES"))?.text else { return nil }
+    /// The slots `node` is migrating away or importing, with the node on the other side, as
+    /// its `CLUSTER NODES` says (`[slot->-id]`, `[slot-<-id]`); `nil` when that cannot be told.
+    private func migrations(on node: RedisEndpoint.Address) -> [(slot: Int, peer: RedisEndpoint.Address)]? {
+        guard let c = try? connection(node), let text = (try? c.execute("CLUSTER", "NODES"))?.text else { return nil }
         let lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).map { $0.split(separator: " ") }
         guard let myself = lines.first(where: { $0.count > 2 && $0[2].contains("myself") }) else { return nil }
-        var ids: [Substring] = []
-        for field in myself.dropFirst(8) where field.hasPrefix("[\(slot)-") {
-            if let dash = field.lastIndex(of: "-") { ids.append(field[field.index(after: dash)...].dropLast()) }
-        }
-        var peers: [RedisEndpoint.Address] = []
-        for id in ids {
+        var out: [(Int, RedisEndpoint.Address)] = []
+        for field in myself.dropFirst(8) where field.hasPrefix("[") {
+            // [slot->-id] or [slot-<-id]
+            let body = field.dropFirst().dropLast()
+            guard let dash = body.firstIndex(of: "-"), let slot = Int(body[..<dash]), let idDash = body.lastIndex(of: "-") else { continue }
+            let id = body[body.index(after: idDash)...]
             guard let line = lines.first(where: { $0.first == id }), line.count > 1 else { return nil }
             // ip:port@cport[,hostname]
             let addr = line[1].split(separator: "@")[0]
             guard let colon = addr.lastIndex(of: ":"), let port = Int(addr[addr.index(after: colon)...]) else { return nil }
-            let hostname = line[1].split(separator: ",").dropFirst().first.map(String.init)
-            var host = hostname ?? String(addr[..<colon])
+            var host = line[1].split(separator: ",").dropFirst().first.map(String.init) ?? String(addr[..<colon])
             if host.isEmpty { host = seedHost }
-            peers.append(.tcp(host: host, port: port))
+            out.append((slot, .tcp(host: host, port: port)))
         }
-        return peers
+        return out
+    }
+
+    /// The nodes on the other side of `slot`'s migration, if it migrates; `nil` when unknown.
+    private func migrationPeers(slot: Int, owner: RedisEndpoint.Address) -> [RedisEndpoint.Address]? {
+        migrations(on: owner).map { $0.filter { $0.slot == slot }.map(\.peer) }
     }
 
     private func run(_ scans: inout [NodeScan], pattern: Bytes, count: Bytes, outcome: inout ScanOutcome,

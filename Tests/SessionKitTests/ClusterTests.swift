@@ -117,4 +117,44 @@ final class ClusterTests: XCTestCase {
         XCTAssertEqual(result.mappingKeysDeleted, 20)
         XCTAssertEqual(store.keyspace.topology?.primary(forSlot: slot), target.address)
     }
+
+    func testSlotMigratingWhileAScanRuns() throws {
+        let cluster = try RedisCluster()
+        try seed(cluster, (0..<30).map { ("hank", "h\($0)") })
+        try cluster.fill(keysPerPrimary: 3000)
+        let store = try store(cluster)
+        store.scanCount = 10
+        // Move the slot of one mapping key in the middle of the scan, key by key, as resharding does.
+        let key = "user:hank:h7"
+        let slot = HashSlot.of(b(key))
+        let source = try cluster.owner(of: key)
+        let target = try cluster.primaries().first { $0 !== source }!
+        let (sourceID, targetID) = (try cluster.id(of: source), try cluster.id(of: target))
+        var batches = 0
+        var migrated = false
+        store.progress = { _ in
+            batches += 1
+            guard batches == 40, !migrated else { return }
+            migrated = true
+            do {
+                try target.run([["CLUSTER", "SETSLOT", String(slot), "IMPORTING", sourceID]])
+                try source.run([["CLUSTER", "SETSLOT", String(slot), "MIGRATING", targetID]])
+                let keys = try source.run([["CLUSTER", "GETKEYSINSLOT", String(slot), "100"]])[0].array?.compactMap(\.text) ?? []
+                try source.run([["MIGRATE", "127.0.0.1", String(target.port), "", "0", "5000", "KEYS"] + keys])
+            } catch {
+                XCTFail("migration: \(error)")
+            }
+        }
+        let list = try store.list(users: [b("hank")])
+        XCTAssertTrue(migrated)
+        XCTAssertTrue(list.completeness.isComplete, "\(list.completeness.failures)")
+        XCTAssertEqual(list.sessions.count, 30)
+        XCTAssertTrue(list.sessions.first { s($0.ref.session) == "h7" }?.exists ?? false)
+        // Revocation while the slot is still migrating: GET and UNLINK follow ASK to the target.
+        let result = store.revoke(try store.planRevoke(sessions: [b("h7")]))
+        XCTAssertTrue(result.completeness.isComplete, "\(result.completeness.failures)")
+        XCTAssertEqual(result.mappingKeysDeleted, 1)
+        XCTAssertEqual(try target.run([["ASKING"], ["EXISTS", key]])[1], .integer(0))
+        XCTAssertEqual(try source.run([["EXISTS", key]])[0].redisError?.code, "ASK", "the source no longer has it")
+    }
 }
