@@ -22,7 +22,7 @@ let package = Package(
         // MARK: Layers, each depending only on the ones below it
         .target(name: "RedisClient", dependencies: ["CHiredis", "COpenSSL"]),
         .target(name: "SessionKit", dependencies: ["RedisClient"]),
-        .target(name: "SessionCtlCLI", dependencies: ["SessionKit", "RedisClient"]),
+        .target(name: "SessionCtlCLI", dependencies: ["SessionKit", "RedisClient", "COpenSSL"]),
         .executableTarget(name: "sessionctl", dependencies: ["SessionCtlCLI"]),
 
         // MARK: Tests

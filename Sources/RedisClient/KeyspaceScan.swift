@@ -11,6 +11,8 @@ extension RedisKeyspace {
         var attempts = 0
         var firstFailure: UInt64?
         var notBefore: UInt64 = 0
+        var started: UInt64 = Deadline.now()
+        var examined = 0
     }
 
     /// Runs `SCAN cursor MATCH pattern COUNT count` to the end on every node, handing each
@@ -23,7 +25,10 @@ extension RedisKeyspace {
     /// result). After the pass, primaries that appeared meanwhile are scanned too.
     /// Keys may repeat (SCAN's guarantee is "at least once", and restarts repeat keys): the
     /// caller de-duplicates. Errors thrown by `body` propagate.
-    public func scan(match pattern: Bytes, count: Int, progress: ((Int) -> Void)? = nil,
+    ///
+    /// With `rate`, each node examines at most that many keys a second (COUNT per call), so
+    /// an audit does not load a busy primary.
+    public func scan(match pattern: Bytes, count: Int, rate: Int? = nil, progress: ((ScanProgress) -> Void)? = nil,
                      _ body: ([Bytes]) throws -> Void) throws -> ScanOutcome {
         var outcome = ScanOutcome()
         var scans: [NodeScan]
@@ -41,9 +46,8 @@ extension RedisKeyspace {
         var scanned = Set<RedisEndpoint.Address>()
         var extraRounds = 0
         var migrationsChecked = false
-        let countArg = Array(String(count).utf8)
         while true {
-            try run(&scans, pattern: pattern, count: countArg, outcome: &outcome, progress: progress, body)
+            try run(&scans, pattern: pattern, count: count, rate: rate, outcome: &outcome, progress: progress, body)
             if outcome.interrupted || topology == nil { break }
             for s in scans where s.done { scanned.insert(s.address) }
             // Keys of a slot that migrated during the pass may have left a node before it was
@@ -100,8 +104,9 @@ extension RedisKeyspace {
         migrations(on: owner).map { $0.filter { $0.slot == slot }.map(\.peer) }
     }
 
-    private func run(_ scans: inout [NodeScan], pattern: Bytes, count: Bytes, outcome: inout ScanOutcome,
-                     progress: ((Int) -> Void)?, _ body: ([Bytes]) throws -> Void) throws {
+    private func run(_ scans: inout [NodeScan], pattern: Bytes, count: Int, rate: Int?, outcome: inout ScanOutcome,
+                     progress: ((ScanProgress) -> Void)?, _ body: ([Bytes]) throws -> Void) throws {
+        let countArg = Array(String(count).utf8)
         let scanWord = Array("SCAN".utf8), matchWord = Array("MATCH".utf8), countWord = Array("COUNT".utf8)
         while scans.contains(where: { !$0.done && !$0.failed }) {
             if Interruption.isRequested {
@@ -123,7 +128,7 @@ extension RedisKeyspace {
                 }
                 continue
             }
-            let results = Multiplexer.exchange(jobs.map { i, c in (c, [[scanWord, scans[i].cursor, matchWord, pattern, countWord, count]]) })
+            let results = Multiplexer.exchange(jobs.map { i, c in (c, [[scanWord, scans[i].cursor, matchWord, pattern, countWord, countArg]]) })
             for ((i, _), result) in zip(jobs, results) {
                 switch result {
                 case .failure(.interrupted):
@@ -146,8 +151,14 @@ extension RedisKeyspace {
                     scans[i].firstFailure = nil
                     let batch = keys.compactMap(\.bytes)
                     outcome.keysReturned += batch.count
+                    outcome.keysExamined += count
+                    scans[i].examined += count
+                    if let rate, rate > 0 {
+                        // Pace: this node may have examined `examined` keys after examined/rate seconds.
+                        scans[i].notBefore = scans[i].started + UInt64(Double(scans[i].examined) / Double(rate) * 1e9)
+                    }
                     if !batch.isEmpty { try body(batch) }
-                    progress?(outcome.keysReturned)
+                    progress?(ScanProgress(examined: outcome.keysExamined, matched: outcome.keysReturned))
                     scans[i].cursor = next
                     if next == Array("0".utf8) { scans[i].done = true }
                 }

@@ -4,8 +4,10 @@ public struct ScanOutcome: Sendable, Equatable {
     public var failures: [String] = []
     /// Whether Ctrl-C stopped the scan.
     public var interrupted = false
-    /// Keys the server examined (the sum of the replies' lengths, before client-side checks).
+    /// Keys the server returned (after MATCH, before client-side checks).
     public var keysReturned = 0
+    /// Keys the server examined, estimated as COUNT per SCAN call.
+    public var keysExamined = 0
 
     /// An outcome with no failures yet.
     public init() {}
@@ -18,5 +20,14 @@ public struct ScanOutcome: Sendable, Equatable {
         failures += other.failures
         interrupted = interrupted || other.interrupted
         keysReturned += other.keysReturned
+        keysExamined += other.keysExamined
     }
+}
+
+/// How far a scan has got, for progress lines.
+public struct ScanProgress: Sendable, Equatable {
+    /// Keys examined so far (COUNT per SCAN call), over every node.
+    public var examined: Int
+    /// Keys returned by MATCH so far.
+    public var matched: Int
 }

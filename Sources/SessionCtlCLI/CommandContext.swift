@@ -117,8 +117,12 @@ final class CommandContext {
         let (endpoint, options) = try connectionSettings()
         let keyspace = try openKeyspace(endpoint, options)
         let store = SessionStore(keyspace: keyspace, layout: layout, scanCount: invocation.scanCount)
+        store.scanRate = invocation.rate
         let progress = self.progress
-        store.progress = { progress.scanned($0) }
+        if progress.enabled {
+            progress.total = keyspace.totalKeys()
+            store.progress = { progress.scanned($0) }
+        }
         return store
     }
 

@@ -58,7 +58,8 @@ public enum SessionCtl {
         case .completion: return try CompletionCommand.run(context)
         case .list: return try ListCommand.run(context)
         case .show: return try ShowCommand.run(context)
-        case .revoke, .revokeUser: return try RevokeCommand.run(context)
+        case .revoke, .revokeUser, .prune: return try RevokeCommand.run(context)
+        case .audit: return try AuditCommand.run(context)
         case .users: return try UsersCommand.run(context)
         case .ping: return try PingCommand.run(context)
         }

@@ -11,14 +11,10 @@ public struct ListResult: Equatable, Sendable {
 }
 
 extension SessionStore {
-    /// Every session of each user: one SCAN per user, then pipelined GET, TTL and STRLEN.
+    /// Every session of each user (one SCAN per user, or one pass for many), then pipelined GET, TTL and STRLEN.
     public func list(users: [Bytes]) throws -> ListResult {
         var result = ListResult()
-        var mappings: [Mapping] = []
-        for user in uniqued(users) {
-            if Interruption.isRequested { result.completeness.interrupted = true; break }
-            mappings += try findMappings(user: user, session: nil, completeness: &result.completeness)
-        }
+        let mappings = try findMappings(users: users, completeness: &result.completeness)
         let (refs, refused) = resolve(mappings, completeness: &result.completeness)
         result.refused = refused
         result.sessions = inspect(refs, completeness: &result.completeness)

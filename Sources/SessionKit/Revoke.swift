@@ -26,6 +26,18 @@ public struct RevokeResult: Equatable, Sendable {
     public var mappingKeysDeleted = 0
     /// Whether the search and every deletion succeeded.
     public var completeness = Completeness()
+    /// Why the revocation stopped before deleting a batch (the audit record could not be written).
+    public var stoppedBy: String?
+
+    /// An empty result, to merge batches into.
+    public init() {}
+
+    init(refused: [Refusal], notFound: [Bytes], completeness: Completeness, revoked: [SessionRef] = []) {
+        self.refused = refused
+        self.notFound = notFound
+        self.completeness = completeness
+        self.revoked = revoked
+    }
 }
 
 extension SessionStore {
@@ -42,26 +54,34 @@ extension SessionStore {
     /// Plans the revocation of every session of each user.
     public func planRevoke(users: [Bytes]) throws -> RevokePlan {
         var plan = RevokePlan()
-        var mappings: [Mapping] = []
-        for user in uniqued(users) {
-            if Interruption.isRequested { plan.completeness.interrupted = true; break }
-            mappings += try findMappings(user: user, session: nil, completeness: &plan.completeness)
-        }
+        let mappings = try findMappings(users: users, completeness: &plan.completeness)
         (plan.targets, plan.refused) = resolve(mappings, completeness: &plan.completeness)
         return plan
     }
 
     /// Carries out a plan: per batch, `UNLINK` the session keys, then the mappings of those
     /// whose session key is confirmed gone. Stops between batches on Ctrl-C.
-    public func revoke(_ plan: RevokePlan) -> RevokeResult {
+    ///
+    /// `beforeDeleting` sees each batch before anything in it is deleted (the audit trail is
+    /// written ahead); if it throws, that batch and the rest are left alone and `stoppedBy` says why.
+    /// With `sessionKeys` false only the mapping keys are deleted (`prune`: the sessions are gone).
+    public func revoke(_ plan: RevokePlan, sessionKeys: Bool = true,
+                       beforeDeleting: ([SessionRef]) throws -> Void = { _ in }) -> RevokeResult {
         var result = RevokeResult(refused: plan.refused, notFound: plan.notFound, completeness: plan.completeness)
         var start = 0
         while start < plan.targets.count {
             if Interruption.isRequested { result.completeness.interrupted = true; break }
             let chunk = Array(plan.targets[start..<min(start + batchSize, plan.targets.count)])
             start += chunk.count
+            do {
+                try beforeDeleting(chunk)
+            } catch {
+                result.stoppedBy = "\(error)"
+                break
+            }
             var gone: [SessionRef] = []
-            let first = batched(chunk, completeness: &result.completeness) { [[Bytes("UNLINK"), $0.sessionKey]] }
+            let first = sessionKeys ? batched(chunk, completeness: &result.completeness) { [[Bytes("UNLINK"), $0.sessionKey]] }
+                                    : chunk.map { _ in [RESPValue.integer(0)] }
             for (ref, reply) in zip(chunk, first) {
                 if let n = reply[0].integer {
                     result.sessionKeysDeleted += Int(n)
@@ -88,6 +108,20 @@ extension SessionStore {
 extension RevokePlan {
     /// The plan as a result with nothing deleted: a dry run lists the targets as what would be revoked.
     public func resultWithoutDeleting(listingTargets: Bool) -> RevokeResult {
-        RevokeResult(revoked: listingTargets ? targets : [], refused: refused, notFound: notFound, completeness: completeness)
+        RevokeResult(refused: refused, notFound: notFound, completeness: completeness, revoked: listingTargets ? targets : [])
+    }
+}
+
+extension RevokeResult {
+    /// Adds another batch's result to this one.
+    public mutating func merge(_ other: RevokeResult) {
+        revoked += other.revoked
+        refused += other.refused
+        notFound += other.notFound
+        sessionKeysDeleted += other.sessionKeysDeleted
+        mappingKeysDeleted += other.mappingKeysDeleted
+        completeness.failures += other.completeness.failures
+        completeness.interrupted = completeness.interrupted || other.completeness.interrupted
+        stoppedBy = stoppedBy ?? other.stoppedBy
     }
 }

@@ -11,8 +11,10 @@ public final class SessionStore {
     public let layout: SessionLayout
     /// SCAN's COUNT hint.
     public var scanCount: Int
-    /// Called with the number of keys scanned so far, for progress on a terminal.
-    public var progress: ((Int) -> Void)?
+    /// Called as scans advance, for progress on a terminal.
+    public var progress: ((ScanProgress) -> Void)?
+    /// Keys examined per second per node, at most (`--rate`); `nil` for as fast as the server answers.
+    public var scanRate: Int?
     /// Keys per pipelined batch of follow-ups.
     public var batchSize = 1000
 
@@ -35,15 +37,41 @@ public final class SessionStore {
         public var session: Bytes
     }
 
-    /// Scans for the mapping keys of `user` and/or `session` (`nil`: any) and keeps those that match exactly.
-    func findMappings(user: Bytes?, session: Bytes?, completeness: inout Completeness) throws -> [Mapping] {
-        var seen = Set<Bytes>()
+    /// From this many users on, one pass over every mapping key finds them all, rather than
+    /// one SCAN per user (each SCAN walks the whole keyspace on the server).
+    public static let usersPerPass = 4
+
+    /// The mapping keys of every user in `users`: a SCAN per user for a few, one pass over all
+    /// mapping keys for more.
+    func findMappings(users: [Bytes], completeness: inout Completeness) throws -> [Mapping] {
+        let users = uniqued(users)
+        if users.count < Self.usersPerPass {
+            var out: [Mapping] = []
+            for user in users {
+                if Interruption.isRequested { completeness.interrupted = true; break }
+                out += try findMappings(user: user, session: nil, completeness: &completeness)
+            }
+            return out
+        }
+        let wanted = Set(users)
+        let found = try findMappings(user: nil, session: nil, completeness: &completeness) { wanted.contains($0.user) }
+        // In the order the users were named.
+        let rank = Dictionary(uniqueKeysWithValues: users.enumerated().map { ($1, $0) })
+        return found.sorted { rank[$0.user]! != rank[$1.user]! ? rank[$0.user]! < rank[$1.user]! : $0.session.lexicographicallyPrecedes($1.session) }
+    }
+
+    /// Scans for the mapping keys of `user` and/or `session` (`nil`: any) and keeps those that
+    /// match exactly (and pass `filter`).
+    func findMappings(user: Bytes?, session: Bytes?, completeness: inout Completeness,
+                      filter: (Mapping) -> Bool = { _ in true }) throws -> [Mapping] {
+        var seen = KeyDeduplicator()
         var found: [Mapping] = []
         let pattern = layout.mapping.pattern(user: user, session: session)
-        let outcome = try keyspace.scan(match: pattern, count: scanCount, progress: progress) { keys in
+        let outcome = try keyspace.scan(match: pattern, count: scanCount, rate: scanRate, progress: progress) { keys in
             for key in keys {
-                guard let ids = layout.mapping.parse(key, user: user, session: session), seen.insert(key).inserted else { continue }
-                found.append(Mapping(key: key, user: ids.user, session: ids.session))
+                guard let ids = layout.mapping.parse(key, user: user, session: session) else { continue }
+                let m = Mapping(key: key, user: ids.user, session: ids.session)
+                if filter(m) && seen.insert(key) { found.append(m) }
             }
         }
         completeness.add(outcome)

@@ -27,16 +27,16 @@ public enum UserSort: String, Sendable, CaseIterable {
 extension SessionStore {
     /// Every user with a mapping key, counted in one SCAN over all mapping keys.
     ///
-    /// Only a count per user is kept. Keys are split as ``MappingTemplate`` documents
+    /// Only a count per user and an eight-byte fingerprint per key are kept. Keys are split as ``MappingTemplate`` documents
     /// (the session id is taken not to contain the separator).
     public func users(sort: UserSort = .count, minimum: Int = 1, top: Int? = nil) throws -> UsersResult {
         var result = UsersResult()
         var counts: [Bytes: Int] = [:]
-        var seen = Set<Bytes>()
+        var seen = KeyDeduplicator()
         let pattern = layout.mapping.pattern(user: nil, session: nil)
-        let outcome = try keyspace.scan(match: pattern, count: scanCount, progress: progress) { keys in
+        let outcome = try keyspace.scan(match: pattern, count: scanCount, rate: scanRate, progress: progress) { keys in
             for key in keys {
-                guard let ids = layout.mapping.parse(key), seen.insert(key).inserted else { continue }
+                guard let ids = layout.mapping.parse(key), seen.insert(key) else { continue }
                 counts[ids.user, default: 0] += 1
             }
         }

@@ -1,10 +1,14 @@
 import SessionKit
 
-/// `sessionctl revoke SESSION...` and `sessionctl revoke-user USER...`.
+/// `revoke SESSION...`, `revoke-user USER...` and `prune`: the destructive commands.
 ///
-/// Finds everything first (a dry run stops there), asks on a terminal unless `--yes`,
-/// then deletes each session key before its mapping key.
+/// Each finds everything first (a dry run stops there), asks on a terminal unless `--yes`,
+/// writes the audit trail ahead, then deletes. `revoke-user -` works through standard input
+/// in batches as the ids arrive.
 enum RevokeCommand {
+    /// Ids per batch for `revoke-user -`.
+    static let batchSize = 1000
+
     static func run(_ ctx: CommandContext) throws -> ExitCode {
         let inv = ctx.invocation
         let readsStdin = inv.arguments.contains([UInt8(ascii: "-")])
@@ -13,86 +17,71 @@ enum RevokeCommand {
             throw CLIError("'\(inv.command.rawValue)' deletes keys and there is no terminal to confirm on",
                            hint: "pass --yes to confirm, or --dry-run to see what would be deleted", code: .usage)
         }
+        let trail = try AuditTrail(ctx)
         let store = try ctx.openStore()
-        let plan: RevokePlan
-        if inv.command == .revokeUser {
-            plan = try store.planRevoke(users: try StdinIDs.expand(inv.arguments, ctx))
-        } else {
-            plan = try store.planRevoke(sessions: inv.arguments, user: inv.user)
+        trail.keyspace = store.keyspace
+        let output = RevokeOutput(ctx)
+        var total = RevokeResult()
+        switch inv.command {
+        case .revoke:
+            total = try execute(try store.planRevoke(sessions: inv.arguments, user: inv.user), store, trail, ctx)
+            output.stream(total)
+        case .prune:
+            total = try execute(try store.planPrune(), store, trail, ctx, prune: true)
+            output.stream(total)
+        default:
+            var batches = StdinIDs.Batches(arguments: inv.arguments, read: ctx.console.readInput, size: batchSize)
+            var any = false
+            while let users = batches.next() {
+                any = true
+                let result = try execute(try store.planRevoke(users: users), store, trail, ctx)
+                output.stream(result)
+                total.merge(result)
+                if result.stoppedBy != nil || result.completeness.interrupted { break }
+            }
+            if !any {
+                throw CLIError("no user ids on standard input", hint: "give one id per line", code: .usage)
+            }
         }
         ctx.progress.finish()
-        var result: RevokeResult
-        if inv.dryRun {
-            result = plan.resultWithoutDeleting(listingTargets: true)
-        } else if plan.targets.isEmpty || plan.completeness.interrupted {
-            result = plan.resultWithoutDeleting(listingTargets: false)
-        } else {
-            if !inv.yes && !confirm(plan, ctx) {
-                ctx.console.error("aborted; nothing was deleted")
-                return .failure
-            }
-            result = store.revoke(plan)
+        output.finish(total)
+        if let stop = total.stoppedBy {
+            ctx.console.error(stop)
+            return .failure
         }
-        render(result, ctx)
-        return .finished(result.completeness, notFound: !result.notFound.isEmpty)
+        return .finished(total.completeness, notFound: !total.notFound.isEmpty)
     }
 
-    // MARK: Confirmation
+    /// Runs one plan: a dry run, nothing to do, or (after confirmation) the deletions with the audit trail ahead.
+    private static func execute(_ plan: RevokePlan, _ store: SessionStore, _ trail: AuditTrail, _ ctx: CommandContext,
+                                prune: Bool = false) throws -> RevokeResult {
+        let inv = ctx.invocation
+        ctx.progress.finish()
+        if inv.dryRun { return plan.resultWithoutDeleting(listingTargets: true) }
+        if plan.targets.isEmpty || plan.completeness.interrupted { return plan.resultWithoutDeleting(listingTargets: false) }
+        if !inv.yes && !confirm(plan, ctx, prune: prune) {
+            throw CLIError("aborted; nothing was deleted", code: .failure)
+        }
+        let event = prune ? "prune" : "revoke"
+        let record: ([SessionRef]) throws -> Void = { try trail.record($0, event: event) }
+        return prune ? store.prune(plan, beforeDeleting: record) : store.revoke(plan, beforeDeleting: record)
+    }
 
-    private static func confirm(_ plan: RevokePlan, _ ctx: CommandContext) -> Bool {
-        var table = Table(headers: ["USER", "SESSION", "SESSION KEY"])
-        for t in plan.targets { table.add([Cell.text(t.user), Cell.text(t.session), Cell.text(t.sessionKey)]) }
+    private static func confirm(_ plan: RevokePlan, _ ctx: CommandContext, prune: Bool) -> Bool {
+        var table = Table(headers: ["USER", "SESSION", prune ? "MAPPING KEY" : "SESSION KEY"])
+        for t in plan.targets { table.add([Cell.text(t.user), Cell.text(t.session), Cell.text(prune ? t.mappingKey : t.sessionKey)]) }
         ctx.console.err.write(table.render(color: false))
         if !plan.completeness.isComplete {
             ctx.console.warn("the search was incomplete: other sessions may exist")
         }
         let users = Set(plan.targets.map(\.user)).count
-        ctx.console.err.write("Revoke \(Cell.plural(plan.targets.count, "session")) of \(Cell.plural(users, "user"))? This deletes each session key and its mapping. [y/N] ")
+        let question = prune
+            ? "Delete \(Cell.plural(plan.targets.count, "orphaned mapping")) of \(Cell.plural(users, "user"))? [y/N] "
+            : "Revoke \(Cell.plural(plan.targets.count, "session")) of \(Cell.plural(users, "user"))? This deletes each session key and its mapping. [y/N] "
+        ctx.console.err.write(question)
         ctx.console.err.flush()
         guard let answer = ctx.console.readLine()?.trimmingSpaces.lowercased() else { return false }
         return answer == "y" || answer == "yes"
-    }
-
-    // MARK: Output
-
-    private static func render(_ r: RevokeResult, _ ctx: CommandContext) {
-        let dry = ctx.invocation.dryRun
-        switch ctx.invocation.output {
-        case .json:
-            ctx.emit(.object([
-                ("dry_run", .bool(dry)),
-                ("revoked", .array(r.revoked.map { .object(JSONModels.ref($0)) })),
-                ("refused", .array(r.refused.map(JSONModels.refusal))),
-                ("not_found", .array(r.notFound.map { .bytes($0) })),
-                ("deleted", .object([("session_keys", .int(Int64(r.sessionKeysDeleted))), ("mapping_keys", .int(Int64(r.mappingKeysDeleted)))])),
-                ("complete", .bool(r.completeness.isComplete)),
-            ]))
-        case .ndjson:
-            for ref in r.revoked { ctx.emit(.object(JSONModels.ref(ref) + [("result", .string(dry ? "would_revoke" : "revoked"))])) }
-            for f in r.refused {
-                if case .object(let fields) = JSONModels.refusal(f) { ctx.emit(.object(fields + [("result", .string("refused"))])) }
-            }
-        case .table:
-            if !r.revoked.isEmpty || !r.refused.isEmpty {
-                var table = Table(headers: ["USER", "SESSION", "SESSION KEY", "RESULT"])
-                for ref in r.revoked {
-                    table.add([Cell.text(ref.user), Cell.text(ref.session), Cell.text(ref.sessionKey), dry ? "would revoke" : "revoked"])
-                }
-                for f in r.refused {
-                    table.add([Cell.text(f.user), Cell.text(f.session), f.sessionKey.map(Cell.text) ?? "-", "refused: \(f.reason)"])
-                }
-                ctx.print(table.render(color: ctx.color))
-            }
-        }
-        for id in r.notFound { ctx.console.error("session '\(Cell.text(id))' not found") }
-        let users = Set(r.revoked.map(\.user)).count
-        if dry {
-            ctx.note("dry run: would revoke \(Cell.plural(r.revoked.count, "session")) of \(Cell.plural(users, "user")); nothing was deleted")
-        } else {
-            ctx.note("revoked \(Cell.plural(r.revoked.count, "session")) of \(Cell.plural(users, "user")) (deleted \(Cell.plural(r.sessionKeysDeleted, "session key")), \(Cell.plural(r.mappingKeysDeleted, "mapping key")))")
-        }
-        if !r.refused.isEmpty { ctx.note("refused \(Cell.plural(r.refused.count, "mapping")): see the RESULT column or \"refused\" in JSON") }
-        ctx.reportIncomplete(r.completeness)
     }
 }
 

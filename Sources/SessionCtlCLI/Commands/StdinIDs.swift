@@ -4,25 +4,65 @@ enum StdinIDs {
     static func parse(_ input: [UInt8]) -> [[UInt8]] {
         var ids: [[UInt8]] = []
         for line in input.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
-            var s = line[...]
-            while let last = s.last, last == UInt8(ascii: "\r") || last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") { s = s.dropLast() }
-            while let first = s.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") { s = s.dropFirst() }
-            if !s.isEmpty { ids.append(Array(s)) }
+            if let id = clean(line) { ids.append(id) }
         }
         return ids
     }
 
-    /// The command's ids with each `-` replaced by the ids on standard input.
-    static func expand(_ arguments: [[UInt8]], _ ctx: CommandContext) throws -> [[UInt8]] {
-        guard arguments.contains([UInt8(ascii: "-")]) else { return arguments }
-        let fromStdin = parse(ctx.console.readAllInput())
-        if fromStdin.isEmpty {
-            throw CLIError("no user ids on standard input", hint: "give one id per line", code: .usage)
+    private static func clean(_ line: ArraySlice<UInt8>) -> [UInt8]? {
+        var s = line
+        while let last = s.last, last == UInt8(ascii: "\r") || last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") { s = s.dropLast() }
+        while let first = s.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") { s = s.dropFirst() }
+        return s.isEmpty ? nil : Array(s)
+    }
+
+    /// The command's ids in batches of at most `size`: the named ids first, then, where `-`
+    /// stands, the ids on standard input, read as they arrive (a list of thousands never has
+    /// to be read whole before work starts).
+    struct Batches: IteratorProtocol {
+        private var named: [[UInt8]]
+        private var readsStdin: Bool
+        private let read: () -> [UInt8]?
+        private let size: Int
+        private var pending: [UInt8] = []
+        private var ready: [[UInt8]] = []
+        private var atEnd = false
+        /// How many ids standard input gave.
+        private(set) var fromStdin = 0
+
+        init(arguments: [[UInt8]], read: @escaping () -> [UInt8]?, size: Int) {
+            named = arguments.filter { $0 != [UInt8(ascii: "-")] }
+            readsStdin = arguments.contains([UInt8(ascii: "-")])
+            self.read = read
+            self.size = size
         }
-        var out: [[UInt8]] = []
-        for a in arguments {
-            if a == [UInt8(ascii: "-")] { out += fromStdin } else { out.append(a) }
+
+        mutating func next() -> [[UInt8]]? {
+            if !named.isEmpty {
+                defer { named = [] }
+                return named
+            }
+            guard readsStdin else { return nil }
+            while ready.count < size && !atEnd {
+                guard let chunk = read() else {
+                    atEnd = true
+                    if let id = clean(pending[...]) { ready.append(id) }
+                    pending = []
+                    break
+                }
+                pending += chunk
+                var start = 0
+                while let nl = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                    if let id = clean(pending[start..<nl]) { ready.append(id) }
+                    start = nl + 1
+                }
+                pending.removeFirst(start)
+            }
+            if ready.isEmpty { return nil }
+            let batch = Array(ready.prefix(size))
+            ready.removeFirst(batch.count)
+            fromStdin += batch.count
+            return batch
         }
-        return out
     }
 }

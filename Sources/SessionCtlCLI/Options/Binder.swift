@@ -112,6 +112,13 @@ public enum Binder {
             inv.sort = s
         case .min: inv.min = try count(1...Int(Int32.max))
         case .top: inv.top = try count(1...Int(Int32.max))
+        case .rate: inv.rate = try count(1...1_000_000_000)
+        case .auditLog: inv.auditLog = try nonEmpty()
+        case .actor: inv.actor = try nonEmpty()
+        case .reason: inv.reason = try nonEmpty()
+        case .auditStream:
+            guard let value, !value.isEmpty else { throw invalid("a stream key must not be empty") }
+            inv.auditStream = value
         case .dryRun: inv.dryRun = true
         case .yes: inv.yes = true
         case .help: inv.help = true
@@ -137,7 +144,7 @@ public enum Binder {
             if inv.arguments.contains([UInt8(ascii: "-")]) {
                 throw .conflict("'\(name)' does not read ids from stdin; name the sessions")
             }
-        case .users, .ping, .version:
+        case .users, .audit, .prune, .ping, .version:
             if let extra = inv.arguments.first {
                 throw .unexpectedArgument(command: name, value: String(decoding: extra, as: UTF8.self), index: inv.argumentIndexes[0])
             }

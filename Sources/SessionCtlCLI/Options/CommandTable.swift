@@ -2,7 +2,7 @@
 public enum CommandName: String, CaseIterable, Sendable {
     case list, show, revoke
     case revokeUser = "revoke-user"
-    case users, ping, completion, help, version
+    case users, audit, prune, ping, completion, help, version
 
     /// Whether it connects to Redis.
     public var talksToServer: Bool {
@@ -13,7 +13,7 @@ public enum CommandName: String, CaseIterable, Sendable {
     }
 
     /// Whether it deletes keys.
-    public var isDestructive: Bool { self == .revoke || self == .revokeUser }
+    public var isDestructive: Bool { self == .revoke || self == .revokeUser || self == .prune }
 }
 
 /// One command's declaration: arguments and help.
@@ -39,9 +39,13 @@ public enum CommandTable {
         CommandSpec(name: .revoke, arguments: "SESSION...", summary: "revoke sessions by id",
                     details: "Deletes each session's key, then its mapping key. --user narrows to one user's mapping. Exits 3 when a session is not found."),
         CommandSpec(name: .revokeUser, arguments: "USER...", summary: "revoke every session of each user (\"-\" reads ids from stdin)",
-                    details: "Deletes every session key of each user, then the mapping keys. \"-\" reads user ids from standard input, one per line (blank lines, CRLF and surrounding spaces are ignored)."),
+                    details: "Deletes every session key of each user, then the mapping keys. \"-\" reads user ids from standard input, one per line (blank lines, CRLF and surrounding spaces are ignored), in batches as they arrive; from four users on, one scan pass serves a whole batch."),
         CommandSpec(name: .users, arguments: "", summary: "every user with a session, with counts",
                     details: "Scans every mapping key once and counts sessions per user. The session id is taken not to contain the separator of --mapping."),
+        CommandSpec(name: .audit, arguments: "", summary: "whole-keyspace report: orphans, sessions that never expire, unmapped sessions, top users",
+                    details: "One pass over every mapping key and one over the session keys under --session-glob. Reports mapping keys, users, live sessions, orphaned mappings, mappings and sessions without expiry, mappings that expire before their session, sessions no mapping points to, refused mappings, the top users and a TTL histogram, with example keys. Exits 0 when complete, whatever it finds, and 5 when part of the keyspace could not be scanned."),
+        CommandSpec(name: .prune, arguments: "", summary: "delete mappings whose session no longer exists",
+                    details: "Finds orphaned mappings (the session key is gone), checks each again just before deleting, and deletes only those mapping keys. Mappings refused by --session-glob are never touched."),
         CommandSpec(name: .ping, arguments: "", summary: "connection check: server, version, mode, nodes, latency",
                     details: "Connects, authenticates and reports what the server says of itself with the round-trip latency."),
         CommandSpec(name: .completion, arguments: "bash|zsh|fish", summary: "print a completion script",

@@ -39,6 +39,7 @@ public struct Invocation: Sendable {
     public var sessionKey = SessionLayout.defaultSessionKey
     public var sessionGlob = SessionLayout.defaultSessionGlob
     public var scanCount = 1000
+    public var rate: Int?
     // Selection
     public var user: Bytes?
     public var sort: UserSort = .count
@@ -47,6 +48,10 @@ public struct Invocation: Sendable {
     // Destructive
     public var dryRun = false
     public var yes = false
+    public var auditLog: String?
+    public var actor: String?
+    public var reason: String?
+    public var auditStream: Bytes?
     // General
     public var help = false
     public var version = false

@@ -11,11 +11,11 @@ public enum OptionID: String, CaseIterable, Sendable {
     // Output
     case output, json, noColor, quiet
     // Key layout
-    case mapping, sessionKey, sessionGlob, scanCount
+    case mapping, sessionKey, sessionGlob, scanCount, rate
     // Selection
     case user, sort, min, top
     // Destructive commands
-    case dryRun, yes
+    case dryRun, yes, auditLog, actor, reason, auditStream
     // Help
     case help, version
 }
@@ -72,7 +72,7 @@ public struct OptionSpec: Sendable {
 /// The option table.
 public enum OptionTable {
     private static let server: Set<CommandName> = Set(CommandName.allCases.filter(\.talksToServer))
-    private static let destructive: Set<CommandName> = [.revoke, .revokeUser]
+    private static let destructive: Set<CommandName> = Set(CommandName.allCases.filter(\.isDestructive))
 
     /// Every option, in help order.
     public static let all: [OptionSpec] = [
@@ -122,6 +122,8 @@ public enum OptionTable {
                    help: "never read or delete a session key outside GLOB (default session:*)"),
         OptionSpec(id: .scanCount, name: "scan-count", short: nil, value: .value(meta: "N"), group: .layout, commands: server,
                    help: "SCAN COUNT hint (default 1000)"),
+        OptionSpec(id: .rate, name: "rate", short: nil, value: .value(meta: "KEYS_PER_SECOND"), group: .layout, commands: server,
+                   help: "examine at most this many keys a second on each primary, to spare a busy server"),
 
         OptionSpec(id: .user, name: "user", short: nil, value: .value(meta: "USER"), group: .selection, commands: [.revoke, .show],
                    help: "only sessions of USER (the mapping key is then read directly, no scan)"),
@@ -129,13 +131,21 @@ public enum OptionTable {
                    help: "order users by count (default) or user"),
         OptionSpec(id: .min, name: "min", short: nil, value: .value(meta: "N"), group: .selection, commands: [.users],
                    help: "only users with at least N sessions"),
-        OptionSpec(id: .top, name: "top", short: nil, value: .value(meta: "N"), group: .selection, commands: [.users],
-                   help: "only the first N users"),
+        OptionSpec(id: .top, name: "top", short: nil, value: .value(meta: "N"), group: .selection, commands: [.users, .audit],
+                   help: "only the first N users (users), or how many top users to report (audit, default 10)"),
 
         OptionSpec(id: .dryRun, name: "dry-run", short: nil, value: .none, group: .destructive, commands: destructive,
                    help: "print exactly what would be deleted and delete nothing"),
         OptionSpec(id: .yes, name: "yes", short: "y", value: .none, group: .destructive, commands: destructive,
                    help: "do not ask for confirmation (required without a terminal)"),
+        OptionSpec(id: .auditLog, name: "audit-log", short: nil, value: .value(meta: "FILE", isFile: true), group: .destructive, commands: destructive,
+                   help: "append a JSON line per affected user to FILE before deleting (default $SESSIONCTL_AUDIT_LOG)"),
+        OptionSpec(id: .actor, name: "actor", short: nil, value: .value(meta: "NAME"), group: .destructive, commands: destructive,
+                   help: "who is acting, for the audit trail (default $SUDO_USER, then $USER)"),
+        OptionSpec(id: .reason, name: "reason", short: nil, value: .value(meta: "TEXT"), group: .destructive, commands: destructive,
+                   help: "why, for the audit trail (a ticket or incident id)"),
+        OptionSpec(id: .auditStream, name: "audit-stream", short: nil, value: .value(meta: "KEY"), group: .destructive, commands: destructive,
+                   help: "also XADD each audit record to the Redis stream KEY"),
 
         OptionSpec(id: .help, name: "help", short: "h", value: .none, group: .general, commands: nil,
                    help: "show help (also: sessionctl help COMMAND)"),

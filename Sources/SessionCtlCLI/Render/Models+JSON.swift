@@ -36,6 +36,13 @@ enum Cell {
         return "\(sec)s"
     }
 
+    /// A round duration as `5m`, `1h`, `7d`, `1h30m`: only the parts that are not zero.
+    static func duration(_ seconds: Int64) -> String {
+        let parts: [(Int64, String)] = [(seconds / 86_400, "d"), (seconds % 86_400 / 3600, "h"), (seconds % 3600 / 60, "m"), (seconds % 60, "s")]
+        let text = parts.filter { $0.0 > 0 }.map { "\($0.0)\($0.1)" }.joined()
+        return text.isEmpty ? "0s" : text
+    }
+
     /// `1 session`, `2 sessions`.
     static func plural(_ n: Int, _ word: String) -> String {
         "\(n) \(word)\(n == 1 ? "" : "s")"

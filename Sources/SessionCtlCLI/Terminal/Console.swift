@@ -1,3 +1,4 @@
+import RedisClient
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,22 +17,22 @@ public final class Console {
     public let stdinIsTerminal: Bool
     /// The process environment.
     public let environment: [String: String]
-    /// Reads all of standard input.
-    public let readAllInput: () -> [UInt8]
+    /// Reads the next chunk of standard input; `nil` at its end.
+    public let readInput: () -> [UInt8]?
     /// Reads one line of standard input (a confirmation answer), `nil` at end of input.
     public let readLine: () -> String?
 
     /// A console from its parts.
     public init(out: any OutputSink, err: any OutputSink, stdoutIsTerminal: Bool = false, stderrIsTerminal: Bool = false,
                 stdinIsTerminal: Bool = false, environment: [String: String] = [:],
-                readAllInput: @escaping () -> [UInt8] = { [] }, readLine: @escaping () -> String? = { nil }) {
+                readInput: @escaping () -> [UInt8]? = { nil }, readLine: @escaping () -> String? = { nil }) {
         self.out = out
         self.err = err
         self.stdoutIsTerminal = stdoutIsTerminal
         self.stderrIsTerminal = stderrIsTerminal
         self.stdinIsTerminal = stdinIsTerminal
         self.environment = environment
-        self.readAllInput = readAllInput
+        self.readInput = readInput
         self.readLine = readLine
     }
 
@@ -46,17 +47,16 @@ public final class Console {
         }
         return Console(out: FileSink(fd: 1), err: FileSink(fd: 2),
                        stdoutIsTerminal: isatty(1) == 1, stderrIsTerminal: isatty(2) == 1, stdinIsTerminal: isatty(0) == 1,
-                       environment: env, readAllInput: Console.readStandardInput, readLine: { Swift.readLine(strippingNewline: true) })
+                       environment: env, readInput: Console.readStandardInput, readLine: { Swift.readLine(strippingNewline: true) })
     }
 
-    private static func readStandardInput() -> [UInt8] {
-        var all: [UInt8] = []
+    private static func readStandardInput() -> [UInt8]? {
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
             let n = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
-            if n > 0 { all += chunk[0..<n]; continue }
-            if n < 0 && errno == EINTR { continue }
-            return all
+            if n > 0 { return Array(chunk[0..<n]) }
+            if n < 0 && errno == EINTR && !Interruption.isRequested { continue }
+            return nil
         }
     }
 

@@ -1,0 +1,47 @@
+import SessionKit
+
+/// `sessionctl audit`: the whole-keyspace report.
+enum AuditCommand {
+    static func run(_ ctx: CommandContext) throws -> ExitCode {
+        let store = try ctx.openStore()
+        let report = try store.audit(top: ctx.invocation.top ?? 10)
+        ctx.progress.finish()
+        switch ctx.invocation.output {
+        case .json, .ndjson:
+            let problems = AuditReport.Finding.allCases.filter { $0.isProblem && report.counts[$0, default: 0] > 0 }
+            ctx.emit(.object([
+                ("counts", .object(AuditReport.Finding.allCases.map { ($0.rawValue, .int(Int64(report.counts[$0, default: 0]))) })),
+                ("top_users", .array(report.topUsers.map { .object([("user", .bytes($0.user)), ("sessions", .int(Int64($0.sessions)))]) })),
+                ("ttl_buckets", .array(report.ttlBuckets.map { .object([("max_seconds", $0.maxSeconds.map { .int($0) } ?? .null), ("sessions", .int(Int64($0.sessions)))]) })),
+                ("examples", .object(problems.map { ($0.rawValue, .array((report.examples[$0] ?? []).map { .bytes($0) })) })),
+                ("complete", .bool(report.completeness.isComplete)),
+            ]))
+        case .table:
+            ctx.print(table(report, color: ctx.color))
+        }
+        ctx.reportIncomplete(report.completeness)
+        return .finished(report.completeness)
+    }
+
+    private static func table(_ r: AuditReport, color: Bool) -> String {
+        var findings = Table(headers: ["FINDING", "COUNT", "EXAMPLES"], alignments: [.left, .right, .left])
+        for f in AuditReport.Finding.allCases {
+            let examples = f.isProblem ? (r.examples[f] ?? []).map(Cell.text).joined(separator: ", ") : ""
+            findings.add([f.title, String(r.counts[f, default: 0]), examples])
+        }
+        var buckets = Table(headers: ["TTL LEFT", "SESSIONS"], alignments: [.left, .right])
+        var lower = "0s"
+        for b in r.ttlBuckets {
+            if let max = b.maxSeconds {
+                buckets.add(["\(lower) – \(Cell.duration(max))", String(b.sessions)])
+                lower = Cell.duration(max)
+            } else {
+                buckets.add(["over \(lower)", String(b.sessions)])
+            }
+        }
+        buckets.add(["never expires", String(r.counts[.sessionsWithoutTTL, default: 0])])
+        var users = Table(headers: ["TOP USER", "SESSIONS"], alignments: [.left, .right])
+        for u in r.topUsers { users.add([Cell.text(u.user), String(u.sessions)]) }
+        return findings.render(color: color) + "\n" + buckets.render(color: color) + (r.topUsers.isEmpty ? "" : "\n" + users.render(color: color))
+    }
+}

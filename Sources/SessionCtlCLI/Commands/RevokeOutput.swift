@@ -1,0 +1,83 @@
+import SessionKit
+
+/// How the destructive commands report: NDJSON line by line as batches finish; JSON and the
+/// table once at the end; a summary and warnings on stderr.
+final class RevokeOutput {
+    private let ctx: CommandContext
+    private var dry: Bool { ctx.invocation.dryRun }
+    private var verb: String { ctx.invocation.command == .prune ? (dry ? "would prune" : "pruned") : (dry ? "would revoke" : "revoked") }
+
+    init(_ ctx: CommandContext) {
+        self.ctx = ctx
+    }
+
+    /// Prints a batch's lines at once when the output is NDJSON.
+    func stream(_ r: RevokeResult) {
+        guard ctx.invocation.output == .ndjson else { return }
+        let result = ctx.invocation.command == .prune ? (dry ? "would_prune" : "pruned") : (dry ? "would_revoke" : "revoked")
+        for ref in r.revoked { ctx.emit(.object(JSONModels.ref(ref) + [("result", .string(result))])) }
+        for f in r.refused {
+            if case .object(let fields) = JSONModels.refusal(f) { ctx.emit(.object(fields + [("result", .string("refused"))])) }
+        }
+        ctx.console.out.flush()
+    }
+
+    /// Prints the whole result (JSON, table) and the summary.
+    func finish(_ r: RevokeResult) {
+        switch ctx.invocation.output {
+        case .json:
+            ctx.emit(.object([
+                ("dry_run", .bool(dry)),
+                ("revoked", .array(r.revoked.map { .object(JSONModels.ref($0)) })),
+                ("refused", .array(r.refused.map(JSONModels.refusal))),
+                ("not_found", .array(r.notFound.map { .bytes($0) })),
+                ("users", .array(perUser(r).map { .object([("user", .bytes($0.user)), ("revoked", .int(Int64($0.revoked))), ("refused", .int(Int64($0.refused)))]) })),
+                ("deleted", .object([("session_keys", .int(Int64(r.sessionKeysDeleted))), ("mapping_keys", .int(Int64(r.mappingKeysDeleted)))])),
+                ("complete", .bool(r.completeness.isComplete)),
+            ]))
+        case .ndjson:
+            break
+        case .table:
+            if !r.revoked.isEmpty || !r.refused.isEmpty {
+                var table = Table(headers: ["USER", "SESSION", ctx.invocation.command == .prune ? "MAPPING KEY" : "SESSION KEY", "RESULT"])
+                for ref in r.revoked {
+                    table.add([Cell.text(ref.user), Cell.text(ref.session),
+                               Cell.text(ctx.invocation.command == .prune ? ref.mappingKey : ref.sessionKey), verb])
+                }
+                let prune = ctx.invocation.command == .prune
+                for f in r.refused {
+                    table.add([Cell.text(f.user), Cell.text(f.session), prune ? Cell.text(f.mappingKey) : f.sessionKey.map(Cell.text) ?? "-",
+                               "refused: \(f.reason)"])
+                }
+                ctx.print(table.render(color: ctx.color))
+            }
+        }
+        for id in r.notFound { ctx.console.error("session '\(Cell.text(id))' not found") }
+        let users = Set(r.revoked.map(\.user)).count
+        let what = ctx.invocation.command == .prune ? "orphaned mapping" : "session"
+        if dry {
+            ctx.note("dry run: \(verb) \(Cell.plural(r.revoked.count, what)) of \(Cell.plural(users, "user")); nothing was deleted")
+        } else if ctx.invocation.command == .prune {
+            ctx.note("pruned \(Cell.plural(r.revoked.count, "orphaned mapping")) of \(Cell.plural(users, "user")) (deleted \(Cell.plural(r.mappingKeysDeleted, "mapping key")))")
+        } else {
+            ctx.note("revoked \(Cell.plural(r.revoked.count, "session")) of \(Cell.plural(users, "user")) (deleted \(Cell.plural(r.sessionKeysDeleted, "session key")), \(Cell.plural(r.mappingKeysDeleted, "mapping key")))")
+        }
+        if !r.refused.isEmpty { ctx.note("refused \(Cell.plural(r.refused.count, "mapping")): see the RESULT column or \"refused\" in JSON") }
+        ctx.reportIncomplete(r.completeness)
+    }
+
+    /// Per user: sessions revoked and mappings refused, in order of first appearance.
+    private func perUser(_ r: RevokeResult) -> [(user: [UInt8], revoked: Int, refused: Int)] {
+        var order: [[UInt8]] = []
+        var counts: [[UInt8]: (Int, Int)] = [:]
+        for ref in r.revoked {
+            if counts[ref.user] == nil { order.append(ref.user) }
+            counts[ref.user, default: (0, 0)].0 += 1
+        }
+        for f in r.refused {
+            if counts[f.user] == nil { order.append(f.user) }
+            counts[f.user, default: (0, 0)].1 += 1
+        }
+        return order.map { ($0, counts[$0]!.0, counts[$0]!.1) }
+    }
+}

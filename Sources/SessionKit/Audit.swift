@@ -1,0 +1,166 @@
+import RedisClient
+
+/// What `audit` found in one pass over the keyspace. Only aggregates and a few examples are kept.
+public struct AuditReport: Equatable, Sendable {
+    /// A finding, named as in the JSON `counts` object.
+    public enum Finding: String, CaseIterable, Sendable {
+        case mappings, users
+        case liveSessions = "live_sessions"
+        case orphanedMappings = "orphaned_mappings"
+        case mappingsWithoutTTL = "mappings_without_ttl"
+        case sessionsWithoutTTL = "sessions_without_ttl"
+        case mappingsExpiringBeforeSession = "mappings_expiring_before_session"
+        case unmappedSessions = "unmapped_sessions"
+        case refused
+
+        /// Whether it is a problem to show examples of (not a plain tally).
+        public var isProblem: Bool { ![.mappings, .users, .liveSessions].contains(self) }
+
+        /// How the table names it.
+        public var title: String {
+            switch self {
+            case .mappings: return "mapping keys"
+            case .users: return "distinct users"
+            case .liveSessions: return "live sessions"
+            case .orphanedMappings: return "orphaned mappings (session gone)"
+            case .mappingsWithoutTTL: return "mappings without expiry"
+            case .sessionsWithoutTTL: return "sessions without expiry"
+            case .mappingsExpiringBeforeSession: return "mappings expiring before their session"
+            case .unmappedSessions: return "sessions no mapping points to"
+            case .refused: return "mappings refused by the guard"
+            }
+        }
+    }
+
+    /// Upper bounds of the TTL buckets of live sessions, in seconds; the last bucket has none.
+    public static let bucketBounds: [Int64] = [300, 3600, 86_400, 604_800, 2_592_000]
+
+    /// Every finding's count.
+    public var counts: [Finding: Int] = Dictionary(uniqueKeysWithValues: Finding.allCases.map { ($0, 0) })
+    /// Users with the most sessions.
+    public var topUsers: [UserCount] = []
+    /// Live sessions with an expiry, per bucket: `(bound, count)`, the last bound `nil`.
+    public var ttlBuckets: [(maxSeconds: Int64?, sessions: Int)] = (bucketBounds.map { Optional($0) } + [nil]).map { ($0, 0) }
+    /// A few keys per problem found.
+    public var examples: [Finding: [Bytes]] = [:]
+    /// Whether every node was scanned.
+    public var completeness = Completeness()
+
+    public static func == (a: AuditReport, b: AuditReport) -> Bool {
+        a.counts == b.counts && a.topUsers == b.topUsers && a.examples == b.examples && a.completeness == b.completeness
+            && a.ttlBuckets.map(\.sessions) == b.ttlBuckets.map(\.sessions)
+    }
+
+    mutating func note(_ finding: Finding, _ key: Bytes, examples limit: Int) {
+        counts[finding, default: 0] += 1
+        if examples[finding, default: []].count < limit { examples[finding, default: []].append(key) }
+    }
+
+    mutating func bucket(ttlSeconds: Int64) {
+        let i = Self.bucketBounds.firstIndex { ttlSeconds <= $0 } ?? Self.bucketBounds.count
+        ttlBuckets[i].sessions += 1
+    }
+}
+
+extension SessionStore {
+    /// One pass over every mapping (pipelined `GET`, `PTTL` of the mapping and of its session),
+    /// then one over the session keys under `--session-glob` to find those no mapping points to.
+    ///
+    /// Memory stays bounded: per-user counts, an eight-byte fingerprint per key, a few examples.
+    /// A session created between the two passes may be reported as unmapped.
+    public func audit(top: Int = 10, examples: Int = 3) throws -> AuditReport {
+        var report = AuditReport()
+        var perUser: [Bytes: Int] = [:]
+        var seenMappings = KeyDeduplicator()
+        var referenced = KeyDeduplicator()
+        var pending: [Mapping] = []
+        func flush() {
+            auditBatch(pending, into: &report, perUser: &perUser, referenced: &referenced, examples: examples)
+            pending.removeAll(keepingCapacity: true)
+        }
+        let outcome = try keyspace.scan(match: layout.mapping.pattern(user: nil, session: nil), count: scanCount, rate: scanRate, progress: progress) { keys in
+            for key in keys {
+                guard let ids = layout.mapping.parse(key), seenMappings.insert(key) else { continue }
+                pending.append(Mapping(key: key, user: ids.user, session: ids.session))
+            }
+            if pending.count >= batchSize { flush() }
+        }
+        flush()
+        report.completeness.add(outcome)
+        if !report.completeness.interrupted {
+            var seenSessions = KeyDeduplicator()
+            let sessions = try keyspace.scan(match: layout.sessionGlob, count: scanCount, rate: scanRate, progress: progress) { keys in
+                for key in keys where Glob.matches(layout.sessionGlob, key) && seenSessions.insert(key) {
+                    if !referenced.contains(key) && layout.mapping.parse(key) == nil {
+                        report.note(.unmappedSessions, key, examples: examples)
+                    }
+                }
+            }
+            report.completeness.add(sessions)
+        }
+        report.counts[.users] = perUser.count
+        report.topUsers = perUser.map { UserCount(user: $0.key, sessions: $0.value) }
+            .sorted { $0.sessions != $1.sessions ? $0.sessions > $1.sessions : $0.user.lexicographicallyPrecedes($1.user) }
+            .prefix(top).map { $0 }
+        return report
+    }
+
+    private func auditBatch(_ mappings: [Mapping], into report: inout AuditReport, perUser: inout [Bytes: Int],
+                            referenced: inout KeyDeduplicator, examples: Int) {
+        if mappings.isEmpty { return }
+        let readsValue = layout.sessionKeyIsMappingValue
+        let first = batched(mappings, completeness: &report.completeness) { m in
+            readsValue ? [[Bytes("PTTL"), m.key], [Bytes("GET"), m.key]] : [[Bytes("PTTL"), m.key]]
+        }
+        var live: [(Mapping, Bytes, Int64)] = []
+        for (m, reply) in zip(mappings, first) {
+            let mappingTTL = reply[0].integer ?? -2
+            if mappingTTL == -2 { continue } // expired since the scan
+            report.counts[.mappings, default: 0] += 1
+            perUser[m.user, default: 0] += 1
+            if mappingTTL == -1 { report.note(.mappingsWithoutTTL, m.key, examples: examples) }
+            var value: Bytes?
+            if readsValue {
+                switch reply[1] {
+                case .bulk(let v): value = v
+                case .null: continue
+                case .error(let e) where e.isUnreachable:
+                    report.completeness.failures.append(e.message)
+                    continue
+                default:
+                    report.note(.refused, m.key, examples: examples)
+                    continue
+                }
+            }
+            switch layout.sessionKey(user: m.user, session: m.session, mappingValue: value) {
+            case .success(let key):
+                _ = referenced.insert(key)
+                live.append((m, key, mappingTTL))
+            case .failure:
+                report.note(.refused, m.key, examples: examples)
+            }
+        }
+        let second = batched(live, completeness: &report.completeness) { [[Bytes("PTTL"), $0.1]] }
+        for ((m, sessionKey, mappingTTL), reply) in zip(live, second) {
+            if let e = reply[0].redisError {
+                report.completeness.failures.append(e.message)
+                continue
+            }
+            let ttl = reply[0].integer ?? -2
+            switch ttl {
+            case -2:
+                report.note(.orphanedMappings, m.key, examples: examples)
+                continue
+            case -1:
+                report.counts[.liveSessions, default: 0] += 1
+                report.note(.sessionsWithoutTTL, sessionKey, examples: examples)
+            default:
+                report.counts[.liveSessions, default: 0] += 1
+                report.bucket(ttlSeconds: (ttl + 999) / 1000)
+            }
+            if mappingTTL >= 0 && (ttl == -1 || ttl > mappingTTL) {
+                report.note(.mappingsExpiringBeforeSession, m.key, examples: examples)
+            }
+        }
+    }
+}
