@@ -30,4 +30,10 @@ public struct ScanProgress: Sendable, Equatable {
     public var examined: Int
     /// Keys returned by MATCH so far.
     public var matched: Int
+
+    /// A progress report.
+    public init(examined: Int, matched: Int) {
+        self.examined = examined
+        self.matched = matched
+    }
 }

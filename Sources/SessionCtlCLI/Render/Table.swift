@@ -40,7 +40,9 @@ public struct Table {
                 case .right: parts.append(pad + cell)
                 }
             }
-            return parts.joined(separator: "  ")
+            var line = parts.joined(separator: "  ")
+            while line.last == " " { line.removeLast() } // an empty last cell leaves no trailing blanks
+            return line
         }
         let header = line(headers)
         out += color ? "\u{1B}[1m\(header)\u{1B}[0m\n" : header + "\n"

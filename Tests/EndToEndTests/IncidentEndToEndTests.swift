@@ -1,0 +1,167 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// On-call audits and incident operations through the binary: audit, prune, bulk revocation, the audit trail.
+final class IncidentEndToEndTests: XCTestCase {
+    private func sha256(_ s: String) throws -> String {
+        let r = try Sessionctl.exec("/bin/sh", ["-c", "printf '%s' \"$0\" | openssl dgst -sha256 -r", s].map { Data($0.utf8) },
+                                    environment: [:], stdin: nil, timeout: 10)
+        return String(r.stdout.prefix(64))
+    }
+
+    func testAuditReportAndExitStatus() throws {
+        let f = try Fixture()
+        try f.server.run([["SET", "user:alice:s1", "session:s1", "EX", "100"], ["SET", "session:s1", "x"],
+                          ["SET", "user:bob:s2", "session:gone", "EX", "100"], ["SET", "session:stray", "x", "EX", "50"]])
+        let json = try f.run("audit", "--json")
+        XCTAssertStatus(json, 0)
+        let obj = try json.json()
+        let counts = try XCTUnwrap(obj["counts"] as? [String: Int])
+        XCTAssertEqual(Set(counts.keys), ["mappings", "users", "live_sessions", "orphaned_mappings", "mappings_without_ttl",
+                                          "sessions_without_ttl", "mappings_expiring_before_session", "unmapped_sessions", "refused"])
+        XCTAssertEqual(counts["mappings"], 2)
+        XCTAssertEqual(counts["orphaned_mappings"], 1)
+        XCTAssertEqual(counts["sessions_without_ttl"], 1)
+        XCTAssertEqual(counts["mappings_expiring_before_session"], 1)
+        XCTAssertEqual(counts["unmapped_sessions"], 1)
+        let examples = try XCTUnwrap(obj["examples"] as? [String: [String]])
+        XCTAssertEqual(examples["orphaned_mappings"], ["user:bob:s2"])
+        XCTAssertEqual(examples["unmapped_sessions"], ["session:stray"])
+        XCTAssertNil(examples["refused"], "examples only for non-zero counts")
+        let buckets = try XCTUnwrap(obj["ttl_buckets"] as? [[String: Any]])
+        XCTAssertEqual(buckets.count, 6)
+        XCTAssertEqual(buckets[0]["max_seconds"] as? Int, 300)
+        XCTAssertTrue(buckets[5]["max_seconds"] is NSNull)
+        XCTAssertEqual(obj["complete"] as? Bool, true)
+        let table = try f.run("audit")
+        XCTAssertStatus(table, 0)
+        let row = table.stdout.split(separator: "\n").first { $0.hasPrefix("orphaned mappings (session gone) ") }
+        XCTAssertTrue(row?.hasSuffix(" 1  user:bob:s2") ?? false, table.stdout)
+        XCTAssertFalse(table.stdout.split(separator: "\n").contains { $0.hasSuffix(" ") }, "no trailing blanks")
+        XCTAssertTrue(table.stdout.contains("never expires"), table.stdout)
+    }
+
+    func testPruneWithDryRunYesAndAuditLog() throws {
+        let f = try Fixture()
+        try f.seed([("alice", "s1")])
+        try f.server.run([["SET", "user:bob:s2", "session:gone"], ["SET", "user:bob:s3", "session:gone2"], ["SET", "user:eve:x", "config:main"]])
+        let dry = try f.run("prune", "--dry-run", "--json")
+        XCTAssertStatus(dry, 0)
+        XCTAssertEqual((try dry.json()["revoked"] as? [[String: Any]])?.compactMap { $0["mapping_key"] as? String }, ["user:bob:s2", "user:bob:s3"])
+        XCTAssertTrue(try f.exists("user:bob:s2"))
+        let noYes = try f.run("prune")
+        XCTAssertStatus(noYes, 2)
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: log) }
+        let real = try f.run("prune", "--yes", "--audit-log", log.path, "--reason", "INC-7", env: ["USER": "oncall"])
+        XCTAssertStatus(real, 0)
+        XCTAssertFalse(try f.exists("user:bob:s2"))
+        XCTAssertFalse(try f.exists("user:bob:s3"))
+        XCTAssertTrue(try f.exists("user:eve:x"))
+        XCTAssertTrue(try f.exists("user:alice:s1"))
+        let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 1)
+        let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        XCTAssertEqual(record["command"] as? String, "prune")
+        XCTAssertEqual(record["actor"] as? String, "oncall")
+        XCTAssertEqual(record["reason"] as? String, "INC-7")
+        XCTAssertEqual(record["sessions_revoked"] as? Int, 2)
+    }
+
+    func testAuditTrailLinePerUserWithDigestsAndStream() throws {
+        let f = try Fixture()
+        try f.seed([("alice", "s1"), ("alice", "s2"), ("bob", "s3")])
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: log) }
+        let r = try f.run("revoke-user", "alice", "bob", "--yes", "--actor", "ir-team", "--reason", "compromise",
+                          "--audit-stream", "audit:sessionctl", env: ["SESSIONCTL_AUDIT_LOG": log.path, "SUDO_USER": "root-ish"])
+        XCTAssertStatus(r, 0)
+        let text = try String(contentsOf: log, encoding: .utf8)
+        XCTAssertFalse(text.contains("\"s1\""), "raw session ids never appear")
+        XCTAssertFalse(text.contains("session:s1"), "raw session keys never appear")
+        let records = try text.split(separator: "\n").map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        XCTAssertEqual(records.map { $0["user"] as? String }, ["alice", "bob"])
+        let alice = records[0]
+        XCTAssertEqual(alice["actor"] as? String, "ir-team")
+        XCTAssertEqual(alice["reason"] as? String, "compromise")
+        XCTAssertEqual(alice["command"] as? String, "revoke-user")
+        XCTAssertEqual(alice["sessions_revoked"] as? Int, 2)
+        XCTAssertEqual(alice["session_id_sha256"] as? [String], [try sha256("s1"), try sha256("s2")])
+        XCTAssertEqual(alice["session_key_sha256"] as? [String], [try sha256("session:s1"), try sha256("session:s2")])
+        XCTAssertNotNil(alice["host"] as? String)
+        let time = try XCTUnwrap(alice["time"] as? String)
+        XCTAssertNotNil(time.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"#, options: .regularExpression), time)
+        XCTAssertEqual(try f.server.run([["XLEN", "audit:sessionctl"]])[0], .integer(2))
+        let dry = try f.run("revoke-user", "nobody", "--dry-run", env: ["SESSIONCTL_AUDIT_LOG": log.path])
+        XCTAssertStatus(dry, 0)
+        XCTAssertEqual(try String(contentsOf: log, encoding: .utf8), text, "a dry run writes no record")
+    }
+
+    func testNothingIsDeletedWhenTheAuditRecordCannotBeWritten() throws {
+        let f = try Fixture()
+        try f.seed([("alice", "s1")])
+        let dir = FileManager.default.temporaryDirectory.path
+        for (args, message) in [(["--audit-log", "/nonexistent/dir/audit.log"], "cannot open the audit log"),
+                                (["--audit-log", dir], "cannot open the audit log"),
+                                (["--audit-log", "/dev/full"], "cannot write the audit log")] {
+            let r = try f.run(["revoke-user", "alice", "--yes"] + args)
+            XCTAssertStatus(r, 1)
+            XCTAssertTrue(r.stderr.contains(message), r.stderr)
+            XCTAssertTrue(r.stderr.contains("nothing"), r.stderr)
+            XCTAssertTrue(try f.exists("session:s1"), "\(args)")
+            XCTAssertTrue(try f.exists("user:alice:s1"), "\(args)")
+        }
+        try f.server.run([["SET", "audit:bad", "not a stream"]])
+        let stream = try f.run("revoke-user", "alice", "--yes", "--audit-stream", "audit:bad")
+        XCTAssertStatus(stream, 1)
+        XCTAssertTrue(stream.stderr.contains("cannot write the audit stream"), stream.stderr)
+        XCTAssertTrue(try f.exists("session:s1"))
+    }
+
+    func testThousandsOfIdsOnStdin() throws {
+        let f = try Fixture()
+        let c = try f.server.admin()
+        _ = try c.pipeline((0..<600).flatMap { i in
+            [["SET", "user:u\(i):s\(i)", "session:s\(i)"], ["SET", "session:s\(i)", "x"]].map { $0.map { Array($0.utf8) } }
+        })
+        // 3000 lines: every other existing user, ids that have no sessions, blank lines, CRLF and padding.
+        var lines: [String] = []
+        for i in 0..<2500 {
+            let id = i < 600 ? (i % 2 == 0 ? "u\(i)" : "absent\(i)") : "ghost\(i)"
+            lines.append(i % 3 == 0 ? "  \(id)\t\r" : id)
+            if i % 5 == 0 { lines.append("") }
+            if i % 7 == 0 { lines.append(" \r") }
+        }
+        let r = try f.run("revoke-user", "-", "--yes", "-o", "ndjson", stdin: lines.joined(separator: "\n") + "\r\n")
+        XCTAssertStatus(r, 0)
+        let out = r.stdout.split(separator: "\n")
+        XCTAssertEqual(out.count, 300)
+        XCTAssertEqual(try f.dbsize(), 600)
+        XCTAssertFalse(try f.exists("session:s0"))
+        XCTAssertTrue(try f.exists("session:s1"))
+        XCTAssertTrue(r.stderr.contains("revoked 300 sessions of 300 users"), r.stderr)
+        let json = try f.run("revoke-user", "-", "--dry-run", "--json", stdin: "u1\r\nu3\n\nu5")
+        let users = try XCTUnwrap(try json.json()["users"] as? [[String: Any]])
+        XCTAssertEqual(users.compactMap { $0["user"] as? String }, ["u1", "u3", "u5"])
+        XCTAssertEqual(users.compactMap { $0["revoked"] as? Int }, [1, 1, 1])
+    }
+
+    func testUsersFilters() throws {
+        let f = try Fixture()
+        try f.seed([("alice", "a1"), ("alice", "a2"), ("alice", "a3"), ("bob", "b1"), ("bob", "b2"), ("carol", "c1")])
+        XCTAssertEqual(try f.run("users", "--min", "2").stdout, "USER   SESSIONS\nalice         3\nbob           2\n")
+        XCTAssertEqual(try f.run("users", "--sort", "user", "-o", "ndjson").stdout,
+                       "{\"user\":\"alice\",\"sessions\":3}\n{\"user\":\"bob\",\"sessions\":2}\n{\"user\":\"carol\",\"sessions\":1}\n")
+        XCTAssertEqual(try f.run("users", "--top", "1", "--rate", "100000", "-q").stdout, "USER   SESSIONS\nalice         3\n")
+    }
+}
+
+extension Fixture {
+    /// Runs with an argument list built at run time.
+    func run(_ args: [String], env: [String: String] = [:], stdin: String? = nil) throws -> Sessionctl.Run {
+        var environment = ["SESSIONCTL_URL": server.url]
+        environment.merge(env) { _, new in new }
+        return try Sessionctl.run(args, environment: environment, stdin: stdin.map { Data($0.utf8) })
+    }
+}
