@@ -71,27 +71,32 @@ extension SessionStore {
     public func audit(top: Int = 10, examples: Int = 3) throws -> AuditReport {
         var report = AuditReport()
         var perUser: [Bytes: Int] = [:]
-        var seenMappings = KeyDeduplicator()
-        var referenced = KeyDeduplicator()
-        var pending: [Mapping] = []
-        func flush() {
-            auditBatch(pending, into: &report, perUser: &perUser, referenced: &referenced, examples: examples)
-            pending.removeAll(keepingCapacity: true)
-        }
-        let outcome = try keyspace.scan(match: layout.mapping.pattern(user: nil, session: nil), count: scanCount, rate: scanRate, progress: progress) { keys in
-            for key in keys {
-                guard let ids = layout.mapping.parse(key), seenMappings.insert(key) else { continue }
-                pending.append(Mapping(key: key, user: ids.user, session: ids.session))
+        var referenced: [UInt64] = []
+        do {
+            var seenMappings = KeyDeduplicator()
+            var pending: [Mapping] = []
+            func flush() {
+                auditBatch(pending, into: &report, perUser: &perUser, referenced: &referenced, examples: examples)
+                pending.removeAll(keepingCapacity: true)
             }
-            if pending.count >= batchSize { flush() }
+            let outcome = try keyspace.scan(match: layout.mapping.pattern(user: nil, session: nil), count: scanCount, rate: scanRate, progress: progress) { keys in
+                for key in keys {
+                    guard let ids = layout.mapping.parse(key), seenMappings.insert(key) else { continue }
+                    pending.append(Mapping(key: key, user: ids.user, session: ids.session))
+                }
+                if pending.count >= batchSize { flush() }
+            }
+            flush()
+            report.completeness.add(outcome)
         }
-        flush()
-        report.completeness.add(outcome)
         if !report.completeness.interrupted {
-            var seenSessions = KeyDeduplicator()
+            // Eight bytes per referenced session key, sorted for binary search: the second pass
+            // keeps nothing per session key but the few found unmapped.
+            referenced.sort()
+            var unmapped = KeyDeduplicator()
             let sessions = try keyspace.scan(match: layout.sessionGlob, count: scanCount, rate: scanRate, progress: progress) { keys in
-                for key in keys where Glob.matches(layout.sessionGlob, key) && seenSessions.insert(key) {
-                    if !referenced.contains(key) && layout.mapping.parse(key) == nil {
+                for key in keys where Glob.matches(layout.sessionGlob, key) {
+                    if !Self.contains(referenced, KeyDeduplicator.hash(key)) && layout.mapping.parse(key) == nil && unmapped.insert(key) {
                         report.note(.unmappedSessions, key, examples: examples)
                     }
                 }
@@ -105,8 +110,19 @@ extension SessionStore {
         return report
     }
 
+    /// Binary search in a sorted array.
+    private static func contains(_ sorted: [UInt64], _ value: UInt64) -> Bool {
+        var lo = 0
+        var hi = sorted.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if sorted[mid] < value { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < sorted.count && sorted[lo] == value
+    }
+
     private func auditBatch(_ mappings: [Mapping], into report: inout AuditReport, perUser: inout [Bytes: Int],
-                            referenced: inout KeyDeduplicator, examples: Int) {
+                            referenced: inout [UInt64], examples: Int) {
         if mappings.isEmpty { return }
         let readsValue = layout.sessionKeyIsMappingValue
         let first = batched(mappings, completeness: &report.completeness) { m in
@@ -134,7 +150,7 @@ extension SessionStore {
             }
             switch layout.sessionKey(user: m.user, session: m.session, mappingValue: value) {
             case .success(let key):
-                _ = referenced.insert(key)
+                referenced.append(KeyDeduplicator.hash(key))
                 live.append((m, key, mappingTTL))
             case .failure:
                 report.note(.refused, m.key, examples: examples)
