@@ -4,6 +4,7 @@ import SessionKit
 enum ListCommand {
     static func run(_ ctx: CommandContext) throws -> ExitCode {
         let store = try ctx.openStore()
+        if ctx.invocation.output == .ndjson { return try stream(store, ctx) }
         let result = try store.list(users: ctx.invocation.arguments)
         ctx.progress.finish()
         switch ctx.invocation.output {
@@ -29,6 +30,29 @@ enum ListCommand {
         RefusalReport.warn(result.refused, ctx)
         ctx.reportIncomplete(result.completeness)
         return .finished(result.completeness)
+    }
+}
+
+extension ListCommand {
+    /// NDJSON: users in batches, each batch's sessions printed as soon as it is read.
+    private static func stream(_ store: SessionStore, _ ctx: CommandContext) throws -> ExitCode {
+        var completeness = Completeness()
+        var start = 0
+        let users = ctx.invocation.arguments
+        while start < users.count {
+            let batch = Array(users[start..<min(start + 1000, users.count)])
+            start += batch.count
+            let result = try store.list(users: batch)
+            ctx.progress.finish()
+            for s in result.sessions { ctx.emit(.object(JSONModels.record(s))) }
+            ctx.console.out.flush()
+            RefusalReport.warn(result.refused, ctx)
+            completeness.failures += result.completeness.failures
+            completeness.interrupted = completeness.interrupted || result.completeness.interrupted
+            if completeness.interrupted { break }
+        }
+        ctx.reportIncomplete(completeness)
+        return .finished(completeness)
     }
 }
 
