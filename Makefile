@@ -2,7 +2,10 @@
 PREFIX ?= /usr/local
 DESTDIR ?=
 SWIFT ?= swift
-BIN = $(shell $(SWIFT) build -c release --show-bin-path)/sessionctl
+# The binary to install; by default the release build, made first.
+BIN ?=
+RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)/sessionctl
+INSTALL_BIN = $(if $(BIN),$(BIN),$(RELEASE_BIN))
 
 .PHONY: all build test demo install uninstall completions clean
 
@@ -24,12 +27,12 @@ completions:
 	$$($(SWIFT) build --show-bin-path)/sessionctl completion zsh > completions/zsh/_sessionctl
 	$$($(SWIFT) build --show-bin-path)/sessionctl completion fish > completions/fish/sessionctl.fish
 
-install: build
+install: $(if $(BIN),,build)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
 	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
-	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/sessionctl
+	install -m 755 $(INSTALL_BIN) $(DESTDIR)$(PREFIX)/bin/sessionctl
 	install -m 644 man/sessionctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/sessionctl.1
 	install -m 644 completions/bash/sessionctl $(DESTDIR)$(PREFIX)/share/bash-completion/completions/sessionctl
 	install -m 644 completions/zsh/_sessionctl $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_sessionctl

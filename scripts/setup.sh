@@ -10,6 +10,12 @@ packages=(
   redis-server    # the tests and the demo start real servers
   redis-tools     # redis-cli
   bsdutils        # script(1): the tests drive the binary in a pseudo-terminal
+  openssl         # the tests make a CA and certificates
+  bash-completion # the completion scripts are tested in the real shells
+  zsh
+  fish
+  groff-base      # the man page is linted with groff -man -ww -z
+  make            # make install is tested
 )
 
 missing=()
