@@ -7,7 +7,7 @@ BIN ?=
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)/sessionctl
 INSTALL_BIN = $(if $(BIN),$(BIN),$(RELEASE_BIN))
 
-.PHONY: all build test demo install uninstall completions clean
+.PHONY: all build test demo bench install uninstall completions clean
 
 all: build
 
@@ -19,6 +19,11 @@ test:
 
 demo:
 	scripts/demo.sh
+
+# Benchmarks against the C floor and redis-cli (several minutes); see bench/bench.py.
+bench:
+	scripts/setup.sh
+	python3 bench/bench.py
 
 # Regenerates the committed completion scripts from the option table.
 completions:

@@ -108,28 +108,41 @@ extension RedisKeyspace {
                      progress: ((ScanProgress) -> Void)?, _ body: ([Bytes]) throws -> Void) throws {
         let countArg = Array(String(count).utf8)
         let scanWord = Array("SCAN".utf8), matchWord = Array("MATCH".utf8), countWord = Array("COUNT".utf8)
-        while scans.contains(where: { !$0.done && !$0.failed }) {
+        // Scans that have a SCAN on the wire, on connections of their own: the next page is
+        // asked for before the caller works on this one, so the server and the client overlap.
+        var inflight: [Int: Connection] = [:]
+        defer {
+            // Left early (an error, Ctrl-C, the caller stopping): those replies will never be read.
+            for c in inflight.values { c.markBroken("scan abandoned") }
+        }
+        func send(_ i: Int) {
+            guard !scans[i].done, !scans[i].failed, inflight[i] == nil, scans[i].notBefore <= Deadline.now() else { return }
+            do {
+                let c = try scanConnection(scans[i].address)
+                try c.send([[scanWord, scans[i].cursor, matchWord, pattern, countWord, countArg]])
+                inflight[i] = c
+            } catch {
+                failed(&scans[i], error, &outcome)
+            }
+        }
+        while true {
             if Interruption.isRequested {
                 outcome.interrupted = true
                 return
             }
-            let now = Deadline.now()
-            var jobs: [(Int, Connection)] = []
-            for i in scans.indices where !scans[i].done && !scans[i].failed && scans[i].notBefore <= now {
-                do {
-                    jobs.append((i, try connection(scans[i].address)))
-                } catch {
-                    failed(&scans[i], error, &outcome)
-                }
-            }
-            if jobs.isEmpty {
-                if let next = scans.filter({ !$0.done && !$0.failed }).map(\.notBefore).min(), next > now {
-                    Backoff.sleep(nanoseconds: next - now)
-                }
+            for i in scans.indices { send(i) }
+            if inflight.isEmpty {
+                let waiting = scans.filter { !$0.done && !$0.failed }
+                guard let next = waiting.map(\.notBefore).min() else { return }
+                let now = Deadline.now()
+                if next > now { Backoff.sleep(nanoseconds: next - now) }
                 continue
             }
-            let results = Multiplexer.exchange(jobs.map { i, c in (c, [[scanWord, scans[i].cursor, matchWord, pattern, countWord, countArg]]) })
-            for ((i, _), result) in zip(jobs, results) {
+            let order = inflight.keys.sorted()
+            let results = Multiplexer.collect(order.map { inflight[$0]! })
+            inflight.removeAll()
+            var pages: [[Bytes]] = []
+            for (i, result) in zip(order, results) {
                 switch result {
                 case .failure(.interrupted):
                     outcome.interrupted = true
@@ -149,19 +162,22 @@ extension RedisKeyspace {
                     }
                     scans[i].attempts = 0
                     scans[i].firstFailure = nil
-                    let batch = keys.compactMap(\.bytes)
-                    outcome.keysReturned += batch.count
                     outcome.keysExamined += count
                     scans[i].examined += count
                     if let rate, rate > 0 {
                         // Pace: this node may have examined `examined` keys after examined/rate seconds.
                         scans[i].notBefore = scans[i].started + UInt64(Double(scans[i].examined) / Double(rate) * 1e9)
                     }
-                    if !batch.isEmpty { try body(batch) }
-                    progress?(ScanProgress(examined: outcome.keysExamined, matched: outcome.keysReturned))
                     scans[i].cursor = next
                     if next == Array("0".utf8) { scans[i].done = true }
+                    send(i)
+                    pages.append(keys.compactMap(\.bytes))
                 }
+            }
+            for batch in pages {
+                outcome.keysReturned += batch.count
+                if !batch.isEmpty { try body(batch) }
+                progress?(ScanProgress(examined: outcome.keysExamined, matched: outcome.keysReturned))
             }
         }
     }

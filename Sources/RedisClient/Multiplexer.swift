@@ -13,6 +13,17 @@ public enum Multiplexer {
             if commands.isEmpty { results[i] = .success([]); continue }
             do { try connection.send(commands) } catch { results[i] = .failure(error as? RedisClientError ?? .interrupted) }
         }
+        return collect(jobs.map(\.0), results)
+    }
+
+    /// Collects the replies of exchanges already sent (``Connection/send(_:deadline:)``) on each connection.
+    public static func collect(_ connections: [Connection]) -> [Result<[RESPValue], RedisClientError>] {
+        collect(connections, [Result<[RESPValue], RedisClientError>?](repeating: nil, count: connections.count))
+    }
+
+    private static func collect(_ connections: [Connection], _ initial: [Result<[RESPValue], RedisClientError>?]) -> [Result<[RESPValue], RedisClientError>] {
+        var results = initial
+        let jobs = connections.map { ($0, ()) }
         while true {
             let open = jobs.indices.filter { results[$0] == nil }
             if open.isEmpty { break }

@@ -22,6 +22,8 @@ public final class RedisKeyspace {
     /// The cluster's shards, or `nil` for a standalone server.
     public internal(set) var topology: ClusterTopology?
     var connections: [RedisEndpoint.Address: Connection] = [:]
+    /// Connections that carry SCAN only, so a page can be in flight while key commands run.
+    var scanConnections: [RedisEndpoint.Address: Connection] = [:]
     let seedHost: String
     /// Redirects allowed per command.
     let maxRedirects = 5
@@ -64,6 +66,15 @@ public final class RedisKeyspace {
         connections[address] = nil
         let c = try Connection(address: address, options: options, selectDatabase: topology == nil)
         connections[address] = c
+        return c
+    }
+
+    /// The SCAN connection to `address`, opened (or reopened) on demand.
+    func scanConnection(_ address: RedisEndpoint.Address) throws -> Connection {
+        if let c = scanConnections[address], !c.isBroken { return c }
+        scanConnections[address] = nil
+        let c = try Connection(address: address, options: options, selectDatabase: topology == nil)
+        scanConnections[address] = c
         return c
     }
 

@@ -9,6 +9,8 @@ final class CommandContext {
     let invocation: Invocation
     let console: Console
     let progress: Progress
+    /// Phase durations, printed with `SESSIONCTL_TIMINGS=1`.
+    let timings: Timings
     /// Whether stdout gets colour.
     let color: Bool
 
@@ -16,6 +18,7 @@ final class CommandContext {
         self.invocation = invocation
         self.console = console
         progress = Progress(console: console, quiet: invocation.quiet)
+        timings = Timings(environment: console.environment)
         color = console.colorEnabled(noColorFlag: invocation.noColor)
     }
 
@@ -129,7 +132,7 @@ final class CommandContext {
     /// Connects with the cluster mode the options ask for.
     func openKeyspace(_ endpoint: RedisEndpoint, _ options: ConnectionOptions) throws -> RedisKeyspace {
         let mode: ClusterMode = invocation.cluster.map { $0 ? .cluster : .standalone } ?? .detect
-        let keyspace = try RedisKeyspace(endpoint: endpoint, options: options, mode: mode)
+        let keyspace = try timings.measure("connect") { try RedisKeyspace(endpoint: endpoint, options: options, mode: mode) }
         for w in keyspace.warnings { console.warn(w) }
         return keyspace
     }

@@ -36,6 +36,9 @@ public enum SessionCtl {
             return ExitCode.usage.rawValue
         }
         let context = CommandContext(invocation: invocation, console: console)
+        defer {
+            if let line = context.timings.line { console.err.write(line + "\n"); console.err.flush() }
+        }
         do {
             let code = try dispatch(context)
             console.flush()

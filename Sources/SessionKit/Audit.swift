@@ -63,15 +63,20 @@ public struct AuditReport: Equatable, Sendable {
 }
 
 extension SessionStore {
-    /// One pass over every mapping (pipelined `GET`, `PTTL` of the mapping and of its session),
-    /// then one over the session keys under `--session-glob` to find those no mapping points to.
+    /// One SCAN over the mapping keys and the session keys together (the server walks the
+    /// keyspace once), with pipelined `PTTL` and `GET` of each mapping and `PTTL` of its session.
+    /// Session keys no mapping points to are found by comparing fingerprints at the end.
     ///
-    /// Memory stays bounded: per-user counts, an eight-byte fingerprint per key, a few examples.
-    /// A session created between the two passes may be reported as unmapped.
+    /// Memory stays bounded: per-user counts, eight bytes per key, a sample of session-key
+    /// names for examples. A session created during the audit may be reported as unmapped.
     public func audit(top: Int = 10, examples: Int = 3) throws -> AuditReport {
         var report = AuditReport()
         var perUser: [Bytes: Int] = [:]
         var referenced: [UInt64] = []
+        var sessions: [UInt64] = []
+        var sample: [UInt64: Bytes] = [:]
+        // Keep the names of about `auditSample` session keys, chosen by fingerprint, for examples.
+        let sampleMask = Self.sampleMask(forKeys: keyspace.totalKeys(), sample: auditSample)
         do {
             var seenMappings = KeyDeduplicator()
             var pending: [Mapping] = []
@@ -79,35 +84,67 @@ extension SessionStore {
                 auditBatch(pending, into: &report, perUser: &perUser, referenced: &referenced, examples: examples)
                 pending.removeAll(keepingCapacity: true)
             }
-            let outcome = try keyspace.scan(match: layout.mapping.pattern(user: nil, session: nil), count: scanCount, rate: scanRate, progress: progress) { keys in
+            let pattern = Self.commonPattern(layout.mapping.pattern(user: nil, session: nil), layout.sessionGlob)
+            let outcome = try keyspace.scan(match: pattern, count: scanCount, rate: scanRate, progress: progress) { keys in
                 for key in keys {
-                    guard let ids = layout.mapping.parse(key), seenMappings.insert(key) else { continue }
-                    pending.append(Mapping(key: key, user: ids.user, session: ids.session))
+                    if let ids = layout.mapping.parse(key) {
+                        if seenMappings.insert(key) { pending.append(Mapping(key: key, user: ids.user, session: ids.session)) }
+                    } else if Glob.matches(layout.sessionGlob, key) {
+                        let h = KeyDeduplicator.hash(key)
+                        sessions.append(h)
+                        if h & sampleMask == 0 && sample.count < 8192 { sample[h] = key }
+                    }
                 }
                 if pending.count >= batchSize { flush() }
             }
             flush()
             report.completeness.add(outcome)
         }
-        if !report.completeness.interrupted {
-            // Eight bytes per referenced session key, sorted for binary search: the second pass
-            // keeps nothing per session key but the few found unmapped.
-            referenced.sort()
-            var unmapped = KeyDeduplicator()
-            let sessions = try keyspace.scan(match: layout.sessionGlob, count: scanCount, rate: scanRate, progress: progress) { keys in
-                for key in keys where Glob.matches(layout.sessionGlob, key) {
-                    if !Self.contains(referenced, KeyDeduplicator.hash(key)) && layout.mapping.parse(key) == nil && unmapped.insert(key) {
-                        report.note(.unmappedSessions, key, examples: examples)
+        referenced.sort()
+        sessions.sort()
+        var unmapped: [UInt64] = []
+        var last: UInt64?
+        for h in sessions where h != last {
+            last = h
+            if !Self.contains(referenced, h) { unmapped.append(h) }
+        }
+        report.counts[.unmappedSessions] = unmapped.count
+        var found = sample.filter { Self.contains(unmapped, $0.key) }.map(\.value).sorted { $0.lexicographicallyPrecedes($1) }.prefix(examples).map { $0 }
+        if found.count < min(examples, unmapped.count) && !report.completeness.interrupted {
+            // Too few unmapped keys fell in the sample: look for examples, stopping when there are enough.
+            struct Enough: Error {}
+            do {
+                _ = try keyspace.scan(match: layout.sessionGlob, count: scanCount, rate: scanRate) { keys in
+                    for key in keys where Self.contains(unmapped, KeyDeduplicator.hash(key)) && !found.contains(key) {
+                        found.append(key)
+                        if found.count >= examples { throw Enough() }
                     }
                 }
-            }
-            report.completeness.add(sessions)
+            } catch is Enough {}
         }
+        if !found.isEmpty { report.examples[.unmappedSessions] = found }
         report.counts[.users] = perUser.count
         report.topUsers = perUser.map { UserCount(user: $0.key, sessions: $0.value) }
             .sorted { $0.sessions != $1.sessions ? $0.sessions > $1.sessions : $0.user.lexicographicallyPrecedes($1.user) }
             .prefix(top).map { $0 }
         return report
+    }
+
+    /// A mask that keeps about one fingerprint in `keys / sample`.
+    static func sampleMask(forKeys keys: Int64, sample: Int) -> UInt64 {
+        var mask: UInt64 = 0
+        while (mask + 1) * UInt64(max(sample, 1)) < UInt64(max(keys, 1)) && mask < UInt64.max >> 1 { mask = mask << 1 | 1 }
+        return mask
+    }
+
+    /// One MATCH pattern covering both: their common literal prefix, then `*`.
+    static func commonPattern(_ a: Bytes, _ b: Bytes) -> Bytes {
+        var prefix = Bytes()
+        for (x, y) in zip(a, b) {
+            guard x == y, !Glob.metacharacters.contains(x) else { break }
+            prefix.append(x)
+        }
+        return prefix + [UInt8(ascii: "*")]
     }
 
     /// Binary search in a sorted array.
@@ -126,7 +163,7 @@ extension SessionStore {
         if mappings.isEmpty { return }
         let readsValue = layout.sessionKeyIsMappingValue
         let first = batched(mappings, completeness: &report.completeness) { m in
-            readsValue ? [[Bytes("PTTL"), m.key], [Bytes("GET"), m.key]] : [[Bytes("PTTL"), m.key]]
+            readsValue ? [[Verb.pttl, m.key], [Verb.get, m.key]] : [[Verb.pttl, m.key]]
         }
         var live: [(Mapping, Bytes, Int64)] = []
         for (m, reply) in zip(mappings, first) {
@@ -156,7 +193,7 @@ extension SessionStore {
                 report.note(.refused, m.key, examples: examples)
             }
         }
-        let second = batched(live, completeness: &report.completeness) { [[Bytes("PTTL"), $0.1]] }
+        let second = batched(live, completeness: &report.completeness) { [[Verb.pttl, $0.1]] }
         for ((m, sessionKey, mappingTTL), reply) in zip(live, second) {
             if let e = reply[0].redisError {
                 report.completeness.failures.append(e.message)

@@ -10,7 +10,7 @@ extension SessionStore {
         func flush() {
             let (refs, refused) = resolve(pending, completeness: &plan.completeness)
             plan.refused += refused
-            let exists = batched(refs, completeness: &plan.completeness) { [[Bytes("EXISTS"), $0.sessionKey]] }
+            let exists = batched(refs, completeness: &plan.completeness) { [[Verb.exists, $0.sessionKey]] }
             for (ref, reply) in zip(refs, exists) {
                 if let e = reply[0].redisError { plan.completeness.failures.append(e.message); continue }
                 if reply[0].integer == 0 { plan.targets.append(ref) }
@@ -36,7 +36,7 @@ extension SessionStore {
         var stillOrphaned = plan
         stillOrphaned.targets = []
         var completeness = plan.completeness
-        let again = batched(plan.targets, completeness: &completeness) { [[Bytes("EXISTS"), $0.sessionKey]] }
+        let again = batched(plan.targets, completeness: &completeness) { [[Verb.exists, $0.sessionKey]] }
         for (ref, reply) in zip(plan.targets, again) where reply[0].integer == 0 {
             stillOrphaned.targets.append(ref)
         }

@@ -80,8 +80,8 @@ extension SessionStore {
                 break
             }
             var gone: [SessionRef] = []
-            let first = sessionKeys ? batched(chunk, completeness: &result.completeness) { [[Bytes("UNLINK"), $0.sessionKey]] }
-                                    : chunk.map { _ in [RESPValue.integer(0)] }
+            let first = sessionKeys ? batched(chunk, completeness: &result.completeness) { [[Verb.unlink, $0.sessionKey]] }
+                                    : chunk.map { _ in Replies(all: [.integer(0)], range: 0..<1) }
             for (ref, reply) in zip(chunk, first) {
                 if let n = reply[0].integer {
                     result.sessionKeysDeleted += Int(n)
@@ -90,7 +90,7 @@ extension SessionStore {
                     result.completeness.failures.append("UNLINK of session key failed: \(reply[0].redisError?.message ?? "unexpected reply")")
                 }
             }
-            let second = batched(gone, completeness: &result.completeness) { [[Bytes("UNLINK"), $0.mappingKey]] }
+            let second = batched(gone, completeness: &result.completeness) { [[Verb.unlink, $0.mappingKey]] }
             for (ref, reply) in zip(gone, second) {
                 if let n = reply[0].integer {
                     result.mappingKeysDeleted += Int(n)

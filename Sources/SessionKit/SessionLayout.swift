@@ -34,10 +34,15 @@ public struct SessionLayout: Equatable, Sendable {
     }
 
     /// Whether the session key is the mapping's value (so mappings must be read).
-    public var sessionKeyIsMappingValue: Bool { sessionKey.placeholders.contains(.value) }
+    public var sessionKeyIsMappingValue: Bool { sessionKey.parts == [.placeholder(.value)] }
 
     /// The session key of a mapping, or the reason it is refused.
     public func sessionKey(user: Bytes, session: Bytes, mappingValue: Bytes?) -> Result<Bytes, Refusal.Reason> {
+        if sessionKeyIsMappingValue {
+            // The common layout: no template to fill in.
+            guard let key = mappingValue, !key.isEmpty else { return .failure(.emptyMappingValue) }
+            return Glob.matches(sessionGlob, key) ? .success(key) : .failure(.outsideGlob)
+        }
         guard let key = sessionKey.render([.user: user, .session: session, .value: mappingValue ?? []]) else {
             return .failure(.emptyMappingValue)
         }

@@ -17,6 +17,9 @@ public final class SessionStore {
     public var scanRate: Int?
     /// Keys per pipelined batch of follow-ups.
     public var batchSize = 1000
+    /// About how many session-key names `audit` keeps to give examples of unmapped sessions
+    /// (when too few of those fall in the sample, a second scan looks for them).
+    public var auditSample = 4096
 
     /// A store over `keyspace` with `layout`.
     public init(keyspace: RedisKeyspace, layout: SessionLayout, scanCount: Int = 1000) {
@@ -93,7 +96,7 @@ public final class SessionStore {
             }
             return (refs, refused)
         }
-        let replies = batched(mappings, completeness: &completeness) { [[Bytes("GET"), $0.key]] }
+        let replies = batched(mappings, completeness: &completeness) { [[Verb.get, $0.key]] }
         for (m, reply) in zip(mappings, replies) {
             let value: Bytes
             switch reply[0] {
@@ -122,7 +125,7 @@ public final class SessionStore {
 
     /// TTL and size of each session key, pipelined; non-string payloads are sized with `MEMORY USAGE`.
     func inspect(_ refs: [SessionRef], completeness: inout Completeness) -> [SessionRecord] {
-        let replies = batched(refs, completeness: &completeness) { [[Bytes("TTL"), $0.sessionKey], [Bytes("STRLEN"), $0.sessionKey]] }
+        let replies = batched(refs, completeness: &completeness) { [[Verb.ttl, $0.sessionKey], [Verb.strlen, $0.sessionKey]] }
         var records: [SessionRecord] = []
         var needsMemory: [Int] = []
         for (ref, reply) in zip(refs, replies) {
@@ -138,7 +141,7 @@ public final class SessionStore {
             records.append(record)
         }
         if !needsMemory.isEmpty {
-            let sizes = batched(needsMemory, completeness: &completeness) { [[Bytes("MEMORY"), Bytes("USAGE"), records[$0].ref.sessionKey]] }
+            let sizes = batched(needsMemory, completeness: &completeness) { [[Verb.memory, Verb.usage, records[$0].ref.sessionKey]] }
             for (i, reply) in zip(needsMemory, sizes) { records[i].bytes = reply[0].integer }
         }
         return records
@@ -148,26 +151,26 @@ public final class SessionStore {
 
     /// Sends `commands(item)` for every item in pipelined batches and returns the replies grouped per item.
     /// A batch that fails is recorded in `completeness`; its items and the rest are left out.
-    func batched<T>(_ items: [T], completeness: inout Completeness, _ commands: (T) -> [[Bytes]]) -> [[RESPValue]] {
-        var out: [[RESPValue]] = []
+    func batched<T>(_ items: [T], completeness: inout Completeness, _ commands: (T) -> [[Bytes]]) -> [Replies] {
+        var out: [Replies] = []
         out.reserveCapacity(items.count)
         var start = 0
+        var flat: [[Bytes]] = []
+        var offsets: [Int] = []
         while start < items.count {
             if Interruption.isRequested { completeness.interrupted = true; break }
             let end = min(start + batchSize, items.count)
-            var flat: [[Bytes]] = []
-            var widths: [Int] = []
+            flat.removeAll(keepingCapacity: true)
+            offsets.removeAll(keepingCapacity: true)
             for item in items[start..<end] {
-                let c = commands(item)
-                widths.append(c.count)
-                flat += c
+                offsets.append(flat.count)
+                flat += commands(item)
             }
+            offsets.append(flat.count)
             do {
                 let replies = try keyspace.send(flat)
-                var i = 0
-                for w in widths {
-                    out.append(Array(replies[i..<(i + w)]))
-                    i += w
+                for k in 0..<(offsets.count - 1) {
+                    out.append(Replies(all: replies, range: offsets[k]..<offsets[k + 1]))
                 }
             } catch RedisClientError.interrupted {
                 completeness.interrupted = true
@@ -180,6 +183,22 @@ public final class SessionStore {
         }
         return out
     }
+}
+
+/// The replies to one item's commands: a window on a batch's replies, without a copy.
+struct Replies: RandomAccessCollection {
+    let all: [RESPValue]
+    let range: Range<Int>
+    var startIndex: Int { 0 }
+    var endIndex: Int { range.count }
+    subscript(i: Int) -> RESPValue { all[range.lowerBound + i] }
+}
+
+/// Command names, made once.
+enum Verb {
+    static let get = Bytes("GET"), ttl = Bytes("TTL"), pttl = Bytes("PTTL"), strlen = Bytes("STRLEN")
+    static let exists = Bytes("EXISTS"), unlink = Bytes("UNLINK"), type = Bytes("TYPE"), object = Bytes("OBJECT")
+    static let idletime = Bytes("IDLETIME"), memory = Bytes("MEMORY"), usage = Bytes("USAGE"), hgetall = Bytes("HGETALL")
 }
 
 extension Array where Element == UInt8 {

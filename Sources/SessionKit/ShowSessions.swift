@@ -55,13 +55,13 @@ extension SessionStore {
         result.notFound = notFound
         let records = inspect(refs, completeness: &result.completeness)
         let meta = batched(records, completeness: &result.completeness) {
-            [[Bytes("TYPE"), $0.ref.sessionKey], [Bytes("OBJECT"), Bytes("IDLETIME"), $0.ref.sessionKey]]
+            [[Verb.type, $0.ref.sessionKey], [Verb.object, Verb.idletime, $0.ref.sessionKey]]
         }
         let types = meta.map { $0[0].text ?? "none" }
         let data = batched(Array(zip(records, types)), completeness: &result.completeness) { record, type in
             switch type {
-            case "string": return [[Bytes("GET"), record.ref.sessionKey]]
-            case "hash": return [[Bytes("HGETALL"), record.ref.sessionKey]]
+            case "string": return [[Verb.get, record.ref.sessionKey]]
+            case "hash": return [[Verb.hgetall, record.ref.sessionKey]]
             default: return []
             }
         }
@@ -96,7 +96,7 @@ extension SessionStore {
         let ids = uniqued(ids)
         if let user {
             let candidates = ids.map { Mapping(key: layout.mapping.key(user: user, session: $0), user: user, session: $0) }
-            let exists = batched(candidates, completeness: &completeness) { [[Bytes("EXISTS"), $0.key]] }
+            let exists = batched(candidates, completeness: &completeness) { [[Verb.exists, $0.key]] }
             for (m, reply) in zip(candidates, exists) {
                 if let e = reply[0].redisError {
                     completeness.failures.append(e.message)

@@ -1,3 +1,4 @@
+import CHiredis
 import RedisClient
 import XCTest
 
@@ -20,5 +21,31 @@ final class CommandEncoderTests: XCTestCase {
         CommandEncoder.append([Array("PING".utf8)], to: &buffer)
         CommandEncoder.append([Array("GET".utf8), Array("k".utf8)], to: &buffer)
         XCTAssertEqual(String(decoding: buffer, as: UTF8.self), "*1\r\n$4\r\nPING\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n")
+    }
+
+    /// The encoder writes exactly what hiredis's `redisFormatCommandArgv` writes.
+    func testSameBytesAsHiredisFormatter() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<500 {
+            let args: [[UInt8]] = (0..<Int.random(in: 1...6, using: &rng)).map { _ in
+                (0..<[0, 1, 9, 10, 99, 100, 1000, 12345].randomElement(using: &rng)!).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            }
+            XCTAssertEqual(CommandEncoder.encode(args), hiredis(args))
+        }
+    }
+
+    private func hiredis(_ args: [[UInt8]]) -> [UInt8] {
+        let storage = args.map { a -> UnsafeMutablePointer<CChar> in
+            let p = UnsafeMutablePointer<CChar>.allocate(capacity: max(a.count, 1))
+            for (i, b) in a.enumerated() { p[i] = CChar(bitPattern: b) }
+            return p
+        }
+        defer { storage.forEach { $0.deallocate() } }
+        var pointers: [UnsafePointer<CChar>?] = storage.map { UnsafePointer($0) }
+        let lengths = args.map(\.count)
+        var target: UnsafeMutablePointer<CChar>?
+        let n = redisFormatCommandArgv(&target, Int32(args.count), &pointers, lengths)
+        defer { redisFreeCommand(target) }
+        return Array(UnsafeRawBufferPointer(start: target, count: Int(n)))
     }
 }

@@ -63,6 +63,13 @@ final class AuditTests: XCTestCase {
         AuditKeyspace.check(try f.store.audit())
     }
 
+    func testUnmappedExamplesWhenTheSampleMissesThem() throws {
+        let f = try StoreFixture()
+        try f.server.run(AuditKeyspace.commands)
+        f.store.auditSample = 1 // about one name in every hundred keys: the examples need the second scan
+        AuditKeyspace.check(try f.store.audit())
+    }
+
     func testAuditCountsEveryFindingOnACluster() throws {
         let cluster = try RedisCluster()
         try cluster.write(AuditKeyspace.commands)

@@ -24,17 +24,17 @@ enum RevokeCommand {
         var total = RevokeResult()
         switch inv.command {
         case .revoke:
-            total = try execute(try store.planRevoke(sessions: inv.arguments, user: inv.user), store, trail, ctx)
+            total = try execute(try ctx.timings.measure("plan") { try store.planRevoke(sessions: inv.arguments, user: inv.user) }, store, trail, ctx)
             output.stream(total)
         case .prune:
-            total = try execute(try store.planPrune(), store, trail, ctx, prune: true)
+            total = try execute(try ctx.timings.measure("plan") { try store.planPrune() }, store, trail, ctx, prune: true)
             output.stream(total)
         default:
             var batches = StdinIDs.Batches(arguments: inv.arguments, read: ctx.console.readInput, size: batchSize)
             var any = false
             while let users = batches.next() {
                 any = true
-                let result = try execute(try store.planRevoke(users: users), store, trail, ctx)
+                let result = try execute(try ctx.timings.measure("plan") { try store.planRevoke(users: users) }, store, trail, ctx)
                 output.stream(result)
                 total.merge(result)
                 if result.stoppedBy != nil || result.completeness.interrupted { break }
@@ -64,7 +64,9 @@ enum RevokeCommand {
         }
         let event = prune ? "prune" : "revoke"
         let record: ([SessionRef]) throws -> Void = { try trail.record($0, event: event) }
-        return prune ? store.prune(plan, beforeDeleting: record) : store.revoke(plan, beforeDeleting: record)
+        return ctx.timings.measure("delete") {
+            prune ? store.prune(plan, beforeDeleting: record) : store.revoke(plan, beforeDeleting: record)
+        }
     }
 
     private static func confirm(_ plan: RevokePlan, _ ctx: CommandContext, prune: Bool) -> Bool {

@@ -1,0 +1,251 @@
+#!/usr/bin/env python3
+"""sessionctl's benchmark harness (`make bench`): sessionctl against the C floor and redis-cli.
+
+It starts its own redis-server (and a local 3-primary cluster) on free loopback ports, fills
+it through `redis-cli --pipe`, runs every measurement several times after a warm-up, and
+prints a markdown table of medians, min-max spreads and ratios against the targets.
+
+Environment: BENCH_USERS (100000), BENCH_RUNS (5), BENCH_BIG (10000), BENCH_SKIP_CLUSTER=1.
+"""
+import os, random, re, shutil, socket, statistics, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "bench", "out")
+USERS = int(os.environ.get("BENCH_USERS", "100000"))
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+BIG = int(os.environ.get("BENCH_BIG", "10000"))
+PROBE = "u77"  # the user `list` looks up
+
+
+def free_port():
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port + 10000 < 65536:
+            return port
+
+
+def resp(*args):
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        a = a if isinstance(a, bytes) else str(a).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+
+
+def crc16(data):
+    crc = 0
+    for b in data:
+        crc ^= b << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
+            crc &= 0xFFFF
+    return crc
+
+
+def slot(key):
+    s = key.find(b"{")
+    if s >= 0:
+        e = key.find(b"}", s + 1)
+        if e > s + 1:
+            key = key[s + 1:e]
+    return crc16(key) & 0x3FFF
+
+
+def keyspace(big=True, users=True):
+    """(key, value, ttl) of the generated keyspace: USERS users with 1 to 19 sessions, and one with BIG."""
+    rnd = random.Random(1)
+    if users:
+        for u in range(USERS):
+            for k in range(rnd.randint(1, 19)):
+                sid = b"%x%04d" % (u, k)
+                yield b"session:" + sid, b'{"uid":%d,"csrf":"0123456789abcdef"}' % u, 3600 + k
+                yield b"user:u%d:%s" % (u, sid), b"session:" + sid, 3600 + k
+    if big:
+        for k in range(BIG):
+            sid = b"big%06d" % k
+            yield b"session:" + sid, b"x", 3600
+            yield b"user:biguser:" + sid, b"session:" + sid, 3600
+
+
+class Server:
+    def __init__(self, cluster=False):
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="sessionctl-bench-")
+        args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                "--dir", self.dir, "--logfile", os.path.join(self.dir, "log")]
+        if cluster:
+            args += ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-port", str(free_port())]
+        self.proc = subprocess.Popen(args)
+        for _ in range(100):
+            if subprocess.run(["redis-cli", "-p", str(self.port), "ping"], capture_output=True).returncode == 0:
+                return
+            time.sleep(0.05)
+        raise SystemExit("bench: redis-server did not start")
+
+    def cli(self, *args):
+        return subprocess.run(["redis-cli", "-p", str(self.port)] + list(args), capture_output=True, check=True).stdout.decode()
+
+    def pipe(self, commands):
+        data = b"".join(commands)
+        r = subprocess.run(["redis-cli", "-p", str(self.port), "--pipe"], input=data, capture_output=True)
+        if r.returncode != 0 or b"errors: 0" not in r.stdout:
+            raise SystemExit("bench: redis-cli --pipe failed: %r" % r.stdout[-200:])
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def measure(argv, env=None, shell=False):
+    """Wall seconds and peak RSS (KiB) of one run."""
+    start = time.perf_counter()
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, shell=shell)
+    out, err = p.communicate()
+    _, status, usage = os.wait4(p.pid, 0) if False else (None, p.returncode, None)
+    wall = time.perf_counter() - start
+    if status != 0:
+        raise SystemExit("bench: %s failed (%s): %s" % (argv, status, err.decode()[-300:]))
+    return wall, out.decode(), err.decode()
+
+
+def rss(argv, env=None):
+    """Peak RSS of a run in KiB, from wait4."""
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    _, status, usage = os.wait4(p.pid, 0)
+    if status != 0:
+        raise SystemExit("bench: %s failed" % argv)
+    return usage.ru_maxrss
+
+
+def repeat(name, fn, runs=RUNS):
+    fn()  # warm-up
+    samples = [fn() for _ in range(runs)]
+    med = statistics.median(samples)
+    print("  %-40s median %8.1f ms  (%0.1f-%0.1f)" % (name, med * 1000, min(samples) * 1000, max(samples) * 1000), file=sys.stderr)
+    return med, min(samples), max(samples)
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    print("bench: building", file=sys.stderr)
+    subprocess.run(["swift", "build", "-c", "release", "--product", "sessionctl"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    binpath = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True,
+                             capture_output=True).stdout.decode().strip()
+    sctl = os.path.join(binpath, "sessionctl")
+    floor = os.path.join(OUT, "floor")
+    subprocess.run(["cc", "-O2", "-o", floor, os.path.join(ROOT, "bench", "floor.c"), "-lhiredis"], check=True)
+    rows = []
+    env = dict(os.environ, NO_COLOR="1")
+    env.pop("SESSIONCTL_URL", None)
+
+    server = Server()
+    try:
+        print("bench: seeding %d users and one with %d sessions" % (USERS, BIG), file=sys.stderr)
+        server.pipe(resp(b"SET", k, v, b"EX", t) for k, v, t in keyspace())
+        dbsize = int(server.cli("dbsize"))
+        sessions = dbsize // 2
+        url = "redis://127.0.0.1:%d" % server.port
+        pattern = "user:%s:*" % PROBE
+        print("bench: %d keys" % dbsize, file=sys.stderr)
+
+        floor_list = repeat("floor: SCAN MATCH one user", lambda: measure([floor, "scan", "127.0.0.1", str(server.port), pattern, "1000"])[0])
+        cli_list = repeat("redis-cli --scan --pattern", lambda: measure(["redis-cli", "-p", str(server.port), "--scan", "--pattern", pattern])[0])
+        sctl_list = repeat("sessionctl list", lambda: measure([sctl, "list", PROBE, "-u", url], env)[0])
+        rows.append(("`list` of one user, %s keys" % f"{dbsize:,}", sctl_list, [("C floor", floor_list, "<= 1.10x", lambda r: r <= 1.10),
+                                                                             ("redis-cli --scan", cli_list, ">= 8x faster", lambda r: r <= 1 / 8)]))
+
+        big = [resp(b"SET", k, v, b"EX", t) for k, v, t in keyspace(users=False)]
+        deletions = []
+
+        def revoke():
+            server.pipe(big)
+            e = dict(env, SESSIONCTL_TIMINGS="1")
+            wall, _, err = measure([sctl, "revoke-user", "biguser", "--yes", "-q", "-u", url], e)
+            deletions.append(float(re.search(r"delete=([0-9.]+)ms", err).group(1)) / 1000)
+            return wall
+
+        def cli_revoke():
+            server.pipe(big)
+            return measure("redis-cli -p %d --scan --pattern 'user:biguser:*' | xargs redis-cli -p %d unlink > /dev/null" % (server.port, server.port),
+                           shell=True)[0]
+
+        sctl_revoke = repeat("sessionctl revoke-user (10k sessions)", revoke)
+        deletes = deletions[1:]
+        delete = (statistics.median(deletes), min(deletes), max(deletes))
+        print("  %-40s median %8.1f ms" % ("  of which the deletion phase", delete[0] * 1000), file=sys.stderr)
+        cli_rev = repeat("redis-cli --scan | xargs redis-cli unlink", cli_revoke)
+        rows.append(("`revoke-user` of %s sessions (wall)" % f"{BIG:,}", sctl_revoke, [("redis-cli --scan, xargs unlink", cli_rev, "faster", lambda r: r < 1)]))
+        rows.append(("`revoke-user`: deletion phase after the scan", delete, [("50 ms", (0.05, 0.05, 0.05), "<= 50 ms", lambda r: r <= 1)]))
+        server.pipe(big)
+
+        floor_all = repeat("floor: SCAN + pipelined GET/PTTL, all", lambda: measure([floor, "scan-get", "127.0.0.1", str(server.port), "user:*", "1000"])[0])
+        floor_audit = repeat("floor: audit's own work", lambda: measure([floor, "audit", "127.0.0.1", str(server.port), "user:", "1000"])[0])
+        sctl_users = repeat("sessionctl users", lambda: measure([sctl, "users", "-u", url], env)[0])
+        sctl_audit = repeat("sessionctl audit", lambda: measure([sctl, "audit", "-u", url], env)[0])
+        users_rss = rss([sctl, "users", "-u", url], env)
+        audit_rss = rss([sctl, "audit", "-u", url], env)
+        print("  peak RSS: users %d KiB, audit %d KiB" % (users_rss, audit_rss), file=sys.stderr)
+        rows.append(("`users` over %s sessions (RSS %.1f MiB)" % (f"{sessions:,}", users_rss / 1024), sctl_users,
+                     [("C floor", floor_all, "<= 1.5x, RSS <= 64 MiB", lambda r: r <= 1.5 and users_rss <= 65536)]))
+        rows.append(("`audit` over %s sessions (RSS %.1f MiB)" % (f"{sessions:,}", audit_rss / 1024), sctl_audit,
+                     [("C floor", floor_all, "<= 1.5x, RSS <= 64 MiB", lambda r: r <= 1.5 and audit_rss <= 65536),
+                      ("C doing audit's work", floor_audit, "<= 1.5x", lambda r: r <= 1.5)]))
+    finally:
+        server.stop()
+
+    version = repeat("sessionctl --version", lambda: measure([sctl, "--version"])[0], runs=max(RUNS, 20))
+    rows.append(("`sessionctl --version`", version, [("20 ms", (0.02, 0.02, 0.02), "<= 20 ms", lambda r: r <= 1)]))
+
+    if os.environ.get("BENCH_SKIP_CLUSTER") != "1":
+        nodes = [Server(cluster=True) for _ in range(3)]
+        try:
+            ports = [n.port for n in nodes]
+            subprocess.run(["redis-cli", "--cluster", "create"] + ["127.0.0.1:%d" % p for p in ports] + ["--cluster-yes"],
+                           check=True, capture_output=True)
+            for _ in range(100):
+                if all("cluster_state:ok" in n.cli("cluster", "info") for n in nodes):
+                    break
+                time.sleep(0.1)
+            owners = {}
+            for n in nodes:
+                for line in n.cli("cluster", "nodes").splitlines():
+                    if "myself" in line:
+                        for field in line.split()[8:]:
+                            lo, _, hi = field.partition("-")
+                            owners.update({s: n for s in range(int(lo), int(hi or lo) + 1)})
+            per_node = {n.port: [] for n in nodes}
+            print("bench: seeding the cluster", file=sys.stderr)
+            for k, v, t in keyspace(big=False):
+                per_node[owners[slot(k)].port].append(resp(b"SET", k, v, b"EX", t))
+            for n in nodes:
+                n.pipe(per_node[n.port])
+            curl = "redis://127.0.0.1:%d" % ports[0]
+            seq = repeat("floor: primaries one after another", lambda: measure([floor, "scan-seq", "1000", pattern] + ["127.0.0.1:%d" % p for p in ports])[0])
+            par = repeat("sessionctl list, 3-primary cluster", lambda: measure([sctl, "list", PROBE, "-u", curl], env)[0])
+            rows.append(("`list` on a 3-primary cluster", par, [("primaries one after another", seq, "<= 0.5x", lambda r: r <= 0.5)]))
+        finally:
+            for n in nodes:
+                n.stop()
+
+    cpu = re.search(r"model name\s*:\s*(.*)", open("/proc/cpuinfo").read())
+    machine = "%s, %d cores, %s, %.0f GiB" % (subprocess.run(["uname", "-sm"], capture_output=True).stdout.decode().strip(), os.cpu_count(),
+                                          cpu.group(1).strip() if cpu else "unknown CPU",
+                                          os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30)
+    lines = ["Taken %s on %s; medians of %d runs after a warm-up (min-max in brackets)." % (time.strftime("%Y-%m-%d"), machine, RUNS), "",
+             "| what | sessionctl | compared with | ratio | target | met |", "|---|---|---|---|---|---|"]
+    for what, (med, lo, hi), comparisons in rows:
+        for name, (cmed, clo, chi), target, ok in comparisons:
+            ratio = med / cmed
+            lines.append("| %s | %.1f ms (%.1f-%.1f) | %s: %.1f ms (%.1f-%.1f) | %.2fx | %s | %s |" % (
+                what, med * 1000, lo * 1000, hi * 1000, name, cmed * 1000, clo * 1000, chi * 1000, ratio, target, "yes" if ok(ratio) else "**no**"))
+    table = "\n".join(lines) + "\n"
+    with open(os.path.join(OUT, "results.md"), "w") as f:
+        f.write(table)
+    print(table)
+
+
+if __name__ == "__main__":
+    main()
