@@ -16,6 +16,9 @@ packages=(
   fish
   groff-base      # the man page is linted with groff -man -ww -z
   make            # make install is tested
+  time            # GNU time: make bench measures peak RSS with it
+  python3         # make bench's harness
+  gcc             # make bench builds the C floor
 )
 
 missing=()
