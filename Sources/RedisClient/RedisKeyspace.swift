@@ -60,21 +60,21 @@ public final class RedisKeyspace {
     /// Whether the keyspace is a Redis Cluster.
     public var isCluster: Bool { topology != nil }
 
-    /// The connection to `address`, opened (or reopened after a failure) on demand.
+    /// The connection to `address` for key commands, opened (or reopened after a failure) on demand.
     func connection(_ address: RedisEndpoint.Address) throws -> Connection {
-        if let c = connections[address], !c.isBroken { return c }
-        connections[address] = nil
-        let c = try Connection(address: address, options: options, selectDatabase: topology == nil)
-        connections[address] = c
-        return c
+        try pooled(&connections, address)
     }
 
-    /// The SCAN connection to `address`, opened (or reopened) on demand.
+    /// The SCAN connection to `address`, so a page can be in flight while key commands run.
     func scanConnection(_ address: RedisEndpoint.Address) throws -> Connection {
-        if let c = scanConnections[address], !c.isBroken { return c }
-        scanConnections[address] = nil
+        try pooled(&scanConnections, address)
+    }
+
+    private func pooled(_ pool: inout [RedisEndpoint.Address: Connection], _ address: RedisEndpoint.Address) throws -> Connection {
+        if let c = pool[address], !c.isBroken { return c }
+        pool[address] = nil
         let c = try Connection(address: address, options: options, selectDatabase: topology == nil)
-        scanConnections[address] = c
+        pool[address] = c
         return c
     }
 

@@ -14,14 +14,6 @@ struct KeyDeduplicator {
         seen.insert(Self.hash(key)).inserted
     }
 
-    /// Whether `key` was inserted.
-    func contains(_ key: Bytes) -> Bool {
-        seen.contains(Self.hash(key))
-    }
-
-    /// How many keys were remembered.
-    var count: Int { seen.count }
-
     /// FNV-1a over the bytes, then a 64-bit finaliser (splitmix64) to spread short keys.
     static func hash(_ key: Bytes) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325

@@ -18,9 +18,17 @@ final class SurfaceDriftTests: XCTestCase {
 
     /// Every `--long-option` spelled in `text`.
     private func longOptions(_ text: String) -> Set<String> {
-        let regex = try! NSRegularExpression(pattern: #"(?<![\w-])--[a-z][a-z0-9]*(?:-[a-z0-9]+)*"#)
-        let range = NSRange(text.startIndex..., in: text)
-        return Set(regex.matches(in: text, range: range).map { String(text[Range($0.range, in: text)!]) })
+        var found = Set<String>()
+        var rest = Substring(text)
+        while let start = rest.firstRange(of: "--") {
+            let before = rest[..<start.lowerBound].last
+            let name = rest[start.upperBound...].prefix { $0.isLowercase || $0.isNumber || $0 == "-" }
+            if before.map({ !($0.isLetter || $0.isNumber || $0 == "-") }) ?? true, name.first?.isLowercase == true {
+                found.insert("--" + name.trimmingSuffix("-"))
+            }
+            rest = rest[start.upperBound...]
+        }
+        return found
     }
 
     private var help: String {
@@ -84,5 +92,14 @@ final class SurfaceDriftTests: XCTestCase {
             let applicable = OptionTable.all.filter { $0.commands == nil || $0.commands!.contains(c) }
             XCTAssertEqual(longOptions(out.text), Set(applicable.map { "--\($0.name)" }), c.rawValue)
         }
+    }
+}
+
+private extension Substring {
+    /// The text without trailing `c`s.
+    func trimmingSuffix(_ c: Character) -> Substring {
+        var s = self
+        while s.last == c { s = s.dropLast() }
+        return s
     }
 }

@@ -1,21 +1,36 @@
 import Foundation
 
-/// Free loopback ports for test servers.
+/// Loopback sockets for tests: free ports, and listeners that misbehave on purpose.
 public enum FreePort {
     /// A TCP port on 127.0.0.1 that nothing listens on right now.
     public static func pick() throws -> Int {
+        let (fd, port) = try listener(backlog: nil)
+        close(fd)
+        return port
+    }
+
+    /// A socket bound to 127.0.0.1 on a port the kernel picks, listening when `backlog` is given.
+    static func listener(backlog: Int32?) throws -> (fd: Int32, port: Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestSupportError("socket() failed") }
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = 0
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var addr = loopback(port: 0)
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        guard bound == 0 else { throw TestSupportError("bind() failed") }
+        guard bound == 0, backlog.map({ listen(fd, $0) == 0 }) ?? true else {
+            close(fd)
+            throw TestSupportError("cannot bind or listen on 127.0.0.1")
+        }
         _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        return Int(UInt16(bigEndian: addr.sin_port))
+        return (fd, Int(UInt16(bigEndian: addr.sin_port)))
+    }
+
+    /// 127.0.0.1:`port` as a socket address.
+    static func loopback(port: Int) -> sockaddr_in {
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = UInt16(port).bigEndian
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return addr
     }
 }
 
@@ -28,17 +43,7 @@ public final class SilentServer: @unchecked Sendable {
 
     /// Starts listening.
     public init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        self.fd = fd
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = 0
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        guard ok == 0, listen(fd, 64) == 0 else { port = 0; throw TestSupportError("cannot listen") }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        port = Int(UInt16(bigEndian: addr.sin_port))
+        (fd, port) = try FreePort.listener(backlog: 64)
     }
 
     deinit { close(fd) }
@@ -57,17 +62,9 @@ public final class UnreachableServer: @unchecked Sendable {
 
     /// Listens with a backlog of 0 and fills the queue.
     public init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        listener = fd
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = 0
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        guard ok == 0, listen(fd, 0) == 0 else { port = 0; throw TestSupportError("cannot listen") }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        port = Int(UInt16(bigEndian: addr.sin_port))
+        (listener, port) = try FreePort.listener(backlog: 0)
+        var addr = FreePort.loopback(port: port)
+        let len = socklen_t(MemoryLayout<sockaddr_in>.size)
         for _ in 0..<4 {
             let c = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             _ = fcntl(c, F_SETFL, fcntl(c, F_GETFL, 0) | O_NONBLOCK)
