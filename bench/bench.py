@@ -5,7 +5,8 @@ It starts its own redis-server (and a local 3-primary cluster) on free loopback 
 it through `redis-cli --pipe`, runs every measurement several times after a warm-up, and
 prints a markdown table of medians, min-max spreads and ratios against the targets.
 
-Environment: BENCH_USERS (100000), BENCH_RUNS (5), BENCH_BIG (10000), BENCH_SKIP_CLUSTER=1.
+Environment: BENCH_USERS (100000), BENCH_RUNS (5), BENCH_BIG (10000), BENCH_SKIP_CLUSTER=1,
+BENCH_ONLY_CLUSTER=1.
 """
 import os, random, re, shutil, socket, statistics, subprocess, sys, tempfile, time
 
@@ -148,17 +149,19 @@ def main():
     floor = os.path.join(OUT, "floor")
     subprocess.run(["cc", "-O2", "-o", floor, os.path.join(ROOT, "bench", "floor.c"), "-lhiredis"], check=True)
     rows = []
+    pattern = "user:%s:*" % PROBE
     env = dict(os.environ, NO_COLOR="1")
     env.pop("SESSIONCTL_URL", None)
 
-    server = Server()
+    server = Server() if os.environ.get("BENCH_ONLY_CLUSTER") != "1" else None
     try:
+        if server is None:
+            raise StopIteration
         print("bench: seeding %d users and one with %d sessions" % (USERS, BIG), file=sys.stderr)
         server.pipe(resp(b"SET", k, v, b"EX", t) for k, v, t in keyspace())
         dbsize = int(server.cli("dbsize"))
         sessions = dbsize // 2
         url = "redis://127.0.0.1:%d" % server.port
-        pattern = "user:%s:*" % PROBE
         print("bench: %d keys" % dbsize, file=sys.stderr)
 
         floor_list = repeat("floor: SCAN MATCH one user", lambda: measure([floor, "scan", "127.0.0.1", str(server.port), pattern, "1000"])[0])
@@ -203,8 +206,11 @@ def main():
         rows.append(("`audit` over %s sessions (RSS %.1f MiB)" % (f"{sessions:,}", audit_rss / 1024), sctl_audit,
                      [("C floor", floor_all, "<= 1.5x, RSS <= 64 MiB", lambda r: r <= 1.5 and audit_rss <= 65536),
                       ("C doing audit's work", floor_audit, "<= 1.5x", lambda r: r <= 1.5)]))
+    except StopIteration:
+        pass
     finally:
-        server.stop()
+        if server:
+            server.stop()
 
     version = repeat("sessionctl --version", lambda: measure([sctl, "--version"])[0], runs=max(RUNS, 20))
     rows.append(("`sessionctl --version`", version, [("20 ms", (0.02, 0.02, 0.02), "<= 20 ms", lambda r: r <= 1)]))

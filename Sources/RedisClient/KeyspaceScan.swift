@@ -138,11 +138,14 @@ extension RedisKeyspace {
                 if next > now { Backoff.sleep(nanoseconds: next - now) }
                 continue
             }
+            // Each node's next page is asked for as soon as its reply is in, not when the slowest node's is.
             let order = inflight.keys.sorted()
-            let results = Multiplexer.collect(order.map { inflight[$0]! })
-            inflight.removeAll()
+            let done = Multiplexer.collectAny(order.map { inflight[$0]! })
+            let finished = done.keys.sorted().map { order[$0] }
+            let results = done.keys.sorted().map { done[$0]! }
+            for i in finished { inflight[i] = nil }
             var pages: [[Bytes]] = []
-            for (i, result) in zip(order, results) {
+            for (i, result) in zip(finished, results) {
                 switch result {
                 case .failure(.interrupted):
                     outcome.interrupted = true

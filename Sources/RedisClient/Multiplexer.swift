@@ -21,12 +21,26 @@ public enum Multiplexer {
         collect(connections, [Result<[RESPValue], RedisClientError>?](repeating: nil, count: connections.count))
     }
 
+    /// Waits until at least one of the connections has all its replies (or failed) and returns
+    /// those that have, by index; the others stay in flight.
+    public static func collectAny(_ connections: [Connection]) -> [Int: Result<[RESPValue], RedisClientError>] {
+        let results = collect(connections, [Result<[RESPValue], RedisClientError>?](repeating: nil, count: connections.count), any: true)
+        var out: [Int: Result<[RESPValue], RedisClientError>] = [:]
+        for (i, r) in results.enumerated() { if let r { out[i] = r } }
+        return out
+    }
+
     private static func collect(_ connections: [Connection], _ initial: [Result<[RESPValue], RedisClientError>?]) -> [Result<[RESPValue], RedisClientError>] {
+        collect(connections, initial, any: false).map { $0 ?? .failure(.interrupted) }
+    }
+
+    private static func collect(_ connections: [Connection], _ initial: [Result<[RESPValue], RedisClientError>?],
+                                any: Bool) -> [Result<[RESPValue], RedisClientError>?] {
         var results = initial
         let jobs = connections.map { ($0, ()) }
         while true {
             let open = jobs.indices.filter { results[$0] == nil }
-            if open.isEmpty { break }
+            if open.isEmpty || (any && open.count < jobs.count) { break }
             if Interruption.isRequested {
                 for i in open {
                     jobs[i].0.markBroken("interrupted")
@@ -57,6 +71,6 @@ public enum Multiplexer {
                 }
             }
         }
-        return results.map { $0 ?? .failure(.interrupted) }
+        return results
     }
 }
