@@ -32,7 +32,8 @@ extension SessionStore {
 
     /// Deletes the orphaned mappings of a plan, checking again first (after any confirmation)
     /// that each session key is still gone: an application may write a mapping before its session.
-    public func prune(_ plan: RevokePlan, beforeDeleting: ([SessionRef]) throws -> Void = { _ in }) -> RevokeResult {
+    public func prune(_ plan: RevokePlan, beforeDeleting: ([SessionRef]) throws -> Void = { _ in },
+                      afterDeleting: ([SessionRef]) -> Void = { _ in }) -> RevokeResult {
         var stillOrphaned = plan
         stillOrphaned.targets = []
         var completeness = plan.completeness
@@ -41,6 +42,6 @@ extension SessionStore {
             stillOrphaned.targets.append(ref)
         }
         stillOrphaned.completeness = completeness
-        return revoke(stillOrphaned, sessionKeys: false, beforeDeleting: beforeDeleting)
+        return revoke(stillOrphaned, sessionKeys: false, beforeDeleting: beforeDeleting, afterDeleting: afterDeleting)
     }
 }

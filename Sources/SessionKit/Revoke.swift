@@ -28,6 +28,8 @@ public struct RevokeResult: Equatable, Sendable {
     public var completeness = Completeness()
     /// Why the revocation stopped before deleting a batch (the audit record could not be written).
     public var stoppedBy: String?
+    /// Sessions of the batches worked on that are not wholly gone (a deletion failed).
+    public var failed: [SessionRef] = []
 
     /// An empty result, to merge batches into.
     public init() {}
@@ -65,8 +67,11 @@ extension SessionStore {
     /// `beforeDeleting` sees each batch before anything in it is deleted (the audit trail is
     /// written ahead); if it throws, that batch and the rest are left alone and `stoppedBy` says why.
     /// With `sessionKeys` false only the mapping keys are deleted (`prune`: the sessions are gone).
+    /// `afterDeleting` sees the sessions of each batch whose deletion failed (the audit trail
+    /// corrects its record).
     public func revoke(_ plan: RevokePlan, sessionKeys: Bool = true,
-                       beforeDeleting: ([SessionRef]) throws -> Void = { _ in }) -> RevokeResult {
+                       beforeDeleting: ([SessionRef]) throws -> Void = { _ in },
+                       afterDeleting: ([SessionRef]) -> Void = { _ in }) -> RevokeResult {
         var result = RevokeResult(refused: plan.refused, notFound: plan.notFound, completeness: plan.completeness)
         var start = 0
         while start < plan.targets.count {
@@ -99,6 +104,12 @@ extension SessionStore {
                     result.completeness.failures.append("UNLINK of mapping key failed: \(reply[0].redisError?.message ?? "unexpected reply")")
                 }
             }
+            let done = Set(result.revoked.suffix(second.count).map(\.mappingKey))
+            let failed = chunk.filter { !done.contains($0.mappingKey) }
+            if !failed.isEmpty {
+                result.failed += failed
+                afterDeleting(failed)
+            }
             if first.count < chunk.count || second.count < gone.count { break }
         }
         return result
@@ -123,5 +134,6 @@ extension RevokeResult {
         completeness.failures += other.completeness.failures
         completeness.interrupted = completeness.interrupted || other.completeness.interrupted
         stoppedBy = stoppedBy ?? other.stoppedBy
+        failed += other.failed
     }
 }

@@ -119,6 +119,23 @@ final class IncidentEndToEndTests: XCTestCase {
         XCTAssertTrue(try f.exists("session:s1"))
     }
 
+    func testFailedDeletionsAreCorrectedInTheAuditTrail() throws {
+        let f = try Fixture(extraConfig: ["user viewer on >viewpw ~* resetchannels -@all +scan +get +ttl +strlen +exists +info +dbsize +ping +cluster|shards"])
+        try f.seed([("alice", "s1"), ("alice", "s2")])
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: log) }
+        let r = try f.run(["revoke-user", "alice", "--yes", "--audit-log", log.path, "--url", "redis://viewer@127.0.0.1:\(f.server.port)"],
+                          env: ["REDISCLI_AUTH": "viewpw"])
+        XCTAssertStatus(r, 5)
+        XCTAssertTrue(r.stderr.contains("NOPERM"), r.stderr)
+        XCTAssertTrue(try f.exists("session:s1"))
+        let records = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
+            .map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        XCTAssertEqual(records.map { $0["event"] as? String }, ["revoke", "revoke_failed"])
+        XCTAssertEqual(records[0]["sessions_revoked"] as? Int, 2)
+        XCTAssertEqual(records[1]["sessions_failed"] as? Int, 2)
+    }
+
     func testThousandsOfIdsOnStdin() throws {
         let f = try Fixture()
         let c = try f.server.admin()

@@ -65,7 +65,7 @@ final class AuditTrail {
             let sessions = byUser[user]!
             return [("time", .string(time)), ("actor", .string(actor)), ("reason", reason.map { .string($0) } ?? .null),
                     ("host", .string(host)), ("command", .string(command)), ("event", .string(event)), ("user", .bytes(user)),
-                    ("sessions_revoked", .int(Int64(sessions.count))),
+                    (event.hasSuffix("_failed") ? "sessions_failed" : "sessions_revoked", .int(Int64(sessions.count))),
                     ("session_id_sha256", .array(sessions.map { .string(Self.sha256($0.session)) })),
                     ("session_key_sha256", .array(sessions.map { .string(Self.sha256($0.sessionKey)) }))]
         }

@@ -64,8 +64,13 @@ enum RevokeCommand {
         }
         let event = prune ? "prune" : "revoke"
         let record: ([SessionRef]) throws -> Void = { try trail.record($0, event: event) }
+        // The record went out before the deletions; one more line per user names those that failed.
+        let correct: ([SessionRef]) -> Void = { failed in
+            do { try trail.record(failed, event: event + "_failed") } catch { ctx.console.error("\(CLIError.from(error).message)") }
+        }
         return ctx.timings.measure("delete") {
-            prune ? store.prune(plan, beforeDeleting: record) : store.revoke(plan, beforeDeleting: record)
+            prune ? store.prune(plan, beforeDeleting: record, afterDeleting: correct)
+                  : store.revoke(plan, beforeDeleting: record, afterDeleting: correct)
         }
     }
 
