@@ -12,8 +12,13 @@ public enum SessionCtl {
     /// Runs with the process's argv, streams and environment, and returns the exit status.
     public static func main() -> Int32 {
         signal(SIGPIPE, SIG_IGN)
-        signal(SIGINT) { _ in Interruption.request() }
-        signal(SIGTERM) { _ in Interruption.request() }
+        // Without SA_RESTART, so that Ctrl-C also ends a read that is waiting (a confirmation prompt).
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in Interruption.request() }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0
+        sigaction(SIGINT, &action, nil)
+        sigaction(SIGTERM, &action, nil)
         var arguments: [[UInt8]] = []
         for i in 1..<Int(CommandLine.argc) {
             // Raw bytes: ids may be any bytes, and String(cString:) would repair them.

@@ -70,6 +70,40 @@ final class RevokeEndToEndTests: XCTestCase {
         XCTAssertTrue(try f.exists("session:s2"))
     }
 
+    func testCtrlCAtTheConfirmationPromptDeletesNothing() throws {
+        let f = try Fixture()
+        try f.seed([("alice", "s1")])
+        // A pseudo-terminal from Python's pty module; SIGINT arrives while the prompt waits.
+        let driver = """
+        import os, pty, signal, sys, time
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execv(sys.argv[1], [sys.argv[1], "revoke-user", "alice", "-u", sys.argv[2]])
+        out = b""
+        deadline = time.time() + 20
+        while b"[y/N]" not in out and time.time() < deadline:
+            out += os.read(fd, 4096)
+        os.kill(pid, signal.SIGINT)
+        try:
+            while True:
+                data = os.read(fd, 4096)
+                if not data:
+                    break
+                out += data
+        except OSError:
+            pass
+        _, status = os.waitpid(pid, 0)
+        sys.stdout.write(out.decode(errors="replace"))
+        sys.exit(os.waitstatus_to_exitcode(status))
+        """
+        let r = try Sessionctl.exec("/usr/bin/python3", ["-c", driver, Sessionctl.binary, f.server.url].map { Data($0.utf8) },
+                                    environment: ["TERM": "dumb"], stdin: nil, timeout: 30)
+        XCTAssertStatus(r, 130)
+        XCTAssertTrue(r.stdout.contains("interrupted; nothing was deleted"), r.stdout)
+        XCTAssertTrue(try f.exists("session:s1"))
+        XCTAssertTrue(try f.exists("user:alice:s1"))
+    }
+
     func testIdsFromStdinWithBlankLinesCRLFAndSpaces() throws {
         let f = try Fixture()
         try f.seed([("alice", "s1"), ("bob", "s2"), ("carol", "s3"), ("dave", "s4")])

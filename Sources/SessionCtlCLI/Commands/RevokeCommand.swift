@@ -1,3 +1,4 @@
+import RedisClient
 import SessionKit
 
 /// `revoke SESSION...`, `revoke-user USER...` and `prune`: the destructive commands.
@@ -60,6 +61,7 @@ enum RevokeCommand {
         if inv.dryRun { return plan.resultWithoutDeleting(listingTargets: true) }
         if plan.targets.isEmpty || plan.completeness.interrupted { return plan.resultWithoutDeleting(listingTargets: false) }
         if !inv.yes && !confirm(plan, ctx, prune: prune) {
+            if Interruption.isRequested { throw CLIError("interrupted; nothing was deleted", code: .interrupted) }
             throw CLIError("aborted; nothing was deleted", code: .failure)
         }
         let event = prune ? "prune" : "revoke"

@@ -47,7 +47,26 @@ public final class Console {
         }
         return Console(out: FileSink(fd: 1), err: FileSink(fd: 2),
                        stdoutIsTerminal: isatty(1) == 1, stderrIsTerminal: isatty(2) == 1, stdinIsTerminal: isatty(0) == 1,
-                       environment: env, readInput: Console.readStandardInput, readLine: { Swift.readLine(strippingNewline: true) })
+                       environment: env, readInput: Console.readStandardInput, readLine: Console.readAnswer)
+    }
+
+    /// One line from standard input, unbuffered; `nil` at its end or on Ctrl-C (Swift's
+    /// `readLine` retries after a signal, which would leave a prompt deaf to Ctrl-C).
+    private static func readAnswer() -> String? {
+        var line: [UInt8] = []
+        var byte: UInt8 = 0
+        while true {
+            let n = read(0, &byte, 1)
+            if n == 1 {
+                if byte == UInt8(ascii: "\n") { break }
+                line.append(byte)
+                continue
+            }
+            if n < 0 && errno == EINTR && !Interruption.isRequested { continue }
+            if n == 0 && !line.isEmpty { break }
+            return nil
+        }
+        return String(decoding: line, as: UTF8.self)
     }
 
     private static func readStandardInput() -> [UInt8]? {
