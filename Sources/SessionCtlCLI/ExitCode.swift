@@ -1,3 +1,5 @@
+import SessionKit
+
 /// The exit statuses of the contract (SPEC.md, "Exit status").
 public enum ExitCode: Int32, Sendable {
     /// Success; an empty result is a success.
@@ -23,4 +25,3 @@ public enum ExitCode: Int32, Sendable {
     }
 }
 
-import SessionKit
