@@ -87,37 +87,28 @@ public final class SessionStore {
     func resolve(_ mappings: [Mapping], completeness: inout Completeness) -> (refs: [SessionRef], refused: [Refusal]) {
         var refs: [SessionRef] = []
         var refused: [Refusal] = []
-        if !layout.sessionKeyIsMappingValue {
-            for m in mappings {
-                switch layout.sessionKey(user: m.user, session: m.session, mappingValue: nil) {
-                case .success(let key): refs.append(SessionRef(user: m.user, session: m.session, mappingKey: m.key, sessionKey: key))
-                case .failure(let why): refused.append(Refusal(user: m.user, session: m.session, mappingKey: m.key, sessionKey: nil, reason: why))
-                }
+        func follow(_ m: Mapping, _ value: Bytes?) {
+            switch layout.sessionKey(user: m.user, session: m.session, mappingValue: value) {
+            case .success(let key): refs.append(SessionRef(user: m.user, session: m.session, mappingKey: m.key, sessionKey: key))
+            case .failure(let why): refuse(m, value, why)
             }
+        }
+        func refuse(_ m: Mapping, _ value: Bytes?, _ why: Refusal.Reason) {
+            refused.append(Refusal(user: m.user, session: m.session, mappingKey: m.key, sessionKey: value, reason: why))
+        }
+        if !layout.sessionKeyIsMappingValue {
+            for m in mappings { follow(m, nil) }
             return (refs, refused)
         }
         let replies = batched(mappings, completeness: &completeness) { [[Verb.get, $0.key]] }
         for (m, reply) in zip(mappings, replies) {
-            let value: Bytes
             switch reply[0] {
             case .null: continue // expired or deleted since the scan
-            case .bulk(let v): value = v
-            case .error(let e) where e.isUnreachable:
-                completeness.failures.append(e.message)
-                continue
-            case .error(let e) where e.code == "WRONGTYPE":
-                refused.append(Refusal(user: m.user, session: m.session, mappingKey: m.key, sessionKey: nil, reason: .mappingNotString))
-                continue
-            case .error(let e):
-                refused.append(Refusal(user: m.user, session: m.session, mappingKey: m.key, sessionKey: nil, reason: .serverError(e.message)))
-                continue
-            default:
-                refused.append(Refusal(user: m.user, session: m.session, mappingKey: m.key, sessionKey: nil, reason: .serverError("unexpected reply to GET")))
-                continue
-            }
-            switch layout.sessionKey(user: m.user, session: m.session, mappingValue: value) {
-            case .success(let key): refs.append(SessionRef(user: m.user, session: m.session, mappingKey: m.key, sessionKey: key))
-            case .failure(let why): refused.append(Refusal(user: m.user, session: m.session, mappingKey: m.key, sessionKey: value, reason: why))
+            case .bulk(let v): follow(m, v)
+            case .error(let e) where e.isUnreachable: completeness.failures.append(e.message)
+            case .error(let e) where e.code == "WRONGTYPE": refuse(m, nil, .mappingNotString)
+            case .error(let e): refuse(m, nil, .serverError(e.message))
+            default: refuse(m, nil, .serverError("unexpected reply to GET"))
             }
         }
         return (refs, refused)

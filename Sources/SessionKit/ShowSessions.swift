@@ -89,12 +89,16 @@ extension SessionStore {
     }
 
     /// Finds the mappings of session ids: by exact key when the user is known, else by SCAN.
+    /// Ids whose mapping is absent (or vanished before its read) are not found.
     func locate(sessions ids: [Bytes], user: Bytes?, completeness: inout Completeness)
         throws -> (refs: [SessionRef], refused: [Refusal], notFound: [Bytes]) {
         var mappings: [Mapping] = []
         var notFound: [Bytes] = []
         let ids = uniqued(ids)
-        if let user {
+        if let user, layout.sessionKeyIsMappingValue {
+            // The exact keys are known and resolve's GET tells which exist: no EXISTS round trip.
+            mappings = ids.map { Mapping(key: layout.mapping.key(user: user, session: $0), user: user, session: $0) }
+        } else if let user {
             let candidates = ids.map { Mapping(key: layout.mapping.key(user: user, session: $0), user: user, session: $0) }
             let exists = batched(candidates, completeness: &completeness) { [[Verb.exists, $0.key]] }
             for (m, reply) in zip(candidates, exists) {
