@@ -167,6 +167,11 @@ extension SessionStore {
         }
         var live: [(Mapping, Bytes, Int64)] = []
         for (m, reply) in zip(mappings, first) {
+            if let e = reply[0].redisError {
+                // A node that could not be reached, or a refused PTTL: never taken for an expired key.
+                report.completeness.failures.append(e.message)
+                continue
+            }
             let mappingTTL = reply[0].integer ?? -2
             if mappingTTL == -2 { continue } // expired since the scan
             report.counts[.mappings, default: 0] += 1
