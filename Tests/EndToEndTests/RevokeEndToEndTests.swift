@@ -84,15 +84,27 @@ final class RevokeEndToEndTests: XCTestCase {
         while b"[y/N]" not in out and time.time() < deadline:
             out += os.read(fd, 4096)
         os.kill(pid, signal.SIGINT)
+        import select
+        deadline = time.time() + 10
         try:
-            while True:
+            while time.time() < deadline:
+                if not select.select([fd], [], [], 0.2)[0]:
+                    continue
                 data = os.read(fd, 4096)
                 if not data:
                     break
                 out += data
         except OSError:
             pass
-        _, status = os.waitpid(pid, 0)
+        reaped, status = os.waitpid(pid, os.WNOHANG)
+        for _ in range(10):
+            if reaped:
+                break
+            time.sleep(0.1)
+            reaped, status = os.waitpid(pid, os.WNOHANG)
+        if not reaped:
+            os.kill(pid, signal.SIGKILL)  # never leave it behind: the test fails on the status
+            _, status = os.waitpid(pid, 0)
         sys.stdout.write(out.decode(errors="replace"))
         sys.exit(os.waitstatus_to_exitcode(status))
         """

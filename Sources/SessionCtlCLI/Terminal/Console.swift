@@ -56,13 +56,17 @@ public final class Console {
         var line: [UInt8] = []
         var byte: UInt8 = 0
         while true {
+            // Wait in short slices: a Ctrl-C that lands just before the read is still seen.
+            if Interruption.isRequested { return nil }
+            var pfd = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+            if poll(&pfd, 1, 200) <= 0 { continue } // a timeout, or EINTR: check the flag again
             let n = read(0, &byte, 1)
             if n == 1 {
                 if byte == UInt8(ascii: "\n") { break }
                 line.append(byte)
                 continue
             }
-            if n < 0 && errno == EINTR && !Interruption.isRequested { continue }
+            if n < 0 && errno == EINTR { continue }
             if n == 0 && !line.isEmpty { break }
             return nil
         }
