@@ -5,12 +5,12 @@ import RedisClient
 /// port or a unix socket, and stopped when the value goes away.
 public final class RedisServer: @unchecked Sendable {
     /// The TCP port, when listening on TCP.
-    public let port: Int
+    public private(set) var port: Int = 0
     /// The unix socket path, when asked for one.
     public let socketPath: String?
     /// The server's temporary folder (config, log).
     public let directory: URL
-    private let process: Process
+    private var process = Process()
 
     /// Starts a server; `extraConfig` lines go into its config file (e.g. `requirepass x`, `user …`).
     /// TLS material when the server listens with TLS only.
@@ -18,33 +18,49 @@ public final class RedisServer: @unchecked Sendable {
 
     /// Starts a server; with `tls`, it listens with TLS only, and `requireClientCertificates` makes it demand one.
     public init(extraConfig: [String] = [], unixSocket: Bool = false, ipv6: Bool = false,
-                tls: TestCertificates? = nil, requireClientCertificates: Bool = false) throws {
+                tls: TestCertificates? = nil, requireClientCertificates: Bool = false, clusterBus: Bool = false) throws {
         certificates = tls
         let binary = try Self.locate("redis-server")
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("sessionctl-test-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        port = try FreePort.pick()
         socketPath = unixSocket ? directory.appendingPathComponent("redis.sock").path : nil
-        var config = [
-            tls == nil ? "port \(port)" : "port 0", ipv6 ? "bind 127.0.0.1 ::1" : "bind 127.0.0.1", "save \"\"", "appendonly no", "daemonize no",
-            "dir \(directory.path)", "logfile \(directory.appendingPathComponent("redis.log").path)", "loglevel warning",
-            "protected-mode no",
-        ]
-        if let socketPath { config += ["unixsocket \(socketPath)", "unixsocketperm 700"] }
-        if let tls {
-            config += ["tls-port \(port)", "tls-cert-file \(tls.path("server.crt"))", "tls-key-file \(tls.path("server.key"))",
-                       "tls-ca-cert-file \(tls.path("ca.crt"))", "tls-auth-clients \(requireClientCertificates ? "yes" : "no")"]
+        let log = directory.appendingPathComponent("redis.log")
+        // A port found free may be taken before redis-server binds it: try again with new ones.
+        var attempt = 0
+        while true {
+            attempt += 1
+            let port = try FreePort.pick()
+            var config = [
+                tls == nil ? "port \(port)" : "port 0", ipv6 ? "bind 127.0.0.1 ::1" : "bind 127.0.0.1", "save \"\"", "appendonly no", "daemonize no",
+                "dir \(directory.path)", "logfile \(log.path)", "loglevel warning", "protected-mode no",
+            ]
+            if clusterBus { config.append("cluster-port \(try FreePort.pick())") }
+            if let socketPath { config += ["unixsocket \(socketPath)", "unixsocketperm 700"] }
+            if let tls {
+                config += ["tls-port \(port)", "tls-cert-file \(tls.path("server.crt"))", "tls-key-file \(tls.path("server.key"))",
+                           "tls-ca-cert-file \(tls.path("ca.crt"))", "tls-auth-clients \(requireClientCertificates ? "yes" : "no")"]
+            }
+            config += extraConfig
+            let configFile = directory.appendingPathComponent("redis.conf")
+            try config.joined(separator: "\n").appending("\n").write(to: configFile, atomically: true, encoding: .utf8)
+            try? FileManager.default.removeItem(at: log)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = [configFile.path]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            self.port = port
+            self.process = process
+            do {
+                try waitUntilReady()
+                return
+            } catch {
+                let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+                guard attempt < 5, text.contains("Address already in use") else { throw error }
+                process.waitUntilExit()
+            }
         }
-        config += extraConfig
-        let configFile = directory.appendingPathComponent("redis.conf")
-        try config.joined(separator: "\n").appending("\n").write(to: configFile, atomically: true, encoding: .utf8)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = [configFile.path]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        try waitUntilReady()
     }
 
     deinit { stop() }
