@@ -21,14 +21,15 @@ let package = Package(
 
         // MARK: Layers, each depending only on the ones below it
         .target(name: "RedisClient", dependencies: ["CHiredis", "COpenSSL"]),
-        .target(name: "SessionKit", dependencies: ["RedisClient"]),
-        .target(name: "SessionCtlCLI", dependencies: ["SessionKit", "RedisClient", "COpenSSL"]),
+        .target(name: "SessionCrypto", dependencies: ["COpenSSL"]),
+        .target(name: "SessionKit", dependencies: ["RedisClient", "SessionCrypto"]),
+        .target(name: "SessionCtlCLI", dependencies: ["SessionKit", "RedisClient"]),
         .executableTarget(name: "sessionctl", dependencies: ["SessionCtlCLI"]),
 
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["RedisClient"], path: "Tests/TestSupport"),
         .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "CHiredis", "TestSupport"]),
-        .testTarget(name: "SessionKitTests", dependencies: ["SessionKit", "RedisClient", "TestSupport"]),
+        .testTarget(name: "SessionKitTests", dependencies: ["SessionKit", "SessionCrypto", "RedisClient", "TestSupport"]),
         .testTarget(name: "SessionCtlCLITests", dependencies: ["SessionCtlCLI", "SessionKit", "RedisClient"]),
         .testTarget(name: "EndToEndTests", dependencies: ["sessionctl", "TestSupport", "RedisClient"]),
     ],

@@ -16,7 +16,7 @@ public final class Connection {
         self.address = address
         self.options = options
         let deadline = Deadline.after(seconds: options.connectTimeout)
-        let socket = try SocketTransport(address: address, connectTimeout: options.connectTimeout)
+        let socket = try SocketTransport(address: address, connectTimeout: options.connectTimeout, cancellation: options.cancellation)
         if let tls = options.tls {
             let host: String
             switch address {
@@ -74,8 +74,10 @@ public final class Connection {
             guard let err = reply.redisError else { continue }
             let name = String(decoding: command[0], as: UTF8.self)
             switch err.code {
-            case "WRONGPASS", "NOAUTH", "NOPERM" where name != "SELECT":
+            case "WRONGPASS", "NOAUTH":
                 throw RedisClientError.authenticationFailed(endpoint: address.description, reason: err.message)
+            case "NOPERM" where name != "AUTH":
+                throw RedisClientError.permissionDenied(endpoint: address.description, command: name, reason: err.message)
             default:
                 if name == "AUTH" { throw RedisClientError.authenticationFailed(endpoint: address.description, reason: err.message) }
                 throw RedisClientError.connectFailed(endpoint: address.description, reason: "\(name): \(err.message)")
@@ -102,7 +104,7 @@ public final class Connection {
         replies.reserveCapacity(commands.count)
         var start = 0
         while start < commands.count {
-            if Interruption.isRequested { throw RedisClientError.interrupted }
+            if options.cancellation.isCancelled { throw RedisClientError.interrupted }
             let end = min(start + options.pipelineBatch, commands.count)
             replies.append(contentsOf: try exchange(Array(commands[start..<end]), deadline: nil))
             start = end
@@ -211,4 +213,7 @@ public final class Connection {
 
     /// Whether a failure left this connection unusable.
     public var isBroken: Bool { brokenReason != nil }
+
+    /// The request to stop that this connection's waits honour.
+    public var cancellation: Cancellation { options.cancellation }
 }

@@ -14,10 +14,14 @@ public struct ConnectionOptions: Sendable {
     public var pipelineBatch: Int
     /// TLS for every connection, or `nil` for plain ones.
     public var tls: TLSContext?
+    /// The operator's request to stop, checked by everything that waits on a socket.
+    public var cancellation: Cancellation
 
     /// Options with the contract's defaults (5 s to connect, 10 s a command, batches of 1000).
     public init(username: String? = nil, password: String? = nil, database: Int = 0,
-                connectTimeout: Double = 5, commandTimeout: Double = 10, pipelineBatch: Int = 1000, tls: TLSContext? = nil) {
+                connectTimeout: Double = 5, commandTimeout: Double = 10, pipelineBatch: Int = 1000, tls: TLSContext? = nil,
+                cancellation: Cancellation = Cancellation()) {
+        self.cancellation = cancellation
         self.tls = tls
         self.username = username
         self.password = password

@@ -41,7 +41,7 @@ public enum Multiplexer {
         while true {
             let open = jobs.indices.filter { results[$0] == nil }
             if open.isEmpty || (any && open.count < jobs.count) { break }
-            if Interruption.isRequested {
+            if jobs.contains(where: { $0.0.cancellation.isCancelled }) {
                 for i in open {
                     jobs[i].0.markBroken("interrupted")
                     results[i] = .failure(.interrupted)

@@ -2,8 +2,12 @@
 ///
 /// Each case maps to one exit status of the contract (see `SessionCtlCLI.ExitCode`).
 public enum RedisClientError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// The endpoint URL or a connection setting is malformed (a usage error).
+    /// The endpoint URL is malformed (a usage error).
     case invalidURL(String, hint: String?)
+    /// The options do not fit the server (`--cluster` on a standalone server, a database on a cluster): a usage error.
+    case misconfigured(String, hint: String?)
+    /// Logged in, but the ACL user may not run a command the connection needs.
+    case permissionDenied(endpoint: String, command: String, reason: String)
     /// The TCP or unix-socket connection could not be made.
     case connectFailed(endpoint: String, reason: String)
     /// The server refused our credentials or the ACL user.
@@ -22,14 +26,16 @@ public enum RedisClientError: Error, Equatable, Sendable, CustomStringConvertibl
     /// Whether the failure happened before a connection was usable (exit status 4).
     public var isConnectFailure: Bool {
         switch self {
-        case .connectFailed, .authenticationFailed, .tlsFailed: return true
+        case .connectFailed, .authenticationFailed, .tlsFailed, .permissionDenied: return true
         default: return false
         }
     }
 
     public var description: String {
         switch self {
-        case .invalidURL(let why, _): return why
+        case .invalidURL(let why, _), .misconfigured(let why, _): return why
+        case .permissionDenied(let ep, let command, let why):
+            return "logged in to \(ep), but the ACL user may not run \(command) (\(why))"
         case .connectFailed(let ep, let why): return "cannot connect to \(ep): \(why)"
         case .authenticationFailed(let ep, let why): return "authentication to \(ep) failed: \(why)"
         case .tlsFailed(let ep, let why): return "TLS with \(ep) failed: \(why)"
@@ -44,7 +50,7 @@ public enum RedisClientError: Error, Equatable, Sendable, CustomStringConvertibl
     /// A suggestion for the operator, where one helps.
     public var hint: String? {
         switch self {
-        case .invalidURL(_, let hint): return hint
+        case .invalidURL(_, let hint), .misconfigured(_, let hint): return hint
         case .connectFailed(_, let why) where why.contains("refused"):
             return "is redis-server running there? check the host and port"
         case .connectFailed(_, let why) where why.contains("timed out"):

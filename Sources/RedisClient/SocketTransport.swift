@@ -8,10 +8,12 @@ public final class SocketTransport: Transport {
     /// The connected, non-blocking socket; closed in `deinit`.
     public let fd: Int32
     private let endpoint: String
+    private let cancellation: Cancellation
 
-    /// Connects to `address` within `connectTimeout` seconds.
-    public init(address: RedisEndpoint.Address, connectTimeout: Double) throws {
+    /// Connects to `address` within `connectTimeout` seconds; `cancellation` ends any wait early.
+    public init(address: RedisEndpoint.Address, connectTimeout: Double, cancellation: Cancellation = Cancellation()) throws {
         endpoint = address.description
+        self.cancellation = cancellation
         var tv = timeval()
         tv.tv_sec = Int(connectTimeout)
         tv.tv_usec = Int((connectTimeout - Double(Int(connectTimeout))) * 1_000_000)
@@ -30,7 +32,7 @@ public final class SocketTransport: Transport {
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
             redisFree(context)
-            if Interruption.isRequested { throw RedisClientError.interrupted }
+            if cancellation.isCancelled { throw RedisClientError.interrupted }
             throw RedisClientError.connectFailed(endpoint: endpoint, reason: Self.describeConnectError(reason))
         }
         // Take the descriptor and free the context: from here on this type owns the socket.
@@ -88,7 +90,7 @@ public final class SocketTransport: Transport {
     /// Waits until the socket is ready for `events`, the deadline passes, or Ctrl-C.
     public func wait(for events: Int16, deadline: Deadline, operation: String) throws {
         while true {
-            if Interruption.isRequested { throw RedisClientError.interrupted }
+            if cancellation.isCancelled { throw RedisClientError.interrupted }
             var pfd = pollfd(fd: fd, events: events, revents: 0)
             let ms = deadline.remainingMilliseconds
             if ms == 0 { throw RedisClientError.timedOut(endpoint: endpoint, operation: operation, seconds: deadline.seconds) }

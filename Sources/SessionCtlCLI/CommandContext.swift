@@ -49,7 +49,8 @@ final class CommandContext {
             password = env
         }
         let options = ConnectionOptions(username: endpoint.username, password: password, database: endpoint.database,
-                                        connectTimeout: invocation.connectTimeout, commandTimeout: invocation.timeout, tls: tls)
+                                        connectTimeout: invocation.connectTimeout, commandTimeout: invocation.timeout, tls: tls,
+                                        cancellation: console.cancellation)
         return (endpoint, options)
     }
 
@@ -155,9 +156,10 @@ final class CommandContext {
         console.err.write("\(text)\n")
     }
 
-    /// Reports a partial result on stderr (always, even with `--quiet`).
+    /// Reports a partial result on stderr (always, even with `--quiet`): one line per kind of
+    /// failure, node and cause, with a count and what to do.
     func reportIncomplete(_ completeness: Completeness) {
-        for f in completeness.failures { console.error("incomplete: \(f)") }
+        for line in completeness.summary { console.error("incomplete: \(line)") }
         if completeness.interrupted { console.error("interrupted: the result above is partial") }
     }
 }

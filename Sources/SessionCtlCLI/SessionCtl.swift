@@ -4,6 +4,9 @@ import SessionKit
 import Glibc
 #endif
 
+/// The process's one request to stop, set by SIGINT and SIGTERM and passed down from here.
+private let signalled = Cancellation()
+
 /// The command line's entry point: parse, run one command, map the outcome to an exit status.
 public enum SessionCtl {
     /// sessionctl's version.
@@ -14,7 +17,7 @@ public enum SessionCtl {
         signal(SIGPIPE, SIG_IGN)
         // Without SA_RESTART, so that Ctrl-C also ends a read that is waiting (a confirmation prompt).
         var action = sigaction()
-        action.__sigaction_handler.sa_handler = { _ in Interruption.request() }
+        action.__sigaction_handler.sa_handler = { _ in signalled.cancel() }
         sigemptyset(&action.sa_mask)
         action.sa_flags = 0
         sigaction(SIGINT, &action, nil)
@@ -25,39 +28,35 @@ public enum SessionCtl {
             guard let p = CommandLine.unsafeArgv[i] else { continue }
             arguments.append(Array(UnsafeBufferPointer(start: UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self), count: strlen(p))))
         }
-        let console = Console.process()
+        let console = Console.process(cancellation: signalled)
         let code = run(arguments: arguments, console: console)
         console.flush()
         return code
     }
 
-    /// Runs one command line against `console`.
+    /// Runs one command line against `console`; Ctrl-C is `console.cancellation`.
     public static func run(arguments: [[UInt8]], console: Console) -> Int32 {
         let invocation: Invocation
         do {
             invocation = try Binder.parse(arguments)
         } catch {
-            console.error(CLIError.from(error).line)
+            console.error(ExitCode.describe(error).line)
             return ExitCode.usage.rawValue
         }
         let context = CommandContext(invocation: invocation, console: console)
         defer {
             if let line = context.timings.line { console.err.write(line + "\n"); console.err.flush() }
         }
-        do {
-            let code = try dispatch(context)
-            console.flush()
-            return code.rawValue
-        } catch {
-            context.progress.finish()
-            let e = CLIError.from(error)
-            console.out.flush()
-            console.error(e.line)
-            return e.code.rawValue
-        }
+        let result = Result { try dispatch(context) }
+        context.progress.finish()
+        console.out.flush()
+        let (code, error) = ExitCode.of(result, cancelled: console.cancellation.isCancelled)
+        if let error { console.error(error.line) }
+        console.flush()
+        return code.rawValue
     }
 
-    private static func dispatch(_ context: CommandContext) throws -> ExitCode {
+    private static func dispatch(_ context: CommandContext) throws -> Outcome {
         let inv = context.invocation
         if inv.help { return HelpCommand.run(context, topic: inv.command == .help ? nil : inv.command) }
         switch inv.command {

@@ -80,8 +80,8 @@ extension SessionStore {
         do {
             var seenMappings = KeyDeduplicator()
             var pending: [Mapping] = []
-            func flush() {
-                auditBatch(pending, into: &report, perUser: &perUser, referenced: &referenced, examples: examples)
+            func flush() throws {
+                try auditBatch(pending, into: &report, perUser: &perUser, referenced: &referenced, examples: examples)
                 pending.removeAll(keepingCapacity: true)
             }
             let pattern = Self.commonPattern(layout.mapping.pattern(user: nil, session: nil), layout.sessionGlob)
@@ -95,10 +95,10 @@ extension SessionStore {
                         if h & sampleMask == 0 && sample.count < 8192 { sample[h] = key }
                     }
                 }
-                if pending.count >= batchSize { flush() }
+                if pending.count >= batchSize { try flush() }
             }
-            flush()
-            report.completeness.add(outcome)
+            try flush()
+            report.completeness.merge(outcome.completeness)
         }
         referenced.sort()
         sessions.sort()
@@ -110,7 +110,7 @@ extension SessionStore {
         }
         report.counts[.unmappedSessions] = unmapped.count
         var found = sample.filter { Self.contains(unmapped, $0.key) }.map(\.value).sorted { $0.lexicographicallyPrecedes($1) }.prefix(examples).map { $0 }
-        if found.count < min(examples, unmapped.count) && !report.completeness.interrupted {
+        if found.count < min(examples, unmapped.count) && !report.completeness.interrupted && !keyspace.cancellation.isCancelled {
             // Too few unmapped keys fell in the sample: look for examples, stopping when there are enough.
             struct Enough: Error {}
             do {
@@ -159,32 +159,26 @@ extension SessionStore {
     }
 
     private func auditBatch(_ mappings: [Mapping], into report: inout AuditReport, perUser: inout [Bytes: Int],
-                            referenced: inout [UInt64], examples: Int) {
+                            referenced: inout [UInt64], examples: Int) throws {
         if mappings.isEmpty { return }
         let readsValue = layout.sessionKeyIsMappingValue
-        let first = batched(mappings, completeness: &report.completeness) { m in
+        let first = try batched(mappings, completeness: &report.completeness) { m in
             readsValue ? [[Verb.pttl, m.key], [Verb.get, m.key]] : [[Verb.pttl, m.key]]
         }
         var live: [(Mapping, Bytes, Int64)] = []
         for (m, reply) in zip(mappings, first) {
-            if let e = reply[0].redisError {
-                // A node that could not be reached, or a refused PTTL: never taken for an expired key.
-                report.completeness.failures.append(e.message)
-                continue
-            }
-            let mappingTTL = reply[0].integer ?? -2
+            // A node that could not be reached, or a refused PTTL: never taken for an expired key.
+            guard let mappingTTL = report.completeness.required(reply[0], "PTTL")?.integer else { continue }
             if mappingTTL == -2 { continue } // expired since the scan
             report.counts[.mappings, default: 0] += 1
             perUser[m.user, default: 0] += 1
             if mappingTTL == -1 { report.note(.mappingsWithoutTTL, m.key, examples: examples) }
             var value: Bytes?
             if readsValue {
-                switch reply[1] {
-                case .bulk(let v): value = v
-                case .null: continue
-                case .error(let e) where e.isUnreachable:
-                    report.completeness.failures.append(e.message)
-                    continue
+                switch report.completeness.value(of: reply[1]) {
+                case .bulk(let v)?: value = v
+                case .null?: continue
+                case nil: continue
                 default:
                     report.note(.refused, m.key, examples: examples)
                     continue
@@ -198,13 +192,9 @@ extension SessionStore {
                 report.note(.refused, m.key, examples: examples)
             }
         }
-        let second = batched(live, completeness: &report.completeness) { [[Verb.pttl, $0.1]] }
+        let second = try batched(live, completeness: &report.completeness) { [[Verb.pttl, $0.1]] }
         for ((m, sessionKey, mappingTTL), reply) in zip(live, second) {
-            if let e = reply[0].redisError {
-                report.completeness.failures.append(e.message)
-                continue
-            }
-            let ttl = reply[0].integer ?? -2
+            guard let ttl = report.completeness.required(reply[0], "PTTL")?.integer else { continue }
             switch ttl {
             case -2:
                 report.note(.orphanedMappings, m.key, examples: examples)
@@ -214,7 +204,7 @@ extension SessionStore {
                 report.note(.sessionsWithoutTTL, sessionKey, examples: examples)
             default:
                 report.counts[.liveSessions, default: 0] += 1
-                report.bucket(ttlSeconds: (ttl + 999) / 1000)
+                report.bucket(ttlSeconds: ttl / 1000 + (ttl % 1000 > 0 ? 1 : 0))
             }
             if mappingTTL >= 0 && (ttl == -1 || ttl > mappingTTL) {
                 report.note(.mappingsExpiringBeforeSession, m.key, examples: examples)

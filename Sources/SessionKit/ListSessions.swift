@@ -15,9 +15,9 @@ extension SessionStore {
     public func list(users: [Bytes]) throws -> ListResult {
         var result = ListResult()
         let mappings = try findMappings(users: users, completeness: &result.completeness)
-        let (refs, refused) = resolve(mappings, completeness: &result.completeness)
+        let (refs, refused) = try resolve(mappings, completeness: &result.completeness)
         result.refused = refused
-        result.sessions = inspect(refs, completeness: &result.completeness)
+        result.sessions = try inspect(refs, completeness: &result.completeness)
         return result
     }
 }

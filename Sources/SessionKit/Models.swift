@@ -63,22 +63,15 @@ public struct Refusal: Equatable, Sendable {
     public var reason: Reason
 }
 
-/// Whether a result covers the whole keyspace, and what got in the way if not.
-public struct Completeness: Equatable, Sendable {
-    /// Reasons the result is partial (a node not scanned, a batch that failed).
-    public var failures: [String] = []
-    /// Whether Ctrl-C cut the work short.
-    public var interrupted = false
-
-    /// A complete result so far.
-    public init() {}
-
-    /// Whether nothing is missing.
-    public var isComplete: Bool { failures.isEmpty && !interrupted }
-
-    /// Takes in a scan's outcome.
-    public mutating func add(_ scan: ScanOutcome) {
-        failures += scan.failures
-        interrupted = interrupted || scan.interrupted
+extension Completeness {
+    /// The reply of a command the operation needs to succeed: an error reply (`NOPERM`,
+    /// `WRONGTYPE`, …) is recorded as a refused command, a missing reply as its failure.
+    mutating func required(_ result: CommandResult, _ command: String) -> RESPValue? {
+        guard let value = value(of: result) else { return nil }
+        if let e = value.redisError {
+            record(PartialFailure(.commandFailed, node: nil, cause: "\(command): \(e.message)"))
+            return nil
+        }
+        return value
     }
 }

@@ -7,14 +7,10 @@ extension SessionStore {
         var plan = RevokePlan()
         var seen = KeyDeduplicator()
         var pending: [Mapping] = []
-        func flush() {
-            let (refs, refused) = resolve(pending, completeness: &plan.completeness)
+        func flush() throws {
+            let (refs, refused) = try resolve(pending, completeness: &plan.completeness)
             plan.refused += refused
-            let exists = batched(refs, completeness: &plan.completeness) { [[Verb.exists, $0.sessionKey]] }
-            for (ref, reply) in zip(refs, exists) {
-                if let e = reply[0].redisError { plan.completeness.failures.append(e.message); continue }
-                if reply[0].integer == 0 { plan.targets.append(ref) }
-            }
+            plan.targets += try orphans(refs, &plan.completeness)
             pending.removeAll(keepingCapacity: true)
         }
         let outcome = try keyspace.scan(match: layout.mapping.pattern(user: nil, session: nil), count: scanCount, rate: scanRate, progress: progress) { keys in
@@ -22,26 +18,31 @@ extension SessionStore {
                 guard let ids = layout.mapping.parse(key), seen.insert(key) else { continue }
                 pending.append(Mapping(key: key, user: ids.user, session: ids.session))
             }
-            if pending.count >= batchSize { flush() }
+            if pending.count >= batchSize { try flush() }
         }
-        flush()
-        plan.completeness.add(outcome)
+        try flush()
+        plan.completeness.merge(outcome.completeness)
         plan.targets.sort { $0.user != $1.user ? $0.user.lexicographicallyPrecedes($1.user) : $0.session.lexicographicallyPrecedes($1.session) }
         return plan
     }
 
     /// Deletes the orphaned mappings of a plan, checking again first (after any confirmation)
     /// that each session key is still gone: an application may write a mapping before its session.
-    public func prune(_ plan: RevokePlan, beforeDeleting: ([SessionRef]) throws -> Void = { _ in },
-                      afterDeleting: ([SessionRef]) -> Void = { _ in }) -> RevokeResult {
-        var stillOrphaned = plan
-        stillOrphaned.targets = []
-        var completeness = plan.completeness
-        let again = batched(plan.targets, completeness: &completeness) { [[Verb.exists, $0.sessionKey]] }
-        for (ref, reply) in zip(plan.targets, again) where reply[0].integer == 0 {
-            stillOrphaned.targets.append(ref)
+    /// A session whose existence cannot be checked (its node lost, `EXISTS` refused) keeps its
+    /// mapping, and the result is incomplete.
+    public func prune(_ plan: RevokePlan, beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void = { _ in },
+                      afterDeleting: ([SessionRef]) -> Void = { _ in }) throws -> RevokeResult {
+        try executeInBatches(plan, choose: { batch, result in try orphans(batch, &result.completeness) },
+                             beforeDeleting: beforeDeleting, afterDeleting: afterDeleting) { chunk, result in
+            try unlinkMappings(chunk, &result)
         }
-        stillOrphaned.completeness = completeness
-        return revoke(stillOrphaned, sessionKeys: false, beforeDeleting: beforeDeleting, afterDeleting: afterDeleting)
+    }
+
+    /// The sessions of `refs` whose session key does not exist, by a pipelined `EXISTS`.
+    private func orphans(_ refs: [SessionRef], _ completeness: inout Completeness) throws -> [SessionRef] {
+        let exists = try batched(refs, completeness: &completeness) { [[Verb.exists, $0.sessionKey]] }
+        return zip(refs, exists).compactMap { ref, reply in
+            completeness.required(reply[0], "EXISTS")?.integer == 0 ? ref : nil
+        }
     }
 }

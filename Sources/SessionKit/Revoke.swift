@@ -27,7 +27,7 @@ public struct RevokeResult: Equatable, Sendable {
     /// Whether the search and every deletion succeeded.
     public var completeness = Completeness()
     /// Why the revocation stopped before deleting a batch (the audit record could not be written).
-    public var stoppedBy: String?
+    public var stoppedBy: AuditTrailError?
     /// Sessions of the batches worked on that are not wholly gone (a deletion failed).
     public var failed: [SessionRef] = []
 
@@ -57,7 +57,7 @@ extension SessionStore {
     public func planRevoke(users: [Bytes]) throws -> RevokePlan {
         var plan = RevokePlan()
         let mappings = try findMappings(users: users, completeness: &plan.completeness)
-        (plan.targets, plan.refused) = resolve(mappings, completeness: &plan.completeness)
+        (plan.targets, plan.refused) = try resolve(mappings, completeness: &plan.completeness)
         return plan
     }
 
@@ -66,53 +66,80 @@ extension SessionStore {
     ///
     /// `beforeDeleting` sees each batch before anything in it is deleted (the audit trail is
     /// written ahead); if it throws, that batch and the rest are left alone and `stoppedBy` says why.
-    /// With `sessionKeys` false only the mapping keys are deleted (`prune`: the sessions are gone).
     /// `afterDeleting` sees the sessions of each batch whose deletion failed (the audit trail
     /// corrects its record).
-    public func revoke(_ plan: RevokePlan, sessionKeys: Bool = true,
-                       beforeDeleting: ([SessionRef]) throws -> Void = { _ in },
-                       afterDeleting: ([SessionRef]) -> Void = { _ in }) -> RevokeResult {
+    public func revoke(_ plan: RevokePlan, beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void = { _ in },
+                       afterDeleting: ([SessionRef]) -> Void = { _ in }) throws -> RevokeResult {
+        try executeInBatches(plan, beforeDeleting: beforeDeleting, afterDeleting: afterDeleting) { chunk, result in
+            var gone: [SessionRef] = []
+            let first = try batched(chunk, completeness: &result.completeness) { [[Verb.unlink, $0.sessionKey]] }
+            for (ref, reply) in zip(chunk, first) {
+                guard let n = deletedCount(reply[0], "a session key", &result.completeness) else { continue }
+                result.sessionKeysDeleted += n
+                gone.append(ref)
+            }
+            return try unlinkMappings(gone, &result)
+        }
+    }
+
+    /// The shared loop of `revoke` and `prune`: per batch, pick what to delete (`work` gets
+    /// the batch, returns the sessions wholly done), with the audit record written ahead and
+    /// corrected after. `choose` narrows a batch before its record is written.
+    func executeInBatches(_ plan: RevokePlan, choose: ([SessionRef], inout RevokeResult) throws -> [SessionRef] = { c, _ in c },
+                          beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void,
+                          afterDeleting: ([SessionRef]) -> Void,
+                          _ work: ([SessionRef], inout RevokeResult) throws -> [SessionRef]) throws -> RevokeResult {
         var result = RevokeResult(refused: plan.refused, notFound: plan.notFound, completeness: plan.completeness)
         var start = 0
         while start < plan.targets.count {
-            if Interruption.isRequested { result.completeness.interrupted = true; break }
-            let chunk = Array(plan.targets[start..<min(start + batchSize, plan.targets.count)])
-            start += chunk.count
+            if keyspace.cancellation.isCancelled { result.completeness.recordInterruption(); break }
+            let batch = Array(plan.targets[start..<min(start + batchSize, plan.targets.count)])
+            start += batch.count
+            let chunk = try choose(batch, &result)
+            if chunk.isEmpty { continue }
             do {
                 try beforeDeleting(chunk)
             } catch {
-                result.stoppedBy = "\(error)"
+                result.stoppedBy = error
                 break
             }
-            var gone: [SessionRef] = []
-            let first = sessionKeys ? batched(chunk, completeness: &result.completeness) { [[Verb.unlink, $0.sessionKey]] }
-                                    : chunk.map { _ in Replies(all: [.integer(0)], range: 0..<1) }
-            for (ref, reply) in zip(chunk, first) {
-                if let n = reply[0].integer {
-                    result.sessionKeysDeleted += Int(n)
-                    gone.append(ref)
-                } else {
-                    result.completeness.failures.append("UNLINK of session key failed: \(reply[0].redisError?.message ?? "unexpected reply")")
-                }
-            }
-            let second = batched(gone, completeness: &result.completeness) { [[Verb.unlink, $0.mappingKey]] }
-            for (ref, reply) in zip(gone, second) {
-                if let n = reply[0].integer {
-                    result.mappingKeysDeleted += Int(n)
-                    result.revoked.append(ref)
-                } else {
-                    result.completeness.failures.append("UNLINK of mapping key failed: \(reply[0].redisError?.message ?? "unexpected reply")")
-                }
-            }
-            let done = Set(result.revoked.suffix(second.count).map(\.mappingKey))
-            let failed = chunk.filter { !done.contains($0.mappingKey) }
+            let done = try work(chunk, &result)
+            result.revoked += done
+            let doneKeys = Set(done.map(\.mappingKey))
+            let failed = chunk.filter { !doneKeys.contains($0.mappingKey) }
             if !failed.isEmpty {
                 result.failed += failed
                 afterDeleting(failed)
             }
-            if first.count < chunk.count || second.count < gone.count { break }
+            if result.completeness.interrupted { break }
         }
         return result
+    }
+
+    /// `UNLINK`s the mapping keys of `refs`; returns those whose mapping is gone.
+    func unlinkMappings(_ refs: [SessionRef], _ result: inout RevokeResult) throws -> [SessionRef] {
+        var done: [SessionRef] = []
+        let replies = try batched(refs, completeness: &result.completeness) { [[Verb.unlink, $0.mappingKey]] }
+        for (ref, reply) in zip(refs, replies) {
+            guard let n = deletedCount(reply[0], "a mapping key", &result.completeness) else { continue }
+            result.mappingKeysDeleted += n
+            done.append(ref)
+        }
+        return done
+    }
+
+    /// The count an `UNLINK` of one key replied (0 or 1), or `nil` with the failure recorded.
+    private func deletedCount(_ reply: CommandResult, _ what: String, _ completeness: inout Completeness) -> Int? {
+        guard let value = completeness.value(of: reply) else { return nil }
+        switch value {
+        case .integer(let n) where n == 0 || n == 1:
+            return Int(n)
+        case .error(let e):
+            completeness.record(PartialFailure(.deletionFailed, node: nil, cause: "UNLINK of \(what): \(e.message)"))
+        default:
+            completeness.record(PartialFailure(.deletionFailed, node: nil, cause: "UNLINK of \(what): unexpected reply"))
+        }
+        return nil
     }
 }
 
@@ -131,8 +158,7 @@ extension RevokeResult {
         notFound += other.notFound
         sessionKeysDeleted += other.sessionKeysDeleted
         mappingKeysDeleted += other.mappingKeysDeleted
-        completeness.failures += other.completeness.failures
-        completeness.interrupted = completeness.interrupted || other.completeness.interrupted
+        completeness.merge(other.completeness)
         stoppedBy = stoppedBy ?? other.stoppedBy
         failed += other.failed
     }

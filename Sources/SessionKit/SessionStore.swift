@@ -51,7 +51,7 @@ public final class SessionStore {
         if users.count < Self.usersPerPass {
             var out: [Mapping] = []
             for user in users {
-                if Interruption.isRequested { completeness.interrupted = true; break }
+                if keyspace.cancellation.isCancelled { completeness.recordInterruption(); break }
                 out += try findMappings(user: user, session: nil, completeness: &completeness)
             }
             return out
@@ -77,14 +77,14 @@ public final class SessionStore {
                 if filter(m) && seen.insert(key) { found.append(m) }
             }
         }
-        completeness.add(outcome)
+        completeness.merge(outcome.completeness)
         found.sort { $0.user != $1.user ? $0.user.lexicographicallyPrecedes($1.user) : $0.session.lexicographicallyPrecedes($1.session) }
         return found
     }
 
     /// Reads each mapping's value (pipelined) and turns it into a session reference or a refusal.
     /// Mappings that vanished since the scan are dropped.
-    func resolve(_ mappings: [Mapping], completeness: inout Completeness) -> (refs: [SessionRef], refused: [Refusal]) {
+    func resolve(_ mappings: [Mapping], completeness: inout Completeness) throws -> (refs: [SessionRef], refused: [Refusal]) {
         var refs: [SessionRef] = []
         var refused: [Refusal] = []
         func follow(_ m: Mapping, _ value: Bytes?) {
@@ -100,14 +100,14 @@ public final class SessionStore {
             for m in mappings { follow(m, nil) }
             return (refs, refused)
         }
-        let replies = batched(mappings, completeness: &completeness) { [[Verb.get, $0.key]] }
+        let replies = try batched(mappings, completeness: &completeness) { [[Verb.get, $0.key]] }
         for (m, reply) in zip(mappings, replies) {
-            switch reply[0] {
-            case .null: continue // expired or deleted since the scan
-            case .bulk(let v): follow(m, v)
-            case .error(let e) where e.isUnreachable: completeness.failures.append(e.message)
-            case .error(let e) where e.code == "WRONGTYPE": refuse(m, nil, .mappingNotString)
-            case .error(let e): refuse(m, nil, .serverError(e.message))
+            switch completeness.value(of: reply[0]) {
+            case nil: continue // not reached: recorded
+            case .null?: continue // expired or deleted since the scan
+            case .bulk(let v)?: follow(m, v)
+            case .error(let e)? where e.code == "WRONGTYPE": refuse(m, nil, .mappingNotString)
+            case .error(let e)?: refuse(m, nil, .serverError(e.message))
             default: refuse(m, nil, .serverError("unexpected reply to GET"))
             }
         }
@@ -115,41 +115,38 @@ public final class SessionStore {
     }
 
     /// TTL and size of each session key, pipelined; non-string payloads are sized with `MEMORY USAGE`.
-    func inspect(_ refs: [SessionRef], completeness: inout Completeness) -> [SessionRecord] {
-        let replies = batched(refs, completeness: &completeness) { [[Verb.ttl, $0.sessionKey], [Verb.strlen, $0.sessionKey]] }
+    func inspect(_ refs: [SessionRef], completeness: inout Completeness) throws -> [SessionRecord] {
+        let replies = try batched(refs, completeness: &completeness) { [[Verb.ttl, $0.sessionKey], [Verb.strlen, $0.sessionKey]] }
         var records: [SessionRecord] = []
         var needsMemory: [Int] = []
         for (ref, reply) in zip(refs, replies) {
-            if let e = reply[0].redisError {
-                completeness.failures.append(e.isUnreachable ? e.message : "TTL \(String(decoding: ref.sessionKey, as: UTF8.self)): \(e.message)")
-                continue
-            }
-            let ttl = reply[0].integer ?? -2
+            guard let ttl = completeness.required(reply[0], "TTL")?.integer else { continue }
             var record = SessionRecord(ref: ref, exists: ttl != -2, ttl: ttl >= 0 ? ttl : nil, bytes: nil)
             if record.exists {
-                if let n = reply[1].integer { record.bytes = n } else { needsMemory.append(records.count) }
+                if let n = reply[1].value?.integer { record.bytes = n } else { needsMemory.append(records.count) }
             }
             records.append(record)
         }
         if !needsMemory.isEmpty {
-            let sizes = batched(needsMemory, completeness: &completeness) { [[Verb.memory, Verb.usage, records[$0].ref.sessionKey]] }
-            for (i, reply) in zip(needsMemory, sizes) { records[i].bytes = reply[0].integer }
+            let sizes = try batched(needsMemory, completeness: &completeness) { [[Verb.memory, Verb.usage, records[$0].ref.sessionKey]] }
+            for (i, reply) in zip(needsMemory, sizes) { records[i].bytes = reply[0].value?.integer }
         }
         return records
     }
 
     // MARK: Pipelining
 
-    /// Sends `commands(item)` for every item in pipelined batches and returns the replies grouped per item.
-    /// A batch that fails is recorded in `completeness`; its items and the rest are left out.
-    func batched<T>(_ items: [T], completeness: inout Completeness, _ commands: (T) -> [[Bytes]]) -> [Replies] {
+    /// Sends `commands(item)` for every item in pipelined batches and returns the results grouped
+    /// per item: a reply each, or a typed failure for a command whose node was not reached.
+    /// On Ctrl-C the items not sent are left out and `completeness` says so.
+    func batched<T>(_ items: [T], completeness: inout Completeness, _ commands: (T) -> [[Bytes]]) throws -> [Replies] {
         var out: [Replies] = []
         out.reserveCapacity(items.count)
         var start = 0
         var flat: [[Bytes]] = []
         var offsets: [Int] = []
         while start < items.count {
-            if Interruption.isRequested { completeness.interrupted = true; break }
+            if keyspace.cancellation.isCancelled { completeness.recordInterruption(); break }
             let end = min(start + batchSize, items.count)
             flat.removeAll(keepingCapacity: true)
             offsets.removeAll(keepingCapacity: true)
@@ -158,17 +155,9 @@ public final class SessionStore {
                 flat += commands(item)
             }
             offsets.append(flat.count)
-            do {
-                let replies = try keyspace.send(flat)
-                for k in 0..<(offsets.count - 1) {
-                    out.append(Replies(all: replies, range: offsets[k]..<offsets[k + 1]))
-                }
-            } catch RedisClientError.interrupted {
-                completeness.interrupted = true
-                break
-            } catch {
-                completeness.failures.append("\(error)")
-                break
+            let replies = try keyspace.send(flat)
+            for k in 0..<(offsets.count - 1) {
+                out.append(Replies(all: replies, range: offsets[k]..<offsets[k + 1]))
             }
             start = end
         }
@@ -176,13 +165,13 @@ public final class SessionStore {
     }
 }
 
-/// The replies to one item's commands: a window on a batch's replies, without a copy.
+/// The results of one item's commands: a window on a batch's results, without a copy.
 struct Replies: RandomAccessCollection {
-    let all: [RESPValue]
+    let all: [CommandResult]
     let range: Range<Int>
     var startIndex: Int { 0 }
     var endIndex: Int { range.count }
-    subscript(i: Int) -> RESPValue { all[range.lowerBound + i] }
+    subscript(i: Int) -> CommandResult { all[range.lowerBound + i] }
 }
 
 /// Command names, made once.

@@ -53,21 +53,32 @@ extension SessionStore {
         let (refs, refused, notFound) = try locate(sessions: ids, user: user, completeness: &result.completeness)
         result.refused = refused
         result.notFound = notFound
-        let records = inspect(refs, completeness: &result.completeness)
-        let meta = batched(records, completeness: &result.completeness) {
+        let inspected = try inspect(refs, completeness: &result.completeness)
+        let meta = try batched(inspected, completeness: &result.completeness) {
             [[Verb.type, $0.ref.sessionKey], [Verb.object, Verb.idletime, $0.ref.sessionKey]]
         }
-        let types = meta.map { $0[0].text ?? "none" }
-        let data = batched(Array(zip(records, types)), completeness: &result.completeness) { record, type in
+        // A session whose type could not be read is left out (the result says it is incomplete),
+        // never shown as gone.
+        var records: [SessionRecord] = []
+        var types: [String] = []
+        var idle: [Int64?] = []
+        for (record, reply) in zip(inspected, meta) {
+            guard let type = result.completeness.required(reply[0], "TYPE")?.text else { continue }
+            records.append(record)
+            types.append(type)
+            idle.append(reply[1].value?.integer)
+        }
+        let data = try batched(Array(zip(records, types)), completeness: &result.completeness) { record, type in
             switch type {
             case "string": return [[Verb.get, record.ref.sessionKey]]
             case "hash": return [[Verb.hgetall, record.ref.sessionKey]]
             default: return []
             }
         }
-        for ((record, reply), (type, value)) in zip(zip(records, meta), zip(types, data)) {
+        for ((record, idleSeconds), (type, value)) in zip(zip(records, idle), zip(types, data)) {
             let payload: SessionDetail.Payload
-            switch (type, value.first) {
+            let reply = value.first.flatMap { result.completeness.value(of: $0) }
+            switch (type, reply) {
             case ("string", .bulk(let b)?):
                 payload = .string(b)
             case ("hash", .array(let flat)?):
@@ -83,7 +94,7 @@ extension SessionStore {
             default:
                 payload = .other(type: type)
             }
-            result.sessions.append(SessionDetail(record: record, type: type, idleSeconds: reply[1].integer, payload: payload))
+            result.sessions.append(SessionDetail(record: record, type: type, idleSeconds: idleSeconds, payload: payload))
         }
         return result
     }
@@ -100,25 +111,20 @@ extension SessionStore {
             mappings = ids.map { Mapping(key: layout.mapping.key(user: user, session: $0), user: user, session: $0) }
         } else if let user {
             let candidates = ids.map { Mapping(key: layout.mapping.key(user: user, session: $0), user: user, session: $0) }
-            let exists = batched(candidates, completeness: &completeness) { [[Verb.exists, $0.key]] }
+            let exists = try batched(candidates, completeness: &completeness) { [[Verb.exists, $0.key]] }
             for (m, reply) in zip(candidates, exists) {
-                if let e = reply[0].redisError {
-                    completeness.failures.append(e.message)
-                } else if reply[0].integer == 1 {
-                    mappings.append(m)
-                } else {
-                    notFound.append(m.session)
-                }
+                guard let n = completeness.required(reply[0], "EXISTS")?.integer else { continue }
+                if n == 1 { mappings.append(m) } else { notFound.append(m.session) }
             }
         } else {
             for id in ids {
-                if Interruption.isRequested { completeness.interrupted = true; break }
+                if keyspace.cancellation.isCancelled { completeness.recordInterruption(); break }
                 let found = try findMappings(user: nil, session: id, completeness: &completeness)
                 if found.isEmpty { notFound.append(id) }
                 mappings += found
             }
         }
-        let (refs, refused) = resolve(mappings, completeness: &completeness)
+        let (refs, refused) = try resolve(mappings, completeness: &completeness)
         // A mapping that vanished between the scan and the read is not found either.
         let named = Set(refs.map(\.session) + refused.map(\.session))
         notFound += mappings.map(\.session).filter { !named.contains($0) && !notFound.contains($0) }

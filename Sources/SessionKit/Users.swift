@@ -40,7 +40,7 @@ extension SessionStore {
                 counts[ids.user, default: 0] += 1
             }
         }
-        result.completeness.add(outcome)
+        result.completeness.merge(outcome.completeness)
         var rows = counts.filter { $0.value >= minimum }.map { UserCount(user: $0.key, sessions: $0.value) }
         switch sort {
         case .count:

@@ -46,14 +46,14 @@ final class ClusterUnitTests: XCTestCase {
             .array([.bulk(b("slots")), .array([.integer(101), .integer(199)]),
                     .bulk(b("nodes")), .array([node([("port", .integer(7002)), ("endpoint", .bulk(b(""))), ("role", .bulk(b("master")))])])]),
         ])
-        let plain = try XCTUnwrap(ClusterTopology.parseShards(reply, seedHost: "seed", tls: false))
+        let plain = try XCTUnwrap(Topology.parseShards(reply, seedHost: "seed", tls: false))
         XCTAssertEqual(plain.primaries, [.tcp(host: "node-a.example", port: 7000), .tcp(host: "seed", port: 7002)])
         XCTAssertEqual(plain.shards[0].replicas, [.tcp(host: "seed", port: 7001)])
         XCTAssertEqual(plain.primary(forSlot: 250), .tcp(host: "node-a.example", port: 7000))
         XCTAssertEqual(plain.primary(forSlot: 150), .tcp(host: "seed", port: 7002))
         XCTAssertNil(plain.primary(forSlot: 5000))
         XCTAssertEqual(plain.uncoveredSlots, 16384 - 301)
-        let tls = try XCTUnwrap(ClusterTopology.parseShards(reply, seedHost: "seed", tls: true))
+        let tls = try XCTUnwrap(Topology.parseShards(reply, seedHost: "seed", tls: true))
         XCTAssertEqual(tls.primaries[0], .tcp(host: "node-a.example", port: 8000))
     }
 
@@ -63,7 +63,7 @@ final class ClusterUnitTests: XCTestCase {
                     .array([.bulk(b("127.0.0.1")), .integer(7003), .bulk(b("id4"))])]),
             .array([.integer(5461), .integer(16383), .array([.bulk(b("")), .integer(7001), .bulk(b("id2"))])]),
         ])
-        let t = try XCTUnwrap(ClusterTopology.parseSlots(reply, seedHost: "seed"))
+        let t = try XCTUnwrap(Topology.parseSlots(reply, seedHost: "seed"))
         XCTAssertEqual(t.primaries, [.tcp(host: "127.0.0.1", port: 7000), .tcp(host: "seed", port: 7001)])
         XCTAssertEqual(t.uncoveredSlots, 0)
         var moved = t

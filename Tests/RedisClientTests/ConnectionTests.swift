@@ -99,7 +99,7 @@ final class ConnectionTests: XCTestCase {
             seen.formUnion(keys)
             if calls == 3 { try server.run([["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"]]) }
         }
-        XCTAssertTrue(outcome.isComplete, "\(outcome.failures)")
+        XCTAssertTrue(outcome.isComplete, "\(outcome.completeness.failures)")
         XCTAssertEqual(seen.count, 3000)
     }
 
@@ -114,6 +114,6 @@ final class ConnectionTests: XCTestCase {
             if calls == 2 { server.stop() }
         }
         XCTAssertFalse(outcome.isComplete)
-        XCTAssertFalse(outcome.failures.isEmpty)
+        XCTAssertFalse(outcome.completeness.failures.isEmpty)
     }
 }

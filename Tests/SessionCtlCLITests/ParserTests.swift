@@ -1,4 +1,5 @@
 import SessionCtlCLI
+import SessionKit
 import XCTest
 
 /// The two-stage parser: tokens with indexes, binding, whole-line checks, and errors.
@@ -19,9 +20,9 @@ final class ParserTests: XCTestCase {
     func testTokensKeepTheirIndexes() throws {
         let tokens = try Tokenizer.split(["-o", "json", "list", "--url=redis://h", "alice", "--", "--bob"].map { Array($0.utf8) })
         XCTAssertEqual(tokens, [
-            .option(.output, spelling: "-o", value: Array("json".utf8), index: 1),
+            .option("output", spelling: "-o", value: Array("json".utf8), index: 1),
             .positional(Array("list".utf8), index: 3),
-            .option(.url, spelling: "--url", value: Array("redis://h".utf8), index: 4),
+            .option("url", spelling: "--url", value: Array("redis://h".utf8), index: 4),
             .positional(Array("alice".utf8), index: 5),
             .positional(Array("--bob".utf8), index: 7),
         ])
@@ -62,25 +63,48 @@ final class ParserTests: XCTestCase {
                        .invalidValue(option: "--timeout", value: "-1", reason: "expected a number of seconds greater than 0, such as 5 or 0.5", index: 2))
         XCTAssertEqual(error("users", "--timeout"), .missingValue(option: "--timeout", index: 2))
         XCTAssertEqual(error("users", "--json=yes"), .unexpectedValue(option: "--json", index: 2))
-        XCTAssertEqual(error("list"), .missingArgument(command: "list", what: "at least one user id"))
+        XCTAssertEqual(error("list"), .missingArgument(command: "list", what: "at least one user id", index: 2))
         XCTAssertEqual(error("list", ""), .emptyID(command: "list", index: 2))
         XCTAssertEqual(error("users", "extra"), .unexpectedArgument(command: "users", value: "extra", index: 2))
         XCTAssertEqual(error("list", "a", "--dry-run"), .optionNotForCommand(option: "--dry-run", command: "list", index: 3))
         XCTAssertEqual(error("list", "a", "--user", "x"), .optionNotForCommand(option: "--user", command: "list", index: 3))
         XCTAssertEqual(error("-x"), .unknownOption("-x", index: 1, suggestion: nil))
-        XCTAssertEqual(error(), .missingCommand)
+        XCTAssertEqual(error(), .missingCommand(index: 1))
+        XCTAssertEqual(error("-q"), .missingCommand(index: 2))
         XCTAssertEqual(error("users", "-o", "yaml"),
                        .invalidValue(option: "-o", value: "yaml", reason: "expected table, json or ndjson", index: 2))
         XCTAssertEqual(error("users", "-o", "jsno"),
                        .invalidValue(option: "-o", value: "jsno", reason: "expected table, json or ndjson; did you mean 'json'?", index: 2))
-        XCTAssertEqual(error("users", "--json", "-o", "table"), .conflict("--json and -o ask for different output formats"))
-        XCTAssertEqual(error("show", "-"), .conflict("'show' does not read ids from stdin; name the sessions"))
+        XCTAssertEqual(error("users", "--json", "-o", "table"), .conflict("--json and -o ask for different output formats", index: 3))
+        XCTAssertEqual(error("show", "-"), .conflict("'show' does not read ids from stdin; name the sessions", index: 2))
         XCTAssertEqual(error("revoke", "s1", "--user", ""),
                        .invalidValue(option: "--user", value: "", reason: "a user id must not be empty", index: 3))
-        XCTAssertEqual(error("users", "--cluster", "--no-cluster"), .conflict("--cluster and --no-cluster contradict each other"))
-        XCTAssertEqual(error("users", "--key", "k.pem"), .conflict("--key goes with --cert"))
+        XCTAssertEqual(error("users", "--cluster", "--no-cluster"), .conflict("--cluster and --no-cluster contradict each other", index: 3))
+        XCTAssertEqual(error("users", "--key", "k.pem"), .conflict("--key goes with --cert", index: 2))
         XCTAssertEqual(error("completion", "tcsh"),
                        .invalidValue(option: "completion", value: "tcsh", reason: "expected bash, zsh or fish", index: 2))
+    }
+
+    func testEveryParseErrorCarriesAnIndex() {
+        // Each error names the argument it is about, or where the missing one was expected.
+        let cases: [([String], Int)] = [
+            ([], 1), (["list"], 2), (["completion"], 2), (["users", "--json", "-o", "table"], 3),
+            (["users", "--no-cluster", "--cluster"], 3), (["show", "a", "-"], 3), (["users", "--key", "k"], 2),
+        ]
+        for (args, index) in cases {
+            do {
+                _ = try Binder.parse(args.map { Array($0.utf8) })
+                XCTFail("\(args) parsed")
+            } catch {
+                XCTAssertEqual(error.index, index, "\(args): \(error)")
+            }
+        }
+    }
+
+    func testChoicesComeFromTheEnumerations() {
+        XCTAssertEqual(OptionTable.long("output")?.value, .value(meta: "FORMAT", choices: OutputFormat.allCases.map(\.rawValue)))
+        XCTAssertEqual(OptionTable.long("sort")?.value, .value(meta: "KEY", choices: UserSort.allCases.map(\.rawValue)))
+        XCTAssertEqual(Set(OptionTable.all.map(\.name)).count, OptionTable.all.count, "one row per option")
     }
 
     func testBinaryIdsPassThroughUntouched() throws {
@@ -92,14 +116,15 @@ final class ParserTests: XCTestCase {
     func testEveryDeclaredOptionParses() throws {
         for spec in OptionTable.all {
             var args = ["revoke-user", "alice"]
-            switch spec.id {
-            case .user: args = ["revoke", "s1"]
-            case .sort, .min, .top: args = ["users"]
-            case .key: args += ["--cert", "client.pem"]
+            switch spec.name {
+            case "user": args = ["revoke", "s1"]
+            case "sort", "min", "top": args = ["users"]
+            case "key": args += ["--cert", "client.pem"]
             default: break
             }
             if case .value(_, let choices, _) = spec.value {
-                args += ["--\(spec.name)", choices.first ?? (spec.id == .url ? "redis://h" : spec.id == .mapping ? "u:<user>:<session>" : spec.id == .sessionKey ? "<value>" : "5")]
+                let sample = ["url": "redis://h", "mapping": "u:<user>:<session>", "session-key": "<value>"][spec.name] ?? "5"
+                args += ["--\(spec.name)", choices.first ?? sample]
             } else {
                 args += ["--\(spec.name)"]
             }

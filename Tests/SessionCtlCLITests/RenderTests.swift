@@ -1,4 +1,5 @@
 import SessionCtlCLI
+import SessionKit
 import XCTest
 
 /// Tables, escaping, display width, JSON and colour rules, with an injected console.

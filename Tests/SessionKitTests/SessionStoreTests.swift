@@ -38,7 +38,7 @@ final class SessionStoreTests: XCTestCase {
         XCTAssertEqual(reasons["empty"], .emptyMappingValue)
 
         let plan = try f.store.planRevoke(users: [b("alice")])
-        let result = f.store.revoke(plan)
+        let result = try f.store.revoke(plan)
         XCTAssertEqual(result.revoked.map { s($0.session) }, ["s1"])
         XCTAssertTrue(try f.exists("config:main"), "a key outside --session-glob is never deleted")
         XCTAssertTrue(try f.exists("user:alice:evil"), "a refused mapping stays")
@@ -53,7 +53,7 @@ final class SessionStoreTests: XCTestCase {
         try f.server.run([["DEL", "session:s2"]]) // s2 already expired: its mapping is still cleaned up
         let plan = try f.store.planRevoke(users: [b("alice")])
         XCTAssertEqual(plan.targets.count, 2)
-        let result = f.store.revoke(plan)
+        let result = try f.store.revoke(plan)
         XCTAssertTrue(result.completeness.isComplete)
         XCTAssertEqual(result.revoked.count, 2)
         XCTAssertEqual(result.sessionKeysDeleted, 1)
@@ -62,7 +62,7 @@ final class SessionStoreTests: XCTestCase {
         XCTAssertTrue(try f.exists("session:s3"))
         XCTAssertTrue(try f.exists("user:bob:s3"))
         // Running the same plan again deletes nothing more and fails nothing.
-        let again = f.store.revoke(plan)
+        let again = try f.store.revoke(plan)
         XCTAssertTrue(again.completeness.isComplete)
         XCTAssertEqual(again.sessionKeysDeleted + again.mappingKeysDeleted, 0)
         XCTAssertEqual(try f.store.planRevoke(users: [b("alice")]).targets.count, 0)
@@ -78,7 +78,7 @@ final class SessionStoreTests: XCTestCase {
         let plan = try f.store.planRevoke(sessions: [b("s1"), b("s2"), b("nope")])
         XCTAssertEqual(plan.targets.map { s($0.user) }, ["alice", "bob"])
         XCTAssertEqual(plan.notFound, [b("nope")])
-        _ = f.store.revoke(plan)
+        _ = try f.store.revoke(plan)
         XCTAssertFalse(try f.exists("session:s1"))
         XCTAssertFalse(try f.exists("session:s2"))
     }
@@ -92,7 +92,7 @@ final class SessionStoreTests: XCTestCase {
         })
         let list = try f.store.list(users: [b("big")])
         XCTAssertEqual(list.sessions.count, 1234)
-        let result = f.store.revoke(try f.store.planRevoke(users: [b("big")]))
+        let result = try f.store.revoke(try f.store.planRevoke(users: [b("big")]))
         XCTAssertEqual(result.revoked.count, 1234)
         XCTAssertEqual(result.sessionKeysDeleted, 1234)
         XCTAssertEqual(try c.execute("DBSIZE"), .integer(0))
@@ -133,7 +133,7 @@ final class SessionStoreTests: XCTestCase {
         try f.add(user, session)
         let list = try f.store.list(users: [user])
         XCTAssertEqual(list.sessions.map(\.ref.session), [session])
-        let result = f.store.revoke(try f.store.planRevoke(sessions: [session]))
+        let result = try f.store.revoke(try f.store.planRevoke(sessions: [session]))
         XCTAssertEqual(result.revoked.map(\.user), [user])
         XCTAssertEqual(result.sessionKeysDeleted, 1)
     }

@@ -2,7 +2,7 @@ import SessionKit
 
 /// `sessionctl audit`: the whole-keyspace report.
 enum AuditCommand {
-    static func run(_ ctx: CommandContext) throws -> ExitCode {
+    static func run(_ ctx: CommandContext) throws -> Outcome {
         let store = try ctx.openStore()
         let report = try store.audit(top: ctx.invocation.top ?? 10)
         ctx.progress.finish()

@@ -1,6 +1,6 @@
 /// `sessionctl completion bash|zsh|fish`: prints the completion script generated from the tables.
 enum CompletionCommand {
-    static func run(_ ctx: CommandContext) throws -> ExitCode {
+    static func run(_ ctx: CommandContext) throws -> Outcome {
         let shell = String(decoding: ctx.invocation.arguments[0], as: UTF8.self)
         switch shell {
         case "bash": ctx.print(CompletionScripts.bash())

@@ -1,6 +1,6 @@
 /// `sessionctl help [COMMAND]`, `--help`, `-h`: generated from the option and command tables.
 enum HelpCommand {
-    static func run(_ ctx: CommandContext, topic: CommandName?) -> ExitCode {
+    static func run(_ ctx: CommandContext, topic: CommandName?) -> Outcome {
         ctx.print(topic.map(commandHelp) ?? overview())
         return .success
     }

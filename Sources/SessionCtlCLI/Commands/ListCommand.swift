@@ -1,8 +1,9 @@
+import RedisClient
 import SessionKit
 
 /// `sessionctl list USER...`: the sessions of each user.
 enum ListCommand {
-    static func run(_ ctx: CommandContext) throws -> ExitCode {
+    static func run(_ ctx: CommandContext) throws -> Outcome {
         let store = try ctx.openStore()
         if ctx.invocation.output == .ndjson { return try stream(store, ctx) }
         let result = try store.list(users: ctx.invocation.arguments)
@@ -35,7 +36,7 @@ enum ListCommand {
 
 extension ListCommand {
     /// NDJSON: users in batches, each batch's sessions printed as soon as it is read.
-    private static func stream(_ store: SessionStore, _ ctx: CommandContext) throws -> ExitCode {
+    private static func stream(_ store: SessionStore, _ ctx: CommandContext) throws -> Outcome {
         var completeness = Completeness()
         var start = 0
         let users = ctx.invocation.arguments
@@ -47,8 +48,7 @@ extension ListCommand {
             for s in result.sessions { ctx.emit(.object(JSONModels.record(s))) }
             ctx.console.out.flush()
             RefusalReport.warn(result.refused, ctx)
-            completeness.failures += result.completeness.failures
-            completeness.interrupted = completeness.interrupted || result.completeness.interrupted
+            completeness.merge(result.completeness)
             if completeness.interrupted { break }
         }
         ctx.reportIncomplete(completeness)

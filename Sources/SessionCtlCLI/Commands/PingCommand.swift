@@ -3,7 +3,7 @@ import SessionKit
 
 /// `sessionctl ping`: connect, authenticate, and report the server and its latency.
 enum PingCommand {
-    static func run(_ ctx: CommandContext) throws -> ExitCode {
+    static func run(_ ctx: CommandContext) throws -> Outcome {
         let (endpoint, options) = try ctx.connectionSettings()
         let keyspace = try ctx.openKeyspace(endpoint, options)
         let nodes = try keyspace.serverInfo()

@@ -10,7 +10,7 @@ enum RevokeCommand {
     /// Ids per batch for `revoke-user -`.
     static let batchSize = 1000
 
-    static func run(_ ctx: CommandContext) throws -> ExitCode {
+    static func run(_ ctx: CommandContext) throws -> Outcome {
         let inv = ctx.invocation
         let readsStdin = inv.arguments.contains([UInt8(ascii: "-")])
         let canAsk = ctx.console.stdinIsTerminal && ctx.console.stderrIsTerminal && !readsStdin
@@ -18,9 +18,9 @@ enum RevokeCommand {
             throw CLIError("'\(inv.command.rawValue)' deletes keys and there is no terminal to confirm on",
                            hint: "pass --yes to confirm, or --dry-run to see what would be deleted", code: .usage)
         }
-        let trail = try AuditTrail(ctx)
+        let trail = try auditTrail(ctx)
         let store = try ctx.openStore()
-        trail.keyspace = store.keyspace
+        if let stream = inv.auditStream, !inv.dryRun { trail.add(AuditStream(keyspace: store.keyspace, key: stream)) }
         let output = RevokeOutput(ctx)
         var total = RevokeResult()
         switch inv.command {
@@ -41,16 +41,26 @@ enum RevokeCommand {
                 if result.stoppedBy != nil || result.completeness.interrupted { break }
             }
             if !any {
-                throw CLIError("no user ids on standard input", hint: "give one id per line", code: .usage)
+                throw CLIError("no user ids on standard input", hint: "give one id per line", code: .usage,
+                               ifInterrupted: "interrupted before any user id was read; nothing was deleted")
             }
         }
         ctx.progress.finish()
         output.finish(total)
-        if let stop = total.stoppedBy {
-            ctx.console.error(stop)
-            return .failure
-        }
+        if let stop = total.stoppedBy { return .stopped(stop) }
         return .finished(total.completeness, notFound: !total.notFound.isEmpty)
+    }
+
+    /// The audit trail: the log file is opened (and created) now, so a bad path fails before anything is scanned.
+    private static func auditTrail(_ ctx: CommandContext) throws -> AuditTrail {
+        let inv = ctx.invocation
+        let env = ctx.console.environment
+        let actor = inv.actor ?? [env["SUDO_USER"], env["USER"]].compactMap { $0 }.first { !$0.isEmpty } ?? "unknown"
+        let trail = AuditTrail(AuditTrail.Context(actor: actor, reason: inv.reason, command: inv.command.rawValue))
+        if let log = inv.auditLog ?? env["SESSIONCTL_AUDIT_LOG"].flatMap({ $0.isEmpty ? nil : $0 }), !inv.dryRun {
+            trail.add(try AuditLogFile(path: log))
+        }
+        return trail
     }
 
     /// Runs one plan: a dry run, nothing to do, or (after confirmation) the deletions with the audit trail ahead.
@@ -61,18 +71,18 @@ enum RevokeCommand {
         if inv.dryRun { return plan.resultWithoutDeleting(listingTargets: true) }
         if plan.targets.isEmpty || plan.completeness.interrupted { return plan.resultWithoutDeleting(listingTargets: false) }
         if !inv.yes && !confirm(plan, ctx, prune: prune) {
-            if Interruption.isRequested { throw CLIError("interrupted; nothing was deleted", code: .interrupted) }
-            throw CLIError("aborted; nothing was deleted", code: .failure)
+            // On Ctrl-C the top level says "interrupted" and exits 130.
+            throw CLIError("aborted; nothing was deleted", code: .failure, ifInterrupted: "interrupted; nothing was deleted")
         }
         let event = prune ? "prune" : "revoke"
-        let record: ([SessionRef]) throws -> Void = { try trail.record($0, event: event) }
+        let record: ([SessionRef]) throws(AuditTrailError) -> Void = { refs throws(AuditTrailError) in try trail.record(refs, event: event) }
         // The record went out before the deletions; one more line per user names those that failed.
         let correct: ([SessionRef]) -> Void = { failed in
-            do { try trail.record(failed, event: event + "_failed") } catch { ctx.console.error("\(CLIError.from(error).message)") }
+            do { try trail.record(failed, event: event + "_failed") } catch { ctx.console.error("\(error)") }
         }
-        return ctx.timings.measure("delete") {
-            prune ? store.prune(plan, beforeDeleting: record, afterDeleting: correct)
-                  : store.revoke(plan, beforeDeleting: record, afterDeleting: correct)
+        return try ctx.timings.measure("delete") {
+            prune ? try store.prune(plan, beforeDeleting: record, afterDeleting: correct)
+                  : try store.revoke(plan, beforeDeleting: record, afterDeleting: correct)
         }
     }
 

@@ -2,7 +2,7 @@ import SessionKit
 
 /// `sessionctl show SESSION...`: one session in full.
 enum ShowCommand {
-    static func run(_ ctx: CommandContext) throws -> ExitCode {
+    static func run(_ ctx: CommandContext) throws -> Outcome {
         let store = try ctx.openStore()
         let result = try store.show(sessions: ctx.invocation.arguments, user: ctx.invocation.user)
         ctx.progress.finish()

@@ -2,7 +2,7 @@ import SessionKit
 
 /// `sessionctl users`: every user with a session, with counts.
 enum UsersCommand {
-    static func run(_ ctx: CommandContext) throws -> ExitCode {
+    static func run(_ ctx: CommandContext) throws -> Outcome {
         let inv = ctx.invocation
         let store = try ctx.openStore()
         let result = try store.users(sort: inv.sort, minimum: inv.min, top: inv.top)

@@ -1,6 +1,6 @@
 /// `sessionctl version` and `--version`.
 enum VersionCommand {
-    static func run(_ ctx: CommandContext) -> ExitCode {
+    static func run(_ ctx: CommandContext) -> Outcome {
         if ctx.invocation.output == .table {
             ctx.print("sessionctl \(SessionCtl.version)\n")
         } else {

@@ -32,6 +32,8 @@ public struct Invocation: Sendable {
     public var cluster: Bool?
     // Output
     public var output: OutputFormat = .table
+    /// How the output format was asked for (`--json`, `-o table`), to name both sides of a conflict.
+    var outputSource: String?
     public var noColor = false
     public var quiet = false
     // Layout

@@ -2,8 +2,8 @@ import RedisClient
 
 /// One argument after the first parsing stage: an option with its value, or a positional.
 public enum Token: Equatable, Sendable {
-    /// An option as written (`--output`, `-o`), its value if it takes one, and the argv index.
-    case option(OptionID, spelling: String, value: Bytes?, index: Int)
+    /// An option by its long name, as written (`--output`, `-o`), its value if it takes one, and the argv index.
+    case option(String, spelling: String, value: Bytes?, index: Int)
     /// A positional argument (the command, ids, `-` for stdin) and its argv index.
     case positional(Bytes, index: Int)
 }
@@ -40,13 +40,13 @@ public enum Tokenizer {
                 }
                 if let eq = arg.firstIndex(of: UInt8(ascii: "=")) {
                     guard spec.takesValue else { throw .unexpectedValue(option: "--\(name)", index: index(i)) }
-                    tokens.append(.option(spec.id, spelling: "--\(name)", value: Array(arg[(eq + 1)...]), index: index(i)))
+                    tokens.append(.option(spec.name, spelling: "--\(name)", value: Array(arg[(eq + 1)...]), index: index(i)))
                 } else if spec.takesValue {
                     guard i + 1 < arguments.count else { throw .missingValue(option: "--\(name)", index: index(i)) }
-                    tokens.append(.option(spec.id, spelling: "--\(name)", value: arguments[i + 1], index: index(i)))
+                    tokens.append(.option(spec.name, spelling: "--\(name)", value: arguments[i + 1], index: index(i)))
                     i += 1
                 } else {
-                    tokens.append(.option(spec.id, spelling: "--\(name)", value: nil, index: index(i)))
+                    tokens.append(.option(spec.name, spelling: "--\(name)", value: nil, index: index(i)))
                 }
                 continue
             }
@@ -59,15 +59,15 @@ public enum Tokenizer {
                 }
                 if spec.takesValue {
                     if !rest.isEmpty {
-                        tokens.append(.option(spec.id, spelling: "-\(c)", value: Array(String(rest).utf8), index: index(i)))
+                        tokens.append(.option(spec.name, spelling: "-\(c)", value: Array(String(rest).utf8), index: index(i)))
                     } else {
                         guard i + 1 < arguments.count else { throw .missingValue(option: "-\(c)", index: index(i)) }
-                        tokens.append(.option(spec.id, spelling: "-\(c)", value: arguments[i + 1], index: index(i)))
+                        tokens.append(.option(spec.name, spelling: "-\(c)", value: arguments[i + 1], index: index(i)))
                         i += 1
                     }
                     break
                 }
-                tokens.append(.option(spec.id, spelling: "-\(c)", value: nil, index: index(i)))
+                tokens.append(.option(spec.name, spelling: "-\(c)", value: nil, index: index(i)))
             }
         }
         return tokens

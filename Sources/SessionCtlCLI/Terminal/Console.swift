@@ -21,11 +21,15 @@ public final class Console {
     public let readInput: () -> [UInt8]?
     /// Reads one line of standard input (a confirmation answer), `nil` at end of input.
     public let readLine: () -> String?
+    /// The operator's request to stop (Ctrl-C), passed down to every connection.
+    public let cancellation: Cancellation
 
     /// A console from its parts.
     public init(out: any OutputSink, err: any OutputSink, stdoutIsTerminal: Bool = false, stderrIsTerminal: Bool = false,
                 stdinIsTerminal: Bool = false, environment: [String: String] = [:],
-                readInput: @escaping () -> [UInt8]? = { nil }, readLine: @escaping () -> String? = { nil }) {
+                readInput: @escaping () -> [UInt8]? = { nil }, readLine: @escaping () -> String? = { nil },
+                cancellation: Cancellation = Cancellation()) {
+        self.cancellation = cancellation
         self.out = out
         self.err = err
         self.stdoutIsTerminal = stdoutIsTerminal
@@ -36,8 +40,8 @@ public final class Console {
         self.readLine = readLine
     }
 
-    /// The real process's standard streams and environment.
-    public static func process() -> Console {
+    /// The real process's standard streams and environment; `cancellation` is set by the signal handler.
+    public static func process(cancellation: Cancellation) -> Console {
         var env: [String: String] = [:]
         var p = environ
         while let entry = p.pointee {
@@ -47,19 +51,17 @@ public final class Console {
         }
         return Console(out: FileSink(fd: 1), err: FileSink(fd: 2),
                        stdoutIsTerminal: isatty(1) == 1, stderrIsTerminal: isatty(2) == 1, stdinIsTerminal: isatty(0) == 1,
-                       environment: env, readInput: Console.readStandardInput, readLine: Console.readAnswer)
+                       environment: env, readInput: { readStandardInput(cancellation) }, readLine: { readAnswer(cancellation) },
+                       cancellation: cancellation)
     }
 
     /// One line from standard input, unbuffered; `nil` at its end or on Ctrl-C (Swift's
     /// `readLine` retries after a signal, which would leave a prompt deaf to Ctrl-C).
-    private static func readAnswer() -> String? {
+    private static func readAnswer(_ cancellation: Cancellation) -> String? {
         var line: [UInt8] = []
         var byte: UInt8 = 0
         while true {
-            // Wait in short slices: a Ctrl-C that lands just before the read is still seen.
-            if Interruption.isRequested { return nil }
-            var pfd = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
-            if poll(&pfd, 1, 200) <= 0 { continue } // a timeout, or EINTR: check the flag again
+            guard waitForInput(cancellation) else { return nil }
             let n = read(0, &byte, 1)
             if n == 1 {
                 if byte == UInt8(ascii: "\n") { break }
@@ -73,14 +75,27 @@ public final class Console {
         return String(decoding: line, as: UTF8.self)
     }
 
-    private static func readStandardInput() -> [UInt8]? {
+    /// The next chunk of standard input; `nil` at its end or on Ctrl-C (which the caller's
+    /// outcome then reports as an interruption, not as an empty input).
+    private static func readStandardInput(_ cancellation: Cancellation) -> [UInt8]? {
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
+            guard waitForInput(cancellation) else { return nil }
             let n = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
             if n > 0 { return Array(chunk[0..<n]) }
-            if n < 0 && errno == EINTR && !Interruption.isRequested { continue }
+            if n < 0 && (errno == EINTR || errno == EAGAIN) { continue }
             return nil
         }
+    }
+
+    /// Waits until standard input is readable (or at its end), in 200 ms slices so that a
+    /// Ctrl-C landing just before a wait is still seen; `false` once a stop is requested.
+    private static func waitForInput(_ cancellation: Cancellation) -> Bool {
+        while !cancellation.isCancelled {
+            var pfd = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+            if poll(&pfd, 1, 200) > 0 { return true } // readable, at its end, or an error the read will tell
+        }
+        return false
     }
 
     /// Whether to colour stdout: a terminal, `NO_COLOR` unset or empty, `TERM` not `dumb`, and no `--no-color`.

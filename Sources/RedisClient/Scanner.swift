@@ -1,5 +1,14 @@
 /// SCAN over the whole keyspace: one node, or every primary of a cluster at once.
-extension RedisKeyspace {
+///
+/// Each node's scan has its own cursor and its own connection; a node that fails is retried
+/// under the router's policy, and one that cannot be finished is a typed failure in the
+/// outcome, never a silent partial result.
+struct Scanner {
+    let router: Router
+    var pool: NodePool { router.pool }
+    var topology: Topology { router.topology }
+    var cancellation: Cancellation { router.cancellation }
+
     /// One node's SCAN: where it runs, its cursor, and how its retries stand.
     private struct NodeScan {
         var address: RedisEndpoint.Address
@@ -20,7 +29,7 @@ extension RedisKeyspace {
     ///
     /// In a cluster every primary is scanned at once, each with its own cursor (only the owner
     /// when the pattern fixes a hash tag). A node that fails is retried with backoff for up to
-    /// `commandTimeout` seconds: after a failover its shard is scanned again from cursor 0 on
+    /// the retry policy's budget: after a failover its shard is scanned again from cursor 0 on
     /// the new primary. When that does not work, the outcome says so (never a silent partial
     /// result). After the pass, primaries that appeared meanwhile are scanned too.
     /// Keys may repeat (SCAN's guarantee is "at least once", and restarts repeat keys): the
@@ -28,27 +37,24 @@ extension RedisKeyspace {
     ///
     /// With `rate`, each node examines at most that many keys a second (COUNT per call), so
     /// an audit does not load a busy primary.
-    public func scan(match pattern: Bytes, count: Int, rate: Int? = nil, progress: ((ScanProgress) -> Void)? = nil,
-                     _ body: ([Bytes]) throws -> Void) throws -> ScanOutcome {
+    func scan(match pattern: Bytes, count: Int, rate: Int? = nil, progress: ((ScanProgress) -> Void)? = nil,
+              _ body: ([Bytes]) throws -> Void) throws -> ScanOutcome {
         var outcome = ScanOutcome()
         var scans: [NodeScan]
         let fixedSlot = HashSlot.fixedSlot(ofPattern: pattern)
-        if let topology {
-            if let slot = fixedSlot, let owner = topology.primary(forSlot: slot), let peers = migrationPeers(slot: slot, owner: owner) {
-                // Keys of a migrating slot live on both nodes until the migration ends.
-                scans = ([owner] + peers).map { NodeScan(address: $0, slot: $0 == owner ? slot : nil) }
-            } else {
-                scans = topology.shards.map { NodeScan(address: $0.primary, slot: $0.slots.first?.lowerBound) }
-            }
+        if topology.isCluster, let slot = fixedSlot, let owner = topology.primary(forSlot: slot),
+           let peers = migrationPeers(slot: slot, owner: owner) {
+            // Keys of a migrating slot live on both nodes until the migration ends.
+            scans = ([owner] + peers).map { NodeScan(address: $0, slot: $0 == owner ? slot : nil) }
         } else {
-            scans = [NodeScan(address: endpoint.address, slot: nil)]
+            scans = topology.shards.map { NodeScan(address: $0.primary, slot: topology.isCluster ? $0.slots.first?.lowerBound : nil) }
         }
         var scanned = Set<RedisEndpoint.Address>()
         var extraRounds = 0
         var migrationsChecked = false
         while true {
             try run(&scans, pattern: pattern, count: count, rate: rate, outcome: &outcome, progress: progress, body)
-            if outcome.interrupted || topology == nil { break }
+            if outcome.completeness.interrupted || !topology.isCluster { break }
             for s in scans where s.done { scanned.insert(s.address) }
             // Keys of a slot that migrated during the pass may have left a node before it was
             // scanned and reached one already scanned: scan the receiving nodes once more.
@@ -66,7 +72,8 @@ extension RedisKeyspace {
                 }
             }
             // Primaries that took over slots during the pass (failover, resharding) are scanned as well.
-            guard extraRounds < 2, refreshTopology(), let fresh = topology else { break }
+            guard extraRounds < 2, router.refreshTopology() else { break }
+            let fresh = topology
             let owners = fixedSlot.flatMap { fresh.primary(forSlot: $0) }.map { [$0] } ?? fresh.primaries
             let missing = owners.filter { !scanned.contains($0) }
             if missing.isEmpty { break }
@@ -79,7 +86,7 @@ extension RedisKeyspace {
     /// The slots `node` is migrating away or importing, with the node on the other side, as
     /// its `CLUSTER NODES` says (`[slot->-id]`, `[slot-<-id]`); `nil` when that cannot be told.
     private func migrations(on node: RedisEndpoint.Address) -> [(slot: Int, peer: RedisEndpoint.Address)]? {
-        guard let c = try? connection(node), let text = (try? c.execute("CLUSTER", "NODES"))?.text else { return nil }
+        guard let c = try? pool.connection(node), let text = (try? c.execute("CLUSTER", "NODES"))?.text else { return nil }
         let lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).map { $0.split(separator: " ") }
         guard let myself = lines.first(where: { $0.count > 2 && $0[2].contains("myself") }) else { return nil }
         var out: [(Int, RedisEndpoint.Address)] = []
@@ -91,9 +98,10 @@ extension RedisKeyspace {
             guard let line = lines.first(where: { $0.first == id }), line.count > 1 else { return nil }
             // ip:port@cport[,hostname]
             let addr = line[1].split(separator: "@")[0]
-            guard let colon = addr.lastIndex(of: ":"), let port = Int(addr[addr.index(after: colon)...]) else { return nil }
+            guard let colon = addr.lastIndex(of: ":"), let port = Int(addr[addr.index(after: colon)...]), port > 0, port <= 65_535,
+                  slot >= 0, slot < HashSlot.count else { return nil }
             var host = line[1].split(separator: ",").dropFirst().first.map(String.init) ?? String(addr[..<colon])
-            if host.isEmpty { host = seedHost }
+            if host.isEmpty { host = router.seedHost }
             out.append((slot, .tcp(host: host, port: port)))
         }
         return out
@@ -118,7 +126,7 @@ extension RedisKeyspace {
         func send(_ i: Int) {
             guard !scans[i].done, !scans[i].failed, inflight[i] == nil, scans[i].notBefore <= Deadline.now() else { return }
             do {
-                let c = try scanConnection(scans[i].address)
+                let c = try pool.scanConnection(scans[i].address)
                 try c.send([[scanWord, scans[i].cursor, matchWord, pattern, countWord, countArg]])
                 inflight[i] = c
             } catch {
@@ -126,8 +134,8 @@ extension RedisKeyspace {
             }
         }
         while true {
-            if Interruption.isRequested {
-                outcome.interrupted = true
+            if cancellation.isCancelled {
+                outcome.completeness.recordInterruption()
                 return
             }
             for i in scans.indices { send(i) }
@@ -135,7 +143,7 @@ extension RedisKeyspace {
                 let waiting = scans.filter { !$0.done && !$0.failed }
                 guard let next = waiting.map(\.notBefore).min() else { return }
                 let now = Deadline.now()
-                if next > now { Backoff.sleep(nanoseconds: next - now) }
+                if next > now { RetryPolicy.sleep(nanoseconds: next - now, cancellation) }
                 continue
             }
             // Each node's next page is asked for as soon as its reply is in, not when the slowest node's is.
@@ -148,7 +156,7 @@ extension RedisKeyspace {
             for (i, result) in zip(finished, results) {
                 switch result {
                 case .failure(.interrupted):
-                    outcome.interrupted = true
+                    outcome.completeness.recordInterruption()
                     return
                 case .failure(let error):
                     failed(&scans[i], error, &outcome)
@@ -156,10 +164,11 @@ extension RedisKeyspace {
                     let reply = replies[0]
                     if let err = reply.redisError {
                         failed(&scans[i], RedisClientError.protocolError(endpoint: scans[i].address.description, reason: err.message), &outcome,
-                               retryable: Redirect(err, fromHost: seedHost) != nil)
+                               retryable: Redirect(err, fromHost: router.seedHost) != nil)
                         continue
                     }
-                    guard let parts = reply.array, parts.count == 2, let next = parts[0].bytes, let keys = parts[1].array else {
+                    guard let parts = reply.array, parts.count == 2, let next = parts[0].bytes, Self.isCursor(next),
+                          let items = parts[1].array, case let keys = items.compactMap(\.bytes), keys.count == items.count else {
                         failed(&scans[i], RedisClientError.protocolError(endpoint: scans[i].address.description, reason: "unexpected SCAN reply"), &outcome, retryable: false)
                         continue
                     }
@@ -174,7 +183,7 @@ extension RedisKeyspace {
                     scans[i].cursor = next
                     if next == Array("0".utf8) { scans[i].done = true }
                     send(i)
-                    pages.append(keys.compactMap(\.bytes))
+                    pages.append(keys)
                 }
             }
             for batch in pages {
@@ -185,21 +194,25 @@ extension RedisKeyspace {
         }
     }
 
+    /// Whether `bytes` is a SCAN cursor: an unsigned decimal number.
+    static func isCursor(_ bytes: Bytes) -> Bool {
+        !bytes.isEmpty && bytes.count <= 20 && bytes.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+    }
+
     /// Records a node's failure: retry later (on the slot's new primary, from cursor 0, if it
-    /// changed), or give up once `commandTimeout` has passed since the first failure.
+    /// changed), or give up when the retry policy says so.
     private func failed(_ scan: inout NodeScan, _ error: any Error, _ outcome: inout ScanOutcome, retryable: Bool = true) {
         let now = Deadline.now()
         scan.attempts += 1
         let since = scan.firstFailure ?? now
         scan.firstFailure = since
-        let budget = UInt64(max(options.commandTimeout, 1) * 1_000_000_000)
-        guard retryable, now - since < budget, scan.attempts <= 12 else {
+        guard retryable, router.policy.allows(attempts: scan.attempts, since: since) else {
             scan.failed = true
-            outcome.failures.append("scan of \(scan.address) stopped: \(error)")
+            outcome.completeness.record(PartialFailure(.scanStopped, node: scan.address.description, cause: "\(error)"))
             return
         }
-        scan.notBefore = now + Backoff.delay(attempt: scan.attempts)
-        guard let slot = scan.slot, refreshTopology(), let owner = topology?.primary(forSlot: slot) else { return }
+        scan.notBefore = now + RetryPolicy.delay(attempt: scan.attempts)
+        guard let slot = scan.slot, router.refreshTopology(), let owner = topology.primary(forSlot: slot) else { return }
         if owner != scan.address {
             scan.address = owner
             scan.cursor = Array("0".utf8)

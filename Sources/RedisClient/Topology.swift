@@ -1,5 +1,9 @@
-/// Which primary serves which slots, from `CLUSTER SHARDS` (Redis 7+) or `CLUSTER SLOTS`.
-public struct ClusterTopology: Equatable, Sendable {
+/// Which primary serves which slots: a cluster's, from `CLUSTER SHARDS` (Redis 7+) or
+/// `CLUSTER SLOTS`, or a standalone server's, one node serving every slot.
+///
+/// Everything read from the network is checked before use: slot ranges outside 0…16383 or
+/// reversed, and ports outside 1…65535, are dropped.
+public struct Topology: Equatable, Sendable {
     /// One shard: a primary, its replicas and its slot ranges.
     public struct Shard: Equatable, Sendable {
         /// The primary's address.
@@ -10,19 +14,41 @@ public struct ClusterTopology: Equatable, Sendable {
         public var slots: [ClosedRange<Int>]
     }
 
+    /// Whether this is a Redis Cluster (else one standalone node).
+    public let isCluster: Bool
     /// Shards that serve at least one slot, ordered by their first slot.
     public private(set) var shards: [Shard]
-    private var owner: [Int16]
+    private var owner: [Int32]
 
-    /// A topology from shards.
+    /// A cluster topology from shards.
     public init(shards: [Shard]) {
+        self.init(shards: shards, isCluster: true)
+    }
+
+    private init(shards: [Shard], isCluster: Bool) {
+        self.isCluster = isCluster
         self.shards = shards.filter { !$0.slots.isEmpty }.sorted { ($0.slots.map(\.lowerBound).min() ?? 0) < ($1.slots.map(\.lowerBound).min() ?? 0) }
-        owner = [Int16](repeating: -1, count: HashSlot.count)
+        owner = [Int32](repeating: -1, count: HashSlot.count)
         for (i, shard) in self.shards.enumerated() {
-            for range in shard.slots where range.lowerBound >= 0 && range.upperBound < HashSlot.count {
-                for slot in range { owner[slot] = Int16(i) }
-            }
+            for range in shard.slots { for slot in range { owner[slot] = Int32(i) } }
         }
+    }
+
+    /// A standalone server: one node serving every slot.
+    public static func standalone(_ address: RedisEndpoint.Address) -> Topology {
+        Topology(shards: [Shard(primary: address, replicas: [], slots: [0...(HashSlot.count - 1)])], isCluster: false)
+    }
+
+    /// A slot range from two network integers, if both are slots and in order.
+    static func range(_ lo: Int64, _ hi: Int64) -> ClosedRange<Int>? {
+        guard lo >= 0, hi >= lo, hi < Int64(HashSlot.count) else { return nil }
+        return Int(lo)...Int(hi)
+    }
+
+    /// A TCP port from a network integer, if it is one.
+    static func port(_ p: Int64?) -> Int? {
+        guard let p, p > 0, p <= 65_535 else { return nil }
+        return Int(p)
     }
 
     /// The primaries, one per shard.
@@ -30,6 +56,7 @@ public struct ClusterTopology: Equatable, Sendable {
 
     /// The primary that serves `slot`, if any.
     public func primary(forSlot slot: Int) -> RedisEndpoint.Address? {
+        guard slot >= 0 && slot < HashSlot.count else { return nil }
         let i = owner[slot]
         return i < 0 ? nil : shards[Int(i)].primary
     }
@@ -37,13 +64,14 @@ public struct ClusterTopology: Equatable, Sendable {
     /// The number of slots no primary serves.
     public var uncoveredSlots: Int { owner.filter { $0 < 0 }.count }
 
-    /// Records a `MOVED` redirect: `slot` now lives on `address`.
+    /// Records a `MOVED` redirect: `slot` now lives on `address` (a slot out of range is ignored).
     public mutating func move(slot: Int, to address: RedisEndpoint.Address) {
+        guard slot >= 0 && slot < HashSlot.count else { return }
         if let i = shards.firstIndex(where: { $0.primary == address }) {
-            owner[slot] = Int16(i)
+            owner[slot] = Int32(i)
         } else {
             shards.append(Shard(primary: address, replicas: [], slots: [slot...slot]))
-            owner[slot] = Int16(shards.count - 1)
+            owner[slot] = Int32(shards.count - 1)
         }
     }
 
@@ -51,7 +79,7 @@ public struct ClusterTopology: Equatable, Sendable {
 
     /// Parses a `CLUSTER SHARDS` reply. Node hosts come from `endpoint`, else `hostname`, else `ip`;
     /// an empty or `?` host means the node we asked (`seedHost`). With `tls`, `tls-port` is used when present.
-    public static func parseShards(_ reply: RESPValue, seedHost: String, tls: Bool) -> ClusterTopology? {
+    public static func parseShards(_ reply: RESPValue, seedHost: String, tls: Bool) -> Topology? {
         guard let list = reply.array else { return nil }
         var shards: [Shard] = []
         for entry in list {
@@ -60,7 +88,7 @@ public struct ClusterTopology: Equatable, Sendable {
             let bounds = shard["slots"]?.array?.compactMap(\.integer) ?? []
             var i = 0
             while i + 1 < bounds.count {
-                slots.append(Int(bounds[i])...Int(bounds[i + 1]))
+                if let r = range(bounds[i], bounds[i + 1]) { slots.append(r) }
                 i += 2
             }
             var primary: RedisEndpoint.Address?
@@ -78,37 +106,37 @@ public struct ClusterTopology: Equatable, Sendable {
             }
             if let primary { shards.append(Shard(primary: primary, replicas: replicas, slots: slots)) }
         }
-        return shards.isEmpty ? nil : ClusterTopology(shards: shards)
+        return shards.isEmpty ? nil : Topology(shards: shards)
     }
 
     /// Parses a `CLUSTER SLOTS` reply (servers older than 7.0).
-    public static func parseSlots(_ reply: RESPValue, seedHost: String) -> ClusterTopology? {
+    public static func parseSlots(_ reply: RESPValue, seedHost: String) -> Topology? {
         guard let list = reply.array else { return nil }
         var byPrimary: [RedisEndpoint.Address: Shard] = [:]
         var order: [RedisEndpoint.Address] = []
         for entry in list {
-            guard let e = entry.array, e.count >= 3, let lo = e[0].integer, let hi = e[1].integer,
-                  let node = e[2].array, node.count >= 2, let port = node[1].integer else { continue }
-            let primary = RedisEndpoint.Address.tcp(host: host(node[0].text, seedHost), port: Int(port))
+            guard let e = entry.array, e.count >= 3, let lo = e[0].integer, let hi = e[1].integer, let slots = range(lo, hi),
+                  let node = e[2].array, node.count >= 2, let primaryPort = Topology.port(node[1].integer) else { continue }
+            let primary = RedisEndpoint.Address.tcp(host: host(node[0].text, seedHost), port: primaryPort)
             let replicas = e.dropFirst(3).compactMap { r -> RedisEndpoint.Address? in
-                guard let r = r.array, r.count >= 2, let p = r[1].integer else { return nil }
-                return .tcp(host: host(r[0].text, seedHost), port: Int(p))
+                guard let r = r.array, r.count >= 2, let p = Topology.port(r[1].integer) else { return nil }
+                return .tcp(host: host(r[0].text, seedHost), port: p)
             }
             if byPrimary[primary] == nil {
                 byPrimary[primary] = Shard(primary: primary, replicas: replicas, slots: [])
                 order.append(primary)
             }
-            byPrimary[primary]!.slots.append(Int(lo)...Int(hi))
+            byPrimary[primary]!.slots.append(slots)
         }
         let shards = order.compactMap { byPrimary[$0] }
-        return shards.isEmpty ? nil : ClusterTopology(shards: shards)
+        return shards.isEmpty ? nil : Topology(shards: shards)
     }
 
     private static func address(_ n: [String: RESPValue], seedHost: String, tls: Bool) -> RedisEndpoint.Address? {
-        let port = (tls ? n["tls-port"]?.integer : nil) ?? n["port"]?.integer ?? n["tls-port"]?.integer
-        guard let port, port > 0 else { return nil }
+        let raw = (tls ? n["tls-port"]?.integer : nil) ?? n["port"]?.integer ?? n["tls-port"]?.integer
+        guard let port = Topology.port(raw) else { return nil }
         let name = [n["endpoint"]?.text, n["hostname"]?.text, n["ip"]?.text].compactMap { $0 }.first { !$0.isEmpty && $0 != "?" }
-        return .tcp(host: host(name, seedHost), port: Int(port))
+        return .tcp(host: host(name, seedHost), port: port)
     }
 
     private static func host(_ text: String?, _ seed: String) -> String {

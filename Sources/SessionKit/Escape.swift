@@ -33,7 +33,7 @@ public enum Escape {
     }
 
     /// Decodes one UTF-8 scalar starting at `i`, rejecting overlong forms and surrogates.
-    static func decodeScalar(_ bytes: [UInt8], at i: Int) -> (Unicode.Scalar, Int)? {
+    public static func decodeScalar(_ bytes: [UInt8], at i: Int) -> (Unicode.Scalar, Int)? {
         let b0 = bytes[i]
         let length: Int
         var value: UInt32

@@ -1,0 +1,23 @@
+import Synchronization
+
+/// A request to stop (Ctrl-C), made once at the top and passed down to everything that waits.
+///
+/// The CLI's signal handler sets one instance; every connection, scan and pipeline reads
+/// that instance through ``ConnectionOptions/cancellation``, and the top level maps it to
+/// exit status 130. Tests make their own instance, so nothing is global.
+public final class Cancellation: Sendable {
+    private let flag = Atomic<Bool>(false)
+
+    /// A cancellation that has not been requested.
+    public init() {}
+
+    /// Records the request; safe to call from a signal handler (one atomic store).
+    public func cancel() {
+        flag.store(true, ordering: .relaxed)
+    }
+
+    /// Whether a stop was requested.
+    public var isCancelled: Bool {
+        flag.load(ordering: .relaxed)
+    }
+}

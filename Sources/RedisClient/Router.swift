@@ -1,0 +1,238 @@
+/// Routes key commands to the node that owns their slot, under one retry policy.
+///
+/// A standalone server is a one-node topology: every command goes to it, and only the retry
+/// policy applies. In a cluster, commands are grouped per owning primary and sent to all at
+/// once; `MOVED` updates the map (and the topology is read again), `ASK` sends `ASKING` then
+/// the command to the named node once, `TRYAGAIN`/`CLUSTERDOWN`/`LOADING` wait with backoff.
+/// A command whose node stays unreachable past the policy ends as a typed failure naming the
+/// node and the cause; Ctrl-C ends the rest as cancelled. Nothing is thrown for those.
+final class Router {
+    let pool: NodePool
+    let policy: RetryPolicy
+    /// Where the operator pointed us; asked first when the topology is read again.
+    let seed: RedisEndpoint.Address
+    /// The host that stands in for an empty or `?` host in replies.
+    let seedHost: String
+    /// Which primary serves which slot.
+    private(set) var topology: Topology
+
+    init(pool: NodePool, seed: RedisEndpoint.Address, topology: Topology) {
+        self.pool = pool
+        self.seed = seed
+        self.topology = topology
+        policy = RetryPolicy(budgetSeconds: pool.options.commandTimeout)
+        switch seed {
+        case .tcp(let host, _): seedHost = host
+        case .unix: seedHost = "127.0.0.1"
+        }
+    }
+
+    var cancellation: Cancellation { pool.options.cancellation }
+
+    // MARK: Topology
+
+    /// Asks a node for the cluster's shards: `nil` when it is not in cluster mode.
+    static func discover(using c: Connection, seedHost: String, tls: Bool, required: Bool) throws -> Topology? {
+        let host: String
+        if case .tcp(let h, _) = c.address { host = h } else { host = seedHost }
+        let shards = try c.execute("CLUSTER", "SHARDS")
+        guard let err = shards.redisError else {
+            guard let topology = Topology.parseShards(shards, seedHost: host, tls: tls) else {
+                throw RedisClientError.protocolError(endpoint: c.address.description, reason: "CLUSTER SHARDS named no primary")
+            }
+            return topology
+        }
+        let text = err.message.lowercased()
+        if text.contains("cluster support disabled") || text.contains("cluster mode is not enabled") || text.contains("not in cluster mode") {
+            if required {
+                throw RedisClientError.misconfigured("--cluster was given but \(c.address) is not in cluster mode", hint: "drop --cluster")
+            }
+            return nil
+        }
+        if err.code == "NOPERM" {
+            throw RedisClientError.permissionDenied(endpoint: c.address.description, command: "CLUSTER SHARDS",
+                reason: "\(err.message); grant +cluster|shards +cluster|slots, or pass --no-cluster for a standalone server")
+        }
+        // Older than 7.0: CLUSTER SLOTS.
+        let slots = try c.execute("CLUSTER", "SLOTS")
+        if let e2 = slots.redisError {
+            if required { throw RedisClientError.protocolError(endpoint: c.address.description, reason: "CLUSTER SLOTS: \(e2.message)") }
+            return nil
+        }
+        return Topology.parseSlots(slots, seedHost: host)
+    }
+
+    /// Asks the known nodes, the seed first, for the current shards (a cluster only).
+    @discardableResult
+    func refreshTopology() -> Bool {
+        guard topology.isCluster else { return false }
+        var candidates = [seed]
+        for shard in topology.shards {
+            for a in [shard.primary] + shard.replicas where !candidates.contains(a) { candidates.append(a) }
+        }
+        for address in candidates {
+            if cancellation.isCancelled { return false }
+            guard let c = try? pool.connection(address),
+                  let t = try? Self.discover(using: c, seedHost: seedHost, tls: pool.options.tls != nil, required: true) else { continue }
+            topology = t
+            return true
+        }
+        return false
+    }
+
+    // MARK: Sending
+
+    /// One command on its way: where it goes, how it got there, how its retries stand.
+    private struct Pending {
+        var index: Int
+        var target: RedisEndpoint.Address?
+        var asking = false
+        var redirects = 0
+        var attempts = 0
+        var firstFailure: UInt64?
+    }
+
+    /// Sends commands pipelined to their slots' owners and returns one result each, in order.
+    /// Each command's key is its second argument.
+    ///
+    /// Every command sessionctl sends is idempotent (reads, `UNLINK`, `SET` of the same value),
+    /// so a batch cut off by a broken connection is sent again. Throws only when the options do
+    /// not fit the server (a standalone connection answered `MOVED`).
+    func send(_ commands: [[Bytes]]) throws -> [CommandResult] {
+        var results = [CommandResult?](repeating: nil, count: commands.count)
+        var queue = commands.indices.map { Pending(index: $0, target: owner(of: commands[$0])) }
+        let asking: [Bytes] = [Array("ASKING".utf8)]
+        while !queue.isEmpty {
+            if cancellation.isCancelled {
+                for p in queue { results[p.index] = .cancelled }
+                break
+            }
+            var next: [Pending] = []
+            var failed = false
+            func retry(_ group: [Pending], _ failure: PartialFailure) {
+                failed = true
+                for var p in group {
+                    let since = p.firstFailure ?? Deadline.now()
+                    p.firstFailure = since
+                    p.attempts += 1
+                    guard policy.allows(attempts: p.attempts, since: since) else {
+                        results[p.index] = .failed(failure)
+                        continue
+                    }
+                    p.asking = false
+                    next.append(p)
+                }
+            }
+            var groups: [RedisEndpoint.Address: [Pending]] = [:]
+            var order: [RedisEndpoint.Address] = []
+            for p in queue {
+                guard let target = p.target else {
+                    let slot = HashSlot.of(commands[p.index].count > 1 ? commands[p.index][1] : [])
+                    retry([p], PartialFailure(.noPrimary, node: "slot \(slot)", cause: "no reachable primary serves it"))
+                    continue
+                }
+                if groups[target] == nil { order.append(target) }
+                groups[target, default: []].append(p)
+            }
+            var jobs: [(Connection, [[Bytes]])] = []
+            var jobGroups: [(RedisEndpoint.Address, [Pending])] = []
+            for address in order {
+                let group = groups[address]!
+                do {
+                    let c = try pool.connection(address)
+                    jobs.append((c, group.flatMap { $0.asking ? [asking, commands[$0.index]] : [commands[$0.index]] }))
+                    jobGroups.append((address, group))
+                } catch RedisClientError.interrupted {
+                    for p in group { results[p.index] = .cancelled }
+                } catch {
+                    retry(group, PartialFailure(.nodeUnreachable, node: address.description, cause: "\(error)"))
+                }
+            }
+            var refresh = false
+            var wait = 0
+            for ((address, group), outcome) in zip(jobGroups, Multiplexer.exchange(jobs)) {
+                let flat: [RESPValue]
+                switch outcome {
+                case .failure(.interrupted):
+                    for p in group { results[p.index] = .cancelled }
+                    continue
+                case .failure(let error):
+                    retry(group, PartialFailure(.nodeUnreachable, node: address.description, cause: "\(error)"))
+                    continue
+                case .success(let replies):
+                    flat = replies
+                }
+                var k = 0
+                for p in group {
+                    if p.asking { k += 1 } // the ASKING reply
+                    let reply = flat[k]
+                    k += 1
+                    guard let err = reply.redisError else {
+                        results[p.index] = .reply(reply)
+                        continue
+                    }
+                    if !topology.isCluster && err.code == "MOVED" {
+                        throw RedisClientError.misconfigured("\(address) is a Redis Cluster node and answered MOVED", hint: "drop --no-cluster")
+                    }
+                    guard let redirect = Redirect(err, fromHost: host(of: address)), topology.isCluster || redirect.isRetry else {
+                        results[p.index] = .reply(reply)
+                        continue
+                    }
+                    var q = p
+                    q.redirects += 1
+                    if q.redirects > policy.maxRedirects {
+                        results[p.index] = .failed(PartialFailure(.redirectLimit, node: address.description, cause: err.message))
+                        continue
+                    }
+                    switch redirect {
+                    case .moved(let slot, let to):
+                        topology.move(slot: slot, to: to)
+                        refresh = true
+                        q.target = to
+                        q.asking = false
+                    case .ask(_, let to):
+                        q.target = to
+                        q.asking = true
+                    case .retry:
+                        q.asking = false
+                        wait = max(wait, q.redirects)
+                    }
+                    next.append(q)
+                }
+            }
+            if failed {
+                // After a node failed: wait, read the topology again, and send each command to its slot's owner.
+                let attempt = next.map(\.attempts).max() ?? 1
+                RetryPolicy.sleep(nanoseconds: RetryPolicy.delay(attempt: attempt), cancellation)
+                refresh = true
+                for i in next.indices where next[i].attempts > 0 && !next[i].asking {
+                    next[i].target = nil
+                }
+            }
+            if refresh { refreshTopology() }
+            for i in next.indices where next[i].target == nil { next[i].target = owner(of: commands[next[i].index]) }
+            if wait > 0 { RetryPolicy.sleep(nanoseconds: RetryPolicy.delay(attempt: wait), cancellation) }
+            queue = next
+        }
+        return results.map { $0 ?? .cancelled }
+    }
+
+    /// The primary serving a command's key (its second argument).
+    private func owner(of command: [Bytes]) -> RedisEndpoint.Address? {
+        guard command.count > 1 else { return topology.primaries.first }
+        return topology.primary(forSlot: HashSlot.of(command[1]))
+    }
+
+    private func host(of address: RedisEndpoint.Address) -> String {
+        if case .tcp(let h, _) = address { return h }
+        return seedHost
+    }
+}
+
+extension Redirect {
+    /// Whether it asks to wait and retry on the same node (also meaningful outside a cluster: `LOADING`).
+    var isRetry: Bool {
+        if case .retry = self { return true }
+        return false
+    }
+}

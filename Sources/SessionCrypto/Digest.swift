@@ -1,0 +1,36 @@
+import COpenSSL
+
+/// Message digests for audit records and cookie transforms, from OpenSSL's EVP interface.
+///
+/// This target is the only home of COpenSSL outside the transport: the domain and the CLI
+/// ask it, and never call OpenSSL themselves.
+public enum Digest {
+    /// The SHA-256 of `bytes`.
+    public static func sha256(_ bytes: [UInt8]) -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        let ok = bytes.withUnsafeBytes { raw in
+            EVP_Digest(raw.baseAddress, raw.count, &digest, &length, EVP_sha256(), nil)
+        }
+        // EVP_Digest fails only when OpenSSL cannot allocate; there is nothing to return then.
+        precondition(ok == 1 && length == 32, "SHA-256 failed in OpenSSL")
+        return Array(digest.prefix(Int(length)))
+    }
+
+    /// The SHA-256 of `bytes` in lower-case hex.
+    public static func sha256Hex(_ bytes: [UInt8]) -> String {
+        hex(sha256(bytes))
+    }
+
+    /// `bytes` in lower-case hex.
+    public static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,120 @@
+import RedisClient
+import SessionKit
+
+/// How an option's value is read and where it lands in the ``Invocation``: the part of an
+/// option's table row that makes it one row, not four places.
+public struct OptionBinding: Sendable {
+    /// What the option takes, for help, the tokenizer and the completion scripts.
+    public let value: OptionValue
+    /// Checks the value and stores it; errors carry the argv index.
+    let bind: @Sendable (_ inv: inout Invocation, _ value: Bytes?, _ spelling: String, _ index: Int) throws(ParseError) -> Void
+
+    /// A flag that sets `path`.
+    static func flag(_ path: WritableKeyPath<Invocation, Bool> & Sendable) -> OptionBinding {
+        OptionBinding(value: .none) { inv, _, _, _ in inv[keyPath: path] = true }
+    }
+
+    /// A non-empty text value.
+    static func text(_ path: WritableKeyPath<Invocation, String?> & Sendable, meta: String, isFile: Bool = false) -> OptionBinding {
+        OptionBinding(value: .value(meta: meta, isFile: isFile)) { inv, value, spelling, index throws(ParseError) in
+            inv[keyPath: path] = try nonEmpty(value, spelling, index, "must not be empty")
+        }
+    }
+
+    /// A non-empty text value replacing a default (layout templates).
+    static func template(_ path: WritableKeyPath<Invocation, String> & Sendable, meta: String) -> OptionBinding {
+        OptionBinding(value: .value(meta: meta)) { inv, value, spelling, index throws(ParseError) in
+            inv[keyPath: path] = try nonEmpty(value, spelling, index, "must not be empty")
+        }
+    }
+
+    /// Non-empty raw bytes (ids and keys are binary).
+    static func bytes(_ path: WritableKeyPath<Invocation, Bytes?> & Sendable, meta: String, what: String) -> OptionBinding {
+        OptionBinding(value: .value(meta: meta)) { inv, value, spelling, index throws(ParseError) in
+            guard let value, !value.isEmpty else { throw .invalidValue(option: spelling, value: "", reason: "\(what) must not be empty", index: index) }
+            inv[keyPath: path] = value
+        }
+    }
+
+    /// Seconds: greater than 0, at most a day.
+    static func seconds(_ path: WritableKeyPath<Invocation, Double> & Sendable) -> OptionBinding {
+        OptionBinding(value: .value(meta: "SECONDS")) { inv, value, spelling, index throws(ParseError) in
+            let text = value.map { String(decoding: $0, as: UTF8.self) } ?? ""
+            guard let s = Double(text), s.isFinite, s > 0, s <= 86_400 else {
+                throw .invalidValue(option: spelling, value: text, reason: "expected a number of seconds greater than 0, such as 5 or 0.5", index: index)
+            }
+            inv[keyPath: path] = s
+        }
+    }
+
+    /// A whole number in `range`.
+    static func count(_ path: WritableKeyPath<Invocation, Int> & Sendable, _ range: ClosedRange<Int>, meta: String = "N") -> OptionBinding {
+        OptionBinding(value: .value(meta: meta)) { inv, value, spelling, index throws(ParseError) in
+            inv[keyPath: path] = try number(value, spelling, index, range)
+        }
+    }
+
+    /// An optional whole number in `range`.
+    static func count(_ path: WritableKeyPath<Invocation, Int?> & Sendable, _ range: ClosedRange<Int>, meta: String = "N") -> OptionBinding {
+        OptionBinding(value: .value(meta: meta)) { inv, value, spelling, index throws(ParseError) in
+            inv[keyPath: path] = try number(value, spelling, index, range)
+        }
+    }
+
+    /// One of an enumeration's raw values; the choices come from the enumeration.
+    static func choice<E: RawRepresentable & CaseIterable & Sendable>(_ path: WritableKeyPath<Invocation, E> & Sendable, meta: String) -> OptionBinding
+        where E.RawValue == String {
+        let names = E.allCases.map(\.rawValue)
+        return OptionBinding(value: .value(meta: meta, choices: names)) { inv, value, spelling, index throws(ParseError) in
+            let text = value.map { String(decoding: $0, as: UTF8.self) } ?? ""
+            guard let e = E(rawValue: text) else {
+                let hint = Suggest.closest(to: text, in: names).map { "; did you mean '\($0)'?" } ?? ""
+                throw .invalidValue(option: spelling, value: text, reason: "expected \(Self.list(names))\(hint)", index: index)
+            }
+            inv[keyPath: path] = e
+        }
+    }
+
+    /// `--output FORMAT` and `--json` (`json` given): both set the output format, and may not disagree.
+    static func output(_ fixed: OutputFormat?) -> OptionBinding {
+        let choice = Self.choice(\Invocation.output, meta: "FORMAT")
+        return OptionBinding(value: fixed == nil ? choice.value : .none) { inv, value, spelling, index throws(ParseError) in
+            let before = inv.output
+            if let fixed { inv.output = fixed } else { try choice.bind(&inv, value, spelling, index) }
+            let said = fixed == nil ? "\(spelling) \(String(decoding: value ?? [], as: UTF8.self))" : spelling
+            if let previous = inv.outputSource, before != inv.output {
+                throw .conflict("\(previous) and \(spelling) ask for different output formats", index: index)
+            }
+            inv.outputSource = said
+        }
+    }
+
+    /// `--cluster` (`true`) and `--no-cluster` (`false`), which may not both be given.
+    static func cluster(_ wanted: Bool) -> OptionBinding {
+        OptionBinding(value: .none) { inv, _, _, index throws(ParseError) in
+            if let previous = inv.cluster, previous != wanted { throw .conflict("--cluster and --no-cluster contradict each other", index: index) }
+            inv.cluster = wanted
+        }
+    }
+
+    // MARK: Checks
+
+    private static func nonEmpty(_ value: Bytes?, _ spelling: String, _ index: Int, _ why: String) throws(ParseError) -> String {
+        let text = value.map { String(decoding: $0, as: UTF8.self) } ?? ""
+        guard !text.isEmpty else { throw .invalidValue(option: spelling, value: text, reason: why, index: index) }
+        return text
+    }
+
+    private static func number(_ value: Bytes?, _ spelling: String, _ index: Int, _ range: ClosedRange<Int>) throws(ParseError) -> Int {
+        let text = value.map { String(decoding: $0, as: UTF8.self) } ?? ""
+        guard let n = Int(text), range.contains(n) else {
+            throw .invalidValue(option: spelling, value: text, reason: "expected a whole number from \(range.lowerBound) to \(range.upperBound)", index: index)
+        }
+        return n
+    }
+
+    /// `a, b or c`.
+    static func list(_ names: [String]) -> String {
+        names.count < 2 ? names.joined() : names.dropLast().joined(separator: ", ") + " or " + names.last!
+    }
+}
