@@ -4,5 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-swift build --build-tests
+# Warnings are errors: the build stays warning-free.
+swift build --build-tests -Xswiftc -warnings-as-errors
 swift test --skip-build --disable-swift-testing

@@ -193,9 +193,6 @@ public final class Connection {
         return out
     }
 
-    /// Whether replies are still expected.
-    public var isAwaitingReplies: Bool { pending > 0 }
-
     /// The socket to poll while replies are expected.
     public var descriptor: Int32 { transport.descriptor }
 

@@ -42,9 +42,21 @@ public enum Multiplexer {
             let open = jobs.indices.filter { results[$0] == nil }
             if open.isEmpty || (any && open.count < jobs.count) { break }
             if jobs.contains(where: { $0.0.cancellation.isCancelled }) {
+                // Keep what the servers already answered (a deletion that happened is reported),
+                // then give up on the rest without waiting.
                 for i in open {
-                    jobs[i].0.markBroken("interrupted")
-                    results[i] = .failure(.interrupted)
+                    let c = jobs[i].0
+                    while results[i] == nil && (c.hasBufferedData || isReadable(c.descriptor)) {
+                        do {
+                            if let replies = try c.receive() { results[i] = .success(replies) }
+                        } catch {
+                            results[i] = .failure(error as? RedisClientError ?? .interrupted)
+                        }
+                    }
+                    if results[i] == nil {
+                        c.markBroken("interrupted")
+                        results[i] = .failure(.interrupted)
+                    }
                 }
                 break
             }
@@ -72,5 +84,11 @@ public enum Multiplexer {
             }
         }
         return results
+    }
+
+    /// Whether `fd` has bytes to read right now (no waiting).
+    private static func isReadable(_ fd: Int32) -> Bool {
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&pfd, 1, 0) > 0 && pfd.revents & Int16(POLLIN) != 0
     }
 }

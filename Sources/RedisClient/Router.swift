@@ -15,6 +15,9 @@ final class Router {
     let seedHost: String
     /// Which primary serves which slot.
     private(set) var topology: Topology
+    /// Nodes given up on after the retry policy ran out: later commands for them fail at once
+    /// (unless the topology sends their slots elsewhere), so a lost primary costs one budget, not one per batch.
+    private var lost: [RedisEndpoint.Address: PartialFailure] = [:]
 
     init(pool: NodePool, seed: RedisEndpoint.Address, topology: Topology) {
         self.pool = pool
@@ -102,6 +105,10 @@ final class Router {
         var results = [CommandResult?](repeating: nil, count: commands.count)
         var queue = commands.indices.map { Pending(index: $0, target: owner(of: commands[$0])) }
         let asking: [Bytes] = [Array("ASKING".utf8)]
+        if queue.contains(where: { $0.target.map { lost[$0] != nil } ?? false }), refreshTopology() {
+            // A node given up on earlier: its slots may have a new primary by now (a failover).
+            for i in queue.indices { queue[i].target = owner(of: commands[queue[i].index]) }
+        }
         while !queue.isEmpty {
             if cancellation.isCancelled {
                 for p in queue { results[p.index] = .cancelled }
@@ -109,7 +116,7 @@ final class Router {
             }
             var next: [Pending] = []
             var failed = false
-            func retry(_ group: [Pending], _ failure: PartialFailure) {
+            func retry(_ group: [Pending], _ failure: PartialFailure, node: RedisEndpoint.Address? = nil) {
                 failed = true
                 for var p in group {
                     let since = p.firstFailure ?? Deadline.now()
@@ -117,6 +124,7 @@ final class Router {
                     p.attempts += 1
                     guard policy.allows(attempts: p.attempts, since: since) else {
                         results[p.index] = .failed(failure)
+                        if let node { lost[node] = failure }
                         continue
                     }
                     p.asking = false
@@ -129,6 +137,10 @@ final class Router {
                 guard let target = p.target else {
                     let slot = HashSlot.of(commands[p.index].count > 1 ? commands[p.index][1] : [])
                     retry([p], PartialFailure(.noPrimary, node: "slot \(slot)", cause: "no reachable primary serves it"))
+                    continue
+                }
+                if let given = lost[target] {
+                    results[p.index] = .failed(given)
                     continue
                 }
                 if groups[target] == nil { order.append(target) }
@@ -145,7 +157,7 @@ final class Router {
                 } catch RedisClientError.interrupted {
                     for p in group { results[p.index] = .cancelled }
                 } catch {
-                    retry(group, PartialFailure(.nodeUnreachable, node: address.description, cause: "\(error)"))
+                    retry(group, PartialFailure(.nodeUnreachable, node: address.description, cause: "\(error)"), node: address)
                 }
             }
             var refresh = false
@@ -157,7 +169,7 @@ final class Router {
                     for p in group { results[p.index] = .cancelled }
                     continue
                 case .failure(let error):
-                    retry(group, PartialFailure(.nodeUnreachable, node: address.description, cause: "\(error)"))
+                    retry(group, PartialFailure(.nodeUnreachable, node: address.description, cause: "\(error)"), node: address)
                     continue
                 case .success(let replies):
                     flat = replies

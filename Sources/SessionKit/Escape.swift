@@ -22,11 +22,6 @@ public enum Escape {
         return out
     }
 
-    /// Whether `bytes` are valid UTF-8.
-    public static func isUTF8(_ bytes: [UInt8]) -> Bool {
-        String(validating: bytes, as: UTF8.self) != nil
-    }
-
     private static func hex(_ b: UInt8) -> String {
         let digits = Array("0123456789abcdef")
         return "\\x" + String(digits[Int(b >> 4)]) + String(digits[Int(b & 0xF)])

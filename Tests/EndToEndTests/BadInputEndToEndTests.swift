@@ -138,4 +138,16 @@ final class ConnectionEndToEndTests: XCTestCase {
         XCTAssertEqual(try r.json()["complete"] as? Bool, false)
         XCTAssertTrue(r.stderr.contains("interrupted"), r.stderr)
     }
+
+    func testCtrlCWhileWaitingForIdsOnStandardInputExits130() throws {
+        // Standard input stays open and empty: sessionctl waits for ids; Ctrl-C is an interruption, not "no ids".
+        let f = try Fixture()
+        try f.seed([("alice", "s1")])
+        let r = try Sessionctl.run(["revoke-user", "-", "--yes"], environment: ["SESSIONCTL_URL": f.server.url],
+                                   timeout: 20, interruptAfter: 1.0, holdStdinOpen: true)
+        XCTAssertStatus(r, 130)
+        XCTAssertTrue(r.stderr.contains("interrupted before any user id was read; nothing was deleted"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("no user ids"), r.stderr)
+        XCTAssertTrue(try f.exists("session:s1"))
+    }
 }

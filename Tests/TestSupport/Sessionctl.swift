@@ -29,10 +29,11 @@ public enum Sessionctl {
     }
 
     /// Runs sessionctl with `arguments` and a clean environment plus `environment`, feeding `stdin`.
+    /// With `holdStdinOpen`, standard input is a pipe that stays open (and empty) until the run ends.
     public static func run(_ arguments: [String], environment: [String: String] = [:], stdin: Data? = nil,
-                           timeout: TimeInterval = 60, interruptAfter: TimeInterval? = nil) throws -> Run {
+                           timeout: TimeInterval = 60, interruptAfter: TimeInterval? = nil, holdStdinOpen: Bool = false) throws -> Run {
         try exec(binary, arguments.map { Data($0.utf8) }, environment: environment, stdin: stdin, timeout: timeout,
-                 interruptAfter: interruptAfter)
+                 interruptAfter: interruptAfter, holdStdinOpen: holdStdinOpen)
     }
 
     /// Runs with raw-byte arguments (ids that are not UTF-8).
@@ -44,21 +45,33 @@ public enum Sessionctl {
     /// Runs any program with raw-byte arguments through posix_spawn and collects its output.
     /// With `interruptAfter`, SIGINT is sent that many seconds after the start, as Ctrl-C would.
     public static func exec(_ program: String, _ arguments: [Data], environment: [String: String], stdin: Data?,
-                            timeout: TimeInterval, interruptAfter: TimeInterval? = nil) throws -> Run {
+                            timeout: TimeInterval, interruptAfter: TimeInterval? = nil, holdStdinOpen: Bool = false) throws -> Run {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sessionctl-run-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let inPath = dir.appendingPathComponent("in").path
         let outPath = dir.appendingPathComponent("out").path
         let errPath = dir.appendingPathComponent("err").path
-        FileManager.default.createFile(atPath: inPath, contents: stdin ?? Data())
+        guard FileManager.default.createFile(atPath: inPath, contents: stdin ?? Data()) else {
+            throw TestSupportError("cannot write \(inPath)")
+        }
+        var pipeFDs: [Int32] = [-1, -1]
+        if holdStdinOpen {
+            guard pipe(&pipeFDs) == 0 else { throw TestSupportError("pipe: \(String(cString: strerror(errno)))") }
+        }
+        defer { for fd in pipeFDs where fd >= 0 { close(fd) } }
         var env = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": dir.path, "LANG": "C.UTF-8"]
         env.merge(environment) { _, new in new }
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, inPath, O_RDONLY, 0)
+        if holdStdinOpen {
+            posix_spawn_file_actions_adddup2(&actions, pipeFDs[0], 0)
+            posix_spawn_file_actions_addclose(&actions, pipeFDs[1])
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, inPath, O_RDONLY, 0)
+        }
         posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
 

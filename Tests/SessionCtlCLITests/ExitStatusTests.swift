@@ -1,0 +1,55 @@
+@testable import SessionCtlCLI
+import RedisClient
+import SessionKit
+import XCTest
+
+/// The one function that turns what happened into an exit status.
+final class ExitStatusTests: XCTestCase {
+    private func code(_ result: Result<Outcome, any Error>, cancelled: Bool = false) -> ExitCode {
+        ExitCode.of(result, cancelled: cancelled).code
+    }
+
+    func testCompletenessDecidesFinishedCommands() {
+        var lost = Completeness()
+        lost.record(PartialFailure(.nodeUnreachable, node: "10.0.0.1:7000", cause: "connection refused"))
+        var cut = lost
+        cut.recordInterruption()
+        XCTAssertEqual(code(.success(.finished(Completeness()))), .success)
+        XCTAssertEqual(code(.success(.finished(Completeness(), notFound: true))), .notFound)
+        XCTAssertEqual(code(.success(.finished(lost, notFound: true))), .incomplete)
+        // A cluster revocation interrupted in its last batch: 130, not 5.
+        XCTAssertEqual(code(.success(.finished(cut))), .interrupted)
+        XCTAssertEqual(code(.success(.finished(lost)), cancelled: true), .interrupted)
+        XCTAssertEqual(code(.success(.success), cancelled: true), .interrupted)
+    }
+
+    func testErrorsKeepTheirCodeAndHint() {
+        let usage = ExitCode.of(.failure(RedisClientError.misconfigured("--cluster was given", hint: "drop --cluster")), cancelled: false)
+        XCTAssertEqual(usage.code, .usage)
+        XCTAssertEqual(usage.error?.line, "--cluster was given (drop --cluster)")
+        XCTAssertEqual(code(.failure(RedisClientError.connectFailed(endpoint: "h:1", reason: "Connection refused"))), .connect)
+        XCTAssertEqual(code(.failure(RedisClientError.permissionDenied(endpoint: "h:1", command: "CLUSTER SHARDS", reason: "NOPERM"))), .connect)
+        XCTAssertEqual(code(.failure(ParseError.missingCommand(index: 1))), .usage)
+        XCTAssertEqual(code(.success(.stopped(AuditTrailError("cannot write the audit log")))), .failure)
+        XCTAssertEqual(code(.failure(CLIError("x", code: .notFound))), .notFound)
+    }
+
+    func testAnErrorCausedByCtrlCIsAnInterruption() {
+        let empty = CLIError("no user ids on standard input", code: .usage, ifInterrupted: "interrupted before any user id was read; nothing was deleted")
+        let r = ExitCode.of(.failure(empty), cancelled: true)
+        XCTAssertEqual(r.code, .interrupted)
+        XCTAssertEqual(r.error?.line, "interrupted before any user id was read; nothing was deleted")
+        XCTAssertEqual(code(.failure(RedisClientError.interrupted)), .interrupted)
+        XCTAssertEqual(ExitCode.of(.failure(empty), cancelled: false).code, .usage)
+    }
+
+    func testFailuresAreSummarisedPerNodeAndCause() {
+        var c = Completeness()
+        for _ in 0..<2687 { c.record(PartialFailure(.nodeUnreachable, node: "10.0.0.3:6379", cause: "connection refused")) }
+        c.record(PartialFailure(.deletionFailed, node: nil, cause: "UNLINK of a session key: NOPERM no permissions"))
+        XCTAssertEqual(c.summary, [
+            "commands not delivered to 10.0.0.3:6379: connection refused (2687 times); re-run once the node is back or the failover is done",
+            "deletion failed: UNLINK of a session key: NOPERM no permissions; the ACL user lacks a permission; see the README's least-privilege ACL user",
+        ])
+    }
+}

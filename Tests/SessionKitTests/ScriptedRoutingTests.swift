@@ -1,0 +1,238 @@
+import RedisClient
+import SessionKit
+import TestSupport
+import XCTest
+
+/// Routing, retries, lost nodes and interruption, driven in-process through scripted
+/// transports: every reply is chosen by the test, so each path runs exactly.
+final class ScriptedRoutingTests: XCTestCase {
+    private func keyspace(_ c: ScriptedCluster, timeout: Double = 1, cancellation: Cancellation = Cancellation()) throws -> RedisKeyspace {
+        try RedisKeyspace(endpoint: c.endpoint, options: ConnectionOptions(commandTimeout: timeout, cancellation: cancellation),
+                          connector: c.connector)
+    }
+
+    private func store(_ k: RedisKeyspace) throws -> SessionStore {
+        let s = SessionStore(keyspace: k, layout: try SessionLayout(), scanCount: 50)
+        s.batchSize = 100
+        return s
+    }
+
+    /// Mappings and sessions for `users` × `sessions` each; returns the session ids.
+    @discardableResult
+    private func seed(_ c: ScriptedCluster, users: [String], sessions: Int, withSessionKeys: Bool = true) -> [String] {
+        var ids: [String] = []
+        for u in users {
+            for i in 0..<sessions {
+                let id = "\(u)-\(i)"
+                c.set("user:\(u):\(id)", "session:\(id)")
+                if withSessionKeys { c.set("session:\(id)", "payload") }
+                ids.append(id)
+            }
+        }
+        return ids
+    }
+
+    private func get(_ key: String) -> [Bytes] { [Bytes("GET".utf8), Bytes(key.utf8)] }
+
+    // MARK: Redirects and retries
+
+    func testMovedUpdatesTheMapAndTheCommandIsAnswered() throws {
+        let c = ScriptedCluster(primaries: 3)
+        c.set("k1", "v1")
+        let k = try keyspace(c)
+        // The slot moves from its owner to another node after the map was read.
+        let slot = HashSlot.of(Bytes("k1".utf8))
+        let from = c.owner(of: "k1")
+        let to = c.nodes.first { $0 !== from }!
+        to.keys[Bytes("k1".utf8)] = from.keys.removeValue(forKey: Bytes("k1".utf8))
+        from.slots = from.slots.flatMap { r -> [ClosedRange<Int>] in
+            guard r.contains(slot) else { return [r] }
+            return [r.lowerBound...(slot - 1), (slot + 1)...r.upperBound].filter { !$0.isEmpty }
+        }
+        to.slots.append(slot...slot)
+        XCTAssertEqual(try k.send([get("k1")]), [.reply(.bulk(Bytes("v1".utf8)))])
+        XCTAssertEqual(k.topology.primary(forSlot: slot), to.address)
+        XCTAssertEqual(c.log.filter { $0.command == "GET k1" }.map(\.node), [from.address, to.address])
+    }
+
+    func testAskSendsAskingThenTheCommandOnce() throws {
+        let c = ScriptedCluster(primaries: 2)
+        let k = try keyspace(c)
+        let owner = c.owner(of: "k2")
+        let other = c.nodes.first { $0 !== owner }!
+        guard case .tcp(let h, let p) = other.address else { return XCTFail() }
+        c.hook = { node, command in
+            guard String(decoding: command[0], as: UTF8.self) == "GET" else { return nil }
+            if node === owner { return .reply(.error(RedisError(message: "ASK \(HashSlot.of(command[1])) \(h):\(p)"))) }
+            let before = c.log.filter { $0.node == other.address }.dropLast().last?.command
+            return .reply(before == "ASKING" ? .bulk(Bytes("migrating".utf8)) : .error(RedisError(message: "ERR no ASKING")))
+        }
+        XCTAssertEqual(try k.send([get("k2")]), [.reply(.bulk(Bytes("migrating".utf8)))])
+        XCTAssertEqual(k.topology.primary(forSlot: HashSlot.of(Bytes("k2".utf8))), owner.address, "ASK does not change the map")
+    }
+
+    func testTryAgainIsRetriedWithBackoff() throws {
+        let c = ScriptedCluster(primaries: 3)
+        c.set("k3", "v3")
+        var refusals = 2
+        c.hook = { _, command in
+            guard String(decoding: command[0], as: UTF8.self) == "GET", refusals > 0 else { return nil }
+            refusals -= 1
+            return .reply(.error(RedisError(message: "TRYAGAIN Multiple keys request during rehashing of slot")))
+        }
+        let k = try keyspace(c)
+        XCTAssertEqual(try k.send([get("k3")]), [.reply(.bulk(Bytes("v3".utf8)))])
+        XCTAssertEqual(c.count("GET"), 3)
+    }
+
+    func testEndlessRedirectsEndAsATypedFailure() throws {
+        let c = ScriptedCluster(primaries: 2)
+        c.hook = { _, command in
+            String(decoding: command[0], as: UTF8.self) == "GET" ? .reply(.error(RedisError(message: "TRYAGAIN busy"))) : nil
+        }
+        let k = try keyspace(c)
+        guard case .failed(let f) = try k.send([get("k4")])[0] else { return XCTFail("expected a failure") }
+        XCTAssertEqual(f.kind, .redirectLimit)
+        XCTAssertEqual(c.count("GET"), RetryPolicy(budgetSeconds: 1).maxRedirects + 1)
+    }
+
+    func testStandaloneServerAnsweringMovedIsAUsageError() throws {
+        let c = ScriptedCluster(primaries: 1, cluster: false)
+        c.hook = { _, command in
+            String(decoding: command[0], as: UTF8.self) == "GET" ? .reply(.error(RedisError(message: "MOVED 1 10.0.0.9:7000"))) : nil
+        }
+        let k = try keyspace(c)
+        XCTAssertFalse(k.isCluster)
+        XCTAssertEqual(k.topology.shards.count, 1, "a standalone server is a one-node topology")
+        XCTAssertThrowsError(try k.send([get("k")])) { error in
+            guard case RedisClientError.misconfigured(_, let hint) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(hint, "drop --no-cluster")
+        }
+    }
+
+    func testAClientErrorKeepsItsKindThroughTheDomain() throws {
+        // Before: the pipeline helper turned any thrown error into "incomplete", losing its code and hint.
+        let c = ScriptedCluster(primaries: 1, cluster: false)
+        seed(c, users: ["u"], sessions: 2)
+        c.hook = { _, command in
+            String(decoding: command[0], as: UTF8.self) == "GET" ? .reply(.error(RedisError(message: "MOVED 1 10.0.0.9:7000"))) : nil
+        }
+        let s = try store(try keyspace(c))
+        XCTAssertThrowsError(try s.list(users: [Bytes("u".utf8)])) { error in
+            guard case RedisClientError.misconfigured = error else { return XCTFail("\(error)") }
+        }
+    }
+
+    func testSlotsWithoutAPrimaryAreTypedFailures() throws {
+        let c = ScriptedCluster(primaries: 3)
+        c.nodes[2].slots = [] // its slots are served by nobody
+        let k = try keyspace(c, timeout: 0.3)
+        let lost = (0..<200).map { "key\($0)" }.first { HashSlot.of(Bytes($0.utf8)) >= c.nodes[1].slots[0].upperBound + 1 }!
+        guard case .failed(let f) = try k.send([get(lost)])[0] else { return XCTFail("expected a failure") }
+        XCTAssertEqual(f.kind, .noPrimary)
+        XCTAssertEqual(f.node, "slot \(HashSlot.of(Bytes(lost.utf8)))")
+    }
+
+    // MARK: A node lost mid-pipeline
+
+    func testPruneKeepsAndReportsOrphansOfALostNode() throws {
+        // Orphaned mappings on every node; the plan sees them all, then one node is lost before the deletion.
+        let c = ScriptedCluster(primaries: 3)
+        seed(c, users: ["a", "b", "c", "d", "e", "f"], sessions: 20, withSessionKeys: false)
+        let k = try keyspace(c, timeout: 0.5)
+        let s = try store(k)
+        let plan = try s.planPrune()
+        XCTAssertTrue(plan.completeness.isComplete)
+        XCTAssertEqual(plan.targets.count, 120)
+        let victim = c.nodes[1]
+        let onVictim = plan.targets.filter { c.owner(of: String(decoding: $0.sessionKey, as: UTF8.self)) === victim }.count
+        XCTAssertGreaterThan(onVictim, 0)
+        victim.down = true
+        c.hook = { node, _ in node === victim ? .close : nil }
+        let result = try s.prune(plan)
+        XCTAssertFalse(result.completeness.isComplete, "a node's orphans could not be checked: never complete")
+        XCTAssertTrue(result.completeness.failures.allSatisfy { $0.node == victim.address.description }, "\(result.completeness.summary)")
+        XCTAssertLessThan(result.revoked.count, 120)
+        // Nothing whose session could not be checked was deleted.
+        for t in plan.targets where c.owner(of: String(decoding: t.sessionKey, as: UTF8.self)) === victim {
+            XCTAssertTrue(c.exists(String(decoding: t.mappingKey, as: UTF8.self)) || c.owner(of: String(decoding: t.mappingKey, as: UTF8.self)) !== victim)
+        }
+    }
+
+    func testRevocationFailuresOfALostNodeAreSummarisedOnce() throws {
+        let c = ScriptedCluster(primaries: 3)
+        seed(c, users: ["victim"], sessions: 600)
+        let k = try keyspace(c, timeout: 0.5)
+        let s = try store(k)
+        let plan = try s.planRevoke(users: [Bytes("victim".utf8)])
+        XCTAssertEqual(plan.targets.count, 600)
+        let lost = c.nodes[2]
+        lost.down = true
+        c.hook = { node, _ in node === lost ? .close : nil }
+        let result = try s.revoke(plan)
+        XCTAssertFalse(result.completeness.isComplete)
+        let failed = result.completeness.counts.reduce(0, +)
+        XCTAssertGreaterThan(failed, 100, "one failure per session key on the lost node")
+        XCTAssertLessThanOrEqual(result.completeness.summary.count, 2, "\(result.completeness.summary)")
+        XCTAssertTrue(result.completeness.summary.allSatisfy { $0.contains(lost.address.description) && $0.contains("re-run") })
+        // No session on the lost node lost its mapping: each either is gone with its mapping or keeps both.
+        for t in plan.targets {
+            let session = c.exists(String(decoding: t.sessionKey, as: UTF8.self))
+            let mapping = c.exists(String(decoding: t.mappingKey, as: UTF8.self))
+            XCTAssertFalse(session && !mapping, "session \(String(decoding: t.session, as: UTF8.self)) alive without its mapping")
+        }
+    }
+
+    func testShowDoesNotCallASessionWhoseTypeWasNotReadGone() throws {
+        let c = ScriptedCluster(primaries: 1, cluster: false)
+        seed(c, users: ["u"], sessions: 1)
+        let k = try keyspace(c, timeout: 0.3)
+        let s = try store(k)
+        c.hook = { node, command in
+            guard String(decoding: command[0], as: UTF8.self) == "TYPE" else { return nil }
+            node.down = true
+            return .close
+        }
+        let result = try s.show(sessions: [Bytes("u-0".utf8)], user: Bytes("u".utf8))
+        XCTAssertTrue(result.sessions.isEmpty, "\(result.sessions)")
+        XCTAssertTrue(result.notFound.isEmpty)
+        XCTAssertFalse(result.completeness.isComplete)
+        XCTAssertEqual(result.completeness.failures.first?.kind, .nodeUnreachable)
+    }
+
+    // MARK: Interruption
+
+    func testCancellationStopsAScanAndPendingCommands() throws {
+        let c = ScriptedCluster(primaries: 3)
+        seed(c, users: ["a"], sessions: 300)
+        let cancel = Cancellation()
+        c.hook = { _, command in
+            if String(decoding: command[0], as: UTF8.self) == "SCAN", c.count("SCAN") == 4 { cancel.cancel() }
+            return nil
+        }
+        let k = try keyspace(c, cancellation: cancel)
+        let outcome = try k.scan(match: Bytes("*".utf8), count: 10) { _ in }
+        XCTAssertTrue(outcome.completeness.interrupted)
+        XCTAssertFalse(outcome.isComplete)
+        XCTAssertEqual(try k.send([get("user:a:a-1")]), [.cancelled])
+    }
+
+    func testCancellationBetweenBatchesLeavesTheRestUntouched() throws {
+        let c = ScriptedCluster(primaries: 3)
+        seed(c, users: ["v"], sessions: 250)
+        let cancel = Cancellation()
+        let k = try keyspace(c, cancellation: cancel)
+        let s = try store(k)
+        let plan = try s.planRevoke(users: [Bytes("v".utf8)])
+        c.hook = { _, command in
+            if String(decoding: command[0], as: UTF8.self) == "UNLINK", c.count("UNLINK") == 150 { cancel.cancel() }
+            return nil
+        }
+        let result = try s.revoke(plan)
+        XCTAssertTrue(result.completeness.interrupted)
+        XCTAssertEqual(result.completeness.failures, [], "an interruption is not a failure")
+        XCTAssertEqual(result.revoked.count, 100, "the first batch, whole: replies already in are counted")
+        XCTAssertEqual(result.sessionKeysDeleted, 100)
+        XCTAssertEqual(plan.targets.filter { c.exists(String(decoding: $0.sessionKey, as: UTF8.self)) }.count, 150)
+    }
+}
