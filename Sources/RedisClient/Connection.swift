@@ -158,7 +158,7 @@ public final class Connection {
                 pending -= 1
                 if !fixedDeadline { replyDeadline = .after(seconds: options.commandTimeout) }
             }
-            if pending == 0 { return finish() }
+            if pending == 0 { return try finish() }
             let n = try transport.read(into: readBuffer, deadline: replyDeadline)
             if n == 0 { throw RedisClientError.connectionLost(endpoint: address.description, reason: "the server closed the connection") }
             do {
@@ -171,7 +171,7 @@ public final class Connection {
                 pending -= 1
                 if !fixedDeadline { replyDeadline = .after(seconds: options.commandTimeout) }
             }
-            return pending == 0 ? finish() : nil
+            return pending == 0 ? try finish() : nil
         } catch let error as RedisClientError {
             brokenReason = error.description
             pending = 0
@@ -187,7 +187,16 @@ public final class Connection {
         }
     }
 
-    private func finish() -> [RESPValue] {
+    /// Hands over a complete exchange, unless bytes follow its last reply: then the replies
+    /// are out of step with the commands (a proxy or server that answered one command twice
+    /// shifts every later reply), so none of them can be trusted, and the connection is dropped.
+    private func finish() throws -> [RESPValue] {
+        let extra = reader.unreadByteCount
+        if extra > 0 || transport.hasUnreadBytes {
+            let what = extra > 0 ? "\(extra) bytes" : "more bytes"
+            throw RedisClientError.protocolError(endpoint: address.description,
+                reason: "\(what) arrived after the last expected reply: the replies are out of step with the commands, so this batch was discarded")
+        }
         let out = collected
         collected = []
         return out

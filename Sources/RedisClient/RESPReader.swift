@@ -45,6 +45,11 @@ public final class RESPReader {
         return Self.convert(reply)
     }
 
+    /// Bytes fed but not yet part of a returned reply (a reply still arriving, or one nobody asked for).
+    public var unreadByteCount: Int {
+        max(0, Int(reader.pointee.len) - Int(reader.pointee.pos))
+    }
+
     private func errorText() -> String {
         withUnsafeBytes(of: reader.pointee.errstr) { raw in
             let bytes = raw.prefix { $0 != 0 }

@@ -136,7 +136,8 @@ final class Router {
             for p in queue {
                 guard let target = p.target else {
                     let slot = HashSlot.of(commands[p.index].count > 1 ? commands[p.index][1] : [])
-                    retry([p], PartialFailure(.noPrimary, node: "slot \(slot)", cause: "no reachable primary serves it"))
+                    let range = topology.uncoveredRanges.first { $0.contains(slot) } ?? slot...slot
+                    retry([p], PartialFailure(.noPrimary, node: Topology.describe([range]), cause: "no reachable primary serves them"))
                     continue
                 }
                 if let given = lost[target] {

@@ -49,6 +49,7 @@ struct Scanner {
         } else {
             scans = topology.shards.map { NodeScan(address: $0.primary, slot: topology.isCluster ? $0.slots.first?.lowerBound : nil) }
         }
+        reportUncovered(fixedSlot, &outcome)
         var scanned = Set<RedisEndpoint.Address>()
         var extraRounds = 0
         var migrationsChecked = false
@@ -81,6 +82,16 @@ struct Scanner {
             scans = missing.map { a in NodeScan(address: a, slot: fresh.shards.first { $0.primary == a }?.slots.first?.lowerBound) }
         }
         return outcome
+    }
+
+    /// Slots no primary serves hold keys no scan can reach: the result is incomplete, and says which.
+    private func reportUncovered(_ fixedSlot: Int?, _ outcome: inout ScanOutcome) {
+        guard topology.isCluster else { return }
+        var ranges = topology.uncoveredRanges
+        if let slot = fixedSlot { ranges = ranges.filter { $0.contains(slot) }.map { _ in slot...slot } }
+        if ranges.isEmpty { return }
+        outcome.completeness.record(PartialFailure(.noPrimary, node: Topology.describe(ranges),
+                                                   cause: "no primary serves them (a failed shard, or a failover in progress)"))
     }
 
     /// The slots `node` is migrating away or importing, with the node on the other side, as

@@ -87,6 +87,12 @@ public final class SocketTransport: Transport {
         }
     }
 
+    /// Peeks without waiting: at least one byte is in the socket's receive queue.
+    public var hasUnreadBytes: Bool {
+        var byte: UInt8 = 0
+        return recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) > 0
+    }
+
     /// Waits until the socket is ready for `events`, the deadline passes, or Ctrl-C.
     public func wait(for events: Int16, deadline: Deadline, operation: String) throws {
         while true {

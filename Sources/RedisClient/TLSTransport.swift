@@ -93,6 +93,18 @@ public final class TLSTransport: Transport {
 
     public var hasBufferedData: Bool { SSL_pending(ssl) > 0 }
 
+    /// Decoded bytes wait, or a record in the socket decodes to application bytes (a TLS 1.3
+    /// session ticket arriving late is consumed and is not reply bytes).
+    public var hasUnreadBytes: Bool {
+        if SSL_pending(ssl) > 0 { return true }
+        guard socket.hasUnreadBytes else { return false }
+        ERR_clear_error()
+        var byte: UInt8 = 0
+        let n = SSL_peek(ssl, &byte, 1)
+        if n <= 0 { ERR_clear_error() }
+        return n > 0
+    }
+
     public func write(_ bytes: UnsafeRawBufferPointer, deadline: Deadline) throws {
         var offset = 0
         while offset < bytes.count {

@@ -64,6 +64,24 @@ public struct Topology: Equatable, Sendable {
     /// The number of slots no primary serves.
     public var uncoveredSlots: Int { owner.filter { $0 < 0 }.count }
 
+    /// The ranges of slots no primary serves (a shard whose primary failed, slots never assigned).
+    public var uncoveredRanges: [ClosedRange<Int>] {
+        var out: [ClosedRange<Int>] = []
+        var start: Int?
+        for slot in 0...HashSlot.count {
+            let free = slot < HashSlot.count && owner[slot] < 0
+            if free, start == nil { start = slot }
+            if !free, let s = start { out.append(s...(slot - 1)); start = nil }
+        }
+        return out
+    }
+
+    /// How a set of slot ranges is named in messages: `slots 0-5460, 10923`.
+    public static func describe(_ ranges: [ClosedRange<Int>]) -> String {
+        let parts = ranges.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
+        return (ranges.count == 1 && ranges[0].count == 1 ? "slot " : "slots ") + parts.joined(separator: ", ")
+    }
+
     /// Records a `MOVED` redirect: `slot` now lives on `address` (a slot out of range is ignored).
     public mutating func move(slot: Int, to address: RedisEndpoint.Address) {
         guard slot >= 0 && slot < HashSlot.count else { return }

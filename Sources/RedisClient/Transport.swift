@@ -10,4 +10,6 @@ public protocol Transport: AnyObject {
     var descriptor: Int32 { get }
     /// Whether bytes are already decoded and waiting (TLS records read ahead), so polling would wait in vain.
     var hasBufferedData: Bool { get }
+    /// Whether reply bytes can be read right now, without waiting (a closed stream is not bytes).
+    var hasUnreadBytes: Bool { get }
 }

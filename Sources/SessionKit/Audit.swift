@@ -65,7 +65,7 @@ public struct AuditReport: Equatable, Sendable {
 extension SessionStore {
     /// One SCAN over the mapping keys and the session keys together (the server walks the
     /// keyspace once), with pipelined `PTTL` and `GET` of each mapping and `PTTL` of its session.
-    /// Session keys no mapping points to are found by comparing fingerprints at the end.
+    /// Session keys no mapping points to are found by comparing keyed fingerprints at the end.
     ///
     /// Memory stays bounded: per-user counts, eight bytes per key, a sample of session-key
     /// names for examples. A session created during the audit may be reported as unmapped.
@@ -77,11 +77,13 @@ extension SessionStore {
         var sample: [UInt64: Bytes] = [:]
         // Keep the names of about `auditSample` session keys, chosen by fingerprint, for examples.
         let sampleMask = Self.sampleMask(forKeys: keyspace.totalKeys(), sample: auditSample)
+        // Keyed, so no chosen ids can make an unmapped session look mapped.
+        let fingerprint = KeyFingerprint()
         do {
-            var seenMappings = KeyDeduplicator()
+            var seenMappings = FingerprintSet(fingerprint)
             var pending: [Mapping] = []
             func flush() throws {
-                try auditBatch(pending, into: &report, perUser: &perUser, referenced: &referenced, examples: examples)
+                try auditBatch(pending, into: &report, perUser: &perUser, referenced: &referenced, examples: examples, fingerprint: fingerprint)
                 pending.removeAll(keepingCapacity: true)
             }
             let pattern = Self.commonPattern(layout.mapping.pattern(user: nil, session: nil), layout.sessionGlob)
@@ -90,7 +92,7 @@ extension SessionStore {
                     if let ids = layout.mapping.parse(key) {
                         if seenMappings.insert(key) { pending.append(Mapping(key: key, user: ids.user, session: ids.session)) }
                     } else if Glob.matches(layout.sessionGlob, key) {
-                        let h = KeyDeduplicator.hash(key)
+                        let h = fingerprint(key)
                         sessions.append(h)
                         if h & sampleMask == 0 && sample.count < 8192 { sample[h] = key }
                     }
@@ -115,7 +117,7 @@ extension SessionStore {
             struct Enough: Error {}
             do {
                 _ = try keyspace.scan(match: layout.sessionGlob, count: scanCount, rate: scanRate) { keys in
-                    for key in keys where Self.contains(unmapped, KeyDeduplicator.hash(key)) && !found.contains(key) {
+                    for key in keys where Self.contains(unmapped, fingerprint(key)) && !found.contains(key) {
                         found.append(key)
                         if found.count >= examples { throw Enough() }
                     }
@@ -159,7 +161,7 @@ extension SessionStore {
     }
 
     private func auditBatch(_ mappings: [Mapping], into report: inout AuditReport, perUser: inout [Bytes: Int],
-                            referenced: inout [UInt64], examples: Int) throws {
+                            referenced: inout [UInt64], examples: Int, fingerprint: KeyFingerprint) throws {
         if mappings.isEmpty { return }
         let readsValue = layout.sessionKeyIsMappingValue
         let first = try batched(mappings, completeness: &report.completeness) { m in
@@ -186,7 +188,7 @@ extension SessionStore {
             }
             switch layout.sessionKey(user: m.user, session: m.session, mappingValue: value) {
             case .success(let key):
-                referenced.append(KeyDeduplicator.hash(key))
+                referenced.append(fingerprint(key))
                 live.append((m, key, mappingTTL))
             case .failure:
                 report.note(.refused, m.key, examples: examples)

@@ -36,6 +36,11 @@ public struct MappingTemplate: Equatable, Sendable {
         guard !literals[1].isEmpty else {
             throw .badTemplate(source, "<user> and <session> need a separator between them, as in user:<user>:<session>")
         }
+        // A template that starts with a placeholder (or with punctuation only) reaches outside any
+        // namespace: `<user>:<session>` matches `config:main` and `ratelimit:1.2.3.4`.
+        guard literals[0].contains(where: { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) }) else {
+            throw .badTemplate(source, "a mapping template must start with a literal prefix holding a letter or digit, as in user:<user>:<session>, so that it cannot match keys outside its namespace")
+        }
         prefix = literals[0]
         separator = literals[1]
         suffix = literals[2]

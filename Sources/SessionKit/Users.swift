@@ -27,12 +27,13 @@ public enum UserSort: String, Sendable, CaseIterable {
 extension SessionStore {
     /// Every user with a mapping key, counted in one SCAN over all mapping keys.
     ///
-    /// Only a count per user and an eight-byte fingerprint per key are kept. Keys are split as ``MappingTemplate`` documents
+    /// Only a count per user and an eight-byte keyed fingerprint per key are kept (see ``KeyFingerprint``);
+    /// the user ids themselves are kept once each, so memory grows with the number of users and the length of their ids. Keys are split as ``MappingTemplate`` documents
     /// (the session id is taken not to contain the separator).
     public func users(sort: UserSort = .count, minimum: Int = 1, top: Int? = nil) throws -> UsersResult {
         var result = UsersResult()
         var counts: [Bytes: Int] = [:]
-        var seen = KeyDeduplicator()
+        var seen = FingerprintSet(KeyFingerprint())
         let pattern = layout.mapping.pattern(user: nil, session: nil)
         let outcome = try keyspace.scan(match: pattern, count: scanCount, rate: scanRate, progress: progress) { keys in
             for key in keys {

@@ -29,6 +29,17 @@ final class BadInputEndToEndTests: XCTestCase {
         }
     }
 
+    func testALooseMappingTemplateIsRefusedAndNothingIsDeleted() throws {
+        let f = try Fixture()
+        try f.server.run([["SET", "config:main", "keep"], ["SET", "ratelimit:1.2.3.4", "9"]])
+        let r = try f.run("--mapping", "<user>:<session>", "--session-key", "session:<session>", "prune", "--yes")
+        XCTAssertStatus(r, 2)
+        XCTAssertTrue(r.stderr.contains("literal prefix"), r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        XCTAssertTrue(try f.exists("config:main"))
+        XCTAssertTrue(try f.exists("ratelimit:1.2.3.4"))
+    }
+
     func testRefusedPortIsExit4() throws {
         let port = try FreePort.pick()
         let r = try run(["list", "alice", "--url", "redis://127.0.0.1:\(port)"])

@@ -58,6 +58,15 @@ final class LayoutTests: XCTestCase {
         for bad in ["user:<user>", "<user><session>", "user:<user>:<session>:<user>", "user:<who>:<session>", "<value>:<user>:<session>"] {
             XCTAssertThrowsError(try MappingTemplate(bad), bad)
         }
+        // Templates that reach outside any namespace.
+        for loose in ["<user>:<session>", ":<user>:<session>", "{<user>}:<session>", "<session>:<user>", "-:<user>:<session>"] {
+            XCTAssertThrowsError(try MappingTemplate(loose), loose) { error in
+                XCTAssertTrue("\(error)".contains("literal prefix"), "\(error)")
+            }
+        }
+        for fine in ["u:<user>:<session>", "user:{<user>}:<session>", "app1_<session>@<user>", "sess-map/<user>/<session>"] {
+            XCTAssertNoThrow(try MappingTemplate(fine), fine)
+        }
         XCTAssertThrowsError(try SessionLayout(sessionKey: "x:<value>"))
         XCTAssertThrowsError(try SessionLayout(sessionGlob: "*"))
         XCTAssertThrowsError(try SessionLayout(sessionGlob: ""))

@@ -130,7 +130,21 @@ final class ScriptedRoutingTests: XCTestCase {
         let lost = (0..<200).map { "key\($0)" }.first { HashSlot.of(Bytes($0.utf8)) >= c.nodes[1].slots[0].upperBound + 1 }!
         guard case .failed(let f) = try k.send([get(lost)])[0] else { return XCTFail("expected a failure") }
         XCTAssertEqual(f.kind, .noPrimary)
-        XCTAssertEqual(f.node, "slot \(HashSlot.of(Bytes(lost.utf8)))")
+        XCTAssertEqual(f.node, "slots \(c.nodes[1].slots[0].upperBound + 1)-16383", "the uncovered range, once for all its slots")
+    }
+
+    func testAScanOverAClusterWithUncoveredSlotsIsIncompleteAndNamesThem() throws {
+        // A shard whose primary failed is dropped from the map: its keys are out of any scan's reach.
+        let c = ScriptedCluster(primaries: 3)
+        seed(c, users: ["a", "b", "c", "d"], sessions: 10)
+        let gone = c.nodes[1].slots[0]
+        c.nodes[1].slots = []
+        let s = try store(try keyspace(c, timeout: 0.3))
+        let list = try s.list(users: [Bytes("a".utf8)])
+        XCTAssertFalse(list.completeness.isComplete)
+        let f = list.completeness.failures.first { $0.kind == .noPrimary }
+        XCTAssertEqual(f?.node, "slots \(gone.lowerBound)-\(gone.upperBound)", "\(list.completeness.summary)")
+        XCTAssertFalse(try s.users().completeness.isComplete)
     }
 
     // MARK: A node lost mid-pipeline
@@ -198,6 +212,30 @@ final class ScriptedRoutingTests: XCTestCase {
         XCTAssertTrue(result.notFound.isEmpty)
         XCTAssertFalse(result.completeness.isComplete)
         XCTAssertEqual(result.completeness.failures.first?.kind, .nodeUnreachable)
+    }
+
+    // MARK: Replies out of step
+
+    func testAReplyAnsweredTwiceDeletesNothingOnItsWord() throws {
+        // A proxy answers one GET twice: every later reply of the batch would be shifted by one,
+        // pairing user:alice:a2 with a1's session key. The batch is discarded instead.
+        let c = ScriptedCluster(primaries: 1, cluster: false)
+        seed(c, users: ["alice"], sessions: 3)
+        c.hook = { _, command in
+            let text = command.map { String(decoding: $0, as: UTF8.self) }
+            guard text == ["GET", "user:alice:alice-0"] else { return nil }
+            return .replies([.bulk(Bytes("session:alice-0".utf8)), .bulk(Bytes("session:alice-0".utf8))])
+        }
+        let s = try store(try keyspace(c, timeout: 0.3))
+        let plan = try s.planRevoke(users: [Bytes("alice".utf8)])
+        XCTAssertFalse(plan.completeness.isComplete)
+        XCTAssertTrue(plan.completeness.failures.contains { $0.cause.contains("out of step") }, "\(plan.completeness.summary)")
+        let result = try s.revoke(plan)
+        XCTAssertFalse(result.completeness.isComplete)
+        for i in 0..<3 {
+            XCTAssertTrue(c.exists("session:alice-\(i)"))
+            XCTAssertTrue(c.exists("user:alice:alice-\(i)"))
+        }
     }
 
     // MARK: Interruption

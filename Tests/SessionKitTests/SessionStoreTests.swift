@@ -146,4 +146,27 @@ final class SessionStoreTests: XCTestCase {
         XCTAssertEqual(list.sessions.map { s($0.ref.sessionKey) }, ["sess:abc"])
         XCTAssertTrue(list.sessions[0].exists)
     }
+
+    func testIdsWhoseMappingKeysCollidedUnderTheOldFingerprintAreAllRevoked() throws {
+        // These two mapping keys had the same unkeyed FNV-1a/splitmix64 fingerprint, which made
+        // the scan drop one as a repeat: `list` showed 2 of 3, `revoke-user` left one alive.
+        let pair = ["f4a39c7293e36e04", "1a3e06e64d04717f"]
+        XCTAssertEqual(Self.oldFingerprint("user:victim:\(pair[0])"), Self.oldFingerprint("user:victim:\(pair[1])"))
+        let f = try StoreFixture()
+        for id in pair + ["third"] { try f.add("victim", id) }
+        XCTAssertEqual(try f.store.list(users: [b("victim")]).sessions.count, 3)
+        XCTAssertEqual(try f.store.users().users.first?.sessions, 3)
+        let result = try f.store.revoke(try f.store.planRevoke(users: [b("victim")]))
+        XCTAssertEqual(result.revoked.count, 3)
+        XCTAssertTrue(result.completeness.isComplete)
+        for id in pair + ["third"] { XCTAssertFalse(try f.exists("session:\(id)")) }
+    }
+
+    /// The fingerprint scans used before: FNV-1a, then splitmix64's finaliser, with no key.
+    private static func oldFingerprint(_ s: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in s.utf8 { h ^= UInt64(byte); h = h &* 0x0000_0100_0000_01B3 }
+        h ^= h >> 30; h = h &* 0xbf58_476d_1ce4_e5b9; h ^= h >> 27; h = h &* 0x94d0_49bb_1331_11eb; h ^= h >> 31
+        return h
+    }
 }

@@ -4,6 +4,8 @@ import RedisClient
 /// What a scripted node does with one command: answer, close the connection, or say nothing.
 public enum ScriptedAnswer {
     case reply(RESPValue)
+    /// Several replies to one command: a server or proxy out of step.
+    case replies([RESPValue])
     case close
     case silence
 }
@@ -196,6 +198,7 @@ public final class ScriptedTransport: Transport {
             let command = value.array?.compactMap(\.bytes) ?? []
             switch cluster.answer(node, command) {
             case .reply(let v): RESPWriter.append(v, to: &outbound)
+            case .replies(let vs): for v in vs { RESPWriter.append(v, to: &outbound) }
             case .close: closed = true
             case .silence: break
             }
@@ -216,6 +219,7 @@ public final class ScriptedTransport: Transport {
 
     public var descriptor: Int32 { quiet[0] }
     public var hasBufferedData: Bool { !outbound.isEmpty || closed }
+    public var hasUnreadBytes: Bool { !outbound.isEmpty }
 }
 
 /// RESP2 encoding of replies, for scripted servers.
