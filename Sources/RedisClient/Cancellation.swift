@@ -20,4 +20,10 @@ public final class Cancellation: Sendable {
     public var isCancelled: Bool {
         flag.load(ordering: .relaxed)
     }
+
+    /// Waits `seconds`, waking early on a stop; `false` when it was cancelled.
+    public func wait(seconds: Double) -> Bool {
+        if seconds > 0 { RetryPolicy.sleep(nanoseconds: UInt64(min(seconds, 1e9) * 1e9), self) }
+        return !isCancelled
+    }
 }

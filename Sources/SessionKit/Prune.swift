@@ -21,18 +21,36 @@ extension SessionStore {
             if pending.count >= batchSize { try flush() }
         }
         try flush()
+        plan.checkedAt = Deadline.now()
         plan.completeness.merge(outcome.completeness)
         plan.targets.sort { $0.user != $1.user ? $0.user.lexicographicallyPrecedes($1.user) : $0.session.lexicographicallyPrecedes($1.session) }
         return plan
     }
 
-    /// Deletes the orphaned mappings of a plan, checking again first (after any confirmation)
-    /// that each session key is still gone: an application may write a mapping before its session.
-    /// A session whose existence cannot be checked (its node lost, `EXISTS` refused) keeps its
-    /// mapping, and the result is incomplete.
-    public func prune(_ plan: RevokePlan, beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void = { _ in },
+    /// Deletes the orphaned mappings of a plan.
+    ///
+    /// The rule: a mapping is orphaned when its session key was missing on two checks at least
+    /// `grace` seconds apart. An application may write the mapping a few milliseconds before the
+    /// session; a second check right after the first would catch it in between and leave a live
+    /// session unrevocable by user. So this waits until `grace` seconds after the plan's check
+    /// (`waiting` is told how long first), then checks each session again and deletes only the
+    /// mappings whose session is still missing. A session whose existence cannot be checked (its
+    /// node lost, `EXISTS` refused) keeps its mapping, and the result is incomplete.
+    public func prune(_ plan: RevokePlan, grace: Double = 0, waiting: (Double) -> Void = { _ in },
+                      beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void = { _ in },
                       afterDeleting: ([SessionRef]) -> Void = { _ in }) throws -> RevokeResult {
-        try executeInBatches(plan, choose: { batch, result in try orphans(batch, &result.completeness) },
+        if let checked = plan.checkedAt, grace > 0, !plan.targets.isEmpty {
+            let elapsed = Double(Deadline.now() - checked) / 1e9
+            if elapsed < grace {
+                waiting(grace - elapsed)
+                if !keyspace.cancellation.wait(seconds: grace - elapsed) {
+                    var result = plan.resultWithoutDeleting(listingTargets: false)
+                    result.completeness.recordInterruption()
+                    return result
+                }
+            }
+        }
+        return try executeInBatches(plan, choose: { batch, result in try orphans(batch, &result.completeness) },
                              beforeDeleting: beforeDeleting, afterDeleting: afterDeleting) { chunk, result in
             try unlinkMappings(chunk, &result)
         }

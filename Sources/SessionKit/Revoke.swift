@@ -10,6 +10,8 @@ public struct RevokePlan: Equatable, Sendable {
     public var notFound: [Bytes] = []
     /// Whether the search covered the whole keyspace.
     public var completeness = Completeness()
+    /// When the last target was last seen to qualify (`prune`: its session missing), on the monotonic clock.
+    public var checkedAt: UInt64?
 }
 
 /// What a revocation did, counted from the server's replies.

@@ -32,7 +32,7 @@ final class ClusterEndToEndTests: XCTestCase {
         XCTAssertEqual((try after.json()["sessions"] as? [Any])?.count, 0)
         // Orphans on several primaries: prune finds and deletes exactly them.
         try cluster.write((0..<12).map { ["SET", "user:zed:z\($0)", "session:zgone\($0)"] })
-        let prune = try Sessionctl.run(["prune", "--yes", "--json"], environment: env)
+        let prune = try Sessionctl.run(["prune", "--yes", "--grace", "0", "--json"], environment: env)
         XCTAssertStatus(prune, 0)
         XCTAssertEqual((try prune.json()["deleted"] as? [String: Int])?["mapping_keys"], 12)
         let audit = try Sessionctl.run(["audit", "--json"], environment: env)
@@ -73,6 +73,25 @@ final class ClusterEndToEndTests: XCTestCase {
         let revoke = try Sessionctl.run(["revoke-user", "erin", "--yes", "--json", "--timeout", "1", "--url", url])
         XCTAssertStatus(revoke, 5)
         XCTAssertEqual(try revoke.json()["complete"] as? Bool, false)
+
+        // Once the others flag the primary as failed, CLUSTER SHARDS drops the shard: its slots have
+        // no primary. Before, those keys silently vanished from every result (complete, exit 0).
+        let survivor = cluster.nodes.first { $0.isRunning }!
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            let text = try survivor.run([["CLUSTER", "NODES"]]).first?.text ?? ""
+            if text.split(separator: "\n").contains(where: { $0.hasPrefix(Substring(victimID)) && $0.contains("fail") && !$0.contains("fail?") }) { break }
+            usleep(200_000)
+        }
+        let flagged = try Sessionctl.run(["list", "erin", "--json", "--timeout", "1", "--url", url])
+        XCTAssertStatus(flagged, 5)
+        XCTAssertEqual(try flagged.json()["complete"] as? Bool, false)
+        XCTAssertTrue(flagged.stderr.contains("incomplete: no primary serves slots "), flagged.stderr)
+        let users = try Sessionctl.run(["users", "--timeout", "1", "--url", url])
+        XCTAssertStatus(users, 5)
+        let again = try Sessionctl.run(["revoke-user", "erin", "--yes", "--json", "--timeout", "1", "--url", url])
+        XCTAssertStatus(again, 5)
+        XCTAssertTrue(again.stderr.contains("no primary serves slots "), again.stderr)
     }
 
     func testTLSClusterWithACLUsers() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import RedisClient
 import TestSupport
 import XCTest
 
@@ -54,7 +55,7 @@ final class IncidentEndToEndTests: XCTestCase {
         XCTAssertStatus(noYes, 2)
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString).log")
         defer { try? FileManager.default.removeItem(at: log) }
-        let real = try f.run("prune", "--yes", "--audit-log", log.path, "--reason", "INC-7", env: ["USER": "oncall"])
+        let real = try f.run("prune", "--yes", "--grace", "0.2s", "--audit-log", log.path, "--reason", "INC-7", env: ["USER": "oncall"])
         XCTAssertStatus(real, 0)
         XCTAssertFalse(try f.exists("user:bob:s2"))
         XCTAssertFalse(try f.exists("user:bob:s3"))
@@ -171,6 +172,34 @@ final class IncidentEndToEndTests: XCTestCase {
         XCTAssertEqual(try f.run("users", "--sort", "user", "-o", "ndjson").stdout,
                        "{\"user\":\"alice\",\"sessions\":3}\n{\"user\":\"bob\",\"sessions\":2}\n{\"user\":\"carol\",\"sessions\":1}\n")
         XCTAssertEqual(try f.run("users", "--top", "1", "--rate", "100000", "-q").stdout, "USER   SESSIONS\nalice         3\n")
+    }
+
+    func testPruneNeverTakesAMappingWrittenJustBeforeItsSessionForAnOrphan() throws {
+        // An application that writes the mapping 5 ms before the session, while prune runs in a loop.
+        // Before: a re-check right after the plan fell in between and deleted live sessions' mappings.
+        let f = try Fixture()
+        let address = f.server.address
+        let done = DispatchSemaphore(value: 0)
+        let count = 150
+        Thread {
+            defer { done.signal() }
+            guard let writer = try? Connection(address: address, options: ConnectionOptions()) else { return }
+            for i in 0..<count {
+                _ = try? writer.execute(["SET", "user:w:s\(i)", "session:s\(i)"].map { Array($0.utf8) })
+                usleep(5_000)
+                _ = try? writer.execute(["SET", "session:s\(i)", "live"].map { Array($0.utf8) })
+            }
+        }.start()
+        var pruned = 0
+        while done.wait(timeout: .now()) == .timedOut {
+            let r = try f.run("prune", "--yes", "--grace", "0.3s", "--json")
+            XCTAssertStatus(r, 0)
+            pruned += (try r.json()["revoked"] as? [Any])?.count ?? 0
+        }
+        XCTAssertEqual(pruned, 0, "no mapping of a session that then existed was deleted")
+        for i in 0..<count {
+            XCTAssertTrue(try f.exists("user:w:s\(i)"), "s\(i) lost its mapping")
+        }
     }
 }
 

@@ -107,6 +107,23 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(Set(OptionTable.all.map(\.name)).count, OptionTable.all.count, "one row per option")
     }
 
+    func testDurations() throws {
+        XCTAssertEqual(try parse("prune", "--grace", "90s").grace, 90)
+        XCTAssertEqual(try parse("prune", "--grace", "15m").grace, 900)
+        XCTAssertEqual(try parse("prune", "--grace", "2h").grace, 7_200)
+        XCTAssertEqual(try parse("prune", "--grace", "1d").grace, 86_400)
+        XCTAssertEqual(try parse("prune", "--grace", "0").grace, 0)
+        XCTAssertEqual(try parse("prune", "--grace", "0.5").grace, 0.5)
+        XCTAssertEqual(try parse("prune").grace, 60)
+        for bad in ["-5m", "5x", "99999999999d", "", "m", "1e3", "nan", "inf", "1.2.3s"] {
+            guard case .invalidValue(let option, _, _, let index)? = error("prune", "--grace", bad) else {
+                return XCTFail("'\(bad)' was accepted")
+            }
+            XCTAssertEqual(option, "--grace")
+            XCTAssertEqual(index, 2)
+        }
+    }
+
     func testBinaryIdsPassThroughUntouched() throws {
         let id: [UInt8] = [0x61, 0xFF, 0x00, 0x2A]
         let inv = try Binder.parse([Array("list".utf8), id])
@@ -119,6 +136,7 @@ final class ParserTests: XCTestCase {
             switch spec.name {
             case "user": args = ["revoke", "s1"]
             case "sort", "min", "top": args = ["users"]
+            case "grace": args = ["prune"]
             case "key": args += ["--cert", "client.pem"]
             default: break
             }

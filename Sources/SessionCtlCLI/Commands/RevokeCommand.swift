@@ -81,7 +81,9 @@ enum RevokeCommand {
             do { try trail.record(failed, event: event + "_failed") } catch { ctx.console.error("\(error)") }
         }
         return try ctx.timings.measure("delete") {
-            prune ? try store.prune(plan, beforeDeleting: record, afterDeleting: correct)
+            prune ? try store.prune(plan, grace: inv.grace, waiting: { seconds in
+                        ctx.note("waiting \(Cell.duration(Int64(seconds.rounded(.up)))) (--grace) to check again that these sessions are still gone")
+                    }, beforeDeleting: record, afterDeleting: correct)
                   : try store.revoke(plan, beforeDeleting: record, afterDeleting: correct)
         }
     }

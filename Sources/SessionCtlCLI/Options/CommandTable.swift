@@ -45,7 +45,7 @@ public enum CommandTable {
         CommandSpec(name: .audit, arguments: "", summary: "whole-keyspace report: orphans, sessions that never expire, unmapped sessions, top users",
                     details: "One pass over every mapping key and one over the session keys under --session-glob. Reports mapping keys, users, live sessions, orphaned mappings, mappings and sessions without expiry, mappings that expire before their session, sessions no mapping points to, refused mappings, the top users and a TTL histogram, with example keys. Exits 0 when complete, whatever it finds, and 5 when part of the keyspace could not be scanned."),
         CommandSpec(name: .prune, arguments: "", summary: "delete mappings whose session no longer exists",
-                    details: "Finds orphaned mappings (the session key is gone), checks each again just before deleting, and deletes only those mapping keys. Mappings refused by --session-glob are never touched."),
+                    details: "Finds orphaned mappings (the session key is gone), waits until --grace (default 60s) has passed since that check, checks each again, and deletes only the mapping keys whose session is still missing: an application may write a mapping just before its session. Mappings refused by --session-glob are never touched."),
         CommandSpec(name: .ping, arguments: "", summary: "connection check: server, version, mode, nodes, latency",
                     details: "Connects, authenticates and reports what the server says of itself with the round-trip latency."),
         CommandSpec(name: .completion, arguments: "bash|zsh|fish", summary: "print a completion script",

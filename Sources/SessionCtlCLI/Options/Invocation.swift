@@ -49,6 +49,8 @@ public struct Invocation: Sendable {
     public var top: Int?
     // Destructive
     public var dryRun = false
+    /// Seconds between the two checks that make a mapping orphaned (`prune`).
+    public var grace: Double = 60
     public var yes = false
     public var auditLog: String?
     public var actor: String?

@@ -47,6 +47,32 @@ public struct OptionBinding: Sendable {
         }
     }
 
+    /// A duration: a number with `s`, `m`, `h` or `d` (`90s`, `15m`, `12h`, `30d`; a bare number is seconds), within `range` seconds.
+    static func duration(_ path: WritableKeyPath<Invocation, Double> & Sendable, _ range: ClosedRange<Double>) -> OptionBinding {
+        OptionBinding(value: .value(meta: "DURATION")) { inv, value, spelling, index throws(ParseError) in
+            let text = value.map { String(decoding: $0, as: UTF8.self) } ?? ""
+            guard let seconds = parseDuration(text), range.contains(seconds) else {
+                throw .invalidValue(option: spelling, value: text,
+                                    reason: "expected a duration from \(Int(range.lowerBound))s to \(Int(range.upperBound / 86_400))d, such as 90s, 15m, 12h or 30d", index: index)
+            }
+            inv[keyPath: path] = seconds
+        }
+    }
+
+    /// Seconds in `90s`, `15m`, `12h`, `30d` or a bare number; `nil` when malformed or negative.
+    static func parseDuration(_ text: String) -> Double? {
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3_600, "d": 86_400]
+        var number = Substring(text)
+        var scale = 1.0
+        if let last = number.last, let u = units[last] {
+            scale = u
+            number = number.dropLast()
+        }
+        guard !number.isEmpty, number.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),
+              let n = Double(number), n.isFinite, n >= 0 else { return nil }
+        return n * scale
+    }
+
     /// A whole number in `range`.
     static func count(_ path: WritableKeyPath<Invocation, Int> & Sendable, _ range: ClosedRange<Int>, meta: String = "N") -> OptionBinding {
         OptionBinding(value: .value(meta: meta)) { inv, value, spelling, index throws(ParseError) in

@@ -116,6 +116,8 @@ public enum OptionTable {
 
         OptionSpec(name: "dry-run", short: nil, binding: .flag(\.dryRun), group: .destructive, commands: destructive,
                    help: "print exactly what would be deleted and delete nothing"),
+        OptionSpec(name: "grace", short: nil, binding: .duration(\.grace, 0...604_800), group: .destructive, commands: [.prune],
+                   help: "a mapping is orphaned when its session was missing on two checks this far apart (default 60s; 0: one immediate re-check)"),
         OptionSpec(name: "yes", short: "y", binding: .flag(\.yes), group: .destructive, commands: destructive,
                    help: "do not ask for confirmation (required without a terminal)"),
         OptionSpec(name: "audit-log", short: nil, binding: .text(\.auditLog, meta: "FILE", isFile: true), group: .destructive, commands: destructive,
