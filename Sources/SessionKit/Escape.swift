@@ -1,7 +1,9 @@
 /// Shows binary ids and values safely: valid UTF-8 stays readable, everything else is visibly escaped.
 public enum Escape {
     /// `bytes` for a table cell: invalid UTF-8 and control bytes as `\xHH`, backslash as `\\`,
-    /// so the text shown never moves the cursor or hides a byte.
+    /// and characters that reorder or hide text (bidi controls such as U+202E, zero-width
+    /// characters such as U+200B) as `\u{202E}`, so the text shown never moves the cursor,
+    /// reads backwards, or hides a byte.
     public static func visible(_ bytes: [UInt8]) -> String {
         var out = ""
         out.reserveCapacity(bytes.count)
@@ -12,7 +14,11 @@ public enum Escape {
             if b < 0x20 || b == 0x7F { out += hex(b); i += 1; continue }
             if b < 0x80 { out.unicodeScalars.append(Unicode.Scalar(b)); i += 1; continue }
             if let (scalar, length) = decodeScalar(bytes, at: i), !(0x80...0x9F).contains(scalar.value) {
-                out.unicodeScalars.append(scalar)
+                if hidesOrReorders(scalar) {
+                    out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
                 i += length
             } else {
                 out += hex(b)
@@ -20,6 +26,15 @@ public enum Escape {
             }
         }
         return out
+    }
+
+    /// Bidi embeddings, overrides and isolates, marks, zero-width characters, line and
+    /// paragraph separators, the byte-order mark: invisible, yet they change what is shown.
+    static func hidesOrReorders(_ s: Unicode.Scalar) -> Bool {
+        switch s.value {
+        case 0x061C, 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x2069, 0xFEFF: return true
+        default: return false
+        }
     }
 
     private static func hex(_ b: UInt8) -> String {

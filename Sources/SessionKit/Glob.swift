@@ -18,66 +18,69 @@ public enum Glob {
 
     /// Whether `string` matches `pattern` with the semantics of Redis's `stringmatchlen`
     /// (`*`, `?`, `[abc]`, `[^a-z]`, `\x`), case-sensitively.
+    ///
+    /// Greedy with one resume point (the last `*`): at most pattern × string steps, never the
+    /// exponential backtracking a recursive matcher does on `*a*a*a*…b` against a run of `a`s.
     public static func matches(_ pattern: Bytes, _ string: Bytes) -> Bool {
-        pattern.withUnsafeBufferPointer { p in
-            string.withUnsafeBufferPointer { s in match(p[...], s[...]) }
+        var p = 0
+        var s = 0
+        var resumePattern = -1
+        var resumeString = 0
+        while s < string.count {
+            if p < pattern.count {
+                if pattern[p] == 0x2A { // *
+                    while p < pattern.count && pattern[p] == 0x2A { p += 1 }
+                    if p == pattern.count { return true }
+                    resumePattern = p
+                    resumeString = s
+                    continue
+                }
+                if let next = matchOne(pattern, at: p, string[s]) {
+                    p = next
+                    s += 1
+                    continue
+                }
+            }
+            // Mismatch: let the last `*` take one more byte, or fail if there is none.
+            guard resumePattern >= 0 else { return false }
+            resumeString += 1
+            s = resumeString
+            p = resumePattern
         }
+        while p < pattern.count && pattern[p] == 0x2A { p += 1 }
+        return p == pattern.count
     }
 
-    private static func match(_ pattern: Slice<UnsafeBufferPointer<UInt8>>, _ string: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
-        var p = pattern
-        var s = string
-        while let c = p.first {
-            switch c {
-            case 0x2A: // *
-                while p.first == 0x2A { p = p.dropFirst() }
-                if p.isEmpty { return true }
-                while true {
-                    if match(p, s) { return true }
-                    if s.isEmpty { return false }
-                    s = s.dropFirst()
+    /// Whether the one-byte token of `pattern` at `p` (`?`, a class, `\x` or a literal) matches
+    /// `ch`: the index after the token, or `nil`.
+    private static func matchOne(_ pattern: Bytes, at p: Int, _ ch: UInt8) -> Int? {
+        switch pattern[p] {
+        case 0x3F: // ?
+            return p + 1
+        case 0x5B: // [
+            var i = p + 1
+            let negate = i < pattern.count && pattern[i] == 0x5E
+            if negate { i += 1 }
+            var matched = false
+            while i < pattern.count, pattern[i] != 0x5D {
+                if pattern[i] == 0x5C, i + 1 < pattern.count {
+                    if pattern[i + 1] == ch { matched = true }
+                    i += 2
+                } else if i + 2 < pattern.count, pattern[i + 1] == 0x2D { // a-z
+                    let lo = min(pattern[i], pattern[i + 2]), hi = max(pattern[i], pattern[i + 2])
+                    if ch >= lo && ch <= hi { matched = true }
+                    i += 3
+                } else {
+                    if pattern[i] == ch { matched = true }
+                    i += 1
                 }
-            case 0x3F: // ?
-                if s.isEmpty { return false }
-                s = s.dropFirst()
-                p = p.dropFirst()
-            case 0x5B: // [
-                guard let ch = s.first else { return false }
-                p = p.dropFirst()
-                let negate = p.first == 0x5E
-                if negate { p = p.dropFirst() }
-                var matched = false
-                while let pc = p.first, pc != 0x5D {
-                    if pc == 0x5C, p.count >= 2 {
-                        p = p.dropFirst()
-                        if p.first == ch { matched = true }
-                        p = p.dropFirst()
-                    } else if p.count >= 3, p[p.startIndex + 1] == 0x2D { // a-z
-                        var lo = pc
-                        var hi = p[p.startIndex + 2]
-                        if lo > hi { swap(&lo, &hi) }
-                        if ch >= lo && ch <= hi { matched = true }
-                        p = p.dropFirst(3)
-                    } else {
-                        if pc == ch { matched = true }
-                        p = p.dropFirst()
-                    }
-                }
-                if !p.isEmpty { p = p.dropFirst() } // the closing ]
-                if negate { matched = !matched }
-                if !matched { return false }
-                s = s.dropFirst()
-            case 0x5C where p.count >= 2: // \x
-                p = p.dropFirst()
-                if s.first != p.first { return false }
-                s = s.dropFirst()
-                p = p.dropFirst()
-            default:
-                if s.first != c { return false }
-                s = s.dropFirst()
-                p = p.dropFirst()
             }
+            if i < pattern.count { i += 1 } // the closing ]
+            return matched != negate ? i : nil
+        case 0x5C where p + 1 < pattern.count: // \x
+            return pattern[p + 1] == ch ? p + 2 : nil
+        case let c:
+            return c == ch ? p + 1 : nil
         }
-        return s.isEmpty
     }
 }

@@ -112,6 +112,29 @@ final class ListShowEndToEndTests: XCTestCase {
         XCTAssertTrue(sep.stderr.contains("contains ':'"), sep.stderr)
     }
 
+    func testHashFieldNamesAreExactInJSON() throws {
+        // Two binary field names that a lossy decoding turned into one ("f\u{FFFD}").
+        let f = try Fixture()
+        let c = try f.server.admin()
+        _ = try c.pipeline([
+            [Array("SET".utf8), Array("user:alice:h1".utf8), Array("session:h1".utf8)],
+            [Array("HSET".utf8), Array("session:h1".utf8), [0x66, 0xFF], Array("one".utf8), [0x66, 0xFE], Array("two".utf8),
+             Array("f\\xff".utf8), Array("three".utf8), Array("plain".utf8), Array("four".utf8)],
+        ])
+        let j = try f.run("show", "h1", "--json")
+        XCTAssertStatus(j, 0)
+        let s = try XCTUnwrap((j.json()["sessions"] as? [[String: Any]])?.first)
+        let payload = try XCTUnwrap(s["payload"] as? [String: Any])
+        XCTAssertEqual(payload.count, 4, "\(payload)")
+        XCTAssertEqual(payload["f\\xff"] as? String, "one")
+        XCTAssertEqual(payload["f\\xfe"] as? String, "two")
+        XCTAssertEqual(payload["f\\\\xff"] as? String, "three", "a literal backslash is escaped, so never mistaken for a byte")
+        XCTAssertEqual(payload["plain"] as? String, "four")
+        let raw = try XCTUnwrap(s["payload_field_names_base64"] as? [String: String])
+        XCTAssertEqual(raw["f\\xff"], Data([0x66, 0xFF]).base64EncodedString())
+        XCTAssertEqual(raw["f\\xfe"], Data([0x66, 0xFE]).base64EncodedString())
+    }
+
     func testUsersAndPingAndVersion() throws {
         let f = try Fixture()
         try f.seed([("alice", "s1"), ("alice", "s2"), ("bob", "s3")])

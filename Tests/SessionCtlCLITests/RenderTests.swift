@@ -27,6 +27,10 @@ final class RenderTests: XCTestCase {
         XCTAssertEqual(Escape.visible([0xC3, 0x28]), "\\xc3(")
         XCTAssertEqual(Escape.visible([0xC2, 0x9B]), "\\xc2\\x9b", "C1 controls are escaped")
         XCTAssertEqual(Escape.visible([0xED, 0xA0, 0x80]), "\\xed\\xa0\\x80", "surrogates are not UTF-8")
+        // Text that reads backwards or hides characters, in tables and prompts.
+        XCTAssertEqual(Escape.visible(Array("admin\u{202E}nimda".utf8)), "admin\\u{202E}nimda")
+        XCTAssertEqual(Escape.visible(Array("a\u{2066}b\u{200B}c\u{FEFF}".utf8)), "a\\u{2066}b\\u{200B}c\\u{FEFF}")
+        XCTAssertNotEqual(Escape.visible(Array("a\u{200B}".utf8)), Escape.visible(Array("a\\u{200B}".utf8)), "an escape never equals literal text")
     }
 
     func testJSONEscapesAndAddsBase64ForBinary() {

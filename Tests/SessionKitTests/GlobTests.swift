@@ -1,3 +1,4 @@
+import Foundation
 import SessionKit
 import XCTest
 
@@ -31,5 +32,20 @@ final class GlobTests: XCTestCase {
         XCTAssertTrue(Glob.matches(b("h[a-c]llo"), b("hbllo")))
         XCTAssertTrue(Glob.matches(b("*:*:*"), b("user:a:b")))
         XCTAssertTrue(Glob.matches([0x73, 0x2A], [0x73, 0xFF, 0x00]), "binary bytes match *")
+    }
+
+    func testPathologicalPatternsEndQuickly() {
+        // A recursive matcher backtracks exponentially here (161 s seen); this one takes pattern × string steps.
+        let pattern = b("session:" + String(repeating: "*a", count: 12) + "*b")
+        let value = b("session:" + String(repeating: "a", count: 60))
+        let start = DispatchTime.now().uptimeNanoseconds
+        XCTAssertFalse(Glob.matches(pattern, value))
+        XCTAssertTrue(Glob.matches(pattern, value + b("b")))
+        XCTAssertLessThan(DispatchTime.now().uptimeNanoseconds - start, 1_000_000_000, "well under a second")
+        XCTAssertTrue(Glob.matches(b("*a*b*c"), b("xxaxxbxxc")))
+        XCTAssertFalse(Glob.matches(b("*a*b*c"), b("xxaxxcxxb")))
+        XCTAssertTrue(Glob.matches(b("a*[bc]?d"), b("a123cXd")))
+        XCTAssertTrue(Glob.matches(b("a\\*"), b("a*")))
+        XCTAssertFalse(Glob.matches(b("a\\*"), b("ab")))
     }
 }

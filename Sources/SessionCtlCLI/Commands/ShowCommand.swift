@@ -34,10 +34,23 @@ enum ShowCommand {
         fields.append(("idle_seconds", s.idleSeconds.map { .int($0) } ?? .null))
         switch s.payload {
         case .string(let b): fields.append(("payload", .bytes(b)))
-        case .hash(let pairs): fields.append(("payload", .object(pairs.map { (String(decoding: $0.field, as: UTF8.self), .bytes($0.value)) })))
+        case .hash(let pairs):
+            // Field names are bytes too: shown exactly when they are UTF-8, else escaped (never two names
+            // for one), with the exact bytes beside them.
+            fields.append(("payload", .object(pairs.map { (fieldName($0.field), .bytes($0.value)) })))
+            let binary = pairs.filter { String(validating: $0.field, as: UTF8.self) == nil }
+            if !binary.isEmpty {
+                fields.append(("payload_field_names_base64", .object(binary.map { (fieldName($0.field), .string(JSON.base64($0.field))) })))
+            }
         case .other, .none: fields.append(("payload", .null))
         }
         return .object(fields)
+    }
+
+    /// A hash field's name in JSON: itself when UTF-8 without a backslash, else visibly escaped (one name per field).
+    private static func fieldName(_ field: [UInt8]) -> String {
+        if let s = String(validating: field, as: UTF8.self), !field.contains(0x5C) { return s }
+        return Escape.visible(field)
     }
 
     private static func block(_ s: SessionDetail, color: Bool) -> String {
