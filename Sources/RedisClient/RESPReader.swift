@@ -1,15 +1,39 @@
 import CHiredis
 
+/// hiredis's own reply-building functions, read once from a reader made for the purpose.
+private let hiredisFunctions: redisReplyObjectFunctions = {
+    guard let probe = redisReaderCreate() else { preconditionFailure("out of memory creating the RESP reader") }
+    defer { redisReaderFree(probe) }
+    return probe.pointee.fn.pointee
+}()
+
+/// The same functions, but an array header claiming more than ``RESPReader/maxArrayElements``
+/// elements (or a negative count) is refused before hiredis allocates a slot for each.
+nonisolated(unsafe) private let limitedFunctions: UnsafeMutablePointer<redisReplyObjectFunctions> = {
+    let p = UnsafeMutablePointer<redisReplyObjectFunctions>.allocate(capacity: 1)
+    p.initialize(to: hiredisFunctions)
+    p.pointee.createArray = { task, elements in
+        guard elements >= 0, elements <= RESPReader.maxArrayElements else { return nil }
+        return hiredisFunctions.createArray(task, elements)
+    }
+    return p
+}()
+
 /// Decodes RESP2 bytes into ``RESPValue``s with hiredis's reader.
 ///
 /// Owns one `redisReader *`, created in `init` and freed in `deinit`. Every reply tree
-/// hiredis builds is converted at once and its root freed exactly once.
+/// hiredis builds is converted at once and its root freed exactly once. An array header
+/// claiming an absurd number of elements is a protocol error at once, not gigabytes.
 public final class RESPReader {
     private let reader: UnsafeMutablePointer<redisReader>
 
+    /// The most elements one array reply may claim (16 Mi): far above any SCAN page,
+    /// `CLUSTER SHARDS` or pipelined reply sessionctl reads.
+    public static let maxArrayElements: Int32 = 16 * 1024 * 1024
+
     /// A reader with an empty buffer.
     public init() {
-        guard let r = redisReaderCreate() else {
+        guard let r = redisReaderCreateWithFunctions(limitedFunctions) else {
             // redisReaderCreate fails only when malloc does.
             preconditionFailure("out of memory creating the RESP reader")
         }
@@ -53,7 +77,11 @@ public final class RESPReader {
     private func errorText() -> String {
         withUnsafeBytes(of: reader.pointee.errstr) { raw in
             let bytes = raw.prefix { $0 != 0 }
-            return bytes.isEmpty ? "malformed reply" : String(decoding: bytes, as: UTF8.self)
+            let text = String(decoding: bytes, as: UTF8.self)
+            if text == "Out of memory" {
+                return "an array reply claims more than \(RESPReader.maxArrayElements) elements (or a negative count)"
+            }
+            return bytes.isEmpty ? "malformed reply" : text
         }
     }
 

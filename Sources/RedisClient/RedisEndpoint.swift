@@ -53,11 +53,18 @@ extension RedisEndpoint {
     /// `unix://[[user][:password]@]/path/to/socket[?db=N]`.
     public static func parse(_ url: String) throws -> RedisEndpoint {
         guard let schemeEnd = schemeSeparator(in: url) else {
+            if url.contains("@") { throw invalid("malformed URL '\(redact(url))': no scheme", hint: "write redis://user:password@host:port") }
             throw invalid("malformed URL '\(url)': no scheme",
                           hint: url.contains("/") ? "write unix:///path/to/socket" : "write redis://\(url)")
         }
         let scheme = url[..<schemeEnd.lowerBound].lowercased()
         let rest = String(url[schemeEnd.upperBound...])
+        // An `@` after a `/`, `?` or `#` means the user or password holds one of them unescaped: the
+        // URL would split inside the password, and an error would show part of it.
+        if let at = rest.lastIndex(of: "@"), rest[..<at].contains(where: { $0 == "/" || $0 == "?" || $0 == "#" }) {
+            throw invalid("malformed URL '\(redact(url))': the user or password holds '/', '?', '#' or '@' unescaped",
+                          hint: "percent-encode them in the password: / as %2F, ? as %3F, # as %23, @ as %40")
+        }
         switch scheme {
         case "redis", "rediss":
             return try parseTCP(rest, tls: scheme == "rediss", url: url)
@@ -201,14 +208,13 @@ extension RedisEndpoint {
         return (String(s[..<at]), String(s[s.index(after: at)...]))
     }
 
-    /// The URL with any password replaced by `***`, safe to print.
+    /// The URL with its user and password (everything before the last `@`) replaced by `***`,
+    /// safe to print whatever the password holds.
     public static func redact(_ url: String) -> String {
-        guard let schemeEnd = schemeSeparator(in: url) else { return url }
-        let rest = url[schemeEnd.upperBound...]
-        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
-        let authority = rest[..<authorityEnd]
-        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return url }
-        return String(url[..<colon]) + ":***" + String(url[at...])
+        guard let at = url.lastIndex(of: "@") else { return url }
+        let start = schemeSeparator(in: url).map(\.upperBound) ?? url.startIndex
+        guard start <= at else { return url }
+        return String(url[..<start]) + "***" + String(url[at...])
     }
 
     /// Decodes `%XX` escapes; `nil` when an escape is malformed or the result is not UTF-8.

@@ -41,7 +41,8 @@ final class Router {
         let shards = try c.execute("CLUSTER", "SHARDS")
         guard let err = shards.redisError else {
             guard let topology = Topology.parseShards(shards, seedHost: host, tls: tls) else {
-                throw RedisClientError.protocolError(endpoint: c.address.description, reason: "CLUSTER SHARDS named no primary")
+                throw RedisClientError.protocolError(endpoint: c.address.description,
+                                                     reason: "CLUSTER SHARDS named no usable primary (or more than \(Topology.maxShards) shards)")
             }
             return topology
         }
@@ -62,7 +63,11 @@ final class Router {
             if required { throw RedisClientError.protocolError(endpoint: c.address.description, reason: "CLUSTER SLOTS: \(e2.message)") }
             return nil
         }
-        return Topology.parseSlots(slots, seedHost: host)
+        guard let topology = Topology.parseSlots(slots, seedHost: host) else {
+            throw RedisClientError.protocolError(endpoint: c.address.description,
+                                                 reason: "CLUSTER SLOTS named no usable primary (or more than \(Topology.maxShards) shards)")
+        }
+        return topology
     }
 
     /// Asks the known nodes, the seed first, for the current shards (a cluster only).
@@ -188,7 +193,12 @@ final class Router {
                         throw RedisClientError.misconfigured("\(address) is a Redis Cluster node and answered MOVED", hint: "drop --no-cluster")
                     }
                     guard let redirect = Redirect(err, fromHost: host(of: address)), topology.isCluster || redirect.isRetry else {
-                        results[p.index] = .reply(reply)
+                        if topology.isCluster && (err.code == "MOVED" || err.code == "ASK") {
+                            // A redirect that names no valid slot or address: never followed, never taken for an answer.
+                            results[p.index] = .failed(PartialFailure(.commandFailed, node: address.description, cause: "unreadable redirect '\(err.message.prefix(80))'"))
+                        } else {
+                            results[p.index] = .reply(reply)
+                        }
                         continue
                     }
                     var q = p

@@ -22,6 +22,10 @@ struct Scanner {
         var notBefore: UInt64 = 0
         var started: UInt64 = Deadline.now()
         var examined = 0
+        /// SCAN calls made, and the most this node may take: a cursor that never returns to 0
+        /// (a buggy proxy, a hostile server) must not scan forever.
+        var calls = 0
+        var maxCalls: Int?
     }
 
     /// Runs `SCAN cursor MATCH pattern COUNT count` to the end on every node, handing each
@@ -137,6 +141,14 @@ struct Scanner {
         func send(_ i: Int) {
             guard !scans[i].done, !scans[i].failed, inflight[i] == nil, scans[i].notBefore <= Deadline.now() else { return }
             do {
+                if scans[i].maxCalls == nil { scans[i].maxCalls = callLimit(scans[i].address, count: count) }
+                if scans[i].calls >= scans[i].maxCalls! {
+                    scans[i].failed = true
+                    outcome.completeness.record(PartialFailure(.scanStopped, node: scans[i].address.description,
+                        cause: "the cursor did not return to 0 within \(scans[i].calls) SCAN calls (far more than DBSIZE and COUNT allow): a proxy or server that never ends its scan"))
+                    return
+                }
+                scans[i].calls += 1
                 let c = try pool.scanConnection(scans[i].address)
                 try c.send([[scanWord, scans[i].cursor, matchWord, pattern, countWord, countArg]])
                 inflight[i] = c
@@ -203,6 +215,14 @@ struct Scanner {
                 progress?(ScanProgress(examined: outcome.keysExamined, matched: outcome.keysReturned))
             }
         }
+    }
+
+    /// The most SCAN calls a full pass over `address` can need, with a wide margin: a hash table
+    /// has at most about twice DBSIZE buckets, COUNT of them visited a call.
+    private func callLimit(_ address: RedisEndpoint.Address, count: Int) -> Int {
+        let keys = (try? pool.connection(address).execute("DBSIZE").integer) ?? nil
+        let size = Int(clamping: max(0, keys ?? 1_000_000))
+        return 1_000 + 16 * (size / max(count, 1) + 1)
     }
 
     /// Whether `bytes` is a SCAN cursor: an unsigned decimal number.

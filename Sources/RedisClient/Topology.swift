@@ -27,7 +27,17 @@ public struct Topology: Equatable, Sendable {
 
     private init(shards: [Shard], isCluster: Bool) {
         self.isCluster = isCluster
-        self.shards = shards.filter { !$0.slots.isEmpty }.sorted { ($0.slots.map(\.lowerBound).min() ?? 0) < ($1.slots.map(\.lowerBound).min() ?? 0) }
+        // One shard per primary: a reply naming one address twice must not make two scans share a connection.
+        var merged: [Shard] = []
+        for shard in shards where !shard.slots.isEmpty {
+            if let i = merged.firstIndex(where: { $0.primary == shard.primary }) {
+                merged[i].slots += shard.slots
+                merged[i].replicas += shard.replicas.filter { !merged[i].replicas.contains($0) }
+            } else {
+                merged.append(shard)
+            }
+        }
+        self.shards = merged.sorted { ($0.slots.map(\.lowerBound).min() ?? 0) < ($1.slots.map(\.lowerBound).min() ?? 0) }
         owner = [Int32](repeating: -1, count: HashSlot.count)
         for (i, shard) in self.shards.enumerated() {
             for range in shard.slots { for slot in range { owner[slot] = Int32(i) } }
@@ -97,8 +107,11 @@ public struct Topology: Equatable, Sendable {
 
     /// Parses a `CLUSTER SHARDS` reply. Node hosts come from `endpoint`, else `hostname`, else `ip`;
     /// an empty or `?` host means the node we asked (`seedHost`). With `tls`, `tls-port` is used when present.
+    /// The most shards a topology may name: Redis Cluster is built for up to 1,000 nodes.
+    public static let maxShards = 1_000
+
     public static func parseShards(_ reply: RESPValue, seedHost: String, tls: Bool) -> Topology? {
-        guard let list = reply.array else { return nil }
+        guard let list = reply.array, list.count <= maxShards * 4 else { return nil }
         var shards: [Shard] = []
         for entry in list {
             let shard = map(entry)
@@ -124,12 +137,13 @@ public struct Topology: Equatable, Sendable {
             }
             if let primary { shards.append(Shard(primary: primary, replicas: replicas, slots: slots)) }
         }
-        return shards.isEmpty ? nil : Topology(shards: shards)
+        let topology = Topology(shards: shards)
+        return topology.shards.isEmpty || topology.shards.count > maxShards ? nil : topology
     }
 
     /// Parses a `CLUSTER SLOTS` reply (servers older than 7.0).
     public static func parseSlots(_ reply: RESPValue, seedHost: String) -> Topology? {
-        guard let list = reply.array else { return nil }
+        guard let list = reply.array, list.count <= HashSlot.count else { return nil }
         var byPrimary: [RedisEndpoint.Address: Shard] = [:]
         var order: [RedisEndpoint.Address] = []
         for entry in list {
@@ -146,8 +160,8 @@ public struct Topology: Equatable, Sendable {
             }
             byPrimary[primary]!.slots.append(slots)
         }
-        let shards = order.compactMap { byPrimary[$0] }
-        return shards.isEmpty ? nil : Topology(shards: shards)
+        let topology = Topology(shards: order.compactMap { byPrimary[$0] })
+        return topology.shards.isEmpty || topology.shards.count > maxShards ? nil : topology
     }
 
     private static func address(_ n: [String: RESPValue], seedHost: String, tls: Bool) -> RedisEndpoint.Address? {

@@ -62,10 +62,24 @@ final class RedisEndpointTests: XCTestCase {
     }
 
     func testPasswordsNeverShowInMessages() {
-        XCTAssertEqual(RedisEndpoint.redact("redis://alice:hunter2@h:1/0"), "redis://alice:***@h:1/0")
-        XCTAssertThrowsError(try RedisEndpoint.parse("redis://alice:hunter2@h:bad")) { error in
-            XCTAssertFalse("\(error)".contains("hunter2"))
+        XCTAssertEqual(RedisEndpoint.redact("redis://alice:hunter2@h:1/0"), "redis://***@h:1/0")
+        XCTAssertEqual(RedisEndpoint.redact("redis://h:1/0"), "redis://h:1/0")
+        // Passwords holding the characters that end a URL's authority: before, "port 's3cr' is not a number".
+        for (url, secret) in [("redis://alice:hunter2@h:bad", "hunter2"), ("redis://admin:s3cr/et@127.0.0.1:6379", "s3cr"),
+                              ("redis://admin:s3?cr@127.0.0.1:6379", "s3"), ("redis://admin:pa#ss/x@127.0.0.1:6379", "pa#ss"),
+                              ("rediss://admin:p@ss/w@h:1", "p@ss"), ("admin:s3cr/et@127.0.0.1", "s3cr")] {
+            XCTAssertThrowsError(try RedisEndpoint.parse(url), url) { error in
+                XCTAssertFalse("\(error)".contains(secret), "\(url): \(error)")
+                XCTAssertFalse("\(error)".contains("admin"), "\(url): \(error)")
+            }
         }
+        XCTAssertThrowsError(try RedisEndpoint.parse("redis://admin:s3cr/et@127.0.0.1:6379")) { error in
+            guard case RedisClientError.invalidURL(_, let hint) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(hint, "percent-encode them in the password: / as %2F, ? as %3F, # as %23, @ as %40")
+        }
+        // Percent-encoded, they work.
+        let ok = try? RedisEndpoint.parse("redis://admin:s3cr%2Fet%3F%23%40@127.0.0.1:6379")
+        XCTAssertEqual(ok?.password, "s3cr/et?#@")
     }
 
     func testDescriptionBracketsIPv6() {

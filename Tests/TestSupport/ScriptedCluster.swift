@@ -6,6 +6,8 @@ public enum ScriptedAnswer {
     case reply(RESPValue)
     /// Several replies to one command: a server or proxy out of step.
     case replies([RESPValue])
+    /// Bytes as they are, RESP or not (hostile replies: huge length claims, deep nesting, garbage).
+    case raw([UInt8])
     case close
     case silence
 }
@@ -44,14 +46,15 @@ public final class ScriptedCluster {
     /// Every command each node received, as text, in order.
     public private(set) var log: [(node: RedisEndpoint.Address, command: String)] = []
 
-    /// A cluster of `primaries` nodes sharing the slots evenly (one node: standalone unless `cluster`).
-    public init(primaries: Int, cluster: Bool = true) {
+    /// A cluster of `primaries` nodes sharing the slots evenly (one node: standalone unless `cluster`),
+    /// at `addresses` (by default made-up ones, for in-process transports).
+    public init(primaries: Int, cluster: Bool = true, addresses: [RedisEndpoint.Address]? = nil) {
         isCluster = cluster
         let per = HashSlot.count / primaries
         for i in 0..<primaries {
             let lo = i * per
             let hi = i == primaries - 1 ? HashSlot.count - 1 : lo + per - 1
-            nodes.append(Node(address: .tcp(host: "10.0.0.\(i + 1)", port: 7000 + i), slots: [lo...hi]))
+            nodes.append(Node(address: addresses?[i] ?? .tcp(host: "10.0.0.\(i + 1)", port: 7000 + i), slots: [lo...hi]))
         }
     }
 
@@ -96,7 +99,8 @@ public final class ScriptedCluster {
 
     // MARK: Answering
 
-    func answer(_ node: Node, _ command: [Bytes]) -> ScriptedAnswer {
+    /// What `node` answers to `command` (the hook first, then the node's own keys).
+    public func answer(_ node: Node, _ command: [Bytes]) -> ScriptedAnswer {
         let text = command.map { String(decoding: $0, as: UTF8.self) }
         log.append((node.address, text.joined(separator: " ")))
         if let answer = hook?(node, command) { return answer }
@@ -199,6 +203,7 @@ public final class ScriptedTransport: Transport {
             switch cluster.answer(node, command) {
             case .reply(let v): RESPWriter.append(v, to: &outbound)
             case .replies(let vs): for v in vs { RESPWriter.append(v, to: &outbound) }
+            case .raw(let bytes): outbound += bytes
             case .close: closed = true
             case .silence: break
             }
