@@ -9,7 +9,10 @@ public enum CommandEncoder {
         precondition(!arguments.isEmpty, "a command needs a name")
         var size = 16
         for a in arguments { size += a.count + 16 }
-        buffer.reserveCapacity(buffer.count + size)
+        // Grow geometrically: reserving exactly what one more command needs would copy the
+        // whole buffer for every command of a pipeline (quadratic on long ids).
+        let needed = buffer.count + size
+        if buffer.capacity < needed { buffer.reserveCapacity(max(needed, buffer.capacity * 2)) }
         buffer.append(UInt8(ascii: "*"))
         appendDecimal(arguments.count, to: &buffer)
         buffer.append(0x0D); buffer.append(0x0A)

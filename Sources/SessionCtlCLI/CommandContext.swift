@@ -81,11 +81,17 @@ final class CommandContext {
     }
 
     private func readPasswordFile(_ path: String) throws -> String {
-        let fd = open(path, O_RDONLY)
+        // Non-blocking, so a FIFO with no writer cannot hang the open; then only regular files are read.
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
             throw CLIError("cannot read --password-file '\(path)': \(String(cString: strerror(errno)))", code: .usage)
         }
         defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            let kind = info.st_mode & S_IFMT == S_IFDIR ? "a directory" : info.st_mode & S_IFMT == S_IFIFO ? "a FIFO" : "not a regular file"
+            throw CLIError("--password-file '\(path)' is \(kind); it must be a regular file holding the password on its first line", code: .usage)
+        }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while bytes.count < 65_536 {

@@ -92,6 +92,18 @@ final class BadInputEndToEndTests: XCTestCase {
         let missing = try run(["ping", "--url", f.server.url, "--password-file", "/nonexistent/pw"])
         XCTAssertStatus(missing, 2)
         XCTAssertTrue(missing.stderr.contains("cannot read --password-file '/nonexistent/pw'"), missing.stderr)
+        // A directory was read as "no password"; a FIFO with no writer hung the run.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pwdir-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let isDir = try run(["ping", "--url", f.server.url, "--password-file", dir.path])
+        XCTAssertStatus(isDir, 2)
+        XCTAssertTrue(isDir.stderr.contains("is a directory; it must be a regular file"), isDir.stderr)
+        let fifo = dir.appendingPathComponent("fifo").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let isFifo = try Sessionctl.run(["ping", "--url", f.server.url, "--password-file", fifo], timeout: 10)
+        XCTAssertStatus(isFifo, 2)
+        XCTAssertTrue(isFifo.stderr.contains("is a FIFO"), isFifo.stderr)
     }
 
     func testWrongTypeMappingIsRefusedAndKept() throws {

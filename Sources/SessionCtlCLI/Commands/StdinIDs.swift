@@ -25,6 +25,8 @@ enum StdinIDs {
         private let read: () -> [UInt8]?
         private let size: Int
         private var pending: [UInt8] = []
+        /// How much of `pending` is known to hold no newline, so a long line is not searched again on every read.
+        private var searched = 0
         private var ready: [[UInt8]] = []
         private var atEnd = false
         /// How many ids standard input gave.
@@ -52,11 +54,12 @@ enum StdinIDs {
                 }
                 pending += chunk
                 var start = 0
-                while let nl = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                while let nl = pending[max(start, searched)...].firstIndex(of: UInt8(ascii: "\n")) {
                     if let id = clean(pending[start..<nl]) { ready.append(id) }
                     start = nl + 1
                 }
                 pending.removeFirst(start)
+                searched = pending.count
             }
             if ready.isEmpty { return nil }
             let batch = Array(ready.prefix(size))
