@@ -55,12 +55,17 @@ struct Scanner {
         }
         reportUncovered(fixedSlot, &outcome)
         var scanned = Set<RedisEndpoint.Address>()
+        var gaveUp = Set<RedisEndpoint.Address>() // already reported: not tried again in this scan
         var extraRounds = 0
         var migrationsChecked = false
+        // Which node owned each slot when its scan began: a slot that changes hands during the
+        // pass (a resharding) may have carried keys from a node not yet scanned to one already scanned.
+        var owners = slotOwners()
         while true {
-            try run(&scans, pattern: pattern, count: count, rate: rate, outcome: &outcome, progress: progress, body)
+            try run(&scans, pattern: pattern, count: count, rate: rate, outcome: &outcome, owners: &owners, progress: progress, body)
             if outcome.completeness.interrupted || !topology.isCluster { break }
             for s in scans where s.done { scanned.insert(s.address) }
+            for s in scans where s.failed { gaveUp.insert(s.address) }
             // Keys of a slot that migrated during the pass may have left a node before it was
             // scanned and reached one already scanned: scan the receiving nodes once more.
             if !migrationsChecked {
@@ -76,16 +81,33 @@ struct Scanner {
                     continue
                 }
             }
-            // Primaries that took over slots during the pass (failover, resharding) are scanned as well.
-            guard extraRounds < 2, router.refreshTopology() else { break }
+            // Read the map again: primaries that took over slots during the pass (a failover, a
+            // resharding) are scanned again, and so are nodes that were never scanned.
+            guard router.refreshTopology() else { break }
             let fresh = topology
-            let owners = fixedSlot.flatMap { fresh.primary(forSlot: $0) }.map { [$0] } ?? fresh.primaries
-            let missing = owners.filter { !scanned.contains($0) }
-            if missing.isEmpty { break }
+            let now = slotOwners()
+            let relevant = fixedSlot.map { [$0] } ?? Array(0..<HashSlot.count)
+            var again: [RedisEndpoint.Address] = []
+            for s in relevant {
+                guard let owner = now[s], owner != owners[s] || !scanned.contains(owner), !gaveUp.contains(owner), !again.contains(owner) else { continue }
+                again.append(owner)
+            }
+            if again.isEmpty { break }
+            if extraRounds >= 3 {
+                outcome.completeness.record(PartialFailure(.scanStopped, node: again.map(\.description).joined(separator: ", "),
+                    cause: "slots kept changing owner during the scan (a resharding in progress); re-run when it has ended"))
+                break
+            }
             extraRounds += 1
-            scans = missing.map { a in NodeScan(address: a, slot: fresh.shards.first { $0.primary == a }?.slots.first?.lowerBound) }
+            owners = now
+            scans = again.map { a in NodeScan(address: a, slot: fresh.shards.first { $0.primary == a }?.slots.first?.lowerBound) }
         }
         return outcome
+    }
+
+    /// The primary serving each slot now (`nil` where none does).
+    private func slotOwners() -> [RedisEndpoint.Address?] {
+        (0..<HashSlot.count).map { topology.primary(forSlot: $0) }
     }
 
     /// Slots no primary serves hold keys no scan can reach: the result is incomplete, and says which.
@@ -128,7 +150,7 @@ struct Scanner {
     }
 
     private func run(_ scans: inout [NodeScan], pattern: Bytes, count: Int, rate: Int?, outcome: inout ScanOutcome,
-                     progress: ((ScanProgress) -> Void)?, _ body: ([Bytes]) throws -> Void) throws {
+                     owners: inout [RedisEndpoint.Address?], progress: ((ScanProgress) -> Void)?, _ body: ([Bytes]) throws -> Void) throws {
         let countArg = Array(String(count).utf8)
         let scanWord = Array("SCAN".utf8), matchWord = Array("MATCH".utf8), countWord = Array("COUNT".utf8)
         // Scans that have a SCAN on the wire, on connections of their own: the next page is
@@ -153,7 +175,7 @@ struct Scanner {
                 try c.send([[scanWord, scans[i].cursor, matchWord, pattern, countWord, countArg]])
                 inflight[i] = c
             } catch {
-                failed(&scans[i], error, &outcome)
+                failed(&scans[i], error, &outcome, &owners)
             }
         }
         while true {
@@ -182,17 +204,17 @@ struct Scanner {
                     outcome.completeness.recordInterruption()
                     return
                 case .failure(let error):
-                    failed(&scans[i], error, &outcome)
+                    failed(&scans[i], error, &outcome, &owners)
                 case .success(let replies):
                     let reply = replies[0]
                     if let err = reply.redisError {
-                        failed(&scans[i], RedisClientError.protocolError(endpoint: scans[i].address.description, reason: err.message), &outcome,
+                        failed(&scans[i], RedisClientError.protocolError(endpoint: scans[i].address.description, reason: err.message), &outcome, &owners,
                                retryable: Redirect(err, fromHost: router.seedHost) != nil)
                         continue
                     }
                     guard let parts = reply.array, parts.count == 2, let next = parts[0].bytes, Self.isCursor(next),
                           let items = parts[1].array, case let keys = items.compactMap(\.bytes), keys.count == items.count else {
-                        failed(&scans[i], RedisClientError.protocolError(endpoint: scans[i].address.description, reason: "unexpected SCAN reply"), &outcome, retryable: false)
+                        failed(&scans[i], RedisClientError.protocolError(endpoint: scans[i].address.description, reason: "unexpected SCAN reply"), &outcome, &owners, retryable: false)
                         continue
                     }
                     scans[i].attempts = 0
@@ -232,7 +254,8 @@ struct Scanner {
 
     /// Records a node's failure: retry later (on the slot's new primary, from cursor 0, if it
     /// changed), or give up when the retry policy says so.
-    private func failed(_ scan: inout NodeScan, _ error: any Error, _ outcome: inout ScanOutcome, retryable: Bool = true) {
+    private func failed(_ scan: inout NodeScan, _ error: any Error, _ outcome: inout ScanOutcome, _ owners: inout [RedisEndpoint.Address?],
+                        retryable: Bool = true) {
         let now = Deadline.now()
         scan.attempts += 1
         let since = scan.firstFailure ?? now
@@ -245,8 +268,10 @@ struct Scanner {
         scan.notBefore = now + RetryPolicy.delay(attempt: scan.attempts)
         guard let slot = scan.slot, router.refreshTopology(), let owner = topology.primary(forSlot: slot) else { return }
         if owner != scan.address {
+            // The shard is scanned again from cursor 0 on its new primary: what that node owns now is covered.
             scan.address = owner
             scan.cursor = Array("0".utf8)
+            for s in 0..<HashSlot.count where topology.primary(forSlot: s) == owner { owners[s] = owner }
         }
     }
 }

@@ -147,6 +147,37 @@ final class ScriptedRoutingTests: XCTestCase {
         XCTAssertFalse(try s.users().completeness.isComplete)
     }
 
+    func testASlotThatChangesHandsDuringTheScanIsScannedOnItsNewOwner() throws {
+        // The victim's mapping sits late on a slow node; its slot moves, keys and all, to a node whose
+        // scan has already finished. Before: complete, and the session was never found.
+        let c = ScriptedCluster(primaries: 3)
+        let slow = c.nodes[0], done = c.nodes[2]
+        for i in 0..<400 { slow.keys[Bytes("noise:\(i)".utf8)] = Bytes("x".utf8) }
+        let key = (0..<5000).map { "user:victim:s\($0)" }.first { slow.owns(HashSlot.of(Bytes($0.utf8))) }!
+        let slot = HashSlot.of(Bytes(key.utf8))
+        c.set(key, "session:late")
+        c.set("session:late", "payload")
+        var scansOfSlow = 0
+        c.hook = { node, command in
+            guard String(decoding: command[0], as: UTF8.self) == "SCAN", node === slow else { return nil }
+            scansOfSlow += 1
+            if scansOfSlow == 5 {
+                // Resharding: the slot and its keys move to the node that has finished its scan.
+                slow.slots = slow.slots.flatMap { r -> [ClosedRange<Int>] in
+                    r.contains(slot) ? [r.lowerBound...(slot - 1), (slot + 1)...r.upperBound].filter { !$0.isEmpty } : [r]
+                }
+                done.slots.append(slot...slot)
+                done.keys[Bytes(key.utf8)] = slow.keys.removeValue(forKey: Bytes(key.utf8))
+            }
+            return nil
+        }
+        let s = SessionStore(keyspace: try keyspace(c), layout: try SessionLayout(), scanCount: 20)
+        let list = try s.list(users: [Bytes("victim".utf8)])
+        XCTAssertTrue(list.completeness.isComplete, "\(list.completeness.summary)")
+        XCTAssertEqual(list.sessions.map { String(decoding: $0.ref.mappingKey, as: UTF8.self) }, [key])
+        XCTAssertGreaterThanOrEqual(c.log.filter { $0.node == done.address && $0.command.hasPrefix("SCAN 0 ") }.count, 2, "scanned again")
+    }
+
     // MARK: A node lost mid-pipeline
 
     func testPruneKeepsAndReportsOrphansOfALostNode() throws {

@@ -28,13 +28,15 @@ public final class ScriptedCluster {
         public var ttls: [Bytes: Int64] = [:]
         /// Whether new connections to it are refused.
         public var down = false
+        /// The keys a SCAN started with (at cursor 0): like Redis, a key present for the whole scan is returned.
+        var scanSnapshot: [Bytes] = []
 
         init(address: RedisEndpoint.Address, slots: [ClosedRange<Int>]) {
             self.address = address
             self.slots = slots
         }
 
-        func owns(_ slot: Int) -> Bool { slots.contains { $0.contains(slot) } }
+        public func owns(_ slot: Int) -> Bool { slots.contains { $0.contains(slot) } }
     }
 
     /// The nodes, in order.
@@ -165,9 +167,12 @@ public final class ScriptedCluster {
             if word == "COUNT" { count = Int(String(decoding: command[i + 1], as: UTF8.self)) ?? 10 }
             i += 2
         }
-        let all = node.keys.keys.sorted { $0.lexicographicallyPrecedes($1) }
+        if cursor == 0 { node.scanSnapshot = node.keys.keys.sorted { $0.lexicographicallyPrecedes($1) } }
+        let all = node.scanSnapshot
         let end = min(all.count, cursor + max(count, 1))
-        let page = all[min(cursor, all.count)..<end].filter { fnmatch(pattern, String(decoding: $0, as: UTF8.self), 0) == 0 }
+        let page = all[min(cursor, all.count)..<end].filter {
+            node.keys[$0] != nil && fnmatch(pattern, String(decoding: $0, as: UTF8.self), 0) == 0
+        }
         let next = end >= all.count ? 0 : end
         return .reply(.array([.bulk(Array(String(next).utf8)), .array(page.map { .bulk($0) })]))
     }
