@@ -18,6 +18,8 @@ public struct PartialFailure: Hashable, Sendable, CustomStringConvertible {
         case deletionFailed
         /// The cluster kept redirecting a command past the retry policy's limit.
         case redirectLimit
+        /// The replicas did not acknowledge deletions in time (`WAIT`): a failover could undo them.
+        case replicationUnconfirmed
     }
 
     /// What went wrong.
@@ -43,6 +45,7 @@ public struct PartialFailure: Hashable, Sendable, CustomStringConvertible {
         case .commandFailed: return "server refused a command\(node.map { " on \($0)" } ?? ""): \(cause)"
         case .deletionFailed: return "deletion failed\(node.map { " on \($0)" } ?? ""): \(cause)"
         case .redirectLimit: return "too many redirects\(node.map { " for \($0)" } ?? ""): \(cause)"
+        case .replicationUnconfirmed: return "deletions not confirmed by the replicas\(node.map { " of \($0)" } ?? ""): \(cause)"
         }
     }
 
@@ -51,6 +54,8 @@ public struct PartialFailure: Hashable, Sendable, CustomStringConvertible {
         switch kind {
         case .nodeUnreachable, .noPrimary, .scanStopped, .redirectLimit:
             return "re-run once the node is back or the failover is done"
+        case .replicationUnconfirmed:
+            return "the mappings were kept so the sessions stay findable; re-run once the replicas have caught up (--wait-replicas 0 skips the check)"
         case .commandFailed, .deletionFailed:
             return cause.hasPrefix("NOPERM") || cause.contains("NOPERM") ? "the ACL user lacks a permission; see the README's least-privilege ACL user" : nil
         }

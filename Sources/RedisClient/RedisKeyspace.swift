@@ -82,6 +82,13 @@ public final class RedisKeyspace {
         try Scanner(router: router).scan(match: pattern, count: count, rate: rate, progress: progress, body)
     }
 
+    /// Waits until the replicas of the primaries owning `keys` acknowledge the writes sent so far
+    /// (`WAIT`), all primaries at once; per key `nil` when confirmed, else why not.
+    /// `wanted` replicas per primary: `nil` for every replica the server reports, 0 for no check.
+    public func confirmReplication(of keys: [Bytes], wanted: Int?) -> [PartialFailure?] {
+        router.confirmReplication(of: keys, wanted: wanted)
+    }
+
     // MARK: Servers
 
     /// Version, mode, role, key count and latency of every node (primaries and replicas in a cluster).

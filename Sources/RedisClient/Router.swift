@@ -240,6 +240,67 @@ final class Router {
         return results.map { $0 ?? .cancelled }
     }
 
+    // MARK: Replication
+
+    /// Replicas a standalone primary reports (`INFO replication`), read once.
+    private var standaloneReplicas: Int?
+
+    /// Waits until the replicas of every primary owning one of `keys` acknowledge the writes sent
+    /// to it so far on its command connection (`WAIT n timeout`, all primaries at once), and
+    /// returns per key `nil` when confirmed, else the failure. `wanted` replicas a primary (`nil`:
+    /// every replica the topology knows; 0: no check).
+    func confirmReplication(of keys: [Bytes], wanted: Int?) -> [PartialFailure?] {
+        var out = [PartialFailure?](repeating: nil, count: keys.count)
+        if wanted == 0 || keys.isEmpty { return out }
+        var byOwner: [RedisEndpoint.Address: [Int]] = [:]
+        var order: [RedisEndpoint.Address] = []
+        for (i, key) in keys.enumerated() {
+            guard let owner = topology.primary(forSlot: HashSlot.of(key)) else {
+                out[i] = PartialFailure(.replicationUnconfirmed, node: nil, cause: "no primary serves the key's slot")
+                continue
+            }
+            if byOwner[owner] == nil { order.append(owner) }
+            byOwner[owner, default: []].append(i)
+        }
+        let milliseconds = max(100, Int(pool.options.commandTimeout * 500))
+        var jobs: [(Connection, [[Bytes]])] = []
+        var asked: [(RedisEndpoint.Address, Int)] = []
+        for owner in order {
+            let n = wanted ?? replicas(of: owner)
+            if n == 0 { continue }
+            do {
+                jobs.append((try pool.connection(owner), [[Bytes("WAIT".utf8), Bytes(String(n).utf8), Bytes(String(milliseconds).utf8)]]))
+                asked.append((owner, n))
+            } catch {
+                for i in byOwner[owner]! { out[i] = PartialFailure(.replicationUnconfirmed, node: owner.description, cause: "\(error)") }
+            }
+        }
+        for ((owner, n), result) in zip(asked, Multiplexer.exchange(jobs)) {
+            var failure: PartialFailure?
+            switch result {
+            case .success(let replies):
+                if case .integer(let acks) = replies[0], acks >= n { continue }
+                let said = replies[0].integer.map { "\($0) of \(n)" } ?? replies[0].redisError?.message ?? "an unexpected reply"
+                failure = PartialFailure(.replicationUnconfirmed, node: owner.description,
+                                         cause: "WAIT: \(said) replicas acknowledged within \(milliseconds) ms")
+            case .failure(let error):
+                failure = PartialFailure(.replicationUnconfirmed, node: owner.description, cause: "\(error)")
+            }
+            for i in byOwner[owner]! { out[i] = failure }
+        }
+        return out
+    }
+
+    /// How many replicas `primary` has: from the topology in a cluster, from `INFO replication` standalone.
+    private func replicas(of primary: RedisEndpoint.Address) -> Int {
+        if topology.isCluster { return topology.shards.first { $0.primary == primary }?.replicas.count ?? 0 }
+        if let known = standaloneReplicas { return known }
+        let info = (try? pool.connection(primary).execute("INFO", "replication"))?.text ?? ""
+        let n = Int(ServerInfo.fields(info)["connected_slaves"] ?? "") ?? 0
+        standaloneReplicas = n
+        return n
+    }
+
     /// The primary serving a command's key (its second argument).
     private func owner(of command: [Bytes]) -> RedisEndpoint.Address? {
         guard command.count > 1 else { return topology.primaries.first }

@@ -128,6 +128,7 @@ final class CommandContext {
         let keyspace = try openKeyspace(endpoint, options)
         let store = SessionStore(keyspace: keyspace, layout: layout, scanCount: invocation.scanCount)
         store.scanRate = invocation.rate
+        store.waitReplicas = invocation.waitReplicas
         let progress = self.progress
         if progress.enabled {
             progress.total = keyspace.totalKeys()

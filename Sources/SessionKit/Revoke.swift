@@ -63,8 +63,11 @@ extension SessionStore {
         return plan
     }
 
-    /// Carries out a plan: per batch, `UNLINK` the session keys, then the mappings of those
-    /// whose session key is confirmed gone. Stops between batches on Ctrl-C.
+    /// Carries out a plan: per batch, `UNLINK` the session keys, wait for the replicas to
+    /// acknowledge it (``waitReplicas``; a failover to a lagging replica would bring the sessions
+    /// back), then delete the mappings of those whose deletion is confirmed. A session whose
+    /// deletion the replicas did not confirm keeps its mapping, so it stays findable, and the
+    /// result is incomplete. Stops between batches on Ctrl-C.
     ///
     /// `beforeDeleting` sees each batch before anything in it is deleted (the audit trail is
     /// written ahead); if it throws, that batch and the rest are left alone and `stoppedBy` says why.
@@ -80,7 +83,12 @@ extension SessionStore {
                 result.sessionKeysDeleted += n
                 gone.append(ref)
             }
-            return try unlinkMappings(gone, &result)
+            let confirmed = keyspace.confirmReplication(of: gone.map(\.sessionKey), wanted: waitReplicas)
+            var safe: [SessionRef] = []
+            for (ref, failure) in zip(gone, confirmed) {
+                if let failure { result.completeness.record(failure) } else { safe.append(ref) }
+            }
+            return try unlinkMappings(safe, &result)
         }
     }
 

@@ -17,6 +17,9 @@ public final class SessionStore {
     public var scanRate: Int?
     /// Keys per pipelined batch of follow-ups.
     public var batchSize = 1000
+    /// Replicas per primary that must acknowledge the deletion of session keys before their
+    /// mappings are deleted (`WAIT`): `nil` for every replica the server reports, 0 for none.
+    public var waitReplicas: Int?
     /// About how many session-key names `audit` keeps to give examples of unmapped sessions
     /// (when too few of those fall in the sample, a second scan looks for them).
     public var auditSample = 4096

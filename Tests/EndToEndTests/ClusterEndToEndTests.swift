@@ -94,10 +94,56 @@ final class ClusterEndToEndTests: XCTestCase {
         XCTAssertTrue(again.stderr.contains("no primary serves slots "), again.stderr)
     }
 
+    func testDeletionsTheReplicasDidNotConfirmKeepTheirMappings() throws {
+        // A lagging replica that took over after the revocation would bring the sessions back; their
+        // mappings must still be there then, so that a re-run finds them.
+        let cluster = try RedisCluster()
+        try seed(cluster, (0..<30).map { ("rita", "r\($0)") })
+        let primary = try cluster.owner(of: "session:r0")
+        let primaryID = try cluster.id(of: primary)
+        let replica = try XCTUnwrap(cluster.nodes.first { node in
+            guard node !== primary, let text = try? node.run([["CLUSTER", "NODES"]]).first?.text else { return false }
+            let myself = text.split(separator: "\n").first { $0.contains("myself") } ?? ""
+            return myself.split(separator: " ").count > 3 && myself.split(separator: " ")[3] == primaryID
+        })
+        let env = ["SESSIONCTL_URL": cluster.url]
+        // Owners are looked up before the replica freezes (the lookup asks every node).
+        var owners: [String: RedisServer] = [:]
+        for i in 0..<30 {
+            for key in ["session:r\(i)", "user:rita:r\(i)"] { owners[key] = try cluster.owner(of: key) }
+        }
+        func exists(_ key: String) throws -> Bool { try owners[key]!.run([["EXISTS", key]])[0] == .integer(1) }
+        replica.pause()
+        defer { replica.resume() }
+        let r = try Sessionctl.run(["revoke-user", "rita", "--yes", "--json", "--timeout", "2"], environment: env)
+        XCTAssertStatus(r, 5)
+        XCTAssertEqual(try r.json()["complete"] as? Bool, false)
+        XCTAssertTrue(r.stderr.contains("deletions not confirmed by the replicas of 127.0.0.1:\(primary.port)"), r.stderr)
+        XCTAssertEqual(r.stderr.components(separatedBy: "not confirmed").count - 1, 1, "one line, with a count: \(r.stderr)")
+        var kept = 0
+        for i in 0..<30 {
+            XCTAssertFalse(try exists("session:r\(i)"), "every session key was deleted on its primary")
+            let onPaused = owners["session:r\(i)"] === primary
+            XCTAssertEqual(try exists("user:rita:r\(i)"), onPaused, "r\(i): the mapping is kept exactly when its deletion is unconfirmed")
+            if onPaused { kept += 1 }
+        }
+        XCTAssertGreaterThan(kept, 0)
+        // Once the replica has caught up, a re-run finishes the job.
+        replica.resume()
+        var finished: Sessionctl.Run?
+        for _ in 0..<20 {
+            let again = try Sessionctl.run(["revoke-user", "rita", "--yes", "--json", "--timeout", "4"], environment: env)
+            if again.status == 0 { finished = again; break }
+            usleep(500_000)
+        }
+        XCTAssertEqual(try finished?.json()["complete"] as? Bool, true)
+        for i in 0..<30 { XCTAssertFalse(try exists("user:rita:r\(i)")) }
+    }
+
     func testTLSClusterWithACLUsers() throws {
         let certs = try TestCertificates()
         let acl = [
-            "user sessionctl on >opspw ~user:* ~session:* resetchannels -@all +scan +get +ttl +strlen +type +exists +object|idletime +memory|usage +unlink +info +dbsize +ping +cluster|shards +cluster|slots +cluster|nodes",
+            "user sessionctl on >opspw ~user:* ~session:* resetchannels -@all +scan +get +ttl +strlen +type +exists +object|idletime +memory|usage +unlink +wait +info +dbsize +ping +cluster|shards +cluster|slots +cluster|nodes",
             "user readonly on >ropw ~* resetchannels -@all +scan +get +ttl +strlen +exists +info +dbsize +ping +cluster|shards +cluster|nodes",
             "user blind on >blindpw ~* resetchannels -@all +get +ping",
         ]

@@ -76,8 +76,19 @@ public final class RedisServer: @unchecked Sendable {
         }
     }
 
+    /// Freezes the server (SIGSTOP), as a replica that lags; ``resume()`` thaws it.
+    public func pause() {
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGSTOP) }
+    }
+
+    /// Thaws a paused server (SIGCONT).
+    public func resume() {
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGCONT) }
+    }
+
     /// Stops the server and removes its folder.
     public func stop() {
+        resume()
         if process.isRunning {
             process.terminate()
             process.waitUntilExit()

@@ -49,6 +49,8 @@ public struct Invocation: Sendable {
     public var top: Int?
     // Destructive
     public var dryRun = false
+    /// Replicas per primary that must confirm session-key deletions before mappings go (`nil`: all; 0: no check).
+    public var waitReplicas: Int?
     /// Seconds between the two checks that make a mapping orphaned (`prune`).
     public var grace: Double = 60
     public var yes = false

@@ -116,6 +116,8 @@ public enum OptionTable {
 
         OptionSpec(name: "dry-run", short: nil, binding: .flag(\.dryRun), group: .destructive, commands: destructive,
                    help: "print exactly what would be deleted and delete nothing"),
+        OptionSpec(name: "wait-replicas", short: nil, binding: .count(\.waitReplicas, 0...1_000), group: .destructive, commands: [.revoke, .revokeUser],
+                   help: "replicas per primary that must confirm the session keys' deletion (WAIT) before mappings go (default: all; 0: no check)"),
         OptionSpec(name: "grace", short: nil, binding: .duration(\.grace, 0...604_800), group: .destructive, commands: [.prune],
                    help: "a mapping is orphaned when its session was missing on two checks this far apart (default 60s; 0: one immediate re-check)"),
         OptionSpec(name: "yes", short: "y", binding: .flag(\.yes), group: .destructive, commands: destructive,
