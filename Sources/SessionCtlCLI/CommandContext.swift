@@ -129,6 +129,7 @@ final class CommandContext {
         let store = SessionStore(keyspace: keyspace, layout: layout, scanCount: invocation.scanCount)
         store.scanRate = invocation.rate
         store.waitReplicas = invocation.waitReplicas
+        store.maxPayload = invocation.maxPayload
         let progress = self.progress
         if progress.enabled {
             progress.total = keyspace.totalKeys()

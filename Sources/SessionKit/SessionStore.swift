@@ -17,6 +17,8 @@ public final class SessionStore {
     public var scanRate: Int?
     /// Keys per pipelined batch of follow-ups.
     public var batchSize = 1000
+    /// The most payload bytes `show` reads and returns per session (`--max-payload`).
+    public var maxPayload = 64 * 1024
     /// Replicas per primary that must acknowledge the deletion of session keys before their
     /// mappings are deleted (`WAIT`): `nil` for every replica the server reports, 0 for none.
     public var waitReplicas: Int?
@@ -181,7 +183,8 @@ struct Replies: RandomAccessCollection {
 enum Verb {
     static let get = Bytes("GET"), ttl = Bytes("TTL"), pttl = Bytes("PTTL"), strlen = Bytes("STRLEN")
     static let exists = Bytes("EXISTS"), unlink = Bytes("UNLINK"), type = Bytes("TYPE"), object = Bytes("OBJECT")
-    static let idletime = Bytes("IDLETIME"), memory = Bytes("MEMORY"), usage = Bytes("USAGE"), hgetall = Bytes("HGETALL")
+    static let idletime = Bytes("IDLETIME"), memory = Bytes("MEMORY"), usage = Bytes("USAGE"), hscan = Bytes("HSCAN")
+    static let getrange = Bytes("GETRANGE"), count = Bytes("COUNT")
 }
 
 extension Array where Element == UInt8 {

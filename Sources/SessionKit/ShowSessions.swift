@@ -30,8 +30,10 @@ public struct SessionDetail: Equatable, Sendable {
     public var type: String
     /// Seconds since the key was last read or written (`OBJECT IDLETIME`), when the server tells.
     public var idleSeconds: Int64?
-    /// The data.
+    /// The data, at most ``SessionStore/maxPayload`` bytes of it.
     public var payload: Payload
+    /// Whether more data exists than `payload` holds (``SessionRecord/bytes`` says how much).
+    public var payloadTruncated = false
 }
 
 /// What `show` found.
@@ -68,35 +70,59 @@ extension SessionStore {
             types.append(type)
             idle.append(reply[1].value?.integer)
         }
+        // At most `maxPayload` bytes of each payload are read: a 50 MB session is counted, not printed.
+        let limit = Bytes(String(max(maxPayload, 1) - 1).utf8)
         let data = try batched(Array(zip(records, types)), completeness: &result.completeness) { record, type in
-            switch type {
-            case "string": return [[Verb.get, record.ref.sessionKey]]
-            case "hash": return [[Verb.hgetall, record.ref.sessionKey]]
-            default: return []
-            }
+            type == "string" ? [[Verb.getrange, record.ref.sessionKey, Bytes("0".utf8), limit]] : []
         }
         for ((record, idleSeconds), (type, value)) in zip(zip(records, idle), zip(types, data)) {
-            let payload: SessionDetail.Payload
-            let reply = value.first.flatMap { result.completeness.value(of: $0) }
-            switch (type, reply) {
-            case ("string", .bulk(let b)?):
-                payload = .string(b)
-            case ("hash", .array(let flat)?):
-                var pairs: [(field: Bytes, value: Bytes)] = []
-                var i = 0
-                while i + 1 < flat.count {
-                    pairs.append((flat[i].bytes ?? [], flat[i + 1].bytes ?? []))
-                    i += 2
+            var detail = SessionDetail(record: record, type: type, idleSeconds: idleSeconds, payload: .none)
+            switch type {
+            case "string":
+                if case .bulk(let b)? = value.first.flatMap({ result.completeness.value(of: $0) }) {
+                    detail.payload = .string(b)
+                    detail.payloadTruncated = (record.bytes ?? 0) > Int64(b.count)
                 }
-                payload = .hash(pairs)
-            case ("string", _), ("hash", _), ("none", _):
-                payload = .none // expired between the two reads
+            case "hash":
+                if let (pairs, truncated) = try hashFields(record.ref.sessionKey, &result.completeness) {
+                    detail.payload = .hash(pairs)
+                    detail.payloadTruncated = truncated
+                }
+            case "none":
+                break // expired between the two reads
             default:
-                payload = .other(type: type)
+                detail.payload = .other(type: type)
             }
-            result.sessions.append(SessionDetail(record: record, type: type, idleSeconds: idleSeconds, payload: payload))
+            result.sessions.append(detail)
         }
         return result
+    }
+
+    /// A hash's fields by `HSCAN`, until about `maxPayload` bytes are read: `nil` when it could not be read.
+    private func hashFields(_ key: Bytes, _ completeness: inout Completeness) throws -> ([(field: Bytes, value: Bytes)], Bool)? {
+        var pairs: [(field: Bytes, value: Bytes)] = []
+        var cursor = Bytes("0".utf8)
+        var size = 0
+        var pages = 0
+        repeat {
+            pages += 1
+            if pages > 10_000 { return (pairs, true) } // a cursor that never returns to 0
+            let reply = try keyspace.send([[Verb.hscan, key, cursor, Verb.count, Bytes("100".utf8)]])[0]
+            guard let page = completeness.required(reply, "HSCAN")?.array, page.count == 2, let next = page[0].bytes,
+                  let flat = page[1].array else { return nil }
+            var i = 0
+            while i + 1 < flat.count {
+                let field = flat[i].bytes ?? [], value = flat[i + 1].bytes ?? []
+                if size >= maxPayload { return (pairs, true) }
+                let room = max(0, maxPayload - size - field.count)
+                pairs.append((field, Array(value.prefix(room))))
+                size += field.count + min(value.count, room)
+                if value.count > room { return (pairs, true) }
+                i += 2
+            }
+            cursor = next
+        } while cursor != Bytes("0".utf8)
+        return (pairs, false)
     }
 
     /// Finds the mappings of session ids: by exact key when the user is known, else by SCAN.

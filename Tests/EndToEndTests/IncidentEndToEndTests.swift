@@ -110,6 +110,7 @@ final class IncidentEndToEndTests: XCTestCase {
             XCTAssertStatus(r, 1)
             XCTAssertTrue(r.stderr.contains(message), r.stderr)
             XCTAssertTrue(r.stderr.contains("nothing"), r.stderr)
+            XCTAssertFalse(r.stderr.contains("CLIError(") || r.stderr.contains("AuditTrailError("), "a message, not a debug dump: \(r.stderr)")
             XCTAssertTrue(try f.exists("session:s1"), "\(args)")
             XCTAssertTrue(try f.exists("user:alice:s1"), "\(args)")
         }

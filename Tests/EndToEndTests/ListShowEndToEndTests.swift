@@ -112,6 +112,30 @@ final class ListShowEndToEndTests: XCTestCase {
         XCTAssertTrue(sep.stderr.contains("contains ':'"), sep.stderr)
     }
 
+    func testHugePayloadsAreCappedNotPrinted() throws {
+        // A 50 MB payload took 0.7–1.1 GB and printed 200–316 MB.
+        let f = try Fixture()
+        let big = String(repeating: "x", count: 50 * 1024 * 1024)
+        try f.server.run([["SET", "user:alice:big", "session:big"], ["SET", "session:big", big]])
+        try f.server.run([["SET", "user:alice:hb", "session:hb"], ["HSET", "session:hb", "a", String(repeating: "y", count: 100_000), "b", "z"]])
+        let r = try f.run("show", "big", "--json")
+        XCTAssertStatus(r, 0)
+        XCTAssertLessThan(r.stdoutBytes.count, 200_000)
+        let s = try XCTUnwrap((r.json()["sessions"] as? [[String: Any]])?.first)
+        XCTAssertEqual((s["payload"] as? String)?.utf8.count, 64 * 1024)
+        XCTAssertEqual(s["payload_truncated"] as? Bool, true)
+        XCTAssertEqual(s["bytes"] as? Int, 50 * 1024 * 1024)
+        let small = try f.run("show", "big", "--max-payload", "10")
+        XCTAssertTrue(small.stdout.contains("xxxxxxxxxx … (52428790 more bytes; --max-payload)"), small.stdout)
+        let hash = try f.run("show", "hb", "--json", "--max-payload", "1KiB")
+        let h = try XCTUnwrap((hash.json()["sessions"] as? [[String: Any]])?.first)
+        XCTAssertEqual(h["payload_truncated"] as? Bool, true)
+        XCTAssertLessThanOrEqual(((h["payload"] as? [String: String])?.values.map(\.utf8.count).reduce(0, +)) ?? .max, 1024)
+        let bad = try f.run("show", "big", "--max-payload", "lots")
+        XCTAssertStatus(bad, 2)
+        XCTAssertTrue(bad.stderr.contains("invalid value 'lots' for --max-payload"), bad.stderr)
+    }
+
     func testHashFieldNamesAreExactInJSON() throws {
         // Two binary field names that a lossy decoding turned into one ("f\u{FFFD}").
         let f = try Fixture()

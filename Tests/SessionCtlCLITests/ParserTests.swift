@@ -107,6 +107,16 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(Set(OptionTable.all.map(\.name)).count, OptionTable.all.count, "one row per option")
     }
 
+    func testSizes() throws {
+        XCTAssertEqual(try parse("show", "s", "--max-payload", "4096").maxPayload, 4096)
+        XCTAssertEqual(try parse("show", "s", "--max-payload", "64KiB").maxPayload, 65_536)
+        XCTAssertEqual(try parse("show", "s", "--max-payload", "1m").maxPayload, 1 << 20)
+        XCTAssertEqual(try parse("show", "s").maxPayload, 65_536)
+        for bad in ["0", "-1", "2GiB", "lots", "1.5k", "", "99999999999999999999"] {
+            XCTAssertNotNil(error("show", "s", "--max-payload", bad), bad)
+        }
+    }
+
     func testDurations() throws {
         XCTAssertEqual(try parse("prune", "--grace", "90s").grace, 90)
         XCTAssertEqual(try parse("prune", "--grace", "15m").grace, 900)
@@ -137,6 +147,7 @@ final class ParserTests: XCTestCase {
             case "user": args = ["revoke", "s1"]
             case "sort", "min", "top": args = ["users"]
             case "grace": args = ["prune"]
+            case "max-payload": args = ["show", "s1"]
             case "key": args += ["--cert", "client.pem"]
             default: break
             }

@@ -12,7 +12,7 @@ function __sessionctl_command
             continue
         end
         switch $t
-            case --url -u --password-file --connect-timeout --timeout --cacert --cacertdir --cert --key --sni --output -o --mapping --session-key --session-glob --scan-count --rate --user --sort --min --top --wait-replicas --grace --audit-log --actor --reason --audit-stream
+            case --url -u --password-file --connect-timeout --timeout --cacert --cacertdir --cert --key --sni --output -o --mapping --session-key --session-glob --scan-count --rate --user --sort --min --top --max-payload --wait-replicas --grace --audit-log --actor --reason --audit-stream
                 set skip 1
             case '-*'
             case '*'
@@ -70,6 +70,7 @@ complete -c sessionctl -l user -r -f -d 'only sessions of USER (the mapping key 
 complete -c sessionctl -l sort -r -f -a 'count user' -d 'order users by count (default) or user'
 complete -c sessionctl -l min -r -f -d 'only users with at least N sessions'
 complete -c sessionctl -l top -r -f -d 'only the first N users (users), or how many top users to report (audit, default 10)'
+complete -c sessionctl -l max-payload -r -f -d 'read and show at most SIZE bytes of each payload (default 64KiB); the rest is counted'
 complete -c sessionctl -l dry-run -d 'print exactly what would be deleted and delete nothing'
 complete -c sessionctl -l wait-replicas -r -f -d 'replicas per primary that must confirm the session keys\' deletion (WAIT) before mappings go (default: all; 0: no check)'
 complete -c sessionctl -l grace -r -f -d 'a mapping is orphaned when its session was missing on two checks this far apart (default 60s; 0: one immediate re-check)'

@@ -44,6 +44,7 @@ enum ShowCommand {
             }
         case .other, .none: fields.append(("payload", .null))
         }
+        if s.payloadTruncated { fields.append(("payload_truncated", .bool(true))) }
         return .object(fields)
     }
 
@@ -64,10 +65,13 @@ enum ShowCommand {
             ("idle", s.idleSeconds.map { Cell.ttl($0) } ?? "-"),
         ]
         switch s.payload {
-        case .string(let b): rows.append(("payload", Cell.text(b)))
+        case .string(let b):
+            let more = s.payloadTruncated ? " … (\(max(0, (r.bytes ?? 0) - Int64(b.count))) more bytes; --max-payload)" : ""
+            rows.append(("payload", Cell.text(b) + more))
         case .hash(let pairs):
             rows.append(("payload", pairs.isEmpty ? "(empty hash)" : ""))
             for p in pairs { rows.append(("  " + Cell.text(p.field), Cell.text(p.value))) }
+            if s.payloadTruncated { rows.append(("  …", "more fields or bytes not shown (--max-payload)")) }
         case .other(let t): rows.append(("payload", "(\(t): not shown)"))
         case .none: rows.append(("payload", "-"))
         }

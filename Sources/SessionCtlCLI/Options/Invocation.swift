@@ -47,6 +47,8 @@ public struct Invocation: Sendable {
     public var sort: UserSort = .count
     public var min = 1
     public var top: Int?
+    /// The most payload bytes `show` reads and prints per session.
+    public var maxPayload = 64 * 1024
     // Destructive
     public var dryRun = false
     /// Replicas per primary that must confirm session-key deletions before mappings go (`nil`: all; 0: no check).

@@ -73,6 +73,33 @@ public struct OptionBinding: Sendable {
         return n * scale
     }
 
+    /// A size in bytes: a number with `k`/`KiB`, `m`/`MiB` or `g`/`GiB` (powers of 1024), within `range`.
+    static func size(_ path: WritableKeyPath<Invocation, Int> & Sendable, _ range: ClosedRange<Int>) -> OptionBinding {
+        OptionBinding(value: .value(meta: "SIZE")) { inv, value, spelling, index throws(ParseError) in
+            let text = value.map { String(decoding: $0, as: UTF8.self) } ?? ""
+            guard let bytes = parseSize(text), range.contains(bytes) else {
+                throw .invalidValue(option: spelling, value: text, reason: "expected a size from \(range.lowerBound) bytes to 1GiB, such as 4096, 64KiB or 1MiB", index: index)
+            }
+            inv[keyPath: path] = bytes
+        }
+    }
+
+    /// Bytes in `4096`, `64k`, `64KiB`, `1m`, `1MiB`, `1g`, `1GiB`; `nil` when malformed.
+    static func parseSize(_ text: String) -> Int? {
+        let units: [(String, Int)] = [("kib", 1 << 10), ("mib", 1 << 20), ("gib", 1 << 30), ("kb", 1 << 10), ("mb", 1 << 20), ("gb", 1 << 30),
+                                      ("k", 1 << 10), ("m", 1 << 20), ("g", 1 << 30), ("b", 1)]
+        let lower = text.lowercased()
+        var number = Substring(lower)
+        var scale = 1
+        if let (suffix, n) = units.first(where: { lower.hasSuffix($0.0) }) {
+            number = number.dropLast(suffix.count)
+            scale = n
+        }
+        guard !number.isEmpty, number.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(number) else { return nil }
+        let (bytes, overflow) = n.multipliedReportingOverflow(by: scale)
+        return overflow ? nil : bytes
+    }
+
     /// A whole number in `range`.
     static func count(_ path: WritableKeyPath<Invocation, Int> & Sendable, _ range: ClosedRange<Int>, meta: String = "N") -> OptionBinding {
         OptionBinding(value: .value(meta: meta)) { inv, value, spelling, index throws(ParseError) in

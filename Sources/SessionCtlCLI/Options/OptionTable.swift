@@ -114,6 +114,8 @@ public enum OptionTable {
         OptionSpec(name: "top", short: nil, binding: .count(\.top, 1...Int(Int32.max)), group: .selection, commands: [.users, .audit],
                    help: "only the first N users (users), or how many top users to report (audit, default 10)"),
 
+        OptionSpec(name: "max-payload", short: nil, binding: .size(\.maxPayload, 1...(1 << 30)), group: .selection, commands: [.show],
+                   help: "read and show at most SIZE bytes of each payload (default 64KiB); the rest is counted"),
         OptionSpec(name: "dry-run", short: nil, binding: .flag(\.dryRun), group: .destructive, commands: destructive,
                    help: "print exactly what would be deleted and delete nothing"),
         OptionSpec(name: "wait-replicas", short: nil, binding: .count(\.waitReplicas, 0...1_000), group: .destructive, commands: [.revoke, .revokeUser],
