@@ -51,15 +51,28 @@ public struct PartialFailure: Hashable, Sendable, CustomStringConvertible {
 
     /// What the operator can do about it.
     public var advice: String? {
+        if isPermission {
+            return "the ACL user lacks a permission: grant what the README's least-privilege ACL user has (\(Self.leastPrivilegeACL)), "
+                + "with key patterns that match --mapping and --session-glob"
+        }
         switch kind {
-        case .nodeUnreachable, .noPrimary, .scanStopped, .redirectLimit:
+        case .nodeUnreachable, .noPrimary, .redirectLimit:
             return "re-run once the node is back or the failover is done"
+        case .scanStopped:
+            return cause.contains("cursor did not return") || cause.contains("resharding") ? nil : "re-run once the node is back or the failover is done"
         case .replicationUnconfirmed:
             return "the mappings were kept so the sessions stay findable; re-run once the replicas have caught up (--wait-replicas 0 skips the check)"
         case .commandFailed, .deletionFailed:
-            return cause.hasPrefix("NOPERM") || cause.contains("NOPERM") ? "the ACL user lacks a permission; see the README's least-privilege ACL user" : nil
+            return nil
         }
     }
+
+    /// Whether the server refused for want of a permission (`NOPERM`, `NOAUTH`).
+    public var isPermission: Bool { cause.contains("NOPERM") || cause.contains("NOAUTH") }
+
+    /// The rules of the README's least-privilege ACL user.
+    public static let leastPrivilegeACL = "ACL SETUSER sessionctl on >PASSWORD ~user:* ~session:* resetchannels -@all +scan +get +ttl +strlen +type "
+        + "+exists +object|idletime +memory|usage +unlink +wait +info +dbsize +ping +cluster|shards +cluster|slots +cluster|nodes"
 }
 
 /// What became of one command of a pipeline: the server's reply, or why there is none.
@@ -95,6 +108,9 @@ public struct Completeness: Equatable, Sendable {
 
     /// Whether nothing is missing.
     public var isComplete: Bool { failures.isEmpty && !interrupted }
+
+    /// Whether a server refused a command for want of a permission.
+    public var deniedPermission: Bool { failures.contains { $0.isPermission } }
 
     /// Records a failure (once per kind, node and cause, counted).
     public mutating func record(_ failure: PartialFailure, times: Int = 1) {

@@ -26,11 +26,17 @@ final class CommandContext {
 
     /// The URL from `--url`, `$SESSIONCTL_URL`, `$REDIS_URL`, or the default; and whether it came from argv.
     func resolvedURL() -> (String, fromArgv: Bool) {
-        if let u = invocation.url { return (u, true) }
+        let (url, source) = targetURL()
+        return (url, source == "--url")
+    }
+
+    /// The URL and where it came from, for messages: `--url`, `$SESSIONCTL_URL`, `$REDIS_URL` or the default.
+    func targetURL() -> (url: String, source: String) {
+        if let u = invocation.url { return (u, "--url") }
         for name in ["SESSIONCTL_URL", "REDIS_URL"] {
-            if let u = console.environment[name], !u.isEmpty { return (u, false) }
+            if let u = console.environment[name], !u.isEmpty { return (u, "$\(name)") }
         }
-        return (RedisEndpoint.defaultURL, false)
+        return (RedisEndpoint.defaultURL, "the default URL")
     }
 
     /// The endpoint and connection options, with the password from `--password-file`, the URL or `$REDISCLI_AUTH`.
@@ -43,10 +49,20 @@ final class CommandContext {
         if endpoint.password != nil && fromArgv && !invocation.quiet {
             console.warn("a password in --url is visible to other users of this machine; use $REDISCLI_AUTH or --password-file")
         }
-        if let file = invocation.passwordFile {
+        if invocation.askpass {
+            password = try askPassword(for: endpoint)
+        } else if let file = invocation.passwordFile {
             password = try readPasswordFile(file)
         } else if password == nil, let env = console.environment["REDISCLI_AUTH"], !env.isEmpty {
             password = env
+        }
+        if let user = endpoint.username, password == nil {
+            // Never fall back to the `default` user: the operator named another one.
+            guard console.stdinIsTerminal && console.stderrIsTerminal && !invocation.arguments.contains([UInt8(ascii: "-")]) else {
+                throw CLIError("the URL names the user '\(user)' but no password was given (\(targetURL().source))",
+                               hint: "give it in $REDISCLI_AUTH, with --password-file FILE, or type it with --askpass", code: .usage)
+            }
+            password = try askPassword(for: endpoint)
         }
         let options = ConnectionOptions(username: endpoint.username, password: password, database: endpoint.database,
                                         connectTimeout: invocation.connectTimeout, commandTimeout: invocation.timeout, tls: tls,
@@ -78,6 +94,19 @@ final class CommandContext {
         } catch RedisClientError.tlsFailed(_, let reason) {
             throw CLIError(reason, code: .usage)
         }
+    }
+
+    /// Reads a password without echo: at the terminal's prompt, or the first line of standard
+    /// input when that is not a terminal (`--askpass` in scripts).
+    private func askPassword(for endpoint: RedisEndpoint) throws -> String {
+        if invocation.arguments.contains([UInt8(ascii: "-")]) {
+            throw CLIError("--askpass reads the password from standard input, which '-' also reads", hint: "use $REDISCLI_AUTH or --password-file", code: .usage)
+        }
+        let who = endpoint.username.map { "\($0)@" } ?? ""
+        guard let line = console.readSecret("Password for \(who)\(endpoint): "), !line.isEmpty else {
+            throw CLIError("no password was typed", ifInterrupted: "interrupted at the password prompt", code: .usage)
+        }
+        return line
     }
 
     private func readPasswordFile(_ path: String) throws -> String {
@@ -141,7 +170,13 @@ final class CommandContext {
     /// Connects with the cluster mode the options ask for.
     func openKeyspace(_ endpoint: RedisEndpoint, _ options: ConnectionOptions) throws -> RedisKeyspace {
         let mode: ClusterMode = invocation.cluster.map { $0 ? .cluster : .standalone } ?? .detect
-        let keyspace = try timings.measure("connect") { try RedisKeyspace(endpoint: endpoint, options: options, mode: mode) }
+        let keyspace: RedisKeyspace
+        do {
+            keyspace = try timings.measure("connect") { try RedisKeyspace(endpoint: endpoint, options: options, mode: mode) }
+        } catch let e as RedisClientError where e.isConnectFailure {
+            // Say where the target came from: a stale $REDIS_URL is a common surprise.
+            throw CLIError("\(e.description) (target from \(targetURL().source))", hint: e.hint, code: .connect)
+        }
         for w in keyspace.warnings { console.warn(w) }
         return keyspace
     }

@@ -23,8 +23,9 @@ public enum ExitCode: Int32, Sendable {
 enum Outcome {
     /// It did what it was asked (help, version, ping).
     case success
-    /// It ran to its end over a keyspace: complete or not, with sessions not found or not.
-    case finished(Completeness, notFound: Bool = false)
+    /// It ran to its end over a keyspace: complete or not, with sessions not found or not, and
+    /// whether it found or did anything at all (a permission error that left nothing done is a failure).
+    case finished(Completeness, notFound: Bool = false, didSomething: Bool = true)
     /// It printed a partial result and then stopped on an error (the audit trail could not be written).
     case stopped(any Error)
 }
@@ -40,7 +41,7 @@ struct CLIError: Error {
     /// What to say instead when Ctrl-C caused this error (an empty input, a declined prompt).
     let ifInterrupted: String?
 
-    init(_ message: String, hint: String? = nil, code: ExitCode, ifInterrupted: String? = nil) {
+    init(_ message: String, hint: String? = nil, ifInterrupted: String? = nil, code: ExitCode) {
         self.message = message
         self.hint = hint
         self.code = code
@@ -58,15 +59,18 @@ extension ExitCode {
     ///
     /// Ctrl-C comes first on every path (130), whatever error it caused on its way out (an
     /// empty standard input, a declined prompt, a cut connection). Then errors keep the code
-    /// and hint of the layer that raised them; a finished command is incomplete (5), then
-    /// not found (3), else a success.
+    /// and hint of the layer that raised them; a finished command is a failure (1) when a
+    /// permission was denied and nothing was done, incomplete (5), then not found (3), else a success.
     static func of(_ result: Result<Outcome, any Error>, cancelled: Bool) -> (code: ExitCode, error: CLIError?) {
         switch result {
         case .success(.success):
             return (cancelled ? .interrupted : .success, nil)
-        case .success(.finished(let completeness, let notFound)):
+        case .success(.finished(let completeness, let notFound, let didSomething)):
             if cancelled || completeness.interrupted { return (.interrupted, nil) }
-            if !completeness.isComplete { return (.incomplete, nil) }
+            if !completeness.isComplete {
+                // Refused for want of a permission with nothing done: a failure, never "partly done".
+                return (completeness.deniedPermission && !didSomething ? .failure : .incomplete, nil)
+            }
             return (notFound ? .notFound : .success, nil)
         case .success(.stopped(let error)), .failure(let error):
             let e = describe(error)

@@ -6,7 +6,7 @@ public struct RevokePlan: Equatable, Sendable {
     public var targets: [SessionRef] = []
     /// Mappings that will not be followed, with the reason.
     public var refused: [Refusal] = []
-    /// Session ids named to `revoke` that have no mapping.
+    /// Session ids named to `revoke` that have no mapping, or users named to `revoke-user` with no mapping key.
     public var notFound: [Bytes] = []
     /// Whether the search covered the whole keyspace.
     public var completeness = Completeness()
@@ -59,6 +59,8 @@ extension SessionStore {
     public func planRevoke(users: [Bytes]) throws -> RevokePlan {
         var plan = RevokePlan()
         let mappings = try findMappings(users: users, completeness: &plan.completeness)
+        let matched = Set(mappings.map(\.user))
+        plan.notFound = uniqued(users).filter { !matched.contains($0) }
         (plan.targets, plan.refused) = try resolve(mappings, completeness: &plan.completeness)
         return plan
     }

@@ -112,7 +112,9 @@ public final class SessionStore {
             case .null?: continue // expired or deleted since the scan
             case .bulk(let v)?: follow(m, v)
             case .error(let e)? where e.code == "WRONGTYPE": refuse(m, nil, .mappingNotString)
-            case .error(let e)?: refuse(m, nil, .serverError(e.message))
+            case .error(let e)?:
+                // A refused read (NOPERM, …) is a failure of this run, not a property of the mapping.
+                completeness.record(PartialFailure(.commandFailed, node: nil, cause: "GET: \(e.message)"))
             default: refuse(m, nil, .serverError("unexpected reply to GET"))
             }
         }

@@ -163,16 +163,22 @@ final class ClusterEndToEndTests: XCTestCase {
         let list = try run("sessionctl", "opspw", ["list", "gina", "--json"])
         XCTAssertStatus(list, 0)
         XCTAssertEqual((try list.json()["sessions"] as? [Any])?.count, 24)
-        // Without UNLINK: nothing is deleted, every failure is reported, exit 5.
+        // Without UNLINK: nothing is deleted, the refusal is summarised once, and since nothing
+        // could be done it is a failure (exit 1), never "revoked 0" with exit 0.
         let denied = try run("readonly", "ropw", ["revoke-user", "gina", "--yes", "--json"])
-        XCTAssertStatus(denied, 5)
+        XCTAssertStatus(denied, 1)
         XCTAssertEqual((try denied.json()["revoked"] as? [Any])?.count, 0)
+        XCTAssertEqual(try denied.json()["complete"] as? Bool, false)
         XCTAssertTrue(denied.stderr.contains("NOPERM"), denied.stderr)
+        XCTAssertEqual(denied.stderr.components(separatedBy: "NOPERM").count - 1, 1, "one summary line: \(denied.stderr)")
+        XCTAssertTrue(denied.stderr.contains("+unlink"), "names the ACL rules: \(denied.stderr)")
         XCTAssertEqual((try run("sessionctl", "opspw", ["list", "gina", "--json"]).json()["sessions"] as? [Any])?.count, 24)
         // Without CLUSTER rights: a clear error.
         let blind = try run("blind", "blindpw", ["list", "gina"])
         XCTAssertStatus(blind, 4)
         XCTAssertTrue(blind.stderr.contains("may not run CLUSTER SHARDS"), blind.stderr)
+        XCTAssertTrue(blind.stderr.contains("logged in to localhost:"), "the login worked; say what was refused: \(blind.stderr)")
+        XCTAssertFalse(blind.stderr.contains("authentication"), blind.stderr)
         // With the least-privilege user of the README: revocation across TLS primaries.
         let revoke = try run("sessionctl", "opspw", ["revoke-user", "gina", "--yes", "--json"])
         XCTAssertStatus(revoke, 0)

@@ -35,7 +35,7 @@ final class ExitStatusTests: XCTestCase {
     }
 
     func testAnErrorCausedByCtrlCIsAnInterruption() {
-        let empty = CLIError("no user ids on standard input", code: .usage, ifInterrupted: "interrupted before any user id was read; nothing was deleted")
+        let empty = CLIError("no user ids on standard input", ifInterrupted: "interrupted before any user id was read; nothing was deleted", code: .usage)
         let r = ExitCode.of(.failure(empty), cancelled: true)
         XCTAssertEqual(r.code, .interrupted)
         XCTAssertEqual(r.error?.line, "interrupted before any user id was read; nothing was deleted")
@@ -49,7 +49,7 @@ final class ExitStatusTests: XCTestCase {
         c.record(PartialFailure(.deletionFailed, node: nil, cause: "UNLINK of a session key: NOPERM no permissions"))
         XCTAssertEqual(c.summary, [
             "commands not delivered to 10.0.0.3:6379: connection refused (2687 times); re-run once the node is back or the failover is done",
-            "deletion failed: UNLINK of a session key: NOPERM no permissions; the ACL user lacks a permission; see the README's least-privilege ACL user",
+            "deletion failed: UNLINK of a session key: NOPERM no permissions; the ACL user lacks a permission: grant what the README's least-privilege ACL user has (\(PartialFailure.leastPrivilegeACL)), with key patterns that match --mapping and --session-glob",
         ])
     }
 }

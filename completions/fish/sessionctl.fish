@@ -46,6 +46,7 @@ complete -c sessionctl -n '__sessionctl_command_is completion' -a 'bash zsh fish
 complete -c sessionctl -n '__sessionctl_command_is help' -a 'list show revoke revoke-user users audit prune ping completion help version'
 complete -c sessionctl -l url -s u -r -f -d 'redis://[[user][:password]@]host[:port][/db], rediss://…, unix:///path[?db=N] (default: $SESSIONCTL_URL, $REDIS_URL, redis://127.0.0.1:6379)'
 complete -c sessionctl -l password-file -r -F -d 'read the password from the first line of FILE (else $REDISCLI_AUTH)'
+complete -c sessionctl -l askpass -d 'type the password at a prompt without echo (read from stdin without a terminal), as redis-cli --askpass'
 complete -c sessionctl -l connect-timeout -r -f -d 'give up connecting after SECONDS (default 5)'
 complete -c sessionctl -l timeout -r -f -d 'give up on a reply after SECONDS (default 10)'
 complete -c sessionctl -l tls -d 'connect with TLS (the same as a rediss:// URL)'

@@ -20,7 +20,7 @@ enum AuditCommand {
             ctx.print(table(report, color: ctx.color))
         }
         ctx.reportIncomplete(report.completeness)
-        return .finished(report.completeness)
+        return .finished(report.completeness, didSomething: report.counts[.mappings, default: 0] + report.counts[.unmappedSessions, default: 0] > 0)
     }
 
     private static func table(_ r: AuditReport, color: Bool) -> String {

@@ -17,7 +17,7 @@ enum ListCommand {
             for s in result.sessions { ctx.emit(.object(JSONModels.record(s))) }
         case .table:
             if result.sessions.isEmpty {
-                ctx.note("no sessions found")
+                ctx.note(result.completeness.isComplete ? "no sessions found" : "no sessions could be read (see below)")
             } else {
                 var table = Table(headers: ["USER", "SESSION", "TTL", "BYTES", "SESSION KEY"],
                                   alignments: [.left, .left, .right, .right, .left])
@@ -30,7 +30,7 @@ enum ListCommand {
         }
         RefusalReport.warn(result.refused, ctx)
         ctx.reportIncomplete(result.completeness)
-        return .finished(result.completeness)
+        return .finished(result.completeness, didSomething: !result.sessions.isEmpty)
     }
 }
 
@@ -38,6 +38,7 @@ extension ListCommand {
     /// NDJSON: users in batches, each batch's sessions printed as soon as it is read.
     private static func stream(_ store: SessionStore, _ ctx: CommandContext) throws -> Outcome {
         var completeness = Completeness()
+        var found = false
         var start = 0
         let users = ctx.invocation.arguments
         while start < users.count {
@@ -46,13 +47,14 @@ extension ListCommand {
             let result = try store.list(users: batch)
             ctx.progress.finish()
             for s in result.sessions { ctx.emit(.object(JSONModels.record(s))) }
+            found = found || !result.sessions.isEmpty
             ctx.console.out.flush()
             RefusalReport.warn(result.refused, ctx)
             completeness.merge(result.completeness)
             if completeness.interrupted { break }
         }
         ctx.reportIncomplete(completeness)
-        return .finished(completeness)
+        return .finished(completeness, didSomething: found)
     }
 }
 

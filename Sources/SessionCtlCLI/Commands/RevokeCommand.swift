@@ -21,6 +21,9 @@ enum RevokeCommand {
         let trail = try auditTrail(ctx)
         let store = try ctx.openStore()
         if let stream = inv.auditStream, !inv.dryRun { trail.add(AuditStream(keyspace: store.keyspace, key: stream)) }
+        let keyspace = store.keyspace
+        trail.target = AuditTrail.Target(endpoint: keyspace.endpoint.description, database: keyspace.options.database,
+                                         cluster: keyspace.isCluster, tls: keyspace.options.tls != nil)
         let output = RevokeOutput(ctx)
         var total = RevokeResult()
         switch inv.command {
@@ -41,14 +44,19 @@ enum RevokeCommand {
                 if result.stoppedBy != nil || result.completeness.interrupted { break }
             }
             if !any {
-                throw CLIError("no user ids on standard input", hint: "give one id per line", code: .usage,
-                               ifInterrupted: "interrupted before any user id was read; nothing was deleted")
+                throw CLIError("no user ids on standard input", hint: "give one id per line",
+                               ifInterrupted: "interrupted before any user id was read; nothing was deleted", code: .usage)
             }
         }
         ctx.progress.finish()
         output.finish(total)
         if let stop = total.stoppedBy { return .stopped(stop) }
-        return .finished(total.completeness, notFound: !total.notFound.isEmpty)
+        if !inv.dryRun && total.revoked.isEmpty && !total.refused.isEmpty && inv.command != .prune {
+            return .stopped(CLIError("nothing was revoked: every mapping found (\(total.refused.count)) was refused", code: .failure))
+        }
+        // revoke: any session not found is exit 3; revoke-user: only when no user named had a session.
+        let notFound = inv.command == .revokeUser ? total.revoked.isEmpty && total.refused.isEmpty && !total.notFound.isEmpty : !total.notFound.isEmpty
+        return .finished(total.completeness, notFound: notFound, didSomething: !total.revoked.isEmpty)
     }
 
     /// The audit trail: the log file is opened (and created) now, so a bad path fails before anything is scanned.
@@ -72,7 +80,7 @@ enum RevokeCommand {
         if plan.targets.isEmpty || plan.completeness.interrupted { return plan.resultWithoutDeleting(listingTargets: false) }
         if !inv.yes && !confirm(plan, ctx, prune: prune) {
             // On Ctrl-C the top level says "interrupted" and exits 130.
-            throw CLIError("aborted; nothing was deleted", code: .failure, ifInterrupted: "interrupted; nothing was deleted")
+            throw CLIError("aborted; nothing was deleted", ifInterrupted: "interrupted; nothing was deleted", code: .failure)
         }
         let event = prune ? "prune" : "revoke"
         let record: ([SessionRef]) throws(AuditTrailError) -> Void = { refs throws(AuditTrailError) in try trail.record(refs, event: event) }

@@ -11,6 +11,9 @@ final class RevokeOutput {
         self.ctx = ctx
     }
 
+    /// What `not_found` holds: users for `revoke-user`, sessions otherwise.
+    private var idName: String { ctx.invocation.command == .revokeUser ? "user" : "session" }
+
     /// Prints a batch's lines at once when the output is NDJSON.
     func stream(_ r: RevokeResult) {
         guard ctx.invocation.output == .ndjson else { return }
@@ -19,6 +22,7 @@ final class RevokeOutput {
         for f in r.refused {
             if case .object(let fields) = JSONModels.refusal(f) { ctx.emit(.object(fields + [("result", .string("refused"))])) }
         }
+        for id in r.notFound { ctx.emit(.object([(idName, .bytes(id)), ("result", .string("not_found"))])) }
         ctx.console.out.flush()
     }
 
@@ -52,7 +56,9 @@ final class RevokeOutput {
                 ctx.print(table.render(color: ctx.color))
             }
         }
-        for id in r.notFound { ctx.console.error("session '\(Cell.text(id))' not found") }
+        for id in r.notFound {
+            ctx.console.error(idName == "user" ? "user '\(Cell.text(id))' has no sessions (no mapping key matched)" : "session '\(Cell.text(id))' not found")
+        }
         let users = Set(r.revoked.map(\.user)).count
         let what = ctx.invocation.command == .prune ? "orphaned mapping" : "session"
         if dry {

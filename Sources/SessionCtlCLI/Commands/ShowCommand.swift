@@ -25,7 +25,7 @@ enum ShowCommand {
         for id in result.notFound { ctx.console.error("session '\(Cell.text(id))' not found") }
         RefusalReport.warn(result.refused, ctx)
         ctx.reportIncomplete(result.completeness)
-        return .finished(result.completeness, notFound: !result.notFound.isEmpty)
+        return .finished(result.completeness, notFound: !result.notFound.isEmpty, didSomething: !result.sessions.isEmpty)
     }
 
     private static func json(_ s: SessionDetail) -> JSON {

@@ -15,7 +15,7 @@ enum UsersCommand {
             for r in rows { ctx.emit(.object(r)) }
         case .table:
             if result.users.isEmpty {
-                ctx.note("no users with sessions found")
+                ctx.note(result.completeness.isComplete ? "no users with sessions found" : "no users could be counted (see below)")
             } else {
                 var table = Table(headers: ["USER", "SESSIONS"], alignments: [.left, .right])
                 for u in result.users { table.add([Cell.text(u.user), String(u.sessions)]) }
@@ -23,6 +23,6 @@ enum UsersCommand {
             }
         }
         ctx.reportIncomplete(result.completeness)
-        return .finished(result.completeness)
+        return .finished(result.completeness, didSomething: !result.users.isEmpty)
     }
 }

@@ -18,6 +18,7 @@ public struct Invocation: Sendable {
     // Connection
     public var url: String?
     public var passwordFile: String?
+    public var askpass = false
     public var connectTimeout: Double = 5
     public var timeout: Double = 10
     // TLS

@@ -60,6 +60,8 @@ public enum OptionTable {
                    help: "redis://[[user][:password]@]host[:port][/db], rediss://…, unix:///path[?db=N] (default: $SESSIONCTL_URL, $REDIS_URL, redis://127.0.0.1:6379)"),
         OptionSpec(name: "password-file", short: nil, binding: .text(\.passwordFile, meta: "FILE", isFile: true), group: .connection, commands: server,
                    help: "read the password from the first line of FILE (else $REDISCLI_AUTH)"),
+        OptionSpec(name: "askpass", short: nil, binding: .flag(\.askpass), group: .connection, commands: server,
+                   help: "type the password at a prompt without echo (read from stdin without a terminal), as redis-cli --askpass"),
         OptionSpec(name: "connect-timeout", short: nil, binding: .seconds(\.connectTimeout), group: .connection, commands: server,
                    help: "give up connecting after SECONDS (default 5)"),
         OptionSpec(name: "timeout", short: nil, binding: .seconds(\.timeout), group: .connection, commands: server,

@@ -23,13 +23,17 @@ public final class Console {
     public let readLine: () -> String?
     /// The operator's request to stop (Ctrl-C), passed down to every connection.
     public let cancellation: Cancellation
+    /// Asks for a secret: shows the prompt on stderr and reads a line without echo on a terminal
+    /// (the first line of standard input otherwise); `nil` at end of input or on Ctrl-C.
+    public let readSecret: (String) -> String?
 
     /// A console from its parts.
     public init(out: any OutputSink, err: any OutputSink, stdoutIsTerminal: Bool = false, stderrIsTerminal: Bool = false,
                 stdinIsTerminal: Bool = false, environment: [String: String] = [:],
                 readInput: @escaping () -> [UInt8]? = { nil }, readLine: @escaping () -> String? = { nil },
-                cancellation: Cancellation = Cancellation()) {
+                cancellation: Cancellation = Cancellation(), readSecret: @escaping (String) -> String? = { _ in nil }) {
         self.cancellation = cancellation
+        self.readSecret = readSecret
         self.out = out
         self.err = err
         self.stdoutIsTerminal = stdoutIsTerminal
@@ -52,7 +56,7 @@ public final class Console {
         return Console(out: FileSink(fd: 1), err: FileSink(fd: 2),
                        stdoutIsTerminal: isatty(1) == 1, stderrIsTerminal: isatty(2) == 1, stdinIsTerminal: isatty(0) == 1,
                        environment: env, readInput: { readStandardInput(cancellation) }, readLine: { readAnswer(cancellation) },
-                       cancellation: cancellation)
+                       cancellation: cancellation, readSecret: { prompt in readSecretLine(prompt, cancellation) })
     }
 
     /// One line from standard input, unbuffered; `nil` at its end or on Ctrl-C (Swift's
@@ -73,6 +77,29 @@ public final class Console {
             return nil
         }
         return String(decoding: line, as: UTF8.self)
+    }
+
+    /// A line typed without echo: the prompt on stderr, echo off on the terminal while reading.
+    private static func readSecretLine(_ prompt: String, _ cancellation: Cancellation) -> String? {
+        let terminal = isatty(0) == 1
+        var saved = termios()
+        if terminal {
+            let p = Array(prompt.utf8)
+            _ = p.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+            tcgetattr(0, &saved)
+            var quiet = saved
+            quiet.c_lflag &= ~tcflag_t(ECHO)
+            tcsetattr(0, TCSAFLUSH, &quiet)
+        }
+        defer {
+            if terminal {
+                tcsetattr(0, TCSAFLUSH, &saved)
+                _ = write(2, "\n", 1)
+            }
+        }
+        var line = readAnswer(cancellation)
+        if line?.last == "\r" { line?.removeLast() }
+        return line
     }
 
     /// The next chunk of standard input; `nil` at its end or on Ctrl-C (which the caller's

@@ -22,6 +22,7 @@ public final class AuditStream: AuditSink {
                 case .bytes(let b): c.append(b)
                 case .int(let i): c.append(Array(String(i).utf8))
                 case .array(let items): c.append(Array(items.compactMap { if case .string(let s) = $0 { return s } else { return nil } }.joined(separator: ",").utf8))
+                case .object: c.append(Array(value.render(pretty: false).utf8))
                 default: c.append([])
                 }
             }

@@ -44,8 +44,25 @@ public final class AuditTrail {
         }
     }
 
+    /// The server or cluster a destructive command changed, without credentials.
+    public struct Target: Sendable, Equatable {
+        public var endpoint: String
+        public var database: Int
+        public var cluster: Bool
+        public var tls: Bool
+
+        public init(endpoint: String, database: Int, cluster: Bool, tls: Bool) {
+            self.endpoint = endpoint
+            self.database = database
+            self.cluster = cluster
+            self.tls = tls
+        }
+    }
+
     private let context: Context
     private var sinks: [any AuditSink]
+    /// What the records are about; set once connected.
+    public var target: Target?
 
     /// A trail writing to `sinks` (none: records are dropped).
     public init(_ context: Context, sinks: [any AuditSink] = []) {
@@ -75,7 +92,10 @@ public final class AuditTrail {
         let records: [[(String, JSON)]] = order.map { user in
             let sessions = byUser[user]!
             return [("time", .string(time)), ("actor", .string(context.actor)), ("reason", context.reason.map { .string($0) } ?? .null),
-                    ("host", .string(context.host)), ("command", .string(context.command)), ("event", .string(event)), ("user", .bytes(user)),
+                    ("host", .string(context.host)),
+                    ("target", target.map { t in .object([("endpoint", .string(t.endpoint)), ("database", .int(Int64(t.database))),
+                                                          ("cluster", .bool(t.cluster)), ("tls", .bool(t.tls))]) } ?? .null),
+                    ("command", .string(context.command)), ("event", .string(event)), ("user", .bytes(user)),
                     (event.hasSuffix("_failed") ? "sessions_failed" : "sessions_revoked", .int(Int64(sessions.count))),
                     ("session_id_sha256", .array(sessions.map { .string(Digest.sha256Hex($0.session)) })),
                     ("session_key_sha256", .array(sessions.map { .string(Digest.sha256Hex($0.sessionKey)) }))]

@@ -1,0 +1,141 @@
+import Foundation
+import RedisClient
+import TestSupport
+import XCTest
+
+/// Permission problems never read as an empty keyspace, named users never become `default`,
+/// and every message says which server it is about and where that came from.
+final class PermissionsEndToEndTests: XCTestCase {
+    private static let acl = [
+        "user blindkeys on >bkpw ~nothing:* +@all",
+        "user halfkeys on >hkpw ~user:* ~session:a* +@all",
+        "user ops2 on >ops2pw ~* +@all",
+    ]
+
+    private func fixture() throws -> Fixture {
+        let f = try Fixture(extraConfig: Self.acl)
+        try f.seed([("alice", "a1"), ("alice", "a2"), ("alice", "b1"), ("alice", "b2"), ("alice", "b3")])
+        return f
+    }
+
+    private func run(_ f: Fixture, _ user: String, _ pw: String, _ args: [String]) throws -> Sessionctl.Run {
+        try Sessionctl.run(args + ["--url", "redis://\(user)@127.0.0.1:\(f.server.port)"], environment: ["REDISCLI_AUTH": pw])
+    }
+
+    func testAPermissionErrorIsNeverAnEmptyResult() throws {
+        let f = try fixture()
+        // No key may be read: before, "no sessions found", exit 0, complete.
+        let list = try run(f, "blindkeys", "bkpw", ["list", "alice", "--json"])
+        XCTAssertStatus(list, 1)
+        XCTAssertEqual(try list.json()["complete"] as? Bool, false)
+        XCTAssertEqual(list.stderr.components(separatedBy: "NOPERM").count - 1, 1, "summarised once: \(list.stderr)")
+        XCTAssertTrue(list.stderr.contains("least-privilege ACL user"), list.stderr)
+        let table = try run(f, "blindkeys", "bkpw", ["list", "alice"])
+        XCTAssertStatus(table, 1)
+        XCTAssertFalse(table.stderr.contains("no sessions found"), table.stderr)
+        // Before: five "refused: server error: NOPERM" rows, "revoked 0 sessions", exit 0.
+        let revoke = try run(f, "blindkeys", "bkpw", ["revoke-user", "alice", "--yes", "--json"])
+        XCTAssertStatus(revoke, 1)
+        XCTAssertEqual(try revoke.json()["complete"] as? Bool, false)
+        XCTAssertEqual((try revoke.json()["refused"] as? [Any])?.count, 0)
+        XCTAssertEqual(revoke.stderr.components(separatedBy: "NOPERM").count - 1, 1, revoke.stderr)
+        XCTAssertTrue(try f.exists("session:a1"))
+        // Part of the keys readable: what could be done is done, and the result is incomplete (5).
+        let half = try run(f, "halfkeys", "hkpw", ["list", "alice", "--json"])
+        XCTAssertStatus(half, 5)
+        XCTAssertEqual((try half.json()["sessions"] as? [Any])?.count, 2)
+        let halfRevoke = try run(f, "halfkeys", "hkpw", ["revoke-user", "alice", "--yes", "--json"])
+        XCTAssertStatus(halfRevoke, 5)
+        XCTAssertEqual((try halfRevoke.json()["revoked"] as? [Any])?.count, 2)
+        XCTAssertTrue(try f.exists("session:b1"))
+        XCTAssertTrue(try f.exists("user:alice:b1"), "a session that could not be deleted keeps its mapping")
+    }
+
+    func testANamedUserNeedsAPassword() throws {
+        let f = try fixture()
+        // Before: connected as `default`, with its rights.
+        let r = try Sessionctl.run(["ping", "--url", "redis://ops2@127.0.0.1:\(f.server.port)"])
+        XCTAssertStatus(r, 2)
+        XCTAssertTrue(r.stderr.contains("the URL names the user 'ops2' but no password was given (--url)"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("$REDISCLI_AUTH") && r.stderr.contains("--password-file") && r.stderr.contains("--askpass"), r.stderr)
+        let fromEnv = try Sessionctl.run(["ping"], environment: ["REDIS_URL": "redis://ops2@127.0.0.1:\(f.server.port)"])
+        XCTAssertStatus(fromEnv, 2)
+        XCTAssertTrue(fromEnv.stderr.contains("($REDIS_URL)"), fromEnv.stderr)
+        // --askpass without a terminal: the first line of standard input.
+        let piped = try Sessionctl.run(["ping", "--askpass", "--url", "redis://ops2@127.0.0.1:\(f.server.port)"], stdin: Data("ops2pw\n".utf8))
+        XCTAssertStatus(piped, 0)
+        XCTAssertFalse(piped.stdout.contains("ops2pw") || piped.stderr.contains("ops2pw"))
+        // On a terminal it asks, without echo: the password is typed once the prompt is there.
+        let driver = """
+        import os, pty, sys, time
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execv(sys.argv[1], [sys.argv[1], "ping", "--url", sys.argv[2]])
+        out = b""
+        deadline = time.time() + 20
+        while b"Password for" not in out and time.time() < deadline:
+            out += os.read(fd, 4096)
+        time.sleep(0.2)
+        os.write(fd, b"ops2pw\\n")
+        try:
+            while True:
+                data = os.read(fd, 4096)
+                if not data:
+                    break
+                out += data
+        except OSError:
+            pass
+        _, status = os.waitpid(pid, 0)
+        sys.stdout.write(out.decode(errors="replace"))
+        sys.exit(os.waitstatus_to_exitcode(status))
+        """
+        let tty = try Sessionctl.exec("/usr/bin/python3", ["-c", driver, Sessionctl.binary, "redis://ops2@127.0.0.1:\(f.server.port)"].map { Data($0.utf8) },
+                                      environment: ["TERM": "dumb"], stdin: nil, timeout: 30)
+        XCTAssertEqual(tty.status, 0, "\(tty)")
+        XCTAssertTrue(tty.stdout.contains("Password for ops2@127.0.0.1:\(f.server.port): "), tty.stdout)
+        XCTAssertFalse(tty.stdout.contains("ops2pw"), "not echoed: \(tty.stdout)")
+        XCTAssertTrue(tty.stdout.contains("standalone"), tty.stdout)
+    }
+
+    func testNothingDoneIsSaid() throws {
+        let f = try Fixture()
+        try f.seed([("alice", "s1")])
+        try f.server.run([["SET", "user:mallory:evil", "config:main"], ["SET", "config:main", "keep"]])
+        let nobody = try f.run("revoke-user", "nobody", "--yes", "--json")
+        XCTAssertStatus(nobody, 3)
+        XCTAssertEqual(try nobody.json()["not_found"] as? [String], ["nobody"])
+        XCTAssertTrue(nobody.stderr.contains("user 'nobody' has no sessions"), nobody.stderr)
+        let mixed = try f.run("revoke-user", "nobody", "alice", "--yes", "-o", "ndjson")
+        XCTAssertStatus(mixed, 0)
+        XCTAssertTrue(mixed.stdout.contains("{\"user\":\"nobody\",\"result\":\"not_found\"}"), mixed.stdout)
+        XCTAssertTrue(mixed.stdout.contains("\"result\":\"revoked\""), mixed.stdout)
+        // Everything found was refused: nothing revoked is a failure, not a success.
+        let refused = try f.run("revoke", "evil", "--yes", "--json")
+        XCTAssertStatus(refused, 1)
+        XCTAssertTrue(refused.stderr.contains("nothing was revoked"), refused.stderr)
+        XCTAssertTrue(try f.exists("config:main"))
+        let refusedUser = try f.run("revoke-user", "mallory", "--yes")
+        XCTAssertStatus(refusedUser, 1)
+    }
+
+    func testErrorsAndRecordsNameTheTarget() throws {
+        let r = try Sessionctl.run(["ping"], environment: ["REDIS_URL": "redis://127.0.0.1:1"])
+        XCTAssertStatus(r, 4)
+        XCTAssertTrue(r.stderr.contains("cannot connect to 127.0.0.1:1") && r.stderr.contains("(target from $REDIS_URL)"), r.stderr)
+        let d = try Sessionctl.run(["ping"], environment: ["SESSIONCTL_URL": "redis://127.0.0.1:1", "REDIS_URL": "redis://127.0.0.1:2"])
+        XCTAssertTrue(d.stderr.contains("(target from $SESSIONCTL_URL)"), d.stderr)
+        let f = try Fixture()
+        try f.seed([("alice", "s1")])
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: log) }
+        let revoke = try f.run("revoke-user", "alice", "--yes", "--audit-log", log.path)
+        XCTAssertStatus(revoke, 0)
+        let line = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").first.map(String.init) ?? ""
+        let record = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        let target = record?["target"] as? [String: Any]
+        XCTAssertEqual(target?["endpoint"] as? String, "127.0.0.1:\(f.server.port)")
+        XCTAssertEqual(target?["database"] as? Int, 0)
+        XCTAssertEqual(target?["cluster"] as? Bool, false)
+        XCTAssertFalse(line.contains("password"))
+    }
+}
