@@ -7,7 +7,7 @@ BIN ?=
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)/sessionctl
 INSTALL_BIN = $(if $(BIN),$(BIN),$(RELEASE_BIN))
 
-.PHONY: all build test demo bench install uninstall completions clean
+.PHONY: all build test demo bench dist install uninstall completions clean
 
 all: build
 
@@ -24,6 +24,11 @@ demo:
 bench:
 	scripts/setup.sh
 	python3 bench/bench.py
+
+# A release binary with the Swift runtime linked in, and a Debian package (dist/); see scripts/dist.sh.
+dist:
+	scripts/setup.sh
+	scripts/dist.sh
 
 # Regenerates the committed completion scripts from the option table.
 completions:
@@ -50,4 +55,4 @@ uninstall:
 	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/sessionctl.fish
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-dist dist

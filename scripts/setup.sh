@@ -19,6 +19,7 @@ packages=(
   time            # GNU time: make bench measures peak RSS with it
   python3         # make bench's harness
   gcc             # make bench builds the C floor
+  binutils        # make dist strips the binary; its test reads it with readelf
 )
 
 missing=()

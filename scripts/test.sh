@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# make dist's binary runs without the toolchain and its package installs (before the suite,
+# so that the suite's summary is the last line).
+scripts/test-dist.sh
 # Warnings are errors: the build stays warning-free.
 swift build --build-tests -Xswiftc -warnings-as-errors
 swift test --skip-build --disable-swift-testing

@@ -110,7 +110,8 @@ final class BadInputEndToEndTests: XCTestCase {
         let f = try Fixture()
         try f.server.run([["HSET", "user:alice:s1", "a", "b"], ["SET", "session:s1", "x"]])
         let r = try Sessionctl.run(["revoke-user", "alice", "--yes", "--json"], environment: ["SESSIONCTL_URL": f.server.url])
-        XCTAssertStatus(r, 0)
+        XCTAssertStatus(r, 1) // nothing revoked: everything found was refused
+        XCTAssertTrue(r.stderr.contains("nothing was revoked"), r.stderr)
         XCTAssertEqual((try r.json()["refused"] as? [[String: Any]])?.first?["reason"] as? String, "mapping key is not a string (WRONGTYPE)")
         XCTAssertTrue(try f.exists("user:alice:s1"))
         XCTAssertTrue(try f.exists("session:s1"))

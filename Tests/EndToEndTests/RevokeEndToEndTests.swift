@@ -18,10 +18,11 @@ final class RevokeEndToEndTests: XCTestCase {
         XCTAssertEqual((obj["deleted"] as? [String: Int])?["session_keys"], 2)
         for key in ["user:alice:s1", "session:s1", "user:alice:s2", "session:s2"] { XCTAssertFalse(try f.exists(key), key) }
         XCTAssertTrue(try f.exists("session:s3"))
-        // Re-running is harmless.
+        // Re-running is harmless, and says that nothing matched.
         let again = try f.run("revoke-user", "alice", "--yes", "--json")
-        XCTAssertStatus(again, 0)
+        XCTAssertStatus(again, 3)
         XCTAssertEqual((try again.json()["revoked"] as? [Any])?.count, 0)
+        XCTAssertEqual(try again.json()["not_found"] as? [String], ["alice"])
     }
 
     func testDryRunDeletesNothing() throws {
