@@ -7,7 +7,7 @@ BIN ?=
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)/sessionctl
 INSTALL_BIN = $(if $(BIN),$(BIN),$(RELEASE_BIN))
 
-.PHONY: all build test demo bench dist install uninstall completions clean
+.PHONY: all build test demo bench dist fuzz sanitize install uninstall completions clean
 
 all: build
 
@@ -29,6 +29,18 @@ bench:
 dist:
 	scripts/setup.sh
 	scripts/dist.sh
+
+# libFuzzer over every target for FUZZ_SECONDS each (default 60); see scripts/fuzz.sh.
+FUZZ_SECONDS ?= 60
+fuzz:
+	scripts/setup.sh
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# The unit and integration tests under AddressSanitizer, in a build folder of their own.
+sanitize:
+	scripts/setup.sh
+	$(SWIFT) build --build-tests --scratch-path .build-asan -Xswiftc -sanitize=address
+	$(SWIFT) test --skip-build --scratch-path .build-asan --disable-swift-testing
 
 # Regenerates the committed completion scripts from the option table.
 completions:
@@ -55,4 +67,4 @@ uninstall:
 	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/sessionctl.fish
 
 clean:
-	rm -rf .build .build-dist dist
+	rm -rf .build .build-dist .build-fuzz .build-asan dist

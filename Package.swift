@@ -26,6 +26,10 @@ let package = Package(
         .target(name: "SessionCtlCLI", dependencies: ["SessionKit", "RedisClient"]),
         .executableTarget(name: "sessionctl", dependencies: ["SessionCtlCLI"]),
 
+        // MARK: Fuzzing: libFuzzer targets (make fuzz), and a replayer of their inputs in a normal build
+        .executableTarget(name: "sessionctl-fuzz", dependencies: ["SessionCtlCLI", "SessionKit", "RedisClient"], path: "Fuzz",
+                          swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
+
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["RedisClient"], path: "Tests/TestSupport"),
         .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "CHiredis", "TestSupport"]),

@@ -7,6 +7,8 @@ scripts/setup.sh
 # make dist's binary runs without the toolchain and its package installs (before the suite,
 # so that the suite's summary is the last line).
 scripts/test-dist.sh
+# A short run of every fuzz target, so that the fuzz build never rots (make fuzz runs them long).
+scripts/fuzz.sh 5
 # Warnings are errors: the build stays warning-free.
 swift build --build-tests -Xswiftc -warnings-as-errors
 swift test --skip-build --disable-swift-testing

@@ -1,0 +1,160 @@
+import RedisClient
+import SessionCtlCLI
+import SessionKit
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What each fuzz target feeds the bytes to. Every target must end without a trap, within
+/// bounded memory and time, whatever the bytes; an error is a fine answer.
+enum FuzzTarget: String, CaseIterable, Sendable {
+    /// Bytes from the network → RESP values, then the readers of network values (topology, redirects).
+    case resp
+    /// Bytes → an endpoint URL, and its redaction.
+    case url
+    /// NUL-separated bytes → argv → tokens → a bound invocation.
+    case argv
+    /// First line a mapping template, the rest ids → keys, patterns, splits.
+    case template
+    /// Pattern NUL string → the client-side glob matcher.
+    case glob
+
+    /// Runs one input.
+    func run(_ data: [UInt8]) {
+        switch self {
+        case .resp: Self.resp(data)
+        case .url:
+            let text = String(decoding: data, as: UTF8.self)
+            _ = try? RedisEndpoint.parse(text)
+            _ = RedisEndpoint.redact(text)
+        case .argv:
+            let argv = data.split(separator: 0, omittingEmptySubsequences: false).map(Array.init)
+            _ = try? Binder.parse(argv)
+        case .template: Self.template(data)
+        case .glob:
+            let parts = data.split(separator: 0, maxSplits: 1, omittingEmptySubsequences: false).map(Array.init)
+            let pattern = parts.first ?? []
+            let string = parts.count > 1 ? parts[1] : []
+            _ = Glob.matches(Array(pattern.prefix(256)), Array(string.prefix(4096)))
+            _ = Glob.matches(Glob.escape(Array(pattern.prefix(256))), Array(pattern.prefix(256)))
+        }
+    }
+
+    private static func resp(_ data: [UInt8]) {
+        let reader = RESPReader()
+        // Fed in two pieces, as replies arrive split across reads.
+        let cut = data.isEmpty ? 0 : Int(data[0]) % (data.count + 1)
+        for piece in [Array(data[..<cut]), Array(data[cut...])] {
+            guard (try? reader.feed(piece)) != nil else { return }
+            while true {
+                guard let value = try? reader.next() else { break }
+                _ = Topology.parseShards(value, seedHost: "seed", tls: data.count % 2 == 0)
+                _ = Topology.parseSlots(value, seedHost: "seed")
+                if let e = value.redisError { _ = Redirect(e, fromHost: "seed") }
+                if let items = value.array {
+                    for item in items.prefix(64) { if let e = item.redisError { _ = Redirect(e, fromHost: "seed") } }
+                }
+            }
+        }
+    }
+
+    private static func template(_ data: [UInt8]) {
+        let lines = data.split(separator: 10, maxSplits: 3, omittingEmptySubsequences: false).map(Array.init)
+        let source = String(decoding: lines.first ?? [], as: UTF8.self)
+        guard let m = try? MappingTemplate(source) else { return }
+        let user = lines.count > 1 ? lines[1] : Array("u".utf8)
+        let session = lines.count > 2 ? lines[2] : Array("s".utf8)
+        let key = m.key(user: user, session: session)
+        if m.acceptsSession(session), !user.isEmpty, let ids = m.parse(key) {
+            // A key built from ids splits back into ids that build the same key.
+            precondition(m.key(user: ids.user, session: ids.session) == key, "template round trip")
+        }
+        let pattern = m.pattern(user: user, session: nil)
+        _ = Glob.matches(pattern, key)
+        if lines.count > 3 { _ = m.parse(lines[3]) }
+        _ = try? SessionLayout(mapping: source, sessionKey: String(decoding: session, as: UTF8.self), sessionGlob: "session:*")
+    }
+}
+
+/// The target chosen by `$SESSIONCTL_FUZZ_TARGET`.
+func chosenTarget() -> FuzzTarget {
+    guard let name = getenv("SESSIONCTL_FUZZ_TARGET").map({ String(cString: $0) }), let t = FuzzTarget(rawValue: name) else {
+        let names = FuzzTarget.allCases.map(\.rawValue).joined(separator: ", ")
+        complain("set SESSIONCTL_FUZZ_TARGET to one of \(names)")
+        exit(2)
+    }
+    return t
+}
+
+/// One line on standard error.
+func complain(_ message: String) {
+    let line = Array("sessionctl-fuzz: \(message)\n".utf8)
+    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+}
+
+#if FUZZING
+nonisolated(unsafe) private var target = FuzzTarget.resp
+
+/// libFuzzer's driver (in the fuzzer runtime that -sanitize=fuzzer links).
+@_silgen_name("LLVMFuzzerRunDriver")
+private func runDriver(_ argc: UnsafeMutablePointer<Int32>,
+                       _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+                       _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Int32
+
+/// Built with -sanitize=fuzzer -DFUZZING: hands the chosen target to libFuzzer's driver.
+@main
+struct Fuzz {
+    static func main() {
+        target = chosenTarget()
+        var argc = CommandLine.argc
+        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+        exit(runDriver(&argc, &argv) { data, size in
+            target.run(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
+            return 0
+        })
+    }
+}
+#else
+/// Without libFuzzer: replays files or folders of inputs through the chosen target (the suite
+/// replays the seed corpus and every crash found, kept as regression inputs).
+@main
+struct Replay {
+    static func main() {
+        let target = chosenTarget()
+        var count = 0
+        for path in CommandLine.arguments.dropFirst() {
+            for file in files(path) {
+                guard let data = read(file) else { complain("cannot read \(file)"); exit(1) }
+                target.run(data)
+                count += 1
+            }
+        }
+        print("replayed \(count) inputs through \(target.rawValue)")
+    }
+
+    private static func files(_ path: String) -> [String] {
+        guard let dir = opendir(path) else { return [path] }
+        defer { closedir(dir) }
+        var out: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if !name.hasPrefix(".") { out.append(path + "/" + name) }
+        }
+        return out.sorted()
+    }
+
+    private static func read(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 { return nil }
+            if n == 0 { return out }
+            out += chunk[0..<n]
+        }
+    }
+}
+#endif
