@@ -214,3 +214,43 @@ extension Fixture {
         return try Sessionctl.run(args, environment: environment, stdin: stdin.map { Data($0.utf8) })
     }
 }
+
+/// Where the audit log may point.
+final class AuditLogPlacementTests: XCTestCase {
+    func testSymlinksAndSharedLogs() throws {
+        let f = try Fixture()
+        try f.seed([("alice", "s1"), ("alice", "s2")])
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("auditdir-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // A link to a file with another name (a hard link elsewhere), to nothing, to a directory: refused, nothing deleted.
+        let victim = dir.appendingPathComponent("victim").path
+        XCTAssertTrue(FileManager.default.createFile(atPath: victim, contents: Data()))
+        XCTAssertEqual(link(victim, dir.appendingPathComponent("second-name").path), 0)
+        for (name, target) in [("to-shared", victim), ("dangling", dir.appendingPathComponent("nothing").path), ("to-dir", dir.path)] {
+            let path = dir.appendingPathComponent(name).path
+            XCTAssertEqual(symlink(target, path), 0)
+            let r = try f.run("revoke-user", "alice", "--yes", "--audit-log", path)
+            XCTAssertStatus(r, 1)
+            XCTAssertTrue(r.stderr.contains("symbolic link") || r.stderr.contains("not a regular file"), "\(name): \(r.stderr)")
+            XCTAssertTrue(try f.exists("session:s1"), name)
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: victim)).count, 0, "nothing was written through a link")
+        // A link to the operator's own file with no other name is followed.
+        let own = dir.appendingPathComponent("own.log").path
+        XCTAssertTrue(FileManager.default.createFile(atPath: own, contents: Data(), attributes: [.posixPermissions: 0o600]))
+        let viaLink = dir.appendingPathComponent("current.log").path
+        XCTAssertEqual(symlink(own, viaLink), 0)
+        let ok = try f.run("revoke-user", "alice", "--yes", "--audit-log", viaLink)
+        XCTAssertStatus(ok, 0)
+        XCTAssertFalse(ok.stderr.contains("warning"), ok.stderr)
+        XCTAssertGreaterThan(try Data(contentsOf: URL(fileURLWithPath: own)).count, 0)
+        // An existing log that others can read: it works, with a warning.
+        try f.seed([("bob", "b1")])
+        let shared = dir.appendingPathComponent("shared.log").path
+        XCTAssertTrue(FileManager.default.createFile(atPath: shared, contents: Data(), attributes: [.posixPermissions: 0o644]))
+        let warned = try f.run("revoke-user", "bob", "--yes", "--audit-log", shared)
+        XCTAssertStatus(warned, 0)
+        XCTAssertTrue(warned.stderr.contains("warning: the audit log") && warned.stderr.contains("chmod 600"), warned.stderr)
+    }
+}

@@ -66,7 +66,9 @@ enum RevokeCommand {
         let actor = inv.actor ?? [env["SUDO_USER"], env["USER"]].compactMap { $0 }.first { !$0.isEmpty } ?? "unknown"
         let trail = AuditTrail(AuditTrail.Context(actor: actor, reason: inv.reason, command: inv.command.rawValue))
         if let log = inv.auditLog ?? env["SESSIONCTL_AUDIT_LOG"].flatMap({ $0.isEmpty ? nil : $0 }), !inv.dryRun {
-            trail.add(try AuditLogFile(path: log))
+            let file = try AuditLogFile(path: log)
+            for w in file.warnings { ctx.console.warn(w) }
+            trail.add(file)
         }
         return trail
     }
