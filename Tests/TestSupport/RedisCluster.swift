@@ -104,6 +104,32 @@ public final class RedisCluster: @unchecked Sendable {
         throw TestSupportError("no primary serves slot \(slot)")
     }
 
+    /// Which primary serves each slot now (16384 entries), read once from every primary.
+    public func slotMap(password: String? = nil) throws -> [RedisServer?] {
+        var map = [RedisServer?](repeating: nil, count: HashSlot.count)
+        for node in try primaries(password: password) {
+            let text = try node.run([["CLUSTER", "NODES"]], password: password).first?.text ?? ""
+            let myself = text.split(separator: "\n").first { $0.contains("myself") } ?? ""
+            for range in Self.slotRanges(String(myself)) { for slot in range { map[slot] = node } }
+        }
+        return map
+    }
+
+    /// Writes `commands` pipelined, each to the primary serving its key's slot.
+    public func writeAll(_ commands: [[String]], password: String? = nil) throws {
+        let map = try slotMap(password: password)
+        var groups: [ObjectIdentifier: (RedisServer, [[[UInt8]]])] = [:]
+        for command in commands {
+            guard let owner = map[HashSlot.of(Array(command[1].utf8))] else { throw TestSupportError("no primary serves \(command[1])") }
+            groups[ObjectIdentifier(owner), default: (owner, [])].1.append(command.map { Array($0.utf8) })
+        }
+        for (node, batch) in groups.values {
+            for reply in try node.admin(password: password).pipeline(batch) {
+                if let err = reply.redisError { throw TestSupportError(err.message) }
+            }
+        }
+    }
+
     /// Writes `commands` through redis-cli's cluster mode (`-c` follows redirects).
     public func write(_ commands: [[String]], password: String? = nil) throws {
         for command in commands {

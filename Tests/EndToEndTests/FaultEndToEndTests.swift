@@ -1,0 +1,111 @@
+import Foundation
+import RedisClient
+import TestSupport
+import XCTest
+
+/// Faults between sessionctl and a real server (a resetting, stalling or dripping proxy) and a
+/// primary killed mid-revocation: never a session alive without its mapping, never success
+/// when work was left undone, and a re-run finishes the job.
+final class FaultEndToEndTests: XCTestCase {
+    /// Sessions of `user` still alive without their mapping (unfindable by user): must always be none.
+    private func orphans(_ ids: Range<Int>, _ user: String, exists: (String) throws -> Bool) throws -> [Int] {
+        try ids.filter { try exists("session:\(user)-\($0)") && !exists("user:\(user):\(user)-\($0)") }
+    }
+
+    func testAResetInTheMiddleOfTheDeletionsLosesNoSession() throws {
+        let server = try RedisServer()
+        let admin = try server.admin()
+        _ = try admin.pipeline((0..<5_000).flatMap { i in
+            [["SET", "user:eve:eve-\(i)", "session:eve-\(i)"], ["SET", "session:eve-\(i)", "x", "EX", "3600"]].map { $0.map { Array($0.utf8) } }
+        })
+        let proxy = try FaultProxy(upstreamPort: server.port)
+        // Once 30 KB of UNLINKs have gone out, every connection is reset and the proxy refuses
+        // connections for longer than the retry budget (--timeout 1).
+        proxy.set(.reset(pattern: "UNLINK", after: 30_000, downFor: 4))
+        let r = try Sessionctl.run(["revoke-user", "eve", "--yes", "--json", "--timeout", "1", "--url", proxy.url], timeout: 60)
+        XCTAssertEqual(proxy.resets, 1)
+        XCTAssertStatus(r, 5)
+        XCTAssertEqual(try r.json()["complete"] as? Bool, false)
+        XCTAssertLessThan(r.stderr.split(separator: "\n").count, 8, "summarised: \(r.stderr)")
+        let exists = { (key: String) throws -> Bool in try server.run([["EXISTS", key]])[0] == .integer(1) }
+        XCTAssertEqual(try orphans(0..<5_000, "eve", exists: exists), [], "no session alive without its mapping")
+        XCTAssertGreaterThan(try server.run([["DBSIZE"]])[0].integer ?? 0, 0, "work was left undone")
+        // The proxy is healthy again: running it again finishes the job.
+        sleep(4)
+        let again = try Sessionctl.run(["revoke-user", "eve", "--yes", "--json", "--url", proxy.url], timeout: 60)
+        XCTAssertStatus(again, 0)
+        XCTAssertEqual(try again.json()["complete"] as? Bool, true)
+        XCTAssertEqual(try server.run([["DBSIZE"]])[0].integer, 0)
+    }
+
+    func testRepliesDrippedAByteAtATimeAndAStall() throws {
+        let server = try RedisServer()
+        let admin = try server.admin()
+        _ = try admin.pipeline((0..<200).flatMap { i in
+            [["SET", "user:dan:dan-\(i)", "session:dan-\(i)"], ["SET", "session:dan-\(i)", "x"]].map { $0.map { Array($0.utf8) } }
+        })
+        let proxy = try FaultProxy(upstreamPort: server.port)
+        proxy.set(.drip)
+        let dripped = try Sessionctl.run(["list", "dan", "--json", "--url", proxy.url], timeout: 120)
+        XCTAssertStatus(dripped, 0)
+        XCTAssertEqual((try dripped.json()["sessions"] as? [Any])?.count, 200)
+        // Replies stop after the handshake: bounded by --timeout, never a hang, never complete.
+        proxy.set(.stall(after: 64))
+        let start = Date()
+        let stalled = try Sessionctl.run(["list", "dan", "--json", "--timeout", "1", "--url", proxy.url], timeout: 60)
+        XCTAssertTrue([4, 5].contains(stalled.status), "\(stalled)")
+        XCTAssertLessThan(Date().timeIntervalSince(start), 20, "bounded by the deadlines")
+        XCTAssertTrue(stalled.stderr.contains("within 1s") || stalled.stderr.contains("did not answer"), stalled.stderr)
+    }
+
+    func testAPrimaryKilledMidRevocationOnTheCluster() throws {
+        let cluster = try RedisCluster()
+        var commands: [[String]] = []
+        for i in 0..<6_000 {
+            commands.append(["SET", "user:kim:kim-\(i)", "session:kim-\(i)"])
+            commands.append(["SET", "session:kim-\(i)", "x", "EX", "3600"])
+        }
+        try cluster.writeAll(commands)
+        let before = try cluster.slotMap()
+        let victim = try XCTUnwrap(before[HashSlot.of(Array("session:kim-0".utf8))])
+        let killer = Thread { usleep(300_000); victim.kill() }
+        killer.start()
+        let r = try Sessionctl.run(["revoke-user", "kim", "--yes", "--json", "--timeout", "2", "--scan-count", "50", "--url", cluster.url], timeout: 120)
+        XCTAssertTrue([0, 5].contains(r.status), "\(r)")
+        if r.status == 5 { XCTAssertEqual(try r.json()["complete"] as? Bool, false) }
+        XCTAssertLessThan(r.stderr.split(separator: "\n").count, 12, "summarised per node and cause: \(r.stderr)")
+        // Wait for the replica to take over, then check: no session alive without its mapping.
+        var survivor: RedisServer?
+        for _ in 0..<60 {
+            if let s = try? cluster.owner(of: "session:kim-0"), s.isRunning { survivor = s; break }
+            usleep(250_000)
+        }
+        XCTAssertNotNil(survivor, "the replica took over")
+        /// The keys that exist, asked of their primaries in one pipeline each.
+        func existing() throws -> Set<String> {
+            let map = try cluster.slotMap()
+            let keys = (0..<6_000).flatMap { ["session:kim-\($0)", "user:kim:kim-\($0)"] }
+            var groups: [ObjectIdentifier: (RedisServer, [String])] = [:]
+            for key in keys {
+                guard let owner = map[HashSlot.of(Array(key.utf8))] else { throw TestSupportError("no primary serves \(key)") }
+                groups[ObjectIdentifier(owner), default: (owner, [])].1.append(key)
+            }
+            var out = Set<String>()
+            for (node, batch) in groups.values {
+                let replies = try node.admin().pipeline(batch.map { [Array("EXISTS".utf8), Array($0.utf8)] })
+                for (key, reply) in zip(batch, replies) where reply == .integer(1) { out.insert(key) }
+            }
+            return out
+        }
+        let present = try existing()
+        XCTAssertEqual(try orphans(0..<6_000, "kim", exists: { present.contains($0) }), [], "no session alive without its mapping")
+        var finished = false
+        for _ in 0..<10 {
+            let again = try Sessionctl.run(["revoke-user", "kim", "--yes", "--json", "--url", cluster.url], timeout: 120)
+            if [0, 3].contains(again.status) { finished = true; break }
+            usleep(500_000)
+        }
+        XCTAssertTrue(finished, "a re-run finishes the job")
+        XCTAssertEqual(try existing(), [])
+    }
+}
