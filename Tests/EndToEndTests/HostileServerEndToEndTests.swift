@@ -177,4 +177,52 @@ final class HostileServerEndToEndTests: XCTestCase {
             }
         }
     }
+
+    func testMalformedRepliesAreProtocolErrors() throws {
+        let server = try ScriptedServer()
+        seed(server, "alice", ["s1"])
+        let replies: [(String, ScriptedAnswer)] = [
+            ("a RESP3 map", .raw(Array("%1\r\n+a\r\n:1\r\n".utf8))),
+            ("a RESP3 null", .raw(Array("_\r\n".utf8))),
+            ("a RESP3 boolean", .raw(Array("#t\r\n".utf8))),
+            ("nesting 12 deep", .raw(Array((String(repeating: "*1\r\n", count: 12) + ":1\r\n").utf8))),
+            ("a reply cut off by a close", .rawThenClose(Array("$10\r\nabc".utf8))),
+            ("a bulk length of 2^62", .raw(Array("$4611686018427387904\r\nabc".utf8))),
+            ("garbage", .raw([0xFF, 0x00, 0x13, 0x37, 0x0D, 0x0A])),
+        ]
+        for (what, answer) in replies {
+            server.withCluster { $0.hook = { _, command in
+                String(decoding: command[0], as: UTF8.self) == "GET" ? answer : nil
+            } }
+            let start = Date()
+            let r = try run(server, ["list", "alice", "--json"])
+            assertNoTrap(r, [5], what)
+            XCTAssertEqual(try r.json()["complete"] as? Bool, false, what)
+            XCTAssertLessThan(Date().timeIntervalSince(start), 15, "\(what): bounded by --timeout 2")
+        }
+    }
+
+    func testRedirectsThatLeadNowhereEnd() throws {
+        let server = try ScriptedServer(primaries: 2, cluster: true)
+        seed(server, "alice", ["s1", "s2"])
+        let ports = server.withCluster { $0.nodes.map { node -> Int in if case .tcp(_, let p) = node.address { return p } else { return 0 } } }
+        // MOVED to an address that refuses connections: retried within --timeout, then a failure.
+        server.withCluster { $0.hook = { _, command in
+            String(decoding: command[0], as: UTF8.self) == "GET" ? .reply(.error(RedisError(message: "MOVED \(HashSlot.of(command[1])) 127.0.0.1:1"))) : nil
+        } }
+        let start = Date()
+        let refused = try run(server, ["list", "alice", "--json"])
+        assertNoTrap(refused, [5], "MOVED to a closed port")
+        XCTAssertTrue(refused.stderr.contains("127.0.0.1:1"), refused.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(start), 20)
+        // Two nodes sending each other's way for ever: the redirect limit ends it.
+        server.withCluster { c in c.hook = { node, command in
+            guard String(decoding: command[0], as: UTF8.self) == "GET" else { return nil }
+            let other = node === c.nodes[0] ? ports[1] : ports[0]
+            return .reply(.error(RedisError(message: "MOVED \(HashSlot.of(command[1])) 127.0.0.1:\(other)")))
+        } }
+        let loop = try run(server, ["list", "alice", "--json"])
+        assertNoTrap(loop, [5], "a MOVED loop")
+        XCTAssertTrue(loop.stderr.contains("too many redirects"), loop.stderr)
+    }
 }

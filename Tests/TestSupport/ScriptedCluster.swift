@@ -8,6 +8,8 @@ public enum ScriptedAnswer {
     case replies([RESPValue])
     /// Bytes as they are, RESP or not (hostile replies: huge length claims, deep nesting, garbage).
     case raw([UInt8])
+    /// These bytes, then the connection closes (a reply cut off in the middle).
+    case rawThenClose([UInt8])
     case close
     case silence
 }
@@ -209,6 +211,9 @@ public final class ScriptedTransport: Transport {
             case .reply(let v): RESPWriter.append(v, to: &outbound)
             case .replies(let vs): for v in vs { RESPWriter.append(v, to: &outbound) }
             case .raw(let bytes): outbound += bytes
+            case .rawThenClose(let bytes):
+                outbound += bytes
+                closed = true
             case .close: closed = true
             case .silence: break
             }

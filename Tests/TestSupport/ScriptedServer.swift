@@ -97,6 +97,10 @@ public final class ScriptedServer: @unchecked Sendable {
                 case .reply(let v): RESPWriter.append(v, to: &out)
                 case .replies(let vs): for v in vs { RESPWriter.append(v, to: &out) }
                 case .raw(let bytes): out = bytes
+                case .rawThenClose(let bytes):
+                    _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                    shutdown(fd, Int32(SHUT_RDWR))
+                    return
                 case .close:
                     shutdown(fd, Int32(SHUT_RDWR))
                     return
