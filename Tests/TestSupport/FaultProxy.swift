@@ -134,7 +134,7 @@ public final class FaultProxy: @unchecked Sendable {
             let step = replies && isDrip(current) ? 1 : chunk.count
             var offset = 0
             while offset < chunk.count {
-                let w = chunk.withUnsafeBytes { write(to, $0.baseAddress! + offset, min(step, chunk.count - offset)) }
+                let w = chunk.withUnsafeBytes { send(to, $0.baseAddress! + offset, min(step, chunk.count - offset), Int32(MSG_NOSIGNAL)) }
                 if w <= 0 { return }
                 offset += w
                 forwarded += w

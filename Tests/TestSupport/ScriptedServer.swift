@@ -98,7 +98,7 @@ public final class ScriptedServer: @unchecked Sendable {
                 case .replies(let vs): for v in vs { RESPWriter.append(v, to: &out) }
                 case .raw(let bytes): out = bytes
                 case .rawThenClose(let bytes):
-                    _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                    _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                     shutdown(fd, Int32(SHUT_RDWR))
                     return
                 case .close:
@@ -108,7 +108,7 @@ public final class ScriptedServer: @unchecked Sendable {
                 }
                 var offset = 0
                 while offset < out.count {
-                    let w = out.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+                    let w = out.withUnsafeBytes { send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
                     if w <= 0 { return }
                     offset += w
                 }
