@@ -40,7 +40,7 @@ fuzz:
 sanitize:
 	scripts/setup.sh
 	$(SWIFT) build --build-tests --scratch-path .build-asan -Xswiftc -sanitize=address
-	$(SWIFT) test --skip-build --scratch-path .build-asan --disable-swift-testing
+	LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan.supp $(SWIFT) test --skip-build --scratch-path .build-asan --disable-swift-testing
 
 # Regenerates the committed completion scripts from the option table.
 completions:

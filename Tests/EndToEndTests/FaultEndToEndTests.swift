@@ -19,6 +19,7 @@ final class FaultEndToEndTests: XCTestCase {
             [["SET", "user:eve:eve-\(i)", "session:eve-\(i)"], ["SET", "session:eve-\(i)", "x", "EX", "3600"]].map { $0.map { Array($0.utf8) } }
         })
         let proxy = try FaultProxy(upstreamPort: server.port)
+        defer { proxy.stop() }
         // Once 30 KB of UNLINKs have gone out, every connection is reset and the proxy refuses
         // connections for longer than the retry budget (--timeout 1).
         proxy.set(.reset(pattern: "UNLINK", after: 30_000, downFor: 4))
@@ -45,6 +46,7 @@ final class FaultEndToEndTests: XCTestCase {
             [["SET", "user:dan:dan-\(i)", "session:dan-\(i)"], ["SET", "session:dan-\(i)", "x"]].map { $0.map { Array($0.utf8) } }
         })
         let proxy = try FaultProxy(upstreamPort: server.port)
+        defer { proxy.stop() }
         proxy.set(.drip)
         let dripped = try Sessionctl.run(["list", "dan", "--json", "--url", proxy.url], timeout: 120)
         XCTAssertStatus(dripped, 0)

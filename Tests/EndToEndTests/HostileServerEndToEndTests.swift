@@ -7,6 +7,13 @@ import XCTest
 /// server can send. Each ends in a one-line error and exit 1 or 5, never a trap (exit 132/133,
 /// a backtrace), never a hang (every run here is bounded by `--timeout 2`), never success.
 final class HostileServerEndToEndTests: XCTestCase {
+    /// A scripted server stopped after the test (its threads hold it until then).
+    private func scriptedServer(primaries: Int = 1, cluster: Bool = false) throws -> ScriptedServer {
+        let server = try ScriptedServer(primaries: primaries, cluster: cluster)
+        addTeardownBlock { server.stop() }
+        return server
+    }
+
     private func run(_ server: ScriptedServer, _ args: [String], timeout: TimeInterval = 30) throws -> Sessionctl.Run {
         try Sessionctl.run(args + ["--url", server.url, "--timeout", "2", "--connect-timeout", "2"], timeout: timeout)
     }
@@ -39,7 +46,7 @@ final class HostileServerEndToEndTests: XCTestCase {
     }
 
     func testLyingClusterTopologiesNeverTrap() throws {
-        let server = try ScriptedServer(primaries: 1, cluster: true)
+        let server = try scriptedServer(primaries: 1, cluster: true)
         guard case .tcp(_, let port)? = server.withCluster({ $0.nodes.first?.address }) else { return XCTFail() }
         let me = Int64(port)
         let sameAddress: [([Int64], String, Int64)] = (0..<10_000).map { (i: Int) in ([Int64(i), Int64(i)], "127.0.0.1", me) }
@@ -80,7 +87,7 @@ final class HostileServerEndToEndTests: XCTestCase {
     }
 
     func testNonsenseRedirectsAreFailuresNotTraps() throws {
-        let server = try ScriptedServer(primaries: 1, cluster: true)
+        let server = try scriptedServer(primaries: 1, cluster: true)
         seed(server, "alice", ["s1", "s2"])
         for moved in ["MOVED 99999 127.0.0.1:7000", "MOVED -1 127.0.0.1:7000", "MOVED 5 127.0.0.1:99999999999", "ASK 70000 :1", "MOVED"] {
             server.withCluster { $0.hook = { _, command in
@@ -94,7 +101,7 @@ final class HostileServerEndToEndTests: XCTestCase {
     }
 
     func testHugeIntegersFromTheServer() throws {
-        let server = try ScriptedServer()
+        let server = try scriptedServer()
         seed(server, "alice", ["s1", "s2"])
         server.withCluster { $0.hook = { _, command in
             switch String(decoding: command[0], as: UTF8.self) {
@@ -113,7 +120,7 @@ final class HostileServerEndToEndTests: XCTestCase {
     }
 
     func testAbsurdArrayHeadersAreRefusedAtOnce() throws {
-        let server = try ScriptedServer()
+        let server = try scriptedServer()
         seed(server, "alice", ["s1"])
         for header in ["*2147483648\r\n", "*2147483647\r\n", "*99999999\r\n", "*-5\r\n"] {
             server.withCluster { $0.hook = { _, command in
@@ -127,7 +134,7 @@ final class HostileServerEndToEndTests: XCTestCase {
     }
 
     func testScansThatNeverEndOrLieAreStoppedAndReported() throws {
-        let server = try ScriptedServer()
+        let server = try scriptedServer()
         seed(server, "alice", ["s1"])
         let pages: [(String, RESPValue)] = [
             ("a cursor that never returns to 0", .array([text("1"), .array([])])),
@@ -150,7 +157,7 @@ final class HostileServerEndToEndTests: XCTestCase {
 
     func testAReplyAnsweredTwiceDeletesNothing() throws {
         // Every later reply of the batch would be shifted: user:alice:a2 paired with session:a1.
-        let server = try ScriptedServer()
+        let server = try scriptedServer()
         seed(server, "alice", ["a1", "a2", "a3"])
         server.withCluster { $0.hook = { _, command in
             command.map { String(decoding: $0, as: UTF8.self) } == ["GET", "user:alice:a1"]
@@ -179,7 +186,7 @@ final class HostileServerEndToEndTests: XCTestCase {
     }
 
     func testMalformedRepliesAreProtocolErrors() throws {
-        let server = try ScriptedServer()
+        let server = try scriptedServer()
         seed(server, "alice", ["s1"])
         let replies: [(String, ScriptedAnswer)] = [
             ("a RESP3 map", .raw(Array("%1\r\n+a\r\n:1\r\n".utf8))),
@@ -203,7 +210,7 @@ final class HostileServerEndToEndTests: XCTestCase {
     }
 
     func testRedirectsThatLeadNowhereEnd() throws {
-        let server = try ScriptedServer(primaries: 2, cluster: true)
+        let server = try scriptedServer(primaries: 2, cluster: true)
         seed(server, "alice", ["s1", "s2"])
         let ports = server.withCluster { $0.nodes.map { node -> Int in if case .tcp(_, let p) = node.address { return p } else { return 0 } } }
         // MOVED to an address that refuses connections: retried within --timeout, then a failure.

@@ -6,6 +6,13 @@ import XCTest
 /// Routing, retries, lost nodes and interruption, driven in-process through scripted
 /// transports: every reply is chosen by the test, so each path runs exactly.
 final class ScriptedRoutingTests: XCTestCase {
+    /// A scripted cluster whose hook is cleared after the test (hooks often capture the cluster).
+    private func scripted(_ primaries: Int, cluster: Bool = true) -> ScriptedCluster {
+        let c = ScriptedCluster(primaries: primaries, cluster: cluster)
+        addTeardownBlock { c.hook = nil }
+        return c
+    }
+
     private func keyspace(_ c: ScriptedCluster, timeout: Double = 1, cancellation: Cancellation = Cancellation()) throws -> RedisKeyspace {
         try RedisKeyspace(endpoint: c.endpoint, options: ConnectionOptions(commandTimeout: timeout, cancellation: cancellation),
                           connector: c.connector)
@@ -37,7 +44,7 @@ final class ScriptedRoutingTests: XCTestCase {
     // MARK: Redirects and retries
 
     func testMovedUpdatesTheMapAndTheCommandIsAnswered() throws {
-        let c = ScriptedCluster(primaries: 3)
+        let c = scripted(3)
         c.set("k1", "v1")
         let k = try keyspace(c)
         // The slot moves from its owner to another node after the map was read.
@@ -56,7 +63,7 @@ final class ScriptedRoutingTests: XCTestCase {
     }
 
     func testAskSendsAskingThenTheCommandOnce() throws {
-        let c = ScriptedCluster(primaries: 2)
+        let c = scripted(2)
         let k = try keyspace(c)
         let owner = c.owner(of: "k2")
         let other = c.nodes.first { $0 !== owner }!
@@ -72,7 +79,7 @@ final class ScriptedRoutingTests: XCTestCase {
     }
 
     func testTryAgainIsRetriedWithBackoff() throws {
-        let c = ScriptedCluster(primaries: 3)
+        let c = scripted(3)
         c.set("k3", "v3")
         var refusals = 2
         c.hook = { _, command in
@@ -86,7 +93,7 @@ final class ScriptedRoutingTests: XCTestCase {
     }
 
     func testEndlessRedirectsEndAsATypedFailure() throws {
-        let c = ScriptedCluster(primaries: 2)
+        let c = scripted(2)
         c.hook = { _, command in
             String(decoding: command[0], as: UTF8.self) == "GET" ? .reply(.error(RedisError(message: "TRYAGAIN busy"))) : nil
         }
@@ -97,7 +104,7 @@ final class ScriptedRoutingTests: XCTestCase {
     }
 
     func testStandaloneServerAnsweringMovedIsAUsageError() throws {
-        let c = ScriptedCluster(primaries: 1, cluster: false)
+        let c = scripted(1, cluster: false)
         c.hook = { _, command in
             String(decoding: command[0], as: UTF8.self) == "GET" ? .reply(.error(RedisError(message: "MOVED 1 10.0.0.9:7000"))) : nil
         }
@@ -112,7 +119,7 @@ final class ScriptedRoutingTests: XCTestCase {
 
     func testAClientErrorKeepsItsKindThroughTheDomain() throws {
         // Before: the pipeline helper turned any thrown error into "incomplete", losing its code and hint.
-        let c = ScriptedCluster(primaries: 1, cluster: false)
+        let c = scripted(1, cluster: false)
         seed(c, users: ["u"], sessions: 2)
         c.hook = { _, command in
             String(decoding: command[0], as: UTF8.self) == "GET" ? .reply(.error(RedisError(message: "MOVED 1 10.0.0.9:7000"))) : nil
@@ -124,7 +131,7 @@ final class ScriptedRoutingTests: XCTestCase {
     }
 
     func testSlotsWithoutAPrimaryAreTypedFailures() throws {
-        let c = ScriptedCluster(primaries: 3)
+        let c = scripted(3)
         c.nodes[2].slots = [] // its slots are served by nobody
         let k = try keyspace(c, timeout: 0.3)
         let lost = (0..<200).map { "key\($0)" }.first { HashSlot.of(Bytes($0.utf8)) >= c.nodes[1].slots[0].upperBound + 1 }!
@@ -135,7 +142,7 @@ final class ScriptedRoutingTests: XCTestCase {
 
     func testAScanOverAClusterWithUncoveredSlotsIsIncompleteAndNamesThem() throws {
         // A shard whose primary failed is dropped from the map: its keys are out of any scan's reach.
-        let c = ScriptedCluster(primaries: 3)
+        let c = scripted(3)
         seed(c, users: ["a", "b", "c", "d"], sessions: 10)
         let gone = c.nodes[1].slots[0]
         c.nodes[1].slots = []
@@ -150,7 +157,7 @@ final class ScriptedRoutingTests: XCTestCase {
     func testASlotThatChangesHandsDuringTheScanIsScannedOnItsNewOwner() throws {
         // The victim's mapping sits late on a slow node; its slot moves, keys and all, to a node whose
         // scan has already finished. Before: complete, and the session was never found.
-        let c = ScriptedCluster(primaries: 3)
+        let c = scripted(3)
         let slow = c.nodes[0], done = c.nodes[2]
         for i in 0..<400 { slow.keys[Bytes("noise:\(i)".utf8)] = Bytes("x".utf8) }
         let key = (0..<5000).map { "user:victim:s\($0)" }.first { slow.owns(HashSlot.of(Bytes($0.utf8))) }!
@@ -182,7 +189,7 @@ final class ScriptedRoutingTests: XCTestCase {
 
     func testPruneKeepsAndReportsOrphansOfALostNode() throws {
         // Orphaned mappings on every node; the plan sees them all, then one node is lost before the deletion.
-        let c = ScriptedCluster(primaries: 3)
+        let c = scripted(3)
         seed(c, users: ["a", "b", "c", "d", "e", "f"], sessions: 20, withSessionKeys: false)
         let k = try keyspace(c, timeout: 0.5)
         let s = try store(k)
@@ -205,7 +212,7 @@ final class ScriptedRoutingTests: XCTestCase {
     }
 
     func testRevocationFailuresOfALostNodeAreSummarisedOnce() throws {
-        let c = ScriptedCluster(primaries: 3)
+        let c = scripted(3)
         seed(c, users: ["victim"], sessions: 600)
         let k = try keyspace(c, timeout: 0.5)
         let s = try store(k)
@@ -229,7 +236,7 @@ final class ScriptedRoutingTests: XCTestCase {
     }
 
     func testShowDoesNotCallASessionWhoseTypeWasNotReadGone() throws {
-        let c = ScriptedCluster(primaries: 1, cluster: false)
+        let c = scripted(1, cluster: false)
         seed(c, users: ["u"], sessions: 1)
         let k = try keyspace(c, timeout: 0.3)
         let s = try store(k)
@@ -250,7 +257,7 @@ final class ScriptedRoutingTests: XCTestCase {
     func testAReplyAnsweredTwiceDeletesNothingOnItsWord() throws {
         // A proxy answers one GET twice: every later reply of the batch would be shifted by one,
         // pairing user:alice:a2 with a1's session key. The batch is discarded instead.
-        let c = ScriptedCluster(primaries: 1, cluster: false)
+        let c = scripted(1, cluster: false)
         seed(c, users: ["alice"], sessions: 3)
         c.hook = { _, command in
             let text = command.map { String(decoding: $0, as: UTF8.self) }
@@ -272,7 +279,7 @@ final class ScriptedRoutingTests: XCTestCase {
     // MARK: Interruption
 
     func testCancellationStopsAScanAndPendingCommands() throws {
-        let c = ScriptedCluster(primaries: 3)
+        let c = scripted(3)
         seed(c, users: ["a"], sessions: 300)
         let cancel = Cancellation()
         c.hook = { _, command in
@@ -287,7 +294,7 @@ final class ScriptedRoutingTests: XCTestCase {
     }
 
     func testCancellationBetweenBatchesLeavesTheRestUntouched() throws {
-        let c = ScriptedCluster(primaries: 3)
+        let c = scripted(3)
         seed(c, users: ["v"], sessions: 250)
         let cancel = Cancellation()
         let k = try keyspace(c, cancellation: cancel)

@@ -58,9 +58,10 @@ public final class ScriptedServer: @unchecked Sendable {
         return try body(cluster)
     }
 
-    /// Closes every listener and connection.
+    /// Closes every listener and connection, and drops the hook (which often captures the cluster).
     public func stop() {
         lock.lock()
+        cluster.hook = nil
         let all = stopped ? [] : listeners + clients
         stopped = true
         lock.unlock()
