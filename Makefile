@@ -37,10 +37,13 @@ fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 # The unit and integration tests under AddressSanitizer, in a build folder of their own.
+# Every sessionctl process the end-to-end tests start runs with leak detection on (a leak would
+# exit 23 and fail its test); in the XCTest process itself it is off, since XCTest's and
+# Foundation's weak-reference side tables are reported as leaked at its exit.
 sanitize:
 	scripts/setup.sh
 	$(SWIFT) build --build-tests --scratch-path .build-asan -Xswiftc -sanitize=address
-	LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan.supp $(SWIFT) test --skip-build --scratch-path .build-asan --disable-swift-testing
+	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --skip-build --scratch-path .build-asan --disable-swift-testing
 
 # Regenerates the committed completion scripts from the option table.
 completions:
