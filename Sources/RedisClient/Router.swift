@@ -107,6 +107,7 @@ final class Router {
     /// so a batch cut off by a broken connection is sent again. Throws only when the options do
     /// not fit the server (a standalone connection answered `MOVED`).
     func send(_ commands: [[Bytes]]) throws -> [CommandResult] {
+        if let fast = try sendToTheOnlyNode(commands) { return fast }
         var results = [CommandResult?](repeating: nil, count: commands.count)
         var queue = commands.indices.map { Pending(index: $0, target: owner(of: commands[$0])) }
         let asking: [Bytes] = [Array("ASKING".utf8)]
@@ -238,6 +239,27 @@ final class Router {
             queue = next
         }
         return results.map { $0 ?? .cancelled }
+    }
+
+    /// A standalone server's common case without per-command routing: one exchange with its one
+    /// node. `nil` when anything needs the general path (a failure, a reply asking to retry), which
+    /// then sends the commands again: every command sessionctl sends is idempotent.
+    private func sendToTheOnlyNode(_ commands: [[Bytes]]) throws -> [CommandResult]? {
+        guard !topology.isCluster, let node = topology.primaries.first, lost[node] == nil,
+              !cancellation.isCancelled, let c = try? pool.connection(node),
+              case .success(let replies) = Multiplexer.exchange([(c, commands)])[0] else { return nil }
+        var out: [CommandResult] = []
+        out.reserveCapacity(replies.count)
+        for reply in replies {
+            if let err = reply.redisError {
+                if err.code == "MOVED" {
+                    throw RedisClientError.misconfigured("\(node) is a Redis Cluster node and answered MOVED", hint: "drop --no-cluster")
+                }
+                if Redirect(err, fromHost: seedHost)?.isRetry == true { return nil }
+            }
+            out.append(.reply(reply))
+        }
+        return out
     }
 
     // MARK: Replication

@@ -202,6 +202,12 @@ final class CommandContext {
     /// Reports a partial result on stderr (always, even with `--quiet`): one line per kind of
     /// failure, node and cause, with a count and what to do.
     func reportIncomplete(_ completeness: Completeness) {
+        if !completeness.isComplete && invocation.output == .table {
+            // The table says itself that it is partial, wherever it is read (JSON has "complete": false).
+            print("# partial result (\(completeness.interrupted ? "interrupted" : "incomplete")): see the lines on stderr\n")
+        }
+        // The result first, then what is wrong with it: on a terminal both streams interleave.
+        console.out.flush()
         for line in completeness.summary { console.error("incomplete: \(line)") }
         if completeness.interrupted { console.error("interrupted: the result above is partial") }
     }

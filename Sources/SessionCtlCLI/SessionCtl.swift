@@ -53,6 +53,11 @@ public enum SessionCtl {
         let (code, error) = ExitCode.of(result, cancelled: console.cancellation.isCancelled)
         if let error { console.error(error.line) }
         console.flush()
+        // Output that could not be written is a failure (as jq does); a closed pipe stays quiet.
+        if let failed = console.out.writeError {
+            console.error("cannot write to standard output: \(failed)")
+            return code == .success || code == .notFound ? ExitCode.failure.rawValue : code.rawValue
+        }
         return code.rawValue
     }
 

@@ -175,3 +175,33 @@ final class ConnectionEndToEndTests: XCTestCase {
         XCTAssertTrue(try f.exists("session:s1"))
     }
 }
+
+/// What the binary does when its own output cannot be written, or is cut short.
+final class OutputEndToEndTests: XCTestCase {
+    func testAFullDiskOnStdoutIsAFailureAndAClosedPipeIsQuiet() throws {
+        let f = try Fixture()
+        try f.seed([("alice", "s1")])
+        // `sessionctl users > /dev/full` exited 0 with no message.
+        let full = try Sessionctl.exec("/bin/sh", ["-c", "\"$0\" users > /dev/full", Sessionctl.binary].map { Data($0.utf8) },
+                                       environment: ["SESSIONCTL_URL": f.server.url], stdin: nil, timeout: 30)
+        XCTAssertEqual(full.status, 1, "\(full)")
+        XCTAssertEqual(full.stderr, "sessionctl: cannot write to standard output: No space left on device\n")
+        let piped = try Sessionctl.exec("/bin/sh", ["-c", "\"$0\" users | head -c 0", Sessionctl.binary].map { Data($0.utf8) },
+                                        environment: ["SESSIONCTL_URL": f.server.url], stdin: nil, timeout: 30)
+        XCTAssertEqual(piped.status, 0, "\(piped)")
+        XCTAssertEqual(piped.stderr, "")
+    }
+
+    func testAPartialTableSaysSoAfterItsRows() throws {
+        let server = try RedisServer()
+        let admin = try server.admin()
+        for chunk in 0..<10 {
+            _ = try admin.pipeline((0..<10_000).map { ["SET", "noise:\(chunk):\($0)", "x"].map { Array($0.utf8) } })
+        }
+        try server.run([["SET", "user:u:s1", "session:s1"], ["SET", "session:s1", "x"]])
+        let r = try Sessionctl.run(["users", "--scan-count", "1", "--url", server.url], interruptAfter: 0.5)
+        XCTAssertStatus(r, 130)
+        XCTAssertTrue(r.stdout.hasSuffix("# partial result (interrupted): see the lines on stderr\n"), r.stdout)
+        XCTAssertTrue(r.stderr.hasSuffix("interrupted: the result above is partial\n"), r.stderr)
+    }
+}

@@ -8,6 +8,8 @@ public protocol OutputSink: AnyObject {
     func write(_ bytes: [UInt8])
     /// Writes out what is queued.
     func flush()
+    /// Why a write failed (not a closed pipe, which ends output quietly), if one did.
+    var writeError: String? { get }
 }
 
 extension OutputSink {
@@ -19,8 +21,10 @@ extension OutputSink {
 public final class FileSink: OutputSink {
     private let fd: Int32
     private var buffer: [UInt8] = []
-    /// Whether the reader went away (EPIPE).
+    /// Whether the reader went away (EPIPE), or a write failed.
     public private(set) var isClosed = false
+    /// Why a write failed, other than a closed pipe (`> /dev/full`: no space left on device).
+    public private(set) var writeError: String?
 
     /// A sink on `fd` (1 for stdout, 2 for stderr).
     public init(fd: Int32) {
@@ -42,6 +46,7 @@ public final class FileSink: OutputSink {
             let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
             if n > 0 { offset += n; continue }
             if n < 0 && errno == EINTR { continue }
+            if n < 0 && errno != EPIPE { writeError = String(cString: strerror(errno)) }
             isClosed = true
             break
         }
@@ -59,6 +64,7 @@ public final class BufferSink: OutputSink {
 
     public func write(_ bytes: [UInt8]) { self.bytes += bytes }
     public func flush() {}
+    public var writeError: String? { nil }
 
     /// What was written, as text.
     public var text: String { String(decoding: bytes, as: UTF8.self) }
