@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift build -c release --product sessionctl >&2
 bin="$(swift build -c release --show-bin-path)/sessionctl"
+echo "demo: the sessionctl binary is $bin" >&2
 
 dir="$(mktemp -d)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 16379)"

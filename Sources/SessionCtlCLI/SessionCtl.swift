@@ -36,6 +36,12 @@ public enum SessionCtl {
 
     /// Runs one command line against `console`; Ctrl-C is `console.cancellation`.
     public static func run(arguments: [[UInt8]], console: Console) -> Int32 {
+        if arguments.isEmpty {
+            // No command at all: the help, on stderr (stdout is for data), and a usage status, as gh does.
+            console.err.write(HelpCommand.overview())
+            console.flush()
+            return ExitCode.usage.rawValue
+        }
         let invocation: Invocation
         do {
             invocation = try Binder.parse(arguments)

@@ -16,7 +16,7 @@ final class BadInputEndToEndTests: XCTestCase {
             (["users", "--timeout", "-1"], "sessionctl: invalid value '-1' for --timeout: expected a number of seconds greater than 0, such as 5 or 0.5\n"),
             (["list", ""], "sessionctl: 'list': an id must not be empty\n"),
             (["list"], "sessionctl: 'list' needs at least one user id; see 'sessionctl help list'\n"),
-            ([], "sessionctl: no command given; see 'sessionctl --help'\n"),
+            (["-q"], "sessionctl: no command given; see 'sessionctl --help'\n"),
             (["users", "--url", "127.0.0.1:6379"], "sessionctl: malformed URL '127.0.0.1:6379': no scheme (write redis://127.0.0.1:6379)\n"),
             (["users", "--url", "redis://h:99999"], "sessionctl: malformed URL 'redis://h:99999': port '99999' is not a number from 1 to 65535\n"),
             (["users", "--mapping", "user:<user>"], "sessionctl: bad key template 'user:<user>': a mapping template names <user> and <session> once each\n"),
@@ -27,6 +27,12 @@ final class BadInputEndToEndTests: XCTestCase {
             XCTAssertEqual(r.stderr, expected, "\(args)")
             XCTAssertEqual(r.stdout, "")
         }
+        // No arguments at all: the help, on stderr, exit 2 (as gh does).
+        let bare = try run([])
+        XCTAssertStatus(bare, 2)
+        XCTAssertEqual(bare.stdout, "")
+        XCTAssertTrue(bare.stderr.hasPrefix("sessionctl \(bare.stderr.split(separator: " ")[1]) find, show and revoke"), bare.stderr)
+        XCTAssertTrue(bare.stderr.contains("Commands:") && bare.stderr.contains("revoke-user"), bare.stderr)
     }
 
     func testALooseMappingTemplateIsRefusedAndNothingIsDeleted() throws {

@@ -83,4 +83,20 @@ final class RenderTests: XCTestCase {
         XCTAssertEqual(code, 2)
         XCTAssertTrue(err.text.contains("--yes"), err.text)
     }
+
+    func testEveryCommandsHelpHasTwoExamplesThatParse() {
+        for c in CommandName.allCases {
+            let out = BufferSink()
+            XCTAssertEqual(SessionCtl.run(arguments: [Array("help".utf8), Array(c.rawValue.utf8)], console: Console(out: out, err: BufferSink())), 0)
+            let examples = out.text.components(separatedBy: "\nExamples:\n").last?.split(separator: "\n") ?? []
+            XCTAssertEqual(examples.count, 2, "\(c.rawValue): \(out.text)")
+            for e in examples {
+                // The sessionctl part of each example is a command line the parser accepts.
+                let line = e.split(separator: "|").first { $0.contains("sessionctl ") }.map(String.init) ?? ""
+                var words = line.split(separator: " ").map(String.init)
+                words = Array(words.drop { $0 != "sessionctl" }.dropFirst()).filter { $0 != ">" && !$0.hasPrefix("/etc") && !$0.hasPrefix("~") }
+                XCTAssertNoThrow(try Binder.parse(words.map { Array($0.utf8) }), "\(c.rawValue): \(e)")
+            }
+        }
+    }
 }

@@ -36,6 +36,9 @@ enum HelpCommand {
         var out = "Usage: sessionctl [OPTIONS] \(usage(spec))\n\n\(spec.summary).\n\(spec.details)\n"
         let applicable = OptionTable.all.filter { $0.commands == nil || $0.commands!.contains(name) }
         out += options(applicable)
+        if let examples = CommandTable.examples[name], !examples.isEmpty {
+            out += "\nExamples:\n" + examples.map { "  \($0)\n" }.joined()
+        }
         return out
     }
 

@@ -56,6 +56,23 @@ public enum CommandTable {
                     details: "Prints sessionctl's version."),
     ]
 
+    /// Two real command lines per command, shown by `help COMMAND`.
+    public static let examples: [CommandName: [String]] = [
+        .list: ["sessionctl list alice", "sessionctl list alice bob -o json | jq -r '.sessions[].session_key'"],
+        .show: ["sessionctl show 4f1c9a", "sessionctl show 4f1c9a --user alice -o json"],
+        .revoke: ["sessionctl revoke 4f1c9a --dry-run", "sessionctl revoke 4f1c9a --user alice --yes --reason INC-42"],
+        .revokeUser: ["sessionctl revoke-user alice --dry-run",
+                      "cut -d, -f1 compromised.csv | sessionctl revoke-user - --yes --audit-log /var/log/sessionctl.log"],
+        .users: ["sessionctl users --top 20", "sessionctl users --min 50 -o ndjson"],
+        .audit: ["sessionctl audit", "sessionctl audit -o json --rate 50000 | jq .counts"],
+        .prune: ["sessionctl prune --dry-run", "sessionctl prune --yes --grace 15m --audit-log /var/log/sessionctl.log"],
+        .ping: ["sessionctl ping", "sessionctl ping -u rediss://clustercfg.example:6379 --cacert ca.pem -o json"],
+        .completion: ["sessionctl completion bash > /etc/bash_completion.d/sessionctl",
+                      "sessionctl completion fish > ~/.config/fish/completions/sessionctl.fish"],
+        .help: ["sessionctl help revoke-user", "sessionctl --help"],
+        .version: ["sessionctl version", "sessionctl --version"],
+    ]
+
     /// The declaration of `name`.
     public static func spec(_ name: CommandName) -> CommandSpec {
         all.first { $0.name == name }!
