@@ -24,12 +24,6 @@ final class CommandContext {
 
     // MARK: Connection settings
 
-    /// The URL from `--url`, `$SESSIONCTL_URL`, `$REDIS_URL`, or the default; and whether it came from argv.
-    func resolvedURL() -> (String, fromArgv: Bool) {
-        let (url, source) = targetURL()
-        return (url, source == "--url")
-    }
-
     /// The URL and where it came from, for messages: `--url`, `$SESSIONCTL_URL`, `$REDIS_URL` or the default.
     func targetURL() -> (url: String, source: String) {
         if let u = invocation.url { return (u, "--url") }
@@ -41,7 +35,8 @@ final class CommandContext {
 
     /// The endpoint and connection options, with the password from `--password-file`, the URL or `$REDISCLI_AUTH`.
     func connectionSettings() throws -> (RedisEndpoint, ConnectionOptions) {
-        let (url, fromArgv) = resolvedURL()
+        let (url, source) = targetURL()
+        let fromArgv = source == "--url"
         var endpoint = try RedisEndpoint.parse(url)
         if invocation.tls { endpoint.tls = true }
         let tls = try tlsContext(enabled: endpoint.tls, endpoint: endpoint)

@@ -78,13 +78,7 @@ extension SessionStore {
     public func revoke(_ plan: RevokePlan, beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void = { _ in },
                        afterDeleting: ([SessionRef]) -> Void = { _ in }) throws -> RevokeResult {
         try executeInBatches(plan, beforeDeleting: beforeDeleting, afterDeleting: afterDeleting) { chunk, result in
-            var gone: [SessionRef] = []
-            let first = try batched(chunk, completeness: &result.completeness) { [[Verb.unlink, $0.sessionKey]] }
-            for (ref, reply) in zip(chunk, first) {
-                guard let n = deletedCount(reply[0], "a session key", &result.completeness) else { continue }
-                result.sessionKeysDeleted += n
-                gone.append(ref)
-            }
+            let gone = try unlink(chunk, \.sessionKey, counting: \.sessionKeysDeleted, "a session key", &result)
             let confirmed = keyspace.confirmReplication(of: gone.map(\.sessionKey), wanted: waitReplicas)
             var safe: [SessionRef] = []
             for (ref, failure) in zip(gone, confirmed) {
@@ -130,11 +124,18 @@ extension SessionStore {
 
     /// `UNLINK`s the mapping keys of `refs`; returns those whose mapping is gone.
     func unlinkMappings(_ refs: [SessionRef], _ result: inout RevokeResult) throws -> [SessionRef] {
+        try unlink(refs, \.mappingKey, counting: \.mappingKeysDeleted, "a mapping key", &result)
+    }
+
+    /// `UNLINK`s one key of each of `refs` (pipelined), adds the server's counts to `counter`,
+    /// and returns the refs whose key is confirmed gone; failures go into the result's completeness.
+    private func unlink(_ refs: [SessionRef], _ key: KeyPath<SessionRef, Bytes>, counting counter: WritableKeyPath<RevokeResult, Int>,
+                        _ what: String, _ result: inout RevokeResult) throws -> [SessionRef] {
         var done: [SessionRef] = []
-        let replies = try batched(refs, completeness: &result.completeness) { [[Verb.unlink, $0.mappingKey]] }
+        let replies = try batched(refs, completeness: &result.completeness) { [[Verb.unlink, $0[keyPath: key]]] }
         for (ref, reply) in zip(refs, replies) {
-            guard let n = deletedCount(reply[0], "a mapping key", &result.completeness) else { continue }
-            result.mappingKeysDeleted += n
+            guard let n = deletedCount(reply[0], what, &result.completeness) else { continue }
+            result[keyPath: counter] += n
             done.append(ref)
         }
         return done
