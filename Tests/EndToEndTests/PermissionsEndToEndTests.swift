@@ -62,6 +62,12 @@ final class PermissionsEndToEndTests: XCTestCase {
         XCTAssertStatus(fromEnv, 2)
         XCTAssertTrue(fromEnv.stderr.contains("($REDIS_URL)"), fromEnv.stderr)
         // --askpass without a terminal: the first line of standard input.
+        // --askpass and "-" would both read standard input: a usage error, nothing deleted.
+        let both = try Sessionctl.run(["revoke-user", "-", "--yes", "--askpass", "--url", "redis://ops2@127.0.0.1:\(f.server.port)"],
+                                      stdin: Data("ops2pw\nalice\n".utf8))
+        XCTAssertStatus(both, 2)
+        XCTAssertTrue(both.stderr.contains("--askpass reads the password from standard input, which '-' also reads"), both.stderr)
+        XCTAssertTrue(try f.exists("session:a1"))
         let piped = try Sessionctl.run(["ping", "--askpass", "--url", "redis://ops2@127.0.0.1:\(f.server.port)"], stdin: Data("ops2pw\n".utf8))
         XCTAssertStatus(piped, 0)
         XCTAssertFalse(piped.stdout.contains("ops2pw") || piped.stderr.contains("ops2pw"))
