@@ -21,18 +21,20 @@ let package = Package(
 
         // MARK: Layers, each depending only on the ones below it
         .target(name: "RedisClient", dependencies: ["CHiredis", "COpenSSL"]),
+        .target(name: "SessionPayload"),
         .target(name: "SessionCrypto", dependencies: ["COpenSSL"]),
-        .target(name: "SessionKit", dependencies: ["RedisClient", "SessionCrypto"]),
+        .target(name: "SessionKit", dependencies: ["RedisClient", "SessionCrypto", "SessionPayload"]),
         .target(name: "SessionCtlCLI", dependencies: ["SessionKit", "RedisClient"]),
         .executableTarget(name: "sessionctl", dependencies: ["SessionCtlCLI"]),
 
         // MARK: Fuzzing: libFuzzer targets (make fuzz), and a replayer of their inputs in a normal build
-        .executableTarget(name: "sessionctl-fuzz", dependencies: ["SessionCtlCLI", "SessionKit", "RedisClient"], path: "Fuzz",
+        .executableTarget(name: "sessionctl-fuzz", dependencies: ["SessionCtlCLI", "SessionKit", "SessionPayload", "RedisClient"], path: "Fuzz",
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
 
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["RedisClient"], path: "Tests/TestSupport"),
         .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "CHiredis", "TestSupport"]),
+        .testTarget(name: "SessionPayloadTests", dependencies: ["SessionPayload", "TestSupport"]),
         .testTarget(name: "SessionKitTests", dependencies: ["SessionKit", "SessionCrypto", "RedisClient", "TestSupport"]),
         .testTarget(name: "SessionCtlCLITests", dependencies: ["SessionCtlCLI", "SessionKit", "RedisClient"]),
         .testTarget(name: "EndToEndTests", dependencies: ["sessionctl", "TestSupport", "RedisClient"]),
