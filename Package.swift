@@ -24,7 +24,7 @@ let package = Package(
         .target(name: "SessionPayload"),
         .target(name: "SessionCrypto", dependencies: ["COpenSSL"]),
         .target(name: "SessionKit", dependencies: ["RedisClient", "SessionCrypto", "SessionPayload"]),
-        .target(name: "SessionCtlCLI", dependencies: ["SessionKit", "RedisClient"]),
+        .target(name: "SessionCtlCLI", dependencies: ["SessionKit", "SessionPayload", "RedisClient"]),
         .executableTarget(name: "sessionctl", dependencies: ["SessionCtlCLI"]),
 
         // MARK: Fuzzing: libFuzzer targets (make fuzz), and a replayer of their inputs in a normal build

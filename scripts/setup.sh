@@ -20,6 +20,10 @@ packages=(
   python3         # make bench's harness
   gcc             # make bench builds the C floor
   binutils        # make dist strips the binary; its test reads it with readelf
+  # The real framework applications the tests log users into and ask over HTTP (Tests/Apps):
+  php-cli php-redis           # plain PHP on phpredis native sessions
+  php-laravel-framework       # Laravel 8 on its Redis session driver
+  ruby ruby-rails ruby-devise ruby-redis-actionpack ruby-redis-rack ruby-redis ruby-sqlite3 ruby-webrick  # Rails 6.1 + Devise + redis-actionpack
 )
 
 missing=()
@@ -33,6 +37,13 @@ if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}" >&2
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Python frameworks from PyPI (Django 5.2 is the last for Python 3.11), for the pip of the python3 on PATH.
+python_packages=("flask-session==0.8.0" "flask-login==0.6.3" "msgspec" "django>=5.2,<6" "redis")
+if ! python3 -c "import flask_session, flask_login, msgspec, django, redis" 2>/dev/null; then
+  echo "setup: pip installing ${python_packages[*]}" >&2
+  python3 -m pip install --quiet --disable-pip-version-check "${python_packages[@]}"
 fi
 
 command -v swift >/dev/null || { echo "setup: swift is not on PATH (Swift 6 toolchain needed)" >&2; exit 1; }

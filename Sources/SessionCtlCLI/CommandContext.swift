@@ -1,5 +1,6 @@
 import RedisClient
 import SessionKit
+import SessionPayload
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -104,17 +105,18 @@ final class CommandContext {
         return line
     }
 
-    private func readPasswordFile(_ path: String) throws -> String {
+    /// The first 64 KiB of a regular file named by `option` (a directory or FIFO is refused, never waited on).
+    private func readSmallFile(_ path: String, option: String) throws -> [UInt8] {
         // Non-blocking, so a FIFO with no writer cannot hang the open; then only regular files are read.
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
-            throw CLIError("cannot read --password-file '\(path)': \(String(cString: strerror(errno)))", code: .usage)
+            throw CLIError("cannot read \(option) '\(path)': \(String(cString: strerror(errno)))", code: .usage)
         }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
             let kind = info.st_mode & S_IFMT == S_IFDIR ? "a directory" : info.st_mode & S_IFMT == S_IFIFO ? "a FIFO" : "not a regular file"
-            throw CLIError("--password-file '\(path)' is \(kind); it must be a regular file holding the password on its first line", code: .usage)
+            throw CLIError("\(option) '\(path)' is \(kind); it must be a regular file", code: .usage)
         }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
@@ -123,6 +125,11 @@ final class CommandContext {
             if n <= 0 { break }
             bytes += chunk[0..<n]
         }
+        return bytes
+    }
+
+    private func readPasswordFile(_ path: String) throws -> String {
+        let bytes = try readSmallFile(path, option: "--password-file")
         let line = bytes.split(separator: UInt8(ascii: "\n"), maxSplits: 1, omittingEmptySubsequences: false).first ?? []
         var password = Array(line)
         if password.last == UInt8(ascii: "\r") { password.removeLast() }
@@ -134,9 +141,57 @@ final class CommandContext {
 
     // MARK: Opening the store
 
-    /// The key layout from the options.
+    /// The framework preset: `--framework`, else `$SESSIONCTL_FRAMEWORK`; `nil` for none.
+    func framework() throws -> Framework? {
+        if let name = invocation.framework { return Framework.named(name) }
+        guard let env = console.environment["SESSIONCTL_FRAMEWORK"], !env.isEmpty else { return nil }
+        guard let f = Framework.named(env) else {
+            let hint = Suggest.closest(to: env, in: Framework.names).map { "did you mean '\($0)'?" } ?? "expected \(OptionBinding.list(Framework.names))"
+            throw CLIError("$SESSIONCTL_FRAMEWORK names no framework: '\(env)'", hint: hint, code: .usage)
+        }
+        return f
+    }
+
+    /// The key layout: each option given, else the framework's, else the default.
     func layout() throws -> SessionLayout {
-        try SessionLayout(mapping: invocation.mapping, sessionKey: invocation.sessionKey, sessionGlob: invocation.sessionGlob)
+        let f = try framework()
+        let globs = invocation.sessionGlob.map { [$0] } ?? f?.sessionGlobs ?? [SessionLayout.defaultSessionGlob]
+        return try SessionLayout(mapping: invocation.mapping ?? f?.mapping ?? MappingTemplate.defaultSource,
+                                 sessionKey: invocation.sessionKey ?? SessionLayout.defaultSessionKey,
+                                 sessionGlobs: globs,
+                                 // A prefix only applies to the framework's own template.
+                                 sessionIdPrefix: invocation.mapping == nil ? f?.sessionIdPrefix : nil,
+                                 unrevocable: f?.unrevocable ?? [])
+    }
+
+    /// Where decoded payloads name the user and the rest: `--user-field` first, then the framework's (or the common names).
+    func fieldPaths() throws -> FieldPaths {
+        var paths = try framework()?.fields ?? .generic
+        if let text = invocation.userField {
+            guard let p = PayloadPath(text) else {
+                throw CLIError("--user-field '\(text)' has more than \(PayloadPath.maxParts) parts", hint: "name the field with fewer dots", code: .usage)
+            }
+            paths.user.insert(p, at: 0)
+        }
+        return paths
+    }
+
+    /// The secrets `--secret-file` and `--app-key-file` name.
+    func cookieSecrets() throws -> CookieSecrets {
+        var secrets = CookieSecrets()
+        if let file = invocation.secretFile {
+            let text = try readSmallFile(file, option: "--secret-file")
+            secrets.signing = text.split(whereSeparator: { $0 == 10 || $0 == 13 }).map(Array.init).filter { !$0.isEmpty }
+            guard !secrets.signing.isEmpty else { throw CLIError("--secret-file '\(file)' holds no secret", hint: "one secret a line", code: .usage) }
+        }
+        if let file = invocation.appKeyFile {
+            guard let key = CookieSecrets.laravelAppKey(fromFile: try readSmallFile(file, option: "--app-key-file")) else {
+                throw CLIError("--app-key-file '\(file)' holds no Laravel app key",
+                               hint: "give a file with APP_KEY=base64:… (as in .env) or the base64: key alone; the key is 32 bytes", code: .usage)
+            }
+            secrets.appKey = key
+        }
+        return secrets
     }
 
     /// Checks the layout, connects and authenticates, and returns the store.
@@ -154,6 +209,8 @@ final class CommandContext {
         store.scanRate = invocation.rate
         store.waitReplicas = invocation.waitReplicas
         store.maxPayload = invocation.maxPayload
+        store.payloadReader = PayloadReader(kind: try framework()?.payload ?? .sniff, appKey: try cookieSecrets().appKey)
+        store.fieldPaths = try fieldPaths()
         let progress = self.progress
         if progress.enabled {
             progress.total = keyspace.totalKeys()
@@ -197,7 +254,7 @@ final class CommandContext {
     /// Reports a partial result on stderr (always, even with `--quiet`): one line per kind of
     /// failure, node and cause, with a count and what to do.
     func reportIncomplete(_ completeness: Completeness) {
-        if !completeness.isComplete && invocation.output == .table {
+        if !completeness.isComplete && invocation.output.isTable {
             // The table says itself that it is partial, wherever it is read (JSON has "complete": false).
             print("# partial result (\(completeness.interrupted ? "interrupted" : "incomplete")): see the lines on stderr\n")
         }

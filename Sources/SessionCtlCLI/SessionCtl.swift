@@ -80,6 +80,7 @@ public enum SessionCtl {
         case .audit: return try AuditCommand.run(context)
         case .users: return try UsersCommand.run(context)
         case .ping: return try PingCommand.run(context)
+        case .detect: return try DetectCommand.run(context)
         }
     }
 }

@@ -86,12 +86,12 @@ extension SessionStore {
                 try auditBatch(pending, into: &report, perUser: &perUser, referenced: &referenced, examples: examples, fingerprint: fingerprint)
                 pending.removeAll(keepingCapacity: true)
             }
-            let pattern = Self.commonPattern(layout.mapping.pattern(user: nil, session: nil), layout.sessionGlob)
+            let pattern = SessionLayout.commonPattern(layout.mapping.pattern(user: nil, session: nil), layout.sessionScanPattern)
             let outcome = try keyspace.scan(match: pattern, count: scanCount, rate: scanRate, progress: progress) { keys in
                 for key in keys {
                     if let ids = layout.mapping.parse(key) {
                         if seenMappings.insert(key) { pending.append(Mapping(key: key, user: ids.user, session: ids.session)) }
-                    } else if Glob.matches(layout.sessionGlob, key) {
+                    } else if layout.isSessionKey(key) {
                         let h = fingerprint(key)
                         sessions.append(h)
                         if h & sampleMask == 0 && sample.count < 8192 { sample[h] = key }
@@ -116,8 +116,8 @@ extension SessionStore {
             // Too few unmapped keys fell in the sample: look for examples, stopping when there are enough.
             struct Enough: Error {}
             do {
-                _ = try keyspace.scan(match: layout.sessionGlob, count: scanCount, rate: scanRate) { keys in
-                    for key in keys where Self.contains(unmapped, fingerprint(key)) && !found.contains(key) {
+                _ = try keyspace.scan(match: layout.sessionScanPattern, count: scanCount, rate: scanRate) { keys in
+                    for key in keys where layout.isSessionKey(key) && Self.contains(unmapped, fingerprint(key)) && !found.contains(key) {
                         found.append(key)
                         if found.count >= examples { throw Enough() }
                     }
@@ -137,16 +137,6 @@ extension SessionStore {
         var mask: UInt64 = 0
         while (mask + 1) * UInt64(max(sample, 1)) < UInt64(max(keys, 1)) && mask < UInt64.max >> 1 { mask = mask << 1 | 1 }
         return mask
-    }
-
-    /// One MATCH pattern covering both: their common literal prefix, then `*`.
-    static func commonPattern(_ a: Bytes, _ b: Bytes) -> Bytes {
-        var prefix = Bytes()
-        for (x, y) in zip(a, b) {
-            guard x == y, !Glob.metacharacters.contains(x) else { break }
-            prefix.append(x)
-        }
-        return prefix + [UInt8(ascii: "*")]
     }
 
     /// Binary search in a sorted array.

@@ -14,12 +14,16 @@ public struct MappingTemplate: Equatable, Sendable {
     private let separator: Bytes
     private let suffix: Bytes
     private let userFirst: Bool
+    /// A prefix session ids may carry although it holds the separator (Rack's private ids, `2::`).
+    private let sessionIdPrefix: Bytes?
 
     /// The default, from the production design: `user:<user>:<session>`.
     public static let defaultSource = "user:<user>:<session>"
 
-    /// Parses and checks a mapping template.
-    public init(_ source: String) throws(LayoutError) {
+    /// Parses and checks a mapping template; `sessionIdPrefix` names a prefix session ids may
+    /// carry even though it holds the separator (`2::` for Rack's `user:<user>:2::<sha256>`).
+    public init(_ source: String, sessionIdPrefix: String? = nil) throws(LayoutError) {
+        self.sessionIdPrefix = sessionIdPrefix.map { Array($0.utf8) }
         template = try KeyTemplate(source, allowed: [.user, .session])
         let ph = template.placeholders
         guard ph.filter({ $0 == .user }).count == 1, ph.filter({ $0 == .session }).count == 1 else {
@@ -70,6 +74,16 @@ public struct MappingTemplate: Equatable, Sendable {
         guard key.count >= prefix.count + separator.count + suffix.count + 2,
               key.starts(with: prefix), key.reversed().starts(with: suffix.reversed()) else { return nil }
         let middle = key[prefix.count..<(key.count - suffix.count)]
+        if userFirst, let idPrefix = sessionIdPrefix, let at = lastIndex(of: separator + idPrefix, in: middle) {
+            // `user:1:2::<hex>`: the session id is the prefixed id, the user what stands before it.
+            let user = Bytes(middle[middle.startIndex..<at])
+            let session = Bytes(middle[(at + separator.count)...])
+            if !user.isEmpty, acceptsSession(session) {
+                if let knownUser, knownUser != user { return nil }
+                if let knownSession, knownSession != session { return nil }
+                return (user, session)
+            }
+        }
         guard let at = userFirst ? lastIndex(of: separator, in: middle) : firstIndex(of: separator, in: middle) else { return nil }
         let a = Bytes(middle[middle.startIndex..<at])
         let b = Bytes(middle[(at + separator.count)...])
@@ -82,7 +96,9 @@ public struct MappingTemplate: Equatable, Sendable {
 
     /// Whether a session id can appear in a mapping key: it must not contain the separator.
     public func acceptsSession(_ session: Bytes) -> Bool {
-        !session.isEmpty && firstIndex(of: separator, in: session[...]) == nil
+        var rest = session[...]
+        if let idPrefix = sessionIdPrefix, session.starts(with: idPrefix) { rest = session[idPrefix.count...] }
+        return !rest.isEmpty && firstIndex(of: separator, in: rest) == nil
     }
 
     /// The separator between the two ids, for messages.

@@ -30,6 +30,10 @@ public struct SessionRecord: Equatable, Sendable {
     public var ttl: Int64?
     /// Size of the payload in bytes (`STRLEN`, or `MEMORY USAGE` for other types); `nil` when gone.
     public var bytes: Int64?
+    /// Seconds since the session key was last read or written, read before anything touches it (`list -o wide`).
+    public var idleSeconds: Int64? = nil
+    /// What the decoded payload says (`list -o wide` or with `--framework`); `nil` when not read.
+    public var fields: SessionFields? = nil
 }
 
 /// A mapping sessionctl would not follow, and why.
@@ -40,6 +44,8 @@ public struct Refusal: Equatable, Sendable {
         case emptyMappingValue
         case mappingNotString
         case serverError(String)
+        /// Deleting the key would not end the session (a preset knows why).
+        case cannotRevoke(String)
 
         public var description: String {
             switch self {
@@ -47,6 +53,7 @@ public struct Refusal: Equatable, Sendable {
             case .emptyMappingValue: return "mapping value is empty"
             case .mappingNotString: return "mapping key is not a string (WRONGTYPE)"
             case .serverError(let m): return "server error: \(m)"
+            case .cannotRevoke(let why): return why
             }
         }
     }

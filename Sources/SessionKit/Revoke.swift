@@ -49,10 +49,23 @@ extension SessionStore {
     public func planRevoke(sessions ids: [Bytes], user: Bytes? = nil) throws -> RevokePlan {
         var plan = RevokePlan()
         let (refs, refused, notFound) = try locate(sessions: ids, user: user, completeness: &plan.completeness)
-        plan.targets = refs
-        plan.refused = refused
+        (plan.targets, plan.refused) = keepRevocable(refs, refused)
         plan.notFound = notFound
         return plan
+    }
+
+    /// Moves sessions that deleting would not revoke (Django's `cached_db`) to the refused, with the reason.
+    func keepRevocable(_ refs: [SessionRef], _ refused: [Refusal]) -> ([SessionRef], [Refusal]) {
+        var targets: [SessionRef] = []
+        var refused = refused
+        for ref in refs {
+            if let why = layout.unrevocableReason(ref.sessionKey) {
+                refused.append(Refusal(user: ref.user, session: ref.session, mappingKey: ref.mappingKey, sessionKey: ref.sessionKey, reason: .cannotRevoke(why)))
+            } else {
+                targets.append(ref)
+            }
+        }
+        return (targets, refused)
     }
 
     /// Plans the revocation of every session of each user.
@@ -61,7 +74,8 @@ extension SessionStore {
         let mappings = try findMappings(users: users, completeness: &plan.completeness)
         let matched = Set(mappings.map(\.user))
         plan.notFound = uniqued(users).filter { !matched.contains($0) }
-        (plan.targets, plan.refused) = try resolve(mappings, completeness: &plan.completeness)
+        let (refs, refused) = try resolve(mappings, completeness: &plan.completeness)
+        (plan.targets, plan.refused) = keepRevocable(refs, refused)
         return plan
     }
 

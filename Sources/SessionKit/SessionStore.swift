@@ -25,6 +25,10 @@ public final class SessionStore {
     /// About how many session-key names `audit` keeps to give examples of unmapped sessions
     /// (when too few of those fall in the sample, a second scan looks for them).
     public var auditSample = 4096
+    /// How payloads are decoded (`show`, `list -o wide`).
+    public var payloadReader = PayloadReader()
+    /// Where a decoded payload keeps the user, times, IP and user agent.
+    public var fieldPaths = FieldPaths.generic
 
     /// A store over `keyspace` with `layout`.
     public init(keyspace: RedisKeyspace, layout: SessionLayout, scanCount: Int = 1000) {
@@ -122,15 +126,20 @@ public final class SessionStore {
     }
 
     /// TTL and size of each session key, pipelined; non-string payloads are sized with `MEMORY USAGE`.
-    func inspect(_ refs: [SessionRef], completeness: inout Completeness) throws -> [SessionRecord] {
-        let replies = try batched(refs, completeness: &completeness) { [[Verb.ttl, $0.sessionKey], [Verb.strlen, $0.sessionKey]] }
+    /// With `idle`, `OBJECT IDLETIME` is read first, before `STRLEN` (or anything after) resets the key's idle clock.
+    func inspect(_ refs: [SessionRef], idle: Bool = false, completeness: inout Completeness) throws -> [SessionRecord] {
+        let replies = try batched(refs, completeness: &completeness) { ref in
+            (idle ? [[Verb.object, Verb.idletime, ref.sessionKey]] : []) + [[Verb.ttl, ref.sessionKey], [Verb.strlen, ref.sessionKey]]
+        }
+        let first = idle ? 1 : 0
         var records: [SessionRecord] = []
         var needsMemory: [Int] = []
         for (ref, reply) in zip(refs, replies) {
-            guard let ttl = completeness.required(reply[0], "TTL")?.integer else { continue }
+            guard let ttl = completeness.required(reply[first], "TTL")?.integer else { continue }
             var record = SessionRecord(ref: ref, exists: ttl != -2, ttl: ttl >= 0 ? ttl : nil, bytes: nil)
             if record.exists {
-                if let n = reply[1].value?.integer { record.bytes = n } else { needsMemory.append(records.count) }
+                if idle { record.idleSeconds = reply[0].value?.integer }
+                if let n = reply[first + 1].value?.integer { record.bytes = n } else { needsMemory.append(records.count) }
             }
             records.append(record)
         }
@@ -186,7 +195,7 @@ enum Verb {
     static let get = Bytes("GET"), ttl = Bytes("TTL"), pttl = Bytes("PTTL"), strlen = Bytes("STRLEN")
     static let exists = Bytes("EXISTS"), unlink = Bytes("UNLINK"), type = Bytes("TYPE"), object = Bytes("OBJECT")
     static let idletime = Bytes("IDLETIME"), memory = Bytes("MEMORY"), usage = Bytes("USAGE"), hscan = Bytes("HSCAN")
-    static let getrange = Bytes("GETRANGE"), count = Bytes("COUNT")
+    static let getrange = Bytes("GETRANGE"), count = Bytes("COUNT"), zero = Bytes("0")
 }
 
 extension Array where Element == UInt8 {

@@ -34,6 +34,8 @@ public struct SessionDetail: Equatable, Sendable {
     public var payload: Payload
     /// Whether more data exists than `payload` holds (``SessionRecord/bytes`` says how much).
     public var payloadTruncated = false
+    /// The payload decoded, or why it could not be; `nil` when there is nothing to decode.
+    public var decoded: DecodedPayload?
 }
 
 /// What `show` found.
@@ -55,10 +57,9 @@ extension SessionStore {
         let (refs, refused, notFound) = try locate(sessions: ids, user: user, completeness: &result.completeness)
         result.refused = refused
         result.notFound = notFound
-        let inspected = try inspect(refs, completeness: &result.completeness)
-        let meta = try batched(inspected, completeness: &result.completeness) {
-            [[Verb.type, $0.ref.sessionKey], [Verb.object, Verb.idletime, $0.ref.sessionKey]]
-        }
+        // The idle time is read before STRLEN and GETRANGE touch the key.
+        let inspected = try inspect(refs, idle: true, completeness: &result.completeness)
+        let meta = try batched(inspected, completeness: &result.completeness) { [[Verb.type, $0.ref.sessionKey]] }
         // A session whose type could not be read is left out (the result says it is incomplete),
         // never shown as gone.
         var records: [SessionRecord] = []
@@ -68,7 +69,7 @@ extension SessionStore {
             guard let type = result.completeness.required(reply[0], "TYPE")?.text else { continue }
             records.append(record)
             types.append(type)
-            idle.append(reply[1].value?.integer)
+            idle.append(record.idleSeconds)
         }
         // At most `maxPayload` bytes of each payload are read: a 50 MB session is counted, not printed.
         let limit = Bytes(String(max(maxPayload, 1) - 1).utf8)
@@ -93,13 +94,28 @@ extension SessionStore {
             default:
                 detail.payload = .other(type: type)
             }
+            decode(&detail)
             result.sessions.append(detail)
         }
         return result
     }
 
+    /// Decodes a detail's payload and reads its fields (a truncated payload is not decoded).
+    private func decode(_ detail: inout SessionDetail) {
+        switch detail.payload {
+        case .string(let b) where !b.isEmpty: detail.decoded = detail.payloadTruncated ? truncated() : payloadReader.decode(b)
+        case .hash(let pairs) where !pairs.isEmpty: detail.decoded = detail.payloadTruncated ? truncated() : payloadReader.decode(hash: pairs)
+        default: return
+        }
+        if let v = detail.decoded?.value { detail.record.fields = fieldPaths.extract(from: v) }
+    }
+
+    private func truncated() -> DecodedPayload {
+        DecodedPayload(error: "not decoded: the payload is longer than --max-payload (\(maxPayload) bytes)")
+    }
+
     /// A hash's fields by `HSCAN`, until about `maxPayload` bytes are read: `nil` when it could not be read.
-    private func hashFields(_ key: Bytes, _ completeness: inout Completeness) throws -> ([(field: Bytes, value: Bytes)], Bool)? {
+    func hashFields(_ key: Bytes, _ completeness: inout Completeness) throws -> ([(field: Bytes, value: Bytes)], Bool)? {
         var pairs: [(field: Bytes, value: Bytes)] = []
         var cursor = Bytes("0".utf8)
         var size = 0

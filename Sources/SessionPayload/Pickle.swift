@@ -418,7 +418,7 @@ public enum Pickle {
 }
 
 /// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
+public func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
     let y = month <= 2 ? year - 1 : year
     let era = (y >= 0 ? y : y - 399) / 400
     let yoe = y - era * 400

@@ -72,9 +72,9 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(error(), .missingCommand(index: 1))
         XCTAssertEqual(error("-q"), .missingCommand(index: 2))
         XCTAssertEqual(error("users", "-o", "yaml"),
-                       .invalidValue(option: "-o", value: "yaml", reason: "expected table, json or ndjson", index: 2))
+                       .invalidValue(option: "-o", value: "yaml", reason: "expected table, wide, json or ndjson", index: 2))
         XCTAssertEqual(error("users", "-o", "jsno"),
-                       .invalidValue(option: "-o", value: "jsno", reason: "expected table, json or ndjson; did you mean 'json'?", index: 2))
+                       .invalidValue(option: "-o", value: "jsno", reason: "expected table, wide, json or ndjson; did you mean 'json'?", index: 2))
         XCTAssertEqual(error("users", "--json", "-o", "table"), .conflict("--json and -o ask for different output formats", index: 3))
         XCTAssertEqual(error("show", "-"), .conflict("'show' does not read ids from stdin; name the sessions", index: 2))
         XCTAssertEqual(error("revoke", "s1", "--user", ""),
@@ -148,6 +148,7 @@ final class ParserTests: XCTestCase {
             case "sort", "min", "top": args = ["users"]
             case "grace": args = ["prune"]
             case "max-payload": args = ["show", "s1"]
+            case "cookie", "secret-file": args = ["revoke", "s1"]
             case "key": args += ["--cert", "client.pem"]
             default: break
             }

@@ -1,5 +1,6 @@
 import Foundation
 import SessionCtlCLI
+import SessionKit
 import XCTest
 
 /// One source of truth: every option and command of the tables appears in `--help`, the man
@@ -72,8 +73,20 @@ final class SurfaceDriftTests: XCTestCase {
         XCTAssertEqual(fishCommands, tableCommands)
     }
 
+    /// Rule 11: the presets are data; the man page, help and the completions name every one.
+    func testEveryFrameworkPresetIsDocumentedAndCompleted() throws {
+        let section = manText.components(separatedBy: ".SH FRAMEWORKS")[1].components(separatedBy: ".SH ")[0]
+        for f in Framework.all {
+            XCTAssertTrue(section.contains(".B \(f.name)\n"), "man page FRAMEWORKS lacks \(f.name)")
+            XCTAssertTrue(help.contains(f.name), "help lacks \(f.name)")
+            for (shell, script) in [("bash", CompletionScripts.bash()), ("zsh", CompletionScripts.zsh()), ("fish", CompletionScripts.fish())] {
+                XCTAssertTrue(script.contains(f.name), "\(shell) completion lacks \(f.name)")
+            }
+        }
+    }
+
     func testManPageSectionsInOrder() throws {
-        let expected = ["NAME", "SYNOPSIS", "DESCRIPTION", "COMMANDS", "OPTIONS", "KEY LAYOUT", "OUTPUT", "EXIT STATUS",
+        let expected = ["NAME", "SYNOPSIS", "DESCRIPTION", "COMMANDS", "OPTIONS", "KEY LAYOUT", "FRAMEWORKS", "OUTPUT", "EXIT STATUS",
                         "ENVIRONMENT", "FILES", "SECURITY", "EXAMPLES", "SEE ALSO"]
         let sections = manText.split(separator: "\n").filter { $0.hasPrefix(".SH ") }.map { String($0.dropFirst(4)).replacingOccurrences(of: "\"", with: "") }
         XCTAssertEqual(sections, expected)

@@ -16,7 +16,7 @@ enum AuditCommand {
                 ("examples", .object(problems.map { ($0.rawValue, .array((report.examples[$0] ?? []).map { .bytes($0) })) })),
                 ("complete", .bool(report.completeness.isComplete)),
             ]))
-        case .table:
+        case .table, .wide:
             ctx.print(table(report, color: ctx.color))
         }
         ctx.reportIncomplete(report.completeness)

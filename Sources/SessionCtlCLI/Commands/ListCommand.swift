@@ -5,16 +5,33 @@ import SessionKit
 enum ListCommand {
     static func run(_ ctx: CommandContext) throws -> Outcome {
         let store = try ctx.openStore()
-        if ctx.invocation.output == .ndjson { return try stream(store, ctx) }
-        let result = try store.list(users: ctx.invocation.arguments)
+        let details = try wantsDetails(ctx)
+        if ctx.invocation.output == .ndjson { return try stream(store, ctx, details: details) }
+        let result = try store.list(users: ctx.invocation.arguments, details: details)
         ctx.progress.finish()
         switch ctx.invocation.output {
         case .json:
-            ctx.emit(.object([("sessions", .array(result.sessions.map { .object(JSONModels.record($0)) })),
+            ctx.emit(.object([("sessions", .array(result.sessions.map { .object(JSONModels.record($0, details: details)) })),
                               ("refused", .array(result.refused.map(JSONModels.refusal))),
                               ("complete", .bool(result.completeness.isComplete))]))
         case .ndjson:
-            for s in result.sessions { ctx.emit(.object(JSONModels.record(s))) }
+            for s in result.sessions { ctx.emit(.object(JSONModels.record(s, details: details))) }
+        case .wide:
+            if result.sessions.isEmpty {
+                ctx.note(result.completeness.isComplete ? "no sessions found" : "no sessions could be read (see below)")
+            } else {
+                var table = Table(headers: ["USER", "SESSION", "TTL", "IDLE", "CREATED", "LAST SEEN", "IP", "USER AGENT", "SESSION KEY"],
+                                  alignments: [.left, .left, .right, .right, .right, .right, .left, .left, .left])
+                let now = Cell.now()
+                for s in result.sessions {
+                    let f = s.fields ?? SessionFields()
+                    table.add([Cell.text(s.ref.user), Cell.text(s.ref.session), s.exists ? Cell.ttl(s.ttl) : "gone",
+                               s.idleSeconds.map { Cell.ttl($0) } ?? "-", f.createdAt.map { Cell.ago($0, now: now) } ?? "-",
+                               f.lastSeenAt.map { Cell.ago($0, now: now) } ?? "-", f.ip.map { Cell.text(Array($0.utf8)) } ?? "-",
+                               f.userAgent.map { Cell.text(Array($0.utf8.prefix(40))) } ?? "-", Cell.text(s.ref.sessionKey)])
+                }
+                ctx.print(table.render(color: ctx.color))
+            }
         case .table:
             if result.sessions.isEmpty {
                 ctx.note(result.completeness.isComplete ? "no sessions found" : "no sessions could be read (see below)")
@@ -35,8 +52,16 @@ enum ListCommand {
 }
 
 extension ListCommand {
+    /// Payloads are read (idle time, decoded fields) for `-o wide`, and for JSON with `--framework`.
+    static func wantsDetails(_ ctx: CommandContext) throws -> Bool {
+        let out = ctx.invocation.output
+        if out == .wide { return true }
+        let framework = try ctx.framework()
+        return out != .table && framework != nil
+    }
+
     /// NDJSON: users in batches, each batch's sessions printed as soon as it is read.
-    private static func stream(_ store: SessionStore, _ ctx: CommandContext) throws -> Outcome {
+    private static func stream(_ store: SessionStore, _ ctx: CommandContext, details: Bool) throws -> Outcome {
         var completeness = Completeness()
         var found = false
         var start = 0
@@ -44,9 +69,9 @@ extension ListCommand {
         while start < users.count {
             let batch = Array(users[start..<min(start + 1000, users.count)])
             start += batch.count
-            let result = try store.list(users: batch)
+            let result = try store.list(users: batch, details: details)
             ctx.progress.finish()
-            for s in result.sessions { ctx.emit(.object(JSONModels.record(s))) }
+            for s in result.sessions { ctx.emit(.object(JSONModels.record(s, details: details))) }
             found = found || !result.sessions.isEmpty
             ctx.console.out.flush()
             RefusalReport.warn(result.refused, ctx)

@@ -19,7 +19,7 @@ enum PingCommand {
             } else {
                 for n in list { ctx.emit(n) }
             }
-        case .table:
+        case .table, .wide:
             var table = Table(headers: ["NODE", "VERSION", "MODE", "ROLE", "KEYS", "LATENCY"],
                               alignments: [.left, .left, .left, .left, .right, .right])
             for n in nodes {

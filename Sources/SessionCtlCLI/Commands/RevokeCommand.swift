@@ -19,6 +19,7 @@ enum RevokeCommand {
                            hint: "pass --yes to confirm, or --dry-run to see what would be deleted", code: .usage)
         }
         let trail = try auditTrail(ctx)
+        let ids = inv.command == .revoke ? try CookieArguments.sessionIds(ctx) : []
         let store = try ctx.openStore()
         if let stream = inv.auditStream, !inv.dryRun { trail.add(AuditStream(keyspace: store.keyspace, key: stream)) }
         let keyspace = store.keyspace
@@ -28,7 +29,9 @@ enum RevokeCommand {
         var total = RevokeResult()
         switch inv.command {
         case .revoke:
-            total = try execute(try ctx.timings.measure("plan") { try store.planRevoke(sessions: inv.arguments, user: inv.user) }, store, trail, ctx)
+            var plan = try ctx.timings.measure("plan") { try store.planRevoke(sessions: ids.flatMap(\.self), user: inv.user) }
+            plan.notFound = CookieArguments.notFound(ids, ctx, found: Set(plan.targets.map(\.session) + plan.refused.map(\.session)))
+            total = try execute(plan, store, trail, ctx)
             output.stream(total)
         case .prune:
             total = try execute(try ctx.timings.measure("plan") { try store.planPrune() }, store, trail, ctx, prune: true)

@@ -41,7 +41,7 @@ final class RevokeOutput {
             ]))
         case .ndjson:
             break
-        case .table:
+        case .table, .wide:
             if !r.revoked.isEmpty || !r.refused.isEmpty {
                 var table = Table(headers: ["USER", "SESSION", ctx.invocation.command == .prune ? "MAPPING KEY" : "SESSION KEY", "RESULT"])
                 for ref in r.revoked {

@@ -3,8 +3,10 @@ import SessionKit
 /// `sessionctl show SESSION...`: one session in full.
 enum ShowCommand {
     static func run(_ ctx: CommandContext) throws -> Outcome {
+        let ids = try CookieArguments.sessionIds(ctx)
         let store = try ctx.openStore()
-        let result = try store.show(sessions: ctx.invocation.arguments, user: ctx.invocation.user)
+        var result = try store.show(sessions: ids.flatMap(\.self), user: ctx.invocation.user)
+        result.notFound = CookieArguments.notFound(ids, ctx, found: Set(result.sessions.map(\.record.ref.session) + result.refused.map(\.session)))
         ctx.progress.finish()
         switch ctx.invocation.output {
         case .json:
@@ -14,7 +16,7 @@ enum ShowCommand {
                               ("complete", .bool(result.completeness.isComplete))]))
         case .ndjson:
             for s in result.sessions { ctx.emit(json(s)) }
-        case .table:
+        case .table, .wide:
             var first = true
             for s in result.sessions {
                 if !first { ctx.print("\n") }
@@ -45,6 +47,12 @@ enum ShowCommand {
         case .other, .none: fields.append(("payload", .null))
         }
         if s.payloadTruncated { fields.append(("payload_truncated", .bool(true))) }
+        if let d = s.decoded {
+            if let f = d.format { fields.append(("payload_format", .string(f))) }
+            if let v = d.value { fields.append(("payload_decoded", PayloadRender.json(v))) }
+            if let e = d.error { fields.append(("payload_error", .string(e))) }
+        }
+        if let f = s.record.fields { fields.append(("fields", PayloadRender.fieldsJSON(f))) }
         return .object(fields)
     }
 
@@ -64,7 +72,19 @@ enum ShowCommand {
             ("bytes", r.bytes.map(String.init) ?? "-"),
             ("idle", s.idleSeconds.map { Cell.ttl($0) } ?? "-"),
         ]
+        if let f = r.fields {
+            if let u = f.user { rows.append(("payload user", u == String(decoding: r.ref.user, as: UTF8.self) ? u : "\(u) (the mapping says \(Cell.text(r.ref.user)))")) }
+            if let t = f.createdAt { rows.append(("created", Cell.time(t))) }
+            if let t = f.lastSeenAt { rows.append(("last seen", Cell.time(t))) }
+            if let ip = f.ip { rows.append(("ip", Cell.text(Array(ip.utf8)))) }
+            if let ua = f.userAgent { rows.append(("user agent", Cell.text(Array(ua.utf8)))) }
+        }
+        if let d = s.decoded {
+            rows.append(("format", (d.format ?? "-") + (d.error.map { " (not decoded: \($0))" } ?? "")))
+        }
         switch s.payload {
+        case .string(let b) where s.decoded?.value != nil && String(validating: b, as: UTF8.self) == nil:
+            rows.append(("payload", "\(b.count) bytes of binary data, decoded below (-o json has them)"))
         case .string(let b):
             let more = s.payloadTruncated ? " … (\(max(0, (r.bytes ?? 0) - Int64(b.count))) more bytes; --max-payload)" : ""
             rows.append(("payload", Cell.text(b) + more))
@@ -80,6 +100,10 @@ enum ShowCommand {
         for (k, v) in rows {
             let label = k + String(repeating: " ", count: width - DisplayWidth.of(k))
             out += (color ? "\u{1B}[1m\(label)\u{1B}[0m" : label) + "  " + v + "\n"
+        }
+        if let v = s.decoded?.value {
+            out += (color ? "\u{1B}[1mdecoded\u{1B}[0m" : "decoded") + "\n"
+            for line in PayloadRender.tree(v, indent: 1) { out += line + "\n" }
         }
         return out
     }

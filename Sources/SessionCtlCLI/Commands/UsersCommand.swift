@@ -13,7 +13,7 @@ enum UsersCommand {
             ctx.emit(.object([("users", .array(rows.map { .object($0) })), ("complete", .bool(result.completeness.isComplete))]))
         case .ndjson:
             for r in rows { ctx.emit(.object(r)) }
-        case .table:
+        case .table, .wide:
             if result.users.isEmpty {
                 ctx.note(result.completeness.isComplete ? "no users with sessions found" : "no users could be counted (see below)")
             } else {

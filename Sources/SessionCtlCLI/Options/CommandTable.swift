@@ -2,7 +2,7 @@
 public enum CommandName: String, CaseIterable, Sendable {
     case list, show, revoke
     case revokeUser = "revoke-user"
-    case users, audit, prune, ping, completion, help, version
+    case users, audit, prune, detect, ping, completion, help, version
 
     /// Whether it connects to Redis.
     public var talksToServer: Bool {
@@ -46,6 +46,8 @@ public enum CommandTable {
                     details: "One pass over every mapping key and one over the session keys under --session-glob. Reports mapping keys, users, live sessions, orphaned mappings, mappings and sessions without expiry, mappings that expire before their session, sessions no mapping points to, refused mappings, the top users and a TTL histogram, with example keys. Exits 0 when complete, whatever it finds, and 5 when part of the keyspace could not be scanned."),
         CommandSpec(name: .prune, arguments: "", summary: "delete mappings whose session no longer exists",
                     details: "Finds orphaned mappings (the session key is gone), waits until --grace (default 60s) has passed since that check, checks each again, and deletes only the mapping keys whose session is still missing: an application may write a mapping just before its session. Mappings refused by --session-glob are never touched."),
+        CommandSpec(name: .detect, arguments: "", summary: "sample the keyspace: which framework, payload format and mapping it looks like",
+                    details: "Scans until it has seen a few thousand keys (at most 5,000), classifies them against every --framework preset's session globs and mapping templates, reads up to 20 payloads per glob (512 bytes each) to name their format, and prints what it saw with counts, an example each, and the flags to use. Says so when nothing matches."),
         CommandSpec(name: .ping, arguments: "", summary: "connection check: server, version, mode, nodes, latency",
                     details: "Connects, authenticates and reports what the server says of itself with the round-trip latency."),
         CommandSpec(name: .completion, arguments: "bash|zsh|fish", summary: "print a completion script",
@@ -59,13 +61,14 @@ public enum CommandTable {
     /// Two real command lines per command, shown by `help COMMAND`.
     public static let examples: [CommandName: [String]] = [
         .list: ["sessionctl list alice", "sessionctl list alice bob -o json | jq -r '.sessions[].session_key'"],
-        .show: ["sessionctl show 4f1c9a", "sessionctl show 4f1c9a --user alice -o json"],
+        .show: ["sessionctl show 4f1c9a --framework rails", "sessionctl show --cookie \"$COOKIE\" --framework express --secret-file secrets.txt -o json"],
         .revoke: ["sessionctl revoke 4f1c9a --dry-run", "sessionctl revoke 4f1c9a --user alice --yes --reason INC-42"],
         .revokeUser: ["sessionctl revoke-user alice --dry-run",
                       "cut -d, -f1 compromised.csv | sessionctl revoke-user - --yes --audit-log /var/log/sessionctl.log"],
         .users: ["sessionctl users --top 20", "sessionctl users --min 50 -o ndjson"],
         .audit: ["sessionctl audit", "sessionctl audit -o json --rate 50000 | jq .counts"],
         .prune: ["sessionctl prune --dry-run", "sessionctl prune --yes --grace 15m --audit-log /var/log/sessionctl.log"],
+        .detect: ["sessionctl detect", "sessionctl detect -o json | jq -r .suggestion.flags"],
         .ping: ["sessionctl ping", "sessionctl ping -u rediss://clustercfg.example:6379 --cacert ca.pem -o json"],
         .completion: ["sessionctl completion bash > /etc/bash_completion.d/sessionctl",
                       "sessionctl completion fish > ~/.config/fish/completions/sessionctl.fish"],

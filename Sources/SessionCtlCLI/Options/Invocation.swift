@@ -3,7 +3,10 @@ import SessionKit
 
 /// The output format.
 public enum OutputFormat: String, Sendable, CaseIterable {
-    case table, json, ndjson
+    case table, wide, json, ndjson
+
+    /// Whether the output is a table for people (`table` or `wide`).
+    public var isTable: Bool { self == .table || self == .wide }
 }
 
 /// A command line bound to typed values: stage two's result.
@@ -37,10 +40,12 @@ public struct Invocation: Sendable {
     var outputSource: String?
     public var noColor = false
     public var quiet = false
-    // Layout
-    public var mapping = MappingTemplate.defaultSource
-    public var sessionKey = SessionLayout.defaultSessionKey
-    public var sessionGlob = SessionLayout.defaultSessionGlob
+    // Layout: `nil` takes the framework's, else the default
+    public var framework: String?
+    public var mapping: String?
+    public var sessionKey: String?
+    public var sessionGlob: String?
+    public var userField: String?
     public var scanCount = 1000
     public var rate: Int?
     // Selection
@@ -50,6 +55,10 @@ public struct Invocation: Sendable {
     public var top: Int?
     /// The most payload bytes `show` reads and prints per session.
     public var maxPayload = 64 * 1024
+    /// The arguments of `show`/`revoke` are cookie values.
+    public var cookie = false
+    public var secretFile: String?
+    public var appKeyFile: String?
     // Destructive
     public var dryRun = false
     /// Replicas per primary that must confirm session-key deletions before mappings go (`nil`: all; 0: no check).

@@ -21,13 +21,6 @@ public struct OptionBinding: Sendable {
         }
     }
 
-    /// A non-empty text value replacing a default (layout templates).
-    static func template(_ path: WritableKeyPath<Invocation, String> & Sendable, meta: String) -> OptionBinding {
-        OptionBinding(value: .value(meta: meta)) { inv, value, spelling, index throws(ParseError) in
-            inv[keyPath: path] = try nonEmpty(value, spelling, index, "must not be empty")
-        }
-    }
-
     /// Non-empty raw bytes (ids and keys are binary).
     static func bytes(_ path: WritableKeyPath<Invocation, Bytes?> & Sendable, meta: String, what: String) -> OptionBinding {
         OptionBinding(value: .value(meta: meta)) { inv, value, spelling, index throws(ParseError) in
@@ -125,6 +118,19 @@ public struct OptionBinding: Sendable {
                 throw .invalidValue(option: spelling, value: text, reason: "expected \(Self.list(names))\(hint)", index: index)
             }
             inv[keyPath: path] = e
+        }
+    }
+
+    /// `--framework NAME`: one of the presets' names, with a "did you mean" for a misspelling.
+    static func framework() -> OptionBinding {
+        let names = Framework.names
+        return OptionBinding(value: .value(meta: "NAME", choices: names)) { inv, value, spelling, index throws(ParseError) in
+            let text = value.map { String(decoding: $0, as: UTF8.self) } ?? ""
+            guard Framework.named(text) != nil else {
+                let hint = Suggest.closest(to: text, in: names).map { "; did you mean '\($0)'?" } ?? ""
+                throw .invalidValue(option: spelling, value: text, reason: "expected \(Self.list(names))\(hint)", index: index)
+            }
+            inv.framework = text
         }
     }
 

@@ -1,3 +1,4 @@
+import SessionKit
 /// The kind of value an option takes.
 public enum OptionValue: Equatable, Sendable {
     /// A flag with no value.
@@ -88,7 +89,7 @@ public enum OptionTable {
                    help: "treat the server as standalone, even if it is a cluster node"),
 
         OptionSpec(name: "output", short: "o", binding: .output(nil), group: .output, commands: nil,
-                   help: "table (default), json or ndjson"),
+                   help: "table (default), wide (list: idle, created, last seen, IP, user agent), json or ndjson"),
         OptionSpec(name: "json", short: nil, binding: .output(.json), group: .output, commands: nil,
                    help: "the same as --output json"),
         OptionSpec(name: "no-color", short: nil, binding: .flag(\.noColor), group: .output, commands: nil,
@@ -96,12 +97,16 @@ public enum OptionTable {
         OptionSpec(name: "quiet", short: "q", binding: .flag(\.quiet), group: .output, commands: server,
                    help: "no progress or summaries on stderr; errors still show"),
 
-        OptionSpec(name: "mapping", short: nil, binding: .template(\.mapping, meta: "TEMPLATE"), group: .layout, commands: server,
+        OptionSpec(name: "framework", short: "f", binding: .framework(), group: .layout, commands: server,
+                   help: "the layout and payload format of a framework: \(OptionBinding.list(Framework.names)) (default $SESSIONCTL_FRAMEWORK); the options below override it"),
+        OptionSpec(name: "mapping", short: nil, binding: .text(\.mapping, meta: "TEMPLATE"), group: .layout, commands: server,
                    help: "mapping-key template with <user> and <session> (default user:<user>:<session>)"),
-        OptionSpec(name: "session-key", short: nil, binding: .template(\.sessionKey, meta: "TEMPLATE"), group: .layout, commands: server,
+        OptionSpec(name: "session-key", short: nil, binding: .text(\.sessionKey, meta: "TEMPLATE"), group: .layout, commands: server,
                    help: "where session data lives: <value> (the mapping's value, default) or a template such as session:<session>"),
-        OptionSpec(name: "session-glob", short: nil, binding: .template(\.sessionGlob, meta: "GLOB"), group: .layout, commands: server,
-                   help: "never read or delete a session key outside GLOB (default session:*)"),
+        OptionSpec(name: "session-glob", short: nil, binding: .text(\.sessionGlob, meta: "GLOB"), group: .layout, commands: server,
+                   help: "never read or delete a session key outside GLOB (default session:*, or the framework's)"),
+        OptionSpec(name: "user-field", short: nil, binding: .text(\.userField, meta: "PATH"), group: .layout, commands: server,
+                   help: "where a decoded payload names the user, as a dot path (warden.user.admin.key.0.0); tried before the framework's"),
         OptionSpec(name: "scan-count", short: nil, binding: .count(\.scanCount, 1...1_000_000), group: .layout, commands: server,
                    help: "SCAN COUNT hint (default 1000)"),
         OptionSpec(name: "rate", short: nil, binding: .count(\.rate, 1...1_000_000_000, meta: "KEYS_PER_SECOND"), group: .layout, commands: server,
@@ -116,6 +121,12 @@ public enum OptionTable {
         OptionSpec(name: "top", short: nil, binding: .count(\.top, 1...Int(Int32.max)), group: .selection, commands: [.users, .audit],
                    help: "only the first N users (users), or how many top users to report (audit, default 10)"),
 
+        OptionSpec(name: "cookie", short: nil, binding: .flag(\.cookie), group: .selection, commands: [.show, .revoke],
+                   help: "the arguments are cookie values as the browser holds them, turned into session ids by --framework"),
+        OptionSpec(name: "secret-file", short: nil, binding: .text(\.secretFile, meta: "FILE", isFile: true), group: .selection, commands: [.show, .revoke],
+                   help: "express-session secrets, one a line: --cookie checks the cookie's signature against them"),
+        OptionSpec(name: "app-key-file", short: nil, binding: .text(\.appKeyFile, meta: "FILE", isFile: true), group: .selection, commands: server,
+                   help: "Laravel's APP_KEY (a .env file or base64:…): opens encrypted cookies and SESSION_ENCRYPT payloads"),
         OptionSpec(name: "max-payload", short: nil, binding: .size(\.maxPayload, 1...(1 << 30)), group: .selection, commands: [.show],
                    help: "read and show at most SIZE bytes of each payload (default 64KiB); the rest is counted"),
         OptionSpec(name: "dry-run", short: nil, binding: .flag(\.dryRun), group: .destructive, commands: destructive,

@@ -1,4 +1,7 @@
 import SessionKit
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The JSON shapes of SPEC.md, one builder per domain value.
 enum JSONModels {
@@ -8,10 +11,15 @@ enum JSONModels {
          ("mapping_key", .bytes(r.mappingKey)), ("session_key", .bytes(r.sessionKey))]
     }
 
-    /// A `list` session: the reference plus `exists`, `ttl`, `bytes`.
-    static func record(_ r: SessionRecord) -> [(String, JSON)] {
-        ref(r.ref) + [("exists", .bool(r.exists)), ("ttl", r.ttl.map { .int($0) } ?? .null),
-                      ("bytes", r.bytes.map { .int($0) } ?? .null)]
+    /// A `list` session: the reference plus `exists`, `ttl`, `bytes`; with `details`, `idle_seconds` and `fields`.
+    static func record(_ r: SessionRecord, details: Bool = false) -> [(String, JSON)] {
+        var out = ref(r.ref) + [("exists", .bool(r.exists)), ("ttl", r.ttl.map { .int($0) } ?? .null),
+                                ("bytes", r.bytes.map { .int($0) } ?? .null)]
+        if details {
+            out.append(("idle_seconds", r.idleSeconds.map { .int($0) } ?? .null))
+            if let f = r.fields { out.append(("fields", PayloadRender.fieldsJSON(f))) }
+        }
+        return out
     }
 
     /// A refused mapping with its `reason`.
@@ -41,6 +49,24 @@ enum Cell {
         let parts: [(Int64, String)] = [(seconds / 86_400, "d"), (seconds % 86_400 / 3600, "h"), (seconds % 3600 / 60, "m"), (seconds % 60, "s")]
         let text = parts.filter { $0.0 > 0 }.map { "\($0.0)\($0.1)" }.joined()
         return text.isEmpty ? "0s" : text
+    }
+
+    /// A time as RFC 3339 UTC with how long ago it was: `2024-05-06T07:08:09Z (3h ago)`.
+    static func time(_ seconds: Double, now: Double = Cell.now()) -> String {
+        Timestamp.rfc3339(seconds) + " (\(ago(seconds, now: now)))"
+    }
+
+    /// How long ago: `3h ago`, `29d4h ago`, `in 5m` for a time ahead.
+    static func ago(_ seconds: Double, now: Double = Cell.now()) -> String {
+        let delta = Int64(now - seconds)
+        return delta >= 0 ? "\(ttl(delta)) ago" : "in \(ttl(-delta))"
+    }
+
+    /// Seconds since 1970, now.
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     /// `1 session`, `2 sessions`.

@@ -1,0 +1,70 @@
+import SessionKit
+
+/// `sessionctl detect`: which framework, payload format and mapping a sample of the keyspace looks like.
+enum DetectCommand {
+    static func run(_ ctx: CommandContext) throws -> Outcome {
+        let store = try ctx.openStore()
+        let report = try store.detect()
+        ctx.progress.finish()
+        let flags = suggestion(report)
+        switch ctx.invocation.output {
+        case .json, .ndjson:
+            ctx.emit(.object([
+                ("sampled", .int(Int64(report.sampled))), ("total_keys", .int(report.totalKeys)),
+                ("sessions", .array(report.sessions.map { s in
+                    .object([("glob", .string(s.glob)), ("keys", .int(Int64(s.keys))),
+                             ("formats", .object(s.formats.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) })),
+                             ("frameworks", .array(s.frameworks.map { .string($0) })), ("example", .bytes(s.example))])
+                })),
+                ("mappings", .array(report.mappings.map { m in
+                    .object([("template", .string(m.template)), ("keys", .int(Int64(m.keys))), ("example", .bytes(m.example)),
+                             ("points_to", m.pointsTo.map { .bytes($0) } ?? .null)])
+                })),
+                ("other", .array(report.other.prefix(20).map { o in
+                    .object([("prefix", .bytes(o.prefix)), ("keys", .int(Int64(o.keys))), ("example", .bytes(o.example))])
+                })),
+                ("suggestion", flags.map { .object([("framework", report.framework.map { .string($0) } ?? .null), ("flags", .array($0.map { .string($0) }))]) } ?? .null),
+                ("complete", .bool(report.completeness.isComplete)),
+            ]))
+        case .table, .wide:
+            ctx.print("sampled \(report.sampled) of \(report.totalKeys) keys\n\n")
+            var table = Table(headers: ["KIND", "PATTERN", "KEYS", "FORMAT", "FRAMEWORK", "EXAMPLE"],
+                              alignments: [.left, .left, .right, .left, .left, .left])
+            for s in report.sessions {
+                let formats = s.formats.sorted { $0.value > $1.value }.map { "\($0.key)" }.joined(separator: ", ")
+                table.add(["sessions", s.glob, String(s.keys), formats.isEmpty ? "-" : formats,
+                           s.frameworks.isEmpty ? "?" : s.frameworks.joined(separator: ", "), Cell.text(Array(s.example.prefix(48)))])
+            }
+            for m in report.mappings {
+                table.add(["mappings", m.template, String(m.keys), "-", "-", Cell.text(Array(m.example.prefix(48)))
+                           + (m.pointsTo.map { " -> " + Cell.text(Array($0.prefix(48))) } ?? "")])
+            }
+            for o in report.other.prefix(10) {
+                table.add(["other", Cell.text(o.prefix) + ":*", String(o.keys), "-", "-", Cell.text(Array(o.example.prefix(48)))])
+            }
+            ctx.print(table.render(color: ctx.color))
+            ctx.print("\n")
+            if let flags {
+                ctx.print("use: sessionctl \(flags.joined(separator: " ")) …\n")
+            } else {
+                ctx.print("no framework's session keys were found in the sample: name the layout with --session-glob and --mapping\n")
+            }
+            if report.mappings.isEmpty {
+                ctx.print("no mapping keys (user:<user>:<session>) were found: the application must write one per session for list and revoke-user to find users\n")
+            }
+        }
+        ctx.reportIncomplete(report.completeness)
+        return .finished(report.completeness, didSomething: report.sampled > 0)
+    }
+
+    /// The flags that fit what was seen: the framework, and its glob when a narrower one fits.
+    static func suggestion(_ r: DetectReport) -> [String]? {
+        guard let name = r.framework, let f = Framework.named(name) else { return nil }
+        var flags = ["--framework", name]
+        if f.sessionGlobs.count > 1, let top = r.sessions.first(where: { $0.frameworks.contains(name) }) {
+            flags += ["--session-glob", "'\(top.glob)'"]
+        }
+        if let m = r.mappings.first, m.template != f.mapping { flags += ["--mapping", "'\(m.template)'"] }
+        return flags
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import RedisClient
+import TestSupport
+import XCTest
+
+/// One real application and its Redis, started once per test class, and the story every
+/// framework must pass: users log in over HTTP, sessionctl lists, shows (decoded) and revokes
+/// them by id, by cookie and by user, and the application is then asked over HTTP whether each
+/// cookie still works.
+final class FrameworkScenario {
+    let redis: RedisServer
+    let app: WebApp
+    let framework: String
+
+    init(framework: String, redis: RedisServer, app: WebApp) {
+        self.framework = framework
+        self.redis = redis
+        self.app = app
+    }
+
+    /// Runs sessionctl against the app's Redis with `--framework`.
+    func run(_ args: [String], env: [String: String] = [:]) throws -> Sessionctl.Run {
+        try Sessionctl.run(["--framework", framework] + args, environment: ["SESSIONCTL_URL": redis.url].merging(env) { _, b in b })
+    }
+
+    /// `list USER -o json`'s sessions.
+    func sessions(of user: String) throws -> [[String: Any]] {
+        let r = try run(["list", "-o", "json", "--", user])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        return try r.json()["sessions"] as? [[String: Any]] ?? []
+    }
+
+    /// The whole story. `userId` maps a login name to the id the app stores (Django and Rails use database ids);
+    /// `format` is the payload format `show` must name.
+    func story(format: String, userId: (String) -> String = { $0 }, file: StaticString = #filePath, line: UInt = #line) throws {
+        let alice1 = try app.login("alice"), alice2 = try app.login("alice"), bob = try app.login("bob")
+        let alice = userId("alice"), bobId = userId("bob")
+
+        // list: both of alice's sessions, with the fields the payload holds.
+        let listed = try sessions(of: alice)
+        XCTAssertEqual(listed.count, 2, "\(listed)", file: file, line: line)
+        for s in listed {
+            let f = s["fields"] as? [String: Any] ?? [:]
+            XCTAssertEqual(f["user"] as? String, alice, "\(s)", file: file, line: line)
+            XCTAssertEqual(f["ip"] as? String, "127.0.0.1", "\(s)", file: file, line: line)
+            XCTAssertEqual(f["user_agent"] as? String, "sessionctl-test/1.0", "\(s)", file: file, line: line)
+            XCTAssertNotNil(f["created_at"] as? String, "\(s)", file: file, line: line)
+            XCTAssertEqual(s["exists"] as? Bool, true, file: file, line: line)
+        }
+        let wide = try run(["list", "-o", "wide", "--", alice])
+        XCTAssertEqual(wide.status, 0, "\(wide)", file: file, line: line)
+        XCTAssertTrue(wide.stdout.contains("IP") && wide.stdout.contains("127.0.0.1") && wide.stdout.contains("sessionctl-test/1.0"), wide.stdout, file: file, line: line)
+
+        // show: the decoded payload and its fields.
+        let id = try XCTUnwrap(listed.first?["session"] as? String, file: file, line: line)
+        let shown = try run(["show", "-o", "json", "--", id])
+        XCTAssertEqual(shown.status, 0, "\(shown)", file: file, line: line)
+        let detail = try XCTUnwrap((try shown.json()["sessions"] as? [[String: Any]])?.first, file: file, line: line)
+        XCTAssertEqual(detail["payload_format"] as? String, format, "\(detail)", file: file, line: line)
+        XCTAssertNotNil(detail["payload_decoded"], "\(detail)", file: file, line: line)
+        XCTAssertNil(detail["payload_error"], "\(detail)", file: file, line: line)
+        XCTAssertEqual((detail["fields"] as? [String: Any])?["user"] as? String, alice, file: file, line: line)
+        let table = try run(["show", "--", id])
+        XCTAssertTrue(table.stdout.contains("decoded") && table.stdout.contains("payload user  \(alice)"), table.stdout, file: file, line: line)
+
+        // revoke by cookie: that browser is logged out, the other still in.
+        let cookie = try XCTUnwrap(alice1.session, file: file, line: line)
+        // Ids and cookies may start with "-" (Flask-Session's token_urlsafe, 1 in 64): after "--".
+        let byCookie = try run(["revoke", "--cookie", "--yes", "--", cookie])
+        XCTAssertEqual(byCookie.status, 0, "\(byCookie)", file: file, line: line)
+        XCTAssertFalse(try alice1.isLoggedIn(), "the revoked cookie still authenticates", file: file, line: line)
+        XCTAssertTrue(try alice2.isLoggedIn(), "a session that was not revoked was logged out", file: file, line: line)
+
+        // revoke-user: every session of alice ends, bob's stays.
+        let all = try run(["revoke-user", "--yes", "-o", "json", "--", alice])
+        XCTAssertEqual(all.status, 0, "\(all)", file: file, line: line)
+        XCTAssertEqual((try all.json()["revoked"] as? [Any])?.count, 1, "\(all)", file: file, line: line)
+        XCTAssertFalse(try alice2.isLoggedIn(), "alice's second cookie still authenticates after revoke-user", file: file, line: line)
+        XCTAssertTrue(try bob.isLoggedIn(), "bob was logged out by alice's revocation", file: file, line: line)
+
+        // revoke by id: bob's session, then his cookie is refused.
+        let bobSession = try XCTUnwrap(try sessions(of: bobId).first?["session"] as? String, file: file, line: line)
+        let byId = try run(["revoke", "--yes", "--", bobSession])
+        XCTAssertEqual(byId.status, 0, "\(byId)", file: file, line: line)
+        XCTAssertFalse(try bob.isLoggedIn(), "bob's cookie still authenticates after revoke by id", file: file, line: line)
+        XCTAssertEqual(try sessions(of: bobId).count, 0, file: file, line: line)
+    }
+}
+
+/// A Redis and an app kept for the whole test class; the error that stopped them from starting, if any.
+struct ClassFixture {
+    var scenario: FrameworkScenario?
+    var error: Error?
+
+    static func start(_ make: () throws -> FrameworkScenario) -> ClassFixture {
+        do { return ClassFixture(scenario: try make()) } catch { return ClassFixture(error: error) }
+    }
+
+    /// The scenario, or the failure that says how to install what is missing.
+    func get(file: StaticString = #filePath, line: UInt = #line) throws -> FrameworkScenario {
+        if let scenario { return scenario }
+        XCTFail("\(error.map { "\($0)" } ?? "not started")", file: file, line: line)
+        throw TestSupportError("app not started")
+    }
+}
