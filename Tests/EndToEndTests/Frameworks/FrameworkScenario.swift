@@ -11,6 +11,8 @@ final class FrameworkScenario {
     let redis: RedisServer
     let app: WebApp
     let framework: String
+    /// Options every run gets (Laravel's `--app-key-file`).
+    var options: [String] = []
 
     init(framework: String, redis: RedisServer, app: WebApp) {
         self.framework = framework
@@ -20,7 +22,7 @@ final class FrameworkScenario {
 
     /// Runs sessionctl against the app's Redis with `--framework`.
     func run(_ args: [String], env: [String: String] = [:]) throws -> Sessionctl.Run {
-        try Sessionctl.run(["--framework", framework] + args, environment: ["SESSIONCTL_URL": redis.url].merging(env) { _, b in b })
+        try Sessionctl.run(["--framework", framework] + options + args, environment: ["SESSIONCTL_URL": redis.url].merging(env) { _, b in b })
     }
 
     /// `list USER -o json`'s sessions.

@@ -1,0 +1,79 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// Laravel 8.83 (Debian's php-laravel-framework) on its Redis session driver over phpredis,
+/// with EncryptCookies and the session guard.
+final class LaravelAppTests: XCTestCase {
+    nonisolated(unsafe) static var fixture = ClassFixture()
+    nonisolated(unsafe) static var encrypted = ClassFixture()
+
+    /// A Laravel app; `encrypt` sets SESSION_ENCRYPT. Its APP_KEY is in `<app dir>/.env`, as `--app-key-file` reads it.
+    static func start(encrypt: Bool) -> ClassFixture {
+        ClassFixture.start {
+            let redis = try RedisServer()
+            let key = "base64:" + Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+            let app = try WebApp(name: "laravel", program: "php",
+                                 arguments: ["-S", "127.0.0.1:{port}", WebApp.sources.appendingPathComponent("laravel/public/index.php").path],
+                                 environment: ["REDIS_PORT": String(redis.port), "APP_KEY": key, "SESSION_ENCRYPT": encrypt ? "1" : "",
+                                               "APP_SERVICES_CACHE": "services.php", "APP_PACKAGES_CACHE": "packages.php"],
+                                 cookieName: "laravel_session", installHint: "apt-get install php-cli php-redis php-laravel-framework")
+            let env = app.directory.appendingPathComponent(".env")
+            try "APP_NAME=laravel\nAPP_KEY=\(key)\n".write(to: env, atomically: true, encoding: .utf8)
+            let scenario = FrameworkScenario(framework: "laravel", redis: redis, app: app)
+            scenario.options = ["--app-key-file", env.path]
+            return scenario
+        }
+    }
+
+    override class func setUp() {
+        fixture = start(encrypt: false)
+        encrypted = start(encrypt: true)
+    }
+
+    override class func tearDown() {
+        fixture.scenario?.app.stop()
+        encrypted.scenario?.app.stop()
+        fixture = ClassFixture()
+        encrypted = ClassFixture()
+    }
+
+    func testListShowAndRevokeAreProvenByTheApp() throws {
+        try Self.fixture.get().story(format: "php-serialize+php-serialize")
+    }
+
+    func testEncryptedSessionsNeedTheAppKeyAndAWrongKeyRevokesNothing() throws {
+        let s = try Self.encrypted.get()
+        let dave = try s.app.login("dave")
+        let id = try XCTUnwrap(try s.sessions(of: "dave").first?["session"] as? String)
+        // Without the key: shown, and said to be encrypted; never guessed.
+        let blind = try Sessionctl.run(["--framework", "laravel", "show", "-o", "json", "--", id], environment: ["SESSIONCTL_URL": s.redis.url])
+        XCTAssertEqual(blind.status, 0, "\(blind)")
+        let d0 = try XCTUnwrap((try blind.json()["sessions"] as? [[String: Any]])?.first)
+        XCTAssertTrue((d0["payload_error"] as? String)?.contains("--app-key-file") == true, "\(d0)")
+        XCTAssertNil(d0["payload_decoded"])
+        // With the key: decoded through the envelope.
+        let shown = try s.run(["show", "-o", "json", "--", id])
+        let d1 = try XCTUnwrap((try shown.json()["sessions"] as? [[String: Any]])?.first)
+        XCTAssertEqual(d1["payload_format"] as? String, "php-serialize+laravel-encrypted+php-serialize+php-serialize", "\(d1)")
+        XCTAssertEqual((d1["fields"] as? [String: Any])?["user"] as? String, "dave", "\(d1)")
+        // A wrong key: the cookie cannot be opened, a usage error that says so, and nothing is revoked.
+        let wrong = s.app.directory.appendingPathComponent("wrong.env")
+        try "APP_KEY=base64:\(Data(repeating: 7, count: 32).base64EncodedString())\n".write(to: wrong, atomically: true, encoding: .utf8)
+        let bad = try Sessionctl.run(["--framework", "laravel", "--app-key-file", wrong.path, "revoke", "--cookie", "--yes", "--", try XCTUnwrap(dave.session)],
+                                     environment: ["SESSIONCTL_URL": s.redis.url])
+        XCTAssertEqual(bad.status, 2, "\(bad)")
+        XCTAssertTrue(bad.stderr.contains("MAC does not match"), bad.stderr)
+        XCTAssertEqual(bad.stderr.split(separator: "\n").count, 1, "one line: \(bad.stderr)")
+        XCTAssertTrue(try dave.isLoggedIn())
+        // No key at all for a Laravel cookie: a usage error naming the option.
+        let none = try Sessionctl.run(["--framework", "laravel", "revoke", "--cookie", "--yes", "--", try XCTUnwrap(dave.session)],
+                                      environment: ["SESSIONCTL_URL": s.redis.url])
+        XCTAssertEqual(none.status, 2, "\(none)")
+        XCTAssertTrue(none.stderr.contains("--app-key-file"), none.stderr)
+        // The right key: revoked, and the app refuses the cookie.
+        let good = try s.run(["revoke", "--cookie", "--yes", "--", try XCTUnwrap(dave.session)])
+        XCTAssertEqual(good.status, 0, "\(good)")
+        XCTAssertFalse(try dave.isLoggedIn())
+    }
+}
