@@ -1,6 +1,7 @@
 import RedisClient
 import SessionCtlCLI
 import SessionKit
+import SessionPayload
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,6 +19,10 @@ enum FuzzTarget: String, CaseIterable, Sendable {
     case template
     /// Pattern NUL string → the client-side glob matcher.
     case glob
+    /// First byte picks a format (or a framework's reader), the rest is a payload → every decoder, then field paths.
+    case payload
+    /// First byte picks a cookie transform, the rest is a cookie value → session ids.
+    case cookie
 
     /// Runs one input.
     func run(_ data: [UInt8]) {
@@ -31,6 +36,8 @@ enum FuzzTarget: String, CaseIterable, Sendable {
             let argv = data.split(separator: 0, omittingEmptySubsequences: false).map(Array.init)
             _ = try? Binder.parse(argv)
         case .template: Self.template(data)
+        case .payload: Self.payload(data)
+        case .cookie: Self.cookie(data)
         case .glob:
             let parts = data.split(separator: 0, maxSplits: 1, omittingEmptySubsequences: false).map(Array.init)
             let pattern = parts.first ?? []
@@ -56,6 +63,37 @@ enum FuzzTarget: String, CaseIterable, Sendable {
                 }
             }
         }
+    }
+
+    private static func payload(_ data: [UInt8]) {
+        guard let selector = data.first else { return }
+        let body = Array(data.dropFirst())
+        let limits = PayloadLimits(maxDepth: 64, maxNodes: 20_000)
+        let formats = PayloadFormat.allCases
+        if Int(selector) < formats.count {
+            if let v = try? formats[Int(selector)].decode(body, limits: limits) {
+                _ = FieldPaths.generic.extract(from: v)
+                _ = PayloadPath("a.*.0.b")?.lookup(v)
+            }
+        } else {
+            let kinds: [Framework.PayloadKind] = [.rails, .laravel, .php, .django, .flask, .express, .spring, .sniff]
+            var reader = PayloadReader(kind: kinds[Int(selector) % kinds.count], appKey: Array(repeating: 7, count: 32))
+            reader.limits = limits
+            let decoded = reader.decode(body)
+            if let v = decoded.value { _ = Framework.all[Int(selector) % Framework.all.count].fields.extract(from: v) }
+            // The same bytes as a hash's field values (Spring).
+            let pairs = body.split(separator: 0, maxSplits: 8).map { (field: Array("f".utf8), value: Array($0)) }
+            _ = reader.decode(hash: pairs)
+        }
+        _ = PayloadFormat.sniff(body)
+    }
+
+    private static func cookie(_ data: [UInt8]) {
+        guard let selector = data.first else { return }
+        let transforms: [CookieTransform] = [.plain, .rackPrivateId, .expressSigned, .laravelEncrypted, .base64]
+        let secrets = CookieSecrets(signing: [Array("keyboard cat".utf8)], appKey: Array(repeating: 7, count: 32))
+        _ = try? transforms[Int(selector) % transforms.count].sessionIds(cookie: Array(data.dropFirst()), secrets: secrets)
+        _ = CookieSecrets.laravelAppKey(fromFile: Array(data.dropFirst()))
     }
 
     private static func template(_ data: [UInt8]) {

@@ -22,6 +22,7 @@ packages=(
   binutils        # make dist strips the binary; its test reads it with readelf
   # The real framework applications the tests log users into and ask over HTTP (Tests/Apps):
   php-cli php-redis           # plain PHP on phpredis native sessions
+  openjdk-17-jdk-headless     # Java's own serialization, for Spring Session's hash values
   php-laravel-framework       # Laravel 8 on its Redis session driver
   ruby ruby-rails ruby-devise ruby-redis-actionpack ruby-redis-rack ruby-redis ruby-sqlite3 ruby-webrick  # Rails 6.1 + Devise + redis-actionpack
 )

@@ -18,6 +18,8 @@ public struct RevokePlan: Equatable, Sendable {
 public struct RevokeResult: Equatable, Sendable {
     /// Sessions whose session key and mapping key are now gone.
     public var revoked: [SessionRef] = []
+    /// Mappings removed whose session key did not exist (`UNLINK` replied 0): stale, not revoked.
+    public var stale: [SessionRef] = []
     /// Mappings not followed.
     public var refused: [Refusal] = []
     /// Session ids with no mapping.
@@ -92,13 +94,17 @@ extension SessionStore {
     public func revoke(_ plan: RevokePlan, beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void = { _ in },
                        afterDeleting: ([SessionRef]) -> Void = { _ in }) throws -> RevokeResult {
         try executeInBatches(plan, beforeDeleting: beforeDeleting, afterDeleting: afterDeleting) { chunk, result in
-            let gone = try unlink(chunk, \.sessionKey, counting: \.sessionKeysDeleted, "a session key", &result)
+            var absent = Set<Bytes>()
+            let gone = try unlink(chunk, \.sessionKey, counting: \.sessionKeysDeleted, "a session key", &result) { absent.insert($0.mappingKey) }
             let confirmed = keyspace.confirmReplication(of: gone.map(\.sessionKey), wanted: waitReplicas)
             var safe: [SessionRef] = []
             for (ref, failure) in zip(gone, confirmed) {
                 if let failure { result.completeness.record(failure) } else { safe.append(ref) }
             }
-            return try unlinkMappings(safe, &result)
+            let done = try unlinkMappings(safe, &result)
+            // A session key that was not there: its mapping is removed, and it is not called revoked.
+            result.stale += done.filter { absent.contains($0.mappingKey) }
+            return done
         }
     }
 
@@ -123,8 +129,10 @@ extension SessionStore {
                 result.stoppedBy = error
                 break
             }
+            let staleBefore = result.stale.count
             let done = try work(chunk, &result)
-            result.revoked += done
+            let stale = Set(result.stale[staleBefore...].map(\.mappingKey))
+            result.revoked += stale.isEmpty ? done : done.filter { !stale.contains($0.mappingKey) }
             let doneKeys = Set(done.map(\.mappingKey))
             let failed = chunk.filter { !doneKeys.contains($0.mappingKey) }
             if !failed.isEmpty {
@@ -143,13 +151,15 @@ extension SessionStore {
 
     /// `UNLINK`s one key of each of `refs` (pipelined), adds the server's counts to `counter`,
     /// and returns the refs whose key is confirmed gone; failures go into the result's completeness.
+    /// `absent` sees each ref whose key was not there (the reply was 0).
     private func unlink(_ refs: [SessionRef], _ key: KeyPath<SessionRef, Bytes>, counting counter: WritableKeyPath<RevokeResult, Int>,
-                        _ what: String, _ result: inout RevokeResult) throws -> [SessionRef] {
+                        _ what: String, _ result: inout RevokeResult, absent: (SessionRef) -> Void = { _ in }) throws -> [SessionRef] {
         var done: [SessionRef] = []
         let replies = try batched(refs, completeness: &result.completeness) { [[Verb.unlink, $0[keyPath: key]]] }
         for (ref, reply) in zip(refs, replies) {
             guard let n = deletedCount(reply[0], what, &result.completeness) else { continue }
             result[keyPath: counter] += n
+            if n == 0 { absent(ref) }
             done.append(ref)
         }
         return done
@@ -181,6 +191,7 @@ extension RevokeResult {
     /// Adds another batch's result to this one.
     public mutating func merge(_ other: RevokeResult) {
         revoked += other.revoked
+        stale += other.stale
         refused += other.refused
         notFound += other.notFound
         sessionKeysDeleted += other.sessionKeysDeleted

@@ -63,7 +63,7 @@ final class SurfaceEndToEndTests: XCTestCase {
     func testZshCompletes() throws {
         XCTAssertEqual(try zsh("sessionctl re"), ["revoke", "revoke-user"])
         XCTAssertEqual(try zsh("sessionctl list alice --out"), ["--output"])
-        XCTAssertEqual(try zsh("sessionctl --output "), ["table", "json", "ndjson"])
+        XCTAssertEqual(try zsh("sessionctl --output "), ["table", "wide", "json", "ndjson"])
         XCTAssertEqual(try zsh("sessionctl users --sort "), ["count", "user"])
         XCTAssertEqual(try zsh("sessionctl completion "), ["bash", "zsh", "fish"])
         XCTAssertTrue(try zsh("sessionctl ping --cacert /etc/host").contains("hosts"))
@@ -81,7 +81,7 @@ final class SurfaceEndToEndTests: XCTestCase {
     func testFishCompletes() throws {
         XCTAssertEqual(try fish("sessionctl re"), ["revoke", "revoke-user"])
         XCTAssertEqual(try fish("sessionctl list alice --out"), ["--output"])
-        XCTAssertEqual(try fish("sessionctl --output "), ["table", "json", "ndjson"])
+        XCTAssertEqual(try fish("sessionctl --output "), ["table", "wide", "json", "ndjson"])
         XCTAssertEqual(try fish("sessionctl users --sort "), ["count", "user"])
         XCTAssertEqual(try fish("sessionctl completion "), ["bash", "zsh", "fish"])
         XCTAssertEqual(try fish("sessionctl -o json au"), ["audit"])

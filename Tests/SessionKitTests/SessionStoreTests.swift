@@ -50,12 +50,13 @@ final class SessionStoreTests: XCTestCase {
         try f.add("alice", "s1")
         try f.add("alice", "s2")
         try f.add("bob", "s3")
-        try f.server.run([["DEL", "session:s2"]]) // s2 already expired: its mapping is still cleaned up
+        try f.server.run([["DEL", "session:s2"]]) // s2 already expired: its mapping is still cleaned up, as stale
         let plan = try f.store.planRevoke(users: [b("alice")])
         XCTAssertEqual(plan.targets.count, 2)
         let result = try f.store.revoke(plan)
         XCTAssertTrue(result.completeness.isComplete)
-        XCTAssertEqual(result.revoked.count, 2)
+        XCTAssertEqual(result.revoked.map(\.session), [b("s1")], "a session key that was not there is not a revocation")
+        XCTAssertEqual(result.stale.map(\.session), [b("s2")])
         XCTAssertEqual(result.sessionKeysDeleted, 1)
         XCTAssertEqual(result.mappingKeysDeleted, 2)
         for key in ["session:s1", "user:alice:s1", "user:alice:s2"] { XCTAssertFalse(try f.exists(key), key) }

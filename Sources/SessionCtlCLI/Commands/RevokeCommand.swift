@@ -58,6 +58,8 @@ enum RevokeCommand {
             return .stopped(CLIError("nothing was revoked: every mapping found (\(total.refused.count)) was refused", code: .failure))
         }
         // revoke: any session not found is exit 3; revoke-user: only when no user named had a session.
+        // Stale mappings removed are not revocations: they are counted apart and warned of loudly (a
+        // re-run after a partial failure removes the mappings of sessions already ended, and succeeds).
         let notFound = inv.command == .revokeUser ? total.revoked.isEmpty && total.refused.isEmpty && !total.notFound.isEmpty : !total.notFound.isEmpty
         return .finished(total.completeness, notFound: notFound, didSomething: !total.revoked.isEmpty)
     }

@@ -19,6 +19,7 @@ final class RevokeOutput {
         guard ctx.invocation.output == .ndjson else { return }
         let result = ctx.invocation.command == .prune ? (dry ? "would_prune" : "pruned") : (dry ? "would_revoke" : "revoked")
         for ref in r.revoked { ctx.emit(.object(JSONModels.ref(ref) + [("result", .string(result))])) }
+        for ref in r.stale { ctx.emit(.object(JSONModels.ref(ref) + [("result", .string("stale_mapping_removed"))])) }
         for f in r.refused {
             if case .object(let fields) = JSONModels.refusal(f) { ctx.emit(.object(fields + [("result", .string("refused"))])) }
         }
@@ -33,6 +34,7 @@ final class RevokeOutput {
             ctx.emit(.object([
                 ("dry_run", .bool(dry)),
                 ("revoked", .array(r.revoked.map { .object(JSONModels.ref($0)) })),
+                ("stale", .array(r.stale.map { .object(JSONModels.ref($0)) })),
                 ("refused", .array(r.refused.map(JSONModels.refusal))),
                 ("not_found", .array(r.notFound.map { .bytes($0) })),
                 ("users", .array(perUser(r).map { .object([("user", .bytes($0.user)), ("revoked", .int(Int64($0.revoked))), ("refused", .int(Int64($0.refused)))]) })),
@@ -42,11 +44,14 @@ final class RevokeOutput {
         case .ndjson:
             break
         case .table, .wide:
-            if !r.revoked.isEmpty || !r.refused.isEmpty {
+            if !r.revoked.isEmpty || !r.refused.isEmpty || !r.stale.isEmpty {
                 var table = Table(headers: ["USER", "SESSION", ctx.invocation.command == .prune ? "MAPPING KEY" : "SESSION KEY", "RESULT"])
                 for ref in r.revoked {
                     table.add([Cell.text(ref.user), Cell.text(ref.session),
                                Cell.text(ctx.invocation.command == .prune ? ref.mappingKey : ref.sessionKey), verb])
+                }
+                for ref in r.stale {
+                    table.add([Cell.text(ref.user), Cell.text(ref.session), Cell.text(ref.sessionKey), "stale: session key did not exist; mapping removed"])
                 }
                 let prune = ctx.invocation.command == .prune
                 for f in r.refused {
@@ -67,9 +72,24 @@ final class RevokeOutput {
             ctx.note("pruned \(Cell.plural(r.revoked.count, "orphaned mapping")) of \(Cell.plural(users, "user")) (deleted \(Cell.plural(r.mappingKeysDeleted, "mapping key")))")
         } else {
             ctx.note("revoked \(Cell.plural(r.revoked.count, "session")) of \(Cell.plural(users, "user")) (deleted \(Cell.plural(r.sessionKeysDeleted, "session key")), \(Cell.plural(r.mappingKeysDeleted, "mapping key")))")
+            if !r.stale.isEmpty { ctx.note("removed \(Cell.plural(r.stale.count, "stale mapping")) whose session key did not exist (not counted as revoked)") }
+            warnNoLiveSession(r)
         }
         if !r.refused.isEmpty { ctx.note("refused \(Cell.plural(r.refused.count, "mapping")): see the RESULT column or \"refused\" in JSON") }
         ctx.reportIncomplete(r.completeness)
+    }
+
+    /// Users none of whose mapped session keys existed: an operator must never take that for a
+    /// revocation (always shown, even with --quiet).
+    private func warnNoLiveSession(_ r: RevokeResult) {
+        let revokedUsers = Set(r.revoked.map(\.user))
+        var seen = Set<[UInt8]>()
+        for ref in r.stale where !revokedUsers.contains(ref.user) && seen.insert(ref.user).inserted {
+            let n = r.stale.filter { $0.user == ref.user }.count
+            ctx.console.warn("none of the session keys of user '\(Cell.text(ref.user))' existed (\(Cell.plural(n, "mapping")), e.g. \(Cell.text(ref.sessionKey))): "
+                + "no live session was ended. Either they had already ended (an earlier run, their expiry), or the mappings point at keys "
+                + "the application does not write (a wrong prefix or --session-key): 'sessionctl detect' shows the layout in use")
+        }
     }
 
     /// Per user: sessions revoked and mappings refused, in order of first appearance.
