@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["RedisClient"], path: "Tests/TestSupport"),
         .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "CHiredis", "TestSupport"]),
         .testTarget(name: "SessionPayloadTests", dependencies: ["SessionPayload", "TestSupport"]),
-        .testTarget(name: "SessionKitTests", dependencies: ["SessionKit", "SessionCrypto", "RedisClient", "TestSupport"]),
+        .testTarget(name: "SessionKitTests", dependencies: ["SessionKit", "SessionCrypto", "SessionPayload", "RedisClient", "TestSupport"]),
         .testTarget(name: "SessionCtlCLITests", dependencies: ["SessionCtlCLI", "SessionKit", "RedisClient"]),
         .testTarget(name: "EndToEndTests", dependencies: ["sessionctl", "TestSupport", "RedisClient"]),
     ],

@@ -88,6 +88,12 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         _ = PayloadFormat.sniff(body)
     }
 
+    /// The framework reader the first byte picks (as in `payload`), on the rest, once: what make bench times.
+    static func decodeOnce(_ data: [UInt8]) -> DecodedPayload {
+        let kinds: [Framework.PayloadKind] = [.rails, .laravel, .php, .django, .flask, .express, .spring, .sniff]
+        return PayloadReader(kind: kinds[Int(data.first ?? 0) % kinds.count]).decode(Array(data.dropFirst()))
+    }
+
     private static func cookie(_ data: [UInt8]) {
         guard let selector = data.first else { return }
         let transforms: [CookieTransform] = [.plain, .rackPrivateId, .expressSigned, .laravelEncrypted, .base64]
@@ -160,7 +166,16 @@ struct Replay {
     static func main() {
         let target = chosenTarget()
         var count = 0
-        for path in CommandLine.arguments.dropFirst() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "--seconds", arguments.count >= 3, let seconds = Double(arguments[1]) {
+            // make bench: how many bytes a second the target gets through, per input.
+            for file in arguments.dropFirst(2) {
+                guard let data = read(file) else { complain("cannot read \(file)"); exit(1) }
+                throughput(target, data, seconds: seconds, name: file)
+            }
+            return
+        }
+        for path in arguments {
             for file in files(path) {
                 guard let data = read(file) else { complain("cannot read \(file)"); exit(1) }
                 target.run(data)
@@ -168,6 +183,22 @@ struct Replay {
             }
         }
         print("replayed \(count) inputs through \(target.rawValue)")
+    }
+
+    /// Runs `data` through `target` for about `seconds` and prints `NAME runs bytes seconds MB/s`.
+    private static func throughput(_ target: FuzzTarget, _ data: [UInt8], seconds: Double, name: String) {
+        var ts = timespec()
+        func now() -> Double { clock_gettime(CLOCK_MONOTONIC, &ts); return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9 }
+        let start = now()
+        var runs = 0
+        while now() - start < seconds {
+            for _ in 0..<100 {
+                if target == .payload { _ = FuzzTarget.decodeOnce(data) } else { target.run(data) }
+            }
+            runs += 100
+        }
+        let spent = now() - start
+        print("\(name) \(runs) \(data.count) \(spent) \(Double(runs * data.count) / spent / 1e6)")
     }
 
     private static func files(_ path: String) -> [String] {

@@ -6,7 +6,7 @@ it through `redis-cli --pipe`, runs every measurement several times after a warm
 prints a markdown table of medians, min-max spreads and ratios against the targets.
 
 Environment: BENCH_USERS (100000), BENCH_RUNS (5), BENCH_BIG (10000), BENCH_SKIP_CLUSTER=1,
-BENCH_ONLY_CLUSTER=1.
+BENCH_ONLY_CLUSTER=1, BENCH_ONLY_FRAMEWORKS=1 (only the framework rows), BENCH_SKIP_FRAMEWORKS=1.
 """
 import os, random, re, shutil, socket, statistics, subprocess, sys, tempfile, time
 
@@ -139,6 +139,77 @@ def repeat(name, fn, runs=RUNS):
     return med, min(samples), max(samples)
 
 
+# One payload per framework, written by the framework's own language (as FRAMEWORKS.md says the
+# framework writes it): (name, key of session n, reader selector for the decode throughput, script).
+FRAMEWORK_PAYLOADS = [
+    ("rails", "session:2::%064x", 0, ["ruby", "-e", 'STDOUT.write Marshal.dump({"session_id" => "a" * 32, "warden.user.user.key" => [[42], "$2a$12$" + "s" * 22], '
+                                      '"warden.user.user.session" => {"last_request_at" => 1796150000}, "_csrf_token" => "t" * 44, '
+                                      '"ip" => "10.1.2.3", "user_agent" => "Mozilla/5.0 (X11; Linux x86_64)", "created_at" => 1796140000})']),
+    ("laravel", "laravel_database_laravel_cache:%040x", 1, ["php", "-r", 'echo serialize(serialize(["_token" => str_repeat("t", 40), '
+                                      '"login_web_59ba36addc2b2f9401580f014c7f58ea4e30989d" => 42, "_previous" => ["url" => "http://app.example/home"], '
+                                      '"_flash" => ["old" => [], "new" => []], "ip" => "10.1.2.3", "user_agent" => "Mozilla/5.0 (X11; Linux x86_64)", "created_at" => 1796140000]));']),
+    ("php", "PHPREDIS_SESSION:%026x", 2, ["php", "-d", "session.save_path=/tmp", "-r", 'session_start(); $_SESSION["user_id"] = 42; $_SESSION["cart"] = [1, 2, 3]; '
+                                      '$_SESSION["ip"] = "10.1.2.3"; $_SESSION["user_agent"] = "Mozilla/5.0 (X11; Linux x86_64)"; $_SESSION["created_at"] = 1796140000; echo session_encode();']),
+    ("django", ":1:django.contrib.sessions.cache%032x", 3, ["python3", "-c", 'import pickle, sys; sys.stdout.buffer.write(pickle.dumps({"_auth_user_id": "42", '
+                                      '"_auth_user_backend": "django.contrib.auth.backends.ModelBackend", "_auth_user_hash": "h" * 64, "ip": "10.1.2.3", '
+                                      '"user_agent": "Mozilla/5.0 (X11; Linux x86_64)", "created_at": 1796140000}, pickle.HIGHEST_PROTOCOL))']),
+    ("flask", "session:%043x", 4, ["python3", "-c", 'import msgspec, sys; sys.stdout.buffer.write(msgspec.msgpack.encode({"_permanent": True, "_user_id": "42", '
+                                      '"_fresh": True, "_id": "i" * 128, "ip": "10.1.2.3", "user_agent": "Mozilla/5.0 (X11; Linux x86_64)", "created_at": 1796140000}))']),
+    ("express", "sess:%032x", 5, ["python3", "-c", 'import json, sys; sys.stdout.write(json.dumps({"cookie": {"originalMaxAge": 86400000, '
+                                      '"expires": "2030-01-01T00:00:00.000Z", "httpOnly": True, "path": "/"}, "passport": {"user": "42"}, "ip": "10.1.2.3", '
+                                      '"user_agent": "Mozilla/5.0 (X11; Linux x86_64)", "created_at": "2026-11-30T12:00:00.000Z"}))']),
+]
+FRAMEWORK_SESSIONS = 1000
+
+
+def frameworks(sctl, fuzz, env):
+    """Per framework: list -o wide and show -o json of 1,000 sessions against the same command
+    on payloads of the same size that no decoder accepts (so everything but the decoding is the
+    same: the reads, the idle times, the output), and the decode throughput."""
+    rows, throughput = [], []
+    server = Server()
+    try:
+        url = "redis://127.0.0.1:%d" % server.port
+        rnd = random.Random(7)
+        for name, shape, selector, script in FRAMEWORK_PAYLOADS:
+            payload = subprocess.run(script, capture_output=True, check=True).stdout
+            opaque = b"\xff" + bytes(rnd.getrandbits(8) for _ in range(len(payload) - 1))
+            prefix = "laravel_database_user" if name == "laravel" else "user"
+            commands, ids = [], {"decoded": [], "opaque": []}
+            for kind, data in (("decoded", payload), ("opaque", opaque)):
+                for n in range(FRAMEWORK_SESSIONS):
+                    key = (shape % (n + (0 if kind == "decoded" else 10**6))).encode()
+                    sid = key.split(b"2::")[-1] if name == "rails" else key[len(shape.split("%")[0]):]
+                    sid = b"2::" + sid if name == "rails" else sid
+                    ids[kind].append(sid.decode())
+                    commands.append(resp(b"SET", key, data, b"EX", b"3600"))
+                    commands.append(resp(b"SET", b"%s:bench-%s-%s:%s" % (prefix.encode(), name.encode(), kind.encode(), sid), key, b"EX", b"3600"))
+            server.pipe(commands)
+            base = [sctl, "-u", url, "--framework", name]
+            wide = repeat("%s: list -o wide" % name, lambda: measure(base + ["list", "bench-%s-decoded" % name, "-o", "wide"], env)[0])
+            plain = repeat("%s: list -o wide, opaque" % name, lambda: measure(base + ["list", "bench-%s-opaque" % name, "-o", "wide"], env)[0])
+            rows.append(("`list -o wide`, %d %s sessions" % (FRAMEWORK_SESSIONS, name), wide,
+                         [("the same, payloads no decoder reads", plain, "<= 1.2x", lambda r: r <= 1.2)]))
+            show = repeat("%s: show 1,000" % name,
+                          lambda: measure(base + ["show", "-o", "json", "--user", "bench-%s-decoded" % name, "--"] + ids["decoded"], env)[0])
+            raw = repeat("%s: show 1,000, opaque" % name,
+                         lambda: measure(base + ["show", "-o", "json", "--user", "bench-%s-opaque" % name, "--"] + ids["opaque"], env)[0])
+            rows.append(("`show -o json` of %d %s sessions (%d-byte payloads)" % (FRAMEWORK_SESSIONS, name, len(payload)), show,
+                         [("the same, payloads no decoder reads", raw, "<= 1.2x", lambda r: r <= 1.2)]))
+            sample = os.path.join(OUT, "payload-%s" % name)
+            with open(sample, "wb") as f:
+                f.write(bytes([selector]) + payload)
+            out = subprocess.run([fuzz, "--seconds", "1", sample], env=dict(env, SESSIONCTL_FUZZ_TARGET="payload"),
+                                 capture_output=True, check=True).stdout.decode().split()
+            runs, size, spent, mbs = int(out[1]), int(out[2]), float(out[3]), float(out[4])
+            per = spent / runs
+            print("  %-40s %8.1f MB/s, %.1f us a payload" % ("%s: decode" % name, mbs, per * 1e6), file=sys.stderr)
+            throughput.append("| %s | %d | %.1f | %.0f |" % (name, size - 1, per * 1e6, mbs))
+    finally:
+        server.stop()
+    return rows, throughput
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     print("bench: building", file=sys.stderr)
@@ -146,14 +217,21 @@ def main():
     binpath = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True,
                              capture_output=True).stdout.decode().strip()
     sctl = os.path.join(binpath, "sessionctl")
+    subprocess.run(["swift", "build", "-c", "release", "--product", "sessionctl-fuzz"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    fuzz = os.path.join(binpath, "sessionctl-fuzz")
     floor = os.path.join(OUT, "floor")
     subprocess.run(["cc", "-O2", "-o", floor, os.path.join(ROOT, "bench", "floor.c"), "-lhiredis"], check=True)
-    rows = []
+    rows, throughput = [], []
     pattern = "user:%s:*" % PROBE
     env = dict(os.environ, NO_COLOR="1")
     env.pop("SESSIONCTL_URL", None)
 
-    server = Server() if os.environ.get("BENCH_ONLY_CLUSTER") != "1" else None
+    if os.environ.get("BENCH_SKIP_FRAMEWORKS") != "1" and os.environ.get("BENCH_ONLY_CLUSTER") != "1":
+        print("bench: framework payloads", file=sys.stderr)
+        framework_rows, throughput = frameworks(sctl, fuzz, env)
+        rows += framework_rows
+    only_frameworks = os.environ.get("BENCH_ONLY_FRAMEWORKS") == "1"
+    server = Server() if os.environ.get("BENCH_ONLY_CLUSTER") != "1" and not only_frameworks else None
     try:
         if server is None:
             raise StopIteration
@@ -228,6 +306,8 @@ def main():
         if server:
             server.stop()
 
+    if only_frameworks:
+        os.environ["BENCH_SKIP_CLUSTER"] = "1"
     version = repeat("sessionctl --version", lambda: measure([sctl, "--version"])[0], runs=max(RUNS, 20))
     rows.append(("`sessionctl --version`", version, [("20 ms", (0.02, 0.02, 0.02), "<= 20 ms", lambda r: r <= 1)]))
 
@@ -280,6 +360,9 @@ def main():
             ratio = med / cmed
             lines.append("| %s | %.1f ms (%.1f-%.1f) | %s: %.1f ms (%.1f-%.1f) | %.2fx | %s | %s |" % (
                 what, med * 1000, lo * 1000, hi * 1000, name, cmed * 1000, clo * 1000, chi * 1000, ratio, target, "yes" if ok(ratio) else "**no**"))
+    if throughput:
+        lines += ["", "Decoding alone (the framework's reader on one payload, in a loop for a second):", "",
+                  "| framework | payload bytes | µs a payload | MB/s |", "|---|---|---|---|"] + throughput
     table = "\n".join(lines) + "\n"
     with open(os.path.join(OUT, "results.md"), "w") as f:
         f.write(table)

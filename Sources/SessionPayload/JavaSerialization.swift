@@ -123,7 +123,7 @@ public enum JavaSerialization {
             case 0x71:
                 switch try handle() {
                 case .value(let v):
-                    try budget.spend(v.size(limit: budget.limits.maxNodes + 1), at: at)
+                    try budget.spend(v.size(limit: budget.limits.maxNodes - budget.nodes + 1), at: at)
                     return v
                 case .classDesc(let c): return .opaque("class", Array(c.name.utf8))
                 case .pending: return .cycle

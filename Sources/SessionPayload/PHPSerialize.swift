@@ -25,18 +25,34 @@ public enum PHPSerialize {
         var r: ByteReader
         var budget: Budget
         /// Values in the order PHP numbers them for `r:`/`R:` (1-based there); `nil` while being read.
-        var slots: [(value: PayloadValue, size: Int)?] = []
+        var slots: [PayloadValue?] = []
 
         init(_ r: ByteReader, _ budget: Budget) {
             self.r = r
             self.budget = budget
         }
 
-        /// Digits (with an optional sign) up to `terminator`.
+        /// Digits (with an optional sign) up to `terminator`, read in place.
         mutating func integer(until terminator: UInt8) throws(PayloadError) -> Int64 {
             let at = r.position
-            let text = String(decoding: try r.until(terminator, max: 24), as: UTF8.self)
-            guard let n = Int64(text) else { throw PayloadError("'\(text)' is not an integer", at: at) }
+            var i = r.position
+            let negative = i < r.bytes.count && r.bytes[i] == UInt8(ascii: "-")
+            if negative || (i < r.bytes.count && r.bytes[i] == UInt8(ascii: "+")) { i += 1 }
+            var n: Int64 = 0
+            let digitsStart = i
+            while i < r.bytes.count, r.bytes[i] >= 0x30, r.bytes[i] <= 0x39 {
+                let (m, o1) = n.multipliedReportingOverflow(by: 10)
+                // Accumulated with its sign, so Int64.min reads too.
+                let digit = Int64(r.bytes[i] - 0x30)
+                let (a, o2) = negative ? m.subtractingReportingOverflow(digit) : m.addingReportingOverflow(digit)
+                guard !o1, !o2 else { throw PayloadError("integer out of range", at: at) }
+                n = a
+                i += 1
+            }
+            guard i > digitsStart, i < r.bytes.count, r.bytes[i] == terminator else {
+                throw PayloadError("expected an integer and '\(Character(Unicode.Scalar(terminator)))'", at: at)
+            }
+            r.position = i + 1
             return n
         }
 
@@ -88,7 +104,7 @@ public enum PHPSerialize {
         }
 
         mutating func fill(_ slot: Int, _ value: PayloadValue) -> PayloadValue {
-            slots[slot] = (value, value.size(limit: budget.limits.maxNodes + 1))
+            slots[slot] = value
             return value
         }
 
@@ -100,7 +116,7 @@ public enum PHPSerialize {
             let t = try r.u8()
             if t == UInt8(ascii: "N") {
                 try r.expect(UInt8(ascii: ";"))
-                slots.append((.null, 1))
+                slots.append(.null)
                 return .null
             }
             try r.expect(UInt8(ascii: ":"))
@@ -151,7 +167,7 @@ public enum PHPSerialize {
             case UInt8(ascii: "r"):
                 slots.removeLast()
                 let v = try reference(at)
-                slots.append((v, v.size(limit: budget.limits.maxNodes + 1)))
+                slots.append(v)
                 return v
             default:
                 throw PayloadError("unknown type '\(Character(Unicode.Scalar(t)))'", at: at)
@@ -161,8 +177,9 @@ public enum PHPSerialize {
         mutating func reference(_ at: Int) throws(PayloadError) -> PayloadValue {
             let n = try integer(until: UInt8(ascii: ";"))
             guard n >= 1, n <= Int64(slots.count) else { throw PayloadError("reference \(n) to nothing", at: at) }
-            guard let (value, size) = slots[Int(n - 1)] else { return .cycle }
-            try budget.spend(size, at: at)
+            guard let value = slots[Int(n - 1)] else { return .cycle }
+            // A copy costs what it holds; counting stops at the budget, so references cannot blow up.
+            try budget.spend(value.size(limit: budget.limits.maxNodes - budget.nodes + 1), at: at)
             return value
         }
     }

@@ -9,40 +9,57 @@
 public struct PayloadPath: Sendable, Equatable, CustomStringConvertible {
     /// The path as written.
     public let text: String
+    private let bytes: [UInt8]
+    /// Where each dot stands, and the end: the places a part may end.
+    private let ends: [Int]
+    private let hasStar: Bool
 
     /// The most parts a path may have (each dot may or may not split, so the search is bounded by this).
     public static let maxParts = 12
 
     /// A path; `nil` when empty or longer than ``maxParts`` parts.
     public init?(_ text: String) {
-        guard !text.isEmpty, text.utf8.filter({ $0 == UInt8(ascii: ".") }).count < Self.maxParts else { return nil }
+        let bytes = Array(text.utf8)
+        let dots = bytes.indices.filter { bytes[$0] == UInt8(ascii: ".") }
+        guard !bytes.isEmpty, dots.count < Self.maxParts else { return nil }
         self.text = text
+        self.bytes = bytes
+        ends = dots + [bytes.count]
+        hasStar = bytes.contains(UInt8(ascii: "*"))
     }
 
     public var description: String { text }
 
+    public static func == (a: PayloadPath, b: PayloadPath) -> Bool { a.text == b.text }
+
     /// The first value the path reaches in `root`, if any.
     public func lookup(_ root: PayloadValue) -> PayloadValue? {
-        Self.find(Array(text.utf8)[...], in: root, depth: 0)
+        find(from: 0, in: root, depth: 0)
     }
 
-    private static func find(_ path: ArraySlice<UInt8>, in value: PayloadValue, depth: Int) -> PayloadValue? {
-        if path.isEmpty { return value }
+    /// The value the rest of the path from byte `start` reaches in `value`.
+    private func find(from start: Int, in value: PayloadValue, depth: Int) -> PayloadValue? {
+        if start >= bytes.count { return value }
         guard depth < 64 else { return nil }
-        // The places the next part may end: each dot, and the end.
-        var ends = path.indices.filter { path[$0] == UInt8(ascii: ".") }
-        ends.append(path.endIndex)
+        // The first place the next part may end, at or after `start`.
+        var first = 0
+        while ends[first] < start { first += 1 }
         switch value {
         case .list(let items):
-            let end = ends[0]
-            guard let i = Int(String(decoding: path[path.startIndex..<end], as: UTF8.self)), i >= 0, i < items.count else { return nil }
-            return find(rest(path, after: end), in: items[i], depth: depth + 1)
+            let end = ends[first]
+            var i = 0
+            for b in bytes[start..<end] {
+                guard b >= 0x30 && b <= 0x39, i < 1 << 40 else { return nil }
+                i = i * 10 + Int(b - 0x30)
+            }
+            guard end > start, i < items.count else { return nil }
+            return find(from: end + 1, in: items[i], depth: depth + 1)
         case .map(let entries), .object(_, let entries):
-            for end in ends {
-                let part = Array(path[path.startIndex..<end])
+            for k in first..<ends.count {
+                let part = bytes[start..<ends[k]]
                 for e in entries {
-                    guard let key = keyBytes(e.key), matches(part[...], key[...]) else { continue }
-                    if let found = find(rest(path, after: end), in: e.value, depth: depth + 1) { return found }
+                    guard keyMatches(part, e.key) else { continue }
+                    if let found = find(from: ends[k] + 1, in: e.value, depth: depth + 1) { return found }
                 }
             }
             return nil
@@ -51,15 +68,14 @@ public struct PayloadPath: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    private static func rest(_ path: ArraySlice<UInt8>, after end: Int) -> ArraySlice<UInt8> {
-        end < path.endIndex ? path[(end + 1)...] : path[path.endIndex...]
-    }
-
-    private static func keyBytes(_ key: PayloadValue) -> [UInt8]? {
+    private func keyMatches(_ part: ArraySlice<UInt8>, _ key: PayloadValue) -> Bool {
         switch key {
-        case .string(let b), .symbol(let b): return b
-        case .int(let i): return Array(String(i).utf8)
-        default: return nil
+        case .string(let b), .symbol(let b):
+            return hasStar ? Self.matches(part, b[...]) : part.elementsEqual(b)
+        case .int(let i):
+            return Self.matches(part, Array(String(i).utf8)[...])
+        default:
+            return false
         }
     }
 

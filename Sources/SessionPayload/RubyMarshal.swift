@@ -23,7 +23,7 @@ public enum RubyMarshal {
         var budget: Budget
         var symbols: [[UInt8]] = []
         /// Objects in the order they began, for `@` links; `nil` while one is being read.
-        var objects: [(value: PayloadValue, size: Int)?] = []
+        var objects: [PayloadValue?] = []
 
         init(_ r: ByteReader, _ budget: Budget) {
             self.r = r
@@ -67,7 +67,7 @@ public enum RubyMarshal {
         }
 
         mutating func fill(_ slot: Int, _ value: PayloadValue) -> PayloadValue {
-            objects[slot] = (value, value.size(limit: budget.limits.maxNodes + 1))
+            objects[slot] = value
             return value
         }
 
@@ -203,8 +203,9 @@ public enum RubyMarshal {
             case UInt8(ascii: "@"):
                 let i = try long()
                 guard i >= 0, i < Int64(objects.count) else { throw PayloadError("object link \(i) to nothing", at: at) }
-                guard let (value, size) = objects[Int(i)] else { return .cycle }
-                try budget.spend(size, at: at)
+                guard let value = objects[Int(i)] else { return .cycle }
+                // A copy costs what it holds; counting stops at the budget, so links cannot blow up.
+                try budget.spend(value.size(limit: budget.limits.maxNodes - budget.nodes + 1), at: at)
                 return value
             default:
                 throw PayloadError("unknown Marshal type byte 0x\(String(type, radix: 16))", at: at)

@@ -120,6 +120,17 @@ final class HostileInputTests: XCTestCase {
         }
     }
 
+    func testIntegerEdges() throws {
+        XCTAssertEqual(try PHPSerialize.decode(Array("i:-9223372036854775808;".utf8)), .int(Int64.min))
+        XCTAssertEqual(try PHPSerialize.decode(Array("i:9223372036854775807;".utf8)), .int(Int64.max))
+        XCTAssertThrowsError(try PHPSerialize.decode(Array("i:9223372036854775808;".utf8)))
+        XCTAssertThrowsError(try PHPSerialize.decode(Array("i:-;".utf8)))
+        XCTAssertEqual(try RubyMarshal.decode([4, 8, 0x6C, 0x2D, 13] + Array(repeating: 0, count: 15) + [0x80]),
+                       .bigInt("-" + "170141183460469231731687303715884105728"), "a 128-bit negative bignum")
+        XCTAssertEqual(try MessagePack.decode([0xD3, 0x80, 0, 0, 0, 0, 0, 0, 0]), .int(Int64.min))
+        XCTAssertEqual(try JSONPayload.decode(Array("-9223372036854775809".utf8)), .bigInt("-9223372036854775809"))
+    }
+
     func testCyclesAreMarkedNotFollowed() throws {
         XCTAssertEqual(try PHPSerialize.decode(Array("a:1:{i:0;r:1;}".utf8)), .map([PayloadEntry(.int(0), .cycle)]))
         XCTAssertEqual(try RubyMarshal.decode([4, 8, 0x5B, 6, 0x40, 0]), .list([.cycle]))
