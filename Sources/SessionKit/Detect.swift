@@ -36,6 +36,8 @@ public struct DetectReport: Sendable {
     public var sessions: [Sessions] = []
     public var mappings: [Mappings] = []
     public var other: [Other] = []
+    /// Per-user index keys seen (Spring Session's principal index), by their prefix.
+    public var indexes: [Other] = []
     public var completeness = Completeness()
 
     /// The preset the sample points to, if one does: the framework of the most session keys whose format fits.
@@ -57,12 +59,17 @@ extension SessionStore {
         var payloadKeys: [String: [Bytes]] = [:]
         var mappings: [String: DetectReport.Mappings] = [:]
         var other: [Bytes: DetectReport.Other] = [:]
+        var indexes: [Bytes: DetectReport.Other] = [:]
+        let springIndex = Bytes("spring:session:index:".utf8)
         struct Enough: Error {}
         do {
             let outcome = try keyspace.scan(match: Bytes("*".utf8), count: min(scanCount, sample), rate: scanRate, progress: progress) { keys in
                 for key in keys {
                     report.sampled += 1
-                    if let (source, _) = templates.first(where: { $0.1.parse(key) != nil }) {
+                    if key.starts(with: springIndex) {
+                        let prefix = Array(key.prefix(springIndex.count + (key.dropFirst(springIndex.count).firstIndex(of: UInt8(ascii: ":")).map { $0 - springIndex.count + 1 } ?? 0)))
+                        indexes[prefix, default: DetectReport.Other(prefix: prefix, example: key)].keys += 1
+                    } else if let (source, _) = templates.first(where: { $0.1.parse(key) != nil }) {
                         mappings[source, default: DetectReport.Mappings(template: source, example: key)].keys += 1
                     } else if let glob = globs.first(where: { Glob.matches(Array($0.utf8), key) }) {
                         sessions[glob, default: DetectReport.Sessions(glob: glob, example: key)].keys += 1
@@ -98,6 +105,7 @@ extension SessionStore {
         report.sessions = sessions.values.sorted { $0.keys > $1.keys }
         report.mappings = mappings.values.sorted { $0.keys > $1.keys }
         report.other = other.values.sorted { $0.keys > $1.keys }
+        report.indexes = indexes.values.sorted { $0.keys > $1.keys }
         return report
     }
 

@@ -64,3 +64,46 @@ final class FrameworkBadInputEndToEndTests: XCTestCase {
         XCTAssertTrue(t.stderr.contains("no live session was ended"), t.stderr)
     }
 }
+
+/// `detect` on a keyspace with several frameworks' keys, and on one with none.
+final class DetectEndToEndTests: XCTestCase {
+    func testDetectNamesWhatItSeesAndTheFlags() throws {
+        let f = try Fixture()
+        let marshal: [UInt8] = [4, 8, 0x7B, 6, 0x49, 0x22, 6, 0x61, 6, 0x3A, 6, 0x45, 0x54, 0x69, 6]
+        var commands: [[Data]] = []
+        for i in 0..<30 {
+            commands.append([Data("SET".utf8), Data("rack:session:2::\(i)".utf8), Data(marshal)])
+            commands.append([Data("SET".utf8), Data("user:\(i % 5):2::\(i)".utf8), Data("rack:session:2::\(i)".utf8)])
+        }
+        commands.append([Data("SET".utf8), Data("sess:abc".utf8), Data(#"{"passport":{"user":"1"}}"#.utf8)])
+        commands.append([Data("SADD".utf8), Data("spring:session:index:org.springframework.session.FindByIndexNameSessionRepository.PRINCIPAL_NAME_INDEX_NAME:alice".utf8), Data("id1".utf8)])
+        commands.append([Data("SET".utf8), Data("cache:page:1".utf8), Data("x".utf8)])
+        let admin = try f.server.admin()
+        for c in commands { _ = try admin.execute(c.map { Array($0) }) }
+        let r = try f.run("detect", "-o", "json")
+        XCTAssertEqual(r.status, 0, "\(r)")
+        let j = try r.json()
+        XCTAssertEqual(j["sampled"] as? Int, 63)
+        let sessions = try XCTUnwrap(j["sessions"] as? [[String: Any]])
+        XCTAssertEqual(sessions.first?["glob"] as? String, "rack:session:*")
+        XCTAssertEqual(sessions.first?["keys"] as? Int, 30)
+        XCTAssertEqual(sessions.first?["frameworks"] as? [String], ["rails"])
+        XCTAssertEqual((sessions.first?["formats"] as? [String: Int])?["ruby-marshal"], 20, "20 payloads read per glob, at most")
+        XCTAssertEqual(sessions.first(where: { $0["glob"] as? String == "sess:*" })?["frameworks"] as? [String], ["express"])
+        XCTAssertEqual((j["mappings"] as? [[String: Any]])?.first?["keys"] as? Int, 30)
+        XCTAssertEqual((j["indexes"] as? [[String: Any]])?.count, 1)
+        XCTAssertEqual((j["suggestion"] as? [String: Any])?["flags"] as? [String], ["--framework", "rails", "--session-glob", "'rack:session:*'"])
+        let table = try f.run("detect")
+        XCTAssertTrue(table.stdout.contains("use: sessionctl --framework rails --session-glob 'rack:session:*'"), table.stdout)
+    }
+
+    func testDetectSaysSoWhenNothingMatches() throws {
+        let f = try Fixture()
+        try f.server.run([["SET", "cache:1", "x"], ["SET", "queue:2", "y"]])
+        let r = try f.run("detect")
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertTrue(r.stdout.contains("no framework's session keys were found"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("no mapping keys"), r.stdout)
+        XCTAssertEqual(try f.dbsize(), 2, "looking changes nothing")
+    }
+}

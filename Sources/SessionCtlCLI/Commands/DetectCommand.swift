@@ -20,6 +20,9 @@ enum DetectCommand {
                     .object([("template", .string(m.template)), ("keys", .int(Int64(m.keys))), ("example", .bytes(m.example)),
                              ("points_to", m.pointsTo.map { .bytes($0) } ?? .null)])
                 })),
+                ("indexes", .array(report.indexes.map { o in
+                    .object([("prefix", .bytes(o.prefix)), ("keys", .int(Int64(o.keys))), ("example", .bytes(o.example))])
+                })),
                 ("other", .array(report.other.prefix(20).map { o in
                     .object([("prefix", .bytes(o.prefix)), ("keys", .int(Int64(o.keys))), ("example", .bytes(o.example))])
                 })),
@@ -38,6 +41,9 @@ enum DetectCommand {
             for m in report.mappings {
                 table.add(["mappings", m.template, String(m.keys), "-", "-", Cell.text(Array(m.example.prefix(48)))
                            + (m.pointsTo.map { " -> " + Cell.text(Array($0.prefix(48))) } ?? "")])
+            }
+            for o in report.indexes {
+                table.add(["index", Cell.text(o.prefix) + "*", String(o.keys), "-", "spring", Cell.text(Array(o.example.prefix(48)))])
             }
             for o in report.other.prefix(10) {
                 table.add(["other", Cell.text(o.prefix) + ":*", String(o.keys), "-", "-", Cell.text(Array(o.example.prefix(48)))])
