@@ -159,6 +159,15 @@ public struct ScanOutcome: Sendable, Equatable {
     public var keysReturned = 0
     /// Keys the server examined, estimated as COUNT per SCAN call.
     public var keysExamined = 0
+    /// Where each node's scan stood when it was interrupted (or stopped by the caller): the
+    /// cursor of the last page handed over, which a resumed scan starts from again (that page is
+    /// seen twice, never missed), or `nil` for a node whose scan had ended. Empty when the scan ran to its end.
+    public var resume: [(node: RedisEndpoint.Address, cursor: Bytes?)] = []
+
+    public static func == (a: ScanOutcome, b: ScanOutcome) -> Bool {
+        a.completeness == b.completeness && a.keysReturned == b.keysReturned && a.keysExamined == b.keysExamined
+            && a.resume.map(\.node) == b.resume.map(\.node) && a.resume.map(\.cursor) == b.resume.map(\.cursor)
+    }
 
     /// An outcome with nothing seen yet.
     public init() {}

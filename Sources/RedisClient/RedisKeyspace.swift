@@ -77,9 +77,11 @@ public final class RedisKeyspace {
 
     /// Runs `SCAN cursor MATCH pattern COUNT count` to the end on every primary, handing each
     /// page of keys to `body` as it arrives. Keys may repeat: the caller de-duplicates.
+    /// `start` resumes an interrupted scan (its outcome's `resume`): a node's cursor, `nil` for a
+    /// node whose scan had ended; a primary it does not name starts from 0.
     public func scan(match pattern: Bytes, count: Int, rate: Int? = nil, progress: ((ScanProgress) -> Void)? = nil,
-                     _ body: ([Bytes]) throws -> Void) throws -> ScanOutcome {
-        try Scanner(router: router).scan(match: pattern, count: count, rate: rate, progress: progress, body)
+                     from start: [RedisEndpoint.Address: Bytes?] = [:], _ body: ([Bytes]) throws -> Void) throws -> ScanOutcome {
+        try Scanner(router: router).scan(match: pattern, count: count, rate: rate, progress: progress, from: start, body)
     }
 
     /// Waits until the replicas of the primaries owning `keys` acknowledge the writes sent so far

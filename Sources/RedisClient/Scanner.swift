@@ -15,6 +15,8 @@ struct Scanner {
         /// A slot the node serves, to find its new primary after a failover (nil: standalone).
         var slot: Int?
         var cursor: Bytes = Array("0".utf8)
+        /// The cursor of the last page handed to the caller: where a resumed scan starts again.
+        var handed: Bytes = Array("0".utf8)
         var done = false
         var failed = false
         var attempts = 0
@@ -42,7 +44,7 @@ struct Scanner {
     /// With `rate`, each node examines at most that many keys a second (COUNT per call), so
     /// an audit does not load a busy primary.
     func scan(match pattern: Bytes, count: Int, rate: Int? = nil, progress: ((ScanProgress) -> Void)? = nil,
-              _ body: ([Bytes]) throws -> Void) throws -> ScanOutcome {
+              from start: [RedisEndpoint.Address: Bytes?] = [:], _ body: ([Bytes]) throws -> Void) throws -> ScanOutcome {
         var outcome = ScanOutcome()
         var scans: [NodeScan]
         let fixedSlot = HashSlot.fixedSlot(ofPattern: pattern)
@@ -52,6 +54,19 @@ struct Scanner {
             scans = ([owner] + peers).map { NodeScan(address: $0, slot: $0 == owner ? slot : nil) }
         } else {
             scans = topology.shards.map { NodeScan(address: $0.primary, slot: topology.isCluster ? $0.slots.first?.lowerBound : nil) }
+        }
+        if !start.isEmpty {
+            // Resuming: each node from where it stood; a node whose scan had ended is not scanned again.
+            for i in scans.indices {
+                guard let resumed = start[scans[i].address] else { continue }
+                if let cursor = resumed, Self.isCursor(cursor) {
+                    scans[i].cursor = cursor
+                    scans[i].handed = cursor
+                } else {
+                    scans[i].done = true
+                    scans[i].handed = Self.ended
+                }
+            }
         }
         reportUncovered(fixedSlot, &outcome)
         var scanned = Set<RedisEndpoint.Address>()
@@ -159,6 +174,8 @@ struct Scanner {
         defer {
             // Left early (an error, Ctrl-C, the caller stopping): those replies will never be read.
             for c in inflight.values { c.markBroken("scan abandoned") }
+            // Where to start again: each node's last page handed over is seen again, none is missed.
+            outcome.resume = scans.map { ($0.address, $0.done && $0.handed == Self.ended ? nil : $0.handed) }
         }
         func send(_ i: Int) {
             guard !scans[i].done, !scans[i].failed, inflight[i] == nil, scans[i].notBefore <= Deadline.now() else { return }
@@ -197,7 +214,7 @@ struct Scanner {
             let finished = done.keys.sorted().map { order[$0] }
             let results = done.keys.sorted().map { done[$0]! }
             for i in finished { inflight[i] = nil }
-            var pages: [[Bytes]] = []
+            var pages: [(scan: Int, cursor: Bytes, keys: [Bytes])] = []
             for (i, result) in zip(finished, results) {
                 switch result {
                 case .failure(.interrupted):
@@ -225,15 +242,17 @@ struct Scanner {
                         // Pace: this node may have examined `examined` keys after examined/rate seconds.
                         scans[i].notBefore = scans[i].started + UInt64(Double(scans[i].examined) / Double(rate) * 1e9)
                     }
+                    let requested = scans[i].cursor
                     scans[i].cursor = next
                     if next == Array("0".utf8) { scans[i].done = true }
                     send(i)
-                    pages.append(keys)
+                    pages.append((i, requested, keys))
                 }
             }
-            for batch in pages {
-                outcome.keysReturned += batch.count
-                if !batch.isEmpty { try body(batch) }
+            for page in pages {
+                scans[page.scan].handed = page.cursor
+                outcome.keysReturned += page.keys.count
+                if !page.keys.isEmpty { try body(page.keys) }
                 progress?(ScanProgress(examined: outcome.keysExamined, matched: outcome.keysReturned))
             }
         }
@@ -246,6 +265,9 @@ struct Scanner {
         let size = Int(clamping: max(0, keys ?? 1_000_000))
         return 1_000 + 16 * (size / max(count, 1) + 1)
     }
+
+    /// A `handed` cursor that says no page was handed since the node was marked ended (resumed as ended).
+    static let ended = Array("ended".utf8)
 
     /// Whether `bytes` is a SCAN cursor: an unsigned decimal number.
     static func isCursor(_ bytes: Bytes) -> Bool {

@@ -81,6 +81,7 @@ public enum SessionCtl {
         case .users: return try UsersCommand.run(context)
         case .ping: return try PingCommand.run(context)
         case .detect: return try DetectCommand.run(context)
+        case .index: return try IndexCommand.run(context)
         }
     }
 }

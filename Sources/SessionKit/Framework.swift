@@ -24,6 +24,9 @@ public struct Framework: Sendable {
     public let cookie: CookieTransform
     /// Session keys a revocation cannot end by deleting them, and why (Django's `cached_db`).
     public let unrevocable: [(glob: String, reason: String)]
+    /// What stands just before the session id in a session key, tried in order (`index build`,
+    /// `list --scan-payloads` read the id after the first that occurs).
+    public let idMarkers: [String]
 
     /// How a framework's payloads are decoded.
     public enum PayloadKind: String, Sendable {
@@ -55,37 +58,37 @@ public struct Framework: Sendable {
                   payload: .rails,
                   fields: FieldPaths(user: ["warden.user.*.key.0.0", "@value.warden.user.*.key.0.0", "user_id"],
                                      lastSeenAt: ["warden.user.*.session.last_request_at", "last_seen_at"]),
-                  cookie: .rackPrivateId, unrevocable: []),
+                  cookie: .rackPrivateId, unrevocable: [], idMarkers: ["rack:session:", "_session_id:", "session:"]),
         Framework(name: "laravel", summary: "Laravel's Redis session driver (PHP serialize, twice; SESSION_ENCRYPT with --app-key-file)",
                   mapping: "laravel_database_user:<user>:<session>",
                   sessionGlobs: ["*_cache:*", "*_cache_*", "*-cache-*"], sessionIdPrefix: nil,
                   payload: .laravel, fields: FieldPaths(user: [laravelLogin, "user_id"]),
-                  cookie: .laravelEncrypted, unrevocable: []),
+                  cookie: .laravelEncrypted, unrevocable: [], idMarkers: ["_cache:", "_cache_", "-cache-"]),
         Framework(name: "php", summary: "PHP native sessions on phpredis (PHPREDIS_SESSION:, php or php_serialize handler)",
                   mapping: "user:<user>:<session>", sessionGlobs: ["PHPREDIS_SESSION:*", "PHPREDIS_CLUSTER_SESSION:*"], sessionIdPrefix: nil,
                   payload: .php, fields: FieldPaths(user: ["user_id", laravelLogin]),
-                  cookie: .plain, unrevocable: []),
+                  cookie: .plain, unrevocable: [], idMarkers: ["PHPREDIS_CLUSTER_SESSION:", "PHPREDIS_SESSION:"]),
         Framework(name: "django", summary: "Django cache and cached_db session backends on Django's Redis cache (pickle)",
                   mapping: "user:<user>:<session>", sessionGlobs: ["*:django.contrib.sessions.cache*"], sessionIdPrefix: nil,
                   payload: .django, fields: FieldPaths(user: ["_auth_user_id"]),
                   cookie: .plain,
                   unrevocable: [("*:django.contrib.sessions.cached_db*",
-                                 "a cached_db session is reloaded from the django_session table and written back: deleting the Redis key does not log the user out; delete the row (or use the cache backend)")]),
+                                 "a cached_db session is reloaded from the django_session table and written back: deleting the Redis key does not log the user out; delete the row (or use the cache backend)")], idMarkers: ["django.contrib.sessions.cached_db", "django.contrib.sessions.cache"]),
         Framework(name: "flask", summary: "Flask-Session's Redis interface (msgpack since 0.7, pickle before), Flask-Login",
                   mapping: "user:<user>:<session>", sessionGlobs: ["session:*"], sessionIdPrefix: nil,
                   payload: .flask, fields: FieldPaths(user: ["_user_id"]),
-                  cookie: .plain, unrevocable: []),
+                  cookie: .plain, unrevocable: [], idMarkers: ["session:"]),
         Framework(name: "express", summary: "express-session with connect-redis (JSON, passport)",
                   mapping: "user:<user>:<session>", sessionGlobs: ["sess:*"], sessionIdPrefix: nil,
                   payload: .express, fields: FieldPaths(user: ["passport.user", "user_id"]),
-                  cookie: .expressSigned, unrevocable: []),
+                  cookie: .expressSigned, unrevocable: [], idMarkers: ["sess:"]),
         Framework(name: "spring", summary: "Spring Session's Redis hashes (creationTime, lastAccessedTime; Java serialization or JSON)",
                   mapping: "user:<user>:<session>", sessionGlobs: ["spring:session:sessions:*"], sessionIdPrefix: nil,
                   payload: .spring,
                   fields: FieldPaths(user: ["sessionAttr:org.springframework.session.FindByIndexNameSessionRepository.PRINCIPAL_NAME_INDEX_NAME", "sessionAttr:user_id"],
                                      createdAt: ["creationTime"], lastSeenAt: ["lastAccessedTime"],
                                      ip: ["sessionAttr:ip"], userAgent: ["sessionAttr:user_agent"]),
-                  cookie: .base64, unrevocable: []),
+                  cookie: .base64, unrevocable: [], idMarkers: ["spring:session:sessions:"]),
     ]
 
     /// The preset called `name`.

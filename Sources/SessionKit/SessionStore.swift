@@ -196,6 +196,8 @@ enum Verb {
     static let exists = Bytes("EXISTS"), unlink = Bytes("UNLINK"), type = Bytes("TYPE"), object = Bytes("OBJECT")
     static let idletime = Bytes("IDLETIME"), memory = Bytes("MEMORY"), usage = Bytes("USAGE"), hscan = Bytes("HSCAN")
     static let getrange = Bytes("GETRANGE"), count = Bytes("COUNT"), zero = Bytes("0")
+    static let pexpiretime = Bytes("PEXPIRETIME"), set = Bytes("SET"), pxat = Bytes("PXAT"), sadd = Bytes("SADD")
+    static let pexpireat = Bytes("PEXPIREAT"), nx = Bytes("NX"), gt = Bytes("GT")
 }
 
 extension Array where Element == UInt8 {

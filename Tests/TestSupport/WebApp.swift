@@ -116,6 +116,13 @@ public final class WebApp: @unchecked Sendable {
         /// The session cookie's value.
         public var session: String? { cookies[app.cookieName] }
 
+        /// The user id the app says this browser is logged in as (`/me`'s `user=ID`), or `nil`.
+        public func userId() throws -> String? {
+            let r = try app.request("GET", "/me", cookies: cookies)
+            guard r.status == 200, r.body.hasPrefix("user=") else { return nil }
+            return String(r.body.dropFirst(5)).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
         /// Whether the app says this browser is logged in (`/me` answers 200), without keeping new cookies.
         public func isLoggedIn() throws -> Bool {
             let r = try app.request("GET", "/me", cookies: cookies)

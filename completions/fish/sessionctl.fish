@@ -12,7 +12,7 @@ function __sessionctl_command
             continue
         end
         switch $t
-            case --url -u --password-file --connect-timeout --timeout --cacert --cacertdir --cert --key --sni --output -o --framework -f --mapping --session-key --session-glob --user-field --scan-count --rate --user --sort --min --top --secret-file --app-key-file --max-payload --wait-replicas --grace --audit-log --actor --reason --audit-stream
+            case --url -u --password-file --connect-timeout --timeout --cacert --cacertdir --cert --key --sni --output -o --framework -f --mapping --session-key --session-glob --user-field --scan-count --rate --user --sort --min --top --secret-file --app-key-file --max-payload --wait-replicas --grace --resume --audit-log --actor --reason --audit-stream
                 set skip 1
             case '-*'
             case '*'
@@ -39,12 +39,13 @@ complete -c sessionctl -n __sessionctl_needs_command -a users -d 'every user wit
 complete -c sessionctl -n __sessionctl_needs_command -a audit -d 'whole-keyspace report: orphans, sessions that never expire, unmapped sessions, top users'
 complete -c sessionctl -n __sessionctl_needs_command -a prune -d 'delete mappings whose session no longer exists'
 complete -c sessionctl -n __sessionctl_needs_command -a detect -d 'sample the keyspace: which framework, payload format and mapping it looks like'
+complete -c sessionctl -n __sessionctl_needs_command -a index -d 'write the mapping for sessions that have none, from their payloads'
 complete -c sessionctl -n __sessionctl_needs_command -a ping -d 'connection check: server, version, mode, nodes, latency'
 complete -c sessionctl -n __sessionctl_needs_command -a completion -d 'print a completion script'
 complete -c sessionctl -n __sessionctl_needs_command -a help -d 'show help for sessionctl or a command'
 complete -c sessionctl -n __sessionctl_needs_command -a version -d 'print the version'
 complete -c sessionctl -n '__sessionctl_command_is completion' -a 'bash zsh fish'
-complete -c sessionctl -n '__sessionctl_command_is help' -a 'list show revoke revoke-user users audit prune detect ping completion help version'
+complete -c sessionctl -n '__sessionctl_command_is help' -a 'list show revoke revoke-user users audit prune detect index ping completion help version'
 complete -c sessionctl -l url -s u -r -f -d 'redis://[[user][:password]@]host[:port][/db], rediss://…, unix:///path[?db=N] (default: $SESSIONCTL_URL, $REDIS_URL, redis://127.0.0.1:6379)'
 complete -c sessionctl -l password-file -r -F -d 'read the password from the first line of FILE (else $REDISCLI_AUTH)'
 complete -c sessionctl -l askpass -d 'type the password at a prompt without echo (read from stdin without a terminal), as redis-cli --askpass'
@@ -81,6 +82,8 @@ complete -c sessionctl -l max-payload -r -f -d 'read and show at most SIZE bytes
 complete -c sessionctl -l dry-run -d 'print exactly what would be deleted and delete nothing'
 complete -c sessionctl -l wait-replicas -r -f -d 'replicas per primary that must confirm the session keys\' deletion (WAIT) before mappings go (default: all; 0: no check)'
 complete -c sessionctl -l grace -r -f -d 'a mapping is orphaned when its session was missing on two checks this far apart (default 60s; 0: one immediate re-check)'
+complete -c sessionctl -l resume -r -f -d 'index build: continue an interrupted run from the token it printed (host:port=cursor,…)'
+complete -c sessionctl -l scan-payloads -d 'no mapping needed: find the users\' sessions by decoding every payload under the glob (O(keyspace); index build makes it fast)'
 complete -c sessionctl -l yes -s y -d 'do not ask for confirmation (required without a terminal)'
 complete -c sessionctl -l audit-log -r -F -d 'append a JSON line per affected user to FILE before deleting (default $SESSIONCTL_AUDIT_LOG)'
 complete -c sessionctl -l actor -r -f -d 'who is acting, for the audit trail (default $SUDO_USER, then $USER)'

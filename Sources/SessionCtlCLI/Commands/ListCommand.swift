@@ -5,9 +5,16 @@ import SessionKit
 enum ListCommand {
     static func run(_ ctx: CommandContext) throws -> Outcome {
         let store = try ctx.openStore()
-        let details = try wantsDetails(ctx)
-        if ctx.invocation.output == .ndjson { return try stream(store, ctx, details: details) }
-        let result = try store.list(users: ctx.invocation.arguments, details: details)
+        var details = try wantsDetails(ctx)
+        let result: ListResult
+        if ctx.invocation.scanPayloads {
+            ctx.note("--scan-payloads decodes every session under the glob: it reads the whole keyspace, server and client; 'sessionctl index build' writes the mappings that make list fast")
+            result = try store.listByPayloads(users: ctx.invocation.arguments, markers: try ctx.framework()?.idMarkers ?? [])
+            details = details || ctx.invocation.output != .table
+        } else {
+            if ctx.invocation.output == .ndjson { return try stream(store, ctx, details: details) }
+            result = try store.list(users: ctx.invocation.arguments, details: details)
+        }
         ctx.progress.finish()
         switch ctx.invocation.output {
         case .json:

@@ -65,7 +65,7 @@ enum RevokeCommand {
     }
 
     /// The audit trail: the log file is opened (and created) now, so a bad path fails before anything is scanned.
-    private static func auditTrail(_ ctx: CommandContext) throws -> AuditTrail {
+    static func auditTrail(_ ctx: CommandContext) throws -> AuditTrail {
         let inv = ctx.invocation
         let env = ctx.console.environment
         let actor = inv.actor ?? [env["SUDO_USER"], env["USER"]].compactMap { $0 }.first { !$0.isEmpty } ?? "unknown"

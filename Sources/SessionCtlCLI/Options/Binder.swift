@@ -75,6 +75,15 @@ public enum Binder {
             if let extra = inv.arguments.first {
                 throw .unexpectedArgument(command: name, value: String(decoding: extra, as: UTF8.self), index: inv.argumentIndexes[0])
             }
+        case .index:
+            guard let sub = inv.arguments.first else { throw .missingArgument(command: name, what: "a subcommand: build", index: end) }
+            let text = String(decoding: sub, as: UTF8.self)
+            guard text == "build" else {
+                throw .invalidValue(option: "index", value: text, reason: "expected build", index: inv.argumentIndexes[0])
+            }
+            if inv.arguments.count > 1 {
+                throw .unexpectedArgument(command: name, value: String(decoding: inv.arguments[1], as: UTF8.self), index: inv.argumentIndexes[1])
+            }
         case .completion:
             let shells = Shell.allCases.map(\.rawValue)
             guard let shell = inv.arguments.first else {

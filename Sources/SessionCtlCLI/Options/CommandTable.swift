@@ -2,7 +2,7 @@
 public enum CommandName: String, CaseIterable, Sendable {
     case list, show, revoke
     case revokeUser = "revoke-user"
-    case users, audit, prune, detect, ping, completion, help, version
+    case users, audit, prune, detect, index, ping, completion, help, version
 
     /// Whether it connects to Redis.
     public var talksToServer: Bool {
@@ -14,6 +14,9 @@ public enum CommandName: String, CaseIterable, Sendable {
 
     /// Whether it deletes keys.
     public var isDestructive: Bool { self == .revoke || self == .revokeUser || self == .prune }
+
+    /// Whether it changes keys (deletes, or writes mappings): these have --dry-run and an audit trail.
+    public var changesKeys: Bool { isDestructive || self == .index }
 }
 
 /// One command's declaration: arguments and help.
@@ -48,6 +51,8 @@ public enum CommandTable {
                     details: "Finds orphaned mappings (the session key is gone), waits until --grace (default 60s) has passed since that check, checks each again, and deletes only the mapping keys whose session is still missing: an application may write a mapping just before its session. Mappings refused by --session-glob are never touched."),
         CommandSpec(name: .detect, arguments: "", summary: "sample the keyspace: which framework, payload format and mapping it looks like",
                     details: "Scans until it has seen a few thousand keys (at most 5,000), classifies them against every --framework preset's session globs and mapping templates, reads up to 20 payloads per glob (512 bytes each) to name their format, and prints what it saw with counts, an example each, and the flags to use. Says so when nothing matches."),
+        CommandSpec(name: .index, arguments: "build", summary: "write the mapping for sessions that have none, from their payloads",
+                    details: "index build walks the session keys under the glob in one SCAN pass, reads their payloads in pipelined batches, decodes each with --framework's decoder, finds its user, and writes the mapping key with the session's own expiry (SET … PXAT its PEXPIRETIME). Idempotent: a mapping already in place is counted, not written again. Sessions with no user (anonymous) are counted, not mapped. --dry-run says what it would write; an audit record is written ahead of each batch; Ctrl-C stops between pages and prints a --resume token."),
         CommandSpec(name: .ping, arguments: "", summary: "connection check: server, version, mode, nodes, latency",
                     details: "Connects, authenticates and reports what the server says of itself with the round-trip latency."),
         CommandSpec(name: .completion, arguments: "bash|zsh|fish", summary: "print a completion script",
@@ -60,7 +65,7 @@ public enum CommandTable {
 
     /// Two real command lines per command, shown by `help COMMAND`.
     public static let examples: [CommandName: [String]] = [
-        .list: ["sessionctl list alice", "sessionctl list alice bob -o json | jq -r '.sessions[].session_key'"],
+        .list: ["sessionctl list alice -o wide --framework rails", "sessionctl list alice bob -o json | jq -r '.sessions[].session_key'"],
         .show: ["sessionctl show 4f1c9a --framework rails", "sessionctl show --cookie \"$COOKIE\" --framework express --secret-file secrets.txt -o json"],
         .revoke: ["sessionctl revoke 4f1c9a --dry-run", "sessionctl revoke 4f1c9a --user alice --yes --reason INC-42"],
         .revokeUser: ["sessionctl revoke-user alice --dry-run",
@@ -69,6 +74,7 @@ public enum CommandTable {
         .audit: ["sessionctl audit", "sessionctl audit -o json --rate 50000 | jq .counts"],
         .prune: ["sessionctl prune --dry-run", "sessionctl prune --yes --grace 15m --audit-log /var/log/sessionctl.log"],
         .detect: ["sessionctl detect", "sessionctl detect -o json | jq -r .suggestion.flags"],
+        .index: ["sessionctl --framework rails index build --dry-run", "sessionctl --framework flask index build --audit-log /var/log/sessionctl.log -o json"],
         .ping: ["sessionctl ping", "sessionctl ping -u rediss://clustercfg.example:6379 --cacert ca.pem -o json"],
         .completion: ["sessionctl completion bash > /etc/bash_completion.d/sessionctl",
                       "sessionctl completion fish > ~/.config/fish/completions/sessionctl.fish"],

@@ -57,6 +57,10 @@ public struct Invocation: Sendable {
     public var maxPayload = 64 * 1024
     /// The arguments of `show`/`revoke` are cookie values.
     public var cookie = false
+    /// `list --scan-payloads`: find sessions by decoding payloads, not by mappings.
+    public var scanPayloads = false
+    /// `index build --resume TOKEN`.
+    public var resume: String?
     public var secretFile: String?
     public var appKeyFile: String?
     // Destructive

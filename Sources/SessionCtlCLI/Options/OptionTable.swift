@@ -54,6 +54,7 @@ public struct OptionSpec: Sendable {
 public enum OptionTable {
     private static let server: Set<CommandName> = Set(CommandName.allCases.filter(\.talksToServer))
     private static let destructive: Set<CommandName> = Set(CommandName.allCases.filter(\.isDestructive))
+    private static let changing: Set<CommandName> = Set(CommandName.allCases.filter(\.changesKeys))
 
     /// Every option, in help order.
     public static let all: [OptionSpec] = [
@@ -129,21 +130,25 @@ public enum OptionTable {
                    help: "Laravel's APP_KEY (a .env file or base64:…): opens encrypted cookies and SESSION_ENCRYPT payloads"),
         OptionSpec(name: "max-payload", short: nil, binding: .size(\.maxPayload, 1...(1 << 30)), group: .selection, commands: [.show],
                    help: "read and show at most SIZE bytes of each payload (default 64KiB); the rest is counted"),
-        OptionSpec(name: "dry-run", short: nil, binding: .flag(\.dryRun), group: .destructive, commands: destructive,
+        OptionSpec(name: "dry-run", short: nil, binding: .flag(\.dryRun), group: .destructive, commands: changing,
                    help: "print exactly what would be deleted and delete nothing"),
         OptionSpec(name: "wait-replicas", short: nil, binding: .count(\.waitReplicas, 0...1_000), group: .destructive, commands: [.revoke, .revokeUser],
                    help: "replicas per primary that must confirm the session keys' deletion (WAIT) before mappings go (default: all; 0: no check)"),
         OptionSpec(name: "grace", short: nil, binding: .duration(\.grace, 0...604_800), group: .destructive, commands: [.prune],
                    help: "a mapping is orphaned when its session was missing on two checks this far apart (default 60s; 0: one immediate re-check)"),
+        OptionSpec(name: "resume", short: nil, binding: .text(\.resume, meta: "TOKEN"), group: .destructive, commands: [.index],
+                   help: "index build: continue an interrupted run from the token it printed (host:port=cursor,…)"),
+        OptionSpec(name: "scan-payloads", short: nil, binding: .flag(\.scanPayloads), group: .selection, commands: [.list],
+                   help: "no mapping needed: find the users' sessions by decoding every payload under the glob (O(keyspace); index build makes it fast)"),
         OptionSpec(name: "yes", short: "y", binding: .flag(\.yes), group: .destructive, commands: destructive,
                    help: "do not ask for confirmation (required without a terminal)"),
-        OptionSpec(name: "audit-log", short: nil, binding: .text(\.auditLog, meta: "FILE", isFile: true), group: .destructive, commands: destructive,
+        OptionSpec(name: "audit-log", short: nil, binding: .text(\.auditLog, meta: "FILE", isFile: true), group: .destructive, commands: changing,
                    help: "append a JSON line per affected user to FILE before deleting (default $SESSIONCTL_AUDIT_LOG)"),
-        OptionSpec(name: "actor", short: nil, binding: .text(\.actor, meta: "NAME"), group: .destructive, commands: destructive,
+        OptionSpec(name: "actor", short: nil, binding: .text(\.actor, meta: "NAME"), group: .destructive, commands: changing,
                    help: "who is acting, for the audit trail (default $SUDO_USER, then $USER)"),
-        OptionSpec(name: "reason", short: nil, binding: .text(\.reason, meta: "TEXT"), group: .destructive, commands: destructive,
+        OptionSpec(name: "reason", short: nil, binding: .text(\.reason, meta: "TEXT"), group: .destructive, commands: changing,
                    help: "why, for the audit trail (a ticket or incident id)"),
-        OptionSpec(name: "audit-stream", short: nil, binding: .bytes(\.auditStream, meta: "KEY", what: "a stream key"), group: .destructive, commands: destructive,
+        OptionSpec(name: "audit-stream", short: nil, binding: .bytes(\.auditStream, meta: "KEY", what: "a stream key"), group: .destructive, commands: changing,
                    help: "also XADD each audit record to the Redis stream KEY"),
 
         OptionSpec(name: "help", short: "h", binding: .flag(\.help), group: .general, commands: nil,

@@ -79,7 +79,7 @@ public final class AuditTrail {
     public var isEnabled: Bool { !sinks.isEmpty }
 
     /// Writes one record per user of `refs` to every sink; throws (so nothing is deleted) when one cannot.
-    /// `event` is `revoke` or `prune`, or with `_failed` a correction for deletions that did not happen.
+    /// `event` is `revoke`, `prune` or `index_build` (mappings written), or with `_failed` a correction for deletions that did not happen.
     public func record(_ refs: [SessionRef], event: String) throws(AuditTrailError) {
         guard isEnabled, !refs.isEmpty else { return }
         var order: [[UInt8]] = []
@@ -96,7 +96,7 @@ public final class AuditTrail {
                     ("target", target.map { t in .object([("endpoint", .string(t.endpoint)), ("database", .int(Int64(t.database))),
                                                           ("cluster", .bool(t.cluster)), ("tls", .bool(t.tls))]) } ?? .null),
                     ("command", .string(context.command)), ("event", .string(event)), ("user", .bytes(user)),
-                    (event.hasSuffix("_failed") ? "sessions_failed" : "sessions_revoked", .int(Int64(sessions.count))),
+                    (event.hasSuffix("_failed") ? "sessions_failed" : event == "index_build" ? "sessions_mapped" : "sessions_revoked", .int(Int64(sessions.count))),
                     ("session_id_sha256", .array(sessions.map { .string(Digest.sha256Hex($0.session)) })),
                     ("session_key_sha256", .array(sessions.map { .string(Digest.sha256Hex($0.sessionKey)) }))]
         }

@@ -21,6 +21,10 @@ final class FlaskAppTests: XCTestCase {
         fixture = ClassFixture()
     }
 
+    func testIndexBuildMapsWhatTheAppWrote() throws {
+        try Self.fixture.get().indexBuildStory()
+    }
+
     func testListShowAndRevokeAreProvenByTheApp() throws {
         try Self.fixture.get().story(format: "msgpack")
     }

@@ -32,11 +32,11 @@ final class FrameworkScenario {
         return try r.json()["sessions"] as? [[String: Any]] ?? []
     }
 
-    /// The whole story. `userId` maps a login name to the id the app stores (Django and Rails use database ids);
-    /// `format` is the payload format `show` must name.
-    func story(format: String, userId: (String) -> String = { $0 }, file: StaticString = #filePath, line: UInt = #line) throws {
+    /// The whole story; `format` is the payload format `show` must name. User ids are what the
+    /// app stores (Django and Rails use database ids), as `/me` tells.
+    func story(format: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let alice1 = try app.login("alice"), alice2 = try app.login("alice"), bob = try app.login("bob")
-        let alice = userId("alice"), bobId = userId("bob")
+        let alice = try XCTUnwrap(try alice1.userId(), file: file, line: line), bobId = try XCTUnwrap(try bob.userId(), file: file, line: line)
 
         // list: both of alice's sessions, with the fields the payload holds.
         let listed = try sessions(of: alice)
@@ -86,6 +86,68 @@ final class FrameworkScenario {
         XCTAssertEqual(byId.status, 0, "\(byId)", file: file, line: line)
         XCTAssertFalse(try bob.isLoggedIn(), "bob's cookie still authenticates after revoke by id", file: file, line: line)
         XCTAssertEqual(try sessions(of: bobId).count, 0, file: file, line: line)
+    }
+}
+
+extension FrameworkScenario {
+    /// Every key matching `pattern`, by SCAN.
+    func scanKeys(_ pattern: String) throws -> [String] {
+        var cursor = "0", out: [String] = []
+        repeat {
+            let page = try redis.run([["SCAN", cursor, "MATCH", pattern, "COUNT", "1000"]])[0].array ?? []
+            cursor = page.first?.text ?? "0"
+            out += page.last?.array?.compactMap(\.text) ?? []
+        } while cursor != "0"
+        return out
+    }
+
+    /// An app with no mapping: its mapping keys are deleted, `index build` writes them from the
+    /// payloads, `list` through them equals `list --scan-payloads`, and revoking through them logs the user out.
+    func indexBuildStory(file: StaticString = #filePath, line: UInt = #line) throws {
+        let ivan1 = try app.login("ivan"), ivan2 = try app.login("ivan"), judy = try app.login("judy")
+        let ivan = try XCTUnwrap(try ivan1.userId(), file: file, line: line), judyId = try XCTUnwrap(try judy.userId(), file: file, line: line)
+        let anonymous = app.browser()
+        _ = try anonymous.get("/me") // some frameworks store a session for every visitor
+        // The application as it was before it wrote mappings.
+        let mappings = try scanKeys("*user:*")
+        XCTAssertFalse(mappings.isEmpty, file: file, line: line)
+        _ = try redis.run(mappings.map { ["DEL", $0] })
+        let before = try run(["list", "-o", "json", "--", ivan])
+        XCTAssertEqual((try before.json()["sessions"] as? [Any])?.count, 0, "no mapping, nothing found", file: file, line: line)
+        let scanned = try run(["list", "--scan-payloads", "-o", "json", "--", ivan, judyId])
+        XCTAssertEqual(scanned.status, 0, "\(scanned)", file: file, line: line)
+        XCTAssertTrue(scanned.stderr.contains("index build"), scanned.stderr, file: file, line: line)
+
+        let dry = try run(["index", "build", "--dry-run", "-o", "json"])
+        XCTAssertEqual(dry.status, 0, "\(dry)", file: file, line: line)
+        XCTAssertGreaterThanOrEqual(try dry.json()["mapped"] as? Int ?? 0, 3, dry.stdout, file: file, line: line)
+        XCTAssertEqual(try scanKeys("*user:*").count, 0, "a dry run writes nothing", file: file, line: line)
+        let built = try run(["index", "build", "-o", "json"])
+        XCTAssertEqual(built.status, 0, "\(built)", file: file, line: line)
+        let json = try built.json()
+        XCTAssertEqual(json["mapped"] as? Int, try dry.json()["mapped"] as? Int, built.stdout, file: file, line: line)
+        XCTAssertEqual(json["undecodable"] as? Int, 0, built.stdout, file: file, line: line)
+        let again = try run(["index", "build", "-o", "json"])
+        XCTAssertEqual(try again.json()["mapped"] as? Int, 0, "idempotent: \(again.stdout)", file: file, line: line)
+        XCTAssertEqual(try again.json()["already_mapped"] as? Int, json["mapped"] as? Int, file: file, line: line)
+
+        // list through the new mappings finds what decoding every payload finds.
+        let listed = try run(["list", "-o", "json", "--", ivan, judyId])
+        func keys(_ r: Sessionctl.Run) throws -> [String] { (try r.json()["sessions"] as? [[String: Any]] ?? []).compactMap { $0["session_key"] as? String }.sorted() }
+        XCTAssertEqual(try keys(listed), try keys(scanned), file: file, line: line)
+        XCTAssertEqual(try keys(listed).count, 3, listed.stdout, file: file, line: line)
+        // The mapping expires with its session.
+        let first = try XCTUnwrap((try listed.json()["sessions"] as? [[String: Any]])?.first, file: file, line: line)
+        let mappingTTL = try redis.run([["PTTL", try XCTUnwrap(first["mapping_key"] as? String, file: file, line: line)]])[0].integer ?? -9
+        let sessionTTL = try redis.run([["PTTL", try XCTUnwrap(first["session_key"] as? String, file: file, line: line)]])[0].integer ?? -9
+        XCTAssertLessThanOrEqual(abs(mappingTTL - sessionTTL), 2000, "mapping \(mappingTTL) ms, session \(sessionTTL) ms", file: file, line: line)
+
+        // And revocation through them works: the app refuses ivan's cookies, judy stays in.
+        let revoked = try run(["revoke-user", "--yes", "--", ivan])
+        XCTAssertEqual(revoked.status, 0, "\(revoked)", file: file, line: line)
+        XCTAssertFalse(try ivan1.isLoggedIn(), file: file, line: line)
+        XCTAssertFalse(try ivan2.isLoggedIn(), file: file, line: line)
+        XCTAssertTrue(try judy.isLoggedIn(), file: file, line: line)
     }
 }
 

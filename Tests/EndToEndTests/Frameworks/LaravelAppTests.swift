@@ -38,6 +38,10 @@ final class LaravelAppTests: XCTestCase {
         encrypted = ClassFixture()
     }
 
+    func testIndexBuildMapsWhatTheAppWrote() throws {
+        try Self.fixture.get().indexBuildStory()
+    }
+
     func testListShowAndRevokeAreProvenByTheApp() throws {
         try Self.fixture.get().story(format: "php-serialize+php-serialize")
     }

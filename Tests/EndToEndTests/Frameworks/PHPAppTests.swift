@@ -24,6 +24,10 @@ final class PHPAppTests: XCTestCase {
         fixture = ClassFixture()
     }
 
+    func testIndexBuildMapsWhatTheAppWrote() throws {
+        try Self.fixture.get().indexBuildStory()
+    }
+
     func testListShowAndRevokeAreProvenByTheApp() throws {
         try Self.fixture.get().story(format: "php-session")
     }
