@@ -33,7 +33,7 @@ public final class WebApp: @unchecked Sendable {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("sessionctl-app-\(name)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         log = directory.appendingPathComponent("app.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let port = try FreePort.pick()
         self.port = port
         let p = Process()
