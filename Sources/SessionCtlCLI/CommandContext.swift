@@ -156,12 +156,21 @@ final class CommandContext {
     func layout() throws -> SessionLayout {
         let f = try framework()
         let globs = invocation.sessionGlob.map { [$0] } ?? f?.sessionGlobs ?? [SessionLayout.defaultSessionGlob]
+        // With an index, members are session ids: the framework says where their data lives.
+        let derived = try indexTemplate() != nil ? f?.sessionKeyTemplate : nil
         return try SessionLayout(mapping: invocation.mapping ?? f?.mapping ?? MappingTemplate.defaultSource,
-                                 sessionKey: invocation.sessionKey ?? SessionLayout.defaultSessionKey,
+                                 sessionKey: invocation.sessionKey ?? derived ?? SessionLayout.defaultSessionKey,
                                  sessionGlobs: globs,
                                  // A prefix only applies to the framework's own template.
                                  sessionIdPrefix: invocation.mapping == nil ? f?.sessionIdPrefix : nil,
                                  unrevocable: f?.unrevocable ?? [])
+    }
+
+    /// The index: `--index`, else the framework's own (Spring's principal index); `nil` for none.
+    func indexTemplate() throws -> IndexTemplate? {
+        let preset = try framework()?.index
+        guard let source = invocation.index ?? preset else { return nil }
+        return try IndexTemplate(source)
     }
 
     /// Where decoded payloads name the user and the rest: `--user-field` first, then the framework's (or the common names).
@@ -211,6 +220,7 @@ final class CommandContext {
         store.maxPayload = invocation.maxPayload
         store.payloadReader = PayloadReader(kind: try framework()?.payload ?? .sniff, appKey: try cookieSecrets().appKey)
         store.fieldPaths = try fieldPaths()
+        store.index = try indexTemplate()
         let progress = self.progress
         if progress.enabled {
             progress.total = keyspace.totalKeys()

@@ -27,6 +27,10 @@ public struct Framework: Sendable {
     /// What stands just before the session id in a session key, tried in order (`index build`,
     /// `list --scan-payloads` read the id after the first that occurs).
     public let idMarkers: [String]
+    /// The framework's own per-user index of session ids (Spring's principal index), used unless `--index` says otherwise.
+    public var index: String? = nil
+    /// Where a session id's data lives, for index members (`--session-key` when an index is used).
+    public var sessionKeyTemplate: String? = nil
 
     /// How a framework's payloads are decoded.
     public enum PayloadKind: String, Sendable {
@@ -63,32 +67,32 @@ public struct Framework: Sendable {
                   mapping: "laravel_database_user:<user>:<session>",
                   sessionGlobs: ["*_cache:*", "*_cache_*", "*-cache-*"], sessionIdPrefix: nil,
                   payload: .laravel, fields: FieldPaths(user: [laravelLogin, "user_id"]),
-                  cookie: .laravelEncrypted, unrevocable: [], idMarkers: ["_cache:", "_cache_", "-cache-"]),
+                  cookie: .laravelEncrypted, unrevocable: [], idMarkers: ["_cache:", "_cache_", "-cache-"], sessionKeyTemplate: "laravel_database_laravel_cache:<session>"),
         Framework(name: "php", summary: "PHP native sessions on phpredis (PHPREDIS_SESSION:, php or php_serialize handler)",
                   mapping: "user:<user>:<session>", sessionGlobs: ["PHPREDIS_SESSION:*", "PHPREDIS_CLUSTER_SESSION:*"], sessionIdPrefix: nil,
                   payload: .php, fields: FieldPaths(user: ["user_id", laravelLogin]),
-                  cookie: .plain, unrevocable: [], idMarkers: ["PHPREDIS_CLUSTER_SESSION:", "PHPREDIS_SESSION:"]),
+                  cookie: .plain, unrevocable: [], idMarkers: ["PHPREDIS_CLUSTER_SESSION:", "PHPREDIS_SESSION:"], sessionKeyTemplate: "PHPREDIS_SESSION:<session>"),
         Framework(name: "django", summary: "Django cache and cached_db session backends on Django's Redis cache (pickle)",
                   mapping: "user:<user>:<session>", sessionGlobs: ["*:django.contrib.sessions.cache*"], sessionIdPrefix: nil,
                   payload: .django, fields: FieldPaths(user: ["_auth_user_id"]),
                   cookie: .plain,
                   unrevocable: [("*:django.contrib.sessions.cached_db*",
-                                 "a cached_db session is reloaded from the django_session table and written back: deleting the Redis key does not log the user out; delete the row (or use the cache backend)")], idMarkers: ["django.contrib.sessions.cached_db", "django.contrib.sessions.cache"]),
+                                 "a cached_db session is reloaded from the django_session table and written back: deleting the Redis key does not log the user out; delete the row (or use the cache backend)")], idMarkers: ["django.contrib.sessions.cached_db", "django.contrib.sessions.cache"], sessionKeyTemplate: ":1:django.contrib.sessions.cache<session>"),
         Framework(name: "flask", summary: "Flask-Session's Redis interface (msgpack since 0.7, pickle before), Flask-Login",
                   mapping: "user:<user>:<session>", sessionGlobs: ["session:*"], sessionIdPrefix: nil,
                   payload: .flask, fields: FieldPaths(user: ["_user_id"]),
-                  cookie: .plain, unrevocable: [], idMarkers: ["session:"]),
+                  cookie: .plain, unrevocable: [], idMarkers: ["session:"], sessionKeyTemplate: "session:<session>"),
         Framework(name: "express", summary: "express-session with connect-redis (JSON, passport)",
                   mapping: "user:<user>:<session>", sessionGlobs: ["sess:*"], sessionIdPrefix: nil,
                   payload: .express, fields: FieldPaths(user: ["passport.user", "user_id"]),
-                  cookie: .expressSigned, unrevocable: [], idMarkers: ["sess:"]),
+                  cookie: .expressSigned, unrevocable: [], idMarkers: ["sess:"], sessionKeyTemplate: "sess:<session>"),
         Framework(name: "spring", summary: "Spring Session's Redis hashes (creationTime, lastAccessedTime; Java serialization or JSON)",
                   mapping: "user:<user>:<session>", sessionGlobs: ["spring:session:sessions:*"], sessionIdPrefix: nil,
                   payload: .spring,
                   fields: FieldPaths(user: ["sessionAttr:org.springframework.session.FindByIndexNameSessionRepository.PRINCIPAL_NAME_INDEX_NAME", "sessionAttr:user_id"],
                                      createdAt: ["creationTime"], lastSeenAt: ["lastAccessedTime"],
                                      ip: ["sessionAttr:ip"], userAgent: ["sessionAttr:user_agent"]),
-                  cookie: .base64, unrevocable: [], idMarkers: ["spring:session:sessions:"]),
+                  cookie: .base64, unrevocable: [], idMarkers: ["spring:session:sessions:"], index: "spring:session:index:org.springframework.session.FindByIndexNameSessionRepository.PRINCIPAL_NAME_INDEX_NAME:<user>", sessionKeyTemplate: "spring:session:sessions:<session>"),
     ]
 
     /// The preset called `name`.

@@ -84,9 +84,20 @@ extension SessionStore {
                 let replies = try batched(writes, completeness: &completeness) { w in
                     var set = [Verb.set, w.ref.mappingKey, w.ref.sessionKey]
                     if let at = w.expiresAt { set += [Verb.pxat, Bytes(String(at).utf8)] }
-                    return [set + [Verb.get]]
+                    var commands = [set + [Verb.get]]
+                    if let index {
+                        // The member, and the index's expiry stretched to its longest-lived member.
+                        let key = index.key(user: w.ref.user)
+                        commands.append([Verb.sadd, key, w.ref.session])
+                        if let at = w.expiresAt {
+                            let t = Bytes(String(at).utf8)
+                            commands += [[Verb.pexpireat, key, t, Verb.nx], [Verb.pexpireat, key, t, Verb.gt]]
+                        }
+                    }
+                    return commands
                 }
                 for (w, reply) in zip(writes, replies) {
+                    for extra in reply.dropFirst() { _ = completeness.required(extra, "SADD") }
                     guard let v = completeness.required(reply[0], "SET") else { continue }
                     if v.bytes == w.ref.sessionKey { result.alreadyMapped += 1 } else { result.mapped += 1; result.example("mapped", w.ref.mappingKey) }
                 }

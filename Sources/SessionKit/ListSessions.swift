@@ -15,9 +15,18 @@ extension SessionStore {
     /// with `details`, also each session's idle time and the fields of its decoded payload.
     public func list(users: [Bytes], details: Bool = false) throws -> ListResult {
         var result = ListResult()
-        let mappings = try findMappings(users: users, completeness: &result.completeness)
-        let (refs, refused) = try resolve(mappings, completeness: &result.completeness)
-        result.refused = refused
+        let refs: [SessionRef]
+        if let index {
+            // One index per user: its members, no keyspace scan.
+            let found = try indexedSessions(users: uniqued(users), index: index, completeness: &result.completeness)
+            refs = found.refs
+            result.refused = found.refused
+        } else {
+            let mappings = try findMappings(users: users, completeness: &result.completeness)
+            let resolved = try resolve(mappings, completeness: &result.completeness)
+            refs = resolved.refs
+            result.refused = resolved.refused
+        }
         result.sessions = try inspect(refs, idle: details, completeness: &result.completeness)
         if details { try readDetails(&result.sessions, completeness: &result.completeness) }
         return result

@@ -12,6 +12,8 @@ public struct RevokePlan: Equatable, Sendable {
     public var completeness = Completeness()
     /// When the last target was last seen to qualify (`prune`: its session missing), on the monotonic clock.
     public var checkedAt: UInt64?
+    /// With `--index`: the index member of each target, removed once its session key is gone.
+    public var indexMembers: [SessionRef: IndexMember] = [:]
 }
 
 /// What a revocation did, counted from the server's replies.
@@ -28,6 +30,8 @@ public struct RevokeResult: Equatable, Sendable {
     public var sessionKeysDeleted = 0
     /// `UNLINK` replies of 1 for mapping keys.
     public var mappingKeysDeleted = 0
+    /// `SREM`/`ZREM` replies of 1 for index members.
+    public var indexMembersRemoved = 0
     /// Whether the search and every deletion succeeded.
     public var completeness = Completeness()
     /// Why the revocation stopped before deleting a batch (the audit record could not be written).
@@ -73,6 +77,14 @@ extension SessionStore {
     /// Plans the revocation of every session of each user.
     public func planRevoke(users: [Bytes]) throws -> RevokePlan {
         var plan = RevokePlan()
+        if let index {
+            let found = try indexedSessions(users: uniqued(users), index: index, completeness: &plan.completeness)
+            (plan.targets, plan.refused) = keepRevocable(found.refs, found.refused)
+            plan.indexMembers = found.members
+            let matched = Set(found.refs.map(\.user) + found.refused.map(\.user))
+            plan.notFound = uniqued(users).filter { !matched.contains($0) }
+            return plan
+        }
         let mappings = try findMappings(users: users, completeness: &plan.completeness)
         let matched = Set(mappings.map(\.user))
         plan.notFound = uniqued(users).filter { !matched.contains($0) }
@@ -104,6 +116,7 @@ extension SessionStore {
             let done = try unlinkMappings(safe, &result)
             // A session key that was not there: its mapping is removed, and it is not called revoked.
             result.stale += done.filter { absent.contains($0.mappingKey) }
+            if !plan.indexMembers.isEmpty { try removeIndexMembers(done, plan.indexMembers, &result) }
             return done
         }
     }
@@ -142,6 +155,16 @@ extension SessionStore {
             if result.completeness.interrupted { break }
         }
         return result
+    }
+
+    /// `SREM`/`ZREM`s the index member of each of `refs` (after its session key is gone), counting the replies.
+    func removeIndexMembers(_ refs: [SessionRef], _ members: [SessionRef: IndexMember], _ result: inout RevokeResult) throws {
+        let targets = refs.compactMap { ref in members[ref].map { (ref, $0) } }
+        let replies = try batched(targets, completeness: &result.completeness) { ref, m in [[m.sorted ? Verb.zrem : Verb.srem, m.key, ref.session]] }
+        for reply in replies {
+            guard let n = result.completeness.required(reply[0], "SREM")?.integer else { continue }
+            result.indexMembersRemoved += Int(n)
+        }
     }
 
     /// `UNLINK`s the mapping keys of `refs`; returns those whose mapping is gone.
@@ -196,6 +219,7 @@ extension RevokeResult {
         notFound += other.notFound
         sessionKeysDeleted += other.sessionKeysDeleted
         mappingKeysDeleted += other.mappingKeysDeleted
+        indexMembersRemoved += other.indexMembersRemoved
         completeness.merge(other.completeness)
         stoppedBy = stoppedBy ?? other.stoppedBy
         failed += other.failed

@@ -29,6 +29,8 @@ public final class SessionStore {
     public var payloadReader = PayloadReader()
     /// Where a decoded payload keeps the user, times, IP and user agent.
     public var fieldPaths = FieldPaths.generic
+    /// `--index`: a per-user set of session ids, read instead of scanning for mapping keys.
+    public var index: IndexTemplate?
 
     /// A store over `keyspace` with `layout`.
     public init(keyspace: RedisKeyspace, layout: SessionLayout, scanCount: Int = 1000) {
@@ -198,6 +200,8 @@ enum Verb {
     static let getrange = Bytes("GETRANGE"), count = Bytes("COUNT"), zero = Bytes("0")
     static let pexpiretime = Bytes("PEXPIRETIME"), set = Bytes("SET"), pxat = Bytes("PXAT"), sadd = Bytes("SADD")
     static let pexpireat = Bytes("PEXPIREAT"), nx = Bytes("NX"), gt = Bytes("GT")
+    static let sscan = Bytes("SSCAN"), zscan = Bytes("ZSCAN"), scard = Bytes("SCARD"), zcard = Bytes("ZCARD")
+    static let srem = Bytes("SREM"), zrem = Bytes("ZREM")
 }
 
 extension Array where Element == UInt8 {

@@ -33,15 +33,19 @@ extension SessionStore {
     public func users(sort: UserSort = .count, minimum: Int = 1, top: Int? = nil) throws -> UsersResult {
         var result = UsersResult()
         var counts: [Bytes: Int] = [:]
-        var seen = FingerprintSet(KeyFingerprint())
-        let pattern = layout.mapping.pattern(user: nil, session: nil)
-        let outcome = try keyspace.scan(match: pattern, count: scanCount, rate: scanRate, progress: progress) { keys in
-            for key in keys {
-                guard let ids = layout.mapping.parse(key), seen.insert(key) else { continue }
-                counts[ids.user, default: 0] += 1
+        if let index {
+            counts = try indexUsers(index, completeness: &result.completeness)
+        } else {
+            var seen = FingerprintSet(KeyFingerprint())
+            let pattern = layout.mapping.pattern(user: nil, session: nil)
+            let outcome = try keyspace.scan(match: pattern, count: scanCount, rate: scanRate, progress: progress) { keys in
+                for key in keys {
+                    guard let ids = layout.mapping.parse(key), seen.insert(key) else { continue }
+                    counts[ids.user, default: 0] += 1
+                }
             }
+            result.completeness.merge(outcome.completeness)
         }
-        result.completeness.merge(outcome.completeness)
         var rows = counts.filter { $0.value >= minimum }.map { UserCount(user: $0.key, sessions: $0.value) }
         switch sort {
         case .count:

@@ -25,6 +25,11 @@ final class Fixture {
 
     /// Runs sessionctl with SESSIONCTL_URL pointing at the server.
     func run(_ args: String..., env: [String: String] = [:], stdin: String? = nil) throws -> Sessionctl.Run {
+        try run(args: args, env: env, stdin: stdin)
+    }
+
+    /// The same with the arguments in an array.
+    func run(args: [String], env: [String: String] = [:], stdin: String? = nil) throws -> Sessionctl.Run {
         var environment = ["SESSIONCTL_URL": server.url]
         environment.merge(env) { _, new in new }
         return try Sessionctl.run(args, environment: environment, stdin: stdin.map { Data($0.utf8) })

@@ -12,7 +12,7 @@ function __sessionctl_command
             continue
         end
         switch $t
-            case --url -u --password-file --connect-timeout --timeout --cacert --cacertdir --cert --key --sni --output -o --framework -f --mapping --session-key --session-glob --user-field --scan-count --rate --user --sort --min --top --secret-file --app-key-file --max-payload --wait-replicas --grace --resume --audit-log --actor --reason --audit-stream
+            case --url -u --password-file --connect-timeout --timeout --cacert --cacertdir --cert --key --sni --output -o --framework -f --mapping --session-key --session-glob --index --user-field --scan-count --rate --user --sort --min --top --secret-file --app-key-file --max-payload --wait-replicas --grace --resume --audit-log --actor --reason --audit-stream
                 set skip 1
             case '-*'
             case '*'
@@ -68,6 +68,7 @@ complete -c sessionctl -l framework -s f -r -f -a 'rails laravel php django flas
 complete -c sessionctl -l mapping -r -f -d 'mapping-key template with <user> and <session> (default user:<user>:<session>)'
 complete -c sessionctl -l session-key -r -f -d 'where session data lives: <value> (the mapping\'s value, default) or a template such as session:<session>'
 complete -c sessionctl -l session-glob -r -f -d 'never read or delete a session key outside GLOB (default session:*, or the framework\'s)'
+complete -c sessionctl -l index -r -f -d 'a per-user SET or ZSET of session ids with <user> (user_sessions:<user>): list, revoke-user and users read it instead of scanning'
 complete -c sessionctl -l user-field -r -f -d 'where a decoded payload names the user, as a dot path (warden.user.admin.key.0.0); tried before the framework\'s'
 complete -c sessionctl -l scan-count -r -f -d 'SCAN COUNT hint (default 1000)'
 complete -c sessionctl -l rate -r -f -d 'examine at most this many keys a second on each primary, to spare a busy server'

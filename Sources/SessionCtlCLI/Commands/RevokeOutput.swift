@@ -38,7 +38,8 @@ final class RevokeOutput {
                 ("refused", .array(r.refused.map(JSONModels.refusal))),
                 ("not_found", .array(r.notFound.map { .bytes($0) })),
                 ("users", .array(perUser(r).map { .object([("user", .bytes($0.user)), ("revoked", .int(Int64($0.revoked))), ("refused", .int(Int64($0.refused)))]) })),
-                ("deleted", .object([("session_keys", .int(Int64(r.sessionKeysDeleted))), ("mapping_keys", .int(Int64(r.mappingKeysDeleted)))])),
+                ("deleted", .object([("session_keys", .int(Int64(r.sessionKeysDeleted))), ("mapping_keys", .int(Int64(r.mappingKeysDeleted))),
+                                     ("index_members", .int(Int64(r.indexMembersRemoved)))])),
                 ("complete", .bool(r.completeness.isComplete)),
             ]))
         case .ndjson:
@@ -71,7 +72,8 @@ final class RevokeOutput {
         } else if ctx.invocation.command == .prune {
             ctx.note("pruned \(Cell.plural(r.revoked.count, "orphaned mapping")) of \(Cell.plural(users, "user")) (deleted \(Cell.plural(r.mappingKeysDeleted, "mapping key")))")
         } else {
-            ctx.note("revoked \(Cell.plural(r.revoked.count, "session")) of \(Cell.plural(users, "user")) (deleted \(Cell.plural(r.sessionKeysDeleted, "session key")), \(Cell.plural(r.mappingKeysDeleted, "mapping key")))")
+            let members = r.indexMembersRemoved > 0 ? ", removed \(Cell.plural(r.indexMembersRemoved, "index member"))" : ""
+            ctx.note("revoked \(Cell.plural(r.revoked.count, "session")) of \(Cell.plural(users, "user")) (deleted \(Cell.plural(r.sessionKeysDeleted, "session key")), \(Cell.plural(r.mappingKeysDeleted, "mapping key"))\(members))")
             if !r.stale.isEmpty { ctx.note("removed \(Cell.plural(r.stale.count, "stale mapping")) whose session key did not exist (not counted as revoked)") }
             warnNoLiveSession(r)
         }

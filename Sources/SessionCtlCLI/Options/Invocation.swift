@@ -46,6 +46,8 @@ public struct Invocation: Sendable {
     public var sessionKey: String?
     public var sessionGlob: String?
     public var userField: String?
+    /// `--index TEMPLATE`: a per-user SET or ZSET of session ids.
+    public var index: String?
     public var scanCount = 1000
     public var rate: Int?
     // Selection

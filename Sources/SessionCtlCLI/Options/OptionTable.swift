@@ -106,6 +106,8 @@ public enum OptionTable {
                    help: "where session data lives: <value> (the mapping's value, default) or a template such as session:<session>"),
         OptionSpec(name: "session-glob", short: nil, binding: .text(\.sessionGlob, meta: "GLOB"), group: .layout, commands: server,
                    help: "never read or delete a session key outside GLOB (default session:*, or the framework's)"),
+        OptionSpec(name: "index", short: nil, binding: .text(\.index, meta: "TEMPLATE"), group: .layout, commands: server,
+                   help: "a per-user SET or ZSET of session ids with <user> (user_sessions:<user>): list, revoke-user and users read it instead of scanning"),
         OptionSpec(name: "user-field", short: nil, binding: .text(\.userField, meta: "PATH"), group: .layout, commands: server,
                    help: "where a decoded payload names the user, as a dot path (warden.user.admin.key.0.0); tried before the framework's"),
         OptionSpec(name: "scan-count", short: nil, binding: .count(\.scanCount, 1...1_000_000), group: .layout, commands: server,

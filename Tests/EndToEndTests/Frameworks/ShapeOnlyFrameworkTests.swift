@@ -100,6 +100,18 @@ final class ShapeOnlyFrameworkTests: XCTestCase {
         XCTAssertEqual((decoded["sessionAttr:SPRING_SECURITY_CONTEXT"] as? [String: Any])?["$class"] as? String, "SpringValues$SecurityContext")
         XCTAssertEqual((decoded["sessionAttr:prefs"] as? [String: Any])?["$class"] as? String, "java.util.HashMap")
 
+        // Spring's principal index is the preset's index: list and revoke-user read it, no mapping needed.
+        let index = "spring:session:index:org.springframework.session.FindByIndexNameSessionRepository.PRINCIPAL_NAME_INDEX_NAME:bob"
+        let bobKey = "spring:session:sessions:bob-1"
+        _ = try admin.execute([Array("HSET".utf8), Array(bobKey.utf8)] + hset.dropFirst(2).map { Array($0) })
+        _ = try server.run([["SADD", index, "bob-1"], ["EXPIRE", bobKey, "2100"]])
+        let viaIndex = try sessionctl(server, ["--framework", "spring", "list", "bob", "-o", "json"])
+        let listed = try XCTUnwrap(try viaIndex.json()["sessions"] as? [[String: Any]], "\(viaIndex)")
+        XCTAssertEqual(listed.map { $0["session_key"] as? String }, [bobKey])
+        let revokedBob = try sessionctl(server, ["--framework", "spring", "revoke-user", "bob", "--yes", "-o", "json"])
+        XCTAssertEqual((try revokedBob.json()["deleted"] as? [String: Int])?["index_members"], 1, "\(revokedBob)")
+        XCTAssertEqual(try server.run([["EXISTS", bobKey, index]])[0], .integer(0))
+
         // The SESSION cookie is the id in base64.
         let cookie = Data(id.utf8).base64EncodedString()
         let revoked = try sessionctl(server, ["--framework", "spring", "revoke", "--cookie", "--yes", cookie])

@@ -1,0 +1,153 @@
+import RedisClient
+
+/// A per-user index (`--index 'user_sessions:<user>'`): a SET or ZSET whose members are the
+/// user's session ids, read with SSCAN/ZSCAN instead of scanning the keyspace.
+public struct IndexTemplate: Equatable, Sendable {
+    let template: KeyTemplate
+    private let prefix: Bytes
+    private let suffix: Bytes
+
+    /// Parses a template naming `<user>` once, after a literal prefix with a letter or digit.
+    public init(_ source: String) throws(LayoutError) {
+        template = try KeyTemplate(source, allowed: [.user])
+        guard template.placeholders == [.user] else { throw .badTemplate(source, "an index template names <user> once, as in user_sessions:<user>") }
+        var before = Bytes(), after = Bytes(), seen = false
+        for part in template.parts {
+            switch part {
+            case .literal(let b): if seen { after = b } else { before = b }
+            case .placeholder: seen = true
+            }
+        }
+        guard before.contains(where: { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) }) else {
+            throw .badTemplate(source, "an index template must start with a literal prefix holding a letter or digit, as in user_sessions:<user>")
+        }
+        prefix = before
+        suffix = after
+    }
+
+    /// The index key of `user`.
+    public func key(user: Bytes) -> Bytes { template.render([.user: user])! }
+
+    /// The MATCH pattern of every index key.
+    public var pattern: Bytes { template.pattern([:]) }
+
+    /// The user of an index key, or `nil` when the key is not one.
+    public func user(of key: Bytes) -> Bytes? {
+        guard key.count > prefix.count + suffix.count, key.starts(with: prefix), key.reversed().starts(with: suffix.reversed()) else { return nil }
+        return Array(key[prefix.count..<(key.count - suffix.count)])
+    }
+}
+
+/// Where an index member sits, so that a revocation can remove it after the session key.
+public struct IndexMember: Equatable, Hashable, Sendable {
+    /// The index key.
+    public var key: Bytes
+    /// Whether it is a ZSET (ZREM) rather than a SET (SREM).
+    public var sorted: Bool
+}
+
+extension SessionStore {
+    /// The sessions each user's index names: TYPE, then SSCAN or ZSCAN in pages (never one huge
+    /// SMEMBERS), each member turned into a session key by `--session-key`, or by the mapping's
+    /// value when it is `<value>`. Members that cannot be session ids are refused, with the reason.
+    func indexedSessions(users: [Bytes], index: IndexTemplate, completeness: inout Completeness)
+        throws -> (refs: [SessionRef], members: [SessionRef: IndexMember], refused: [Refusal], notFound: [Bytes]) {
+        var refs: [SessionRef] = [], refused: [Refusal] = [], notFound: [Bytes] = []
+        var members: [SessionRef: IndexMember] = [:]
+        let types = try batched(users, completeness: &completeness) { [[Verb.type, index.key(user: $0)]] }
+        var viaMapping: [StoreMapping] = []
+        for (user, reply) in zip(users, types) {
+            let key = index.key(user: user)
+            guard let type = completeness.required(reply[0], "TYPE")?.text else { continue }
+            guard type == "set" || type == "zset" else {
+                if type == "none" { notFound.append(user) } else {
+                    refused.append(Refusal(user: user, session: [], mappingKey: key, sessionKey: nil,
+                                           reason: .serverError("index key is a \(type), not a set or sorted set (WRONGTYPE)")))
+                }
+                continue
+            }
+            let sorted = type == "zset"
+            for id in try scanMembers(key, sorted: sorted, &completeness) {
+                guard !id.isEmpty, layout.mapping.acceptsSession(id) else {
+                    refused.append(Refusal(user: user, session: id, mappingKey: key, sessionKey: nil,
+                                           reason: .serverError("index member is not a session id of the layout (empty, or holds '\(layout.mapping.separatorText)')")))
+                    continue
+                }
+                let mappingKey = layout.mapping.key(user: user, session: id)
+                if layout.sessionKeyIsMappingValue {
+                    viaMapping.append(StoreMapping(key: mappingKey, user: user, session: id, index: IndexMember(key: key, sorted: sorted)))
+                    continue
+                }
+                switch layout.sessionKey(user: user, session: id, mappingValue: nil) {
+                case .success(let sessionKey):
+                    let ref = SessionRef(user: user, session: id, mappingKey: mappingKey, sessionKey: sessionKey)
+                    refs.append(ref)
+                    members[ref] = IndexMember(key: key, sorted: sorted)
+                case .failure(let why):
+                    refused.append(Refusal(user: user, session: id, mappingKey: key, sessionKey: nil, reason: why))
+                }
+            }
+        }
+        if !viaMapping.isEmpty {
+            // --session-key <value>: the mapping says where each member's session lives.
+            let (found, why) = try resolve(viaMapping.map { Mapping(key: $0.key, user: $0.user, session: $0.session) }, completeness: &completeness)
+            let byKey = Dictionary(viaMapping.map { ($0.key, $0.index) }, uniquingKeysWith: { a, _ in a })
+            for ref in found { refs.append(ref); members[ref] = byKey[ref.mappingKey] }
+            refused += why
+            let resolved = Set(found.map(\.mappingKey) + why.map(\.mappingKey))
+            for m in viaMapping where !resolved.contains(m.key) {
+                refused.append(Refusal(user: m.user, session: m.session, mappingKey: m.index.key, sessionKey: nil,
+                                       reason: .serverError("index member has no mapping to say where its session lives; give --session-key (e.g. session:<session>)")))
+            }
+        }
+        return (refs, members, refused, notFound)
+    }
+
+    private struct StoreMapping {
+        var key: Bytes, user: Bytes, session: Bytes, index: IndexMember
+    }
+
+    /// A set's or sorted set's members by SSCAN/ZSCAN (COUNT 1000 a page), bounded like every scan here.
+    func scanMembers(_ key: Bytes, sorted: Bool, _ completeness: inout Completeness) throws -> [Bytes] {
+        var out: [Bytes] = []
+        var cursor = Bytes("0".utf8)
+        var pages = 0
+        let verb = sorted ? Verb.zscan : Verb.sscan
+        repeat {
+            pages += 1
+            if pages > 100_000 {
+                completeness.record(PartialFailure(.scanStopped, node: nil, cause: "the cursor of \(Escape.visible(key)) did not return to 0"))
+                break
+            }
+            let reply = try keyspace.send([[verb, key, cursor, Verb.count, Bytes("1000".utf8)]])[0]
+            guard let page = completeness.required(reply, sorted ? "ZSCAN" : "SSCAN")?.array, page.count == 2, let next = page[0].bytes,
+                  let items = page[1].array else { break }
+            if sorted {
+                var i = 0
+                while i < items.count { if let m = items[i].bytes { out.append(m) }; i += 2 }
+            } else {
+                out += items.compactMap(\.bytes)
+            }
+            cursor = next
+        } while cursor != Bytes("0".utf8)
+        return out
+    }
+
+    /// Every user with an index key, counted with SCARD/ZCARD (one SCAN over the index keys).
+    func indexUsers(_ index: IndexTemplate, completeness: inout Completeness) throws -> [Bytes: Int] {
+        var keys: [Bytes] = []
+        var seen = Set<Bytes>()
+        let outcome = try keyspace.scan(match: index.pattern, count: scanCount, rate: scanRate, progress: progress) { page in
+            for k in page where index.user(of: k) != nil && seen.insert(k).inserted { keys.append(k) }
+        }
+        completeness.merge(outcome.completeness)
+        var counts: [Bytes: Int] = [:]
+        let replies = try batched(keys, completeness: &completeness) { [[Verb.scard, $0], [Verb.zcard, $0]] }
+        for (key, reply) in zip(keys, replies) {
+            // One of the two answers WRONGTYPE: the other is the count.
+            let n = reply[0].value?.integer ?? reply[1].value?.integer
+            if let n, n > 0, let user = index.user(of: key) { counts[user, default: 0] += Int(n) }
+        }
+        return counts
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import RedisClient
+import TestSupport
+import XCTest
+
+/// `--index`: a per-user SET or ZSET of session ids, read with SSCAN/ZSCAN instead of a keyspace
+/// scan, through the binary on a real server.
+final class IndexLayoutEndToEndTests: XCTestCase {
+    func testListRevokeUserAndUsersThroughSetAndSortedSetIndexes() throws {
+        let f = try Fixture()
+        var commands: [[String]] = []
+        for i in 0..<1500 { commands += [["SET", "sess:a\(i)", "{}", "EX", "600"], ["SADD", "idx:alice", "a\(i)"]] }
+        commands += [["SET", "sess:b1", "{}", "EX", "600"], ["ZADD", "idx:bob", "1700000000", "b1"], ["ZADD", "idx:bob", "1700000001", "bgone"]]
+        commands += [["SET", "idx:mallory", "not a set"], ["SADD", "idx:eve", "e:1"], ["SET", "config:main", "keep"], ["SADD", "idx:carl", "../config:main"]]
+        try f.server.run(commands)
+        let layout = ["--index", "idx:<user>", "--session-key", "sess:<session>", "--session-glob", "sess:*"]
+        // SET: 1,500 members in pages; no keyspace scan.
+        try f.server.run([["CONFIG", "RESETSTAT"]])
+        let alice = try f.run(args: layout + ["list", "alice", "-o", "json"])
+        XCTAssertEqual(alice.status, 0, "\(alice)")
+        XCTAssertEqual((try alice.json()["sessions"] as? [Any])?.count, 1500)
+        let stats = try f.server.run([["INFO", "commandstats"]])[0].text ?? ""
+        XCTAssertFalse(stats.contains("cmdstat_scan:"), "an index lookup never scans the keyspace: \(stats)")
+        XCTAssertTrue(stats.contains("cmdstat_sscan:"), stats)
+        // ZSET, with a member whose session is gone (listed as gone, revoked as stale).
+        let bob = try f.run(args: layout + ["list", "bob", "-o", "json"])
+        let bobs = try XCTUnwrap(try bob.json()["sessions"] as? [[String: Any]])
+        XCTAssertEqual(bobs.map { $0["exists"] as? Bool }, [true, false])
+        // A WRONGTYPE index key and members that are not session ids of the layout: refused, said why.
+        let odd = try f.run(args: layout + ["list", "mallory", "eve", "carl", "-o", "json"])
+        let refused = try XCTUnwrap(try odd.json()["refused"] as? [[String: Any]])
+        XCTAssertEqual(refused.count, 3, "\(refused)")
+        XCTAssertTrue(refused.contains { ($0["reason"] as? String)?.contains("not a set or sorted set") == true })
+        XCTAssertTrue(refused.contains { ($0["reason"] as? String)?.contains("not a session id") == true })
+        XCTAssertEqual(refused.filter { ($0["reason"] as? String)?.contains("not a session id") == true }.count, 2, "e:1 and ../config:main hold the separator")
+        // users: SCAN over the index keys, SCARD/ZCARD.
+        let users = try f.run(args: layout + ["users", "-o", "json"])
+        let counts = Dictionary(uniqueKeysWithValues: (try users.json()["users"] as? [[String: Any]] ?? []).map { ($0["user"] as! String, $0["sessions"] as! Int) })
+        XCTAssertEqual(counts["alice"], 1500)
+        XCTAssertEqual(counts["bob"], 2)
+        // revoke-user: session keys first, then the members; counts from the replies.
+        let r = try f.run(args: layout + ["revoke-user", "alice", "bob", "--yes", "-o", "json"])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        let j = try r.json()
+        XCTAssertEqual((j["revoked"] as? [Any])?.count, 1501)
+        XCTAssertEqual((j["stale"] as? [Any])?.count, 1)
+        XCTAssertEqual((j["deleted"] as? [String: Int])?["session_keys"], 1501)
+        XCTAssertEqual((j["deleted"] as? [String: Int])?["index_members"], 1502)
+        XCTAssertEqual(try f.server.run([["EXISTS", "idx:alice", "idx:bob", "sess:a7", "sess:b1"]])[0], .integer(0))
+        XCTAssertTrue(try f.exists("config:main"), "nothing outside the glob is touched")
+        XCTAssertTrue(try f.exists("idx:mallory"))
+    }
+
+    func testIndexBuildWritesMembersWithTheLongestExpiry() throws {
+        let f = try Fixture()
+        try f.server.run([["SET", "session:s1", #"{"_user_id":"u1"}"#, "EX", "100"], ["SET", "session:s2", #"{"_user_id":"u1"}"#, "EX", "900"],
+                          ["SET", "session:s3", #"{"_user_id":"u2"}"#, "EX", "50"]])
+        let b = try f.run("--framework", "flask", "--index", "user_sessions:<user>", "index", "build", "-o", "json")
+        XCTAssertEqual(b.status, 0, "\(b)")
+        XCTAssertEqual(try b.json()["mapped"] as? Int, 3)
+        let members = try f.server.run([["SMEMBERS", "user_sessions:u1"]])[0].array?.compactMap(\.text).sorted()
+        XCTAssertEqual(members, ["s1", "s2"])
+        let ttl = try f.server.run([["TTL", "user_sessions:u1"], ["TTL", "user_sessions:u2"]])
+        XCTAssertGreaterThan(ttl[0].integer ?? 0, 850, "the index lives as long as its longest session")
+        XCTAssertLessThanOrEqual(ttl[1].integer ?? 0, 50)
+        let list = try f.run("--framework", "flask", "--index", "user_sessions:<user>", "list", "u1", "-o", "json")
+        XCTAssertEqual((try list.json()["sessions"] as? [Any])?.count, 2, "\(list)")
+        let bad = try f.run("--index", "<user>", "list", "u1")
+        XCTAssertEqual(bad.status, 2, "\(bad)")
+        XCTAssertTrue(bad.stderr.contains("literal prefix"), bad.stderr)
+    }
+}
