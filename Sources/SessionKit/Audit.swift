@@ -12,9 +12,12 @@ public struct AuditReport: Equatable, Sendable {
         case mappingsExpiringBeforeSession = "mappings_expiring_before_session"
         case unmappedSessions = "unmapped_sessions"
         case refused
+        case indexKeys = "index_keys"
+        case staleIndexMembers = "stale_index_members"
+        case indexesWithoutTTL = "indexes_without_ttl"
 
         /// Whether it is a problem to show examples of (not a plain tally).
-        public var isProblem: Bool { ![.mappings, .users, .liveSessions].contains(self) }
+        public var isProblem: Bool { ![.mappings, .users, .liveSessions, .indexKeys].contains(self) }
 
         /// How the table names it.
         public var title: String {
@@ -28,6 +31,9 @@ public struct AuditReport: Equatable, Sendable {
             case .mappingsExpiringBeforeSession: return "mappings expiring before their session"
             case .unmappedSessions: return "sessions no mapping points to"
             case .refused: return "mappings refused by the guard"
+            case .indexKeys: return "index keys (--index)"
+            case .staleIndexMembers: return "index members whose session is gone"
+            case .indexesWithoutTTL: return "index keys without expiry"
             }
         }
     }
@@ -102,6 +108,7 @@ extension SessionStore {
             try flush()
             report.completeness.merge(outcome.completeness)
         }
+        if let index { try auditIndex(index, &report, referenced: &referenced, fingerprint: fingerprint, examples: examples) }
         referenced.sort()
         sessions.sort()
         var unmapped: [UInt64] = []
@@ -137,6 +144,24 @@ extension SessionStore {
         var mask: UInt64 = 0
         while (mask + 1) * UInt64(max(sample, 1)) < UInt64(max(keys, 1)) && mask < UInt64.max >> 1 { mask = mask << 1 | 1 }
         return mask
+    }
+
+    /// The index keys, their members whose session is gone, and those with no expiry; every member's
+    /// session counts as referenced (so a session an index names is not "unmapped").
+    private func auditIndex(_ index: IndexTemplate, _ report: inout AuditReport, referenced: inout [UInt64],
+                            fingerprint: KeyFingerprint, examples: Int) throws {
+        let counts = try indexUsers(index, completeness: &report.completeness)
+        let users = counts.keys.sorted { $0.lexicographicallyPrecedes($1) }
+        report.counts[.indexKeys] = users.count
+        let ttls = try batched(users, completeness: &report.completeness) { [[Verb.pttl, index.key(user: $0)]] }
+        for (user, reply) in zip(users, ttls) where reply[0].value?.integer == -1 {
+            report.note(.indexesWithoutTTL, index.key(user: user), examples: examples)
+        }
+        let found = try indexedSessions(users: users, index: index, completeness: &report.completeness)
+        for ref in found.refs { referenced.append(fingerprint(ref.sessionKey)) }
+        for ref in try orphans(found.refs, &report.completeness) {
+            report.note(.staleIndexMembers, (found.members[ref]?.key ?? []) + Bytes(" ".utf8) + ref.session, examples: examples)
+        }
     }
 
     /// Binary search in a sorted array.

@@ -21,8 +21,19 @@ extension SessionStore {
             if pending.count >= batchSize { try flush() }
         }
         try flush()
-        plan.checkedAt = Deadline.now()
         plan.completeness.merge(outcome.completeness)
+        if let index {
+            // Index members whose session is gone (Spring's known leak): removed, with their mapping if any.
+            let users = try indexUsers(index, completeness: &plan.completeness).keys.sorted { $0.lexicographicallyPrecedes($1) }
+            let found = try indexedSessions(users: users, index: index, completeness: &plan.completeness)
+            let stale = try orphans(found.refs, &plan.completeness)
+            let already = Set(plan.targets)
+            for ref in stale {
+                if !already.contains(ref) { plan.targets.append(ref) }
+                plan.indexMembers[ref] = found.members[ref]
+            }
+        }
+        plan.checkedAt = Deadline.now()
         plan.targets.sort { $0.user != $1.user ? $0.user.lexicographicallyPrecedes($1.user) : $0.session.lexicographicallyPrecedes($1.session) }
         return plan
     }
@@ -52,12 +63,14 @@ extension SessionStore {
         }
         return try executeInBatches(plan, choose: { batch, result in try orphans(batch, &result.completeness) },
                              beforeDeleting: beforeDeleting, afterDeleting: afterDeleting) { chunk, result in
-            try unlinkMappings(chunk, &result)
+            let done = try unlinkMappings(chunk, &result)
+            if !plan.indexMembers.isEmpty { try removeIndexMembers(done, plan.indexMembers, &result) }
+            return done
         }
     }
 
     /// The sessions of `refs` whose session key does not exist, by a pipelined `EXISTS`.
-    private func orphans(_ refs: [SessionRef], _ completeness: inout Completeness) throws -> [SessionRef] {
+    func orphans(_ refs: [SessionRef], _ completeness: inout Completeness) throws -> [SessionRef] {
         let exists = try batched(refs, completeness: &completeness) { [[Verb.exists, $0.sessionKey]] }
         return zip(refs, exists).compactMap { ref, reply in
             completeness.required(reply[0], "EXISTS")?.integer == 0 ? ref : nil

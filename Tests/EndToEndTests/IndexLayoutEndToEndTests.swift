@@ -70,3 +70,34 @@ final class IndexLayoutEndToEndTests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("literal prefix"), bad.stderr)
     }
 }
+
+/// `audit` and `prune` with an index: members whose session is gone (Spring's known leak), index
+/// keys without expiry, and sessions an index names are not "unmapped".
+final class IndexAuditEndToEndTests: XCTestCase {
+    func testAuditReportsAndPruneRemovesStaleMembers() throws {
+        let f = try Fixture()
+        try f.server.run([
+            ["SET", "sess:1", "{}", "EX", "600"], ["SET", "sess:2", "{}", "EX", "600"], ["SET", "sess:lonely", "{}", "EX", "600"],
+            ["SADD", "idx:ann", "1", "gone1", "gone2"], ["EXPIRE", "idx:ann", "600"], ["SADD", "idx:ben", "2"],
+        ])
+        let layout = ["--index", "idx:<user>", "--session-key", "sess:<session>", "--session-glob", "sess:*"]
+        let a = try f.run(args: layout + ["audit", "-o", "json"])
+        XCTAssertEqual(a.status, 0, "\(a)")
+        let counts = try XCTUnwrap(try a.json()["counts"] as? [String: Int])
+        XCTAssertEqual(counts["index_keys"], 2)
+        XCTAssertEqual(counts["stale_index_members"], 2)
+        XCTAssertEqual(counts["indexes_without_ttl"], 1)
+        XCTAssertEqual(counts["unmapped_sessions"], 1, "only sess:lonely: the index names the others")
+        XCTAssertEqual((try a.json()["examples"] as? [String: [String]])?["indexes_without_ttl"], ["idx:ben"])
+        let table = try f.run(args: layout + ["audit"])
+        XCTAssertTrue(table.stdout.contains("index members whose session is gone"), table.stdout)
+        XCTAssertFalse(try f.run("audit").stdout.contains("index keys"), "no index rows without --index")
+        let dry = try f.run(args: layout + ["prune", "--dry-run", "--grace", "0", "-o", "json"])
+        XCTAssertEqual((try dry.json()["revoked"] as? [Any])?.count, 2, "\(dry)")
+        let p = try f.run(args: layout + ["prune", "--yes", "--grace", "0", "-o", "json"])
+        XCTAssertEqual(p.status, 0, "\(p)")
+        XCTAssertEqual((try p.json()["deleted"] as? [String: Int])?["index_members"], 2)
+        XCTAssertEqual(try f.server.run([["SMEMBERS", "idx:ann"]])[0].array?.compactMap(\.text), ["1"])
+        XCTAssertTrue(try f.exists("sess:1") && f.exists("sess:lonely"), "prune never deletes a session")
+    }
+}

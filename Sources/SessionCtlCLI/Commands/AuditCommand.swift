@@ -17,15 +17,17 @@ enum AuditCommand {
                 ("complete", .bool(report.completeness.isComplete)),
             ]))
         case .table, .wide:
-            ctx.print(table(report, color: ctx.color))
+            ctx.print(table(report, index: store.index != nil, color: ctx.color))
         }
         ctx.reportIncomplete(report.completeness)
         return .finished(report.completeness, didSomething: report.counts[.mappings, default: 0] + report.counts[.unmappedSessions, default: 0] > 0)
     }
 
-    private static func table(_ r: AuditReport, color: Bool) -> String {
+    private static func table(_ r: AuditReport, index: Bool, color: Bool) -> String {
         var findings = Table(headers: ["FINDING", "COUNT", "EXAMPLES"], alignments: [.left, .right, .left])
-        for f in AuditReport.Finding.allCases {
+        // The index rows only when an index is audited (JSON always has their counts).
+        let indexFindings: [AuditReport.Finding] = [.indexKeys, .staleIndexMembers, .indexesWithoutTTL]
+        for f in AuditReport.Finding.allCases where index || !indexFindings.contains(f) {
             let examples = f.isProblem ? (r.examples[f] ?? []).map(Cell.text).joined(separator: ", ") : ""
             findings.add([f.title, String(r.counts[f, default: 0]), examples])
         }
