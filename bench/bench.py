@@ -6,7 +6,8 @@ it through `redis-cli --pipe`, runs every measurement several times after a warm
 prints a markdown table of medians, min-max spreads and ratios against the targets.
 
 Environment: BENCH_USERS (100000), BENCH_RUNS (5), BENCH_BIG (10000), BENCH_SKIP_CLUSTER=1,
-BENCH_ONLY_CLUSTER=1, BENCH_ONLY_FRAMEWORKS=1 (only the framework rows), BENCH_SKIP_FRAMEWORKS=1.
+BENCH_ONLY_CLUSTER=1, BENCH_ONLY_FRAMEWORKS=1 (only the framework rows), BENCH_SKIP_FRAMEWORKS=1,
+BENCH_INDEX_SESSIONS (1000000), BENCH_SKIP_INDEX=1.
 """
 import os, random, re, shutil, socket, statistics, subprocess, sys, tempfile, time
 
@@ -210,6 +211,34 @@ def frameworks(sctl, fuzz, env):
     return rows, throughput
 
 
+INDEX_SESSIONS = int(os.environ.get("BENCH_INDEX_SESSIONS", "1000000"))
+
+
+def index_build(sctl, floor, env):
+    """index build over INDEX_SESSIONS sessions that have no mapping, against a C program doing
+    the same pipelined reads and writes without decoding; sessionctl's peak RSS."""
+    server = Server()
+    try:
+        url = "redis://127.0.0.1:%d" % server.port
+        print("bench: seeding %d sessions without mappings" % INDEX_SESSIONS, file=sys.stderr)
+        chunk = []
+        for n in range(INDEX_SESSIONS):
+            chunk.append(resp(b"SET", b"session:%x" % n, b'{"_user_id":"u%d","_fresh":true,"csrf":"0123456789abcdef"}' % (n % 100000), b"EX", b"3600"))
+            if len(chunk) >= 100000:
+                server.pipe(chunk)
+                chunk = []
+        server.pipe(chunk)
+        build = [sctl, "--framework", "flask", "index", "build", "-q", "-u", url]
+        sctl_build = repeat("sessionctl index build", lambda: measure(build, env)[0], runs=min(RUNS, 3))
+        floor_build = repeat("floor: index build's work", lambda: measure([floor, "index-build", "127.0.0.1", str(server.port), "session:*", "1000"])[0],
+                             runs=min(RUNS, 3))
+        peak = rss(build, env)
+        return [("`index build` over %s sessions (RSS %.1f MiB)" % (f"{INDEX_SESSIONS:,}", peak / 1024), sctl_build,
+                 [("C floor, no decoding", floor_build, "<= 1.5x, RSS <= 64 MiB", lambda r: r <= 1.5 and peak <= 64 * 1024)])]
+    finally:
+        server.stop()
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     print("bench: building", file=sys.stderr)
@@ -231,6 +260,8 @@ def main():
         framework_rows, throughput = frameworks(sctl, fuzz, env)
         rows += framework_rows
     only_frameworks = os.environ.get("BENCH_ONLY_FRAMEWORKS") == "1"
+    if os.environ.get("BENCH_SKIP_INDEX") != "1" and os.environ.get("BENCH_ONLY_CLUSTER") != "1" and not only_frameworks:
+        rows += index_build(sctl, floor, env)
     server = Server() if os.environ.get("BENCH_ONLY_CLUSTER") != "1" and not only_frameworks else None
     try:
         if server is None:
@@ -247,6 +278,16 @@ def main():
         sctl_list = repeat("sessionctl list", lambda: measure([sctl, "list", PROBE, "-u", url], env)[0])
         rows.append(("`list` of one user, %s keys" % f"{dbsize:,}", sctl_list, [("C floor", floor_list, "<= 1.10x", lambda r: r <= 1.10),
                                                                              ("redis-cli --scan", cli_list, ">= 8x faster", lambda r: r <= 1 / 8)]))
+
+        # The same lookup through a per-user index (no keyspace scan), against the process's start-up cost.
+        probe_ids = [k[len(b"user:%s:" % PROBE.encode()):] for k, _, _ in keyspace(big=False) if k.startswith(b"user:%s:" % PROBE.encode())]
+        server.pipe([resp(b"SADD", b"idx:" + PROBE.encode(), *probe_ids)])
+        indexed = [sctl, "list", PROBE, "-u", url, "--index", "idx:<user>", "--session-key", "session:<session>"]
+        sctl_indexed = repeat("sessionctl list, through an index", lambda: measure(indexed, env)[0], runs=max(RUNS, 20))
+        version_cost = repeat("sessionctl --version (start-up)", lambda: measure([sctl, "--version"])[0], runs=max(RUNS, 20))
+        rows.append(("`list` of one user through an index, %s keys" % f"{dbsize:,}", sctl_indexed,
+                     [("`sessionctl --version`", version_cost, "<= 2x", lambda r: r <= 2),
+                      ("the same lookup by SCAN", sctl_list, ">= 100x faster", lambda r: r <= 1 / 100)]))
 
         big = [resp(b"SET", k, v, b"EX", t) for k, v, t in keyspace(users=False)]
         deletions = []
@@ -270,6 +311,20 @@ def main():
         cli_rev = repeat("redis-cli --scan | xargs redis-cli unlink", cli_revoke)
         rows.append(("`revoke-user` of %s sessions (wall)" % f"{BIG:,}", sctl_revoke, [("redis-cli --scan, xargs unlink", cli_rev, "faster", lambda r: r < 1)]))
         rows.append(("`revoke-user`: deletion phase after the scan", delete, [("50 ms", (0.05, 0.05, 0.05), "<= 50 ms", lambda r: r <= 1)]))
+        server.pipe(big)
+
+        # revoke-user of the same 10,000 sessions through an index: no scan at all.
+        big_ids = [b"big%06d" % k for k in range(BIG)]
+        big_index = [resp(b"SADD", b"idx:biguser", *big_ids[i:i + 1000]) for i in range(0, BIG, 1000)]
+
+        def revoke_indexed():
+            server.pipe(big + big_index)
+            return measure([sctl, "revoke-user", "biguser", "--yes", "-q", "-u", url, "--index", "idx:<user>",
+                            "--session-key", "session:<session>"], env)[0]
+
+        sctl_revoke_indexed = repeat("sessionctl revoke-user via index", revoke_indexed)
+        rows.append(("`revoke-user` of %s sessions through an index (wall)" % f"{BIG:,}", sctl_revoke_indexed,
+                     [("100 ms", (0.1, 0.1, 0.1), "<= 100 ms", lambda r: r <= 1)]))
         server.pipe(big)
 
         floor_all = repeat("floor: SCAN + pipelined GET/PTTL, all", lambda: measure([floor, "scan-get", "127.0.0.1", str(server.port), "user:*", "1000"])[0])

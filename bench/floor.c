@@ -8,6 +8,9 @@
  *   floor audit HOST PORT PREFIX COUNT            audit's own work: one SCAN over every key; for keys starting
  *                                                 with PREFIX pipelined GET + PTTL, then PTTL of each value
  *                                                 (the session key); prints mappings, live sessions
+ *   floor index-build HOST PORT PATTERN COUNT     index build's work without decoding: SCAN MATCH PATTERN, per page
+ *                                                 pipelined GET + PEXPIRETIME, then SET user:floor:<key> <key>
+ *                                                 PXAT <expiry> GET; prints sessions and mappings written
  */
 #include <hiredis/hiredis.h>
 #include <stdio.h>
@@ -100,7 +103,57 @@ static void audit(redisContext *c, const char *prefix, const char *count) {
     printf("%ld %ld\n", mappings, live);
 }
 
+static void index_build(redisContext *c, const char *pattern, const char *count) {
+    char cursor[64] = "0";
+    long sessions = 0, written = 0;
+    do {
+        redisReply *r = redisCommand(c, "SCAN %s MATCH %s COUNT %s", cursor, pattern, count);
+        if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) { fprintf(stderr, "floor: SCAN failed\n"); exit(1); }
+        snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
+        redisReply *keys = r->element[1];
+        for (size_t i = 0; i < keys->elements; i++) {
+            redisAppendCommand(c, "GET %b", keys->element[i]->str, keys->element[i]->len);
+            redisAppendCommand(c, "PEXPIRETIME %b", keys->element[i]->str, keys->element[i]->len);
+        }
+        long long *expiry = calloc(keys->elements ? keys->elements : 1, sizeof *expiry);
+        for (size_t i = 0; i < keys->elements; i++) {
+            redisReply *v, *t;
+            if (redisGetReply(c, (void **)&v) != REDIS_OK || redisGetReply(c, (void **)&t) != REDIS_OK) exit(1);
+            expiry[i] = t->type == REDIS_REPLY_INTEGER ? t->integer : -2;
+            freeReplyObject(v);
+            freeReplyObject(t);
+        }
+        size_t n = 0;
+        for (size_t i = 0; i < keys->elements; i++) {
+            if (expiry[i] == -2) continue;
+            char mapping[1024];
+            int len = snprintf(mapping, sizeof mapping, "user:floor:%.*s", (int)keys->element[i]->len, keys->element[i]->str);
+            if (expiry[i] > 0)
+                redisAppendCommand(c, "SET %b %b PXAT %lld GET", mapping, (size_t)len, keys->element[i]->str, keys->element[i]->len, expiry[i]);
+            else
+                redisAppendCommand(c, "SET %b %b GET", mapping, (size_t)len, keys->element[i]->str, keys->element[i]->len);
+            n++;
+        }
+        for (size_t i = 0; i < n; i++) {
+            redisReply *w;
+            if (redisGetReply(c, (void **)&w) != REDIS_OK) exit(1);
+            freeReplyObject(w);
+        }
+        sessions += (long)keys->elements;
+        written += (long)n;
+        free(expiry);
+        freeReplyObject(r);
+    } while (strcmp(cursor, "0") != 0);
+    printf("%ld %ld\n", sessions, written);
+}
+
 int main(int argc, char **argv) {
+    if (argc >= 6 && strcmp(argv[1], "index-build") == 0) {
+        redisContext *c = connect_or_die(argv[2], atoi(argv[3]));
+        index_build(c, argv[4], argv[5]);
+        redisFree(c);
+        return 0;
+    }
     if (argc >= 6 && strcmp(argv[1], "audit") == 0) {
         redisContext *c = connect_or_die(argv[2], atoi(argv[3]));
         audit(c, argv[4], argv[5]);

@@ -40,12 +40,12 @@ public enum Pickle {
         init(_ kind: Kind) { self.kind = kind }
     }
 
-    private enum Item {
+    enum Item {
         case mark
         case box(Box)
     }
 
-    private struct Machine {
+    struct Machine {
         var r: ByteReader
         var budget: Budget
         var stack: [Item] = []
@@ -279,150 +279,6 @@ public enum Pickle {
             guard let n = Int(String(decoding: line, as: UTF8.self)), n >= 0 else { throw PayloadError("bad memo index", at: at) }
             return n
         }
-
-        /// A protocol-0 `'…'` string: quotes removed, `\\`, `\'`, `\n`, `\t`, `\r` and `\xHH` escapes read.
-        static func unquote(_ line: [UInt8]) -> [UInt8] {
-            var s = ArraySlice(line)
-            if s.count >= 2, let q = s.first, q == s.last, q == UInt8(ascii: "'") || q == UInt8(ascii: "\"") { s = s.dropFirst().dropLast() }
-            var out: [UInt8] = []
-            var i = s.startIndex
-            while i < s.endIndex {
-                let b = s[i]
-                if b == UInt8(ascii: "\\"), i + 1 < s.endIndex {
-                    let e = s[i + 1]
-                    switch e {
-                    case UInt8(ascii: "n"): out.append(10)
-                    case UInt8(ascii: "t"): out.append(9)
-                    case UInt8(ascii: "r"): out.append(13)
-                    case UInt8(ascii: "x") where i + 3 < s.endIndex:
-                        if let h = hexDigit(s[i + 2]), let l = hexDigit(s[i + 3]) { out.append(UInt8(h << 4 | l)); i += 4; continue }
-                        out.append(e)
-                    default: out.append(e)
-                    }
-                    i += 2
-                } else {
-                    out.append(b)
-                    i += 1
-                }
-            }
-            return out
-        }
-
-        // Each takes the array out of the box before growing it, so it is grown in place (no copy per item).
-        static func append(_ items: [Box], to target: Box, _ at: Int) throws(PayloadError) {
-            let kind = target.kind
-            target.kind = .value(.null)
-            switch kind {
-            case .list(var l): l += items; target.kind = .list(l)
-            case .set(var l): l += items; target.kind = .set(l)
-            case .object(let n, let a, let s, var i, let p): i += items; target.kind = .object(n, args: a, state: s, items: i, pairs: p)
-            default:
-                target.kind = kind
-                throw PayloadError("APPEND on something that is not a list", at: at)
-            }
-        }
-
-        static func setItems(_ pairs: [(Box, Box)], on target: Box, _ at: Int) throws(PayloadError) {
-            let kind = target.kind
-            target.kind = .value(.null)
-            switch kind {
-            case .dict(var d): d += pairs; target.kind = .dict(d)
-            case .object(let n, let a, let s, let i, var p): p += pairs; target.kind = .object(n, args: a, state: s, items: i, pairs: p)
-            default:
-                target.kind = kind
-                throw PayloadError("SETITEM on something that is not a dict", at: at)
-            }
-        }
-
-        /// A call written as data: its callable's name and its arguments.
-        static func call(_ callable: Box, _ args: Box) -> Box.Kind {
-            let name: String
-            if case .global(let g) = callable.kind { name = g } else { name = "(call)" }
-            var argList: [Box] = []
-            if case .tuple(let t) = args.kind { argList = t }
-            switch name {
-            case "datetime.datetime":
-                if let first = argList.first, case .value(let v) = first.kind, let t = Self.datetime(v) { return .value(.time(t)) }
-            case "_codecs.encode":
-                if let first = argList.first, case .value(.string(let s)) = first.kind {
-                    // Protocol 2's bytes: text whose code points are the bytes.
-                    let scalars = String(decoding: s, as: UTF8.self).unicodeScalars
-                    if scalars.allSatisfy({ $0.value < 256 }) { return .value(.opaque("bytes", scalars.map { UInt8($0.value) })) }
-                }
-            case "builtins.set", "__builtin__.set", "builtins.frozenset", "__builtin__.frozenset":
-                // Protocols 2 and 3 write a set as a call on a list.
-                if argList.count == 1, case .list(let items) = argList[0].kind { return .set(items) }
-                if argList.isEmpty { return .set([]) }
-            default: break
-            }
-            return .object(name, args: args, state: nil, items: [], pairs: [])
-        }
-
-        /// `datetime.datetime`'s pickled state: 10 bytes, year to microsecond, taken as UTC.
-        static func datetime(_ v: PayloadValue) -> Double? {
-            let bytes: [UInt8]
-            switch v {
-            case .opaque("bytes", let b): bytes = b
-            case .string(let s): bytes = String(decoding: s, as: UTF8.self).unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) }
-            default: return nil
-            }
-            guard bytes.count == 10 else { return nil }
-            let year = Int(bytes[0]) << 8 | Int(bytes[1]), month = Int(bytes[2]), day = Int(bytes[3])
-            guard (1...12).contains(month), (1...31).contains(day) else { return nil }
-            let micro = Int(bytes[7]) << 16 | Int(bytes[8]) << 8 | Int(bytes[9])
-            let days = daysFromCivil(year, month, day)
-            let seconds = days * 86_400 + Int(bytes[4]) * 3600 + Int(bytes[5]) * 60 + Int(bytes[6])
-            return Double(seconds) + Double(micro) / 1e6
-        }
-    }
-
-    // MARK: From boxes to values
-
-    private struct Converter {
-        var budget: Budget
-        var open = Set<ObjectIdentifier>()
-
-        mutating func convert(_ box: Box, at offset: Int) throws(PayloadError) -> PayloadValue {
-            try budget.spend(at: offset)
-            let id = ObjectIdentifier(box)
-            guard !open.contains(id) else { return .cycle }
-            try budget.enter(at: offset)
-            open.insert(id)
-            defer { open.remove(id); budget.leave() }
-            switch box.kind {
-            case .value(let v): return v
-            case .list(let items), .tuple(let items), .set(let items): return .list(try items.map { b throws(PayloadError) in try convert(b, at: offset) })
-            case .dict(let pairs): return .map(try entries(pairs, offset))
-            case .global(let name): return .opaque("class", Array(name.utf8))
-            case .object(let name, let args, let state, let items, let pairs):
-                var fields: [PayloadEntry] = []
-                if let args, case .tuple(let t) = args.kind, t.isEmpty {} else if let args {
-                    fields.append(PayloadEntry(.string(Array("args".utf8)), try convert(args, at: offset)))
-                }
-                if let state {
-                    let s = try convert(state, at: offset)
-                    if case .map(let e) = s { fields += e } else { fields.append(PayloadEntry(.string(Array("state".utf8)), s)) }
-                }
-                if !items.isEmpty { fields.append(PayloadEntry(.string(Array("items".utf8)), .list(try items.map { b throws(PayloadError) in try convert(b, at: offset) }))) }
-                if !pairs.isEmpty { fields.append(PayloadEntry(.string(Array("items".utf8)), .map(try entries(pairs, offset)))) }
-                return .object(name, fields)
-            }
-        }
-
-        mutating func entries(_ pairs: [(Box, Box)], _ offset: Int) throws(PayloadError) -> [PayloadEntry] {
-            var out: [PayloadEntry] = []
-            for (k, v) in pairs { out.append(PayloadEntry(try convert(k, at: offset), try convert(v, at: offset))) }
-            return out
-        }
     }
 }
 
-/// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-public func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
-    let y = month <= 2 ? year - 1 : year
-    let era = (y >= 0 ? y : y - 399) / 400
-    let yoe = y - era * 400
-    let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-    return era * 146_097 + doe - 719_468
-}
