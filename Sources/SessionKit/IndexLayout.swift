@@ -107,6 +107,35 @@ extension SessionStore {
         var key: Bytes, user: Bytes, session: Bytes, index: IndexMember
     }
 
+    /// `show --user`, `revoke --user` with an index: the ids that are members of the user's index
+    /// (SISMEMBER or ZSCORE, pipelined), as sessions; the others are not found.
+    func indexedSessions(ids: [Bytes], user: Bytes, index: IndexTemplate, completeness: inout Completeness)
+        throws -> (refs: [SessionRef], members: [SessionRef: IndexMember], refused: [Refusal], notFound: [Bytes]) {
+        let key = index.key(user: user)
+        guard let type = completeness.required(try keyspace.send([[Verb.type, key]])[0], "TYPE")?.text else { return ([], [:], [], []) }
+        guard type == "set" || type == "zset" else {
+            if type == "none" { return ([], [:], [], ids) }
+            return ([], [:], [Refusal(user: user, session: [], mappingKey: key, sessionKey: nil,
+                                      reason: .serverError("index key is a \(type), not a set or sorted set (WRONGTYPE)"))], [])
+        }
+        let sorted = type == "zset"
+        let replies = try batched(ids, completeness: &completeness) { [[sorted ? Verb.zscore : Verb.sismember, key, $0]] }
+        var refs: [SessionRef] = [], members: [SessionRef: IndexMember] = [:], refused: [Refusal] = [], notFound: [Bytes] = []
+        for (id, reply) in zip(ids, replies) {
+            guard let v = completeness.required(reply[0], sorted ? "ZSCORE" : "SISMEMBER") else { continue }
+            guard sorted ? v != .null : v.integer == 1 else { notFound.append(id); continue }
+            switch layout.sessionKey(user: user, session: id, mappingValue: nil) {
+            case .success(let sessionKey):
+                let ref = SessionRef(user: user, session: id, mappingKey: layout.mapping.key(user: user, session: id), sessionKey: sessionKey)
+                refs.append(ref)
+                members[ref] = IndexMember(key: key, sorted: sorted)
+            case .failure(let why):
+                refused.append(Refusal(user: user, session: id, mappingKey: key, sessionKey: nil, reason: why))
+            }
+        }
+        return (refs, members, refused, notFound)
+    }
+
     /// A set's or sorted set's members by SSCAN/ZSCAN (COUNT 1000 a page), bounded like every scan here.
     func scanMembers(_ key: Bytes, sorted: Bool, _ completeness: inout Completeness) throws -> [Bytes] {
         var out: [Bytes] = []

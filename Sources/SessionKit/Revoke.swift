@@ -57,7 +57,18 @@ extension SessionStore {
         let (refs, refused, notFound) = try locate(sessions: ids, user: user, completeness: &plan.completeness)
         (plan.targets, plan.refused) = keepRevocable(refs, refused)
         plan.notFound = notFound
+        if let index, let user {
+            // The members go with their sessions (the index's type was read by locate; ZREM and SREM differ).
+            let key = index.key(user: user)
+            let sorted = redisType(of: key) == "zset"
+            for ref in plan.targets { plan.indexMembers[ref] = IndexMember(key: key, sorted: sorted) }
+        }
         return plan
+    }
+
+    /// The Redis type of `key` (`none` when it cannot be read).
+    private func redisType(of key: Bytes) -> String {
+        ((try? keyspace.send([[Verb.type, key]]))?.first?.value?.text) ?? "none"
     }
 
     /// Moves sessions that deleting would not revoke (Django's `cached_db`) to the refused, with the reason.

@@ -201,7 +201,7 @@ enum Verb {
     static let pexpiretime = Bytes("PEXPIRETIME"), set = Bytes("SET"), pxat = Bytes("PXAT"), sadd = Bytes("SADD")
     static let pexpireat = Bytes("PEXPIREAT"), nx = Bytes("NX"), gt = Bytes("GT")
     static let sscan = Bytes("SSCAN"), zscan = Bytes("ZSCAN"), scard = Bytes("SCARD"), zcard = Bytes("ZCARD")
-    static let srem = Bytes("SREM"), zrem = Bytes("ZREM")
+    static let srem = Bytes("SREM"), zrem = Bytes("ZREM"), sismember = Bytes("SISMEMBER"), zscore = Bytes("ZSCORE")
 }
 
 extension Array where Element == UInt8 {

@@ -148,6 +148,11 @@ extension SessionStore {
         var mappings: [Mapping] = []
         var notFound: [Bytes] = []
         let ids = uniqued(ids)
+        if let user, let index, !layout.sessionKeyIsMappingValue {
+            // An index and a session-key template: membership says which sessions are the user's.
+            let found = try indexedSessions(ids: ids, user: user, index: index, completeness: &completeness)
+            return (found.refs, found.refused, found.notFound)
+        }
         if let user, layout.sessionKeyIsMappingValue {
             // The exact keys are known and resolve's GET tells which exist: no EXISTS round trip.
             mappings = ids.map { Mapping(key: layout.mapping.key(user: user, session: $0), user: user, session: $0) }
