@@ -149,6 +149,8 @@ final class ParserTests: XCTestCase {
             case "grace": args = ["prune"]
             case "max-payload": args = ["show", "s1"]
             case "cookie", "secret-file": args = ["revoke", "s1"]
+            case "resume": args = ["index", "build"]
+            case "scan-payloads": args = ["list", "alice"]
             case "key": args += ["--cert", "client.pem"]
             default: break
             }
