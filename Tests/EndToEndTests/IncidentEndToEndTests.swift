@@ -20,7 +20,8 @@ final class IncidentEndToEndTests: XCTestCase {
         let obj = try json.json()
         let counts = try XCTUnwrap(obj["counts"] as? [String: Int])
         XCTAssertEqual(Set(counts.keys), ["mappings", "users", "live_sessions", "orphaned_mappings", "mappings_without_ttl",
-                                          "sessions_without_ttl", "mappings_expiring_before_session", "unmapped_sessions", "refused"])
+                                          "sessions_without_ttl", "mappings_expiring_before_session", "unmapped_sessions", "refused",
+                                          "index_keys", "stale_index_members", "indexes_without_ttl"], "additive: the index counts are 0 without --index")
         XCTAssertEqual(counts["mappings"], 2)
         XCTAssertEqual(counts["orphaned_mappings"], 1)
         XCTAssertEqual(counts["sessions_without_ttl"], 1)
