@@ -221,6 +221,13 @@ final class CommandContext {
         store.payloadReader = PayloadReader(kind: try framework()?.payload ?? .sniff, appKey: try cookieSecrets().appKey)
         store.fieldPaths = try fieldPaths()
         store.index = try indexTemplate()
+        var filter = SessionFilter()
+        filter.idleOver = invocation.idleOver.map { Int64($0.rounded(.down)) }
+        filter.olderThan = invocation.olderThan
+        filter.ttlOver = invocation.ttlOver.map { Int64($0.rounded(.down)) }
+        filter.ip = invocation.ip.flatMap(CIDR.init)
+        filter.except = Set(invocation.except)
+        store.filter = filter
         let progress = self.progress
         if progress.enabled {
             progress.total = keyspace.totalKeys()

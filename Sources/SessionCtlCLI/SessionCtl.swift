@@ -77,6 +77,7 @@ public enum SessionCtl {
         case .list: return try ListCommand.run(context)
         case .show: return try ShowCommand.run(context)
         case .revoke, .revokeUser, .prune: return try RevokeCommand.run(context)
+        case .revokeAll: return try RevokeAllCommand.run(context)
         case .audit: return try AuditCommand.run(context)
         case .users: return try UsersCommand.run(context)
         case .ping: return try PingCommand.run(context)

@@ -136,7 +136,7 @@ extension SessionStore {
         return (refs, members, refused, notFound)
     }
 
-    /// A set's or sorted set's members by SSCAN/ZSCAN (COUNT 1000 a page), bounded like every scan here.
+    /// A set's or sorted set's members by SSCAN/ZSCAN (COUNT 5000 a page), bounded like every scan here.
     func scanMembers(_ key: Bytes, sorted: Bool, _ completeness: inout Completeness) throws -> [Bytes] {
         var out: [Bytes] = []
         var cursor = Bytes("0".utf8)
@@ -148,7 +148,7 @@ extension SessionStore {
                 completeness.record(PartialFailure(.scanStopped, node: nil, cause: "the cursor of \(Escape.visible(key)) did not return to 0"))
                 break
             }
-            let reply = try keyspace.send([[verb, key, cursor, Verb.count, Bytes("1000".utf8)]])[0]
+            let reply = try keyspace.send([[verb, key, cursor, Verb.count, Bytes("5000".utf8)]])[0]
             guard let page = completeness.required(reply, sorted ? "ZSCAN" : "SSCAN")?.array, page.count == 2, let next = page[0].bytes,
                   let items = page[1].array else { break }
             if sorted {

@@ -6,6 +6,8 @@ public struct ListResult: Equatable, Sendable {
     public var sessions: [SessionRecord] = []
     /// Mappings that were not followed, with the reason.
     public var refused: [Refusal] = []
+    /// Sessions the filters left out.
+    public var filteredOut: [FilteredOut] = []
     /// Whether every node was scanned.
     public var completeness = Completeness()
 }
@@ -27,8 +29,9 @@ extension SessionStore {
             refs = resolved.refs
             result.refused = resolved.refused
         }
-        result.sessions = try inspect(refs, idle: details, completeness: &result.completeness)
+        result.sessions = try inspect(refs, idle: details || !filter.isEmpty, completeness: &result.completeness)
         if details { try readDetails(&result.sessions, completeness: &result.completeness) }
+        if !filter.isEmpty { (result.sessions, result.filteredOut) = try applyFilter(result.sessions, completeness: &result.completeness) }
         return result
     }
 

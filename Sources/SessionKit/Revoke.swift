@@ -14,6 +14,8 @@ public struct RevokePlan: Equatable, Sendable {
     public var checkedAt: UInt64?
     /// With `--index`: the index member of each target, removed once its session key is gone.
     public var indexMembers: [SessionRef: IndexMember] = [:]
+    /// Sessions the filters (`--older-than`, `--except`, …) left out, with the reason.
+    public var filteredOut: [FilteredOut] = []
 }
 
 /// What a revocation did, counted from the server's replies.
@@ -38,6 +40,8 @@ public struct RevokeResult: Equatable, Sendable {
     public var stoppedBy: AuditTrailError?
     /// Sessions of the batches worked on that are not wholly gone (a deletion failed).
     public var failed: [SessionRef] = []
+    /// Sessions the filters left out, with the reason (never touched).
+    public var filteredOut: [FilteredOut] = []
 
     /// An empty result, to merge batches into.
     public init() {}
@@ -85,8 +89,19 @@ extension SessionStore {
         return (targets, refused)
     }
 
-    /// Plans the revocation of every session of each user.
+    /// Plans the revocation of every session of each user that the filter keeps.
     public func planRevoke(users: [Bytes]) throws -> RevokePlan {
+        var plan = try planRevokeUnfiltered(users: users)
+        guard !filter.isEmpty, !plan.targets.isEmpty else { return plan }
+        // Filters apply before anything is confirmed or deleted: idle times first, then TTLs and payloads.
+        let records = try inspect(plan.targets, idle: true, completeness: &plan.completeness)
+        let (kept, out) = try applyFilter(records, completeness: &plan.completeness)
+        plan.targets = kept.map(\.ref)
+        plan.filteredOut = out
+        return plan
+    }
+
+    private func planRevokeUnfiltered(users: [Bytes]) throws -> RevokePlan {
         var plan = RevokePlan()
         if let index {
             let found = try indexedSessions(users: uniqued(users), index: index, completeness: &plan.completeness)
@@ -140,6 +155,7 @@ extension SessionStore {
                           afterDeleting: ([SessionRef]) -> Void,
                           _ work: ([SessionRef], inout RevokeResult) throws -> [SessionRef]) throws -> RevokeResult {
         var result = RevokeResult(refused: plan.refused, notFound: plan.notFound, completeness: plan.completeness)
+        result.filteredOut = plan.filteredOut
         var start = 0
         while start < plan.targets.count {
             if keyspace.cancellation.isCancelled { result.completeness.recordInterruption(); break }
@@ -168,10 +184,24 @@ extension SessionStore {
         return result
     }
 
-    /// `SREM`/`ZREM`s the index member of each of `refs` (after its session key is gone), counting the replies.
+    /// `SREM`/`ZREM`s the index member of each of `refs` (after its session key is gone), a command
+    /// per index key and up to 1,000 members, counting the replies.
     func removeIndexMembers(_ refs: [SessionRef], _ members: [SessionRef: IndexMember], _ result: inout RevokeResult) throws {
-        let targets = refs.compactMap { ref in members[ref].map { (ref, $0) } }
-        let replies = try batched(targets, completeness: &result.completeness) { ref, m in [[m.sorted ? Verb.zrem : Verb.srem, m.key, ref.session]] }
+        var order: [IndexMember] = []
+        var byIndex: [IndexMember: [Bytes]] = [:]
+        for ref in refs {
+            guard let m = members[ref] else { continue }
+            if byIndex[m] == nil { order.append(m) }
+            byIndex[m, default: []].append(ref.session)
+        }
+        var commands: [[Bytes]] = []
+        for m in order {
+            let ids = byIndex[m]!
+            for start in stride(from: 0, to: ids.count, by: 1000) {
+                commands.append([m.sorted ? Verb.zrem : Verb.srem, m.key] + ids[start..<min(start + 1000, ids.count)])
+            }
+        }
+        let replies = try batched(commands, completeness: &result.completeness) { [$0] }
         for reply in replies {
             guard let n = result.completeness.required(reply[0], "SREM")?.integer else { continue }
             result.indexMembersRemoved += Int(n)
@@ -217,7 +247,9 @@ extension SessionStore {
 extension RevokePlan {
     /// The plan as a result with nothing deleted: a dry run lists the targets as what would be revoked.
     public func resultWithoutDeleting(listingTargets: Bool) -> RevokeResult {
-        RevokeResult(refused: refused, notFound: notFound, completeness: completeness, revoked: listingTargets ? targets : [])
+        var r = RevokeResult(refused: refused, notFound: notFound, completeness: completeness, revoked: listingTargets ? targets : [])
+        r.filteredOut = filteredOut
+        return r
     }
 }
 
@@ -234,5 +266,6 @@ extension RevokeResult {
         completeness.merge(other.completeness)
         stoppedBy = stoppedBy ?? other.stoppedBy
         failed += other.failed
+        filteredOut += other.filteredOut
     }
 }

@@ -31,6 +31,9 @@ public final class SessionStore {
     public var fieldPaths = FieldPaths.generic
     /// `--index`: a per-user set of session ids, read instead of scanning for mapping keys.
     public var index: IndexTemplate?
+    /// `--idle-over`, `--older-than`, `--ttl-over`, `--ip`, `--except`: which sessions `list`,
+    /// `revoke-user` and `revoke-all` keep.
+    public var filter = SessionFilter()
 
     /// A store over `keyspace` with `layout`.
     public init(keyspace: RedisKeyspace, layout: SessionLayout, scanCount: Int = 1000) {

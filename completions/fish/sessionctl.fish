@@ -12,7 +12,7 @@ function __sessionctl_command
             continue
         end
         switch $t
-            case --url -u --password-file --connect-timeout --timeout --cacert --cacertdir --cert --key --sni --output -o --framework -f --mapping --session-key --session-glob --index --user-field --scan-count --rate --user --sort --min --top --secret-file --app-key-file --max-payload --wait-replicas --grace --resume --audit-log --actor --reason --audit-stream
+            case --url -u --password-file --connect-timeout --timeout --cacert --cacertdir --cert --key --sni --output -o --framework -f --mapping --session-key --session-glob --index --user-field --scan-count --rate --user --sort --min --top --idle-over --older-than --ttl-over --ip --except --secret-file --app-key-file --max-payload --wait-replicas --grace --resume --audit-log --actor --reason --audit-stream
                 set skip 1
             case '-*'
             case '*'
@@ -35,6 +35,7 @@ complete -c sessionctl -n __sessionctl_needs_command -a list -d 'list the sessio
 complete -c sessionctl -n __sessionctl_needs_command -a show -d 'show one session: owner, TTL, size, idle time, payload'
 complete -c sessionctl -n __sessionctl_needs_command -a revoke -d 'revoke sessions by id'
 complete -c sessionctl -n __sessionctl_needs_command -a revoke-user -d 'revoke every session of each user ("-" reads ids from stdin)'
+complete -c sessionctl -n __sessionctl_needs_command -a revoke-all -d 'revoke every session under the glob (after a leaked secret)'
 complete -c sessionctl -n __sessionctl_needs_command -a users -d 'every user with a session, with counts'
 complete -c sessionctl -n __sessionctl_needs_command -a audit -d 'whole-keyspace report: orphans, sessions that never expire, unmapped sessions, top users'
 complete -c sessionctl -n __sessionctl_needs_command -a prune -d 'delete mappings whose session no longer exists'
@@ -45,7 +46,7 @@ complete -c sessionctl -n __sessionctl_needs_command -a completion -d 'print a c
 complete -c sessionctl -n __sessionctl_needs_command -a help -d 'show help for sessionctl or a command'
 complete -c sessionctl -n __sessionctl_needs_command -a version -d 'print the version'
 complete -c sessionctl -n '__sessionctl_command_is completion' -a 'bash zsh fish'
-complete -c sessionctl -n '__sessionctl_command_is help' -a 'list show revoke revoke-user users audit prune detect index ping completion help version'
+complete -c sessionctl -n '__sessionctl_command_is help' -a 'list show revoke revoke-user revoke-all users audit prune detect index ping completion help version'
 complete -c sessionctl -l url -s u -r -f -d 'redis://[[user][:password]@]host[:port][/db], rediss://…, unix:///path[?db=N] (default: $SESSIONCTL_URL, $REDIS_URL, redis://127.0.0.1:6379)'
 complete -c sessionctl -l password-file -r -F -d 'read the password from the first line of FILE (else $REDISCLI_AUTH)'
 complete -c sessionctl -l askpass -d 'type the password at a prompt without echo (read from stdin without a terminal), as redis-cli --askpass'
@@ -63,6 +64,7 @@ complete -c sessionctl -l no-cluster -d 'treat the server as standalone, even if
 complete -c sessionctl -l output -s o -r -f -a 'table wide json ndjson' -d 'table (default), wide (list: idle, created, last seen, IP, user agent), json or ndjson'
 complete -c sessionctl -l json -d 'the same as --output json'
 complete -c sessionctl -l no-color -d 'never colour the output (also: NO_COLOR=1, TERM=dumb)'
+complete -c sessionctl -l no-headers -d 'tables without their header line, as kubectl has'
 complete -c sessionctl -l quiet -s q -d 'no progress or summaries on stderr; errors still show'
 complete -c sessionctl -l framework -s f -r -f -a 'rails laravel php django flask express spring' -d 'the layout and payload format of a framework: rails, laravel, php, django, flask, express or spring (default $SESSIONCTL_FRAMEWORK); the options below override it'
 complete -c sessionctl -l mapping -r -f -d 'mapping-key template with <user> and <session> (default user:<user>:<session>)'
@@ -76,6 +78,11 @@ complete -c sessionctl -l user -r -f -d 'only sessions of USER (the mapping key 
 complete -c sessionctl -l sort -r -f -a 'count user' -d 'order users by count (default) or user'
 complete -c sessionctl -l min -r -f -d 'only users with at least N sessions'
 complete -c sessionctl -l top -r -f -d 'only the first N users (users), or how many top users to report (audit, default 10)'
+complete -c sessionctl -l idle-over -r -f -d 'only sessions idle for longer than DURATION (OBJECT IDLETIME, read before anything touches them)'
+complete -c sessionctl -l older-than -r -f -d 'only sessions created longer than DURATION ago (from the payload; a session of unknown age is never matched)'
+complete -c sessionctl -l ttl-over -r -f -d 'only sessions with more than DURATION left to live (no expiry counts as more)'
+complete -c sessionctl -l ip -r -f -d 'only sessions whose payload\'s IP address is in CIDR (IPv4 or IPv6)'
+complete -c sessionctl -l except -r -f -d 'keep this session (log out everywhere but here); may be given more than once'
 complete -c sessionctl -l cookie -d 'the arguments are cookie values as the browser holds them, turned into session ids by --framework'
 complete -c sessionctl -l secret-file -r -F -d 'express-session secrets, one a line: --cookie checks the cookie\'s signature against them'
 complete -c sessionctl -l app-key-file -r -F -d 'Laravel\'s APP_KEY (a .env file or base64:…): opens encrypted cookies and SESSION_ENCRYPT payloads'

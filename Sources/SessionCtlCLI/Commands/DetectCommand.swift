@@ -48,7 +48,7 @@ enum DetectCommand {
             for o in report.other.prefix(10) {
                 table.add(["other", Cell.text(o.prefix) + ":*", String(o.keys), "-", "-", Cell.text(Array(o.example.prefix(48)))])
             }
-            ctx.print(table.render(color: ctx.color))
+            ctx.print(table.render(color: ctx.color, headers: !ctx.invocation.noHeaders))
             ctx.print("\n")
             if let flags {
                 ctx.print("use: sessionctl \(flags.joined(separator: " ")) …\n")

@@ -40,7 +40,7 @@ enum IndexCommand {
                 let example = result.examples[name]?.first.map { Cell.text($0) + (result.reasons[$0].map { " (\($0))" } ?? "") } ?? ""
                 table.add([label, String(n), example])
             }
-            ctx.print(table.render(color: ctx.color))
+            ctx.print(table.render(color: ctx.color, headers: !ctx.invocation.noHeaders))
         }
         if let stop = result.stoppedBy { return .stopped(stop) }
         let verb = inv.dryRun ? "dry run: would map" : "mapped"

@@ -20,6 +20,7 @@ enum ListCommand {
         case .json:
             ctx.emit(.object([("sessions", .array(result.sessions.map { .object(JSONModels.record($0, details: details)) })),
                               ("refused", .array(result.refused.map(JSONModels.refusal))),
+                              ("filtered_out", .array(result.filteredOut.map { .object(JSONModels.ref($0.ref) + [("reason", .string($0.reason)), ("undecided", .bool($0.undecided))]) })),
                               ("complete", .bool(result.completeness.isComplete))]))
         case .ndjson:
             for s in result.sessions { ctx.emit(.object(JSONModels.record(s, details: details))) }
@@ -37,7 +38,7 @@ enum ListCommand {
                                f.lastSeenAt.map { Cell.ago($0, now: now) } ?? "-", f.ip.map { Cell.text(Array($0.utf8)) } ?? "-",
                                f.userAgent.map { Cell.text(Array($0.utf8.prefix(40))) } ?? "-", Cell.text(s.ref.sessionKey)])
                 }
-                ctx.print(table.render(color: ctx.color))
+                ctx.print(table.render(color: ctx.color, headers: !ctx.invocation.noHeaders))
             }
         case .table:
             if result.sessions.isEmpty {
@@ -49,10 +50,14 @@ enum ListCommand {
                     table.add([Cell.text(s.ref.user), Cell.text(s.ref.session), s.exists ? Cell.ttl(s.ttl) : "gone",
                                s.bytes.map(String.init) ?? "-", Cell.text(s.ref.sessionKey)])
                 }
-                ctx.print(table.render(color: ctx.color))
+                ctx.print(table.render(color: ctx.color, headers: !ctx.invocation.noHeaders))
             }
         }
         RefusalReport.warn(result.refused, ctx)
+        if !result.filteredOut.isEmpty {
+            let undecided = result.filteredOut.filter(\.undecided).count
+            ctx.note("\(Cell.plural(result.filteredOut.count, "session")) left out by the filters\(undecided > 0 ? " (\(undecided) undecided: age or IP unknown)" : "")")
+        }
         ctx.reportIncomplete(result.completeness)
         return .finished(result.completeness, didSomething: !result.sessions.isEmpty)
     }

@@ -25,7 +25,7 @@ enum PingCommand {
             for n in nodes {
                 table.add([n.address.description, n.version, n.mode, n.role, String(n.keys), formatLatency(n.latencyMilliseconds)])
             }
-            ctx.print(table.render(color: ctx.color))
+            ctx.print(table.render(color: ctx.color, headers: !ctx.invocation.noHeaders))
         }
         return .success
     }

@@ -35,6 +35,7 @@ final class RevokeOutput {
                 ("dry_run", .bool(dry)),
                 ("revoked", .array(r.revoked.map { .object(JSONModels.ref($0)) })),
                 ("stale", .array(r.stale.map { .object(JSONModels.ref($0)) })),
+                ("filtered_out", .array(r.filteredOut.map { .object(JSONModels.ref($0.ref) + [("reason", .string($0.reason)), ("undecided", .bool($0.undecided))]) })),
                 ("refused", .array(r.refused.map(JSONModels.refusal))),
                 ("not_found", .array(r.notFound.map { .bytes($0) })),
                 ("users", .array(perUser(r).map { .object([("user", .bytes($0.user)), ("revoked", .int(Int64($0.revoked))), ("refused", .int(Int64($0.refused)))]) })),
@@ -45,7 +46,7 @@ final class RevokeOutput {
         case .ndjson:
             break
         case .table, .wide:
-            if !r.revoked.isEmpty || !r.refused.isEmpty || !r.stale.isEmpty {
+            if !r.revoked.isEmpty || !r.refused.isEmpty || !r.stale.isEmpty || !r.filteredOut.isEmpty {
                 var table = Table(headers: ["USER", "SESSION", ctx.invocation.command == .prune ? "MAPPING KEY" : "SESSION KEY", "RESULT"])
                 for ref in r.revoked {
                     table.add([Cell.text(ref.user), Cell.text(ref.session),
@@ -54,12 +55,15 @@ final class RevokeOutput {
                 for ref in r.stale {
                     table.add([Cell.text(ref.user), Cell.text(ref.session), Cell.text(ref.sessionKey), "stale: session key did not exist; mapping removed"])
                 }
+                for f in r.filteredOut {
+                    table.add([Cell.text(f.ref.user), Cell.text(f.ref.session), Cell.text(f.ref.sessionKey), (f.undecided ? "kept, undecided: " : "kept: ") + f.reason])
+                }
                 let prune = ctx.invocation.command == .prune
                 for f in r.refused {
                     table.add([Cell.text(f.user), Cell.text(f.session), prune ? Cell.text(f.mappingKey) : f.sessionKey.map(Cell.text) ?? "-",
                                "refused: \(f.reason)"])
                 }
-                ctx.print(table.render(color: ctx.color))
+                ctx.print(table.render(color: ctx.color, headers: !ctx.invocation.noHeaders))
             }
         }
         for id in r.notFound {
@@ -77,6 +81,10 @@ final class RevokeOutput {
             ctx.note("revoked \(Cell.plural(r.revoked.count, "session")) of \(Cell.plural(users, "user")) (deleted \(Cell.plural(r.sessionKeysDeleted, "session key")), \(Cell.plural(r.mappingKeysDeleted, "mapping key"))\(members))")
             if !r.stale.isEmpty { ctx.note("removed \(Cell.plural(r.stale.count, "stale mapping")) whose session key did not exist (not counted as revoked)") }
             warnNoLiveSession(r)
+        }
+        if !r.filteredOut.isEmpty {
+            let undecided = r.filteredOut.filter(\.undecided).count
+            ctx.note("kept \(Cell.plural(r.filteredOut.count, "session")) the filters left out\(undecided > 0 ? " (\(undecided) undecided: age or IP unknown)" : "")")
         }
         if !r.refused.isEmpty { ctx.note("refused \(Cell.plural(r.refused.count, "mapping")): see the RESULT column or \"refused\" in JSON") }
         ctx.reportIncomplete(r.completeness)

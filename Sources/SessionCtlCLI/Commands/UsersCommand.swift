@@ -19,7 +19,7 @@ enum UsersCommand {
             } else {
                 var table = Table(headers: ["USER", "SESSIONS"], alignments: [.left, .right])
                 for u in result.users { table.add([Cell.text(u.user), String(u.sessions)]) }
-                ctx.print(table.render(color: ctx.color))
+                ctx.print(table.render(color: ctx.color, headers: !ctx.invocation.noHeaders))
             }
         }
         ctx.reportIncomplete(result.completeness)

@@ -71,7 +71,7 @@ public enum Binder {
             if let i = inv.arguments.firstIndex(of: [UInt8(ascii: "-")]) {
                 throw .conflict("'\(name)' does not read ids from stdin; name the sessions", index: inv.argumentIndexes[i])
             }
-        case .users, .audit, .prune, .detect, .ping, .version:
+        case .users, .audit, .prune, .detect, .revokeAll, .ping, .version:
             if let extra = inv.arguments.first {
                 throw .unexpectedArgument(command: name, value: String(decoding: extra, as: UTF8.self), index: inv.argumentIndexes[0])
             }

@@ -2,6 +2,7 @@
 public enum CommandName: String, CaseIterable, Sendable {
     case list, show, revoke
     case revokeUser = "revoke-user"
+    case revokeAll = "revoke-all"
     case users, audit, prune, detect, index, ping, completion, help, version
 
     /// Whether it connects to Redis.
@@ -13,7 +14,7 @@ public enum CommandName: String, CaseIterable, Sendable {
     }
 
     /// Whether it deletes keys.
-    public var isDestructive: Bool { self == .revoke || self == .revokeUser || self == .prune }
+    public var isDestructive: Bool { self == .revoke || self == .revokeUser || self == .revokeAll || self == .prune }
 
     /// Whether it changes keys (deletes, or writes mappings): these have --dry-run and an audit trail.
     public var changesKeys: Bool { isDestructive || self == .index }
@@ -43,6 +44,8 @@ public enum CommandTable {
                     details: "Deletes each session's key, then its mapping key. --user narrows to one user's mapping. Exits 3 when a session is not found."),
         CommandSpec(name: .revokeUser, arguments: "USER...", summary: "revoke every session of each user (\"-\" reads ids from stdin)",
                     details: "Deletes every session key of each user, then the mapping keys. \"-\" reads user ids from standard input, one per line (blank lines, CRLF and surrounding spaces are ignored), in batches as they arrive; from four users on, one scan pass serves a whole batch."),
+        CommandSpec(name: .revokeAll, arguments: "", summary: "revoke every session under the glob (after a leaked secret)",
+                    details: "Deletes every session key under --session-glob (or the framework's) that the filters keep, page by page as SCAN finds them, all primaries at once, with an audit record ahead of each page; then the mapping keys (and index members) that pointed at a key it deleted, and nothing else. On a terminal it asks you to type the server's host (host or host:port) to confirm; --yes in scripts; --dry-run counts and shows examples. Ctrl-C stops between pages and says what was done."),
         CommandSpec(name: .users, arguments: "", summary: "every user with a session, with counts",
                     details: "Scans every mapping key once and counts sessions per user. The session id is taken not to contain the separator of --mapping."),
         CommandSpec(name: .audit, arguments: "", summary: "whole-keyspace report: orphans, sessions that never expire, unmapped sessions, top users",
@@ -70,6 +73,7 @@ public enum CommandTable {
         .revoke: ["sessionctl revoke 4f1c9a --dry-run", "sessionctl revoke 4f1c9a --user alice --yes --reason INC-42"],
         .revokeUser: ["sessionctl revoke-user alice --dry-run",
                       "cut -d, -f1 compromised.csv | sessionctl revoke-user - --yes --audit-log /var/log/sessionctl.log"],
+        .revokeAll: ["sessionctl revoke-all --framework rails --dry-run", "sessionctl revoke-all --older-than 30d --yes --reason 'password reset 2026-12-01'"],
         .users: ["sessionctl users --top 20", "sessionctl users --min 50 -o ndjson"],
         .audit: ["sessionctl audit", "sessionctl audit -o json --rate 50000 | jq .counts"],
         .prune: ["sessionctl prune --dry-run", "sessionctl prune --yes --grace 15m --audit-log /var/log/sessionctl.log"],

@@ -59,6 +59,15 @@ public struct Invocation: Sendable {
     public var maxPayload = 64 * 1024
     /// The arguments of `show`/`revoke` are cookie values.
     public var cookie = false
+    // Filters (list, revoke-user, revoke-all): seconds, or a network
+    public var idleOver: Double?
+    public var olderThan: Double?
+    public var ttlOver: Double?
+    public var ip: String?
+    /// `revoke-user --except SESSION` (repeatable).
+    public var except: [Bytes] = []
+    /// Tables without their header line.
+    public var noHeaders = false
     /// `list --scan-payloads`: find sessions by decoding payloads, not by mappings.
     public var scanPayloads = false
     /// `index build --resume TOKEN`.

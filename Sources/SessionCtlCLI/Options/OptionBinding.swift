@@ -52,6 +52,37 @@ public struct OptionBinding: Sendable {
         }
     }
 
+    /// An optional duration, as `duration` reads it.
+    static func duration(_ path: WritableKeyPath<Invocation, Double?> & Sendable, _ range: ClosedRange<Double>) -> OptionBinding {
+        OptionBinding(value: .value(meta: "DURATION")) { inv, value, spelling, index throws(ParseError) in
+            let text = value.map { String(decoding: $0, as: UTF8.self) } ?? ""
+            guard let seconds = parseDuration(text), range.contains(seconds) else {
+                throw .invalidValue(option: spelling, value: text,
+                                    reason: "expected a duration from \(Int(range.lowerBound))s to \(Int(range.upperBound / 86_400))d, such as 90s, 15m, 12h or 30d", index: index)
+            }
+            inv[keyPath: path] = seconds
+        }
+    }
+
+    /// A network: `10.0.0.0/8`, `2001:db8::/32`, or one address.
+    static func cidr(_ path: WritableKeyPath<Invocation, String?> & Sendable) -> OptionBinding {
+        OptionBinding(value: .value(meta: "CIDR")) { inv, value, spelling, index throws(ParseError) in
+            let text = value.map { String(decoding: $0, as: UTF8.self) } ?? ""
+            guard CIDR(text) != nil else {
+                throw .invalidValue(option: spelling, value: text, reason: "expected an IPv4 or IPv6 network such as 10.0.0.0/8, 2001:db8::/32 or 192.0.2.7", index: index)
+            }
+            inv[keyPath: path] = text
+        }
+    }
+
+    /// A non-empty id, added to a list each time the option is given.
+    static func appending(_ path: WritableKeyPath<Invocation, [Bytes]> & Sendable, meta: String, what: String) -> OptionBinding {
+        OptionBinding(value: .value(meta: meta)) { inv, value, spelling, index throws(ParseError) in
+            guard let value, !value.isEmpty else { throw .invalidValue(option: spelling, value: "", reason: "\(what) must not be empty", index: index) }
+            inv[keyPath: path].append(value)
+        }
+    }
+
     /// Seconds in `90s`, `15m`, `12h`, `30d` or a bare number; `nil` when malformed or negative.
     static func parseDuration(_ text: String) -> Double? {
         let units: [Character: Double] = ["s": 1, "m": 60, "h": 3_600, "d": 86_400]

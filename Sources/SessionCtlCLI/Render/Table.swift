@@ -21,8 +21,9 @@ public struct Table {
         rows.append(row)
     }
 
-    /// The table as lines; the header is bold when `color` is on.
-    public func render(color: Bool) -> String {
+    /// The table as lines; the header is bold when `color` is on, left out with `headers: false`
+    /// (columns are still as wide as the header would have made them, so the rows line up the same).
+    public func render(color: Bool, headers showHeaders: Bool = true) -> String {
         var widths = headers.map(DisplayWidth.of)
         for row in rows {
             for (i, cell) in row.enumerated() where i < widths.count {
@@ -44,8 +45,10 @@ public struct Table {
             while line.last == " " { line.removeLast() } // an empty last cell leaves no trailing blanks
             return line
         }
-        let header = line(headers)
-        out += color ? "\u{1B}[1m\(header)\u{1B}[0m\n" : header + "\n"
+        if showHeaders {
+            let header = line(headers)
+            out += color ? "\u{1B}[1m\(header)\u{1B}[0m\n" : header + "\n"
+        }
         for row in rows { out += line(row) + "\n" }
         return out
     }

@@ -1,0 +1,77 @@
+import RedisClient
+import SessionKit
+
+/// `sessionctl revoke-all`: ends every session under the glob (after a leaked secret).
+enum RevokeAllCommand {
+    static func run(_ ctx: CommandContext) throws -> Outcome {
+        let inv = ctx.invocation
+        let canAsk = ctx.console.stdinIsTerminal && ctx.console.stderrIsTerminal
+        if !inv.dryRun && !inv.yes && !canAsk {
+            throw CLIError("'revoke-all' deletes every session and there is no terminal to confirm on",
+                           hint: "pass --yes to confirm, or --dry-run to count what would be deleted", code: .usage)
+        }
+        let trail = try RevokeCommand.auditTrail(ctx)
+        let store = try ctx.openStore()
+        let keyspace = store.keyspace
+        if let stream = inv.auditStream, !inv.dryRun { trail.add(AuditStream(keyspace: keyspace, key: stream)) }
+        trail.target = AuditTrail.Target(endpoint: keyspace.endpoint.description, database: keyspace.options.database,
+                                         cluster: keyspace.isCluster, tls: keyspace.options.tls != nil)
+        if !inv.dryRun && !inv.yes {
+            try confirm(ctx, store)
+        }
+        let all = Bytes("*".utf8)
+        let result = try store.revokeAll(filter: store.filter, dryRun: inv.dryRun) { keys throws(AuditTrailError) in
+            try trail.record(keys.map { SessionRef(user: all, session: $0, mappingKey: [], sessionKey: $0) }, event: "revoke_all")
+        }
+        ctx.progress.finish()
+        let verb = inv.dryRun ? "would revoke" : "revoked"
+        switch inv.output {
+        case .json, .ndjson:
+            ctx.emit(.object([
+                ("dry_run", .bool(inv.dryRun)), ("sessions", .int(Int64(result.sessions))), ("revoked", .int(Int64(result.revoked))),
+                ("kept_by_filters", .int(Int64(result.kept))), ("undecided", .int(Int64(result.undecided))), ("refused", .int(Int64(result.refused))),
+                ("deleted", .object([("session_keys", .int(Int64(result.sessionKeysDeleted))), ("mapping_keys", .int(Int64(result.mappingKeysDeleted))),
+                                     ("index_members", .int(Int64(result.indexMembersRemoved)))])),
+                ("examples", .array(result.examples.map { .bytes($0) })),
+                ("kept_examples", .array(result.keptExamples.map { .object([("session_key", .bytes($0.key)), ("reason", .string($0.reason))]) })),
+                ("complete", .bool(result.completeness.isComplete)),
+            ]))
+        case .table, .wide:
+            var table = Table(headers: ["RESULT", "SESSIONS", "EXAMPLES"], alignments: [.left, .right, .left])
+            table.add([verb, String(result.revoked), result.examples.prefix(3).map(Cell.text).joined(separator: ", ")])
+            table.add(["kept by the filters", String(result.kept), result.keptExamples.first { _ in true }.map { "\(Cell.text($0.key)) (\($0.reason))" } ?? ""])
+            table.add(["undecided (age or IP unknown; kept)", String(result.undecided), ""])
+            table.add(["refused (deleting would not end them)", String(result.refused), ""])
+            ctx.print(table.render(color: ctx.color, headers: !inv.noHeaders))
+        }
+        if let stop = result.stoppedBy { return .stopped(stop) }
+        if inv.dryRun {
+            ctx.note("dry run: would revoke \(Cell.plural(result.revoked, "session")) of \(result.sessions) under the glob; nothing was deleted")
+        } else {
+            ctx.note("revoked \(Cell.plural(result.revoked, "session")) of \(result.sessions) (deleted \(Cell.plural(result.sessionKeysDeleted, "session key")), "
+                     + "\(Cell.plural(result.mappingKeysDeleted, "mapping key")), \(Cell.plural(result.indexMembersRemoved, "index member")))")
+        }
+        ctx.reportIncomplete(result.completeness)
+        return .finished(result.completeness, didSomething: result.revoked > 0)
+    }
+
+    /// On a terminal the operator types the server's host (or host:port) to confirm: a `y` typed
+    /// ahead, or a habit, cannot end every session of the wrong server.
+    private static func confirm(_ ctx: CommandContext, _ store: SessionStore) throws {
+        let endpoint = store.keyspace.endpoint
+        let host: String
+        switch endpoint.address {
+        case .tcp(let h, _): host = h
+        case .unix(let path): host = path
+        }
+        let globs = store.layout.sessionGlobs.map { String(decoding: $0, as: UTF8.self) }.joined(separator: ", ")
+        ctx.console.err.write("This ends every session under \(globs) on \(endpoint)\(store.filter.isEmpty ? "" : " that the filters keep") "
+                              + "(\(store.keyspace.totalKeys()) keys on the server).\nType the server's host (\(host)) to confirm: ")
+        ctx.console.err.flush()
+        let answer = ctx.console.readLine()?.trimmingSpaces ?? ""
+        guard answer == host || answer == endpoint.description else {
+            throw CLIError(answer.isEmpty ? "aborted; nothing was deleted" : "'\(answer)' is not \(host); aborted, nothing was deleted",
+                           ifInterrupted: "interrupted; nothing was deleted", code: .failure)
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import RedisClient
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What `revoke-all` did (or, dry, would do), counted from the server's replies.
+public struct RevokeAllResult: Sendable {
+    /// Session keys seen under the glob.
+    public var sessions = 0
+    /// Sessions revoked (a dry run: that would be).
+    public var revoked = 0
+    /// Sessions the filters kept out, and those a filter could not decide (age or IP unknown).
+    public var kept = 0
+    public var undecided = 0
+    /// Sessions deleting would not end (a preset's reason), left alone.
+    public var refused = 0
+    public var sessionKeysDeleted = 0
+    public var mappingKeysDeleted = 0
+    public var indexMembersRemoved = 0
+    /// A few session keys revoked, and a few kept with the reason.
+    public var examples: [Bytes] = []
+    public var keptExamples: [(key: Bytes, reason: String)] = []
+    public var completeness = Completeness()
+    /// Why it stopped before deleting a batch (the audit record could not be written).
+    public var stoppedBy: AuditTrailError?
+
+    public init() {}
+}
+
+extension SessionStore {
+    /// Ends every session under the glob that `filter` keeps (after a leaked secret): session keys
+    /// first, page by page as SCAN finds them (each page's audit record written ahead), then the
+    /// mapping keys (and index members) that pointed at a key it deleted. Nothing else is touched:
+    /// a mapping whose session it did not delete stays, even if its session is missing. Memory: an
+    /// eight-byte keyed fingerprint per session deleted. Stops between pages on Ctrl-C.
+    public func revokeAll(filter: SessionFilter, dryRun: Bool,
+                          beforeDeleting: ([Bytes]) throws(AuditTrailError) -> Void = { _ in }) throws -> RevokeAllResult {
+        var result = RevokeAllResult()
+        let fingerprint = KeyFingerprint()
+        var deleted = Set<UInt64>()
+        var inner = Completeness()
+        let limit = Bytes(String(max(maxPayload, 1) - 1).utf8)
+        let now = Double(Self.nowMillis()) / 1000
+        struct Stop: Error {}
+        do {
+            let outcome = try keyspace.scan(match: layout.sessionScanPattern, count: scanCount, rate: scanRate, progress: progress) { page in
+                var keys = page.filter { layout.isSessionKey($0) }
+                result.sessions += keys.count
+                keys = keys.filter { key in
+                    guard layout.unrevocableReason(key) == nil else { result.refused += 1; return false }
+                    return true
+                }
+                if !filter.isEmpty && !keys.isEmpty {
+                    // Idle time first (nothing has touched the key yet), then TTL and the payload when a filter needs it.
+                    let replies = try batched(keys, completeness: &inner) { key in
+                        [[Verb.object, Verb.idletime, key], [Verb.ttl, key]] + (filter.needsPayload ? [[Verb.getrange, key, Verb.zero, limit]] : [])
+                    }
+                    var chosen: [Bytes] = []
+                    for (key, reply) in zip(keys, replies) {
+                        guard let ttl = inner.required(reply[1], "TTL")?.integer, ttl != -2 else { continue }
+                        var fields: SessionFields?
+                        if filter.needsPayload, case .bulk(let b)? = reply[2].value, let v = payloadReader.decode(b).value {
+                            fields = fieldPaths.extract(from: v)
+                        }
+                        let session = sessionId(of: key, markers: []) ?? key
+                        switch filter.verdict(session: session, idle: reply[0].value?.integer, ttl: ttl >= 0 ? ttl : nil, fields: fields, now: now) {
+                        case .keep: chosen.append(key)
+                        case .drop(let why):
+                            result.kept += 1
+                            if result.keptExamples.count < 5 { result.keptExamples.append((key, why)) }
+                        case .unknown(let why):
+                            result.undecided += 1
+                            if result.keptExamples.count < 5 { result.keptExamples.append((key, why)) }
+                        }
+                    }
+                    keys = chosen
+                }
+                if keys.isEmpty { return }
+                for k in keys.prefix(max(0, 5 - result.examples.count)) { result.examples.append(k) }
+                if dryRun { result.revoked += keys.count; return }
+                do { try beforeDeleting(keys) } catch let error as AuditTrailError {
+                    result.stoppedBy = error
+                    throw Stop()
+                }
+                let replies = try batched(keys, completeness: &inner) { [[Verb.unlink, $0]] }
+                for (key, reply) in zip(keys, replies) {
+                    guard let n = inner.required(reply[0], "UNLINK")?.integer else { continue }
+                    result.sessionKeysDeleted += Int(n)
+                    if n == 1 { result.revoked += 1 }
+                    deleted.insert(fingerprint(key))
+                }
+            }
+            result.completeness.merge(outcome.completeness)
+        } catch is Stop {}
+        result.completeness.merge(inner)
+        if dryRun || result.stoppedBy != nil || result.completeness.interrupted || deleted.isEmpty { return result }
+        try removeMappings(to: deleted, fingerprint: fingerprint, &result)
+        return result
+    }
+
+    /// The mapping keys (and index members) whose session key is one `revokeAll` deleted.
+    private func removeMappings(to deleted: Set<UInt64>, fingerprint: KeyFingerprint, _ result: inout RevokeAllResult) throws {
+        var inner = Completeness()
+        // Index members first: with --session-key <value> they are resolved through the mappings.
+        if let index {
+            let users = try indexUsers(index, completeness: &inner).keys.sorted { $0.lexicographicallyPrecedes($1) }
+            let found = try indexedSessions(users: users, index: index, completeness: &inner)
+            let gone = found.refs.filter { deleted.contains(fingerprint($0.sessionKey)) }
+            var scratch = RevokeResult()
+            try removeIndexMembers(gone, found.members, &scratch)
+            result.indexMembersRemoved += scratch.indexMembersRemoved
+            inner.merge(scratch.completeness)
+        }
+        let outcome = try keyspace.scan(match: layout.mapping.pattern(user: nil, session: nil), count: scanCount, rate: scanRate) { page in
+            var candidates: [(key: Bytes, user: Bytes, session: Bytes)] = []
+            for key in page { if let ids = layout.mapping.parse(key) { candidates.append((key, ids.user, ids.session)) } }
+            if candidates.isEmpty { return }
+            let values = try batched(candidates, completeness: &inner) { [[Verb.get, $0.key]] }
+            var doomed: [Bytes] = []
+            for (c, reply) in zip(candidates, values) {
+                guard case .bulk(let v)? = reply[0].value else { continue }
+                let sessionKey: Bytes
+                switch layout.sessionKey(user: c.user, session: c.session, mappingValue: v) {
+                case .success(let k): sessionKey = k
+                case .failure: continue
+                }
+                if deleted.contains(fingerprint(sessionKey)) { doomed.append(c.key) }
+            }
+            let replies = try batched(doomed, completeness: &inner) { [[Verb.unlink, $0]] }
+            for reply in replies { result.mappingKeysDeleted += Int(inner.required(reply[0], "UNLINK")?.integer ?? 0) }
+        }
+        inner.merge(outcome.completeness)
+        result.completeness.merge(inner)
+    }
+}
