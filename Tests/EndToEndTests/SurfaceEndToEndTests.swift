@@ -37,7 +37,7 @@ final class SurfaceEndToEndTests: XCTestCase {
     }
 
     func testBashCompletes() throws {
-        XCTAssertEqual(try bash(["sessionctl", "re"]), ["revoke", "revoke-user"])
+        XCTAssertEqual(try bash(["sessionctl", "re"]), ["revoke", "revoke-user", "revoke-all"])
         XCTAssertEqual(try bash(["sessionctl", "list", "alice", "--out"]), ["--output"])
         XCTAssertEqual(try bash(["sessionctl", "--output", "j"]), ["json"])
         XCTAssertEqual(try bash(["sessionctl", "--output", "=", "nd"]), ["ndjson"])
@@ -61,7 +61,7 @@ final class SurfaceEndToEndTests: XCTestCase {
     }
 
     func testZshCompletes() throws {
-        XCTAssertEqual(try zsh("sessionctl re"), ["revoke", "revoke-user"])
+        XCTAssertEqual(try zsh("sessionctl re"), ["revoke", "revoke-user", "revoke-all"])
         XCTAssertEqual(try zsh("sessionctl list alice --out"), ["--output"])
         XCTAssertEqual(try zsh("sessionctl --output "), ["table", "wide", "json", "ndjson"])
         XCTAssertEqual(try zsh("sessionctl users --sort "), ["count", "user"])
@@ -79,7 +79,7 @@ final class SurfaceEndToEndTests: XCTestCase {
     }
 
     func testFishCompletes() throws {
-        XCTAssertEqual(try fish("sessionctl re"), ["revoke", "revoke-user"])
+        XCTAssertEqual(try fish("sessionctl re"), ["revoke", "revoke-user", "revoke-all"])
         XCTAssertEqual(try fish("sessionctl list alice --out"), ["--output"])
         XCTAssertEqual(try fish("sessionctl --output "), ["table", "wide", "json", "ndjson"])
         XCTAssertEqual(try fish("sessionctl users --sort "), ["count", "user"])

@@ -155,7 +155,7 @@ final class ParserTests: XCTestCase {
             default: break
             }
             if case .value(_, let choices, _) = spec.value {
-                let sample = ["url": "redis://h", "mapping": "u:<user>:<session>", "session-key": "<value>"][spec.name] ?? "5"
+                let sample = ["url": "redis://h", "mapping": "u:<user>:<session>", "session-key": "<value>", "ip": "10.0.0.0/8"][spec.name] ?? "5"
                 args += ["--\(spec.name)", choices.first ?? sample]
             } else {
                 args += ["--\(spec.name)"]

@@ -18,10 +18,11 @@ enum ListCommand {
         ctx.progress.finish()
         switch ctx.invocation.output {
         case .json:
-            ctx.emit(.object([("sessions", .array(result.sessions.map { .object(JSONModels.record($0, details: details)) })),
-                              ("refused", .array(result.refused.map(JSONModels.refusal))),
-                              ("filtered_out", .array(result.filteredOut.map { .object(JSONModels.ref($0.ref) + [("reason", .string($0.reason)), ("undecided", .bool($0.undecided))]) })),
-                              ("complete", .bool(result.completeness.isComplete))]))
+            var fields: [(String, JSON)] = [("sessions", .array(result.sessions.map { .object(JSONModels.record($0, details: details)) })),
+                                            ("refused", .array(result.refused.map(JSONModels.refusal)))]
+            if ctx.invocation.hasFilters { fields.append(("filtered_out", JSONModels.filteredOut(result.filteredOut))) }
+            fields.append(("complete", .bool(result.completeness.isComplete)))
+            ctx.emit(.object(fields))
         case .ndjson:
             for s in result.sessions { ctx.emit(.object(JSONModels.record(s, details: details))) }
         case .wide:

@@ -31,18 +31,19 @@ final class RevokeOutput {
     func finish(_ r: RevokeResult) {
         switch ctx.invocation.output {
         case .json:
-            ctx.emit(.object([
+            var fields: [(String, JSON)] = [
                 ("dry_run", .bool(dry)),
                 ("revoked", .array(r.revoked.map { .object(JSONModels.ref($0)) })),
                 ("stale", .array(r.stale.map { .object(JSONModels.ref($0)) })),
-                ("filtered_out", .array(r.filteredOut.map { .object(JSONModels.ref($0.ref) + [("reason", .string($0.reason)), ("undecided", .bool($0.undecided))]) })),
                 ("refused", .array(r.refused.map(JSONModels.refusal))),
                 ("not_found", .array(r.notFound.map { .bytes($0) })),
                 ("users", .array(perUser(r).map { .object([("user", .bytes($0.user)), ("revoked", .int(Int64($0.revoked))), ("refused", .int(Int64($0.refused)))]) })),
                 ("deleted", .object([("session_keys", .int(Int64(r.sessionKeysDeleted))), ("mapping_keys", .int(Int64(r.mappingKeysDeleted))),
                                      ("index_members", .int(Int64(r.indexMembersRemoved)))])),
                 ("complete", .bool(r.completeness.isComplete)),
-            ]))
+            ]
+            if ctx.invocation.hasFilters { fields.insert(("filtered_out", JSONModels.filteredOut(r.filteredOut)), at: fields.count - 1) }
+            ctx.emit(.object(fields))
         case .ndjson:
             break
         case .table, .wide:

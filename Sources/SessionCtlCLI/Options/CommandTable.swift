@@ -73,7 +73,7 @@ public enum CommandTable {
         .revoke: ["sessionctl revoke 4f1c9a --dry-run", "sessionctl revoke 4f1c9a --user alice --yes --reason INC-42"],
         .revokeUser: ["sessionctl revoke-user alice --dry-run",
                       "cut -d, -f1 compromised.csv | sessionctl revoke-user - --yes --audit-log /var/log/sessionctl.log"],
-        .revokeAll: ["sessionctl revoke-all --framework rails --dry-run", "sessionctl revoke-all --older-than 30d --yes --reason 'password reset 2026-12-01'"],
+        .revokeAll: ["sessionctl revoke-all --framework rails --dry-run", "sessionctl revoke-all --older-than 30d --yes --reason INC-2041"],
         .users: ["sessionctl users --top 20", "sessionctl users --min 50 -o ndjson"],
         .audit: ["sessionctl audit", "sessionctl audit -o json --rate 50000 | jq .counts"],
         .prune: ["sessionctl prune --dry-run", "sessionctl prune --yes --grace 15m --audit-log /var/log/sessionctl.log"],

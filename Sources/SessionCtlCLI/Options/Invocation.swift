@@ -66,6 +66,8 @@ public struct Invocation: Sendable {
     public var ip: String?
     /// `revoke-user --except SESSION` (repeatable).
     public var except: [Bytes] = []
+    /// Whether any filter was given.
+    public var hasFilters: Bool { idleOver != nil || olderThan != nil || ttlOver != nil || ip != nil || !except.isEmpty }
     /// Tables without their header line.
     public var noHeaders = false
     /// `list --scan-payloads`: find sessions by decoding payloads, not by mappings.

@@ -22,6 +22,11 @@ enum JSONModels {
         return out
     }
 
+    /// Sessions the filters left out: the reference, `reason`, and whether it was `undecided`.
+    static func filteredOut(_ out: [FilteredOut]) -> JSON {
+        .array(out.map { .object(ref($0.ref) + [("reason", .string($0.reason)), ("undecided", .bool($0.undecided))]) })
+    }
+
     /// A refused mapping with its `reason`.
     static func refusal(_ r: Refusal) -> JSON {
         .object([("user", .bytes(r.user)), ("session", .bytes(r.session)), ("mapping_key", .bytes(r.mappingKey)),
