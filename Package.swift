@@ -6,6 +6,10 @@ let package = Package(
     products: [
         .executable(name: "sessionctl", targets: ["sessionctl"]),
     ],
+    dependencies: [
+        // The configuration file's YAML (contexts): a well-kept parser, not one of ours.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
     targets: [
         // MARK: System libraries
         .systemLibrary(
@@ -24,7 +28,7 @@ let package = Package(
         .target(name: "SessionPayload"),
         .target(name: "SessionCrypto", dependencies: ["COpenSSL"]),
         .target(name: "SessionKit", dependencies: ["RedisClient", "SessionCrypto", "SessionPayload"]),
-        .target(name: "SessionCtlCLI", dependencies: ["SessionKit", "SessionPayload", "RedisClient"]),
+        .target(name: "SessionCtlCLI", dependencies: ["SessionKit", "SessionPayload", "RedisClient", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "sessionctl", dependencies: ["SessionCtlCLI"]),
 
         // MARK: Fuzzing: libFuzzer targets (make fuzz), and a replayer of their inputs in a normal build

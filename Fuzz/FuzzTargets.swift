@@ -23,6 +23,8 @@ enum FuzzTarget: String, CaseIterable, Sendable {
     case payload
     /// First byte picks a cookie transform, the rest is a cookie value → session ids.
     case cookie
+    /// Bytes → the configuration file's YAML → contexts, and one applied to a command line.
+    case config
 
     /// Runs one input.
     func run(_ data: [UInt8]) {
@@ -38,6 +40,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         case .template: Self.template(data)
         case .payload: Self.payload(data)
         case .cookie: Self.cookie(data)
+        case .config: Self.config(data)
         case .glob:
             let parts = data.split(separator: 0, maxSplits: 1, omittingEmptySubsequences: false).map(Array.init)
             let pattern = parts.first ?? []
@@ -92,6 +95,12 @@ enum FuzzTarget: String, CaseIterable, Sendable {
     static func decodeOnce(_ data: [UInt8]) -> DecodedPayload {
         let kinds: [Framework.PayloadKind] = [.rails, .laravel, .php, .django, .flask, .express, .spring, .sniff]
         return PayloadReader(kind: kinds[Int(data.first ?? 0) % kinds.count]).decode(Array(data.dropFirst()))
+    }
+
+    private static func config(_ data: [UInt8]) {
+        guard let file = try? ConfigFile.parse(String(decoding: data.prefix(1 << 16), as: UTF8.self), path: "fuzz.yaml") else { return }
+        for c in file.contexts { _ = try? file.context(named: c.name) }
+        _ = try? file.context(named: nil)
     }
 
     private static func cookie(_ data: [UInt8]) {

@@ -31,6 +31,7 @@ final class CommandContext {
         for name in ["SESSIONCTL_URL", "REDIS_URL"] {
             if let u = console.environment[name], !u.isEmpty { return (u, "$\(name)") }
         }
+        if let u = invocation.fromContext.url, let name = invocation.fromContext.name { return (u, "context '\(name)'") }
         return (RedisEndpoint.defaultURL, "the default URL")
     }
 
@@ -51,6 +52,10 @@ final class CommandContext {
             password = try readPasswordFile(file)
         } else if password == nil, let env = console.environment["REDISCLI_AUTH"], !env.isEmpty {
             password = env
+        } else if password == nil, let file = invocation.fromContext.passwordFile {
+            password = try readPasswordFile(file)
+        } else if password == nil, let inContext = invocation.fromContext.password {
+            password = inContext
         }
         if let user = endpoint.username, password == nil {
             // Never fall back to the `default` user: the operator named another one.
@@ -69,8 +74,9 @@ final class CommandContext {
     /// The TLS context when TLS is on; TLS options without TLS are a usage error.
     private func tlsContext(enabled: Bool, endpoint: RedisEndpoint) throws -> TLSContext? {
         let inv = invocation
+        // Only flags on the command line: a context's TLS files wait for a TLS URL (one from the environment may be plain).
         let given: [(String, Bool)] = [("--cacert", inv.cacert != nil), ("--cacertdir", inv.cacertdir != nil), ("--cert", inv.cert != nil),
-                                       ("--sni", inv.sni != nil), ("--insecure", inv.insecure)]
+                                       ("--sni", inv.sni != nil), ("--insecure", inv.insecure)].filter { inv.given.contains(String($0.0.dropFirst(2))) }
         guard enabled else {
             if let (name, _) = given.first(where: { $0.1 }) {
                 throw CLIError("\(name) needs TLS", hint: "use a rediss:// URL or --tls", code: .usage)
@@ -144,7 +150,7 @@ final class CommandContext {
     /// The framework preset: `--framework`, else `$SESSIONCTL_FRAMEWORK`; `nil` for none.
     func framework() throws -> Framework? {
         if let name = invocation.framework { return Framework.named(name) }
-        guard let env = console.environment["SESSIONCTL_FRAMEWORK"], !env.isEmpty else { return nil }
+        guard let env = console.environment["SESSIONCTL_FRAMEWORK"], !env.isEmpty else { return invocation.fromContext.framework.flatMap(Framework.named) }
         guard let f = Framework.named(env) else {
             let hint = Suggest.closest(to: env, in: Framework.names).map { "did you mean '\($0)'?" } ?? "expected \(OptionBinding.list(Framework.names))"
             throw CLIError("$SESSIONCTL_FRAMEWORK names no framework: '\(env)'", hint: hint, code: .usage)

@@ -42,9 +42,16 @@ public enum SessionCtl {
             console.flush()
             return ExitCode.usage.rawValue
         }
-        let invocation: Invocation
+        var invocation: Invocation
         do {
             invocation = try Binder.parse(arguments)
+        } catch {
+            console.error(ExitCode.describe(error).line)
+            return ExitCode.usage.rawValue
+        }
+        do {
+            // The configuration file's context fills in what the command line did not give.
+            invocation = try invocation.applyingContext(environment: console.environment)
         } catch {
             console.error(ExitCode.describe(error).line)
             return ExitCode.usage.rawValue
@@ -82,6 +89,7 @@ public enum SessionCtl {
         case .users: return try UsersCommand.run(context)
         case .ping: return try PingCommand.run(context)
         case .detect: return try DetectCommand.run(context)
+        case .context: return try ContextCommand.run(context)
         case .index: return try IndexCommand.run(context)
         }
     }

@@ -12,7 +12,7 @@ function __sessionctl_command
             continue
         end
         switch $t
-            case --url -u --password-file --connect-timeout --timeout --cacert --cacertdir --cert --key --sni --output -o --framework -f --mapping --session-key --session-glob --index --user-field --scan-count --rate --user --sort --min --top --idle-over --older-than --ttl-over --ip --except --secret-file --app-key-file --max-payload --wait-replicas --grace --resume --audit-log --actor --reason --audit-stream
+            case --context --url -u --password-file --connect-timeout --timeout --cacert --cacertdir --cert --key --sni --output -o --framework -f --mapping --session-key --session-glob --index --user-field --scan-count --rate --user --sort --min --top --idle-over --older-than --ttl-over --ip --except --secret-file --app-key-file --max-payload --wait-replicas --grace --resume --audit-log --actor --reason --audit-stream
                 set skip 1
             case '-*'
             case '*'
@@ -41,12 +41,14 @@ complete -c sessionctl -n __sessionctl_needs_command -a audit -d 'whole-keyspace
 complete -c sessionctl -n __sessionctl_needs_command -a prune -d 'delete mappings whose session no longer exists'
 complete -c sessionctl -n __sessionctl_needs_command -a detect -d 'sample the keyspace: which framework, payload format and mapping it looks like'
 complete -c sessionctl -n __sessionctl_needs_command -a index -d 'write the mapping for sessions that have none, from their payloads'
+complete -c sessionctl -n __sessionctl_needs_command -a context -d 'the contexts of the configuration file'
 complete -c sessionctl -n __sessionctl_needs_command -a ping -d 'connection check: server, version, mode, nodes, latency'
 complete -c sessionctl -n __sessionctl_needs_command -a completion -d 'print a completion script'
 complete -c sessionctl -n __sessionctl_needs_command -a help -d 'show help for sessionctl or a command'
 complete -c sessionctl -n __sessionctl_needs_command -a version -d 'print the version'
 complete -c sessionctl -n '__sessionctl_command_is completion' -a 'bash zsh fish'
-complete -c sessionctl -n '__sessionctl_command_is help' -a 'list show revoke revoke-user revoke-all users audit prune detect index ping completion help version'
+complete -c sessionctl -n '__sessionctl_command_is help' -a 'list show revoke revoke-user revoke-all users audit prune detect index context ping completion help version'
+complete -c sessionctl -l context -r -f -d 'the configuration file\'s context NAME (default $SESSIONCTL_CONTEXT, then current-context)'
 complete -c sessionctl -l url -s u -r -f -d 'redis://[[user][:password]@]host[:port][/db], rediss://…, unix:///path[?db=N] (default: $SESSIONCTL_URL, $REDIS_URL, redis://127.0.0.1:6379)'
 complete -c sessionctl -l password-file -r -F -d 'read the password from the first line of FILE (else $REDISCLI_AUTH)'
 complete -c sessionctl -l askpass -d 'type the password at a prompt without echo (read from stdin without a terminal), as redis-cli --askpass'

@@ -68,9 +68,10 @@ enum RevokeCommand {
     static func auditTrail(_ ctx: CommandContext) throws -> AuditTrail {
         let inv = ctx.invocation
         let env = ctx.console.environment
-        let actor = inv.actor ?? [env["SUDO_USER"], env["USER"]].compactMap { $0 }.first { !$0.isEmpty } ?? "unknown"
+        // A context's actor is an explicit setting, so it ranks above $SUDO_USER and $USER, which are always there.
+        let actor = inv.actor ?? inv.fromContext.actor ?? [env["SUDO_USER"], env["USER"]].compactMap { $0 }.first { !$0.isEmpty } ?? "unknown"
         let trail = AuditTrail(AuditTrail.Context(actor: actor, reason: inv.reason, command: inv.command.rawValue))
-        if let log = inv.auditLog ?? env["SESSIONCTL_AUDIT_LOG"].flatMap({ $0.isEmpty ? nil : $0 }), !inv.dryRun {
+        if let log = inv.auditLog ?? env["SESSIONCTL_AUDIT_LOG"].flatMap({ $0.isEmpty ? nil : $0 }) ?? inv.fromContext.auditLog, !inv.dryRun {
             let file = try AuditLogFile(path: log)
             for w in file.warnings { ctx.console.warn(w) }
             trail.add(file)

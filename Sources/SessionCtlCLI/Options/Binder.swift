@@ -38,6 +38,7 @@ public enum Binder {
                 guard let spec = OptionTable.long(name) else { throw .unknownOption(spelling, index: index, suggestion: nil) }
                 options.append((spec, spelling, index))
                 try spec.binding.bind(&inv, value, spelling, index)
+                inv.given.insert(spec.name)
             }
         }
         if let (name, _) = command {
@@ -70,6 +71,15 @@ public enum Binder {
             try requireIDs(inv, what: "at least one session id", end: end)
             if let i = inv.arguments.firstIndex(of: [UInt8(ascii: "-")]) {
                 throw .conflict("'\(name)' does not read ids from stdin; name the sessions", index: inv.argumentIndexes[i])
+            }
+        case .context:
+            let sub = inv.arguments.first.map { String(decoding: $0, as: UTF8.self) } ?? "list"
+            guard ["list", "show", "use"].contains(sub) else {
+                throw .invalidValue(option: "context", value: sub, reason: "expected list, show [NAME] or use NAME", index: inv.argumentIndexes[0])
+            }
+            if sub == "use" && inv.arguments.count != 2 { throw .missingArgument(command: name, what: "the context to use", index: end) }
+            if inv.arguments.count > 2 || (sub == "list" && inv.arguments.count > 1) {
+                throw .unexpectedArgument(command: name, value: String(decoding: inv.arguments.last!, as: UTF8.self), index: inv.argumentIndexes.last!)
             }
         case .users, .audit, .prune, .detect, .revokeAll, .ping, .version:
             if let extra = inv.arguments.first {

@@ -9,6 +9,18 @@ public enum OutputFormat: String, Sendable, CaseIterable {
     public var isTable: Bool { self == .table || self == .wide }
 }
 
+/// Settings a context holds whose environment variables rank above it.
+public struct ContextDefaults: Sendable, Equatable {
+    public var name: String?
+    public var url: String?
+    public var password: String?
+    public var passwordFile: String?
+    public var framework: String?
+    public var auditLog: String?
+    public var actor: String?
+    public init() {}
+}
+
 /// A command line bound to typed values: stage two's result.
 public struct Invocation: Sendable {
     /// The command to run.
@@ -90,6 +102,13 @@ public struct Invocation: Sendable {
     // General
     public var help = false
     public var version = false
+
+    /// `--context NAME`.
+    public var context: String?
+    /// The long names of the options argv gave (a context fills in only the others).
+    public var given: Set<String> = []
+    /// What the context gives that the environment may override (flag, then environment, then context).
+    public var fromContext = ContextDefaults()
 
     /// An invocation with every default.
     public init() {}

@@ -58,6 +58,8 @@ public enum OptionTable {
 
     /// Every option, in help order.
     public static let all: [OptionSpec] = [
+        OptionSpec(name: "context", short: nil, binding: .text(\.context, meta: "NAME"), group: .connection, commands: nil,
+                   help: "the configuration file's context NAME (default $SESSIONCTL_CONTEXT, then current-context)"),
         OptionSpec(name: "url", short: "u", binding: .text(\.url, meta: "URL"), group: .connection, commands: server,
                    help: "redis://[[user][:password]@]host[:port][/db], rediss://…, unix:///path[?db=N] (default: $SESSIONCTL_URL, $REDIS_URL, redis://127.0.0.1:6379)"),
         OptionSpec(name: "password-file", short: nil, binding: .text(\.passwordFile, meta: "FILE", isFile: true), group: .connection, commands: server,

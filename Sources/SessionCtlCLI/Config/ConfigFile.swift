@@ -1,0 +1,180 @@
+import RedisClient
+import SessionKit
+import Yams
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The configuration file: named contexts, each a set of options, and the current one. Parsed
+/// with Yams; every key is checked, and an unknown one is an error that names its line.
+public struct ConfigFile {
+    /// One context: option name → value and the line it stands on.
+    public struct Context {
+        public var name: String
+        var values: [(key: String, value: String, line: Int)]
+        /// Whether it holds a password.
+        var hasPassword: Bool { values.contains { $0.key == "password" } }
+    }
+
+    let path: String
+    var current: String?
+    public var contexts: [Context]
+
+    /// The options a context may set: connection, TLS, cluster, layout and audit options, and a password.
+    static let allowedKeys: Set<String> = {
+        let groups: Set<OptionGroup> = [.connection, .tls, .cluster, .layout]
+        var keys = Set(OptionTable.all.filter { groups.contains($0.group) && $0.name != "context" && $0.name != "askpass" }.map(\.name))
+        keys.formUnion(["audit-log", "actor", "audit-stream", "wait-replicas", "app-key-file", "secret-file", "password"])
+        keys.remove("no-cluster")
+        return keys
+    }()
+
+    /// Where the file is: `$SESSIONCTL_CONFIG`, else `$XDG_CONFIG_HOME/sessionctl/config.yaml`, else `~/.config/sessionctl/config.yaml`.
+    static func location(_ env: [String: String]) -> (path: String, explicit: Bool)? {
+        if let p = env["SESSIONCTL_CONFIG"], !p.isEmpty { return (p, true) }
+        if let x = env["XDG_CONFIG_HOME"], !x.isEmpty { return (x + "/sessionctl/config.yaml", false) }
+        if let h = env["HOME"], !h.isEmpty { return (h + "/.config/sessionctl/config.yaml", false) }
+        return nil
+    }
+
+    /// Reads and checks the file; `nil` when there is none at the default place.
+    static func load(_ env: [String: String]) throws -> ConfigFile? {
+        guard let (path, explicit) = location(env) else { return nil }
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT && !explicit { return nil }
+            throw CLIError("cannot read the configuration file '\(path)': \(String(cString: strerror(errno)))",
+                           hint: explicit ? "check $SESSIONCTL_CONFIG" : nil, code: .usage)
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            throw CLIError("the configuration file '\(path)' is not a regular file (a directory?)", code: .usage)
+        }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16_384)
+        while bytes.count <= 1 << 20 {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            bytes += chunk[0..<n]
+        }
+        guard bytes.count <= 1 << 20 else { throw CLIError("the configuration file '\(path)' is larger than 1 MiB", code: .usage) }
+        var file = try parse(String(decoding: bytes, as: UTF8.self), path: path)
+        // As ssh does: a file holding a password must be the owner's alone.
+        if file.contexts.contains(where: \.hasPassword) && info.st_mode & 0o077 != 0 {
+            throw CLIError("the configuration file '\(path)' holds a password and group or others can read it",
+                           hint: "chmod 600 \(path)", code: .usage)
+        }
+        file.contexts.sort { $0.name < $1.name }
+        return file
+    }
+
+    /// Parses the YAML; errors name the line.
+    public static func parse(_ text: String, path: String) throws -> ConfigFile {
+        let root: Node?
+        do { root = try Yams.compose(yaml: text) } catch let e as YamlError {
+            throw CLIError("the configuration file '\(path)' is not valid YAML: \(Self.oneLine("\(e)"))", code: .usage)
+        }
+        var file = ConfigFile(path: path, current: nil, contexts: [])
+        guard let root else { return file }
+        guard let top = root.mapping else { throw bad(path, root, "the file must be a mapping with current-context and contexts") }
+        for (k, v) in top {
+            switch k.string {
+            case "current-context":
+                guard let name = v.scalar?.string, !name.isEmpty else { throw bad(path, v, "current-context must be a context's name") }
+                file.current = name
+            case "contexts":
+                guard let all = v.mapping else { throw bad(path, v, "contexts must map names to options") }
+                for (nameNode, body) in all {
+                    guard let name = nameNode.scalar?.string, !name.isEmpty else { throw bad(path, nameNode, "a context needs a name") }
+                    guard let options = body.mapping else { throw bad(path, body, "context '\(name)' must map option names to values") }
+                    var context = Context(name: name, values: [])
+                    for (keyNode, valueNode) in options {
+                        let key = keyNode.string ?? ""
+                        guard allowedKeys.contains(key) else {
+                            let hint = Suggest.closest(to: key, in: Array(allowedKeys)).map { "; did you mean '\($0)'?" } ?? ""
+                            throw bad(path, keyNode, "unknown key '\(key)' in context '\(name)'\(hint)")
+                        }
+                        guard let value = valueNode.scalar?.string else { throw bad(path, valueNode, "'\(key)' in context '\(name)' must be a single value") }
+                        context.values.append((key, value, keyNode.mark?.line ?? 0))
+                    }
+                    file.contexts.append(context)
+                }
+            default:
+                throw bad(path, k, "unknown key '\(k.string ?? "")': the file holds current-context and contexts")
+            }
+        }
+        return file
+    }
+
+    private static func bad(_ path: String, _ node: Node, _ why: String) -> CLIError {
+        CLIError("\(path), line \((node.mark?.line ?? 0)): \(why)", code: .usage)
+    }
+
+    static func oneLine(_ s: String) -> String {
+        s.split(whereSeparator: { $0 == "\n" }).map { String($0).trimmingSpaces }.filter { !$0.isEmpty }.joined(separator: " ")
+    }
+
+    /// The context named, or the current one; `nil` when none is named and there is no current one.
+    public func context(named name: String?) throws -> Context? {
+        guard let wanted = name ?? current else { return nil }
+        guard let c = contexts.first(where: { $0.name == wanted }) else {
+            let hint = Suggest.closest(to: wanted, in: contexts.map(\.name)).map { "did you mean '\($0)'?" }
+                ?? "the contexts are: \(contexts.map(\.name).joined(separator: ", "))"
+            throw CLIError("no context '\(wanted)' in \(path)", hint: hint, code: .usage)
+        }
+        return c
+    }
+}
+
+extension Invocation {
+    /// Fills in what the context gives and the command line did not (flag, then environment,
+    /// then context, then default); the context is `--context`, `$SESSIONCTL_CONTEXT` or current-context.
+    func applyingContext(environment env: [String: String]) throws -> Invocation {
+        guard command.talksToServer || command == .context else { return self }
+        let named = context ?? env["SESSIONCTL_CONTEXT"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let file = try ConfigFile.load(env) else {
+            if let named { throw CLIError("no configuration file holds the context '\(named)'", hint: "see 'sessionctl help context'", code: .usage) }
+            return self
+        }
+        guard command != .context, let ctx = try file.context(named: named) else { return self }
+        var inv = self
+        inv.fromContext.name = ctx.name
+        for (key, value, line) in ctx.values {
+            let place = "\(file.path), line \(line)"
+            switch key {
+            case "url": inv.fromContext.url = value
+            case "password": inv.fromContext.password = value
+            case "password-file": inv.fromContext.passwordFile = value
+            case "framework":
+                guard Framework.named(value) != nil else {
+                    throw CLIError("\(place): no framework '\(value)'", hint: "expected \(OptionBinding.list(Framework.names))", code: .usage)
+                }
+                inv.fromContext.framework = value
+            case "audit-log": inv.fromContext.auditLog = value
+            case "actor": inv.fromContext.actor = value
+            default:
+                guard let spec = OptionTable.long(key), !inv.given.contains(key) else { continue }
+                if key == "cluster" {
+                    // cluster: true|false means --cluster or --no-cluster.
+                    if inv.given.contains("no-cluster") { continue }
+                    guard value == "true" || value == "false" else { throw CLIError("\(place): cluster is true or false", code: .usage) }
+                    inv.cluster = value == "true"
+                    continue
+                }
+                var bytes: [UInt8]? = Array(value.utf8)
+                if spec.value == .none {
+                    guard value == "true" || value == "false" else { throw CLIError("\(place): \(key) is true or false", code: .usage) }
+                    if value == "false" { continue }
+                    bytes = nil
+                }
+                do {
+                    try spec.binding.bind(&inv, bytes, key, 0)
+                } catch {
+                    throw CLIError("\(place): \(ExitCode.describe(error).line)", code: .usage)
+                }
+            }
+        }
+        return inv
+    }
+}

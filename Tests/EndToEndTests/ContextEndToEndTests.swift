@@ -1,0 +1,111 @@
+import Foundation
+import RedisClient
+import TestSupport
+import XCTest
+
+/// Contexts in the configuration file, through the binary: two contexts (TLS with a CA, and a
+/// cluster), precedence flag > environment > context, and files that are refused.
+final class ContextEndToEndTests: XCTestCase {
+    private func configFile(_ text: String, mode: mode_t = 0o600) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ctx-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("config.yaml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, mode)
+        return path
+    }
+
+    func testTwoContextsTLSAndClusterAndPrecedence() throws {
+        let certs = try TestCertificates()
+        let tls = try RedisServer(tls: certs)
+        _ = try tls.run([["SET", "user:alice:t1", "session:t1"], ["SET", "session:t1", "{}", "EX", "600"]])
+        let cluster = try RedisCluster()
+        try cluster.write([["SET", "user:alice:c1", "session:c1"], ["SET", "session:c1", "{}", "EX", "600"]])
+        let plain = try Fixture()
+        try plain.seed([("alice", "p1")])
+        let config = try configFile("""
+        current-context: staging
+        contexts:
+          staging:
+            url: rediss://localhost:\(tls.port)
+            cacert: \(certs.path("ca.crt"))
+          production:
+            url: \(cluster.url)
+            cluster: true
+            framework: flask
+            actor: oncall
+        """)
+        let env = ["SESSIONCTL_CONFIG": config]
+        // The current context: TLS verified against the context's CA.
+        let staging = try Sessionctl.run(["list", "alice", "-o", "json"], environment: env)
+        XCTAssertEqual(staging.status, 0, "\(staging)")
+        XCTAssertEqual((try staging.json()["sessions"] as? [[String: Any]])?.first?["session"] as? String, "t1")
+        // --context and $SESSIONCTL_CONTEXT pick another.
+        let prod = try Sessionctl.run(["--context", "production", "list", "alice", "-o", "json"], environment: env)
+        XCTAssertEqual((try prod.json()["sessions"] as? [[String: Any]])?.first?["session"] as? String, "c1", "\(prod)")
+        let byEnv = try Sessionctl.run(["ping", "-o", "json"], environment: env.merging(["SESSIONCTL_CONTEXT": "production"]) { _, b in b })
+        XCTAssertEqual(try byEnv.json()["mode"] as? String, "cluster", "\(byEnv)")
+        // Precedence: the environment beats the context, a flag beats both.
+        let envWins = try Sessionctl.run(["list", "alice", "-o", "json"], environment: env.merging(["SESSIONCTL_URL": plain.server.url]) { _, b in b })
+        XCTAssertEqual((try envWins.json()["sessions"] as? [[String: Any]])?.first?["session"] as? String, "p1", "\(envWins)")
+        let flagWins = try Sessionctl.run(["--context", "production", "--url", plain.server.url, "--no-cluster", "list", "alice", "-o", "json"],
+                                          environment: env.merging(["SESSIONCTL_URL": tls.url]) { _, b in b })
+        XCTAssertEqual((try flagWins.json()["sessions"] as? [[String: Any]])?.first?["session"] as? String, "p1", "\(flagWins)")
+        // A connection error says where the target came from.
+        let gone = try configFile("current-context: x\ncontexts:\n  x:\n    url: redis://127.0.0.1:1\n")
+        let refused = try Sessionctl.run(["ping"], environment: ["SESSIONCTL_CONFIG": gone])
+        XCTAssertEqual(refused.status, 4, "\(refused)")
+        XCTAssertTrue(refused.stderr.contains("(target from context 'x')"), refused.stderr)
+        // context list, show, use.
+        let list = try Sessionctl.run(["context", "list"], environment: env)
+        XCTAssertTrue(list.stdout.contains("*        staging") || list.stdout.contains("*  staging") || list.stdout.contains("* staging")
+                      || list.stdout.split(separator: "\n").contains { $0.hasPrefix("*") && $0.contains("staging") }, list.stdout)
+        let use = try Sessionctl.run(["context", "use", "production"], environment: env)
+        XCTAssertEqual(use.status, 0, "\(use)")
+        XCTAssertTrue(try String(contentsOfFile: config, encoding: .utf8).hasPrefix("current-context: production\n"))
+        let show = try Sessionctl.run(["context", "show", "-o", "json"], environment: env)
+        XCTAssertEqual(try show.json()["name"] as? String, "production", "\(show)")
+        let typo = try Sessionctl.run(["--context", "prodution", "ping"], environment: env)
+        XCTAssertEqual(typo.status, 2, "\(typo)")
+        XCTAssertTrue(typo.stderr.contains("did you mean 'production'?"), typo.stderr)
+    }
+
+    func testPasswordsAreNeverShownAndAReadableFileIsRefused() throws {
+        let f = try Fixture(extraConfig: ["requirepass s3cret"], password: "s3cret")
+        try f.seed([("alice", "s1")])
+        let text = "current-context: prod\ncontexts:\n  prod:\n    url: \(f.server.url)\n    password: s3cret\n"
+        let good = try configFile(text)
+        let run = try Sessionctl.run(["list", "alice", "-o", "json"], environment: ["SESSIONCTL_CONFIG": good])
+        XCTAssertEqual(run.status, 0, "\(run)")
+        let show = try Sessionctl.run(["context", "show"], environment: ["SESSIONCTL_CONFIG": good])
+        XCTAssertFalse(show.stdout.contains("s3cret"), show.stdout)
+        XCTAssertTrue(show.stdout.contains("(set; not shown)"), show.stdout)
+        let open = try configFile(text, mode: 0o644)
+        let refused = try Sessionctl.run(["list", "alice"], environment: ["SESSIONCTL_CONFIG": open])
+        XCTAssertEqual(refused.status, 2, "\(refused)")
+        XCTAssertTrue(refused.stderr.contains("chmod 600"), refused.stderr)
+        XCTAssertFalse(refused.stderr.contains("s3cret"))
+    }
+
+    func testMalformedFilesAreOneLineErrors() throws {
+        let unknown = try configFile("contexts:\n  a:\n    url: redis://127.0.0.1:1\n    cacertt: x\n")
+        let u = try Sessionctl.run(["ping"], environment: ["SESSIONCTL_CONFIG": unknown])
+        XCTAssertEqual(u.status, 2, "\(u)")
+        XCTAssertTrue(u.stderr.contains("line 4") && u.stderr.contains("unknown key 'cacertt'") && u.stderr.contains("did you mean 'cacert'?"), u.stderr)
+        let broken = try configFile("contexts:\n  a: [unclosed\n")
+        let b = try Sessionctl.run(["ping"], environment: ["SESSIONCTL_CONFIG": broken])
+        XCTAssertEqual(b.status, 2, "\(b)")
+        XCTAssertTrue(b.stderr.contains("not valid YAML"), b.stderr)
+        XCTAssertEqual(b.stderr.split(separator: "\n").count, 1, b.stderr)
+        let dir = FileManager.default.temporaryDirectory.path
+        let d = try Sessionctl.run(["ping"], environment: ["SESSIONCTL_CONFIG": dir])
+        XCTAssertEqual(d.status, 2, "\(d)")
+        XCTAssertTrue(d.stderr.contains("not a regular file"), d.stderr)
+        let badValue = try configFile("current-context: a\ncontexts:\n  a:\n    timeout: -1\n")
+        let v = try Sessionctl.run(["ping"], environment: ["SESSIONCTL_CONFIG": badValue])
+        XCTAssertEqual(v.status, 2, "\(v)")
+        XCTAssertTrue(v.stderr.contains("line 4"), v.stderr)
+        let missing = try Sessionctl.run(["--context", "x", "ping"], environment: ["SESSIONCTL_CONFIG": "/nonexistent/config.yaml"])
+        XCTAssertEqual(missing.status, 2, "\(missing)")
+    }
+}
