@@ -43,25 +43,24 @@ public struct OptionBinding: Sendable {
     /// A duration: a number with `s`, `m`, `h` or `d` (`90s`, `15m`, `12h`, `30d`; a bare number is seconds), within `range` seconds.
     static func duration(_ path: WritableKeyPath<Invocation, Double> & Sendable, _ range: ClosedRange<Double>) -> OptionBinding {
         OptionBinding(value: .value(meta: "DURATION")) { inv, value, spelling, index throws(ParseError) in
-            let text = value.map { String(decoding: $0, as: UTF8.self) } ?? ""
-            guard let seconds = parseDuration(text), range.contains(seconds) else {
-                throw .invalidValue(option: spelling, value: text,
-                                    reason: "expected a duration from \(Int(range.lowerBound))s to \(Int(range.upperBound / 86_400))d, such as 90s, 15m, 12h or 30d", index: index)
-            }
-            inv[keyPath: path] = seconds
+            inv[keyPath: path] = try seconds(value, spelling, index, range)
         }
     }
 
     /// An optional duration, as `duration` reads it.
     static func duration(_ path: WritableKeyPath<Invocation, Double?> & Sendable, _ range: ClosedRange<Double>) -> OptionBinding {
         OptionBinding(value: .value(meta: "DURATION")) { inv, value, spelling, index throws(ParseError) in
-            let text = value.map { String(decoding: $0, as: UTF8.self) } ?? ""
-            guard let seconds = parseDuration(text), range.contains(seconds) else {
-                throw .invalidValue(option: spelling, value: text,
-                                    reason: "expected a duration from \(Int(range.lowerBound))s to \(Int(range.upperBound / 86_400))d, such as 90s, 15m, 12h or 30d", index: index)
-            }
-            inv[keyPath: path] = seconds
+            inv[keyPath: path] = try seconds(value, spelling, index, range)
         }
+    }
+
+    private static func seconds(_ value: Bytes?, _ spelling: String, _ index: Int, _ range: ClosedRange<Double>) throws(ParseError) -> Double {
+        let text = value.map { String(decoding: $0, as: UTF8.self) } ?? ""
+        guard let seconds = parseDuration(text), range.contains(seconds) else {
+            throw .invalidValue(option: spelling, value: text,
+                                reason: "expected a duration from \(Int(range.lowerBound))s to \(Int(range.upperBound / 86_400))d, such as 90s, 15m, 12h or 30d", index: index)
+        }
+        return seconds
     }
 
     /// A network: `10.0.0.0/8`, `2001:db8::/32`, or one address.
