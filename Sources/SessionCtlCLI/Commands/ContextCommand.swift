@@ -56,11 +56,17 @@ enum ContextCommand {
 
     /// Rewrites the `current-context:` line (or adds one at the top), keeping the rest of the file and its mode.
     static func setCurrent(_ name: String, in path: String) throws {
-        guard let fp = fopen(path, "r") else { throw CLIError("cannot read \(path): \(String(cString: strerror(errno)))", code: .failure) }
-        var text = ""
-        var buf = [CChar](repeating: 0, count: 4096)
-        while fgets(&buf, Int32(buf.count), fp) != nil { text += String(cString: buf) }
-        fclose(fp)
+        let rfd = open(path, O_RDONLY | O_CLOEXEC)
+        guard rfd >= 0 else { throw CLIError("cannot read \(path): \(String(cString: strerror(errno)))", code: .failure) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16_384)
+        while bytes.count <= 1 << 20 {
+            let n = chunk.withUnsafeMutableBytes { read(rfd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            bytes += chunk[0..<n]
+        }
+        close(rfd)
+        let text = String(decoding: bytes, as: UTF8.self)
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let line = "current-context: \(name)"
         if let i = lines.firstIndex(where: { $0.hasPrefix("current-context:") }) { lines[i] = line } else { lines.insert(line, at: 0) }
@@ -70,11 +76,11 @@ enum ContextCommand {
         _ = stat(path, &info)
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, info.st_mode & 0o777)
         guard fd >= 0 else { throw CLIError("cannot write \(tmp): \(String(cString: strerror(errno)))", code: .failure) }
-        let bytes = Array(out.utf8)
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let data = Array(out.utf8)
+        let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         let synced = fsync(fd) == 0
         close(fd)
-        guard written == bytes.count, synced, rename(tmp, path) == 0 else {
+        guard written == data.count, synced, rename(tmp, path) == 0 else {
             unlink(tmp)
             throw CLIError("cannot write \(path)", code: .failure)
         }
