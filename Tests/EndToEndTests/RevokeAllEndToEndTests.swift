@@ -33,6 +33,21 @@ final class RevokeAllEndToEndTests: XCTestCase {
         XCTAssertTrue(records.allSatisfy { $0.contains("\"event\":\"revoke_all\"") })
     }
 
+    func testCtrlCStopsBetweenPagesAndSaysWhatWasDone() throws {
+        let f = try Fixture()
+        try f.server.run((0..<4000).map { ["SET", "session:s\($0)", "{}", "EX", "600"] })
+        let r = try Sessionctl.run(["revoke-all", "--yes", "--rate", "2000", "--scan-count", "100", "-o", "json"],
+                                   environment: ["SESSIONCTL_URL": f.server.url], interruptAfter: 0.6)
+        XCTAssertEqual(r.status, 130, "\(r)")
+        let j = try r.json()
+        XCTAssertEqual(j["complete"] as? Bool, false)
+        let deleted = (j["deleted"] as? [String: Int])?["session_keys"] ?? -1
+        XCTAssertGreaterThan(deleted, 0)
+        XCTAssertLessThan(deleted, 4000)
+        XCTAssertEqual(try f.dbsize(), Int64(4000 - deleted), "the count is the server's")
+        XCTAssertTrue(r.stderr.contains("stopped after revoking"), r.stderr)
+    }
+
     func testRevokeAllOnTheCluster() throws {
         let cluster = try RedisCluster()
         try cluster.write((0..<3000).flatMap { [["SET", "session:c\($0)", "{}", "EX", "600"], ["SET", "user:u\($0 % 30):c\($0)", "session:c\($0)"]] }

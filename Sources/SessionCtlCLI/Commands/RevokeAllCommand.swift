@@ -51,6 +51,10 @@ enum RevokeAllCommand {
             ctx.note("revoked \(Cell.plural(result.revoked, "session")) of \(result.sessions) (deleted \(Cell.plural(result.sessionKeysDeleted, "session key")), "
                      + "\(Cell.plural(result.mappingKeysDeleted, "mapping key")), \(Cell.plural(result.indexMembersRemoved, "index member")))")
         }
+        if !inv.dryRun && result.completeness.interrupted && result.sessionKeysDeleted > 0 {
+            ctx.console.warn("stopped after revoking \(Cell.plural(result.sessionKeysDeleted, "session")): their mapping keys were left; "
+                             + "'sessionctl prune' removes them, and running revoke-all again ends the rest")
+        }
         ctx.reportIncomplete(result.completeness)
         return .finished(result.completeness, didSomething: result.revoked > 0)
     }
