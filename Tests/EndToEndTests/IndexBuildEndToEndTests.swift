@@ -47,8 +47,8 @@ final class IndexBuildEndToEndTests: XCTestCase {
         let f = try Fixture()
         try f.server.run((0..<3000).map { ["SET", "session:s\($0)", session("u\($0 % 50)"), "EX", "600"] })
         // Slowed down so that Ctrl-C lands in the middle.
-        let first = try Sessionctl.run(["--framework", "flask", "index", "build", "--rate", "2000", "--scan-count", "100", "-o", "json"],
-                                       environment: ["SESSIONCTL_URL": f.server.url], interruptAfter: 0.5)
+        let first = try Sessionctl.run(["--framework", "flask", "index", "build", "--rate", "1000", "--scan-count", "100", "-o", "json"],
+                                       environment: ["SESSIONCTL_URL": f.server.url], interruptAfter: 1.0)
         XCTAssertEqual(first.status, 130, "\(first)")
         let token = try XCTUnwrap(try first.json()["resume"] as? String, first.stdout)
         XCTAssertTrue(first.stderr.contains("resume with: --resume '\(token)'"), first.stderr)
@@ -72,8 +72,8 @@ final class IndexBuildEndToEndTests: XCTestCase {
         let n = 3000
         try cluster.write((0..<n).map { ["SET", "session:c\($0)", session("u\($0 % 40)"), "EX", "600"] })
         let env = ["SESSIONCTL_URL": cluster.url]
-        let first = try Sessionctl.run(["--framework", "flask", "index", "build", "--rate", "1500", "--scan-count", "100", "-o", "json"],
-                                       environment: env, interruptAfter: 0.5)
+        let first = try Sessionctl.run(["--framework", "flask", "index", "build", "--rate", "500", "--scan-count", "100", "-o", "json"],
+                                       environment: env, interruptAfter: 1.0)
         XCTAssertEqual(first.status, 130, "\(first)")
         let token = try XCTUnwrap(try first.json()["resume"] as? String, first.stdout)
         XCTAssertEqual(token.split(separator: ",").count, 3, "one cursor per primary: \(token)")

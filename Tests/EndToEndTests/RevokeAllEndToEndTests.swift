@@ -36,8 +36,8 @@ final class RevokeAllEndToEndTests: XCTestCase {
     func testCtrlCStopsBetweenPagesAndSaysWhatWasDone() throws {
         let f = try Fixture()
         try f.server.run((0..<4000).map { ["SET", "session:s\($0)", "{}", "EX", "600"] })
-        let r = try Sessionctl.run(["revoke-all", "--yes", "--rate", "2000", "--scan-count", "100", "-o", "json"],
-                                   environment: ["SESSIONCTL_URL": f.server.url], interruptAfter: 0.6)
+        let r = try Sessionctl.run(["revoke-all", "--yes", "--rate", "1000", "--scan-count", "100", "-o", "json"],
+                                   environment: ["SESSIONCTL_URL": f.server.url], interruptAfter: 1.0)
         XCTAssertEqual(r.status, 130, "\(r)")
         let j = try r.json()
         XCTAssertEqual(j["complete"] as? Bool, false)
