@@ -137,5 +137,14 @@ final class RevokeAllEndToEndTests: XCTestCase {
         let right = try typed("127.0.0.1")
         XCTAssertTrue(right.stdout.contains("revoked 2 sessions"), right.stdout)
         XCTAssertFalse(try f.exists("session:s1") || f.exists("session:s2"))
+        // With a context, its name confirms too.
+        try f.seed([("carol", "s3")])
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rall-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let config = dir.appendingPathComponent("config.yaml").path
+        try "current-context: staging\ncontexts:\n  staging:\n    url: \(f.server.url)\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let named = try inTerminal("\(Sessionctl.binary) revoke-all", input: "staging\n", env: ["SESSIONCTL_CONFIG": config, "TERM": "dumb"])
+        XCTAssertTrue(named.stdout.contains("or the context's name (staging)"), named.stdout)
+        XCTAssertFalse(try f.exists("session:s3"), named.stdout)
     }
 }

@@ -69,11 +69,13 @@ enum RevokeAllCommand {
         case .unix(let path): host = path
         }
         let globs = store.layout.sessionGlobs.map { String(decoding: $0, as: UTF8.self) }.joined(separator: ", ")
-        ctx.console.err.write("This ends every session under \(globs) on \(endpoint)\(store.filter.isEmpty ? "" : " that the filters keep") "
-                              + "(\(store.keyspace.totalKeys()) keys on the server).\nType the server's host (\(host)) to confirm: ")
+        let context = ctx.invocation.fromContext.name
+        ctx.console.err.write("This ends every session under \(globs) on \(endpoint)\(context.map { " (context \($0))" } ?? "")"
+                              + "\(store.filter.isEmpty ? "" : " that the filters keep") (\(store.keyspace.totalKeys()) keys on the server).\n"
+                              + "Type the server's host (\(host))\(context.map { " or the context's name (\($0))" } ?? "") to confirm: ")
         ctx.console.err.flush()
         let answer = ctx.console.readLine()?.trimmingSpaces ?? ""
-        guard answer == host || answer == endpoint.description else {
+        guard answer == host || answer == endpoint.description || (context != nil && answer == context) else {
             throw CLIError(answer.isEmpty ? "aborted; nothing was deleted" : "'\(answer)' is not \(host); aborted, nothing was deleted",
                            ifInterrupted: "interrupted; nothing was deleted", code: .failure)
         }
