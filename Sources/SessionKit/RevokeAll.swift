@@ -23,6 +23,8 @@ public struct RevokeAllResult: Sendable {
     public var completeness = Completeness()
     /// Why it stopped before deleting a batch (the audit record could not be written).
     public var stoppedBy: AuditTrailError?
+    /// Whether the session keys are done and the mappings are being removed.
+    public var removingMappings = false
 
     public init() {}
 }
@@ -33,8 +35,11 @@ extension SessionStore {
     /// mapping keys (and index members) that pointed at a key it deleted. Nothing else is touched:
     /// a mapping whose session it did not delete stays, even if its session is missing. Memory: an
     /// eight-byte keyed fingerprint per session deleted. Stops between pages on Ctrl-C.
+    /// `afterPage` sees the counts so far after each page (a progress line), and once more, with
+    /// `removingMappings` set, before the pass over the mappings begins.
     public func revokeAll(filter: SessionFilter, dryRun: Bool,
-                          beforeDeleting: ([Bytes]) throws(AuditTrailError) -> Void = { _ in }) throws -> RevokeAllResult {
+                          beforeDeleting: ([Bytes]) throws(AuditTrailError) -> Void = { _ in },
+                          afterPage: (RevokeAllResult) -> Void = { _ in }) throws -> RevokeAllResult {
         var result = RevokeAllResult()
         let fingerprint = KeyFingerprint()
         var deleted = Set<UInt64>()
@@ -75,6 +80,7 @@ extension SessionStore {
                     }
                     keys = chosen
                 }
+                defer { afterPage(result) }
                 if keys.isEmpty { return }
                 for k in keys.prefix(max(0, 5 - result.examples.count)) { result.examples.append(k) }
                 if dryRun { result.revoked += keys.count; return }
@@ -94,6 +100,8 @@ extension SessionStore {
         } catch is Stop {}
         result.completeness.merge(inner)
         if dryRun || result.stoppedBy != nil || result.completeness.interrupted || deleted.isEmpty { return result }
+        result.removingMappings = true
+        afterPage(result)
         try removeMappings(to: deleted, fingerprint: fingerprint, &result)
         return result
     }
@@ -111,7 +119,7 @@ extension SessionStore {
             result.indexMembersRemoved += scratch.indexMembersRemoved
             inner.merge(scratch.completeness)
         }
-        let outcome = try keyspace.scan(match: layout.mapping.pattern(user: nil, session: nil), count: scanCount, rate: scanRate) { page in
+        let outcome = try keyspace.scan(match: layout.mapping.pattern(user: nil, session: nil), count: scanCount, rate: scanRate, progress: progress) { page in
             var candidates: [(key: Bytes, user: Bytes, session: Bytes)] = []
             for key in page { if let ids = layout.mapping.parse(key) { candidates.append((key, ids.user, ids.session)) } }
             if candidates.isEmpty { return }

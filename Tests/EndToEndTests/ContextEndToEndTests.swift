@@ -65,6 +65,20 @@ final class ContextEndToEndTests: XCTestCase {
         XCTAssertTrue(try String(contentsOfFile: config, encoding: .utf8).hasPrefix("current-context: production\n"))
         let show = try Sessionctl.run(["context", "show", "-o", "json"], environment: env)
         XCTAssertEqual(try show.json()["name"] as? String, "production", "\(show)")
+        // show merges as a command does: the environment over the context, the rest from the context.
+        let merged = try Sessionctl.run(["context", "show", "-o", "json"],
+                                        environment: env.merging(["SESSIONCTL_URL": plain.server.url, "SESSIONCTL_FRAMEWORK": "rails", "USER": "ops"]) { _, b in b })
+        let effective = Dictionary(uniqueKeysWithValues: ((try merged.json()["effective"] as? [[String: Any]]) ?? []).map {
+            ($0["option"] as? String ?? "", ($0["value"] as? String ?? "", $0["source"] as? String ?? ""))
+        })
+        XCTAssertEqual(effective["url"]?.0, plain.server.url, "\(merged)")
+        XCTAssertEqual(effective["url"]?.1.hasPrefix("$SESSIONCTL_URL (context: "), true, "\(merged)")
+        XCTAssertEqual(effective["framework"]?.0, "rails", "\(merged)")
+        XCTAssertEqual(effective["framework"]?.1, "$SESSIONCTL_FRAMEWORK (context: flask)", "\(merged)")
+        XCTAssertEqual(effective["cluster"]?.1, "context", "\(merged)")
+        XCTAssertEqual(effective["actor"]?.0, "oncall", "the context's actor ranks above $USER: \(merged)")
+        let mergedTable = try Sessionctl.run(["context", "show", "staging"], environment: env)
+        XCTAssertTrue(mergedTable.stdout.contains("FROM") && mergedTable.stdout.contains("cacert"), mergedTable.stdout)
         let typo = try Sessionctl.run(["--context", "prodution", "ping"], environment: env)
         XCTAssertEqual(typo.status, 2, "\(typo)")
         XCTAssertTrue(typo.stderr.contains("did you mean 'production'?"), typo.stderr)

@@ -147,4 +147,17 @@ final class RevokeAllEndToEndTests: XCTestCase {
         XCTAssertTrue(named.stdout.contains("or the context's name (staging)"), named.stdout)
         XCTAssertFalse(try f.exists("session:s3"), named.stdout)
     }
+
+    func testTheProgressLineSaysWhatWasRevoked() throws {
+        let f = try Fixture()
+        try f.server.run((0..<3000).map { ["SET", "session:s\($0)", "{}", "EX", "600"] })
+        try f.server.run((0..<3000).map { ["SET", "user:u\($0 % 50):s\($0)", "session:s\($0)"] })
+        let r = try inTerminal("\(Sessionctl.binary) revoke-all --yes --rate 3000 --scan-count 100", input: "",
+                               env: ["SESSIONCTL_URL": f.server.url, "TERM": "dumb"])
+        XCTAssertTrue(r.stdout.range(of: #"scanned [0-9,]+ of [0-9,]+ keys \([0-9]+%\), [0-9,]+ matched, [0-9,]+/s(, ~[0-9]+s left)?; [0-9,]+ revoked"#,
+                                     options: .regularExpression) != nil, r.stdout)
+        XCTAssertTrue(r.stdout.contains("mappings: scanned"), "the pass over the mappings is named: \(r.stdout)")
+        XCTAssertTrue(r.stdout.contains("revoked 3,000 sessions") || r.stdout.contains("revoked 3000 sessions"), r.stdout)
+        XCTAssertEqual(try f.dbsize(), 0)
+    }
 }

@@ -25,14 +25,18 @@ enum ContextCommand {
             guard let c = try file.context(named: args.count > 1 ? args[1] : selected) else {
                 throw CLIError("no context is selected and \(file.path) has no current-context", hint: "name one: sessionctl context show NAME", code: .usage)
             }
-            // A password is never printed: only that one is set.
-            let values = c.values.map { ($0.key, $0.key == "password" ? "(set; not shown)" : $0.value) }
+            let rows = effective(c, env: env)
             if ctx.invocation.output == .json || ctx.invocation.output == .ndjson {
+                // A password is never printed: only that one is set.
+                let values = c.values.map { ($0.key, $0.key == "password" ? "(set; not shown)" : $0.value) }
                 ctx.emit(.object([("name", .string(c.name)), ("current", .bool(c.name == selected)),
-                                  ("options", .object(values.map { ($0.0, .string($0.1)) }))]))
+                                  ("options", .object(values.map { ($0.0, .string($0.1)) })),
+                                  ("effective", .array(rows.map { r in
+                                      .object([("option", .string(r.option)), ("value", .string(r.value)), ("source", .string(r.source))])
+                                  }))]))
             } else {
-                var table = Table(headers: ["OPTION", "VALUE"])
-                for (k, v) in values { table.add([k, v]) }
+                var table = Table(headers: ["OPTION", "VALUE", "FROM"])
+                for r in rows { table.add([r.option, r.value, r.source]) }
                 ctx.print("context \(c.name)\(c.name == selected ? " (current)" : "")\n")
                 ctx.print(table.render(color: ctx.color, headers: !ctx.invocation.noHeaders))
             }
@@ -52,6 +56,66 @@ enum ContextCommand {
             }
         }
         return .finished(Completeness(), didSomething: true)
+    }
+
+    /// One setting as a command would use it with this context selected: its value and where it comes from.
+    struct Effective: Equatable {
+        var option: String
+        var value: String
+        var source: String
+    }
+
+    /// What the context gives, merged as a command merges it (the environment, then the context, then the default;
+    /// a flag on the command itself ranks above all three): the environment variables that rank above the context
+    /// are named where they are set. A password
+    /// is never printed; only where it comes from.
+    static func effective(_ c: ConfigFile.Context, env: [String: String]) -> [Effective] {
+        func set(_ name: String) -> String? { env[name].flatMap { $0.isEmpty ? nil : $0 } }
+        let fromContext = "context"
+        var rows: [Effective] = []
+        var seen: Set<String> = []
+        for (key, value, _) in c.values {
+            seen.insert(key)
+            switch key {
+            case "url":
+                if let name = ["SESSIONCTL_URL", "REDIS_URL"].first(where: { set($0) != nil }) {
+                    rows.append(.init(option: key, value: RedisEndpoint.redact(set(name)!), source: "$\(name) (context: \(RedisEndpoint.redact(value)))"))
+                } else {
+                    rows.append(.init(option: key, value: RedisEndpoint.redact(value), source: fromContext))
+                }
+            case "password", "password-file":
+                let shown = key == "password" ? "(set; not shown)" : value
+                rows.append(.init(option: key, value: shown, source: set("REDISCLI_AUTH") != nil ? "context, below $REDISCLI_AUTH and a URL password" : fromContext))
+            case "framework", "audit-log":
+                let name = key == "framework" ? "SESSIONCTL_FRAMEWORK" : "SESSIONCTL_AUDIT_LOG"
+                if let e = set(name) {
+                    rows.append(.init(option: key, value: e, source: "$\(name) (context: \(value))"))
+                } else {
+                    rows.append(.init(option: key, value: value, source: fromContext))
+                }
+            default:
+                rows.append(.init(option: key, value: value, source: fromContext))
+            }
+        }
+        // The settings every command uses, when the context leaves them out.
+        if !seen.contains("url") {
+            if let name = ["SESSIONCTL_URL", "REDIS_URL"].first(where: { set($0) != nil }) {
+                rows.append(.init(option: "url", value: RedisEndpoint.redact(set(name)!), source: "$\(name)"))
+            } else {
+                rows.append(.init(option: "url", value: RedisEndpoint.defaultURL, source: "default"))
+            }
+        }
+        if !seen.contains("framework"), let e = set("SESSIONCTL_FRAMEWORK") {
+            rows.append(.init(option: "framework", value: e, source: "$SESSIONCTL_FRAMEWORK"))
+        }
+        if !seen.contains("audit-log"), let e = set("SESSIONCTL_AUDIT_LOG") {
+            rows.append(.init(option: "audit-log", value: e, source: "$SESSIONCTL_AUDIT_LOG"))
+        }
+        if !seen.contains("actor") {
+            let who = [set("SUDO_USER").map { ($0, "$SUDO_USER") }, set("USER").map { ($0, "$USER") }].compactMap { $0 }.first
+            rows.append(.init(option: "actor", value: who?.0 ?? "unknown", source: who?.1 ?? "default"))
+        }
+        return rows
     }
 
     /// Rewrites the `current-context:` line (or adds one at the top), keeping the rest of the file and its mode.

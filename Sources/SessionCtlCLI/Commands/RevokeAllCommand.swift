@@ -22,6 +22,11 @@ enum RevokeAllCommand {
         let all = Bytes("*".utf8)
         let result = try store.revokeAll(filter: store.filter, dryRun: inv.dryRun) { keys throws(AuditTrailError) in
             try trail.record(keys.map { SessionRef(user: all, session: $0, mappingKey: [], sessionKey: $0) }, event: "revoke_all")
+        } afterPage: { sofar in
+            // The progress line says what was done, not only what was scanned.
+            ctx.progress.done = "\(Progress.grouped(sofar.revoked)) \(inv.dryRun ? "would be revoked" : "revoked")"
+                + (sofar.kept + sofar.undecided > 0 ? ", \(Progress.grouped(sofar.kept + sofar.undecided)) kept" : "")
+            if sofar.removingMappings { ctx.progress.pass = "mappings" }
         }
         ctx.progress.finish()
         let verb = inv.dryRun ? "would revoke" : "revoked"

@@ -39,20 +39,21 @@ enum Cell {
     /// Bytes, visibly escaped.
     static func text(_ b: [UInt8]) -> String { Escape.visible(b) }
 
-    /// A TTL as `1d2h`, `59m59s`, `12s`; `never` without expiry.
+    /// A TTL or an idle time as its two largest units, as people read them: `29d 4h`, `1h`, `59m 59s`, `12s`;
+    /// `never` without expiry.
     static func ttl(_ seconds: Int64?) -> String {
         guard let s = seconds else { return "never" }
-        let d = s / 86_400, h = s % 86_400 / 3600, m = s % 3600 / 60, sec = s % 60
-        if d > 0 { return "\(d)d\(h)h" }
-        if h > 0 { return "\(h)h\(m)m" }
-        if m > 0 { return "\(m)m\(sec)s" }
-        return "\(sec)s"
+        let parts: [(Int64, String)] = [(s / 86_400, "d"), (s % 86_400 / 3600, "h"), (s % 3600 / 60, "m"), (s % 60, "s")]
+        guard let first = parts.firstIndex(where: { $0.0 > 0 }) else { return "0s" }
+        let head = "\(parts[first].0)\(parts[first].1)"
+        guard first + 1 < parts.count, parts[first + 1].0 > 0 else { return head }
+        return head + " \(parts[first + 1].0)\(parts[first + 1].1)"
     }
 
-    /// A round duration as `5m`, `1h`, `7d`, `1h30m`: only the parts that are not zero.
+    /// A round duration as `5m`, `1h`, `7d`, `1h 30m`: only the parts that are not zero.
     static func duration(_ seconds: Int64) -> String {
         let parts: [(Int64, String)] = [(seconds / 86_400, "d"), (seconds % 86_400 / 3600, "h"), (seconds % 3600 / 60, "m"), (seconds % 60, "s")]
-        let text = parts.filter { $0.0 > 0 }.map { "\($0.0)\($0.1)" }.joined()
+        let text = parts.filter { $0.0 > 0 }.map { "\($0.0)\($0.1)" }.joined(separator: " ")
         return text.isEmpty ? "0s" : text
     }
 
@@ -61,7 +62,7 @@ enum Cell {
         Timestamp.rfc3339(seconds) + " (\(ago(seconds, now: now)))"
     }
 
-    /// How long ago: `3h ago`, `29d4h ago`, `in 5m` for a time ahead.
+    /// How long ago: `3h ago`, `29d 4h ago`, `in 5m` for a time ahead.
     static func ago(_ seconds: Double, now: Double = Cell.now()) -> String {
         let delta = Int64(now - seconds)
         return delta >= 0 ? "\(ttl(delta)) ago" : "in \(ttl(-delta))"

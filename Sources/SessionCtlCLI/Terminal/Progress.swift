@@ -8,6 +8,10 @@ final class Progress {
     let enabled: Bool
     /// Keys in the keyspace (`DBSIZE` over every primary), when known.
     var total: Int64?
+    /// What the command has done so far, drawn after the scan's counts (`12,000 revoked`).
+    var done: String?
+    /// Which pass the scan is (`mappings`), drawn before the counts.
+    var pass: String?
     private var lastDraw: UInt64 = 0
     private var drawn = false
     private let started = Deadline.now()
@@ -23,7 +27,10 @@ final class Progress {
         let now = Deadline.now()
         guard now - started > 250_000_000, now - lastDraw > 100_000_000 else { return }
         lastDraw = now
-        console.err.write("\r\u{1B}[K" + Self.line(p, total: total, seconds: Double(now - started) / 1e9))
+        var text = Self.line(p, total: total, seconds: Double(now - started) / 1e9)
+        if let pass { text = pass + ": " + text }
+        if let done { text += "; " + done }
+        console.err.write("\r\u{1B}[K" + text)
         console.err.flush()
         drawn = true
     }
