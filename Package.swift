@@ -22,12 +22,16 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb", providers: [.apt(["libmariadb-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         // MARK: Layers, each depending only on the ones below it
         .target(name: "RedisClient", dependencies: ["CHiredis", "COpenSSL"]),
         .target(name: "SessionPayload"),
         .target(name: "SessionCrypto", dependencies: ["COpenSSL"]),
-        .target(name: "SessionKit", dependencies: ["RedisClient", "SessionCrypto", "SessionPayload"]),
+        .target(name: "SQLClient", dependencies: ["CLibPQ", "CMariaDB", "CSQLite"]),
+        .target(name: "SessionKit", dependencies: ["RedisClient", "SQLClient", "SessionCrypto", "SessionPayload"]),
         .target(name: "SessionCtlCLI", dependencies: ["SessionKit", "SessionPayload", "RedisClient", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "sessionctl", dependencies: ["SessionCtlCLI"]),
 
@@ -36,7 +40,8 @@ let package = Package(
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
 
         // MARK: Tests
-        .target(name: "TestSupport", dependencies: ["RedisClient"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["RedisClient", "SQLClient"], path: "Tests/TestSupport"),
+        .testTarget(name: "SQLClientTests", dependencies: ["SQLClient", "TestSupport"]),
         .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "CHiredis", "TestSupport"]),
         .testTarget(name: "SessionPayloadTests", dependencies: ["SessionPayload", "TestSupport"]),
         .testTarget(name: "SessionKitTests", dependencies: ["SessionKit", "SessionCrypto", "SessionPayload", "RedisClient", "TestSupport"]),

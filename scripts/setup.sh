@@ -20,6 +20,9 @@ packages=(
   python3         # make bench's harness
   gcc             # make bench builds the C floor
   binutils        # make dist strips the binary; its test reads it with readelf
+  # Sessions in SQL tables: the client libraries, and real servers the tests start in a temporary folder
+  libpq-dev libmariadb-dev libsqlite3-dev
+  postgresql mariadb-server mariadb-client sqlite3
   # The real framework applications the tests log users into and ask over HTTP (Tests/Apps):
   php-cli php-redis           # plain PHP on phpredis native sessions
   openjdk-17-jdk-headless     # Java's own serialization, for Spring Session's hash values

@@ -1,0 +1,54 @@
+/// Settings every engine honours: deadlines, and the password from a channel other than the URL.
+public struct SQLOptions: Sendable {
+    /// Seconds to connect (and authenticate, and set up TLS).
+    public var connectTimeout: Double = 5
+    /// Seconds each statement may take; past it the statement is cancelled and the connection dropped.
+    public var timeout: Double = 30
+    /// A password from `--password-file`, `$PGPASSWORD` or `$MYSQL_PWD` (the URL's ranks below none of them).
+    public var password: String?
+    /// Opens the connection read-only where the engine can (a file opened read-only, a read-only
+    /// transaction mode), so that commands that only look cannot change anything.
+    public var readOnly = false
+
+    public init() {}
+}
+
+/// One connection to a database: parameterised statements only (placeholders are `?`, bound in
+/// order, whatever the engine spells them), each under a deadline. One owner per C handle: the
+/// conforming types adopt it in `init` and free it in `deinit`.
+public protocol SQLConnection: AnyObject {
+    /// The engine.
+    var engine: SQLEngine { get }
+    /// Runs a statement that returns rows.
+    func query(_ sql: String, _ parameters: [SQLValue]) throws(SQLError) -> SQLRows
+    /// Runs a statement that changes rows; returns how many it changed.
+    func execute(_ sql: String, _ parameters: [SQLValue]) throws(SQLError) -> Int
+    /// The columns of `table` (empty when there is no such table).
+    func columns(of table: String) throws(SQLError) -> [SQLColumn]
+}
+
+extension SQLConnection {
+    /// The identifier, quoted for this engine: `"sessions"`, `` `sessions` ``; `schema.table` quoted in parts.
+    /// Only letters, digits, `_` and `$` are accepted, so nothing but a name can reach the SQL text.
+    public func quote(_ identifier: String) throws(SQLError) -> String {
+        let parts = identifier.split(separator: ".", omittingEmptySubsequences: false)
+        guard !parts.isEmpty, parts.count <= 2 else { throw SQLError(.usage, "bad table name '\(identifier)'") }
+        var quoted: [String] = []
+        for part in parts {
+            guard let first = part.utf8.first, !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first),
+                  part.utf8.allSatisfy({ $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "$") || ($0 | 0x20 >= UInt8(ascii: "a") && $0 | 0x20 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) })
+            else { throw SQLError(.usage, "bad table name '\(identifier)' (letters, digits and '_' only, optionally schema.table)") }
+            quoted.append(engine == .mysql ? "`\(part)`" : "\"\(part)\"")
+        }
+        return quoted.joined(separator: ".")
+    }
+}
+
+/// Opens a connection to the database the URL names.
+public func openSQL(_ url: SQLURL, options: SQLOptions = SQLOptions()) throws(SQLError) -> any SQLConnection {
+    switch url.engine {
+    case .postgres: return try PostgresConnection(url, options: options)
+    case .mysql: return try MariaDBConnection(url, options: options)
+    case .sqlite: return try SQLiteConnection(url, options: options)
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+
+/// A real PostgreSQL server (Debian's `postgresql`) made by `initdb` in a temporary folder and
+/// started on a free loopback port and a unix socket in that folder; stopped when the value goes
+/// away. TCP connections need a password (scram-sha-256); the socket is trusted, for set-up.
+/// As root, it runs as the `postgres` user (PostgreSQL refuses root), through `setpriv`.
+public final class PostgresServer: @unchecked Sendable {
+    public let port: Int
+    public let directory: URL
+    /// The superuser's password over TCP.
+    public let password = "pg-secret"
+    private let process: Process
+    private let bin: String
+
+    public init() throws {
+        bin = try Self.binaries()
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sessionctl-pg-\(UUID().uuidString.prefix(8))")
+        let data = directory.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let pwfile = directory.appendingPathComponent("pw")
+        try password.write(to: pwfile, atomically: true, encoding: .utf8)
+        let asUser = getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--"] : []
+        if getuid() == 0 {
+            guard getpwnam("postgres") != nil else { throw TestSupportError("no 'postgres' user: run 'apt-get install postgresql'") }
+            _ = try Self.run(["/bin/chown", "-R", "postgres:postgres", directory.path])
+        }
+        let initdb = try Self.run(asUser + ["\(bin)/initdb", "-D", data.path, "-U", "postgres", "--pwfile", pwfile.path,
+                                            "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-sync"])
+        guard initdb.status == 0 else { throw TestSupportError("initdb failed: \(initdb.output)") }
+        var attempt = 0
+        while true {
+            attempt += 1
+            let port = try FreePort.pick()
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: asUser.first ?? "\(bin)/postgres")
+            p.arguments = Array(asUser.dropFirst()) + (asUser.isEmpty ? [] : ["\(bin)/postgres"]) +
+                ["-D", data.path, "-p", String(port), "-k", directory.path, "-c", "listen_addresses=127.0.0.1",
+                 "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "logging_collector=off"]
+            let log = directory.appendingPathComponent("postgres.log")
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = try FileHandle(forWritingTo: log)
+            try p.run()
+            var ready = false
+            for _ in 0..<200 {
+                if !p.isRunning { break }
+                if (try? Self.run(["\(bin)/pg_isready", "-h", directory.path, "-p", String(port), "-q"]))?.status == 0 { ready = true; break }
+                usleep(50_000)
+            }
+            if ready {
+                self.port = port
+                process = p
+                return
+            }
+            if p.isRunning { p.terminate() }
+            p.waitUntilExit()
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            guard attempt < 5, text.contains("already in use") else { throw TestSupportError("postgres did not start: \(text.suffix(800))") }
+        }
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGINT)  // fast shutdown
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// `postgres://user:password@127.0.0.1:port/database`.
+    public func url(user: String = "postgres", password: String? = nil, database: String = "postgres") -> String {
+        "postgres://\(user):\(password ?? self.password)@127.0.0.1:\(port)/\(database)"
+    }
+
+    /// Runs SQL through `psql` over the trusted socket, as the superuser; returns its unaligned output.
+    @discardableResult
+    public func psql(_ sql: String, database: String = "postgres") throws -> String {
+        let r = try Self.run(["\(bin)/psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", directory.path, "-p", String(port),
+                              "-U", "postgres", "-d", database, "-c", sql])
+        guard r.status == 0 else { throw TestSupportError("psql failed: \(r.output)") }
+        return r.output
+    }
+
+    static func binaries() throws -> String {
+        let root = "/usr/lib/postgresql"
+        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).sorted { (Int($0) ?? 0) > (Int($1) ?? 0) }
+        for v in versions where FileManager.default.isExecutableFile(atPath: "\(root)/\(v)/bin/postgres") { return "\(root)/\(v)/bin" }
+        throw TestSupportError("PostgreSQL is not installed: run 'apt-get install postgresql' (the tests start a real server and never skip)")
+    }
+
+    /// Runs a program to its end; its status and its stdout and stderr together.
+    public static func run(_ argv: [String], stdin: String? = nil) throws -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: argv[0])
+        p.arguments = Array(argv.dropFirst())
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        p.currentDirectoryURL = URL(fileURLWithPath: "/")
+        if let stdin {
+            let inp = Pipe()
+            p.standardInput = inp
+            try p.run()
+            inp.fileHandleForWriting.write(Data(stdin.utf8))
+            try inp.fileHandleForWriting.close()
+        } else {
+            p.standardInput = FileHandle.nullDevice
+            try p.run()
+        }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
+
+/// A real MariaDB server (Debian's `mariadb-server`) made by `mariadb-install-db` in a temporary
+/// folder, on a free loopback port and a socket there; stopped when the value goes away. Root
+/// has no password on the socket, for set-up; the tests make their own users.
+public final class MariaDBServer: @unchecked Sendable {
+    public let port: Int
+    public let directory: URL
+    public var socket: String { directory.appendingPathComponent("mysqld.sock").path }
+    private let process: Process
+
+    public init() throws {
+        for tool in ["/usr/sbin/mariadbd", "/usr/bin/mariadb-install-db", "/usr/bin/mariadb"] where !FileManager.default.isExecutableFile(atPath: tool) {
+            throw TestSupportError("MariaDB is not installed (\(tool)): run 'apt-get install mariadb-server mariadb-client' (the tests start a real server and never skip)")
+        }
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sessionctl-my-\(UUID().uuidString.prefix(8))")
+        let data = directory.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let user = getuid() == 0 ? "root" : String(cString: getpwuid(getuid()).pointee.pw_name)
+        let install = try PostgresServer.run(["/usr/bin/mariadb-install-db", "--no-defaults", "--datadir=\(data.path)", "--user=\(user)",
+                                              "--auth-root-authentication-method=normal", "--skip-test-db"])
+        guard install.status == 0 else { throw TestSupportError("mariadb-install-db failed: \(install.output.suffix(800))") }
+        var attempt = 0
+        while true {
+            attempt += 1
+            let port = try FreePort.pick()
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/sbin/mariadbd")
+            let log = directory.appendingPathComponent("mariadb.log")
+            try? FileManager.default.removeItem(at: log)
+            p.arguments = ["--no-defaults", "--datadir=\(data.path)", "--socket=\(directory.appendingPathComponent("mysqld.sock").path)",
+                           "--port=\(port)", "--bind-address=127.0.0.1", "--user=\(user)", "--log-error=\(log.path)",
+                           "--pid-file=\(directory.appendingPathComponent("mariadb.pid").path)", "--skip-name-resolve",
+                           "--innodb-buffer-pool-size=32M", "--innodb-flush-log-at-trx-commit=0", "--skip-log-bin"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            var ready = false
+            for _ in 0..<300 {
+                if !p.isRunning { break }
+                if (try? PostgresServer.run(["/usr/bin/mariadb", "--no-defaults", "-S", directory.appendingPathComponent("mysqld.sock").path,
+                                             "-u", "root", "-e", "SELECT 1"]))?.status == 0 { ready = true; break }
+                usleep(50_000)
+            }
+            if ready {
+                self.port = port
+                process = p
+                return
+            }
+            if p.isRunning { p.terminate() }
+            p.waitUntilExit()
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            guard attempt < 5, text.contains("already in use") else { throw TestSupportError("mariadbd did not start: \(text.suffix(800))") }
+        }
+    }
+
+    deinit {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// `mysql://user:password@127.0.0.1:port/database`.
+    public func url(user: String, password: String, database: String) -> String {
+        "mysql://\(user):\(password)@127.0.0.1:\(port)/\(database)"
+    }
+
+    /// Runs SQL through the `mariadb` client over the socket, as root; returns its tab-separated output.
+    @discardableResult
+    public func sql(_ text: String, database: String? = nil) throws -> String {
+        let r = try PostgresServer.run(["/usr/bin/mariadb", "--no-defaults", "-S", socket, "-u", "root", "-N", "-B"] + (database.map { [$0] } ?? []), stdin: text)
+        guard r.status == 0 else { throw TestSupportError("mariadb failed: \(r.output)") }
+        return r.output
+    }
+}
