@@ -24,15 +24,16 @@ let package = Package(
         ),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb", providers: [.apt(["libmariadb-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         // MARK: Layers, each depending only on the ones below it
         .target(name: "RedisClient", dependencies: ["CHiredis", "COpenSSL"]),
         .target(name: "SessionPayload"),
-        .target(name: "SessionCrypto", dependencies: ["COpenSSL"]),
+        .target(name: "SessionCrypto", dependencies: ["COpenSSL", "CZlib"]),
         .target(name: "SQLClient", dependencies: ["CLibPQ", "CMariaDB", "CSQLite"]),
         .target(name: "SessionKit", dependencies: ["RedisClient", "SQLClient", "SessionCrypto", "SessionPayload"]),
-        .target(name: "SessionCtlCLI", dependencies: ["SessionKit", "SessionPayload", "RedisClient", .product(name: "Yams", package: "Yams")]),
+        .target(name: "SessionCtlCLI", dependencies: ["SessionKit", "SessionPayload", "RedisClient", "SQLClient", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "sessionctl", dependencies: ["SessionCtlCLI"]),
 
         // MARK: Fuzzing: libFuzzer targets (make fuzz), and a replayer of their inputs in a normal build

@@ -21,7 +21,7 @@ packages=(
   gcc             # make bench builds the C floor
   binutils        # make dist strips the binary; its test reads it with readelf
   # Sessions in SQL tables: the client libraries, and real servers the tests start in a temporary folder
-  libpq-dev libmariadb-dev libsqlite3-dev
+  libpq-dev libmariadb-dev libsqlite3-dev zlib1g-dev  # zlib: Django's compressed session data
   postgresql mariadb-server mariadb-client sqlite3
   # The real framework applications the tests log users into and ask over HTTP (Tests/Apps):
   php-cli php-redis           # plain PHP on phpredis native sessions

@@ -134,7 +134,7 @@ final class CommandContext {
         return bytes
     }
 
-    private func readPasswordFile(_ path: String) throws -> String {
+    func readPasswordFile(_ path: String) throws -> String {
         let bytes = try readSmallFile(path, option: "--password-file")
         let line = bytes.split(separator: UInt8(ascii: "\n"), maxSplits: 1, omittingEmptySubsequences: false).first ?? []
         var password = Array(line)
@@ -211,6 +211,10 @@ final class CommandContext {
 
     /// Checks the layout, connects and authenticates, and returns the store.
     func openStore() throws -> SessionStore {
+        if targetIsSQL {
+            throw CLIError("'\(invocation.command.rawValue)' works on Redis stores; a SQL table answers list, show, revoke, revoke-user, users, audit and prune",
+                           code: .usage)
+        }
         let layout = try layout()
         if invocation.command == .show || invocation.command == .revoke {
             for id in invocation.arguments where !layout.mapping.acceptsSession(id) {
@@ -227,19 +231,24 @@ final class CommandContext {
         store.payloadReader = PayloadReader(kind: try framework()?.payload ?? .sniff, appKey: try cookieSecrets().appKey)
         store.fieldPaths = try fieldPaths()
         store.index = try indexTemplate()
-        var filter = SessionFilter()
-        filter.idleOver = invocation.idleOver.map { Int64($0.rounded(.down)) }
-        filter.olderThan = invocation.olderThan
-        filter.ttlOver = invocation.ttlOver.map { Int64($0.rounded(.down)) }
-        filter.ip = invocation.ip.flatMap(CIDR.init)
-        filter.except = Set(invocation.except)
-        store.filter = filter
+        store.filter = filterFromOptions()
         let progress = self.progress
         if progress.enabled {
             progress.total = keyspace.totalKeys()
             store.progress = { progress.scanned($0) }
         }
         return store
+    }
+
+    /// The filters the options give (`--idle-over`, `--older-than`, `--ttl-over`, `--ip`, `--except`).
+    func filterFromOptions() -> SessionFilter {
+        var filter = SessionFilter()
+        filter.idleOver = invocation.idleOver.map { Int64($0.rounded(.down)) }
+        filter.olderThan = invocation.olderThan
+        filter.ttlOver = invocation.ttlOver.map { Int64($0.rounded(.down)) }
+        filter.ip = invocation.ip.flatMap(CIDR.init)
+        filter.except = Set(invocation.except)
+        return filter
     }
 
     /// Connects with the cluster mode the options ask for.

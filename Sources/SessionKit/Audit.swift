@@ -15,9 +15,18 @@ public struct AuditReport: Equatable, Sendable {
         case indexKeys = "index_keys"
         case staleIndexMembers = "stale_index_members"
         case indexesWithoutTTL = "indexes_without_ttl"
+        // SQL tables:
+        case anonymousSessions = "anonymous_sessions"
+        case expiredSessions = "expired_sessions"
+        case undecodablePayloads = "undecodable_payloads"
 
         /// Whether it is a problem to show examples of (not a plain tally).
-        public var isProblem: Bool { ![.mappings, .users, .liveSessions, .indexKeys].contains(self) }
+        public var isProblem: Bool { ![.mappings, .users, .liveSessions, .indexKeys, .anonymousSessions].contains(self) }
+
+        /// What a Redis keyspace is audited for.
+        public static let redis: [Finding] = [.mappings, .users, .liveSessions, .orphanedMappings, .mappingsWithoutTTL, .sessionsWithoutTTL,
+                                              .mappingsExpiringBeforeSession, .unmappedSessions, .refused, .indexKeys, .staleIndexMembers,
+                                              .indexesWithoutTTL]
 
         /// How the table names it.
         public var title: String {
@@ -34,6 +43,9 @@ public struct AuditReport: Equatable, Sendable {
             case .indexKeys: return "index keys (--index)"
             case .staleIndexMembers: return "index members whose session is gone"
             case .indexesWithoutTTL: return "index keys without expiry"
+            case .anonymousSessions: return "sessions of no user (anonymous)"
+            case .expiredSessions: return "rows past their lifetime (prune deletes them)"
+            case .undecodablePayloads: return "session data that does not decode"
             }
         }
     }
@@ -41,6 +53,8 @@ public struct AuditReport: Equatable, Sendable {
     /// Upper bounds of the TTL buckets of live sessions, in seconds; the last bucket has none.
     public static let bucketBounds: [Int64] = [300, 3600, 86_400, 604_800, 2_592_000]
 
+    /// The findings that apply to the store audited, in the order they are shown.
+    public var applicable: [Finding] = Finding.redis
     /// Every finding's count.
     public var counts: [Finding: Int] = Dictionary(uniqueKeysWithValues: Finding.allCases.map { ($0, 0) })
     /// Users with the most sessions.

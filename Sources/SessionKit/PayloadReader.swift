@@ -69,7 +69,7 @@ public struct PayloadReader: Sendable {
                               error: errors.isEmpty ? nil : "fields not decoded: \(errors.joined(separator: ", "))")
     }
 
-    private func run(_ format: PayloadFormat, _ bytes: Bytes, name: String? = nil) -> DecodedPayload {
+    func run(_ format: PayloadFormat, _ bytes: Bytes, name: String? = nil) -> DecodedPayload {
         do {
             return DecodedPayload(format: name ?? format.rawValue, value: try format.decode(bytes, limits: limits))
         } catch {
@@ -106,7 +106,7 @@ public struct PayloadReader: Sendable {
 
     /// `serialize()` of the serialized session (so a string inside a string), each layer maybe
     /// an encrypted envelope (`SESSION_ENCRYPT`), opened with the app key.
-    private func laravel(_ bytes: Bytes) -> DecodedPayload {
+    func laravel(_ bytes: Bytes) -> DecodedPayload {
         var current = bytes
         var layers: [String] = []
         for _ in 0..<6 {

@@ -3,21 +3,21 @@ import SessionKit
 /// `sessionctl audit`: the whole-keyspace report.
 enum AuditCommand {
     static func run(_ ctx: CommandContext) throws -> Outcome {
-        let store = try ctx.openStore()
-        let report = try store.audit(top: ctx.invocation.top ?? 10)
+        let store = try ctx.openBackend()
+        let report = try store.audit(top: ctx.invocation.top ?? 10, examples: 3)
         ctx.progress.finish()
         switch ctx.invocation.output {
         case .json, .ndjson:
-            let problems = AuditReport.Finding.allCases.filter { $0.isProblem && report.counts[$0, default: 0] > 0 }
+            let problems = report.applicable.filter { $0.isProblem && report.counts[$0, default: 0] > 0 }
             ctx.emit(.object([
-                ("counts", .object(AuditReport.Finding.allCases.map { ($0.rawValue, .int(Int64(report.counts[$0, default: 0]))) })),
+                ("counts", .object(report.applicable.map { ($0.rawValue, .int(Int64(report.counts[$0, default: 0]))) })),
                 ("top_users", .array(report.topUsers.map { .object([("user", .bytes($0.user)), ("sessions", .int(Int64($0.sessions)))]) })),
                 ("ttl_buckets", .array(report.ttlBuckets.map { .object([("max_seconds", $0.maxSeconds.map { .int($0) } ?? .null), ("sessions", .int(Int64($0.sessions)))]) })),
                 ("examples", .object(problems.map { ($0.rawValue, .array((report.examples[$0] ?? []).map { .bytes($0) })) })),
                 ("complete", .bool(report.completeness.isComplete)),
             ]))
         case .table, .wide:
-            ctx.print(table(report, index: store.index != nil, color: ctx.color))
+            ctx.print(table(report, index: store.hasIndex, color: ctx.color))
         }
         ctx.reportIncomplete(report.completeness)
         return .finished(report.completeness, didSomething: report.counts[.mappings, default: 0] + report.counts[.unmappedSessions, default: 0] > 0)
@@ -27,7 +27,7 @@ enum AuditCommand {
         var findings = Table(headers: ["FINDING", "COUNT", "EXAMPLES"], alignments: [.left, .right, .left])
         // The index rows only when an index is audited (JSON always has their counts).
         let indexFindings: [AuditReport.Finding] = [.indexKeys, .staleIndexMembers, .indexesWithoutTTL]
-        for f in AuditReport.Finding.allCases where index || !indexFindings.contains(f) {
+        for f in r.applicable where index || !indexFindings.contains(f) {
             let examples = f.isProblem ? (r.examples[f] ?? []).map(Cell.text).joined(separator: ", ") : ""
             findings.add([f.title, String(r.counts[f, default: 0]), examples])
         }

@@ -4,11 +4,12 @@ import SessionKit
 /// `sessionctl list USER...`: the sessions of each user.
 enum ListCommand {
     static func run(_ ctx: CommandContext) throws -> Outcome {
-        let store = try ctx.openStore()
+        let store = try ctx.openBackend()
         var details = try wantsDetails(ctx)
         let result: ListResult
         if ctx.invocation.scanPayloads {
             ctx.note("--scan-payloads decodes every session under the glob: it reads the whole keyspace, server and client; 'sessionctl index build' writes the mappings that make list fast")
+            guard let store = store as? SessionStore else { throw CLIError("--scan-payloads works on Redis stores", code: .usage) }
             result = try store.listByPayloads(users: ctx.invocation.arguments, markers: try ctx.framework()?.idMarkers ?? [])
             details = details || ctx.invocation.output != .table
         } else {
@@ -74,7 +75,7 @@ extension ListCommand {
     }
 
     /// NDJSON: users in batches, each batch's sessions printed as soon as it is read.
-    private static func stream(_ store: SessionStore, _ ctx: CommandContext, details: Bool) throws -> Outcome {
+    private static func stream(_ store: any SessionBackend, _ ctx: CommandContext, details: Bool) throws -> Outcome {
         var completeness = Completeness()
         var found = false
         var start = 0

@@ -20,11 +20,9 @@ enum RevokeCommand {
         }
         let trail = try auditTrail(ctx)
         let ids = inv.command == .revoke ? try CookieArguments.sessionIds(ctx) : []
-        let store = try ctx.openStore()
-        if let stream = inv.auditStream, !inv.dryRun { trail.add(AuditStream(keyspace: store.keyspace, key: stream)) }
-        let keyspace = store.keyspace
-        trail.target = AuditTrail.Target(endpoint: keyspace.endpoint.description, database: keyspace.options.database,
-                                         cluster: keyspace.isCluster, tls: keyspace.options.tls != nil)
+        let store = try ctx.openBackend()
+        if let stream = inv.auditStream, !inv.dryRun, let redis = store as? SessionStore { trail.add(AuditStream(keyspace: redis.keyspace, key: stream)) }
+        trail.target = store.auditTarget
         let output = RevokeOutput(ctx)
         var total = RevokeResult()
         switch inv.command {
@@ -80,7 +78,7 @@ enum RevokeCommand {
     }
 
     /// Runs one plan: a dry run, nothing to do, or (after confirmation) the deletions with the audit trail ahead.
-    private static func execute(_ plan: RevokePlan, _ store: SessionStore, _ trail: AuditTrail, _ ctx: CommandContext,
+    private static func execute(_ plan: RevokePlan, _ store: any SessionBackend, _ trail: AuditTrail, _ ctx: CommandContext,
                                 prune: Bool = false) throws -> RevokeResult {
         let inv = ctx.invocation
         ctx.progress.finish()

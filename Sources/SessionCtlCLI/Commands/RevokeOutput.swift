@@ -12,6 +12,9 @@ final class RevokeOutput {
     }
 
     /// What `not_found` holds: users for `revoke-user`, sessions otherwise.
+    /// Whether the store is a SQL table (rows, no mapping keys).
+    private var sql: Bool { ctx.targetIsSQL }
+
     private var idName: String { ctx.invocation.command == .revokeUser ? "user" : "session" }
 
     /// Prints a batch's lines at once when the output is NDJSON.
@@ -39,7 +42,7 @@ final class RevokeOutput {
                 ("not_found", .array(r.notFound.map { .bytes($0) })),
                 ("users", .array(perUser(r).map { .object([("user", .bytes($0.user)), ("revoked", .int(Int64($0.revoked))), ("refused", .int(Int64($0.refused)))]) })),
                 ("deleted", .object([("session_keys", .int(Int64(r.sessionKeysDeleted))), ("mapping_keys", .int(Int64(r.mappingKeysDeleted))),
-                                     ("index_members", .int(Int64(r.indexMembersRemoved)))])),
+                                     ("index_members", .int(Int64(r.indexMembersRemoved)))] + (sql ? [("rows", .int(Int64(r.sessionKeysDeleted)))] : []))),
                 ("complete", .bool(r.completeness.isComplete)),
             ]
             if ctx.invocation.hasFilters { fields.insert(("filtered_out", JSONModels.filteredOut(r.filteredOut)), at: fields.count - 1) }
@@ -48,13 +51,15 @@ final class RevokeOutput {
             break
         case .table, .wide:
             if !r.revoked.isEmpty || !r.refused.isEmpty || !r.stale.isEmpty || !r.filteredOut.isEmpty {
-                var table = Table(headers: ["USER", "SESSION", ctx.invocation.command == .prune ? "MAPPING KEY" : "SESSION KEY", "RESULT"])
+                let byMapping = ctx.invocation.command == .prune && !sql
+                var table = Table(headers: ["USER", "SESSION", byMapping ? "MAPPING KEY" : sql ? "ROW" : "SESSION KEY", "RESULT"])
                 for ref in r.revoked {
-                    table.add([Cell.text(ref.user), Cell.text(ref.session),
-                               Cell.text(ctx.invocation.command == .prune ? ref.mappingKey : ref.sessionKey), verb])
+                    table.add([ref.user.isEmpty && sql ? "-" : Cell.text(ref.user), Cell.text(ref.session),
+                               Cell.text(byMapping ? ref.mappingKey : ref.sessionKey), verb])
                 }
                 for ref in r.stale {
-                    table.add([Cell.text(ref.user), Cell.text(ref.session), Cell.text(ref.sessionKey), "stale: session key did not exist; mapping removed"])
+                    table.add([Cell.text(ref.user), Cell.text(ref.session), Cell.text(ref.sessionKey),
+                               sql ? "stale: the row was already gone" : "stale: session key did not exist; mapping removed"])
                 }
                 for f in r.filteredOut {
                     table.add([Cell.text(f.ref.user), Cell.text(f.ref.session), Cell.text(f.ref.sessionKey), (f.undecided ? "kept, undecided: " : "kept: ") + f.reason])
@@ -71,8 +76,12 @@ final class RevokeOutput {
             ctx.console.error(idName == "user" ? "user '\(Cell.text(id))' has no sessions (no mapping key matched)" : "session '\(Cell.text(id))' not found")
         }
         let users = Set(r.revoked.map(\.user)).count
-        let what = ctx.invocation.command == .prune ? "orphaned mapping" : "session"
-        if dry {
+        let what = ctx.invocation.command == .prune ? (sql ? "expired row" : "orphaned mapping") : "session"
+        if sql && !dry {
+            let verb = ctx.invocation.command == .prune ? "pruned" : "revoked"
+            ctx.note("\(verb) \(Cell.plural(r.revoked.count, what))\(ctx.invocation.command == .prune ? "" : " of \(Cell.plural(users, "user"))") (deleted \(Cell.plural(r.sessionKeysDeleted, "row")))")
+            if !r.stale.isEmpty { ctx.note("\(Cell.plural(r.stale.count, "row")) had already gone before the DELETE (not counted as revoked)") }
+        } else if dry {
             ctx.note("dry run: \(verb) \(Cell.plural(r.revoked.count, what)) of \(Cell.plural(users, "user")); nothing was deleted")
         } else if ctx.invocation.command == .prune {
             let members = r.indexMembersRemoved > 0 ? ", removed \(Cell.plural(r.indexMembersRemoved, "stale index member"))" : ""

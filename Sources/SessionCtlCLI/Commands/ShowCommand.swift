@@ -4,7 +4,7 @@ import SessionKit
 enum ShowCommand {
     static func run(_ ctx: CommandContext) throws -> Outcome {
         let ids = try CookieArguments.sessionIds(ctx)
-        let store = try ctx.openStore()
+        let store = try ctx.openBackend()
         var result = try store.show(sessions: ids.flatMap(\.self), user: ctx.invocation.user)
         result.notFound = CookieArguments.notFound(ids, ctx, found: Set(result.sessions.map(\.record.ref.session) + result.refused.map(\.session)))
         ctx.progress.finish()
@@ -66,7 +66,7 @@ enum ShowCommand {
         let r = s.record
         var rows: [(String, String)] = [
             ("session", Cell.text(r.ref.session)), ("user", Cell.text(r.ref.user)),
-            ("mapping key", Cell.text(r.ref.mappingKey)), ("session key", Cell.text(r.ref.sessionKey)),
+            ("mapping key", r.ref.mappingKey.isEmpty ? "- (a SQL row)" : Cell.text(r.ref.mappingKey)), ("session key", Cell.text(r.ref.sessionKey)),
             ("exists", r.exists ? "yes" : "no"), ("type", s.type),
             ("ttl", r.exists ? (r.ttl.map { "\(Cell.ttl($0)) (\($0)s)" } ?? "never expires") : "-"),
             ("bytes", r.bytes.map(String.init) ?? "-"),

@@ -4,7 +4,7 @@ import SessionKit
 enum UsersCommand {
     static func run(_ ctx: CommandContext) throws -> Outcome {
         let inv = ctx.invocation
-        let store = try ctx.openStore()
+        let store = try ctx.openBackend()
         let result = try store.users(sort: inv.sort, minimum: inv.min, top: inv.top)
         ctx.progress.finish()
         let rows = result.users.map { u -> [(String, JSON)] in [("user", .bytes(u.user)), ("sessions", .int(Int64(u.sessions)))] }

@@ -58,6 +58,10 @@ public struct Invocation: Sendable {
     public var sessionKey: String?
     public var sessionGlob: String?
     public var userField: String?
+    /// The sessions table of a SQL URL (`--table`).
+    public var table: String?
+    /// Laravel's session lifetime in seconds (`--lifetime`).
+    public var lifetime: Double?
     /// `--index TEMPLATE`: a per-user SET or ZSET of session ids.
     public var index: String?
     public var scanCount = 1000

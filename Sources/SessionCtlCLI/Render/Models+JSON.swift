@@ -7,8 +7,9 @@ import Glibc
 enum JSONModels {
     /// `{"user", "session", "mapping_key", "session_key"}`.
     static func ref(_ r: SessionRef) -> [(String, JSON)] {
+        // A SQL row has no mapping key (null); a Redis mapping key is never empty.
         [("user", .bytes(r.user)), ("session", .bytes(r.session)),
-         ("mapping_key", .bytes(r.mappingKey)), ("session_key", .bytes(r.sessionKey))]
+         ("mapping_key", r.mappingKey.isEmpty ? .null : .bytes(r.mappingKey)), ("session_key", .bytes(r.sessionKey))]
     }
 
     /// A `list` session: the reference plus `exists`, `ttl`, `bytes`; with `details`, `idle_seconds` and `fields`.

@@ -1,0 +1,80 @@
+import RedisClient
+import SQLClient
+import SessionKit
+
+extension CommandContext {
+    /// Whether the target is a SQL table (`postgres://`, `mysql://`, `sqlite:///path`).
+    var targetIsSQL: Bool { SQLURL.isSQL(targetURL().url) }
+
+    /// The store the command runs against: a SQL table for a database URL, else Redis.
+    func openBackend() throws -> any SessionBackend {
+        targetIsSQL ? try openSQLStore() : try openStore()
+    }
+
+    /// Connects to the database and finds the sessions table. Commands that only look connect
+    /// read-only; the password comes from `--password-file`, `$PGPASSWORD`/`$MYSQL_PWD`, the
+    /// context, or the URL, and is never printed.
+    func openSQLStore() throws -> SQLSessionStore {
+        let (text, source) = targetURL()
+        let url: SQLURL
+        do { url = try SQLURL(text) } catch { throw CLIError(error.message, code: .usage) }
+        let inv = invocation
+        let asked: [(String, Bool)] = [("--index", inv.index != nil), ("--scan-payloads", inv.scanPayloads), ("--audit-stream", inv.auditStream != nil),
+                                       ("--cluster", inv.cluster == true), ("--wait-replicas", inv.waitReplicas != nil), ("--mapping", inv.mapping != nil),
+                                       ("--session-key", inv.sessionKey != nil), ("--session-glob", inv.sessionGlob != nil)]
+        var options = SQLOptions()
+        options.connectTimeout = inv.connectTimeout
+        options.timeout = inv.timeout
+        options.readOnly = !inv.command.changesKeys || inv.dryRun
+        if url.password != nil && source == "--url" && !inv.quiet {
+            console.warn("a password in --url is visible to other users of this machine; use --password-file or $\(url.engine == .postgres ? "PGPASSWORD" : "MYSQL_PWD")")
+        }
+        let envName = url.engine == .postgres ? "PGPASSWORD" : "MYSQL_PWD"
+        if let file = inv.passwordFile {
+            options.password = try readPasswordFile(file)
+        } else if url.password == nil, let env = console.environment[envName], !env.isEmpty {
+            options.password = env
+        } else if url.password == nil, let file = inv.fromContext.passwordFile {
+            options.password = try readPasswordFile(file)
+        } else if url.password == nil, let p = inv.fromContext.password {
+            options.password = p
+        }
+        let connection: any SQLConnection
+        do {
+            connection = try timings.measure("connect") { () throws(SQLError) in try openSQL(url, options: options) }
+        } catch let error as SQLError {
+            throw CLIError(error.message + " (target from \(source))", code: Self.exitCode(error))
+        }
+        let framework = try framework()
+        let prefer: SQLSessionSchema? = framework.flatMap { SQLSessionSchema(rawValue: $0.name) }
+        let table: SQLSessionTable
+        do { table = try SQLSessionTable.locate(connection, name: inv.table, prefer: prefer) } catch let e as SQLStoreError {
+            throw CLIError(e.description, hint: "name the table with --table", code: .usage)
+        } catch let e as SQLError {
+            throw CLIError(e.message, code: Self.exitCode(e))
+        }
+        let store = try SQLSessionStore(connection: connection, table: table, display: url.display,
+                                        tls: url.parameter("sslmode").map { $0 != "disable" } ?? (url.parameter("ssl-mode").map { $0.uppercased() != "DISABLED" } ?? false),
+                                        cancellation: console.cancellation)
+        if let unsupported = asked.first(where: { $0.1 }).flatMap({ store.unsupported($0.0) }) {
+            throw CLIError(unsupported, code: .usage)
+        }
+        if let lifetime = inv.lifetime { store.lifetime = Int64(lifetime) }
+        store.payloadReader.appKey = try cookieSecrets().appKey
+        if framework != nil || inv.userField != nil { store.fieldPaths = try fieldPaths() }
+        store.filter = filterFromOptions()
+        let progress = self.progress
+        if progress.enabled { store.progress = { progress.scanned($0) } }
+        return store
+    }
+
+    /// The exit status of a database failure (SPEC.md): connect and authentication 4, the rest 1.
+    static func exitCode(_ e: SQLError) -> ExitCode {
+        switch e.kind {
+        case .connect, .authentication: return .connect
+        case .usage: return .usage
+        case .missingTable: return .usage
+        default: return .failure
+        }
+    }
+}

@@ -1,0 +1,222 @@
+import RedisClient
+import SQLClient
+
+extension SQLSessionStore {
+    // MARK: list, show
+
+    /// Every session row of each user, with the filter applied.
+    public func list(users: [Bytes], details: Bool = false) throws -> ListResult {
+        var result = ListResult()
+        let now = Self.now()
+        let (rows, completeness) = try rows(users: users)
+        result.completeness = completeness
+        let order = Dictionary(users.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let records = rows.map { record($0, now: now, details: details) }
+            .sorted { (order[$0.ref.user] ?? 0, $0.ref.session.lexicographicallyPrecedes($1.ref.session) ? 0 : 1) < (order[$1.ref.user] ?? 0, 0) }
+        (result.sessions, result.filteredOut) = applyFilter(records, now: now)
+        return result
+    }
+
+    /// Each session row named, in full.
+    public func show(sessions ids: [Bytes], user: Bytes? = nil) throws -> ShowResult {
+        var result = ShowResult()
+        let now = Self.now()
+        let found = Dictionary(try rows(ids: ids).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        for id in ids {
+            guard let r = found[id], user == nil || r.user == user else { result.notFound.append(id); continue }
+            let rec = record(r, now: now, details: true)
+            result.sessions.append(SessionDetail(record: rec, type: "row", idleSeconds: rec.idleSeconds,
+                                                 payload: .string(r.payload), decoded: decode(r)))
+        }
+        return result
+    }
+
+    // MARK: revoke
+
+    /// The rows of the sessions named (narrowed to `user`), to delete.
+    public func planRevoke(sessions ids: [Bytes], user: Bytes? = nil) throws -> RevokePlan {
+        var plan = RevokePlan()
+        let found = Dictionary(try rows(ids: ids).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let now = Self.now()
+        var records: [SessionRecord] = []
+        for id in ids {
+            guard let r = found[id], user == nil || r.user == user else { plan.notFound.append(id); continue }
+            records.append(record(r, now: now, details: false))
+        }
+        let (kept, out) = applyFilter(records, now: now)
+        plan.targets = kept.map(\.ref)
+        plan.filteredOut = out
+        return plan
+    }
+
+    /// Every session row of each user, to delete (dead rows too: deleting them is harmless and tidy).
+    public func planRevoke(users: [Bytes]) throws -> RevokePlan {
+        var plan = RevokePlan()
+        let now = Self.now()
+        let (rows, completeness) = try rows(users: users)
+        plan.completeness = completeness
+        let (kept, out) = applyFilter(rows.map { record($0, now: now, details: false) }, now: now)
+        plan.targets = kept.map(\.ref)
+        plan.filteredOut = out
+        let had = Set(rows.compactMap(\.user))
+        plan.notFound = users.filter { !had.contains($0) }
+        return plan
+    }
+
+    /// Deletes the planned rows, a batch at a time, each batch's audit record written first. A row
+    /// that was already gone is counted as stale, never as revoked; one that could not be deleted
+    /// (a permission error) fails the batch and is reported.
+    public func revoke(_ plan: RevokePlan, beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void = { _ in },
+                       afterDeleting: ([SessionRef]) -> Void = { _ in }) throws -> RevokeResult {
+        var result = plan.resultWithoutDeleting(listingTargets: false)
+        try deleteRows(plan.targets, extra: nil, &result, beforeDeleting: beforeDeleting, afterDeleting: afterDeleting)
+        return result
+    }
+
+    /// Deletes rows by id (and `extra`, a condition re-checked at deletion: prune deletes only rows still dead).
+    func deleteRows(_ targets: [SessionRef], extra: (sql: String, params: [SQLValue])?, _ result: inout RevokeResult,
+                    beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void, afterDeleting: ([SessionRef]) -> Void) throws {
+        let id = table.schema.idColumn
+        for chunk in targets.chunked(batchSize) {
+            if cancellation?.isCancelled == true { result.completeness.recordInterruption(); break }
+            if let stop = Self.writeAhead(chunk, beforeDeleting) {
+                result.stoppedBy = stop
+                break
+            }
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+            let params = chunk.map { SQLValue.text($0.sessionKey) } + (extra?.params ?? [])
+            let present = Set(try connection.query("SELECT \(id) FROM \(quotedTable) WHERE \(id) IN (\(marks))", chunk.map { .text($0.sessionKey) })
+                .rows.compactMap { $0.first?.bytes })
+            switch Result(catching: { () throws(SQLError) -> Int in
+                try connection.execute("DELETE FROM \(quotedTable) WHERE \(id) IN (\(marks))" + (extra.map { " AND " + $0.sql } ?? ""), params)
+            }) {
+            case .success(let n):
+                result.sessionKeysDeleted += n
+            case .failure(let e):
+                result.failed += chunk
+                result.completeness.record(PartialFailure(.deletionFailed, node: display, cause: e.message), times: chunk.count)
+                afterDeleting(chunk)
+                if e.kind == .permission || e.kind == .connect || e.kind == .timeout { return }
+                continue
+            }
+            // What is still there was not deleted (prune's condition kept it, or something wrote it back).
+            let remaining = Set(try connection.query("SELECT \(id) FROM \(quotedTable) WHERE \(id) IN (\(marks))", chunk.map { .text($0.sessionKey) })
+                .rows.compactMap { $0.first?.bytes })
+            for ref in chunk {
+                if remaining.contains(ref.sessionKey) { result.failed.append(ref) } else if present.contains(ref.sessionKey) { result.revoked.append(ref) } else { result.stale.append(ref) }
+            }
+            let failed = chunk.filter { remaining.contains($0.sessionKey) }
+            if !failed.isEmpty {
+                if extra == nil {
+                    result.completeness.record(PartialFailure(.deletionFailed, node: display, cause: "row still present after DELETE"), times: failed.count)
+                }
+                afterDeleting(failed)
+            }
+        }
+    }
+
+    /// The audit record of a batch, written before it is deleted; the error that stops the run.
+    static func writeAhead(_ chunk: [SessionRef], _ beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void) -> AuditTrailError? {
+        do {
+            try beforeDeleting(chunk)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    // MARK: Filters
+
+    func applyFilter(_ records: [SessionRecord], now: Double) -> (kept: [SessionRecord], out: [FilteredOut]) {
+        guard !filter.isEmpty else { return (records, []) }
+        var kept: [SessionRecord] = [], out: [FilteredOut] = []
+        for r in records {
+            switch filter.verdict(session: r.ref.session, idle: r.idleSeconds, ttl: r.ttl, fields: r.fields, now: now) {
+            case .keep: kept.append(r)
+            case .drop(let why): out.append(FilteredOut(ref: r.ref, reason: why, undecided: false))
+            case .unknown(let why): out.append(FilteredOut(ref: r.ref, reason: why, undecided: true))
+            }
+        }
+        return (kept, out)
+    }
+
+    // MARK: users, audit, prune
+
+    /// Live sessions per user: a `GROUP BY` over the indexed column (Laravel), or one pass decoding every row (Django).
+    public func users(sort: UserSort = .count, minimum: Int = 1, top: Int? = nil) throws -> UsersResult {
+        var result = UsersResult()
+        var counts: [Bytes: Int] = [:]
+        let now = Self.now()
+        switch table.schema {
+        case .laravel:
+            let r = try connection.query("SELECT user_id, count(*) FROM \(quotedTable) WHERE user_id IS NOT NULL AND last_activity > ? GROUP BY user_id",
+                                         [.int(Int64(now) - lifetime)])
+            for v in r.rows { if let u = v[0].bytes { counts[u] = Int(v[1].integer ?? 0) } }
+        case .django:
+            result.completeness = try eachRow { r in
+                if let u = r.user, (remaining(r, now: now) ?? 1) > 0 { counts[u, default: 0] += 1 }
+            }
+        }
+        result.users = counts.filter { $0.value >= minimum }.map { UserCount(user: $0.key, sessions: $0.value) }
+            .sorted { sort == .count && $0.sessions != $1.sessions ? $0.sessions > $1.sessions : $0.user.lexicographicallyPrecedes($1.user) }
+        if let top { result.users = Array(result.users.prefix(top)) }
+        return result
+    }
+
+    /// One pass over the table: live sessions, distinct users, anonymous sessions, sessions the
+    /// framework no longer accepts, payloads that do not decode, TTL buckets and the top users.
+    public func audit(top: Int = 10, examples: Int = 3) throws -> AuditReport {
+        var report = AuditReport()
+        report.applicable = [.liveSessions, .users, .anonymousSessions, .expiredSessions, .undecodablePayloads]
+        var perUser: [Bytes: Int] = [:]
+        let now = Self.now()
+        report.completeness = try eachRow { r in
+            let ttl = remaining(r, now: now) ?? 1
+            if ttl <= 0 { report.note(.expiredSessions, r.id, examples: examples); return }
+            report.counts[.liveSessions, default: 0] += 1
+            report.bucket(ttlSeconds: ttl)
+            if table.schema == .django, decode(r).value == nil { report.note(.undecodablePayloads, r.id, examples: examples) }
+            guard let u = r.user else { report.note(.anonymousSessions, r.id, examples: examples); return }
+            perUser[u, default: 0] += 1
+        }
+        report.counts[.users] = perUser.count
+        report.topUsers = perUser.map { UserCount(user: $0.key, sessions: $0.value) }
+            .sorted { $0.sessions != $1.sessions ? $0.sessions > $1.sessions : $0.user.lexicographicallyPrecedes($1.user) }
+            .prefix(top).map { $0 }
+        return report
+    }
+
+    /// The rows the framework no longer accepts, to delete.
+    public func planPrune() throws -> RevokePlan {
+        var plan = RevokePlan()
+        let now = Self.now()
+        plan.completeness = try eachRow { r in
+            if let ttl = remaining(r, now: now), ttl <= 0 { plan.targets.append(ref(r)) }
+        }
+        return plan
+    }
+
+    /// Deletes the dead rows in batches; each `DELETE` re-checks that the row is still dead, so a
+    /// session used again since the plan is kept (and reported as not deleted, without failing).
+    public func prune(_ plan: RevokePlan, grace: Double = 0, waiting: (Double) -> Void = { _ in },
+                      beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void = { _ in },
+                      afterDeleting: ([SessionRef]) -> Void = { _ in }) throws -> RevokeResult {
+        var result = plan.resultWithoutDeleting(listingTargets: false)
+        let now = Int64(Self.now())
+        let still: (sql: String, params: [SQLValue])
+        switch table.schema {
+        case .laravel: still = ("last_activity <= ?", [.int(now - lifetime)])
+        case .django:
+            switch connection.engine {
+            case .postgres: still = ("expire_date <= to_timestamp(?)", [.int(now)])
+            case .mysql: still = ("expire_date <= FROM_UNIXTIME(?)", [.int(now)])
+            case .sqlite: still = ("CAST(strftime('%s', expire_date) AS INTEGER) <= ?", [.int(now)])
+            }
+        }
+        try deleteRows(plan.targets, extra: still, &result, beforeDeleting: beforeDeleting, afterDeleting: afterDeleting)
+        // Rows used again since the plan were kept by the condition: not a failure.
+        result.completeness = plan.completeness
+        result.failed = []
+        return result
+    }
+}

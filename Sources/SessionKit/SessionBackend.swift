@@ -1,0 +1,55 @@
+import RedisClient
+
+/// The questions every store answers, with the same value types: `list`, `show`, `revoke`,
+/// `revoke-user`, `users`, `audit` and `prune` are written once against this. The Redis store
+/// (``SessionStore``) and the SQL store (``SQLSessionStore``) stand behind it; a store says
+/// plainly what it cannot do (``unsupported(_:)``) instead of faking it.
+public protocol SessionBackend: AnyObject {
+    /// The filters `list`, `revoke-user` and `revoke` apply.
+    var filter: SessionFilter { get set }
+    /// Where the store is, for the audit trail (no credentials).
+    var auditTarget: AuditTrail.Target { get }
+    /// Whether sessions are found through a per-user index (`--index`).
+    var hasIndex: Bool { get }
+    /// Why the store cannot do `feature` (an option or a command, as the operator spelled it); `nil` when it can.
+    func unsupported(_ feature: String) -> String?
+
+    func list(users: [Bytes], details: Bool) throws -> ListResult
+    func show(sessions ids: [Bytes], user: Bytes?) throws -> ShowResult
+    func planRevoke(sessions ids: [Bytes], user: Bytes?) throws -> RevokePlan
+    func planRevoke(users: [Bytes]) throws -> RevokePlan
+    func revoke(_ plan: RevokePlan, beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void,
+                afterDeleting: ([SessionRef]) -> Void) throws -> RevokeResult
+    func users(sort: UserSort, minimum: Int, top: Int?) throws -> UsersResult
+    func audit(top: Int, examples: Int) throws -> AuditReport
+    func planPrune() throws -> RevokePlan
+    func prune(_ plan: RevokePlan, grace: Double, waiting: (Double) -> Void,
+               beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void,
+               afterDeleting: ([SessionRef]) -> Void) throws -> RevokeResult
+}
+
+extension SessionStore: SessionBackend {
+    public var auditTarget: AuditTrail.Target {
+        AuditTrail.Target(endpoint: keyspace.endpoint.description, database: keyspace.options.database,
+                          cluster: keyspace.isCluster, tls: keyspace.options.tls != nil)
+    }
+
+    public var hasIndex: Bool { index != nil }
+
+    public func unsupported(_ feature: String) -> String? { nil }
+}
+
+extension SQLSessionStore: SessionBackend {
+    public var auditTarget: AuditTrail.Target {
+        AuditTrail.Target(endpoint: display + "/" + table.name, database: 0, cluster: false, tls: tls)
+    }
+
+    public var hasIndex: Bool { false }
+
+    public func unsupported(_ feature: String) -> String? {
+        let redisOnly: Set<String> = ["--index", "--scan-payloads", "--audit-stream", "--cluster", "--wait-replicas", "--mapping",
+                                      "--session-key", "--session-glob", "revoke-all", "detect", "index", "ping"]
+        guard redisOnly.contains(feature) else { return nil }
+        return "\(feature) works on Redis stores; a SQL table keeps one row per session (users by \(table.schema == .laravel ? "its user_id column" : "the decoded _auth_user_id"))"
+    }
+}
