@@ -27,6 +27,7 @@ packages=(
   php-cli php-redis           # plain PHP on phpredis native sessions
   openjdk-17-jdk-headless     # Java's own serialization, for Spring Session's hash values
   php-laravel-framework       # Laravel 8 on its Redis session driver
+  php-mysql php-pgsql         # and on its database driver (MariaDB, PostgreSQL)
   ruby ruby-rails ruby-devise ruby-redis-actionpack ruby-redis-rack ruby-redis ruby-sqlite3 ruby-webrick  # Rails 6.1 + Devise + redis-actionpack
 )
 

@@ -36,7 +36,8 @@ public final class SQLSessionStore {
         self.cancellation = cancellation
         quotedTable = try connection.quote(table.name)
         payloadReader = PayloadReader(kind: table.schema == .laravel ? .laravel : .django)
-        fieldPaths = table.schema == .laravel ? FieldPaths(user: ["login_web_*"]) : FieldPaths(user: ["_auth_user_id"])
+        // The framework's own field paths (its login key, created_at, ip, …), as on Redis.
+        fieldPaths = Framework.named(table.schema.rawValue)?.fields ?? .generic
     }
 
     // MARK: Rows

@@ -4,7 +4,9 @@ with django.contrib.auth, as the sessionctl tests drive it.
 /login?user=NAME creates the user if needed, logs them in with django.contrib.auth.login,
 keeps the IP, user agent and login time in the session, and writes the mapping key
 user:<pk>:<session key> -> the session's cache key; /me answers 200 "user=<pk>" while the
-session authenticates, else 401. SESSION_ENGINE comes from $DJANGO_SESSION_ENGINE.
+session authenticates, else 401. SESSION_ENGINE comes from $DJANGO_SESSION_ENGINE; on the
+database backend (django.contrib.sessions.backends.db) there is no Redis and no mapping: the
+sessions are rows of django_session in the app's SQLite file.
 """
 import os
 import sys
@@ -26,7 +28,8 @@ settings.configure(
     SESSION_ENGINE=os.environ.get("DJANGO_SESSION_ENGINE", "django.contrib.sessions.backends.cache"),
     SESSION_COOKIE_AGE=3600,
     CACHES={"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                        "LOCATION": f"redis://127.0.0.1:{os.environ['REDIS_PORT']}"}},
+                        "LOCATION": f"redis://127.0.0.1:{os.environ['REDIS_PORT']}"}} if "REDIS_PORT" in os.environ
+    else {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
     DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.path.join(os.environ["APP_DIR"], "db.sqlite3")}},
     USE_TZ=True,
     LOGGING_CONFIG=None,
@@ -41,7 +44,7 @@ from django.core.management import call_command  # noqa: E402
 from django.http import HttpResponse  # noqa: E402
 from django.urls import path  # noqa: E402
 
-store = redis.Redis(host="127.0.0.1", port=int(os.environ["REDIS_PORT"]))
+store = redis.Redis(host="127.0.0.1", port=int(os.environ["REDIS_PORT"])) if "REDIS_PORT" in os.environ else None
 
 
 def do_login(request):
@@ -51,6 +54,8 @@ def do_login(request):
     request.session["user_agent"] = request.META.get("HTTP_USER_AGENT", "")
     request.session["created_at"] = int(time.time())
     request.session.save()
+    if store is None:
+        return HttpResponse(f"user={user.pk}")
     # The cache key the session lives under (KEY_PREFIX:VERSION:key), as the cache writes it.
     key = cache.make_key(request.session.cache_key)
     store.set(f"user:{user.pk}:{request.session.session_key}", key, ex=3600)

@@ -4,18 +4,20 @@
     0 => 'Illuminate\\Auth\\AuthServiceProvider',
     1 => 'Illuminate\\Cache\\CacheServiceProvider',
     2 => 'Illuminate\\Cookie\\CookieServiceProvider',
-    3 => 'Illuminate\\Encryption\\EncryptionServiceProvider',
-    4 => 'Illuminate\\Filesystem\\FilesystemServiceProvider',
-    5 => 'Illuminate\\Redis\\RedisServiceProvider',
-    6 => 'Illuminate\\Session\\SessionServiceProvider',
+    3 => 'Illuminate\\Database\\DatabaseServiceProvider',
+    4 => 'Illuminate\\Encryption\\EncryptionServiceProvider',
+    5 => 'Illuminate\\Filesystem\\FilesystemServiceProvider',
+    6 => 'Illuminate\\Redis\\RedisServiceProvider',
+    7 => 'Illuminate\\Session\\SessionServiceProvider',
   ),
   'eager' => 
   array (
     0 => 'Illuminate\\Auth\\AuthServiceProvider',
     1 => 'Illuminate\\Cookie\\CookieServiceProvider',
-    2 => 'Illuminate\\Encryption\\EncryptionServiceProvider',
-    3 => 'Illuminate\\Filesystem\\FilesystemServiceProvider',
-    4 => 'Illuminate\\Session\\SessionServiceProvider',
+    2 => 'Illuminate\\Database\\DatabaseServiceProvider',
+    3 => 'Illuminate\\Encryption\\EncryptionServiceProvider',
+    4 => 'Illuminate\\Filesystem\\FilesystemServiceProvider',
+    5 => 'Illuminate\\Session\\SessionServiceProvider',
   ),
   'deferred' => 
   array (

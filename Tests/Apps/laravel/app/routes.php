@@ -14,6 +14,9 @@ $router->get('/login', function () {
     $session->put('ip', request()->ip());
     $session->put('user_agent', request()->userAgent());
     $session->put('created_at', time());
+    if (config('session.driver') === 'database') {
+        return 'ok';  // a row of the sessions table: user_id, ip_address, user_agent are its columns
+    }
     $connection = app('redis')->connection();
     $storageKey = config('database.redis.options.prefix') . config('cache.prefix') . ':' . $session->getId();
     $connection->setex("user:$id:" . $session->getId(), 3600, $storageKey);

@@ -1,0 +1,133 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// Laravel 8 (Debian's php-laravel-framework) on its database session driver, with the table made
+/// by Laravel's own migration: on a real MariaDB server and on a real PostgreSQL server, both
+/// started for this class in a temporary folder.
+final class LaravelDatabaseAppTests: XCTestCase {
+    struct Apps {
+        var mariadb: MariaDBServer
+        var postgres: PostgresServer
+        var onMariaDB: SQLAppScenario
+        var onPostgres: SQLAppScenario
+        var appKeyFile: String
+    }
+    nonisolated(unsafe) static var apps: Result<Apps, Error>?
+
+    static func laravel(connection: String, port: Int, key: String) throws -> WebApp {
+        let env = ["APP_KEY": key, "SESSION_DRIVER": "database", "DB_CONNECTION": connection, "DB_PORT": String(port),
+                   "DB_DATABASE": "app", "DB_USERNAME": "app", "DB_PASSWORD": "app-pw",
+                   "APP_SERVICES_CACHE": "services.php", "APP_PACKAGES_CACHE": "packages.php"]
+        // The sessions table, by Laravel's own migration (php artisan session:table's stub).
+        var migrateEnv = ProcessInfo.processInfo.environment.filter { ["PATH", "HOME", "LANG"].contains($0.key) }
+        for (k, v) in env { migrateEnv[k] = v }
+        migrateEnv["APP_DIR"] = FileManager.default.temporaryDirectory.path
+        let argv = ["/usr/bin/env"] + migrateEnv.map { "\($0.key)=\($0.value)" } + ["php", WebApp.sources.appendingPathComponent("laravel/migrate.php").path]
+        let migrated = try PostgresServer.run(argv)
+        guard migrated.status == 0, migrated.output.contains("ok") else { throw TestSupportError("Laravel's sessions migration failed: \(migrated.output.suffix(1500))") }
+        return try WebApp(name: "laravel-\(connection)", program: "php",
+                          arguments: ["-S", "127.0.0.1:{port}", WebApp.sources.appendingPathComponent("laravel/public/index.php").path],
+                          environment: env, cookieName: "laravel_session",
+                          installHint: "apt-get install php-cli php-laravel-framework php-mysql php-pgsql")
+    }
+
+    override class func setUp() {
+        apps = Result {
+            let key = "base64:" + Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+            let my = try MariaDBServer()
+            try my.sql("CREATE DATABASE app; CREATE USER 'app'@'127.0.0.1' IDENTIFIED BY 'app-pw'; GRANT ALL ON app.* TO 'app'@'127.0.0.1';"
+                       + "CREATE USER 'reader'@'127.0.0.1' IDENTIFIED BY 'reader-pw'; GRANT SELECT ON app.* TO 'reader'@'127.0.0.1';")
+            let pg = try PostgresServer()
+            try pg.psql("CREATE ROLE app LOGIN PASSWORD 'app-pw'; CREATE ROLE reader LOGIN PASSWORD 'reader-pw';")
+            try pg.psql("CREATE DATABASE app OWNER app")
+            let onMy = try laravel(connection: "mysql", port: my.port, key: key)
+            let onPg = try laravel(connection: "pgsql", port: pg.port, key: key)
+            try pg.psql("GRANT SELECT ON sessions TO reader;", database: "app")
+            let keyFile = onMy.directory.appendingPathComponent(".env")
+            try "APP_KEY=\(key)\n".write(to: keyFile, atomically: true, encoding: .utf8)
+            let a = SQLAppScenario(app: onMy, url: "mysql://app@127.0.0.1:\(my.port)/app", framework: "laravel", environment: ["MYSQL_PWD": "app-pw"],
+                                   table: "sessions") { try my.sql($0, database: "app") }
+            let b = SQLAppScenario(app: onPg, url: "postgres://app@127.0.0.1:\(pg.port)/app", framework: "laravel", environment: ["PGPASSWORD": "app-pw"],
+                                   table: "sessions") { try pg.psql($0, database: "app") }
+            // The app's lifetime is 60 minutes (config/session.php).
+            a.options = ["--lifetime", "60m"]
+            b.options = ["--lifetime", "60m"]
+            return Apps(mariadb: my, postgres: pg, onMariaDB: a, onPostgres: b, appKeyFile: keyFile.path)
+        }
+    }
+
+    override class func tearDown() {
+        if case .success(let a)? = apps { a.onMariaDB.app.stop(); a.onPostgres.app.stop() }
+        apps = nil
+    }
+
+    private func get() throws -> Apps { try XCTUnwrap(Self.apps).get() }
+
+    /// Ages a row past the 60-minute lifetime, as an idle browser would.
+    private static func age(_ id: String) -> String { "UPDATE sessions SET last_activity = last_activity - 4000 WHERE id = '\(id)'" }
+
+    func testTheStoryOnMariaDB() throws {
+        try get().onMariaDB.story(age: Self.age)
+    }
+
+    func testTheStoryOnPostgreSQL() throws {
+        try get().onPostgres.story(age: Self.age)
+    }
+
+    func testRevokeByCookieOpensLaravelsEncryptedCookie() throws {
+        let a = try get()
+        for s in [a.onMariaDB, a.onPostgres] {
+            let carol = try s.app.login("31")
+            let r = try s.run(["--app-key-file", a.appKeyFile, "revoke", "--cookie", "--yes", "--", try XCTUnwrap(carol.session)])
+            XCTAssertEqual(r.status, 0, "\(r)")
+            XCTAssertFalse(try carol.isLoggedIn(), "the app refuses the revoked cookie (\(s.url))")
+        }
+    }
+
+    func testAReadOnlyUserCannotRevokeAndNothingIsDeleted() throws {
+        let a = try get()
+        for (s, url, env) in [(a.onMariaDB, "mysql://reader@127.0.0.1:\(a.mariadb.port)/app", ["MYSQL_PWD": "reader-pw"]),
+                              (a.onPostgres, "postgres://reader@127.0.0.1:\(a.postgres.port)/app", ["PGPASSWORD": "reader-pw"])] {
+            let dave = try s.app.login("41")
+            // Reading works for a read-only user.
+            let list = try s.run(["list", "-o", "json", "--", "41"], url: url, extraEnvironment: env)
+            XCTAssertEqual((try list.json()["sessions"] as? [Any])?.count, 1, "\(list)")
+            let rows = try s.rowCount()
+            let r = try s.run(["revoke-user", "--yes", "--", "41"], url: url, extraEnvironment: env)
+            XCTAssertNotEqual(r.status, 0, "\(r)")
+            XCTAssertTrue([1, 5].contains(r.status), "\(r)")
+            XCTAssertTrue(r.stderr.contains("denied") || r.stderr.contains("permission"), r.stderr)
+            XCTAssertFalse(r.stdout.contains("revoked") && !r.stdout.contains("failed"), r.stdout)
+            XCTAssertEqual(try s.rowCount(), rows, "nothing deleted")
+            XCTAssertTrue(try dave.isLoggedIn())
+        }
+    }
+
+    func testWrongPasswordsAndMissingTablesAreClearErrors() throws {
+        let a = try get()
+        let s = a.onMariaDB
+        let wrong = try s.run(["list", "--", "7"], extraEnvironment: ["MYSQL_PWD": "nope"])
+        XCTAssertEqual(wrong.status, 4, "\(wrong)")
+        XCTAssertFalse(wrong.stderr.contains("nope"), wrong.stderr)
+        let pgWrong = try a.onPostgres.run(["list", "--", "7"], extraEnvironment: ["PGPASSWORD": "nope"])
+        XCTAssertEqual(pgWrong.status, 4, "\(pgWrong)")
+        XCTAssertEqual(pgWrong.stderr.split(separator: "\n").count, 1, pgWrong.stderr)
+        let missing = try s.run(["--table", "nosuch", "list", "--", "7"])
+        XCTAssertEqual(missing.status, 2, "\(missing)")
+        XCTAssertTrue(missing.stderr.contains("no table 'nosuch'"), missing.stderr)
+        _ = try s.admin("CREATE TABLE IF NOT EXISTS notsessions (id varchar(10), payload text)")
+        let shape = try s.run(["--table", "notsessions", "users"])
+        XCTAssertEqual(shape.status, 2, "\(shape)")
+        XCTAssertTrue(shape.stderr.contains("lacks user_id, ip_address, user_agent, last_activity"), shape.stderr)
+        let injected = try s.run(["--table", "sessions; DROP TABLE sessions", "users"])
+        XCTAssertEqual(injected.status, 2, "\(injected)")
+        XCTAssertGreaterThanOrEqual(try s.rowCount(), 0, "the table is still there")
+        // Options that need Redis say so.
+        let index = try s.run(["--index", "user_sessions:<user>", "list", "--", "7"])
+        XCTAssertEqual(index.status, 2, "\(index)")
+        XCTAssertTrue(index.stderr.contains("--index works on Redis stores"), index.stderr)
+        let all = try s.run(["revoke-all", "--yes"])
+        XCTAssertEqual(all.status, 2, "\(all)")
+    }
+}
