@@ -28,6 +28,8 @@ enum Outcome {
     case finished(Completeness, notFound: Bool = false, didSomething: Bool = true)
     /// It printed a partial result and then stopped on an error (the audit trail could not be written).
     case stopped(any Error)
+    /// `diff --exit-code` found differences: exit 1 with no error line, as `git diff --exit-code`.
+    case differs(Completeness)
 }
 
 /// A failure the CLI itself detects (settings, files, refusals), with its exit status and a hint.
@@ -72,6 +74,9 @@ extension ExitCode {
                 return (completeness.deniedPermission && !didSomething ? .failure : .incomplete, nil)
             }
             return (notFound ? .notFound : .success, nil)
+        case .success(.differs(let completeness)):
+            if cancelled || completeness.interrupted { return (.interrupted, nil) }
+            return (completeness.isComplete ? .failure : .incomplete, nil)
         case .success(.stopped(let error)), .failure(let error):
             let e = describe(error)
             if cancelled || e.code == .interrupted {

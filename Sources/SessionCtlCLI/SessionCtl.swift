@@ -15,6 +15,8 @@ public enum SessionCtl {
     /// Runs with the process's argv, streams and environment, and returns the exit status.
     public static func main() -> Int32 {
         signal(SIGPIPE, SIG_IGN)
+        // A file-size limit (ulimit -f) is a write error to report (EFBIG), not a signal that kills mid-work.
+        signal(SIGXFSZ, SIG_IGN)
         // Without SA_RESTART, so that Ctrl-C also ends a read that is waiting (a confirmation prompt).
         var action = sigaction()
         action.__sigaction_handler.sa_handler = { _ in signalled.cancel() }
@@ -91,6 +93,8 @@ public enum SessionCtl {
         case .detect: return try DetectCommand.run(context)
         case .context: return try ContextCommand.run(context)
         case .index: return try IndexCommand.run(context)
+        case .snapshot: return try SnapshotCommand.run(context)
+        case .diff: return try DiffCommand.run(context)
         }
     }
 }

@@ -22,6 +22,8 @@ public protocol SessionBackend: AnyObject {
                 afterDeleting: ([SessionRef]) -> Void) throws -> RevokeResult
     func users(sort: UserSort, minimum: Int, top: Int?) throws -> UsersResult
     func audit(top: Int, examples: Int) throws -> AuditReport
+    /// Every session, a page at a time, with a digest of its data (`snapshot`, `diff`).
+    func snapshot(_ body: ([SnapshotEntry]) throws -> Void) throws -> Completeness
     func planPrune() throws -> RevokePlan
     func prune(_ plan: RevokePlan, grace: Double, waiting: (Double) -> Void,
                beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void,

@@ -202,7 +202,7 @@ enum Verb {
     static let idletime = Bytes("IDLETIME"), memory = Bytes("MEMORY"), usage = Bytes("USAGE"), hscan = Bytes("HSCAN")
     static let getrange = Bytes("GETRANGE"), count = Bytes("COUNT"), zero = Bytes("0")
     static let pexpiretime = Bytes("PEXPIRETIME"), set = Bytes("SET"), pxat = Bytes("PXAT"), sadd = Bytes("SADD")
-    static let pexpireat = Bytes("PEXPIREAT"), nx = Bytes("NX"), gt = Bytes("GT")
+    static let pexpireat = Bytes("PEXPIREAT"), nx = Bytes("NX"), gt = Bytes("GT"), hgetall = Bytes("HGETALL")
     static let sscan = Bytes("SSCAN"), zscan = Bytes("ZSCAN"), scard = Bytes("SCARD"), zcard = Bytes("ZCARD")
     static let srem = Bytes("SREM"), zrem = Bytes("ZREM"), sismember = Bytes("SISMEMBER"), zscore = Bytes("ZSCORE")
 }

@@ -81,7 +81,12 @@ public enum Binder {
             if inv.arguments.count > 2 || (sub == "list" && inv.arguments.count > 1) {
                 throw .unexpectedArgument(command: name, value: String(decoding: inv.arguments.last!, as: UTF8.self), index: inv.argumentIndexes.last!)
             }
-        case .users, .audit, .prune, .detect, .revokeAll, .ping, .version:
+        case .diff:
+            if let extra = inv.arguments.first {
+                throw .unexpectedArgument(command: name, value: String(decoding: extra, as: UTF8.self), index: inv.argumentIndexes[0])
+            }
+            if inv.against == nil { throw .missingArgument(command: name, what: "--against URL|FILE, the store to compare with", index: end) }
+        case .users, .audit, .prune, .detect, .revokeAll, .ping, .version, .snapshot:
             if let extra = inv.arguments.first {
                 throw .unexpectedArgument(command: name, value: String(decoding: extra, as: UTF8.self), index: inv.argumentIndexes[0])
             }

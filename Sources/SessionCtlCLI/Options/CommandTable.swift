@@ -3,7 +3,7 @@ public enum CommandName: String, CaseIterable, Sendable {
     case list, show, revoke
     case revokeUser = "revoke-user"
     case revokeAll = "revoke-all"
-    case users, audit, prune, detect, index, context, ping, completion, help, version
+    case users, audit, prune, detect, index, snapshot, diff, context, ping, completion, help, version
 
     /// Whether it connects to Redis.
     public var talksToServer: Bool {
@@ -56,6 +56,10 @@ public enum CommandTable {
                     details: "Scans until it has seen a few thousand keys (at most 5,000), classifies them against every --framework preset's session globs and mapping templates, reads up to 20 payloads per glob (512 bytes each) to name their format, and prints what it saw with counts, an example each, and the flags to use. Says so when nothing matches."),
         CommandSpec(name: .index, arguments: "build", summary: "write the mapping for sessions that have none, from their payloads",
                     details: "index build walks the session keys under the glob in one SCAN pass, reads their payloads in pipelined batches, decodes each with --framework's decoder, finds its user, and writes the mapping key with the session's own expiry (SET … PXAT its PEXPIRETIME). Idempotent: a mapping already in place is counted, not written again. Sessions with no user (anonymous) are counted, not mapped. --dry-run says what it would write; an audit record is written ahead of each batch; Ctrl-C stops between pages and prints a --resume token."),
+        CommandSpec(name: .snapshot, arguments: "", summary: "write every session (user, id, data digest) as NDJSON, for diff --against FILE",
+                    details: "Reads every mapped session (Redis: one SCAN over the mapping keys, pipelined reads of their sessions; a SQL table: every row of a user) and writes a header line, then one line per session: user, session and the SHA-256 of its decoded data (the same session stored in two encodings has one digest). Take one before a blue/green deploy or a migration and compare after with diff --against FILE."),
+        CommandSpec(name: .diff, arguments: "", summary: "compare two stores user by user: sessions only in one, data that differs",
+                    details: "Compares --url (A) with --against (B): another store's URL (redis://, rediss://, postgres://, mysql://, sqlite:///…) or a snapshot file. Per user: sessions only in A (lost by B), only in B, and sessions whose data digests differ. Memory stays bounded at any size: both sides are spilled to 64 partition files by user in a private temporary directory (removed afterwards) and compared a partition at a time. --exit-code exits 1 when there is a difference, as git diff --exit-code."),
         CommandSpec(name: .context, arguments: "list|show [NAME]|use NAME", summary: "the contexts of the configuration file",
                     details: "Contexts live in $SESSIONCTL_CONFIG, else $XDG_CONFIG_HOME/sessionctl/config.yaml, else ~/.config/sessionctl/config.yaml: named sets of options (url, TLS files, cluster, framework, layout, index, audit log, actor, password-file). --context NAME or $SESSIONCTL_CONTEXT picks one, current-context is the default. Precedence: a flag, then the environment, then the context, then the built-in default. 'context show' never prints a password; a file holding one that group or others can read is refused."),
         CommandSpec(name: .ping, arguments: "", summary: "connection check: server, version, mode, nodes, latency",
@@ -81,6 +85,8 @@ public enum CommandTable {
         .prune: ["sessionctl prune --dry-run", "sessionctl prune --yes --grace 15m --audit-log /var/log/sessionctl.log"],
         .detect: ["sessionctl detect", "sessionctl detect -o json | jq -r .suggestion.flags"],
         .index: ["sessionctl --framework rails index build --dry-run", "sessionctl --framework flask index build --audit-log /var/log/sessionctl.log -o json"],
+        .snapshot: ["sessionctl snapshot > before.ndjson", "sessionctl --url postgres://app@db/app --framework laravel snapshot > rds.ndjson"],
+        .diff: ["sessionctl diff --against rediss://new-cluster:6379 --exit-code", "sessionctl diff --against before.ndjson -o json"],
         .context: ["sessionctl context list", "sessionctl --context staging list alice"],
         .ping: ["sessionctl ping", "sessionctl ping -u rediss://clustercfg.example:6379 --cacert ca.pem -o json"],
         .completion: ["sessionctl completion bash > /etc/bash_completion.d/sessionctl",

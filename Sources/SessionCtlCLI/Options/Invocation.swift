@@ -58,6 +58,10 @@ public struct Invocation: Sendable {
     public var sessionKey: String?
     public var sessionGlob: String?
     public var userField: String?
+    /// What `diff` compares with (`--against`): a URL or a snapshot file.
+    public var against: String?
+    /// `diff --exit-code`.
+    public var exitCode = false
     /// The sessions table of a SQL URL (`--table`).
     public var table: String?
     /// Laravel's session lifetime in seconds (`--lifetime`).

@@ -1,0 +1,136 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// `diff` and `snapshot` through the binary: a double write that dropped sessions, a blue/green
+/// deploy checked against a snapshot, Redis against a SQL table, and bad input.
+final class DiffEndToEndTests: XCTestCase {
+    private func rows(_ r: Sessionctl.Run) throws -> [(user: String, session: String, difference: String)] {
+        r.stdout.split(separator: "\n").compactMap { line in
+            guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+            return (o["user"] as? String ?? "", o["session"] as? String ?? "", o["difference"] as? String ?? "")
+        }
+    }
+
+    func testADoubleWriteThatDroppedSessionsIsFoundExactly() throws {
+        let a = try RedisServer(), b = try RedisServer()
+        var seedA: [[String]] = [], seedB: [[String]] = []
+        var dropped: Set<String> = [], changed: Set<String> = []
+        for i in 0..<3000 {
+            let user = "u\(i % 700)", s = "s\(i)"
+            let payload = "{\"user_id\":\"\(user)\",\"n\":\(i)}"
+            seedA += [["SET", "user:\(user):\(s)", "session:\(s)"], ["SET", "session:\(s)", payload, "EX", "600"]]
+            if i % 81 == 7 { dropped.insert("\(user) \(s)"); continue }
+            let written = i % 500 == 3 ? "{\"user_id\":\"\(user)\",\"n\":-1}" : payload
+            if written != payload { changed.insert("\(user) \(s)") }
+            seedB += [["SET", "user:\(user):\(s)", "session:\(s)"], ["SET", "session:\(s)", written, "EX", "600"]]
+        }
+        seedB += [["SET", "user:new:extra", "session:extra"], ["SET", "session:extra", "{}", "EX", "600"]]
+        try a.run(seedA)
+        try b.run(seedB)
+        let r = try Sessionctl.run(["--url", a.url, "diff", "--against", b.url, "-o", "ndjson", "--exit-code"])
+        XCTAssertEqual(r.status, 1, "--exit-code: differences exit 1: \(r.stderr)")
+        let found = try rows(r)
+        XCTAssertEqual(Set(found.filter { $0.difference == "only_in_a" }.map { "\($0.user) \($0.session)" }), dropped)
+        XCTAssertEqual(Set(found.filter { $0.difference == "differs" }.map { "\($0.user) \($0.session)" }), changed)
+        XCTAssertEqual(found.filter { $0.difference == "only_in_b" }.map { "\($0.user) \($0.session)" }, ["new extra"])
+        let json = try Sessionctl.run(["--url", a.url, "diff", "--against", b.url, "-o", "json"])
+        XCTAssertEqual(json.status, 0, "without --exit-code a difference is a success: \(json)")
+        let j = try json.json()
+        XCTAssertEqual((j["a"] as? [String: Any])?["sessions"] as? Int, 3000)
+        XCTAssertEqual((j["b"] as? [String: Any])?["sessions"] as? Int, 3000 - dropped.count + 1)
+        XCTAssertEqual((j["summary"] as? [String: Any])?["only_in_a"] as? Int, dropped.count)
+        XCTAssertEqual(j["identical"] as? Bool, false)
+        // The same store against itself: identical, exit 0 with --exit-code.
+        let same = try Sessionctl.run(["--url", a.url, "diff", "--against", a.url, "--exit-code"])
+        XCTAssertEqual(same.status, 0, "\(same)")
+        XCTAssertTrue(same.stderr.contains("identical"), same.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter { $0.hasPrefix("sessionctl-diff-") }, [],
+                       "the spill directory is removed")
+    }
+
+    func testABlueGreenDeployIsCheckedAgainstASnapshot() throws {
+        let f = try Fixture()
+        try f.seed((0..<50).map { ("user\($0 % 10)", "s\($0)") })
+        let snap = try f.run("snapshot")
+        XCTAssertEqual(snap.status, 0, "\(snap)")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("snap-\(UUID().uuidString.prefix(6)).ndjson")
+        try snap.stdout.write(to: file, atomically: true, encoding: .utf8)
+        XCTAssertTrue(snap.stdout.hasPrefix("{\"sessionctl_snapshot\":1,"), snap.stdout)
+        XCTAssertEqual(snap.stdout.split(separator: "\n").count, 51)
+        // The deploy loses user3's sessions.
+        let lost = try f.run("revoke-user", "user3", "--yes")
+        XCTAssertEqual(lost.status, 0, "\(lost)")
+        let d = try f.run("diff", "--against", file.path, "-o", "json", "--exit-code")
+        XCTAssertEqual(d.status, 1, "\(d)")
+        let users = try XCTUnwrap(try d.json()["users"] as? [[String: Any]])
+        XCTAssertEqual(users.map { $0["user"] as? String }, ["user3"])
+        XCTAssertEqual((users.first?["only_in_b"] as? [String])?.sorted(), ["s13", "s23", "s3", "s33", "s43"])
+        // A table for people.
+        let t = try f.run("diff", "--against", file.path)
+        XCTAssertTrue(t.stdout.contains("user3") && t.stdout.contains("only in B"), t.stdout)
+    }
+
+    func testRedisAgainstASQLTableOfTheSameLaravelSessions() throws {
+        // The same three sessions written as Laravel writes them to Redis and to its database table.
+        let php = """
+        $a = ['_token' => 'tok', 'login_web_59ba36addc2b2f9401580f014c7f58ea4e30989d' => 7];
+        $b = ['_token' => 'tok2', 'login_web_59ba36addc2b2f9401580f014c7f58ea4e30989d' => 8];
+        echo serialize(serialize($a)), "\\n", serialize(serialize($b)), "\\n", base64_encode(serialize($a)), "\\n", base64_encode(serialize($b)), "\\n";
+        """
+        let out = try PostgresServer.run(["/usr/bin/php", "-r", php])
+        XCTAssertEqual(out.status, 0, out.output)
+        let lines = out.output.split(separator: "\n").map(String.init)
+        let redis = try RedisServer()
+        try redis.run([["SET", "laravel_database_laravel_cache:aaa", lines[0]], ["SET", "laravel_database_user:7:aaa", "laravel_database_laravel_cache:aaa"],
+                       ["SET", "laravel_database_laravel_cache:bbb", lines[1]], ["SET", "laravel_database_user:8:bbb", "laravel_database_laravel_cache:bbb"],
+                       ["SET", "laravel_database_laravel_cache:ccc", lines[1]], ["SET", "laravel_database_user:8:ccc", "laravel_database_laravel_cache:ccc"]])
+        let db = FileManager.default.temporaryDirectory.appendingPathComponent("diff-\(UUID().uuidString.prefix(6)).db").path
+        let now = Int(Date().timeIntervalSince1970)
+        let made = try PostgresServer.run(["/usr/bin/sqlite3", db, """
+            CREATE TABLE sessions (id varchar(255) PRIMARY KEY, user_id integer, ip_address varchar(45), user_agent text, payload text NOT NULL, last_activity integer NOT NULL);
+            INSERT INTO sessions VALUES ('aaa', 7, NULL, NULL, '\(lines[2])', \(now)), ('bbb', 8, NULL, NULL, '\(lines[2])', \(now));
+            """])
+        XCTAssertEqual(made.status, 0, made.output)
+        let r = try Sessionctl.run(["--url", redis.url, "--framework", "laravel", "diff", "--against", "sqlite://" + db, "-o", "ndjson"])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        let found = try rows(r).map { "\($0.user) \($0.session) \($0.difference)" }.sorted()
+        // aaa: the same data in two encodings (no difference); bbb: other data; ccc: not in the table.
+        XCTAssertEqual(found, ["8 bbb differs", "8 ccc only_in_a"], r.stderr)
+    }
+
+    func testBadInput() throws {
+        let f = try Fixture()
+        try f.seed([("alice", "s1")])
+        let none = try f.run("diff")
+        XCTAssertEqual(none.status, 2, "\(none)")
+        XCTAssertTrue(none.stderr.contains("--against"), none.stderr)
+        let missing = try f.run("diff", "--against", "/nonexistent/snap.ndjson")
+        XCTAssertEqual(missing.status, 2, "\(missing)")
+        let bad = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString.prefix(6)).ndjson")
+        try "{\"sessionctl_snapshot\":1}\n{\"user\":\"a\",\"session\":\"b\",\"digest\":\"00\"}\n".write(to: bad, atomically: true, encoding: .utf8)
+        let r = try f.run("diff", "--against", bad.path)
+        XCTAssertEqual(r.status, 2, "\(r)")
+        XCTAssertTrue(r.stderr.contains("line 2") && r.stderr.contains("digest"), r.stderr)
+        let notJSON = FileManager.default.temporaryDirectory.appendingPathComponent("nj-\(UUID().uuidString.prefix(6)).ndjson")
+        try "hello\n".write(to: notJSON, atomically: true, encoding: .utf8)
+        let nj = try f.run("diff", "--against", notJSON.path)
+        XCTAssertEqual(nj.status, 2, "\(nj)")
+        XCTAssertTrue(nj.stderr.contains("line 1"), nj.stderr)
+        // A spill directory that cannot be made: a clear error, exit 1, nothing touched.
+        let full = try f.run(args: ["diff", "--against", f.server.url], env: ["TMPDIR": "/nonexistent-tmp"])
+        XCTAssertEqual(full.status, 1, "\(full)")
+        XCTAssertTrue(full.stderr.contains("cannot make a temporary directory"), full.stderr)
+        XCTAssertTrue(try f.exists("session:s1"))
+        // A spill that cannot be written (a file-size limit: EFBIG, as a full disk gives ENOSPC): exit 1, one line.
+        try f.seed((0..<3000).map { ("u\($0)", "x\($0)") })
+        let limited = try Sessionctl.exec("/bin/bash", ["-c", "ulimit -f 1; exec \"$0\" diff --against \"$1\"", Sessionctl.binary, f.server.url].map { Data($0.utf8) },
+                                          environment: ["SESSIONCTL_URL": f.server.url], stdin: nil, timeout: 60)
+        XCTAssertEqual(limited.status, 1, "\(limited)")
+        XCTAssertTrue(limited.stderr.contains("cannot write the spill file") && limited.stderr.contains("File too large"), limited.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter { $0.hasPrefix("sessionctl-diff-") }, [],
+                       "the spill directory is removed after a failure too")
+        let table = try f.run("snapshot", "-o", "table")
+        XCTAssertEqual(table.status, 2, "\(table)")
+    }
+}
