@@ -151,6 +151,7 @@ final class ParserTests: XCTestCase {
             case "cookie", "secret-file": args = ["revoke", "s1"]
             case "resume": args = ["index", "build"]
             case "scan-payloads": args = ["list", "alice"]
+            case "against", "exit-code": args = ["diff", "--against", "before.ndjson"]
             case "key": args += ["--cert", "client.pem"]
             default: break
             }

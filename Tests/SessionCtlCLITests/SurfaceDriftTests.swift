@@ -86,7 +86,7 @@ final class SurfaceDriftTests: XCTestCase {
     }
 
     func testManPageSectionsInOrder() throws {
-        let expected = ["NAME", "SYNOPSIS", "DESCRIPTION", "COMMANDS", "OPTIONS", "KEY LAYOUT", "FRAMEWORKS", "OUTPUT", "EXIT STATUS",
+        let expected = ["NAME", "SYNOPSIS", "DESCRIPTION", "COMMANDS", "OPTIONS", "KEY LAYOUT", "FRAMEWORKS", "SQL STORES", "OUTPUT", "EXIT STATUS",
                         "ENVIRONMENT", "FILES", "SECURITY", "EXAMPLES", "SEE ALSO"]
         let sections = manText.split(separator: "\n").filter { $0.hasPrefix(".SH ") }.map { String($0.dropFirst(4)).replacingOccurrences(of: "\"", with: "") }
         XCTAssertEqual(sections, expected)

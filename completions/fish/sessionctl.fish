@@ -12,7 +12,7 @@ function __sessionctl_command
             continue
         end
         switch $t
-            case --context --url -u --password-file --connect-timeout --timeout --cacert --cacertdir --cert --key --sni --output -o --framework -f --mapping --session-key --session-glob --index --user-field --scan-count --rate --user --sort --min --top --idle-over --older-than --ttl-over --ip --except --secret-file --app-key-file --max-payload --wait-replicas --grace --resume --audit-log --actor --reason --audit-stream
+            case --context --url -u --password-file --connect-timeout --timeout --cacert --cacertdir --cert --key --sni --output -o --framework -f --mapping --session-key --session-glob --index --against --table --lifetime --user-field --scan-count --rate --user --sort --min --top --idle-over --older-than --ttl-over --ip --except --secret-file --app-key-file --max-payload --wait-replicas --grace --resume --audit-log --actor --reason --audit-stream
                 set skip 1
             case '-*'
             case '*'
@@ -41,13 +41,15 @@ complete -c sessionctl -n __sessionctl_needs_command -a audit -d 'whole-keyspace
 complete -c sessionctl -n __sessionctl_needs_command -a prune -d 'delete mappings whose session no longer exists'
 complete -c sessionctl -n __sessionctl_needs_command -a detect -d 'sample the keyspace: which framework, payload format and mapping it looks like'
 complete -c sessionctl -n __sessionctl_needs_command -a index -d 'write the mapping for sessions that have none, from their payloads'
+complete -c sessionctl -n __sessionctl_needs_command -a snapshot -d 'write every session (user, id, data digest) as NDJSON, for diff to compare with'
+complete -c sessionctl -n __sessionctl_needs_command -a diff -d 'compare two stores user by user: sessions only in one, data that differs'
 complete -c sessionctl -n __sessionctl_needs_command -a context -d 'the contexts of the configuration file'
 complete -c sessionctl -n __sessionctl_needs_command -a ping -d 'connection check: server, version, mode, nodes, latency'
 complete -c sessionctl -n __sessionctl_needs_command -a completion -d 'print a completion script'
 complete -c sessionctl -n __sessionctl_needs_command -a help -d 'show help for sessionctl or a command'
 complete -c sessionctl -n __sessionctl_needs_command -a version -d 'print the version'
 complete -c sessionctl -n '__sessionctl_command_is completion' -a 'bash zsh fish'
-complete -c sessionctl -n '__sessionctl_command_is help' -a 'list show revoke revoke-user revoke-all users audit prune detect index context ping completion help version'
+complete -c sessionctl -n '__sessionctl_command_is help' -a 'list show revoke revoke-user revoke-all users audit prune detect index snapshot diff context ping completion help version'
 complete -c sessionctl -l context -r -f -d 'the configuration file\'s context NAME (default $SESSIONCTL_CONTEXT, then current-context)'
 complete -c sessionctl -l url -s u -r -f -d 'redis://[[user][:password]@]host[:port][/db], rediss://…, unix:///path[?db=N] (default: $SESSIONCTL_URL, $REDIS_URL, redis://127.0.0.1:6379)'
 complete -c sessionctl -l password-file -r -F -d 'read the password from the first line of FILE (else $REDISCLI_AUTH)'
@@ -73,6 +75,10 @@ complete -c sessionctl -l mapping -r -f -d 'mapping-key template with <user> and
 complete -c sessionctl -l session-key -r -f -d 'where session data lives: <value> (the mapping\'s value, default) or a template such as session:<session>'
 complete -c sessionctl -l session-glob -r -f -d 'never read or delete a session key outside GLOB (default session:*, or the framework\'s)'
 complete -c sessionctl -l index -r -f -d 'a per-user SET or ZSET of session ids with <user> (user_sessions:<user>): list, revoke-user and users read it instead of scanning'
+complete -c sessionctl -l against -r -f -d 'the store to compare with: a URL (redis://, postgres://, mysql://, sqlite:///…) or a file \'sessionctl snapshot\' wrote'
+complete -c sessionctl -l exit-code -d 'exit 1 when the stores differ (as git diff --exit-code)'
+complete -c sessionctl -l table -r -f -d 'the sessions table of a SQL URL (default sessions, then django_session); Laravel\'s and Django\'s columns are recognised'
+complete -c sessionctl -l lifetime -r -f -d 'Laravel\'s session lifetime (config/session.php, default 120m): a row idle longer is dead, audit counts it and prune deletes it'
 complete -c sessionctl -l user-field -r -f -d 'where a decoded payload names the user, as a dot path (warden.user.admin.key.0.0); tried before the framework\'s'
 complete -c sessionctl -l scan-count -r -f -d 'SCAN COUNT hint (default 1000)'
 complete -c sessionctl -l rate -r -f -d 'examine at most this many keys a second on each primary, to spare a busy server'
