@@ -37,7 +37,7 @@ let package = Package(
         .executableTarget(name: "sessionctl", dependencies: ["SessionCtlCLI"]),
 
         // MARK: Fuzzing: libFuzzer targets (make fuzz), and a replayer of their inputs in a normal build
-        .executableTarget(name: "sessionctl-fuzz", dependencies: ["SessionCtlCLI", "SessionKit", "SessionPayload", "RedisClient"], path: "Fuzz",
+        .executableTarget(name: "sessionctl-fuzz", dependencies: ["SessionCtlCLI", "SessionKit", "SessionPayload", "RedisClient", "SQLClient"], path: "Fuzz",
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
 
         // MARK: Tests

@@ -1,6 +1,7 @@
 import RedisClient
 import SessionCtlCLI
 import SessionKit
+import SQLClient
 import SessionPayload
 #if canImport(Glibc)
 import Glibc
@@ -25,6 +26,8 @@ enum FuzzTarget: String, CaseIterable, Sendable {
     case cookie
     /// Bytes → the configuration file's YAML → contexts, and one applied to a command line.
     case config
+    /// One line of a snapshot file (what `diff --against FILE` reads) → an entry or a located error.
+    case snapshot
 
     /// Runs one input.
     func run(_ data: [UInt8]) {
@@ -34,6 +37,8 @@ enum FuzzTarget: String, CaseIterable, Sendable {
             let text = String(decoding: data, as: UTF8.self)
             _ = try? RedisEndpoint.parse(text)
             _ = RedisEndpoint.redact(text)
+            _ = try? SQLURL(text)
+            _ = SQLURL.redact(text)
         case .argv:
             let argv = data.split(separator: 0, omittingEmptySubsequences: false).map(Array.init)
             _ = try? Binder.parse(argv)
@@ -41,6 +46,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         case .payload: Self.payload(data)
         case .cookie: Self.cookie(data)
         case .config: Self.config(data)
+        case .snapshot: _ = try? SnapshotFile.parseLine(Array(data.prefix(1 << 20)))
         case .glob:
             let parts = data.split(separator: 0, maxSplits: 1, omittingEmptySubsequences: false).map(Array.init)
             let pattern = parts.first ?? []
@@ -83,6 +89,9 @@ enum FuzzTarget: String, CaseIterable, Sendable {
             var reader = PayloadReader(kind: kinds[Int(selector) % kinds.count], appKey: Array(repeating: 7, count: 32))
             reader.limits = limits
             let decoded = reader.decode(body)
+            // The SQL tables' columns: Laravel's base64 payload, Django's signed (maybe zlib-compressed) data.
+            _ = reader.decodeLaravelRow(body)
+            _ = reader.decodeDjangoSigned(body)
             if let v = decoded.value { _ = Framework.all[Int(selector) % Framework.all.count].fields.extract(from: v) }
             // The same bytes as a hash's field values (Spring).
             let pairs = body.split(separator: 0, maxSplits: 8).map { (field: Array("f".utf8), value: Array($0)) }

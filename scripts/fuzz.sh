@@ -3,13 +3,13 @@
 # each for SECONDS (default 60) from its seed corpus in fuzz/corpus/TARGET. New inputs go to a
 # scratch folder, not the repository; a crash is written to fuzz/crashes/ and fails the run
 # (keep it as a regression input in fuzz/regressions/TARGET and fix it).
-# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (targets: resp url argv template glob payload cookie config)
+# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (targets: resp url argv template glob payload cookie config snapshot)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(resp url argv template glob payload cookie config)
+[ ${#targets[@]} -gt 0 ] || targets=(resp url argv template glob payload cookie config snapshot)
 runtime=$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")/lib/clang
 fuzzer=$(find "$runtime" -name 'libclang_rt.fuzzer_no_main-x86_64.a' | head -n 1)
 [ -n "$fuzzer" ] || { echo "fuzz: libFuzzer's runtime was not found under $runtime" >&2; exit 1; }

@@ -37,7 +37,13 @@ public enum JavaSerialization {
         var budget: Budget
         var handles: [Handle] = []
 
-        mutating func utf(_ width: Int) throws(PayloadError) -> [UInt8] { try r.take(Int(try r.bigEndian(width))) }
+        /// A string of a `width`-byte length (2, or 8 for a long string), the length checked against the input first.
+        mutating func utf(_ width: Int) throws(PayloadError) -> [UInt8] {
+            let at = r.position
+            let n = try r.bigEndian(width)
+            guard n <= UInt64(r.remaining) else { throw PayloadError("string length \(n) is past the end of the input", at: at) }
+            return try r.take(Int(n))
+        }
 
         mutating func newHandle(_ h: Handle) -> Int {
             handles.append(h)

@@ -9,7 +9,7 @@ final class FuzzCorpusTests: XCTestCase {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let replayer = URL(fileURLWithPath: Sessionctl.binary).deletingLastPathComponent().appendingPathComponent("sessionctl-fuzz").path
         XCTAssertTrue(FileManager.default.isExecutableFile(atPath: replayer), replayer)
-        for target in ["resp", "url", "argv", "template", "glob"] {
+        for target in ["resp", "url", "argv", "template", "glob", "payload", "cookie", "config", "snapshot"] {
             var folders = [root.appendingPathComponent("fuzz/corpus/\(target)").path]
             let regressions = root.appendingPathComponent("fuzz/regressions/\(target)").path
             if FileManager.default.fileExists(atPath: regressions) { folders.append(regressions) }

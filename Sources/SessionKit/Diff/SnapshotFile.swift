@@ -61,6 +61,11 @@ public enum SnapshotFile {
         return completeness
     }
 
+    /// One line of a snapshot: its entry, or none for the header; an error names what is wrong.
+    public static func parseLine(_ line: [UInt8]) throws -> [SnapshotEntry] {
+        try entry(line, line: 1, path: "snapshot")
+    }
+
     /// One line: an entry, or nothing for the header.
     static func entry(_ line: [UInt8], line n: Int, path: String) throws -> [SnapshotEntry] {
         let value: PayloadValue
