@@ -7,7 +7,8 @@ prints a markdown table of medians, min-max spreads and ratios against the targe
 
 Environment: BENCH_USERS (100000), BENCH_RUNS (5), BENCH_BIG (10000), BENCH_SKIP_CLUSTER=1,
 BENCH_ONLY_CLUSTER=1, BENCH_ONLY_FRAMEWORKS=1 (only the framework rows), BENCH_SKIP_FRAMEWORKS=1,
-BENCH_INDEX_SESSIONS (1000000), BENCH_SKIP_INDEX=1.
+BENCH_INDEX_SESSIONS (1000000), BENCH_SKIP_INDEX=1, BENCH_SQL_ROWS (1000000), BENCH_SKIP_SQL=1,
+BENCH_ONLY_SQL=1 (only the SQL rows: a Laravel table on a MariaDB server started here).
 """
 import os, random, re, shutil, socket, statistics, subprocess, sys, tempfile, time
 
@@ -239,6 +240,89 @@ def index_build(sctl, floor, env):
         server.stop()
 
 
+SQL_ROWS = int(os.environ.get("BENCH_SQL_ROWS", "1000000"))
+
+
+class MariaDB:
+    """A MariaDB server of our own in a temporary folder (root on its socket, no password)."""
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="sessionctl-bench-my-")
+        self.sock = os.path.join(self.dir, "s.sock")
+        user = "root" if os.getuid() == 0 else os.environ.get("USER", "nobody")
+        subprocess.run(["mariadb-install-db", "--no-defaults", "--datadir=" + self.dir + "/data", "--user=" + user,
+                        "--auth-root-authentication-method=normal", "--skip-test-db"], check=True, capture_output=True)
+        self.proc = subprocess.Popen(["mariadbd", "--no-defaults", "--datadir=" + self.dir + "/data", "--socket=" + self.sock, "--skip-networking",
+                                      "--user=" + user, "--log-error=" + self.dir + "/log", "--skip-log-bin", "--innodb-buffer-pool-size=1G",
+                                      "--innodb-flush-log-at-trx-commit=0", "--pid-file=" + self.dir + "/pid"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(300):
+            if subprocess.run(["mariadb", "--no-defaults", "-S", self.sock, "-u", "root", "-e", "SELECT 1"], capture_output=True).returncode == 0:
+                return
+            time.sleep(0.05)
+        raise SystemExit("bench: mariadbd did not start: " + open(self.dir + "/log").read()[-500:])
+
+    def sql(self, text, db=None):
+        r = subprocess.run(["mariadb", "--no-defaults", "-S", self.sock, "-u", "root", "-N", "-B"] + ([db] if db else []),
+                           input=text.encode(), capture_output=True)
+        if r.returncode != 0:
+            raise SystemExit("bench: mariadb: " + r.stderr.decode()[-500:])
+        return r.stdout.decode()
+
+    def url(self, db):
+        return "mysql://root@localhost/%s?socket=%s" % (db, self.sock)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def sql_store(sctl, env):
+    """A Laravel sessions table of SQL_ROWS rows (10 per user, the usual user_id index): `list` of
+    one user against the target of 20 ms, and `diff` of two such tables (one lost 1% of its rows)
+    against reading both tables with the mariadb client."""
+    db = MariaDB()
+    try:
+        php = subprocess.run(["php", "-r", 'echo base64_encode(serialize(["_token" => str_repeat("t", 40), '
+                              '"login_web_59ba36addc2b2f9401580f014c7f58ea4e30989d" => 42, "_previous" => ["url" => "http://app.example/home"], '
+                              '"_flash" => ["old" => [], "new" => []]]));'], capture_output=True, check=True).stdout.decode()
+        schema = ("CREATE TABLE sessions (id varchar(255) NOT NULL PRIMARY KEY, user_id bigint unsigned NULL, ip_address varchar(45) NULL, "
+                  "user_agent text NULL, payload text NOT NULL, last_activity int NOT NULL, KEY sessions_user_id_index (user_id), "
+                  "KEY sessions_last_activity_index (last_activity)) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;")
+        print("bench: filling a Laravel table of %d rows (MariaDB)" % SQL_ROWS, file=sys.stderr)
+        db.sql("CREATE DATABASE a; CREATE DATABASE b;")
+        for name in ("a", "b"):
+            db.sql(schema, name)
+        users = max(1, SQL_ROWS // 10)
+        db.sql("INSERT INTO a.sessions SELECT CONCAT('s', LPAD(HEX(seq), 39, '0')), seq %% %d, '10.1.2.3', 'Mozilla/5.0', '%s', UNIX_TIMESTAMP() "
+               "FROM seq_1_to_%d;" % (users, php, SQL_ROWS))
+        db.sql("INSERT INTO b.sessions SELECT * FROM a.sessions WHERE CRC32(id) % 100 <> 7; ANALYZE TABLE a.sessions, b.sessions;")
+        probe = "4242"
+        lst = [sctl, "--url", db.url("a"), "--framework", "laravel", "list", probe, "-o", "json"]
+        out = measure(lst, env)[1]
+        if out.count('"session"') != 10:
+            raise SystemExit("bench: list of user %s found %d sessions, not 10" % (probe, out.count('"session"')))
+        sctl_list = repeat("sessionctl list (1M-row table)", lambda: measure(lst, env)[0])
+        client = ["mariadb", "--no-defaults", "-S", db.sock, "-u", "root", "-N", "-B", "a", "-e",
+                  "SELECT id, user_id, ip_address, user_agent, payload, last_activity FROM sessions WHERE user_id = %s" % probe]
+        client_list = repeat("mariadb client, the same SELECT", lambda: measure(client)[0])
+        diff = [sctl, "--url", db.url("a"), "--framework", "laravel", "diff", "--against", db.url("b"), "-o", "ndjson", "-q"]
+        out = measure(diff, env)[1]
+        lost = int(db.sql("SELECT count(*) FROM a.sessions WHERE CRC32(id) % 100 = 7").strip())
+        if out.count("only_in_a") != lost:
+            raise SystemExit("bench: diff found %d sessions only in A, not %d" % (out.count("only_in_a"), lost))
+        sctl_diff = repeat("sessionctl diff (1M rows a side)", lambda: measure(diff, env)[0], runs=min(RUNS, 3))
+        read_both = "for d in a b; do mariadb --no-defaults -S %s -u root -N -B $d -e 'SELECT id, user_id, payload FROM sessions' > /dev/null; done" % db.sock
+        client_read = repeat("mariadb client reading both tables", lambda: measure(read_both, shell=True)[0], runs=min(RUNS, 3))
+        peak = rss(diff, env)
+        return [("`list` of one user, Laravel table of %s rows (MariaDB)" % f"{SQL_ROWS:,}", sctl_list,
+                 [("mariadb client, the same SELECT", client_list, "<= 20 ms", lambda r, m=sctl_list[0]: m <= 0.020)]),
+                ("`diff` of two Laravel tables of %s rows (RSS %.1f MiB)" % (f"{SQL_ROWS:,}", peak / 1024), sctl_diff,
+                 [("mariadb client reading both", client_read, "<= 2x", lambda r: r <= 2)])]
+    finally:
+        db.stop()
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     print("bench: building", file=sys.stderr)
@@ -255,11 +339,17 @@ def main():
     env = dict(os.environ, NO_COLOR="1")
     env.pop("SESSIONCTL_URL", None)
 
-    if os.environ.get("BENCH_SKIP_FRAMEWORKS") != "1" and os.environ.get("BENCH_ONLY_CLUSTER") != "1":
+    if os.environ.get("BENCH_SKIP_FRAMEWORKS") != "1" and os.environ.get("BENCH_ONLY_CLUSTER") != "1" and os.environ.get("BENCH_ONLY_SQL") != "1":
         print("bench: framework payloads", file=sys.stderr)
         framework_rows, throughput = frameworks(sctl, fuzz, env)
         rows += framework_rows
     only_frameworks = os.environ.get("BENCH_ONLY_FRAMEWORKS") == "1"
+    if os.environ.get("BENCH_SKIP_SQL") != "1" and (os.environ.get("BENCH_ONLY_SQL") == "1" or not only_frameworks):
+        rows += sql_store(sctl, env)
+    if os.environ.get("BENCH_ONLY_SQL") == "1":
+        only_frameworks = True
+        os.environ["BENCH_SKIP_INDEX"] = "1"
+        os.environ["BENCH_SKIP_CLUSTER"] = "1"
     if os.environ.get("BENCH_SKIP_INDEX") != "1" and os.environ.get("BENCH_ONLY_CLUSTER") != "1" and not only_frameworks:
         rows += index_build(sctl, floor, env)
     server = Server() if os.environ.get("BENCH_ONLY_CLUSTER") != "1" and not only_frameworks else None

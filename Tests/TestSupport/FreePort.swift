@@ -25,7 +25,7 @@ public enum FreePort {
     }
 
     /// 127.0.0.1:`port` as a socket address.
-    static func loopback(port: Int) -> sockaddr_in {
+    public static func loopback(port: Int) -> sockaddr_in {
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = UInt16(port).bigEndian

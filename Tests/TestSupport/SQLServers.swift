@@ -12,7 +12,8 @@ public final class PostgresServer: @unchecked Sendable {
     private let process: Process
     private let bin: String
 
-    public init() throws {
+    /// Starts a server; with `tls`, it also offers TLS with the certificate for `localhost` and 127.0.0.1.
+    public init(tls: TestCertificates? = nil) throws {
         bin = try Self.binaries()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("sessionctl-pg-\(UUID().uuidString.prefix(8))")
         let data = directory.appendingPathComponent("data")
@@ -27,6 +28,17 @@ public final class PostgresServer: @unchecked Sendable {
         let initdb = try Self.run(asUser + ["\(bin)/initdb", "-D", data.path, "-U", "postgres", "--pwfile", pwfile.path,
                                             "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-sync"])
         guard initdb.status == 0 else { throw TestSupportError("initdb failed: \(initdb.output)") }
+        var tlsOptions: [String] = []
+        if let tls {
+            // The key must be the server user's alone.
+            for f in ["server.crt", "server.key"] {
+                let to = data.appendingPathComponent(f).path
+                try FileManager.default.copyItem(atPath: tls.path(f), toPath: to)
+                chmod(to, 0o600)
+                if getuid() == 0 { _ = try Self.run(["/bin/chown", "postgres:postgres", to]) }
+            }
+            tlsOptions = ["-c", "ssl=on", "-c", "ssl_cert_file=server.crt", "-c", "ssl_key_file=server.key"]
+        }
         var attempt = 0
         while true {
             attempt += 1
@@ -35,7 +47,7 @@ public final class PostgresServer: @unchecked Sendable {
             p.executableURL = URL(fileURLWithPath: asUser.first ?? "\(bin)/postgres")
             p.arguments = Array(asUser.dropFirst()) + (asUser.isEmpty ? [] : ["\(bin)/postgres"]) +
                 ["-D", data.path, "-p", String(port), "-k", directory.path, "-c", "listen_addresses=127.0.0.1",
-                 "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "logging_collector=off"]
+                 "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "logging_collector=off"] + tlsOptions
             let log = directory.appendingPathComponent("postgres.log")
             _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             p.standardOutput = FileHandle.nullDevice

@@ -12,6 +12,7 @@ final class LaravelDatabaseAppTests: XCTestCase {
         var onMariaDB: SQLAppScenario
         var onPostgres: SQLAppScenario
         var appKeyFile: String
+        var certificates: TestCertificates
     }
     nonisolated(unsafe) static var apps: Result<Apps, Error>?
 
@@ -38,7 +39,8 @@ final class LaravelDatabaseAppTests: XCTestCase {
             let my = try MariaDBServer()
             try my.sql("CREATE DATABASE app; CREATE USER 'app'@'127.0.0.1' IDENTIFIED BY 'app-pw'; GRANT ALL ON app.* TO 'app'@'127.0.0.1';"
                        + "CREATE USER 'reader'@'127.0.0.1' IDENTIFIED BY 'reader-pw'; GRANT SELECT ON app.* TO 'reader'@'127.0.0.1';")
-            let pg = try PostgresServer()
+            let certs = try TestCertificates()
+            let pg = try PostgresServer(tls: certs)
             try pg.psql("CREATE ROLE app LOGIN PASSWORD 'app-pw'; CREATE ROLE reader LOGIN PASSWORD 'reader-pw';")
             try pg.psql("CREATE DATABASE app OWNER app")
             let onMy = try laravel(connection: "mysql", port: my.port, key: key)
@@ -53,7 +55,7 @@ final class LaravelDatabaseAppTests: XCTestCase {
             // The app's lifetime is 60 minutes (config/session.php).
             a.options = ["--lifetime", "60m"]
             b.options = ["--lifetime", "60m"]
-            return Apps(mariadb: my, postgres: pg, onMariaDB: a, onPostgres: b, appKeyFile: keyFile.path)
+            return Apps(mariadb: my, postgres: pg, onMariaDB: a, onPostgres: b, appKeyFile: keyFile.path, certificates: certs)
         }
     }
 
@@ -101,6 +103,46 @@ final class LaravelDatabaseAppTests: XCTestCase {
             XCTAssertFalse(r.stdout.contains("revoked") && !r.stdout.contains("failed"), r.stdout)
             XCTAssertEqual(try s.rowCount(), rows, "nothing deleted")
             XCTAssertTrue(try dave.isLoggedIn())
+        }
+    }
+
+    func testTLSVerifiesTheServerAndAPasswordFileWorks() throws {
+        let a = try get()
+        let s = a.onPostgres
+        let erin = try s.app.login("51")
+        let verified = "postgres://app@localhost:\(a.postgres.port)/app?sslmode=verify-full&sslrootcert=\(a.certificates.path("ca.crt"))"
+        let ok = try s.run(["list", "-o", "json", "--", "51"], url: verified)
+        XCTAssertEqual((try ok.json()["sessions"] as? [Any])?.count, 1, "\(ok)")
+        // A CA that did not sign the server's certificate: refused, exit 4, one line.
+        let other = "postgres://app@localhost:\(a.postgres.port)/app?sslmode=verify-full&sslrootcert=\(a.certificates.path("other-ca.crt"))"
+        let refused = try s.run(["list", "--", "51"], url: other)
+        XCTAssertEqual(refused.status, 4, "\(refused)")
+        XCTAssertTrue(refused.stderr.contains("certificate"), refused.stderr)
+        XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, refused.stderr)
+        // The password from --password-file ranks above $PGPASSWORD (here wrong).
+        let file = s.app.directory.appendingPathComponent("pgpass").path
+        try "app-pw\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let byFile = try s.run(["--password-file", file, "revoke-user", "--yes", "--", "51"], url: verified, extraEnvironment: ["PGPASSWORD": "wrong"])
+        XCTAssertEqual(byFile.status, 0, "\(byFile)")
+        XCTAssertFalse(try erin.isLoggedIn())
+    }
+
+    func testAServerThatNeverAnswersIsAConnectErrorWithinTheDeadline() throws {
+        let a = try get()
+        // A listening socket that accepts and never speaks.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = FreePort.loopback(port: 0)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        listen(fd, 8)
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        let port = Int(UInt16(bigEndian: addr.sin_port))
+        for url in ["postgres://app@127.0.0.1:\(port)/app", "mysql://app@127.0.0.1:\(port)/app"] {
+            let start = Date()
+            let r = try a.onMariaDB.run(["--connect-timeout", "1", "list", "--", "7"], url: url)
+            XCTAssertEqual(r.status, 4, "\(url): \(r)")
+            XCTAssertLessThan(Date().timeIntervalSince(start), 10, url)
         }
     }
 
