@@ -22,8 +22,10 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
-        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
-        .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb", providers: [.apt(["libmariadb-dev"])]),
+        // Headers only: the libraries are loaded on first use by CSQLLoader (see its loader.c).
+        .systemLibrary(name: "CLibPQ", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CMariaDB", providers: [.apt(["libmariadb-dev"])]),
+        .target(name: "CSQLLoader"),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
@@ -31,7 +33,7 @@ let package = Package(
         .target(name: "RedisClient", dependencies: ["CHiredis", "COpenSSL"]),
         .target(name: "SessionPayload"),
         .target(name: "SessionCrypto", dependencies: ["COpenSSL", "CZlib"]),
-        .target(name: "SQLClient", dependencies: ["CLibPQ", "CMariaDB", "CSQLite"]),
+        .target(name: "SQLClient", dependencies: ["CLibPQ", "CMariaDB", "CSQLite", "CSQLLoader"]),
         .target(name: "SessionKit", dependencies: ["RedisClient", "SQLClient", "SessionCrypto", "SessionPayload"]),
         .target(name: "SessionCtlCLI", dependencies: ["SessionKit", "SessionPayload", "RedisClient", "SQLClient", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "sessionctl", dependencies: ["SessionCtlCLI"]),

@@ -295,7 +295,7 @@ def sql_store(sctl, env):
             db.sql(schema, name)
         users = max(1, SQL_ROWS // 10)
         db.sql("INSERT INTO a.sessions SELECT CONCAT('s', LPAD(HEX(seq), 39, '0')), seq %% %d, '10.1.2.3', 'Mozilla/5.0', '%s', UNIX_TIMESTAMP() "
-               "FROM seq_1_to_%d;" % (users, php, SQL_ROWS))
+               "FROM seq_1_to_%d;" % (users, php, SQL_ROWS), "a")
         db.sql("INSERT INTO b.sessions SELECT * FROM a.sessions WHERE CRC32(id) % 100 <> 7; ANALYZE TABLE a.sessions, b.sessions;")
         probe = "4242"
         lst = [sctl, "--url", db.url("a"), "--framework", "laravel", "list", probe, "-o", "json"]

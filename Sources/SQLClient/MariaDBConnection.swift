@@ -13,30 +13,31 @@ public final class MariaDBConnection: SQLConnection {
     private let timeout: Double
 
     public init(_ url: SQLURL, options: SQLOptions) throws(SQLError) {
-        guard let m = mysql_init(nil) else { throw SQLError(.connect, "MariaDB: out of memory") }
+        try loadLibrary(sctl_load_libmariadb, "MariaDB Connector/C", package: "libmariadb3")
+        guard let m = sctl_mysql_init(nil) else { throw SQLError(.connect, "MariaDB: out of memory") }
         mysql = m
         timeout = options.timeout
         var connectSeconds = UInt32(max(1, options.connectTimeout.rounded(.up)))
         var ioSeconds = UInt32(max(1, options.timeout.rounded(.up)))
-        mysql_options(mysql, MYSQL_OPT_CONNECT_TIMEOUT, &connectSeconds)
-        mysql_options(mysql, MYSQL_OPT_READ_TIMEOUT, &ioSeconds)
-        mysql_options(mysql, MYSQL_OPT_WRITE_TIMEOUT, &ioSeconds)
-        mysql_options(mysql, MYSQL_SET_CHARSET_NAME, "utf8mb4")
+        sctl_mysql_options(mysql, MYSQL_OPT_CONNECT_TIMEOUT, &connectSeconds)
+        sctl_mysql_options(mysql, MYSQL_OPT_READ_TIMEOUT, &ioSeconds)
+        sctl_mysql_options(mysql, MYSQL_OPT_WRITE_TIMEOUT, &ioSeconds)
+        sctl_mysql_options(mysql, MYSQL_SET_CHARSET_NAME, "utf8mb4")
         var socket: String?
         for (k, v) in url.parameters {
             switch k {
             case "socket": socket = v
-            case "ssl-ca": mysql_options(mysql, MYSQL_OPT_SSL_CA, v)
-            case "ssl-capath": mysql_options(mysql, MYSQL_OPT_SSL_CAPATH, v)
-            case "ssl-cert": mysql_options(mysql, MYSQL_OPT_SSL_CERT, v)
-            case "ssl-key": mysql_options(mysql, MYSQL_OPT_SSL_KEY, v)
+            case "ssl-ca": sctl_mysql_options(mysql, MYSQL_OPT_SSL_CA, v)
+            case "ssl-capath": sctl_mysql_options(mysql, MYSQL_OPT_SSL_CAPATH, v)
+            case "ssl-cert": sctl_mysql_options(mysql, MYSQL_OPT_SSL_CERT, v)
+            case "ssl-key": sctl_mysql_options(mysql, MYSQL_OPT_SSL_KEY, v)
             case "ssl-mode":
                 // REQUIRED: TLS without checking the certificate; VERIFY_IDENTITY: the CA and the host name.
                 var on: my_bool = 1
                 switch v.uppercased() {
                 case "REQUIRED", "VERIFY_CA", "VERIFY_IDENTITY":
-                    mysql_options(mysql, MYSQL_OPT_SSL_ENFORCE, &on)
-                    if v.uppercased() != "REQUIRED" { mysql_options(mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on) }
+                    sctl_mysql_options(mysql, MYSQL_OPT_SSL_ENFORCE, &on)
+                    if v.uppercased() != "REQUIRED" { sctl_mysql_options(mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on) }
                 case "DISABLED": break
                 default: throw SQLError(.usage, "ssl-mode is DISABLED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY")
                 }
@@ -46,9 +47,9 @@ public final class MariaDBConnection: SQLConnection {
         }
         let password = options.password ?? url.password
         let host = socket == nil ? (url.host ?? "127.0.0.1") : "localhost"
-        guard mysql_real_connect(mysql, host, url.user, password, url.database, UInt32(url.port ?? 0), socket, 0) != nil else {
-            let code = mysql_errno(mysql)
-            let message = "MariaDB at \(url.display): \(String(cString: mysql_error(mysql))) (error \(code))"
+        guard sctl_mysql_real_connect(mysql, host, url.user, password, url.database, UInt32(url.port ?? 0), socket, 0) != nil else {
+            let code = sctl_mysql_errno(mysql)
+            let message = "MariaDB at \(url.display): \(String(cString: sctl_mysql_error(mysql))) (error \(code))"
             // deinit closes the handle (every stored property is set, so it runs).
             throw SQLError([1044, 1045, 1698].contains(code) ? .authentication : .connect, message)
         }
@@ -59,7 +60,7 @@ public final class MariaDBConnection: SQLConnection {
     }
 
     deinit {
-        mysql_close(mysql)
+        sctl_mysql_close(mysql)
     }
 
     public func query(_ sql: String, _ parameters: [SQLValue]) throws(SQLError) -> SQLRows {
@@ -81,10 +82,10 @@ public final class MariaDBConnection: SQLConnection {
     // MARK: One prepared statement
 
     private func run(_ sql: String, _ parameters: [SQLValue]) throws(SQLError) -> (rows: SQLRows, changed: Int) {
-        guard let stmt = mysql_stmt_init(mysql) else { throw failure(nil) }
-        defer { mysql_stmt_close(stmt) }
+        guard let stmt = sctl_mysql_stmt_init(mysql) else { throw failure(nil) }
+        defer { sctl_mysql_stmt_close(stmt) }
         let bytes = Array(sql.utf8)
-        guard mysql_stmt_prepare(stmt, sql, UInt(bytes.count)) == 0 else { throw failure(stmt) }
+        guard sctl_mysql_stmt_prepare(stmt, sql, UInt(bytes.count)) == 0 else { throw failure(stmt) }
         // Parameters: text or integers, from buffers that live until the statement has run.
         var storage: [UnsafeMutableRawPointer] = []
         defer { storage.forEach { $0.deallocate() } }
@@ -110,19 +111,19 @@ public final class MariaDBConnection: SQLConnection {
             }
         }
         if !parameters.isEmpty {
-            guard binds.withUnsafeMutableBufferPointer({ mysql_stmt_bind_param(stmt, $0.baseAddress) }) == 0 else { throw failure(stmt) }
+            guard binds.withUnsafeMutableBufferPointer({ sctl_mysql_stmt_bind_param(stmt, $0.baseAddress) }) == 0 else { throw failure(stmt) }
         }
-        guard mysql_stmt_execute(stmt) == 0 else { throw failure(stmt) }
-        guard let meta = mysql_stmt_result_metadata(stmt) else {
-            if mysql_stmt_errno(stmt) != 0 { throw failure(stmt) }
-            return (SQLRows(columns: [], rows: []), Int(mysql_stmt_affected_rows(stmt)))
+        guard sctl_mysql_stmt_execute(stmt) == 0 else { throw failure(stmt) }
+        guard let meta = sctl_mysql_stmt_result_metadata(stmt) else {
+            if sctl_mysql_stmt_errno(stmt) != 0 { throw failure(stmt) }
+            return (SQLRows(columns: [], rows: []), Int(sctl_mysql_stmt_affected_rows(stmt)))
         }
-        defer { mysql_free_result(meta) }
+        defer { sctl_mysql_free_result(meta) }
         var update: my_bool = 1
-        mysql_stmt_attr_set(stmt, STMT_ATTR_UPDATE_MAX_LENGTH, &update)
-        guard mysql_stmt_store_result(stmt) == 0 else { throw failure(stmt) }
-        let count = Int(mysql_num_fields(meta))
-        guard let fields = mysql_fetch_fields(meta) else { throw failure(stmt) }
+        sctl_mysql_stmt_attr_set(stmt, STMT_ATTR_UPDATE_MAX_LENGTH, &update)
+        guard sctl_mysql_stmt_store_result(stmt) == 0 else { throw failure(stmt) }
+        let count = Int(sctl_mysql_num_fields(meta))
+        guard let fields = sctl_mysql_fetch_fields(meta) else { throw failure(stmt) }
         let names = (0..<count).map { String(cString: fields[$0].name) }
         // Every column fetched as text, into a buffer as long as its longest value.
         let lengths = UnsafeMutablePointer<UInt>.allocate(capacity: max(1, count))
@@ -139,10 +140,10 @@ public final class MariaDBConnection: SQLConnection {
             results[c].length = lengths + c
             results[c].is_null = nulls + c
         }
-        guard results.withUnsafeMutableBufferPointer({ mysql_stmt_bind_result(stmt, $0.baseAddress) }) == 0 else { throw failure(stmt) }
+        guard results.withUnsafeMutableBufferPointer({ sctl_mysql_stmt_bind_result(stmt, $0.baseAddress) }) == 0 else { throw failure(stmt) }
         var rows: [[SQLValue]] = []
         while true {
-            let rc = mysql_stmt_fetch(stmt)
+            let rc = sctl_mysql_stmt_fetch(stmt)
             if rc == MYSQL_NO_DATA { break }
             guard rc == 0 || rc == MYSQL_DATA_TRUNCATED else { throw failure(stmt) }
             var row: [SQLValue] = []
@@ -158,8 +159,8 @@ public final class MariaDBConnection: SQLConnection {
 
     /// The error of the statement (or the connection), sorted by its number.
     private func failure(_ stmt: UnsafeMutablePointer<MYSQL_STMT>?) -> SQLError {
-        let code = stmt.map { mysql_stmt_errno($0) } ?? mysql_errno(mysql)
-        let text = stmt.map { String(cString: mysql_stmt_error($0)) } ?? String(cString: mysql_error(mysql))
+        let code = stmt.map { sctl_mysql_stmt_errno($0) } ?? sctl_mysql_errno(mysql)
+        let text = stmt.map { String(cString: sctl_mysql_stmt_error($0)) } ?? String(cString: sctl_mysql_error(mysql))
         let message = "MariaDB: \(text) (error \(code))"
         switch code {
         case 1142, 1143, 1227, 1290, 1792, 1044: return SQLError(.permission, message)

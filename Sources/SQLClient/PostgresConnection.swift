@@ -14,6 +14,7 @@ public final class PostgresConnection: SQLConnection {
     private var broken = false
 
     public init(_ url: SQLURL, options: SQLOptions) throws(SQLError) {
+        try loadLibrary(sctl_load_libpq, "libpq", package: "libpq5")
         var params: [(String, String)] = [("application_name", "sessionctl"), ("client_encoding", "UTF8")]
         if let h = url.host { params.append(("host", h)) }
         if let p = url.port { params.append(("port", String(p))) }
@@ -34,25 +35,25 @@ public final class PostgresConnection: SQLConnection {
         defer { (keys + values).forEach { free($0) } }
         let k: [UnsafePointer<CChar>?] = keys.map { UnsafePointer($0) } + [nil]
         let v: [UnsafePointer<CChar>?] = values.map { UnsafePointer($0) } + [nil]
-        guard let c = PQconnectStartParams(k, v, 0) else { throw SQLError(.connect, "PostgreSQL: out of memory") }
+        guard let c = sctl_PQconnectStartParams(k, v, 0) else { throw SQLError(.connect, "PostgreSQL: out of memory") }
         conn = c
         timeout = options.timeout
         let deadline = SQLDeadline.after(options.connectTimeout)
         let target = url.display
-        if PQstatus(conn) == CONNECTION_BAD { throw connectFailure(target) }
+        if sctl_PQstatus(conn) == CONNECTION_BAD { throw connectFailure(target) }
         var status = PGRES_POLLING_WRITING
         while status != PGRES_POLLING_OK {
             if status == PGRES_POLLING_FAILED { throw connectFailure(target) }
             guard wait(for: status == PGRES_POLLING_READING ? Int16(POLLIN) : Int16(POLLOUT), until: deadline) else {
                 throw SQLError(.connect, "PostgreSQL at \(target) did not answer within \(options.connectTimeout)s")
             }
-            status = PQconnectPoll(conn)
+            status = sctl_PQconnectPoll(conn)
         }
-        guard PQsetnonblocking(conn, 1) == 0 else { throw connectFailure(target) }
+        guard sctl_PQsetnonblocking(conn, 1) == 0 else { throw connectFailure(target) }
     }
 
     deinit {
-        PQfinish(conn)
+        sctl_PQfinish(conn)
     }
 
     public func query(_ sql: String, _ parameters: [SQLValue]) throws(SQLError) -> SQLRows {
@@ -93,44 +94,44 @@ public final class PostgresConnection: SQLConnection {
             }
         }
         let sent = values.map { UnsafePointer($0) }.withUnsafeBufferPointer { buf in
-            PQsendQueryParams(conn, text, Int32(parameters.count), nil, buf.baseAddress, nil, nil, 0)
+            sctl_PQsendQueryParams(conn, text, Int32(parameters.count), nil, buf.baseAddress, nil, nil, 0)
         }
         guard sent == 1 else { throw dropped() }
         // Send everything, then read until the last result.
         while true {
-            let f = PQflush(conn)
+            let f = sctl_PQflush(conn)
             if f == 0 { break }
             if f < 0 { throw dropped() }
             guard wait(for: Int16(POLLOUT | POLLIN), until: deadline) else { throw cancelled() }
-            if PQconsumeInput(conn) == 0 { throw dropped() }
+            if sctl_PQconsumeInput(conn) == 0 { throw dropped() }
         }
         var outcome: (rows: SQLRows, changed: Int) = (SQLRows(columns: [], rows: []), 0)
         var failure: SQLError?
         while true {
-            while PQisBusy(conn) == 1 {
+            while sctl_PQisBusy(conn) == 1 {
                 guard wait(for: Int16(POLLIN), until: deadline) else { throw cancelled() }
-                if PQconsumeInput(conn) == 0 { throw dropped() }
+                if sctl_PQconsumeInput(conn) == 0 { throw dropped() }
             }
-            guard let res = PQgetResult(conn) else { break }
-            defer { PQclear(res) }
-            switch PQresultStatus(res) {
+            guard let res = sctl_PQgetResult(conn) else { break }
+            defer { sctl_PQclear(res) }
+            switch sctl_PQresultStatus(res) {
             case PGRES_TUPLES_OK:
-                let rows = Int(PQntuples(res)), cols = Int(PQnfields(res))
-                let names = (0..<cols).map { String(cString: PQfname(res, Int32($0))) }
+                let rows = Int(sctl_PQntuples(res)), cols = Int(sctl_PQnfields(res))
+                let names = (0..<cols).map { String(cString: sctl_PQfname(res, Int32($0))) }
                 var out: [[SQLValue]] = []
                 out.reserveCapacity(rows)
                 for r in 0..<Int32(rows) {
                     var row: [SQLValue] = []
                     for c in 0..<Int32(cols) {
-                        if PQgetisnull(res, r, c) == 1 { row.append(.null); continue }
-                        let len = Int(PQgetlength(res, r, c))
-                        row.append(.text(Array(UnsafeRawBufferPointer(start: PQgetvalue(res, r, c), count: len))))
+                        if sctl_PQgetisnull(res, r, c) == 1 { row.append(.null); continue }
+                        let len = Int(sctl_PQgetlength(res, r, c))
+                        row.append(.text(Array(UnsafeRawBufferPointer(start: sctl_PQgetvalue(res, r, c), count: len))))
                     }
                     out.append(row)
                 }
                 outcome = (SQLRows(columns: names, rows: out), rows)
             case PGRES_COMMAND_OK:
-                outcome.changed = Int(String(cString: PQcmdTuples(res))) ?? 0
+                outcome.changed = Int(String(cString: sctl_PQcmdTuples(res))) ?? 0
             default:
                 if failure == nil { failure = Self.classify(res) }
             }
@@ -141,7 +142,7 @@ public final class PostgresConnection: SQLConnection {
 
     /// Waits until the socket is ready for `events` or the deadline passes.
     private func wait(for events: Int16, until deadline: SQLDeadline) -> Bool {
-        var fd = pollfd(fd: PQsocket(conn), events: events, revents: 0)
+        var fd = pollfd(fd: sctl_PQsocket(conn), events: events, revents: 0)
         while true {
             let ms = deadline.millisecondsLeft
             if ms == 0 { return false }
@@ -154,10 +155,10 @@ public final class PostgresConnection: SQLConnection {
 
     /// Cancels the running statement on the server and drops the connection.
     private func cancelled() -> SQLError {
-        if let cancel = PQgetCancel(conn) {
+        if let cancel = sctl_PQgetCancel(conn) {
             var buf = [CChar](repeating: 0, count: 256)
-            _ = PQcancel(cancel, &buf, 256)
-            PQfreeCancel(cancel)
+            _ = sctl_PQcancel(cancel, &buf, 256)
+            sctl_PQfreeCancel(cancel)
         }
         broken = true
         return SQLError(.timeout, "PostgreSQL: the statement took longer than \(timeout)s and was cancelled")
@@ -165,19 +166,19 @@ public final class PostgresConnection: SQLConnection {
 
     private func dropped() -> SQLError {
         broken = true
-        return SQLError(.connect, "PostgreSQL: \(Self.lastLine(PQerrorMessage(conn)))")
+        return SQLError(.connect, "PostgreSQL: \(Self.lastLine(sctl_PQerrorMessage(conn)))")
     }
 
     private func connectFailure(_ target: String) -> SQLError {
-        let message = Self.lastLine(PQerrorMessage(conn))
+        let message = Self.lastLine(sctl_PQerrorMessage(conn))
         let auth = ["password authentication failed", "no password supplied", "pg_hba.conf", "authentication failed", "role \""]
         return SQLError(auth.contains { message.contains($0) } ? .authentication : .connect, "PostgreSQL at \(target): \(message)")
     }
 
     /// An error result, sorted by its SQLSTATE.
     static func classify(_ res: OpaquePointer) -> SQLError {
-        let state = PQresultErrorField(res, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? ""
-        let message = "PostgreSQL: \(lastLine(PQresultErrorMessage(res))) (SQLSTATE \(state))"
+        let state = sctl_PQresultErrorField(res, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? ""
+        let message = "PostgreSQL: \(lastLine(sctl_PQresultErrorMessage(res))) (SQLSTATE \(state))"
         switch state {
         case "42501", "25006": return SQLError(.permission, message)
         case "42P01", "42703", "3F000": return SQLError(.missingTable, message)

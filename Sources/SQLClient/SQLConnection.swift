@@ -52,3 +52,13 @@ public func openSQL(_ url: SQLURL, options: SQLOptions = SQLOptions()) throws(SQ
     case .sqlite: return try SQLiteConnection(url, options: options)
     }
 }
+
+/// Loads a client library on first use (CSQLLoader: dlopen, not linked, so that a Redis run never
+/// loads it); a machine without it gets an error that names the package.
+func loadLibrary(_ load: (UnsafeMutablePointer<CChar>?, Int32) -> Int32, _ name: String, package: String) throws(SQLError) {
+    var error = [CChar](repeating: 0, count: 512)
+    guard load(&error, Int32(error.count)) == 0 else {
+        let why = error.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        throw SQLError(.connect, "cannot load \(name) (\(why)); install it: apt-get install \(package)")
+    }
+}

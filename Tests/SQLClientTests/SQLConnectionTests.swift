@@ -148,3 +148,16 @@ final class SQLConnectionTests: XCTestCase {
         XCTAssertThrowsError(try reader.execute("DELETE FROM ro", [])) { e in XCTAssertEqual((e as? SQLError)?.kind, .permission, "\(e)") }
     }
 }
+
+/// libpq and Connector/C are loaded when a SQL URL is first used, never at start: a Redis run
+/// does not load them (nor Kerberos, LDAP and GnuTLS behind libpq).
+final class SQLLibraryLoadingTests: XCTestCase {
+    func testTheBinaryDoesNotLinkTheClientLibraries() throws {
+        let bin = Sessionctl.binary
+        let r = try PostgresServer.run(["/usr/bin/readelf", "-d", bin])
+        XCTAssertEqual(r.status, 0, r.output)
+        XCTAssertTrue(r.output.contains("libhiredis"), "the dynamic section is read: \(r.output.prefix(500))")
+        XCTAssertFalse(r.output.contains("libpq"), r.output)
+        XCTAssertFalse(r.output.contains("libmariadb"), r.output)
+    }
+}
