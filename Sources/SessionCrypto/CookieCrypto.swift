@@ -50,34 +50,63 @@ public enum CookieCrypto {
         return ok ? Array(out.prefix(Int(n + tail))) : nil
     }
 
-    /// Decodes standard or URL-safe base64, padded or not; `nil` when malformed.
+    /// Each byte's 6-bit value in standard or URL-safe base64: 64 for `=`, 65 for a line break
+    /// (skipped), 255 for anything else.
+    private static let base64Values: [UInt8] = {
+        var t = [UInt8](repeating: 255, count: 256)
+        for (i, c) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8.enumerated() { t[Int(c)] = UInt8(i) }
+        for c in "+-".utf8 { t[Int(c)] = 62 }
+        for c in "/_".utf8 { t[Int(c)] = 63 }
+        t[Int(UInt8(ascii: "="))] = 64
+        t[10] = 65
+        t[13] = 65
+        return t
+    }()
+
+    /// Decodes standard or URL-safe base64, padded or not, in one pass; `nil` when malformed.
+    /// Decoding stops at the first `=`; line breaks are skipped.
     public static func base64Decode(_ text: [UInt8]) -> [UInt8]? {
-        var values: [UInt8] = []
-        values.reserveCapacity(text.count)
-        for c in text {
-            switch c {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): values.append(c - 65)
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): values.append(c - 97 + 26)
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): values.append(c - 48 + 52)
-            case UInt8(ascii: "+"), UInt8(ascii: "-"): values.append(62)
-            case UInt8(ascii: "/"), UInt8(ascii: "_"): values.append(63)
-            case UInt8(ascii: "="): break
-            case UInt8(ascii: "\n"), UInt8(ascii: "\r"): continue
-            default: return nil
+        var out = [UInt8](repeating: 0, count: text.count / 4 * 3 + 3)
+        var n = 0, acc: UInt32 = 0, have = 0
+        let ok: Bool = base64Values.withUnsafeBufferPointer { table in
+            out.withUnsafeMutableBufferPointer { o in
+                for c in text {
+                    let v = table[Int(c)]
+                    if v < 64 {
+                        acc = acc << 6 | UInt32(v)
+                        have += 1
+                        if have == 4 {
+                            o[n] = UInt8(truncatingIfNeeded: acc >> 16)
+                            o[n + 1] = UInt8(truncatingIfNeeded: acc >> 8)
+                            o[n + 2] = UInt8(truncatingIfNeeded: acc)
+                            n += 3
+                            have = 0
+                            acc = 0
+                        }
+                    } else if v == 64 {
+                        break
+                    } else if v == 65 {
+                        continue
+                    } else {
+                        return false
+                    }
+                }
+                switch have {
+                case 0: return true
+                case 1: return false
+                case 2:
+                    o[n] = UInt8(truncatingIfNeeded: acc >> 4)
+                    n += 1
+                default:
+                    o[n] = UInt8(truncatingIfNeeded: acc >> 10)
+                    o[n + 1] = UInt8(truncatingIfNeeded: acc >> 2)
+                    n += 2
+                }
+                return true
             }
-            if c == UInt8(ascii: "=") { break }
         }
-        guard values.count % 4 != 1 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(values.count * 3 / 4)
-        var i = 0
-        while i + 1 < values.count {
-            let a = values[i], b = values[i + 1]
-            out.append(a << 2 | b >> 4)
-            if i + 2 < values.count { out.append(b << 4 | values[i + 2] >> 2) }
-            if i + 3 < values.count { out.append(values[i + 2] << 6 | values[i + 3]) }
-            i += 4
-        }
+        guard ok else { return nil }
+        out.removeLast(out.count - n)
         return out
     }
 }

@@ -1,3 +1,4 @@
+import Dispatch
 import RedisClient
 import SQLClient
 import SessionKit
@@ -22,6 +23,7 @@ enum DiffCommand {
             b.url = against
             b.passwordFile = nil  // --password-file is A's; B's password comes from its URL or its engine's variable
             b.fromContext = ContextDefaults()
+            b.quiet = true  // one progress line, A's: B is read at the same time on another thread
             let c = CommandContext(invocation: b, console: ctx.console)
             otherContext = c
             other = try c.openBackend()
@@ -37,27 +39,44 @@ enum DiffCommand {
         do { spill = try DiffSpill(temporaryDirectory: ctx.console.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp") } catch let e as DiffError {
             throw CLIError(e.description, code: .failure)
         }
+        // A on this thread, B on another at the same time: the stores are independent, and each
+        // side's reading is single-threaded work (the server's, the decoding, the digests).
+        final class Background: @unchecked Sendable {
+            var completeness = Completeness()
+            var error: (any Error)?
+            let done = DispatchSemaphore(value: 0)
+        }
+        let b = Background()
+        let readB: () throws -> Completeness = {
+            if let other { return try other.snapshot { try spill.add($0, side: .b) } }
+            do {
+                return try SnapshotFile.read(against, cancellation: ctx.console.cancellation) { try spill.add($0, side: .b) }
+            } catch let e as SnapshotError {
+                throw CLIError(e.description, code: .usage)
+            }
+        }
+        struct Job: @unchecked Sendable { let run: () throws -> Completeness }
+        let job = Job(run: readB)
+        DispatchQueue.global().async {
+            do { b.completeness = try job.run() } catch { b.error = error }
+            b.done.signal()
+        }
         var completeness = Completeness()
+        var errorA: (any Error)?
         do {
             ctx.progress.pass = "A"
             completeness.merge(try a.snapshot { try spill.add($0, side: .a) })
-            ctx.progress.finish()
-            if completeness.interrupted { return .finished(completeness, didSomething: false) }
-            ctx.progress.pass = "B"
-            if let other {
-                completeness.merge(try other.snapshot { try spill.add($0, side: .b) })
-                otherContext?.progress.finish()
-            } else {
-                do {
-                    completeness.merge(try SnapshotFile.read(against, cancellation: ctx.console.cancellation) { try spill.add($0, side: .b) })
-                } catch let e as SnapshotError {
-                    throw CLIError(e.description, code: .usage)
-                }
-            }
-            ctx.progress.finish()
-        } catch let e as DiffError {
-            throw CLIError(e.description, hint: "set $TMPDIR to a directory with room (the spill is about 100 bytes a session)", code: .failure)
+        } catch {
+            errorA = error  // reported once B is done (B is not stopped: Ctrl-C would be the only reason to)
         }
+        b.done.wait()
+        ctx.progress.finish()
+        withExtendedLifetime(otherContext) {}
+        for e in [errorA, b.error].compactMap({ $0 }) {
+            if let d = e as? DiffError { throw CLIError(d.description, hint: "set $TMPDIR to a directory with room (the spill is about 100 bytes a session)", code: .failure) }
+            throw e
+        }
+        completeness.merge(b.completeness)
         if completeness.interrupted { return .finished(completeness, didSomething: false) }
         var users: [UserDifference] = []
         let summary: DiffSummary

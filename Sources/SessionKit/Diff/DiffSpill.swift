@@ -52,9 +52,16 @@ public final class DiffSpill {
     static let bufferSize = 32 << 10
     /// The directory, `<tmp>/sessionctl-diff-XXXXXX`.
     public let directory: String
-    private var fds: [[Int32]] = []
-    private var buffers: [[[UInt8]]]
-    private var counts = [0, 0]
+    /// One writer per side, so that the two stores can be read at once, each on its own thread.
+    private let sides: [Side]
+
+    /// One side's partition files and their write buffers; used by one thread at a time.
+    final class Side: @unchecked Sendable {
+        var fds: [Int32] = []
+        var buffers: [[UInt8]] = Array(repeating: [], count: DiffSpill.partitions)
+        var count = 0
+        var paths: [String] = []
+    }
 
     /// Makes the directory under `temporaryDirectory` (`$TMPDIR`, else `/tmp`).
     public init(temporaryDirectory: String) throws {
@@ -63,32 +70,27 @@ public final class DiffSpill {
             throw DiffError("cannot make a temporary directory in \(temporaryDirectory): \(String(cString: strerror(errno)))")
         }
         directory = String(cString: made)
-        buffers = Array(repeating: Array(repeating: [], count: Self.partitions), count: 2)
-        for side in 0..<2 {
-            var row: [Int32] = []
+        sides = [Side(), Side()]
+        for (s, side) in sides.enumerated() {
             for p in 0..<Self.partitions {
-                let fd = open(path(side, p), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-                guard fd >= 0 else {
-                    fds.append(row)
-                    throw DiffError("cannot create a spill file in \(directory): \(String(cString: strerror(errno)))")
-                }
-                row.append(fd)
+                let path = "\(directory)/\(s == 0 ? "a" : "b")\(p)"
+                let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+                guard fd >= 0 else { throw DiffError("cannot create a spill file in \(directory): \(String(cString: strerror(errno)))") }
+                side.fds.append(fd)
+                side.paths.append(path)
             }
-            fds.append(row)
         }
     }
 
     deinit {
-        for side in 0..<fds.count {
-            for (p, fd) in fds[side].enumerated() {
+        for side in sides {
+            for (fd, path) in zip(side.fds, side.paths) {
                 close(fd)
-                unlink(path(side, p))
+                unlink(path)
             }
         }
         rmdir(directory)
     }
-
-    private func path(_ side: Int, _ p: Int) -> String { "\(directory)/\(side == 0 ? "a" : "b")\(p)" }
 
     /// The partition of a user: FNV-1a, 64 bits.
     static func partition(_ user: Bytes) -> Int {
@@ -97,18 +99,18 @@ public final class DiffSpill {
         return Int(h % UInt64(partitions))
     }
 
-    /// Adds entries of one side.
+    /// Adds entries of one side (each side from one thread at a time; the two sides may be filled at once).
     public func add(_ entries: [SnapshotEntry], side: DiffSide) throws {
-        let s = side.rawValue
+        let w = sides[side.rawValue]
         for e in entries {
             let p = Self.partition(e.user)
-            Self.put(UInt32(e.user.count), &buffers[s][p])
-            buffers[s][p] += e.user
-            Self.put(UInt32(e.session.count), &buffers[s][p])
-            buffers[s][p] += e.session
-            buffers[s][p] += e.digest.count == 32 ? e.digest : Array(e.digest.prefix(32)) + Array(repeating: 0, count: max(0, 32 - e.digest.count))
-            counts[s] += 1
-            if buffers[s][p].count >= Self.bufferSize { try flush(s, p) }
+            Self.put(UInt32(e.user.count), &w.buffers[p])
+            w.buffers[p] += e.user
+            Self.put(UInt32(e.session.count), &w.buffers[p])
+            w.buffers[p] += e.session
+            w.buffers[p] += e.digest.count == 32 ? e.digest : Array(e.digest.prefix(32)) + Array(repeating: 0, count: max(0, 32 - e.digest.count))
+            w.count += 1
+            if w.buffers[p].count >= Self.bufferSize { try Self.flush(w, p) }
         }
     }
 
@@ -116,27 +118,27 @@ public final class DiffSpill {
         withUnsafeBytes(of: n.littleEndian) { out += $0 }
     }
 
-    private func flush(_ s: Int, _ p: Int) throws {
+    private static func flush(_ w: Side, _ p: Int) throws {
         var offset = 0
-        let data = buffers[s][p]
+        let data = w.buffers[p]
         while offset < data.count {
-            let n = data[offset...].withUnsafeBytes { write(fds[s][p], $0.baseAddress, $0.count) }
+            let n = data[offset...].withUnsafeBytes { write(w.fds[p], $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw DiffError("cannot write the spill file \(path(s, p)): \(String(cString: strerror(errno)))")
+                throw DiffError("cannot write the spill file \(w.paths[p]): \(String(cString: strerror(errno)))")
             }
             offset += n
         }
-        buffers[s][p].removeAll(keepingCapacity: true)
+        w.buffers[p].removeAll(keepingCapacity: true)
     }
 
     /// Compares partition by partition; `report` gets each user with a difference (users grouped
     /// by partition, sorted within one), as soon as the partition is done.
     public func compare(_ report: (UserDifference) throws -> Void) throws -> DiffSummary {
-        for s in 0..<2 { for p in 0..<Self.partitions { try flush(s, p) } }
+        for side in sides { for p in 0..<Self.partitions { try Self.flush(side, p) } }
         var summary = DiffSummary()
-        summary.sessionsA = counts[0]
-        summary.sessionsB = counts[1]
+        summary.sessionsA = sides[0].count
+        summary.sessionsB = sides[1].count
         struct Key: Hashable { var user: Bytes; var session: Bytes }
         for p in 0..<Self.partitions {
             var inA: [Key: [UInt8]] = [:]
@@ -175,15 +177,15 @@ public final class DiffSpill {
 
     /// Reads one partition file back.
     private func read(_ s: Int, _ p: Int, _ body: (Bytes, Bytes, [UInt8]) throws -> Void) throws {
-        let fd = fds[s][p]
+        let fd = sides[s].fds[p]
         let size = lseek(fd, 0, SEEK_END)
-        guard size >= 0, lseek(fd, 0, SEEK_SET) == 0 else { throw DiffError("cannot read the spill file \(path(s, p))") }
+        guard size >= 0, lseek(fd, 0, SEEK_SET) == 0 else { throw DiffError("cannot read the spill file \(sides[s].paths[p])") }
         var data = [UInt8](repeating: 0, count: Int(size))
         var offset = 0
         while offset < data.count {
             let n = data[offset...].withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw DiffError("cannot read the spill file \(path(s, p)): \(String(cString: strerror(errno)))") }
+            guard n > 0 else { throw DiffError("cannot read the spill file \(sides[s].paths[p]): \(String(cString: strerror(errno)))") }
             offset += n
         }
         var i = 0

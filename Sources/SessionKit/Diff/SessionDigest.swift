@@ -33,6 +33,16 @@ public enum SessionDigest {
         return Digest.sha256(out)
     }
 
+    /// A string or integer key's tag and bytes, which order its form (tag, eight-byte length,
+    /// bytes) without writing it; `nil` for other keys.
+    static func scalarForm(_ v: PayloadValue) -> (tag: UInt8, bytes: [UInt8])? {
+        switch v {
+        case .string(let s), .symbol(let s): return (UInt8(ascii: "s"), s)
+        case .int(let i): return (UInt8(ascii: "i"), Array(String(i).utf8))
+        default: return nil
+        }
+    }
+
     /// A tagged, length-prefixed form of the tree; maps sorted by their keys' forms, so that the
     /// order a serializer wrote them in does not count.
     static func canonical(_ v: PayloadValue, into out: inout [UInt8]) {
@@ -60,13 +70,37 @@ public enum SessionDigest {
             if case .object(let name, _) = v { bytes("o", Array(name.utf8)) }
             out.append(UInt8(ascii: "m"))
             length(entries.count)
-            let forms = entries.map { e -> ([UInt8], [UInt8]) in
-                var k: [UInt8] = [], val: [UInt8] = []
-                canonical(e.key, into: &k)
-                canonical(e.value, into: &val)
-                return (k, val)
-            }.sorted { $0.0.lexicographicallyPrecedes($1.0) }
-            for (k, val) in forms { out += k; out += val }
+            // The common case, string and integer keys: the entries sorted by their keys' forms
+            // without writing them first, then written straight out.
+            let keys = entries.map { scalarForm($0.key) }
+            if keys.allSatisfy({ $0 != nil }) {
+                let order = entries.indices.sorted { i, j in
+                    let x = keys[i]!, y = keys[j]!
+                    if x.tag != y.tag { return x.tag < y.tag }
+                    if x.bytes.count != y.bytes.count { return x.bytes.count < y.bytes.count }
+                    return x.bytes.lexicographicallyPrecedes(y.bytes)
+                }
+                for i in order {
+                    canonical(entries[i].key, into: &out)
+                    canonical(entries[i].value, into: &out)
+                }
+                return
+            }
+            // Otherwise each entry's form into one scratch buffer, the spans sorted by the key's form
+            // and copied out in that order.
+            var scratch: [UInt8] = []
+            var spans: [(key: Range<Int>, end: Int)] = []
+            spans.reserveCapacity(entries.count)
+            for e in entries {
+                let start = scratch.count
+                canonical(e.key, into: &scratch)
+                let keyEnd = scratch.count
+                canonical(e.value, into: &scratch)
+                spans.append((start..<keyEnd, scratch.count))
+            }
+            for span in spans.sorted(by: { scratch[$0.key].lexicographicallyPrecedes(scratch[$1.key]) }) {
+                out += scratch[span.key.lowerBound..<span.end]
+            }
         case .opaque(let name, let b):
             bytes("o", Array(name.utf8))
             bytes("x", b)

@@ -21,8 +21,10 @@ public final class SQLSessionStore {
     public var payloadReader = PayloadReader(kind: .laravel)
     public var fieldPaths = FieldPaths.generic
     public var filter = SessionFilter()
-    /// Rows per statement (an `IN` list, a page of a full pass).
+    /// Rows per statement naming ids (an `IN` list).
     public var batchSize = 500
+    /// Rows per page of a full pass (keyset pagination).
+    public var pageSize = 5000
     /// Called after each page of a full pass (rows read so far).
     public var progress: (ScanProgress) -> Void = { _ in }
     let quotedTable: String
@@ -174,12 +176,12 @@ public final class SQLSessionStore {
         while true {
             if cancellation?.isCancelled == true { completeness.recordInterruption(); break }
             let page = try connection.query(
-                "SELECT \(selectList) FROM \(quotedTable)" + (after == nil ? "" : " WHERE \(id) > ?") + " ORDER BY \(id) LIMIT \(batchSize)",
+                "SELECT \(selectList) FROM \(quotedTable)" + (after == nil ? "" : " WHERE \(id) > ?") + " ORDER BY \(id) LIMIT \(pageSize)",
                 after.map { [.text($0)] } ?? [])
             for v in page.rows { try body(row(v)) }
             examined += page.rows.count
             progress(ScanProgress(examined: examined, matched: examined))
-            guard page.rows.count == batchSize, let last = page.rows.last?[0].bytes else { break }
+            guard page.rows.count == pageSize, let last = page.rows.last?[0].bytes else { break }
             after = last
         }
         return completeness
