@@ -139,7 +139,16 @@ public final class DiffSpill {
         var summary = DiffSummary()
         summary.sessionsA = sides[0].count
         summary.sessionsB = sides[1].count
-        struct Key: Hashable { var user: Bytes; var session: Bytes }
+        struct Key: Hashable {
+            var user: Bytes
+            var session: Bytes
+            // The bytes hashed in bulk (an array's own hash feeds the hasher a byte at a time).
+            func hash(into h: inout Hasher) {
+                user.withUnsafeBytes { h.combine(bytes: $0) }
+                h.combine(user.count)
+                session.withUnsafeBytes { h.combine(bytes: $0) }
+            }
+        }
         for p in 0..<Self.partitions {
             var inA: [Key: [UInt8]] = [:]
             var usersA = Set<Bytes>(), usersB = Set<Bytes>()

@@ -58,7 +58,7 @@ extension SQLSessionStore {
     public func snapshot(_ body: ([SnapshotEntry]) throws -> Void) throws -> Completeness {
         let now = Self.now()
         var page: [SnapshotEntry] = []
-        let c = try eachRow { r in
+        let c = try eachRow(requestInfo: false) { r in
             guard let u = r.user, (remaining(r, now: now) ?? 1) > 0 else { return }
             page.append(SnapshotEntry(user: u, session: r.id, digest: SessionDigest.of(decode(r), raw: r.payload)))
             if page.count >= batchSize {

@@ -58,9 +58,12 @@ public final class SQLSessionStore {
     }
 
     /// The columns read, in the order ``row(_:)`` expects.
-    private var selectList: String {
+    private var selectList: String { columns(withRequestInfo: true) }
+
+    /// The columns read; without the request's IP and user agent for a full pass that does not show them.
+    func columns(withRequestInfo: Bool) -> String {
         switch table.schema {
-        case .laravel: return "id, user_id, ip_address, user_agent, payload, last_activity"
+        case .laravel: return withRequestInfo ? "id, user_id, ip_address, user_agent, payload, last_activity" : "id, user_id, NULL, NULL, payload, last_activity"
         case .django:
             let epoch: String
             switch connection.engine {
@@ -168,7 +171,7 @@ public final class SQLSessionStore {
     }
 
     /// Every row, a page at a time in id order (keyset pagination: no OFFSET), stopping on Ctrl-C.
-    func eachRow(_ body: (Row) throws -> Void) throws -> Completeness {
+    func eachRow(requestInfo: Bool = true, _ body: (Row) throws -> Void) throws -> Completeness {
         var completeness = Completeness()
         var after: Bytes?
         var examined = 0
@@ -176,7 +179,7 @@ public final class SQLSessionStore {
         while true {
             if cancellation?.isCancelled == true { completeness.recordInterruption(); break }
             let page = try connection.query(
-                "SELECT \(selectList) FROM \(quotedTable)" + (after == nil ? "" : " WHERE \(id) > ?") + " ORDER BY \(id) LIMIT \(pageSize)",
+                "SELECT \(columns(withRequestInfo: requestInfo)) FROM \(quotedTable)" + (after == nil ? "" : " WHERE \(id) > ?") + " ORDER BY \(id) LIMIT \(pageSize)",
                 after.map { [.text($0)] } ?? [])
             for v in page.rows { try body(row(v)) }
             examined += page.rows.count
