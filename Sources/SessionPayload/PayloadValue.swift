@@ -2,8 +2,10 @@
 ///
 /// Objects of Ruby, PHP, Python or Java keep their class name and fields; what a decoder
 /// cannot read as data (a Ruby `_dump`, a PHP `C:` custom object, a Java object with its own
-/// writer) stays opaque with its class name. Nothing is ever instantiated or called.
-public indirect enum PayloadValue: Sendable, Equatable {
+/// writer) stays opaque with its class name. Nothing is ever instantiated or called. Not
+/// `indirect`: the containers hold their children in arrays already, so a node is one value, not
+/// a box of its own (a heap allocation and reference counting fewer per node).
+public enum PayloadValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int64)
