@@ -18,7 +18,9 @@ public final class MariaDBConnection: SQLConnection {
         mysql = m
         timeout = options.timeout
         var connectSeconds = UInt32(max(1, options.connectTimeout.rounded(.up)))
-        var ioSeconds = UInt32(max(1, options.timeout.rounded(.up)))
+        // The client's read and write timeouts a second past the server's max_statement_time, so that a
+        // late statement usually ends with the server's clean error (1969) and the connection intact.
+        var ioSeconds = UInt32(max(1, options.timeout.rounded(.up)) + 1)
         sctl_mysql_options(mysql, MYSQL_OPT_CONNECT_TIMEOUT, &connectSeconds)
         sctl_mysql_options(mysql, MYSQL_OPT_READ_TIMEOUT, &ioSeconds)
         sctl_mysql_options(mysql, MYSQL_OPT_WRITE_TIMEOUT, &ioSeconds)
@@ -46,6 +48,11 @@ public final class MariaDBConnection: SQLConnection {
             }
         }
         let password = options.password ?? url.password
+        // A host means TCP, even `localhost` (which the client library would otherwise take for its default socket).
+        if socket == nil {
+            var tcp = MYSQL_PROTOCOL_TCP.rawValue
+            sctl_mysql_options(mysql, MYSQL_OPT_PROTOCOL, &tcp)
+        }
         let host = socket == nil ? (url.host ?? "127.0.0.1") : "localhost"
         guard sctl_mysql_real_connect(mysql, host, url.user, password, url.database, UInt32(url.port ?? 0), socket, 0) != nil else {
             let code = sctl_mysql_errno(mysql)
@@ -82,6 +89,16 @@ public final class MariaDBConnection: SQLConnection {
     // MARK: One prepared statement
 
     private func run(_ sql: String, _ parameters: [SQLValue]) throws(SQLError) -> (rows: SQLRows, changed: Int) {
+        let started = SQLDeadline.after(timeout)
+        do {
+            return try runOnce(sql, parameters)
+        } catch let e where e.kind == .connect && started.passed {
+            // The client's own read timeout ended the wait (error 2013): the statement was too slow.
+            throw SQLError(.timeout, "MariaDB: the statement took longer than \(timeout)s (\(e.message))")
+        }
+    }
+
+    private func runOnce(_ sql: String, _ parameters: [SQLValue]) throws(SQLError) -> (rows: SQLRows, changed: Int) {
         guard let stmt = sctl_mysql_stmt_init(mysql) else { throw failure(nil) }
         defer { sctl_mysql_stmt_close(stmt) }
         let bytes = Array(sql.utf8)

@@ -134,7 +134,8 @@ public final class MariaDBServer: @unchecked Sendable {
     public var socket: String { directory.appendingPathComponent("mysqld.sock").path }
     private let process: Process
 
-    public init() throws {
+    /// Starts a server; with `tls`, it also offers TLS with the certificate for `localhost` and 127.0.0.1.
+    public init(tls: TestCertificates? = nil) throws {
         for tool in ["/usr/sbin/mariadbd", "/usr/bin/mariadb-install-db", "/usr/bin/mariadb"] where !FileManager.default.isExecutableFile(atPath: tool) {
             throw TestSupportError("MariaDB is not installed (\(tool)): run 'apt-get install mariadb-server mariadb-client' (the tests start a real server and never skip)")
         }
@@ -157,6 +158,7 @@ public final class MariaDBServer: @unchecked Sendable {
                            "--port=\(port)", "--bind-address=127.0.0.1", "--user=\(user)", "--log-error=\(log.path)",
                            "--pid-file=\(directory.appendingPathComponent("mariadb.pid").path)", "--skip-name-resolve",
                            "--innodb-buffer-pool-size=32M", "--innodb-flush-log-at-trx-commit=0", "--skip-log-bin"]
+                + (tls.map { ["--ssl-ca=\($0.path("ca.crt"))", "--ssl-cert=\($0.path("server.crt"))", "--ssl-key=\($0.path("server.key"))"] } ?? [])
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
             try p.run()

@@ -36,10 +36,10 @@ final class LaravelDatabaseAppTests: XCTestCase {
     override class func setUp() {
         apps = Result {
             let key = "base64:" + Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
-            let my = try MariaDBServer()
+            let certs = try TestCertificates()
+            let my = try MariaDBServer(tls: certs)
             try my.sql("CREATE DATABASE app; CREATE USER 'app'@'127.0.0.1' IDENTIFIED BY 'app-pw'; GRANT ALL ON app.* TO 'app'@'127.0.0.1';"
                        + "CREATE USER 'reader'@'127.0.0.1' IDENTIFIED BY 'reader-pw'; GRANT SELECT ON app.* TO 'reader'@'127.0.0.1';")
-            let certs = try TestCertificates()
             let pg = try PostgresServer(tls: certs)
             try pg.psql("CREATE ROLE app LOGIN PASSWORD 'app-pw'; CREATE ROLE reader LOGIN PASSWORD 'reader-pw';")
             try pg.psql("CREATE DATABASE app OWNER app")
@@ -119,6 +119,17 @@ final class LaravelDatabaseAppTests: XCTestCase {
         XCTAssertEqual(refused.status, 4, "\(refused)")
         XCTAssertTrue(refused.stderr.contains("certificate"), refused.stderr)
         XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, refused.stderr)
+        // MariaDB: the same, with ssl-mode=VERIFY_IDENTITY.
+        let m = a.onMariaDB
+        let frank = try m.app.login("52")
+        let myVerified = "mysql://app@127.0.0.1:\(a.mariadb.port)/app?ssl-mode=VERIFY_IDENTITY&ssl-ca=\(a.certificates.path("ca.crt"))"
+        let myOK = try m.run(["list", "-o", "json", "--", "52"], url: myVerified)
+        XCTAssertEqual((try myOK.json()["sessions"] as? [Any])?.count, 1, "\(myOK)")
+        let myOther = "mysql://app@127.0.0.1:\(a.mariadb.port)/app?ssl-mode=VERIFY_IDENTITY&ssl-ca=\(a.certificates.path("other-ca.crt"))"
+        let myRefused = try m.run(["list", "--", "52"], url: myOther)
+        XCTAssertEqual(myRefused.status, 4, "\(myRefused)")
+        XCTAssertEqual(myRefused.stderr.split(separator: "\n").count, 1, myRefused.stderr)
+        XCTAssertTrue(try frank.isLoggedIn())
         // The password from --password-file ranks above $PGPASSWORD (here wrong).
         let file = s.app.directory.appendingPathComponent("pgpass").path
         try "app-pw\n".write(toFile: file, atomically: true, encoding: .utf8)
