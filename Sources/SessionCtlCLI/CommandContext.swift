@@ -212,7 +212,7 @@ final class CommandContext {
     /// Checks the layout, connects and authenticates, and returns the store.
     func openStore() throws -> SessionStore {
         if targetIsSQL {
-            throw CLIError("'\(invocation.command.rawValue)' works on Redis stores; a SQL table answers list, show, revoke, revoke-user, users, audit and prune",
+            throw CLIError("'\(invocation.command.rawValue)' works on Redis stores; a SQL table answers list, show, revoke, revoke-user, revoke-all, users, audit, prune, snapshot, diff and ping",
                            code: .usage)
         }
         let layout = try layout()

@@ -22,6 +22,15 @@ public protocol SessionBackend: AnyObject {
                 afterDeleting: ([SessionRef]) -> Void) throws -> RevokeResult
     func users(sort: UserSort, minimum: Int, top: Int?) throws -> UsersResult
     func audit(top: Int, examples: Int) throws -> AuditReport
+    /// Ends every session the filter keeps (`revoke-all`), a page at a time, each page's audit record first.
+    func revokeAll(filter: SessionFilter, dryRun: Bool, beforeDeleting: ([Bytes]) throws(AuditTrailError) -> Void,
+                   afterPage: (RevokeAllResult) -> Void) throws -> RevokeAllResult
+    /// What `revoke-all` ends, in words (`every session under session:*`, `every row of the table sessions`).
+    var revokeAllScope: String { get }
+    /// The host an operator types to confirm `revoke-all` (the server's host, or the database file).
+    var confirmationHost: String { get }
+    /// How big the store is, in words, for the confirmation (`12,345 keys on the server`).
+    func sizeDescription() -> String
     /// Every session, a page at a time, with a digest of its data (`snapshot`, `diff`).
     func snapshot(_ body: ([SnapshotEntry]) throws -> Void) throws -> Completeness
     func planPrune() throws -> RevokePlan
@@ -39,6 +48,19 @@ extension SessionStore: SessionBackend {
     public var hasIndex: Bool { index != nil }
 
     public func unsupported(_ feature: String) -> String? { nil }
+
+    public var revokeAllScope: String {
+        "every session under " + layout.sessionGlobs.map { String(decoding: $0, as: UTF8.self) }.joined(separator: ", ")
+    }
+
+    public var confirmationHost: String {
+        switch keyspace.endpoint.address {
+        case .tcp(let h, _): return h
+        case .unix(let path): return path
+        }
+    }
+
+    public func sizeDescription() -> String { "\(keyspace.totalKeys()) keys on the server" }
 }
 
 extension SQLSessionStore: SessionBackend {
@@ -48,9 +70,18 @@ extension SQLSessionStore: SessionBackend {
 
     public var hasIndex: Bool { false }
 
+    public var revokeAllScope: String { "every row of the table \(table.name)" }
+
+    public var confirmationHost: String { host }
+
+    public func sizeDescription() -> String {
+        let n = (try? connection.query("SELECT count(*) FROM \(quotedTable)", []))?.rows.first?.first?.integer
+        return n.map { "\($0) rows" } ?? "rows not counted"
+    }
+
     public func unsupported(_ feature: String) -> String? {
         let redisOnly: Set<String> = ["--index", "--scan-payloads", "--audit-stream", "--cluster", "--wait-replicas", "--mapping",
-                                      "--session-key", "--session-glob", "revoke-all", "detect", "index", "ping"]
+                                      "--session-key", "--session-glob", "detect", "index"]
         guard redisOnly.contains(feature) else { return nil }
         return "\(feature) works on Redis stores; a SQL table keeps one row per session (users by \(table.schema == .laravel ? "its user_id column" : "the decoded _auth_user_id"))"
     }

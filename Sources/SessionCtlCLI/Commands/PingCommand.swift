@@ -4,6 +4,7 @@ import SessionKit
 /// `sessionctl ping`: connect, authenticate, and report the server and its latency.
 enum PingCommand {
     static func run(_ ctx: CommandContext) throws -> Outcome {
+        if ctx.targetIsSQL { return try sql(ctx) }
         let (endpoint, options) = try ctx.connectionSettings()
         let keyspace = try ctx.openKeyspace(endpoint, options)
         let nodes = try keyspace.serverInfo()
@@ -25,6 +26,30 @@ enum PingCommand {
             for n in nodes {
                 table.add([n.address.description, n.version, n.mode, n.role, String(n.keys), formatLatency(n.latencyMilliseconds)])
             }
+            ctx.print(table.render(color: ctx.color, headers: !ctx.invocation.noHeaders))
+        }
+        return .success
+    }
+
+    /// A database: the same shape, one node; its mode is the engine, its role the sessions table.
+    private static func sql(_ ctx: CommandContext) throws -> Outcome {
+        let store = try ctx.openSQLStore()
+        let p = try store.ping()
+        let mode = store.connection.engine.rawValue
+        let role = "\(store.table.schema.rawValue) table \(store.table.name)"
+        switch ctx.invocation.output {
+        case .json, .ndjson:
+            let node = JSON.object([("address", .string(store.display)), ("version", .string(p.version)), ("mode", .string(mode)), ("role", .string(role)),
+                                    ("keys", .int(p.rows)), ("latency_ms", .double((p.latencyMilliseconds * 1000).rounded() / 1000))])
+            if ctx.invocation.output == .json {
+                ctx.emit(.object([("endpoint", .string(store.display)), ("mode", .string(mode)), ("nodes", .array([node])), ("ok", .bool(true))]))
+            } else {
+                ctx.emit(node)
+            }
+        case .table, .wide:
+            var table = Table(headers: ["NODE", "VERSION", "MODE", "ROLE", "ROWS", "LATENCY"],
+                              alignments: [.left, .left, .left, .left, .right, .right])
+            table.add([store.display, String(p.version.prefix(40)), mode, role, String(p.rows), formatLatency(p.latencyMilliseconds)])
             ctx.print(table.render(color: ctx.color, headers: !ctx.invocation.noHeaders))
         }
         return .success

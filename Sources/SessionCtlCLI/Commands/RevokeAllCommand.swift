@@ -11,11 +11,9 @@ enum RevokeAllCommand {
                            hint: "pass --yes to confirm, or --dry-run to count what would be deleted", code: .usage)
         }
         let trail = try RevokeCommand.auditTrail(ctx)
-        let store = try ctx.openStore()
-        let keyspace = store.keyspace
-        if let stream = inv.auditStream, !inv.dryRun { trail.add(AuditStream(keyspace: keyspace, key: stream)) }
-        trail.target = AuditTrail.Target(endpoint: keyspace.endpoint.description, database: keyspace.options.database,
-                                         cluster: keyspace.isCluster, tls: keyspace.options.tls != nil)
+        let store = try ctx.openBackend()
+        if let stream = inv.auditStream, !inv.dryRun, let redis = store as? SessionStore { trail.add(AuditStream(keyspace: redis.keyspace, key: stream)) }
+        trail.target = store.auditTarget
         if !inv.dryRun && !inv.yes {
             try confirm(ctx, store)
         }
@@ -36,7 +34,8 @@ enum RevokeAllCommand {
                 ("dry_run", .bool(inv.dryRun)), ("sessions", .int(Int64(result.sessions))), ("revoked", .int(Int64(result.revoked))),
                 ("kept_by_filters", .int(Int64(result.kept))), ("undecided", .int(Int64(result.undecided))), ("refused", .int(Int64(result.refused))),
                 ("deleted", .object([("session_keys", .int(Int64(result.sessionKeysDeleted))), ("mapping_keys", .int(Int64(result.mappingKeysDeleted))),
-                                     ("index_members", .int(Int64(result.indexMembersRemoved)))])),
+                                     ("index_members", .int(Int64(result.indexMembersRemoved)))]
+                                     + (ctx.targetIsSQL ? [("rows", .int(Int64(result.sessionKeysDeleted)))] : []))),
                 ("examples", .array(result.examples.map { .bytes($0) })),
                 ("kept_examples", .array(result.keptExamples.map { .object([("session_key", .bytes($0.key)), ("reason", .string($0.reason))]) })),
                 ("complete", .bool(result.completeness.isComplete)),
@@ -53,10 +52,14 @@ enum RevokeAllCommand {
         if inv.dryRun {
             ctx.note("dry run: would revoke \(Cell.plural(result.revoked, "session")) of \(result.sessions) under the glob; nothing was deleted")
         } else {
-            ctx.note("revoked \(Cell.plural(result.revoked, "session")) of \(result.sessions) (deleted \(Cell.plural(result.sessionKeysDeleted, "session key")), "
-                     + "\(Cell.plural(result.mappingKeysDeleted, "mapping key")), \(Cell.plural(result.indexMembersRemoved, "index member")))")
+            if ctx.targetIsSQL {
+                ctx.note("revoked \(Cell.plural(result.revoked, "session")) of \(result.sessions) (deleted \(Cell.plural(result.sessionKeysDeleted, "row")))")
+            } else {
+                ctx.note("revoked \(Cell.plural(result.revoked, "session")) of \(result.sessions) (deleted \(Cell.plural(result.sessionKeysDeleted, "session key")), "
+                         + "\(Cell.plural(result.mappingKeysDeleted, "mapping key")), \(Cell.plural(result.indexMembersRemoved, "index member")))")
+            }
         }
-        if !inv.dryRun && result.completeness.interrupted && result.sessionKeysDeleted > 0 {
+        if !inv.dryRun && result.completeness.interrupted && result.sessionKeysDeleted > 0 && !ctx.targetIsSQL {
             ctx.console.warn("stopped after revoking \(Cell.plural(result.sessionKeysDeleted, "session")): their mapping keys were left; "
                              + "'sessionctl prune' removes them, and running revoke-all again ends the rest")
         }
@@ -66,21 +69,16 @@ enum RevokeAllCommand {
 
     /// On a terminal the operator types the server's host (or host:port) to confirm: a `y` typed
     /// ahead, or a habit, cannot end every session of the wrong server.
-    private static func confirm(_ ctx: CommandContext, _ store: SessionStore) throws {
-        let endpoint = store.keyspace.endpoint
-        let host: String
-        switch endpoint.address {
-        case .tcp(let h, _): host = h
-        case .unix(let path): host = path
-        }
-        let globs = store.layout.sessionGlobs.map { String(decoding: $0, as: UTF8.self) }.joined(separator: ", ")
+    private static func confirm(_ ctx: CommandContext, _ store: any SessionBackend) throws {
+        let host = store.confirmationHost
+        let target = store.auditTarget.endpoint
         let context = ctx.invocation.fromContext.name
-        ctx.console.err.write("This ends every session under \(globs) on \(endpoint)\(context.map { " (context \($0))" } ?? "")"
-                              + "\(store.filter.isEmpty ? "" : " that the filters keep") (\(store.keyspace.totalKeys()) keys on the server).\n"
+        ctx.console.err.write("This ends \(store.revokeAllScope) on \(target)\(context.map { " (context \($0))" } ?? "")"
+                              + "\(store.filter.isEmpty ? "" : " that the filters keep") (\(store.sizeDescription())).\n"
                               + "Type the server's host (\(host))\(context.map { " or the context's name (\($0))" } ?? "") to confirm: ")
         ctx.console.err.flush()
         let answer = ctx.console.readLine()?.trimmingSpaces ?? ""
-        guard answer == host || answer == endpoint.description || (context != nil && answer == context) else {
+        guard answer == host || answer == target || (context != nil && answer == context) else {
             throw CLIError(answer.isEmpty ? "aborted; nothing was deleted" : "'\(answer)' is not \(host); aborted, nothing was deleted",
                            ifInterrupted: "interrupted; nothing was deleted", code: .failure)
         }

@@ -16,6 +16,8 @@ public final class SQLSessionStore {
     /// Where it is, for messages and the audit trail (no password).
     public let display: String
     public let tls: Bool
+    /// The server's host (or the database file), which an operator types to confirm `revoke-all`.
+    public var host = "localhost"
     /// Laravel's `session.lifetime` in seconds (`--lifetime`, default 120 minutes).
     public var lifetime: Int64 = 7200
     public var payloadReader = PayloadReader(kind: .laravel)
@@ -172,6 +174,12 @@ public final class SQLSessionStore {
 
     /// Every row, a page at a time in id order (keyset pagination: no OFFSET), stopping on Ctrl-C.
     func eachRow(requestInfo: Bool = true, _ body: (Row) throws -> Void) throws -> Completeness {
+        try eachPage(requestInfo: requestInfo) { page in for r in page { try body(r) } }
+    }
+
+    /// Every row, a page at a time in id order (keyset pagination: rows deleted behind the cursor
+    /// do not move it), stopping between pages on Ctrl-C.
+    func eachPage(requestInfo: Bool = true, _ body: ([Row]) throws -> Void) throws -> Completeness {
         var completeness = Completeness()
         var after: Bytes?
         var examined = 0
@@ -181,7 +189,7 @@ public final class SQLSessionStore {
             let page = try connection.query(
                 "SELECT \(columns(withRequestInfo: requestInfo)) FROM \(quotedTable)" + (after == nil ? "" : " WHERE \(id) > ?") + " ORDER BY \(id) LIMIT \(pageSize)",
                 after.map { [.text($0)] } ?? [])
-            for v in page.rows { try body(row(v)) }
+            try body(page.rows.map(row))
             examined += page.rows.count
             progress(ScanProgress(examined: examined, matched: examined))
             guard page.rows.count == pageSize, let last = page.rows.last?[0].bytes else { break }

@@ -77,6 +77,37 @@ final class LaravelDatabaseAppTests: XCTestCase {
         try get().onPostgres.story(age: Self.age)
     }
 
+    func testRevokeAllEndsEveryRowAndPingReportsTheTable() throws {
+        let a = try get()
+        for s in [a.onPostgres, a.onMariaDB] {
+            let browsers = try ["61", "62", "63"].map { try s.app.login($0) }
+            let rows = try s.rowCount()
+            let ping = try s.run(["ping", "-o", "json"])
+            XCTAssertEqual(ping.status, 0, "\(ping)")
+            let node = try XCTUnwrap((try ping.json()["nodes"] as? [[String: Any]])?.first)
+            XCTAssertEqual(node["keys"] as? Int, rows, "\(ping)")
+            XCTAssertEqual(node["role"] as? String, "laravel table sessions", "\(ping)")
+            // A filter that keeps everything: nothing deleted, every row counted as kept.
+            let kept = try s.run(["revoke-all", "--yes", "--ip", "10.0.0.0/8", "-o", "json"])
+            XCTAssertEqual(kept.status, 0, "\(kept)")
+            XCTAssertEqual(try kept.json()["revoked"] as? Int, 0, "\(kept)")
+            XCTAssertEqual(try s.rowCount(), rows)
+            let dry = try s.run(["revoke-all", "--dry-run", "-o", "json"])
+            XCTAssertEqual(try dry.json()["revoked"] as? Int, rows, "\(dry)")
+            XCTAssertEqual(try s.rowCount(), rows, "a dry run deletes nothing")
+            // Typed confirmation in a terminal: the wrong host aborts, the right one ends every session.
+            let env = s.environment.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            let line = "env \(env) \(Sessionctl.binary) --url '\(s.url)' --framework laravel revoke-all"
+            let wrong = try inTerminal(line, input: "db.example\n", env: ["TERM": "dumb"])
+            XCTAssertTrue(wrong.stdout.contains("every row of the table sessions") && wrong.stdout.contains("aborted"), wrong.stdout)
+            XCTAssertEqual(try s.rowCount(), rows)
+            let right = try inTerminal(line, input: "127.0.0.1\n", env: ["TERM": "dumb"])
+            XCTAssertTrue(right.stdout.contains("revoked \(rows) sessions of \(rows) (deleted \(rows) rows)"), right.stdout)
+            XCTAssertEqual(try s.rowCount(), 0)
+            for b in browsers { XCTAssertFalse(try b.isLoggedIn(), "every cookie is refused (\(s.url))") }
+        }
+    }
+
     func testRevokeByCookieOpensLaravelsEncryptedCookie() throws {
         let a = try get()
         for s in [a.onMariaDB, a.onPostgres] {
@@ -180,7 +211,8 @@ final class LaravelDatabaseAppTests: XCTestCase {
         let index = try s.run(["--index", "user_sessions:<user>", "list", "--", "7"])
         XCTAssertEqual(index.status, 2, "\(index)")
         XCTAssertTrue(index.stderr.contains("--index works on Redis stores"), index.stderr)
-        let all = try s.run(["revoke-all", "--yes"])
-        XCTAssertEqual(all.status, 2, "\(all)")
+        let detect = try s.run(["detect"])
+        XCTAssertEqual(detect.status, 2, "\(detect)")
+        XCTAssertTrue(detect.stderr.contains("works on Redis stores"), detect.stderr)
     }
 }
