@@ -70,25 +70,13 @@ public final class MariaDBConnection: SQLConnection {
         sctl_mysql_close(mysql)
     }
 
-    public func query(_ sql: String, _ parameters: [SQLValue]) throws(SQLError) -> SQLRows {
-        try run(sql, parameters).rows
-    }
-
-    public func execute(_ sql: String, _ parameters: [SQLValue]) throws(SQLError) -> Int {
-        try run(sql, parameters).changed
-    }
-
     public func columns(of table: String) throws(SQLError) -> [SQLColumn] {
-        let parts = table.split(separator: ".").map(String.init)
-        let rows = try query("SELECT column_name, column_type FROM information_schema.columns WHERE table_name = ? AND table_schema = "
-                             + (parts.count == 2 ? "?" : "DATABASE()") + " ORDER BY ordinal_position",
-                             parts.count == 2 ? [.string(parts[1]), .string(parts[0])] : [.string(table)])
-        return rows.rows.compactMap { r in r[0].string.map { SQLColumn(name: $0, type: (r[1].string ?? "").lowercased()) } }
+        try informationSchemaColumns(of: table, typeColumn: "column_type", current: "DATABASE()")
     }
 
     // MARK: One prepared statement
 
-    private func run(_ sql: String, _ parameters: [SQLValue]) throws(SQLError) -> (rows: SQLRows, changed: Int) {
+    public func run(_ sql: String, _ parameters: [SQLValue]) throws(SQLError) -> (rows: SQLRows, changed: Int) {
         let started = SQLDeadline.after(timeout)
         do {
             return try runOnce(sql, parameters)

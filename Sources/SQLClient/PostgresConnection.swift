@@ -56,25 +56,13 @@ public final class PostgresConnection: SQLConnection {
         sctl_PQfinish(conn)
     }
 
-    public func query(_ sql: String, _ parameters: [SQLValue]) throws(SQLError) -> SQLRows {
-        try run(sql, parameters).rows
-    }
-
-    public func execute(_ sql: String, _ parameters: [SQLValue]) throws(SQLError) -> Int {
-        try run(sql, parameters).changed
-    }
-
     public func columns(of table: String) throws(SQLError) -> [SQLColumn] {
-        let parts = table.split(separator: ".").map(String.init)
-        let rows = try query("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? AND table_schema = "
-                             + (parts.count == 2 ? "?" : "current_schema()") + " ORDER BY ordinal_position",
-                             parts.count == 2 ? [.string(parts[1]), .string(parts[0])] : [.string(table)])
-        return rows.rows.compactMap { r in r[0].string.map { SQLColumn(name: $0, type: (r[1].string ?? "").lowercased()) } }
+        try informationSchemaColumns(of: table, typeColumn: "data_type", current: "current_schema()")
     }
 
     // MARK: One statement
 
-    private func run(_ sql: String, _ parameters: [SQLValue]) throws(SQLError) -> (rows: SQLRows, changed: Int) {
+    public func run(_ sql: String, _ parameters: [SQLValue]) throws(SQLError) -> (rows: SQLRows, changed: Int) {
         guard !broken else { throw SQLError(.connect, "PostgreSQL: the connection was dropped after an earlier failure") }
         let deadline = SQLDeadline.after(timeout)
         // `?` placeholders become `$1`, `$2`, … (the statements are ours and hold no literal `?`).

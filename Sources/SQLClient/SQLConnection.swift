@@ -19,15 +19,33 @@ public struct SQLOptions: Sendable {
 public protocol SQLConnection: AnyObject {
     /// The engine.
     var engine: SQLEngine { get }
-    /// Runs a statement that returns rows.
-    func query(_ sql: String, _ parameters: [SQLValue]) throws(SQLError) -> SQLRows
-    /// Runs a statement that changes rows; returns how many it changed.
-    func execute(_ sql: String, _ parameters: [SQLValue]) throws(SQLError) -> Int
+    /// Runs one statement: the rows it returned, and how many rows it changed.
+    func run(_ sql: String, _ parameters: [SQLValue]) throws(SQLError) -> (rows: SQLRows, changed: Int)
     /// The columns of `table` (empty when there is no such table).
     func columns(of table: String) throws(SQLError) -> [SQLColumn]
 }
 
 extension SQLConnection {
+    /// Runs a statement that returns rows.
+    public func query(_ sql: String, _ parameters: [SQLValue]) throws(SQLError) -> SQLRows {
+        try run(sql, parameters).rows
+    }
+
+    /// Runs a statement that changes rows; returns how many it changed.
+    public func execute(_ sql: String, _ parameters: [SQLValue]) throws(SQLError) -> Int {
+        try run(sql, parameters).changed
+    }
+
+    /// The columns of `table` from `information_schema` (PostgreSQL, MySQL), `schema.table` or the current
+    /// schema (`current`: the engine's function for it), with the type column the engine names.
+    func informationSchemaColumns(of table: String, typeColumn: String, current: String) throws(SQLError) -> [SQLColumn] {
+        let parts = table.split(separator: ".").map(String.init)
+        let rows = try query("SELECT column_name, \(typeColumn) FROM information_schema.columns WHERE table_name = ? AND table_schema = "
+                             + (parts.count == 2 ? "?" : current) + " ORDER BY ordinal_position",
+                             parts.count == 2 ? [.string(parts[1]), .string(parts[0])] : [.string(table)])
+        return rows.rows.compactMap { r in r[0].string.map { SQLColumn(name: $0, type: (r[1].string ?? "").lowercased()) } }
+    }
+
     /// The identifier, quoted for this engine: `"sessions"`, `` `sessions` ``; `schema.table` quoted in parts.
     /// Only letters, digits, `_` and `$` are accepted, so nothing but a name can reach the SQL text.
     public func quote(_ identifier: String) throws(SQLError) -> String {

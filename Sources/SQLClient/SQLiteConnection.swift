@@ -35,14 +35,6 @@ public final class SQLiteConnection: SQLConnection {
         sqlite3_close_v2(db)
     }
 
-    public func query(_ sql: String, _ parameters: [SQLValue]) throws(SQLError) -> SQLRows {
-        try run(sql, parameters).rows
-    }
-
-    public func execute(_ sql: String, _ parameters: [SQLValue]) throws(SQLError) -> Int {
-        try run(sql, parameters).changed
-    }
-
     public func columns(of table: String) throws(SQLError) -> [SQLColumn] {
         // PRAGMA takes no parameters; the name is checked and quoted first.
         let rows = try query("PRAGMA table_info(\(try quote(table)))", [])
@@ -52,7 +44,7 @@ public final class SQLiteConnection: SQLConnection {
         }
     }
 
-    private func run(_ sql: String, _ parameters: [SQLValue]) throws(SQLError) -> (rows: SQLRows, changed: Int) {
+    public func run(_ sql: String, _ parameters: [SQLValue]) throws(SQLError) -> (rows: SQLRows, changed: Int) {
         deadline = .after(timeout)
         var stmt: OpaquePointer?
         guard sqlite3_prepare_v2(db, sql, -1, &stmt, nil) == SQLITE_OK, let stmt else { throw failure() }

@@ -70,10 +70,18 @@ extension SessionStore {
     func applyFilter(_ records: [SessionRecord], completeness: inout Completeness) throws -> (kept: [SessionRecord], out: [FilteredOut]) {
         var records = records
         if filter.needsPayload && records.contains(where: { $0.fields == nil }) { try readDetails(&records, completeness: &completeness) }
-        let now = Double(Self.nowMillis()) / 1000
+        return filter.split(records, now: Double(Self.nowMillis()) / 1000)
+    }
+}
+
+extension SessionFilter {
+    /// Splits records (read with their idle times, TTLs and, when a filter needs them, fields) into
+    /// those kept and those left out with the reason; any store's records.
+    public func split(_ records: [SessionRecord], now: Double) -> (kept: [SessionRecord], out: [FilteredOut]) {
+        guard !isEmpty else { return (records, []) }
         var kept: [SessionRecord] = [], out: [FilteredOut] = []
         for r in records {
-            switch filter.verdict(session: r.ref.session, idle: r.idleSeconds, ttl: r.ttl, fields: r.fields, now: now) {
+            switch verdict(session: r.ref.session, idle: r.idleSeconds, ttl: r.ttl, fields: r.fields, now: now) {
             case .keep: kept.append(r)
             case .drop(let why): out.append(FilteredOut(ref: r.ref, reason: why, undecided: false))
             case .unknown(let why): out.append(FilteredOut(ref: r.ref, reason: why, undecided: true))

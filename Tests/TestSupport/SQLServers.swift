@@ -39,35 +39,20 @@ public final class PostgresServer: @unchecked Sendable {
             }
             tlsOptions = ["-c", "ssl=on", "-c", "ssl_cert_file=server.crt", "-c", "ssl_key_file=server.key"]
         }
-        var attempt = 0
-        while true {
-            attempt += 1
-            let port = try FreePort.pick()
+        let log = directory.appendingPathComponent("postgres.log")
+        let bin = self.bin, directory = self.directory
+        (port, process) = try startOnFreePort(name: "postgres", log: log, attempts: 300) { port in
             let p = Process()
             p.executableURL = URL(fileURLWithPath: asUser.first ?? "\(bin)/postgres")
             p.arguments = Array(asUser.dropFirst()) + (asUser.isEmpty ? [] : ["\(bin)/postgres"]) +
                 ["-D", data.path, "-p", String(port), "-k", directory.path, "-c", "listen_addresses=127.0.0.1",
                  "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "logging_collector=off"] + tlsOptions
-            let log = directory.appendingPathComponent("postgres.log")
             _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             p.standardOutput = FileHandle.nullDevice
             p.standardError = try FileHandle(forWritingTo: log)
-            try p.run()
-            var ready = false
-            for _ in 0..<200 {
-                if !p.isRunning { break }
-                if (try? Self.run(["\(bin)/pg_isready", "-h", directory.path, "-p", String(port), "-q"]))?.status == 0 { ready = true; break }
-                usleep(50_000)
-            }
-            if ready {
-                self.port = port
-                process = p
-                return
-            }
-            if p.isRunning { p.terminate() }
-            p.waitUntilExit()
-            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-            guard attempt < 5, text.contains("already in use") else { throw TestSupportError("postgres did not start: \(text.suffix(800))") }
+            return p
+        } ready: { port in
+            (try? Self.run(["\(bin)/pg_isready", "-h", directory.path, "-p", String(port), "-q"]))?.status == 0
         }
     }
 
@@ -146,38 +131,23 @@ public final class MariaDBServer: @unchecked Sendable {
         let install = try PostgresServer.run(["/usr/bin/mariadb-install-db", "--no-defaults", "--datadir=\(data.path)", "--user=\(user)",
                                               "--auth-root-authentication-method=normal", "--skip-test-db"])
         guard install.status == 0 else { throw TestSupportError("mariadb-install-db failed: \(install.output.suffix(800))") }
-        var attempt = 0
-        while true {
-            attempt += 1
-            let port = try FreePort.pick()
+        let log = directory.appendingPathComponent("mariadb.log")
+        let sock = directory.appendingPathComponent("mysqld.sock").path
+        let directory = self.directory
+        (port, process) = try startOnFreePort(name: "mariadbd", log: log, attempts: 300) { port in
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/sbin/mariadbd")
-            let log = directory.appendingPathComponent("mariadb.log")
             try? FileManager.default.removeItem(at: log)
-            p.arguments = ["--no-defaults", "--datadir=\(data.path)", "--socket=\(directory.appendingPathComponent("mysqld.sock").path)",
+            p.arguments = ["--no-defaults", "--datadir=\(data.path)", "--socket=\(sock)",
                            "--port=\(port)", "--bind-address=127.0.0.1", "--user=\(user)", "--log-error=\(log.path)",
                            "--pid-file=\(directory.appendingPathComponent("mariadb.pid").path)", "--skip-name-resolve",
                            "--innodb-buffer-pool-size=32M", "--innodb-flush-log-at-trx-commit=0", "--skip-log-bin"]
                 + (tls.map { ["--ssl-ca=\($0.path("ca.crt"))", "--ssl-cert=\($0.path("server.crt"))", "--ssl-key=\($0.path("server.key"))"] } ?? [])
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
-            try p.run()
-            var ready = false
-            for _ in 0..<300 {
-                if !p.isRunning { break }
-                if (try? PostgresServer.run(["/usr/bin/mariadb", "--no-defaults", "-S", directory.appendingPathComponent("mysqld.sock").path,
-                                             "-u", "root", "-e", "SELECT 1"]))?.status == 0 { ready = true; break }
-                usleep(50_000)
-            }
-            if ready {
-                self.port = port
-                process = p
-                return
-            }
-            if p.isRunning { p.terminate() }
-            p.waitUntilExit()
-            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-            guard attempt < 5, text.contains("already in use") else { throw TestSupportError("mariadbd did not start: \(text.suffix(800))") }
+            return p
+        } ready: { _ in
+            (try? PostgresServer.run(["/usr/bin/mariadb", "--no-defaults", "-S", sock, "-u", "root", "-e", "SELECT 1"]))?.status == 0
         }
     }
 
@@ -200,5 +170,26 @@ public final class MariaDBServer: @unchecked Sendable {
         let r = try PostgresServer.run(["/usr/bin/mariadb", "--no-defaults", "-S", socket, "-u", "root", "-N", "-B"] + (database.map { [$0] } ?? []), stdin: text)
         guard r.status == 0 else { throw TestSupportError("mariadb failed: \(r.output)") }
         return r.output
+    }
+}
+
+/// Starts a server on a free port, retrying with another when one found free was taken before the
+/// server bound it; waits until `ready`, else fails with the end of its log.
+func startOnFreePort(name: String, log: URL, attempts: Int, _ make: (Int) throws -> Process, ready: (Int) -> Bool) throws -> (Int, Process) {
+    var attempt = 0
+    while true {
+        attempt += 1
+        let port = try FreePort.pick()
+        let p = try make(port)
+        try p.run()
+        for _ in 0..<attempts {
+            if !p.isRunning { break }
+            if ready(port) { return (port, p) }
+            usleep(50_000)
+        }
+        if p.isRunning { p.terminate() }
+        p.waitUntilExit()
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        guard attempt < 5, text.contains("already in use") else { throw TestSupportError("\(name) did not start: \(text.suffix(800))") }
     }
 }

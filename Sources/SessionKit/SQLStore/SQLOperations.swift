@@ -128,16 +128,7 @@ extension SQLSessionStore {
     // MARK: Filters
 
     func applyFilter(_ records: [SessionRecord], now: Double) -> (kept: [SessionRecord], out: [FilteredOut]) {
-        guard !filter.isEmpty else { return (records, []) }
-        var kept: [SessionRecord] = [], out: [FilteredOut] = []
-        for r in records {
-            switch filter.verdict(session: r.ref.session, idle: r.idleSeconds, ttl: r.ttl, fields: r.fields, now: now) {
-            case .keep: kept.append(r)
-            case .drop(let why): out.append(FilteredOut(ref: r.ref, reason: why, undecided: false))
-            case .unknown(let why): out.append(FilteredOut(ref: r.ref, reason: why, undecided: true))
-            }
-        }
-        return (kept, out)
+        filter.split(records, now: now)
     }
 
     // MARK: users, audit, prune
