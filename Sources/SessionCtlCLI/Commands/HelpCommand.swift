@@ -8,7 +8,7 @@ enum HelpCommand {
     /// The whole tool's help.
     static func overview() -> String {
         var out = """
-        sessionctl \(SessionCtl.version): find, show and revoke web-application sessions stored in Redis
+        sessionctl \(SessionCtl.version): find, show and revoke web-application sessions stored in Redis or in SQL tables
 
         Usage: sessionctl [OPTIONS] COMMAND [ARGS...]
 

@@ -61,7 +61,7 @@ public enum OptionTable {
         OptionSpec(name: "context", short: nil, binding: .text(\.context, meta: "NAME"), group: .connection, commands: nil,
                    help: "the configuration file's context NAME (default $SESSIONCTL_CONTEXT, then current-context)"),
         OptionSpec(name: "url", short: "u", binding: .text(\.url, meta: "URL"), group: .connection, commands: server,
-                   help: "redis://[[user][:password]@]host[:port][/db], rediss://…, unix:///path[?db=N] (default: $SESSIONCTL_URL, $REDIS_URL, redis://127.0.0.1:6379)"),
+                   help: "redis://[[user][:password]@]host[:port][/db], rediss://…, unix:///path[?db=N]; a sessions table: postgres://…, mysql://…, sqlite:///path (default: $SESSIONCTL_URL, $REDIS_URL, redis://127.0.0.1:6379)"),
         OptionSpec(name: "password-file", short: nil, binding: .text(\.passwordFile, meta: "FILE", isFile: true), group: .connection, commands: server,
                    help: "read the password from the first line of FILE (else $REDISCLI_AUTH)"),
         OptionSpec(name: "askpass", short: nil, binding: .flag(\.askpass), group: .connection, commands: server,
