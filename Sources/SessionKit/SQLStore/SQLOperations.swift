@@ -12,7 +12,11 @@ extension SQLSessionStore {
         result.completeness = completeness
         let order = Dictionary(users.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         let records = rows.map { record($0, now: now, details: details) }
-            .sorted { (order[$0.ref.user] ?? 0, $0.ref.session.lexicographicallyPrecedes($1.ref.session) ? 0 : 1) < (order[$1.ref.user] ?? 0, 0) }
+            .sorted { a, b in
+                // Users in the order named, then sessions by id.
+                let x = order[a.ref.user] ?? 0, y = order[b.ref.user] ?? 0
+                return x != y ? x < y : a.ref.session.lexicographicallyPrecedes(b.ref.session)
+            }
         (result.sessions, result.filteredOut) = applyFilter(records, now: now)
         return result
     }
