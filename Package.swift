@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "SQLClientTests", dependencies: ["SQLClient", "TestSupport"]),
         .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "CHiredis", "TestSupport"]),
         .testTarget(name: "SessionPayloadTests", dependencies: ["SessionPayload", "TestSupport"]),
-        .testTarget(name: "SessionKitTests", dependencies: ["SessionKit", "SessionCrypto", "SessionPayload", "RedisClient", "TestSupport"]),
+        .testTarget(name: "SessionKitTests", dependencies: ["SessionKit", "SessionCrypto", "SessionPayload", "RedisClient", "SQLClient", "TestSupport"]),
         .testTarget(name: "SessionCtlCLITests", dependencies: ["SessionCtlCLI", "SessionKit", "RedisClient"]),
         .testTarget(name: "EndToEndTests", dependencies: ["sessionctl", "TestSupport", "RedisClient"]),
     ],
