@@ -99,6 +99,16 @@ final class DiffEndToEndTests: XCTestCase {
         XCTAssertEqual(found, ["8 bbb differs", "8 ccc only_in_a"], r.stderr)
     }
 
+    func testCtrlCLeavesNoSpillBehind() throws {
+        let f = try Fixture()
+        try f.seed((0..<3000).map { ("u\($0 % 300)", "c\($0)") })
+        let r = try Sessionctl.run(["diff", "--against", f.server.url, "--rate", "1000", "--scan-count", "100"],
+                                   environment: ["SESSIONCTL_URL": f.server.url], interruptAfter: 1.0)
+        XCTAssertEqual(r.status, 130, "\(r)")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter { $0.hasPrefix("sessionctl-diff-") }, [],
+                       "the spill directory is removed after Ctrl-C")
+    }
+
     func testBadInput() throws {
         let f = try Fixture()
         try f.seed([("alice", "s1")])
