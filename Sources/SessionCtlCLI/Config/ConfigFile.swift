@@ -69,8 +69,57 @@ public struct ConfigFile {
         return file
     }
 
+    /// The line of the first YAML anchor (`&name`) or alias (`*name`) outside quotes and comments:
+    /// an `&` or `*` where a node starts (at the start of a line, after `: `, `- ` or `? `, or after `[`,
+    /// `{` or `,` inside a flow collection), followed by a name. `session:*` and `"*x"` are not.
+    static func aliasLine(_ text: String) -> Int? {
+        let b = Array(text.utf8)
+        var line = 1, i = 0, flow = 0
+        var quote: UInt8? = nil
+        var atNodeStart = true  // nothing but spaces since a place where a node may start
+        func isSpace(_ c: UInt8) -> Bool { c == 32 || c == 9 }
+        while i < b.count {
+            let c = b[i]
+            i += 1
+            if c == 10 { line += 1; if quote == nil { atNodeStart = true }; continue }
+            if let q = quote {
+                if c == 92 && q == 34 { i += 1 } else if c == q { quote = nil; atNodeStart = false }
+                continue
+            }
+            if isSpace(c) { continue }
+            if c == 35 && (i == 1 || isSpace(b[i - 2]) || b[i - 2] == 10) {  // a comment, to the end of the line
+                while i < b.count && b[i] != 10 { i += 1 }
+                continue
+            }
+            let next: UInt8 = i < b.count ? b[i] : 10
+            if atNodeStart && (c == 38 || c == 42) && !isSpace(next) && next != 10 && ![44, 91, 93, 123, 125].contains(next) { return line }
+            if atNodeStart && (c == 39 || c == 34) { quote = c; continue }
+            let indicatorWithSpace = (c == 58 || c == 45 || c == 63) && (isSpace(next) || next == 10)  // ": ", "- ", "? "
+            if indicatorWithSpace {
+                atNodeStart = true
+            } else if (c == 91 || c == 123) && (atNodeStart || flow > 0) {  // a flow collection starts: [ {
+                flow += 1
+                atNodeStart = true
+            } else if (c == 93 || c == 125) && flow > 0 {
+                flow -= 1
+                atNodeStart = false
+            } else if c == 44 && flow > 0 {
+                atNodeStart = true
+            } else {
+                atNodeStart = false
+            }
+        }
+        return nil
+    }
+
     /// Parses the YAML; errors name the line.
     public static func parse(_ text: String, path: String) throws -> ConfigFile {
+        // Aliases are refused before Yams sees the text: a few lines of nested aliases expand
+        // exponentially (a "billion laughs"), and a file of contexts never needs them.
+        if let line = aliasLine(text) {
+            throw CLIError("the configuration file '\(path)', line \(line): YAML anchors and aliases (&name, *name) are not allowed here",
+                           hint: "write each value out", code: .usage)
+        }
         let root: Node?
         do { root = try Yams.compose(yaml: text) } catch let e as YamlError {
             throw CLIError("the configuration file '\(path)' is not valid YAML: \(Self.oneLine("\(e)"))", code: .usage)
