@@ -26,7 +26,7 @@ public final class PostgresServer: @unchecked Sendable {
             _ = try Self.run(["/bin/chown", "-R", "postgres:postgres", directory.path])
         }
         let initdb = try Self.run(asUser + ["\(bin)/initdb", "-D", data.path, "-U", "postgres", "--pwfile", pwfile.path,
-                                            "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-sync"])
+                                            "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-locale", "--no-sync"])
         guard initdb.status == 0 else { throw TestSupportError("initdb failed: \(initdb.output)") }
         var tlsOptions: [String] = []
         if let tls {
