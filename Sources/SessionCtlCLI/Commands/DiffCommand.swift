@@ -17,16 +17,13 @@ enum DiffCommand {
         // B: a store's URL, or a snapshot file.
         let isURL = SQLURL.isSQL(against) || ["redis://", "rediss://", "unix://", "valkey://", "valkeys://"].contains { against.lowercased().hasPrefix($0) }
         var other: (any SessionBackend)?
-        var otherContext: CommandContext?
         if isURL {
             var b = inv
             b.url = against
             b.passwordFile = nil  // --password-file is A's; B's password comes from its URL or its engine's variable
             b.fromContext = ContextDefaults()
             b.quiet = true  // one progress line, A's: B is read at the same time on another thread
-            let c = CommandContext(invocation: b, console: ctx.console)
-            otherContext = c
-            other = try c.openBackend()
+            other = try CommandContext(invocation: b, console: ctx.console).openBackend()
         } else {
             var info = stat()
             guard stat(against, &info) == 0 else {
@@ -71,7 +68,6 @@ enum DiffCommand {
         }
         b.done.wait()
         ctx.progress.finish()
-        withExtendedLifetime(otherContext) {}
         for e in [errorA, b.error].compactMap({ $0 }) {
             if let d = e as? DiffError { throw CLIError(d.description, hint: "set $TMPDIR to a directory with room (the spill is about 100 bytes a session)", code: .failure) }
             throw e

@@ -17,7 +17,7 @@ extension SQLSessionStore {
                 let x = order[a.ref.user] ?? 0, y = order[b.ref.user] ?? 0
                 return x != y ? x < y : a.ref.session.lexicographicallyPrecedes(b.ref.session)
             }
-        (result.sessions, result.filteredOut) = applyFilter(records, now: now)
+        (result.sessions, result.filteredOut) = filter.split(records, now: now)
         return result
     }
 
@@ -47,7 +47,7 @@ extension SQLSessionStore {
             guard let r = found[id], user == nil || r.user == user else { plan.notFound.append(id); continue }
             records.append(record(r, now: now, details: false))
         }
-        let (kept, out) = applyFilter(records, now: now)
+        let (kept, out) = filter.split(records, now: now)
         plan.targets = kept.map(\.ref)
         plan.filteredOut = out
         return plan
@@ -59,7 +59,7 @@ extension SQLSessionStore {
         let now = Self.now()
         let (rows, completeness) = try rows(users: users)
         plan.completeness = completeness
-        let (kept, out) = applyFilter(rows.map { record($0, now: now, details: false) }, now: now)
+        let (kept, out) = filter.split(rows.map { record($0, now: now, details: false) }, now: now)
         plan.targets = kept.map(\.ref)
         plan.filteredOut = out
         let had = Set(rows.compactMap(\.user))
@@ -127,12 +127,6 @@ extension SQLSessionStore {
         } catch {
             return error
         }
-    }
-
-    // MARK: Filters
-
-    func applyFilter(_ records: [SessionRecord], now: Double) -> (kept: [SessionRecord], out: [FilteredOut]) {
-        filter.split(records, now: now)
     }
 
     // MARK: users, audit, prune

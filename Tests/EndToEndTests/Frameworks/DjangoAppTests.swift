@@ -7,21 +7,13 @@ final class DjangoAppTests: XCTestCase {
     nonisolated(unsafe) static var fixture = ClassFixture()
 
     static func start(engine: String) -> ClassFixture {
-        ClassFixture.start {
-            let redis = try RedisServer()
-            let app = try WebApp(name: "django", program: "python3", arguments: [WebApp.sources.appendingPathComponent("django/app.py").path],
-                                 environment: ["REDIS_PORT": String(redis.port), "DJANGO_SESSION_ENGINE": engine], cookieName: "sessionid",
-                                 installHint: "pip install 'django>=5.2,<6' redis")
-            return FrameworkScenario(framework: "django", redis: redis, app: app)
-        }
+        .redisApp(framework: "django", program: "python3", arguments: [WebApp.sources.appendingPathComponent("django/app.py").path],
+                  environment: ["DJANGO_SESSION_ENGINE": engine], cookieName: "sessionid", installHint: "pip install 'django>=5.2,<6' redis")
     }
 
     override class func setUp() { fixture = start(engine: "django.contrib.sessions.backends.cache") }
 
-    override class func tearDown() {
-        fixture.scenario?.app.stop()
-        fixture = ClassFixture()
-    }
+    override class func tearDown() { fixture.stop() }
 
     func testIndexBuildMapsWhatTheAppWrote() throws {
         try Self.fixture.get().indexBuildStory()
@@ -40,10 +32,7 @@ final class DjangoCachedDBAppTests: XCTestCase {
 
     override class func setUp() { fixture = DjangoAppTests.start(engine: "django.contrib.sessions.backends.cached_db") }
 
-    override class func tearDown() {
-        fixture.scenario?.app.stop()
-        fixture = ClassFixture()
-    }
+    override class func tearDown() { fixture.stop() }
 
     func testACachedDBSessionIsRefusedNotReportedRevoked() throws {
         let s = try Self.fixture.get()

@@ -160,6 +160,26 @@ struct ClassFixture {
         do { return ClassFixture(scenario: try make()) } catch { return ClassFixture(error: error) }
     }
 
+    /// A real Redis and the framework's app on it, started once for a test class: the server's port
+    /// is in the app's `$REDIS_PORT` and replaces `{redis}` in its arguments.
+    static func redisApp(framework: String, name: String? = nil, program: String, arguments: [String], environment: [String: String] = [:],
+                         cookieName: String, installHint: String, timeout: TimeInterval = 60) -> ClassFixture {
+        start {
+            let redis = try RedisServer()
+            let app = try WebApp(name: name ?? framework, program: program,
+                                 arguments: arguments.map { $0.replacingOccurrences(of: "{redis}", with: String(redis.port)) },
+                                 environment: environment.merging(["REDIS_PORT": String(redis.port)]) { own, _ in own },
+                                 cookieName: cookieName, installHint: installHint, timeout: timeout)
+            return FrameworkScenario(framework: framework, redis: redis, app: app)
+        }
+    }
+
+    /// Stops the app and lets its servers go (a class's tearDown).
+    mutating func stop() {
+        scenario?.app.stop()
+        self = ClassFixture()
+    }
+
     /// The scenario, or the failure that says how to install what is missing.
     func get(file: StaticString = #filePath, line: UInt = #line) throws -> FrameworkScenario {
         if let scenario { return scenario }

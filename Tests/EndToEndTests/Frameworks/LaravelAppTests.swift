@@ -32,10 +32,8 @@ final class LaravelAppTests: XCTestCase {
     }
 
     override class func tearDown() {
-        fixture.scenario?.app.stop()
-        encrypted.scenario?.app.stop()
-        fixture = ClassFixture()
-        encrypted = ClassFixture()
+        fixture.stop()
+        encrypted.stop()
     }
 
     func testIndexBuildMapsWhatTheAppWrote() throws {

@@ -7,19 +7,12 @@ final class RailsAppTests: XCTestCase {
     nonisolated(unsafe) static var fixture = ClassFixture()
 
     override class func setUp() {
-        fixture = ClassFixture.start {
-            let redis = try RedisServer()
-            let app = try WebApp(name: "rails", program: "ruby", arguments: [WebApp.sources.appendingPathComponent("rails/app.rb").path],
-                                 environment: ["REDIS_PORT": String(redis.port)], cookieName: "_app_session",
-                                 installHint: "apt-get install ruby-rails ruby-devise ruby-redis-actionpack ruby-sqlite3 ruby-webrick", timeout: 120)
-            return FrameworkScenario(framework: "rails", redis: redis, app: app)
-        }
+        fixture = .redisApp(framework: "rails", program: "ruby", arguments: [WebApp.sources.appendingPathComponent("rails/app.rb").path],
+                            cookieName: "_app_session",
+                            installHint: "apt-get install ruby-rails ruby-devise ruby-redis-actionpack ruby-sqlite3 ruby-webrick", timeout: 120)
     }
 
-    override class func tearDown() {
-        fixture.scenario?.app.stop()
-        fixture = ClassFixture()
-    }
+    override class func tearDown() { fixture.stop() }
 
     func testIndexBuildMapsWhatTheAppWrote() throws {
         try Self.fixture.get().indexBuildStory()
