@@ -115,6 +115,20 @@ final class ContextEndToEndTests: XCTestCase {
         let d = try Sessionctl.run(["ping"], environment: ["SESSIONCTL_CONFIG": dir])
         XCTAssertEqual(d.status, 2, "\(d)")
         XCTAssertTrue(d.stderr.contains("not a regular file"), d.stderr)
+        // Anchors and aliases (a "billion laughs" file hung the YAML parser): one line, exit 2, at once.
+        var bomb = "current-context: a\nx: &x [1, 1, 1, 1, 1, 1, 1, 1, 1]\n"
+        var previous = "x"
+        for n in 1...12 {
+            bomb += "l\(n): &l\(n) [" + Array(repeating: "*\(previous)", count: 9).joined(separator: ", ") + "]\n"
+            previous = "l\(n)"
+        }
+        let bombFile = try configFile(bomb)
+        let started = Date()
+        let laughs = try Sessionctl.run(["ping"], environment: ["SESSIONCTL_CONFIG": bombFile])
+        XCTAssertEqual(laughs.status, 2, "\(laughs)")
+        XCTAssertTrue(laughs.stderr.contains("line 2: YAML anchors and aliases"), laughs.stderr)
+        XCTAssertEqual(laughs.stderr.split(separator: "\n").count, 1, laughs.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5)
         let badValue = try configFile("current-context: a\ncontexts:\n  a:\n    timeout: -1\n")
         let v = try Sessionctl.run(["ping"], environment: ["SESSIONCTL_CONFIG": badValue])
         XCTAssertEqual(v.status, 2, "\(v)")
