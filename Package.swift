@@ -27,6 +27,7 @@ let package = Package(
         .systemLibrary(name: "CMariaDB", providers: [.apt(["libmariadb-dev"])]),
         .target(name: "CSQLLoader"),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CMalloc"),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         // MARK: Layers, each depending only on the ones below it
@@ -35,7 +36,7 @@ let package = Package(
         .target(name: "SessionCrypto", dependencies: ["COpenSSL", "CZlib"]),
         .target(name: "SQLClient", dependencies: ["CLibPQ", "CMariaDB", "CSQLite", "CSQLLoader"]),
         .target(name: "SessionKit", dependencies: ["RedisClient", "SQLClient", "SessionCrypto", "SessionPayload"]),
-        .target(name: "SessionCtlCLI", dependencies: ["SessionKit", "SessionPayload", "RedisClient", "SQLClient", .product(name: "Yams", package: "Yams")]),
+        .target(name: "SessionCtlCLI", dependencies: ["CMalloc", "SessionKit", "SessionPayload", "RedisClient", "SQLClient", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "sessionctl", dependencies: ["SessionCtlCLI"]),
 
         // MARK: Fuzzing: libFuzzer targets (make fuzz), and a replayer of their inputs in a normal build

@@ -8,7 +8,9 @@ prints a markdown table of medians, min-max spreads and ratios against the targe
 Environment: BENCH_USERS (100000), BENCH_RUNS (5), BENCH_BIG (10000), BENCH_SKIP_CLUSTER=1,
 BENCH_ONLY_CLUSTER=1, BENCH_ONLY_FRAMEWORKS=1 (only the framework rows), BENCH_SKIP_FRAMEWORKS=1,
 BENCH_INDEX_SESSIONS (1000000), BENCH_SKIP_INDEX=1, BENCH_SQL_ROWS (1000000), BENCH_SKIP_SQL=1,
-BENCH_ONLY_SQL=1 (only the SQL rows: a Laravel table on a MariaDB server started here).
+BENCH_ONLY_SQL=1 (only the SQL rows: a Laravel table on a MariaDB server started here),
+BENCH_SCALE=1 (also the scale series of bench/scale.py: 2M, 8M, 20M keys, a table and bench/scale.png;
+BENCH_ONLY_SCALE=1 runs it alone).
 """
 import os, random, re, shutil, socket, statistics, subprocess, sys, tempfile, time
 
@@ -339,6 +341,17 @@ def main():
     env = dict(os.environ, NO_COLOR="1")
     env.pop("SESSIONCTL_URL", None)
 
+    if os.environ.get("BENCH_SCALE") == "1" or os.environ.get("BENCH_ONLY_SCALE") == "1":
+        import scale
+        results = scale.series(sctl, floor, env, Server, resp)
+        text = scale.table(results)
+        with open(os.path.join(OUT, "scale.md"), "w") as f:
+            f.write(text + "\n")
+        scale.chart(results, os.path.join(ROOT, "bench", "scale.png"))
+        print(text)
+        print("bench: scale chart written to bench/scale.png", file=sys.stderr)
+        if os.environ.get("BENCH_ONLY_SCALE") == "1":
+            return
     if os.environ.get("BENCH_SKIP_FRAMEWORKS") != "1" and os.environ.get("BENCH_ONLY_CLUSTER") != "1" and os.environ.get("BENCH_ONLY_SQL") != "1":
         print("bench: framework payloads", file=sys.stderr)
         framework_rows, throughput = frameworks(sctl, fuzz, env)

@@ -40,6 +40,20 @@ public enum HashSlot {
         return of(prefix)
     }
 
+    /// A key of the slot ``fixedSlot(ofPattern:)`` finds: `{tag}`.
+    public static func keyOfFixedSlot(ofPattern pattern: Bytes) -> Bytes? {
+        guard fixedSlot(ofPattern: pattern) != nil else { return nil }
+        var prefix = Bytes()
+        var i = 0
+        while i < pattern.count, ![UInt8(ascii: "*"), UInt8(ascii: "?"), UInt8(ascii: "[")].contains(pattern[i]) {
+            if pattern[i] == UInt8(ascii: "\\"), i + 1 < pattern.count { i += 1 }
+            prefix.append(pattern[i])
+            i += 1
+        }
+        guard let open = prefix.firstIndex(of: UInt8(ascii: "{")), let close = prefix[(open + 1)...].firstIndex(of: UInt8(ascii: "}")) else { return nil }
+        return Array(prefix[open...close])
+    }
+
     private static let table: [UInt16] = (0..<256).map { i -> UInt16 in
         var crc = UInt16(i) << 8
         for _ in 0..<8 { crc = crc & 0x8000 != 0 ? (crc << 1) ^ 0x1021 : crc << 1 }

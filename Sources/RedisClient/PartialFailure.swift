@@ -152,6 +152,16 @@ public struct Completeness: Equatable, Sendable {
 }
 
 /// How a scan over the keyspace went: its completeness and how much it saw.
+/// How a scan found its keys (see ``ScanCapabilities``).
+public enum ScanPath: String, Sendable {
+    /// SCAN on every node that may hold matching keys, walking each one's keyspace.
+    case scan
+    /// SCAN on the slot's owner, which walks only that slot (Redis ≥ 7.4, Valkey ≥ 8).
+    case singleSlotScan = "single-slot SCAN"
+    /// The slot's keys asked of its owner (`CLUSTER GETKEYSINSLOT`), on an older server.
+    case slotKeys = "CLUSTER GETKEYSINSLOT"
+}
+
 public struct ScanOutcome: Sendable, Equatable {
     /// Whether every node was scanned to cursor 0, and if not why.
     public var completeness = Completeness()
@@ -163,6 +173,8 @@ public struct ScanOutcome: Sendable, Equatable {
     /// cursor of the last page handed over, which a resumed scan starts from again (that page is
     /// seen twice, never missed), or `nil` for a node whose scan had ended. Empty when the scan ran to its end.
     public var resume: [(node: RedisEndpoint.Address, cursor: Bytes?)] = []
+    /// How the keys were found.
+    public var path = ScanPath.scan
 
     public static func == (a: ScanOutcome, b: ScanOutcome) -> Bool {
         a.completeness == b.completeness && a.keysReturned == b.keysReturned && a.keysExamined == b.keysExamined

@@ -109,12 +109,16 @@ public final class RedisKeyspace {
 
     private func info(of address: RedisEndpoint.Address, pings: Int) throws -> ServerInfo {
         let c = try router.pool.connection(address)
-        let replies = try c.pipeline([["INFO", "server"], ["INFO", "replication"], ["DBSIZE"]].map { $0.map { Array($0.utf8) } })
+        let replies = try c.pipeline([["INFO", "server"], ["INFO", "replication"], ["DBSIZE"], ["INFO", "cluster"], ["COMMAND", "INFO", "CLUSTERSCAN"]]
+            .map { $0.map { Array($0.utf8) } })
         var fields: [String: String] = [:]
         for r in replies.prefix(2) {
             if let err = r.redisError { throw RedisClientError.protocolError(endpoint: address.description, reason: "INFO: \(err.message)") }
             fields.merge(ServerInfo.fields(r.text ?? ""), uniquingKeysWith: { a, _ in a })
         }
+        // INFO cluster and COMMAND INFO may be refused (an ACL, a proxy): then no capability is assumed.
+        fields.merge(ServerInfo.fields(replies[3].text ?? ""), uniquingKeysWith: { a, _ in a })
+        let scan = ScanCapabilities(info: fields, knowsClusterScan: ScanCapabilities.namesCommand(replies[4]))
         var samples: [Double] = []
         for _ in 0..<max(1, pings) {
             let start = Deadline.now()
@@ -124,6 +128,6 @@ public final class RedisKeyspace {
         samples.sort()
         return ServerInfo(address: address, version: fields["redis_version"] ?? "unknown",
                           mode: fields["redis_mode"] ?? "standalone", role: fields["role"] ?? "master",
-                          keys: replies[2].integer ?? 0, latencyMilliseconds: samples[samples.count / 2])
+                          keys: replies[2].integer ?? 0, latencyMilliseconds: samples[samples.count / 2], scan: scan)
     }
 }

@@ -18,6 +18,8 @@ final class Router {
     /// Nodes given up on after the retry policy ran out: later commands for them fail at once
     /// (unless the topology sends their slots elsewhere), so a lost primary costs one budget, not one per batch.
     private var lost: [RedisEndpoint.Address: PartialFailure] = [:]
+    /// What each node's key iteration can do, read once per node (``capabilities(of:)``).
+    private var scanCapabilities: [RedisEndpoint.Address: ScanCapabilities] = [:]
 
     init(pool: NodePool, seed: RedisEndpoint.Address, topology: Topology) {
         self.pool = pool
@@ -31,6 +33,20 @@ final class Router {
     }
 
     var cancellation: Cancellation { pool.options.cancellation }
+
+    /// The node's ``ScanCapabilities`` from `INFO server`, `INFO cluster` and `COMMAND INFO
+    /// CLUSTERSCAN`, asked once; `nil` when the node cannot say (nothing cheaper is assumed).
+    func capabilities(of node: RedisEndpoint.Address) -> ScanCapabilities? {
+        if let known = scanCapabilities[node] { return known }
+        guard let c = try? pool.connection(node),
+              let replies = try? c.pipeline([["INFO", "server"], ["INFO", "cluster"], ["COMMAND", "INFO", "CLUSTERSCAN"]].map { $0.map { Array($0.utf8) } }),
+              replies.count == 3, let server = replies[0].text else { return nil }
+        var fields = ServerInfo.fields(server)
+        fields.merge(ServerInfo.fields(replies[1].text ?? ""), uniquingKeysWith: { a, _ in a })
+        let caps = ScanCapabilities(info: fields, knowsClusterScan: ScanCapabilities.namesCommand(replies[2]))
+        scanCapabilities[node] = caps
+        return caps
+    }
 
     // MARK: Topology
 

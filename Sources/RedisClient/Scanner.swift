@@ -69,6 +69,17 @@ struct Scanner {
             }
         }
         reportUncovered(fixedSlot, &outcome)
+        if let slot = fixedSlot, topology.isCluster, scans.count == 1, start.isEmpty, !cancellation.isCancelled,
+           let keys = slotKeys(slot: slot, owner: scans[0].address, pattern: pattern) {
+            // The slot's keys straight from its owner: no walk over the node's keyspace.
+            outcome.path = .slotKeys
+            outcome.keysReturned = keys.count
+            try body(keys)
+            return outcome
+        }
+        if fixedSlot != nil && topology.isCluster, let owner = scans.first?.address, router.capabilities(of: owner)?.walksOneSlot(pattern) == true {
+            outcome.path = .singleSlotScan
+        }
         var scanned = Set<RedisEndpoint.Address>()
         var gaveUp = Set<RedisEndpoint.Address>() // already reported: not tried again in this scan
         var extraRounds = 0
@@ -118,6 +129,32 @@ struct Scanner {
             scans = again.map { a in NodeScan(address: a, slot: fresh.shards.first { $0.primary == a }?.slots.first?.lowerBound) }
         }
         return outcome
+    }
+
+    /// The most keys a slot may hold for them to be asked for at once.
+    static let slotFetchLimit = 100_000
+
+    /// A lookup whose pattern fixes a slot, on a server whose SCAN would walk the whole node: the
+    /// slot's keys straight from its owner (`CLUSTER COUNTKEYSINSLOT`, `CLUSTER GETKEYSINSLOT`),
+    /// matched here. `nil` when SCAN costs no more (the server walks one slot), or when this way
+    /// is not open: refused (an ACL, a managed service), too many keys, or the node does not
+    /// serve the slot (`EXISTS {tag}` around the read answers MOVED or ASK); SCAN then runs as usual.
+    private func slotKeys(slot: Int, owner: RedisEndpoint.Address, pattern: Bytes) -> [Bytes]? {
+        guard let caps = router.capabilities(of: owner), caps.clusterEnabled, !caps.walksOneSlot(pattern),
+              let probe = HashSlot.keyOfFixedSlot(ofPattern: pattern), let c = try? pool.connection(owner) else { return nil }
+        let exists = Array("EXISTS".utf8), cluster = Array("CLUSTER".utf8), slotText = Array(String(slot).utf8)
+        guard let first = try? c.pipeline([[exists, probe], [cluster, Array("COUNTKEYSINSLOT".utf8), slotText]]),
+              first[0].integer != nil, let n = first[1].integer, n >= 0, n <= Int64(Self.slotFetchLimit) else { return nil }
+        // Room for keys written between the count and the read.
+        let wanted = Array(String(n + 1000).utf8)
+        guard let second = try? c.pipeline([[cluster, Array("GETKEYSINSLOT".utf8), slotText, wanted], [exists, probe]]),
+              second[1].integer != nil, case .array(let items) = second[0] else { return nil }
+        var keys: [Bytes] = []
+        for item in items {
+            guard case .bulk(let key) = item else { return nil }
+            if Glob.matches(pattern, key) { keys.append(key) }
+        }
+        return keys
     }
 
     /// The primary serving each slot now (`nil` where none does).

@@ -12,6 +12,8 @@ public struct ServerInfo: Sendable, Equatable {
     public var keys: Int64
     /// Median round trip of a few `PING`s, in milliseconds.
     public var latencyMilliseconds: Double
+    /// What its key iteration can do (single-slot SCAN, CLUSTERSCAN).
+    public var scan: ScanCapabilities
 
     /// Parses `INFO`'s `field:value` lines into a dictionary.
     public static func fields(_ info: String) -> [String: String] {

@@ -228,6 +228,7 @@ final class CommandContext {
         store.scanRate = invocation.rate
         store.waitReplicas = invocation.waitReplicas
         store.maxPayload = invocation.maxPayload
+        store.memory = memoryLimit
         store.payloadReader = PayloadReader(kind: try framework()?.payload ?? .sniff, appKey: try cookieSecrets().appKey)
         store.fieldPaths = try fieldPaths()
         store.index = try indexTemplate()
@@ -263,6 +264,11 @@ final class CommandContext {
         }
         for w in keyspace.warnings { console.warn(w) }
         return keyspace
+    }
+
+    /// `--memory-limit`, spilling under `$TMPDIR`.
+    var memoryLimit: MemoryLimit {
+        MemoryLimit(bytes: invocation.memoryLimit, temporaryDirectory: MemoryLimit.temporaryDirectory(console.environment))
     }
 
     // MARK: Output

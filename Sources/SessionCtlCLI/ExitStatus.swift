@@ -105,6 +105,9 @@ extension ExitCode {
             }
         case let e as RedisError:
             return CLIError("server error: \(e.message)", code: .failure)
+        case let e as SpillError:
+            if e.interrupted { return CLIError("interrupted", code: .interrupted) }
+            return CLIError(e.description, hint: "set $TMPDIR to a directory with room, or raise --memory-limit", code: .failure)
         default:
             return CLIError("unexpected error: \(error)", code: .failure)
         }

@@ -60,6 +60,7 @@ extension CommandContext {
             throw CLIError(unsupported, code: .usage)
         }
         if let lifetime = inv.lifetime { store.lifetime = Int64(lifetime) }
+        store.memory = memoryLimit
         store.host = url.path ?? url.parameter("host") ?? url.parameter("socket") ?? url.host ?? "localhost"
         store.payloadReader.appKey = try cookieSecrets().appKey
         if framework != nil || inv.userField != nil { store.fieldPaths = try fieldPaths() }

@@ -1,3 +1,4 @@
+import CMalloc
 import RedisClient
 import SessionKit
 #if canImport(Glibc)
@@ -15,6 +16,10 @@ public enum SessionCtl {
     /// Runs with the process's argv, streams and environment, and returns the exit status.
     public static func main() -> Int32 {
         signal(SIGPIPE, SIG_IGN)
+        // Large buffers (a sort's runs, a merge's reads) straight from mmap and back to the system
+        // when freed: glibc would otherwise raise the threshold and keep freed buffers in the heap,
+        // and the peak RSS would not come down to what --memory-limit promises.
+        sessionctl_mmap_large_blocks(256 << 10)
         // A file-size limit (ulimit -f) is a write error to report (EFBIG), not a signal that kills mid-work.
         signal(SIGXFSZ, SIG_IGN)
         // Without SA_RESTART, so that Ctrl-C also ends a read that is waiting (a confirmation prompt).

@@ -164,19 +164,25 @@ extension SessionStore {
 
     /// Every user with an index key, counted with SCARD/ZCARD (one SCAN over the index keys).
     func indexUsers(_ index: IndexTemplate, completeness: inout Completeness) throws -> [Bytes: Int] {
-        var keys: [Bytes] = []
-        var seen = Set<Bytes>()
-        let outcome = try keyspace.scan(match: index.pattern, count: scanCount, rate: scanRate, progress: progress) { page in
-            for k in page where index.user(of: k) != nil && seen.insert(k).inserted { keys.append(k) }
-        }
-        completeness.merge(outcome.completeness)
         var counts: [Bytes: Int] = [:]
-        let replies = try batched(keys, completeness: &completeness) { [[Verb.scard, $0], [Verb.zcard, $0]] }
-        for (key, reply) in zip(keys, replies) {
-            // One of the two answers WRONGTYPE: the other is the count.
-            let n = reply[0].value?.integer ?? reply[1].value?.integer
-            if let n, n > 0, let user = index.user(of: key) { counts[user, default: 0] += Int(n) }
-        }
+        try eachIndexUser(index, completeness: &completeness) { user, n in counts[user] = n }
         return counts
+    }
+
+    /// Each index key's user and member count, a page of the scan at a time (a key SCAN returns
+    /// twice is given twice).
+    func eachIndexUser(_ index: IndexTemplate, completeness: inout Completeness, _ body: (Bytes, Int) throws -> Void) throws {
+        var c = Completeness()
+        let outcome = try keyspace.scan(match: index.pattern, count: scanCount, rate: scanRate, progress: progress) { page in
+            let keys = page.filter { index.user(of: $0) != nil }
+            let replies = try batched(keys, completeness: &c) { [[Verb.scard, $0], [Verb.zcard, $0]] }
+            for (key, reply) in zip(keys, replies) {
+                // One of the two answers WRONGTYPE: the other is the count.
+                let n = reply[0].value?.integer ?? reply[1].value?.integer
+                if let n, n > 0, let user = index.user(of: key) { try body(user, Int(n)) }
+            }
+        }
+        completeness.merge(c)
+        completeness.merge(outcome.completeness)
     }
 }

@@ -14,9 +14,9 @@ public indirect enum JSON {
     case object([(String, JSON)])
 
     /// The value as text, indented by two spaces when `pretty`.
-    public func render(pretty: Bool) -> String {
+    public func render(pretty: Bool, indent: Int = 0) -> String {
         var out = ""
-        write(to: &out, pretty: pretty, indent: 0)
+        write(to: &out, pretty: pretty, indent: indent)
         return out
     }
 

@@ -5,7 +5,8 @@ extension SessionStore {
     /// Mappings refused by the guard are reported, never checked or deleted.
     public func planPrune() throws -> RevokePlan {
         var plan = RevokePlan()
-        var seen = KeyDeduplicator()
+        // No set of every mapping key seen (that would grow with the keyspace): a key SCAN returns
+        // twice is checked twice, and its plan entries are made unique at the end.
         var pending: [Mapping] = []
         func flush() throws {
             let (refs, refused) = try resolve(pending, completeness: &plan.completeness)
@@ -15,7 +16,7 @@ extension SessionStore {
         }
         let outcome = try keyspace.scan(match: layout.mapping.pattern(user: nil, session: nil), count: scanCount, rate: scanRate, progress: progress) { keys in
             for key in keys {
-                guard let ids = layout.mapping.parse(key), seen.insert(key) else { continue }
+                guard let ids = layout.mapping.parse(key) else { continue }
                 pending.append(Mapping(key: key, user: ids.user, session: ids.session))
             }
             if pending.count >= batchSize { try flush() }
@@ -34,6 +35,10 @@ extension SessionStore {
             }
         }
         plan.checkedAt = Deadline.now()
+        var unique = Set<SessionRef>()
+        plan.targets = plan.targets.filter { unique.insert($0).inserted }
+        var refusedKeys = Set<Bytes>()
+        plan.refused = plan.refused.filter { refusedKeys.insert($0.mappingKey).inserted }
         plan.targets.sort { $0.user != $1.user ? $0.user.lexicographicallyPrecedes($1.user) : $0.session.lexicographicallyPrecedes($1.session) }
         return plan
     }

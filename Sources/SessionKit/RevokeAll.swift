@@ -124,7 +124,7 @@ extension SessionStore {
             for key in page { if let ids = layout.mapping.parse(key) { candidates.append((key, ids.user, ids.session)) } }
             if candidates.isEmpty { return }
             let values = try batched(candidates, completeness: &inner) { [[Verb.get, $0.key]] }
-            var doomed: [Bytes] = []
+            var doomed: [(mapping: Bytes, session: Bytes)] = []
             for (c, reply) in zip(candidates, values) {
                 guard case .bulk(let v)? = reply[0].value else { continue }
                 let sessionKey: Bytes
@@ -132,12 +132,44 @@ extension SessionStore {
                 case .success(let k): sessionKey = k
                 case .failure: continue
                 }
-                if deleted.contains(fingerprint(sessionKey)) { doomed.append(c.key) }
+                if deleted.contains(fingerprint(sessionKey)) { doomed.append((c.key, sessionKey)) }
             }
-            let replies = try batched(doomed, completeness: &inner) { [[Verb.unlink, $0]] }
+            // A fingerprint names a deleted session with odds of a collision of n²/2⁶⁵: the session
+            // key's absence is checked before its mapping goes, so a live session never loses it.
+            let exists = try batched(doomed, completeness: &inner) { [[Verb.exists, $0.session]] }
+            let gone = zip(doomed, exists).compactMap { d, reply in inner.required(reply[0], "EXISTS")?.integer == 0 ? d.mapping : nil }
+            let replies = try batched(gone, completeness: &inner) { [[Verb.unlink, $0]] }
             for reply in replies { result.mappingKeysDeleted += Int(inner.required(reply[0], "UNLINK")?.integer ?? 0) }
         }
         inner.merge(outcome.completeness)
         result.completeness.merge(inner)
+    }
+}
+
+/// A 64-bit fingerprint of a key under a secret chosen at random for each run (SipHash, by
+/// way of Swift's `Hasher`, keyed again with 128 random bits): `revoke-all` keeps eight bytes per
+/// session it deleted instead of the keys, to find their mappings in its second pass.
+///
+/// Nobody can choose ids that collide without the secret; two keys still collide by chance
+/// with odds of about n²/2⁶⁵, which is why the session key's absence is checked before a
+/// mapping is deleted on a fingerprint's word.
+struct KeyFingerprint {
+    private let k0: UInt64
+    private let k1: UInt64
+
+    /// A fingerprint with a fresh secret.
+    init() {
+        var rng = SystemRandomNumberGenerator()
+        k0 = rng.next()
+        k1 = rng.next()
+    }
+
+    /// The fingerprint of `key`.
+    func callAsFunction(_ key: Bytes) -> UInt64 {
+        var h = Hasher()
+        h.combine(k0)
+        h.combine(k1)
+        key.withUnsafeBytes { h.combine(bytes: $0) }
+        return UInt64(bitPattern: Int64(h.finalize()))
     }
 }

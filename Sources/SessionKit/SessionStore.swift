@@ -22,9 +22,9 @@ public final class SessionStore {
     /// Replicas per primary that must acknowledge the deletion of session keys before their
     /// mappings are deleted (`WAIT`): `nil` for every replica the server reports, 0 for none.
     public var waitReplicas: Int?
-    /// About how many session-key names `audit` keeps to give examples of unmapped sessions
-    /// (when too few of those fall in the sample, a second scan looks for them).
-    public var auditSample = 4096
+    /// The memory `users`, `audit` and `snapshot` may spend on what they count (`--memory-limit`),
+    /// and where they spill past it.
+    public var memory = MemoryLimit()
     /// How payloads are decoded (`show`, `list -o wide`).
     public var payloadReader = PayloadReader()
     /// Where a decoded payload keeps the user, times, IP and user agent.

@@ -6,14 +6,23 @@ public struct UserCount: Equatable, Sendable {
     public var user: Bytes
     /// Mapping keys found for the user.
     public var sessions: Int
+
+    public init(user: Bytes, sessions: Int) {
+        self.user = user
+        self.sessions = sessions
+    }
 }
 
-/// What `users` found.
-public struct UsersResult: Equatable, Sendable {
-    /// Users, sorted as asked.
-    public var users: [UserCount] = []
+/// What `users` found: the ranked users (read from memory, or merged back from the spill
+/// files when they did not fit the memory budget) and whether every node was scanned.
+public struct UsersResult {
+    /// Users, ranked as asked.
+    public var ranking: UserRanking
     /// Whether every node was scanned.
     public var completeness = Completeness()
+
+    /// Every ranked user, in memory (for tests and small keyspaces).
+    public func all() throws -> [UserCount] { try ranking.prefix(Int.max) }
 }
 
 /// How `users` orders its rows.
@@ -27,34 +36,24 @@ public enum UserSort: String, Sendable, CaseIterable {
 extension SessionStore {
     /// Every user with a mapping key, counted in one SCAN over all mapping keys.
     ///
-    /// Only a count per user and an eight-byte keyed fingerprint per key are kept (see ``KeyFingerprint``);
-    /// the user ids themselves are kept once each, so memory grows with the number of users and the length of their ids. Keys are split as ``MappingTemplate`` documents
-    /// (the session id is taken not to contain the separator).
+    /// Exact at any size in bounded memory: each mapping key is counted once, however often SCAN
+    /// returns it, by a ``UserTally`` that spills sorted runs past ``memory``. Keys are split as
+    /// ``MappingTemplate`` documents (the session id is taken not to contain the separator).
     public func users(sort: UserSort = .count, minimum: Int = 1, top: Int? = nil) throws -> UsersResult {
-        var result = UsersResult()
-        var counts: [Bytes: Int] = [:]
+        var completeness = Completeness()
+        let tally = UserTally(memory, cancellation: keyspace.cancellation)
         if let index {
-            counts = try indexUsers(index, completeness: &result.completeness)
+            try eachIndexUser(index, completeness: &completeness) { user, n in try tally.add(user: user, count: n) }
         } else {
-            var seen = FingerprintSet(KeyFingerprint())
             let pattern = layout.mapping.pattern(user: nil, session: nil)
             let outcome = try keyspace.scan(match: pattern, count: scanCount, rate: scanRate, progress: progress) { keys in
                 for key in keys {
-                    guard let ids = layout.mapping.parse(key), seen.insert(key) else { continue }
-                    counts[ids.user, default: 0] += 1
+                    guard let ids = layout.mapping.parse(key) else { continue }
+                    try tally.add(user: ids.user, key: ids.session)
                 }
             }
-            result.completeness.merge(outcome.completeness)
+            completeness.merge(outcome.completeness)
         }
-        var rows = counts.filter { $0.value >= minimum }.map { UserCount(user: $0.key, sessions: $0.value) }
-        switch sort {
-        case .count:
-            rows.sort { $0.sessions != $1.sessions ? $0.sessions > $1.sessions : $0.user.lexicographicallyPrecedes($1.user) }
-        case .user:
-            rows.sort { $0.user.lexicographicallyPrecedes($1.user) }
-        }
-        if let top { rows = Array(rows.prefix(top)) }
-        result.users = rows
-        return result
+        return UsersResult(ranking: try tally.ranking(sort: sort, minimum: minimum, top: top), completeness: completeness)
     }
 }

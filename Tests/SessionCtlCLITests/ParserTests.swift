@@ -111,6 +111,9 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(try parse("show", "s", "--max-payload", "4096").maxPayload, 4096)
         XCTAssertEqual(try parse("show", "s", "--max-payload", "64KiB").maxPayload, 65_536)
         XCTAssertEqual(try parse("show", "s", "--max-payload", "1m").maxPayload, 1 << 20)
+        XCTAssertEqual(try parse("audit", "--memory-limit", "16MiB").memoryLimit, 16 << 20)
+        XCTAssertEqual(try parse("users").memoryLimit, 64 << 20)
+        XCTAssertThrowsError(try parse("users", "--memory-limit", "1k"), "below the 4 KiB floor")
         XCTAssertEqual(try parse("show", "s").maxPayload, 65_536)
         for bad in ["0", "-1", "2GiB", "lots", "1.5k", "", "99999999999999999999"] {
             XCTAssertNotNil(error("show", "s", "--max-payload", bad), bad)
@@ -152,11 +155,12 @@ final class ParserTests: XCTestCase {
             case "resume": args = ["index", "build"]
             case "scan-payloads": args = ["list", "alice"]
             case "against", "exit-code": args = ["diff", "--against", "before.ndjson"]
+            case "memory-limit": args = ["audit"]
             case "key": args += ["--cert", "client.pem"]
             default: break
             }
             if case .value(_, let choices, _) = spec.value {
-                let sample = ["url": "redis://h", "mapping": "u:<user>:<session>", "session-key": "<value>", "ip": "10.0.0.0/8"][spec.name] ?? "5"
+                let sample = ["url": "redis://h", "mapping": "u:<user>:<session>", "session-key": "<value>", "ip": "10.0.0.0/8", "memory-limit": "16MiB"][spec.name] ?? "5"
                 args += ["--\(spec.name)", choices.first ?? sample]
             } else {
                 args += ["--\(spec.name)"]

@@ -29,7 +29,7 @@ final class ClusterTests: XCTestCase {
         XCTAssertTrue(list.completeness.isComplete, "\(list.completeness)")
         XCTAssertEqual(list.sessions.count, 60)
         XCTAssertTrue(list.sessions.allSatisfy { $0.exists && $0.ttl != nil })
-        XCTAssertEqual(try store.users().users.map { "\(s($0.user))=\($0.sessions)" }, ["alice=60", "bob=20"])
+        XCTAssertEqual(try store.users().all().map { "\(s($0.user))=\($0.sessions)" }, ["alice=60", "bob=20"])
         let result = try store.revoke(try store.planRevoke(users: [b("alice")]))
         XCTAssertTrue(result.completeness.isComplete)
         XCTAssertEqual(result.sessionKeysDeleted, 60)
@@ -49,6 +49,18 @@ final class ClusterTests: XCTestCase {
         XCTAssertEqual(list.sessions.count, 30)
         XCTAssertTrue(list.completeness.isComplete)
         XCTAssertEqual(HashSlot.fixedSlot(ofPattern: layout.mapping.pattern(user: b("carol"), session: nil)), HashSlot.of(b("carol")))
+        // The local server is Redis 7.0, whose SCAN walks the whole node even for one slot: the
+        // lookup asks the owner for the slot's keys instead, and finds exactly what SCAN finds.
+        let pattern = layout.mapping.pattern(user: b("carol"), session: nil)
+        var direct = Set<[UInt8]>(), scanned = Set<[UInt8]>()
+        let outcome = try store.keyspace.scan(match: pattern, count: 100) { direct.formUnion($0) }
+        XCTAssertEqual(outcome.path, .slotKeys)
+        XCTAssertEqual(try store.keyspace.serverInfo(pings: 1).first?.scan.singleSlotScan, false)
+        let wildcard = Array("user:*".utf8)  // no fixed slot: every primary's SCAN
+        let all = try store.keyspace.scan(match: wildcard, count: 100) { page in scanned.formUnion(page.filter { Glob.matches(pattern, $0) }) }
+        XCTAssertEqual(all.path, .scan)
+        XCTAssertEqual(direct, scanned)
+        XCTAssertEqual(direct.count, 30)
         let result = try store.revoke(try store.planRevoke(users: [b("carol")]))
         XCTAssertEqual(result.revoked.count, 30)
     }

@@ -39,7 +39,7 @@ final class SQLSessionStoreTests: XCTestCase {
         XCTAssertEqual(filtered.filteredOut.map { String(decoding: $0.ref.session, as: UTF8.self) }, ["b2"])
         // users and audit.
         store.filter = SessionFilter()
-        XCTAssertEqual(try store.users().users.map { "\(String(decoding: $0.user, as: UTF8.self))=\($0.sessions)" }, ["2=2", "1=1"])
+        XCTAssertEqual(try store.users().all().map { "\(String(decoding: $0.user, as: UTF8.self))=\($0.sessions)" }, ["2=2", "1=1"])
         let audit = try store.audit()
         XCTAssertEqual(audit.counts[.liveSessions], 4)
         XCTAssertEqual(audit.counts[.expiredSessions], 1)

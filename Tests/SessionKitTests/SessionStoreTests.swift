@@ -121,10 +121,10 @@ final class SessionStoreTests: XCTestCase {
         try f.add("bob", "b1")
         try f.add("bob", "b2")
         let byCount = try f.store.users()
-        XCTAssertEqual(byCount.users.map { "\(s($0.user))=\($0.sessions)" }, ["carol=3", "bob=2", "a:b=1", "alice=1"])
-        XCTAssertEqual(try f.store.users(sort: .user).users.map { s($0.user) }, ["a:b", "alice", "bob", "carol"])
-        XCTAssertEqual(try f.store.users(minimum: 2).users.count, 2)
-        XCTAssertEqual(try f.store.users(top: 1).users.map { s($0.user) }, ["carol"])
+        XCTAssertEqual(try byCount.all().map { "\(s($0.user))=\($0.sessions)" }, ["carol=3", "bob=2", "a:b=1", "alice=1"])
+        XCTAssertEqual(try f.store.users(sort: .user).all().map { s($0.user) }, ["a:b", "alice", "bob", "carol"])
+        XCTAssertEqual(try f.store.users(minimum: 2).all().count, 2)
+        XCTAssertEqual(try f.store.users(top: 1).all().map { s($0.user) }, ["carol"])
     }
 
     func testNonUTF8IdsRoundTrip() throws {
@@ -156,7 +156,7 @@ final class SessionStoreTests: XCTestCase {
         let f = try StoreFixture()
         for id in pair + ["third"] { try f.add("victim", id) }
         XCTAssertEqual(try f.store.list(users: [b("victim")]).sessions.count, 3)
-        XCTAssertEqual(try f.store.users().users.first?.sessions, 3)
+        XCTAssertEqual(try f.store.users().all().first?.sessions, 3)
         let result = try f.store.revoke(try f.store.planRevoke(users: [b("victim")]))
         XCTAssertEqual(result.revoked.count, 3)
         XCTAssertTrue(result.completeness.isComplete)

@@ -47,6 +47,10 @@ public final class ScriptedCluster {
     public let isCluster: Bool
     /// Sees every command before the node does; a non-nil answer replaces the node's.
     public var hook: ((Node, [Bytes]) -> ScriptedAnswer?)?
+    /// What `INFO` answers (a version reply decides which scan path the client takes).
+    public var info = "redis_version:7.0.0"
+    /// Whether `COMMAND INFO CLUSTERSCAN` names the command (a Valkey that has it).
+    public var knowsClusterScan = false
     /// Every command each node received, as text, in order.
     public private(set) var log: [(node: RedisEndpoint.Address, command: String)] = []
 
@@ -114,10 +118,33 @@ public final class ScriptedCluster {
         switch name {
         case "PING": return ok("PONG")
         case "AUTH", "SELECT", "ASKING": return ok()
-        case "INFO": return .reply(.bulk(Array("# Server\r\nredis_version:7.0.0\r\nredis_mode:\(isCluster ? "cluster" : "standalone")\r\n".utf8)))
+        case "INFO":
+            let section = text.count > 1 ? text[1].lowercased() : "server"
+            if section == "cluster" { return .reply(.bulk(Array("# Cluster\r\ncluster_enabled:\(isCluster ? 1 : 0)\r\n".utf8))) }
+            return .reply(.bulk(Array("# Server\r\n\(info.replacingOccurrences(of: "\n", with: "\r\n"))\r\nredis_mode:\(isCluster ? "cluster" : "standalone")\r\n".utf8)))
+        case "COMMAND":
+            return .reply(.array([knowsClusterScan ? .array([.bulk(Array("clusterscan".utf8)), .integer(-2)]) : .null]))
         case "DBSIZE": return int(node.keys.count)
         case "CLUSTER":
             guard isCluster else { return .reply(.error(RedisError(message: "ERR This instance has cluster support disabled"))) }
+            let sub = text.count > 1 ? text[1].uppercased() : ""
+            if sub == "COUNTKEYSINSLOT" || sub == "GETKEYSINSLOT", text.count > 2, let slot = Int(text[2]) {
+                // Like Redis: the node's own keys of the slot (none if it does not serve it).
+                let keys = node.keys.keys.filter { HashSlot.of($0) == slot }.sorted { $0.lexicographicallyPrecedes($1) }
+                if sub == "COUNTKEYSINSLOT" { return int(keys.count) }
+                let n = text.count > 3 ? Int(text[3]) ?? 0 : 0
+                return .reply(.array(keys.prefix(n).map { .bulk($0) }))
+            }
+            if sub == "NODES" {
+                // One line a node, as Redis writes them: no slot is migrating.
+                let lines = nodes.enumerated().map { i, n -> String in
+                    let addr: String
+                    if case .tcp(let h, let p) = n.address { addr = "\(h):\(p)@\(p + 10000)" } else { addr = ":0@0" }
+                    let slots = n.slots.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
+                    return (["node\(i)", addr, n === node ? "myself,master" : "master", "-", "0", "0", "1", "connected"] + slots).joined(separator: " ")
+                }
+                return .reply(.bulk(Array((lines.joined(separator: "\n") + "\n").utf8)))
+            }
             return .reply(shards())
         case "SCAN": return scan(node, command)
         default: break

@@ -12,7 +12,7 @@ function __sessionctl_command
             continue
         end
         switch $t
-            case --context --url -u --password-file --connect-timeout --timeout --cacert --cacertdir --cert --key --sni --output -o --framework -f --mapping --session-key --session-glob --index --against --table --lifetime --user-field --scan-count --rate --user --sort --min --top --idle-over --older-than --ttl-over --ip --except --secret-file --app-key-file --max-payload --wait-replicas --grace --resume --audit-log --actor --reason --audit-stream
+            case --context --url -u --password-file --connect-timeout --timeout --cacert --cacertdir --cert --key --sni --output -o --framework -f --mapping --session-key --session-glob --index --against --table --lifetime --user-field --scan-count --rate --user --sort --min --top --idle-over --older-than --ttl-over --ip --except --secret-file --app-key-file --memory-limit --max-payload --wait-replicas --grace --resume --audit-log --actor --reason --audit-stream
                 set skip 1
             case '-*'
             case '*'
@@ -94,6 +94,7 @@ complete -c sessionctl -l except -r -f -d 'keep this session (log out everywhere
 complete -c sessionctl -l cookie -d 'the arguments are cookie values as the browser holds them, turned into session ids by --framework'
 complete -c sessionctl -l secret-file -r -F -d 'express-session secrets, one a line: --cookie checks the cookie\'s signature against them'
 complete -c sessionctl -l app-key-file -r -F -d 'Laravel\'s APP_KEY (a .env file or base64:…): opens encrypted cookies and SESSION_ENCRYPT payloads'
+complete -c sessionctl -l memory-limit -r -f -d 'the memory users, audit and diff may use for what they count (default 64MiB); past it they spill sorted runs to a private directory under $TMPDIR and merge them, exactly'
 complete -c sessionctl -l max-payload -r -f -d 'read and show at most SIZE bytes of each payload (default 64KiB); the rest is counted'
 complete -c sessionctl -l dry-run -d 'print exactly what would be deleted and delete nothing'
 complete -c sessionctl -l wait-replicas -r -f -d 'replicas per primary that must confirm the session keys\' deletion (WAIT) before mappings go (default: all; 0: no check)'

@@ -7,7 +7,8 @@ import Glibc
 #endif
 
 /// `sessionctl diff --against URL|FILE`: the two stores compared user by user, in bounded memory
-/// (both sides spilled by user into partition files, compared a partition at a time).
+/// (both sides' sessions sorted together within `--memory-limit`, spilled past it, and read back
+/// in order: a first pass counts, a second writes the differences).
 enum DiffCommand {
     static func run(_ ctx: CommandContext) throws -> Outcome {
         let inv = ctx.invocation
@@ -32,10 +33,7 @@ enum DiffCommand {
             }
         }
         let labelB = other?.auditTarget.endpoint ?? against
-        let spill: DiffSpill
-        do { spill = try DiffSpill(temporaryDirectory: ctx.console.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp") } catch let e as DiffError {
-            throw CLIError(e.description, code: .failure)
-        }
+        let spill = DiffSpill(memory: ctx.memoryLimit, cancellation: ctx.console.cancellation)
         // A on this thread, B on another at the same time: the stores are independent, and each
         // side's reading is single-threaded work (the server's, the decoding, the digests).
         final class Background: @unchecked Sendable {
@@ -69,53 +67,57 @@ enum DiffCommand {
         b.done.wait()
         ctx.progress.finish()
         for e in [errorA, b.error].compactMap({ $0 }) {
-            if let d = e as? DiffError { throw CLIError(d.description, hint: "set $TMPDIR to a directory with room (the spill is about 100 bytes a session)", code: .failure) }
             throw e
         }
         completeness.merge(b.completeness)
         if completeness.interrupted { return .finished(completeness, didSomething: false) }
-        var users: [UserDifference] = []
-        let summary: DiffSummary
-        do {
-            summary = try spill.compare { d in
-                switch inv.output {
-                case .ndjson:
-                    for (kind, ids) in [("only_in_a", d.onlyInA), ("only_in_b", d.onlyInB), ("differs", d.differ)] {
-                        for s in ids { ctx.emit(.object([("user", .bytes(d.user)), ("session", .bytes(s)), ("difference", .string(kind))])) }
-                    }
-                default:
-                    users.append(d)
-                }
-            }
-        } catch let e as DiffError {
-            throw CLIError(e.description, code: .failure)
+        // Pass one counts (and measures the table's columns); pass two writes.
+        let table = Table(headers: ["USER", "SESSION", "DIFFERENCE"])
+        var widths = table.headers.map(DisplayWidth.of)
+        func rows(_ d: UserDifference) -> [[String]] {
+            d.onlyInA.map { [Cell.text(d.user), Cell.text($0), "only in A"] } + d.onlyInB.map { [Cell.text(d.user), Cell.text($0), "only in B"] }
+                + d.differ.map { [Cell.text(d.user), Cell.text($0), "data differs"] }
+        }
+        let summary = try spill.compare { d in
+            guard inv.output.isTable else { return }
+            for r in rows(d) { for (i, c) in r.enumerated() { widths[i] = max(widths[i], DisplayWidth.of(c)) } }
         }
         switch inv.output {
         case .json:
-            ctx.emit(.object([
-                ("a", .object([("source", .string(labelA)), ("sessions", .int(Int64(summary.sessionsA))), ("users", .int(Int64(summary.usersA)))])),
-                ("b", .object([("source", .string(labelB)), ("sessions", .int(Int64(summary.sessionsB))), ("users", .int(Int64(summary.usersB)))])),
-                ("users", .array(users.map { d in
-                    .object([("user", .bytes(d.user)), ("only_in_a", .array(d.onlyInA.map { .bytes($0) })),
-                             ("only_in_b", .array(d.onlyInB.map { .bytes($0) })), ("differs", .array(d.differ.map { .bytes($0) }))])
-                })),
+            // The same text as one pretty JSON value, a user at a time.
+            func side(_ label: String, _ sessions: Int, _ users: Int) -> JSON {
+                .object([("source", .string(label)), ("sessions", .int(Int64(sessions))), ("users", .int(Int64(users)))])
+            }
+            ctx.print("{\n  \"a\": \(side(labelA, summary.sessionsA, summary.usersA).render(pretty: true, indent: 1)),\n")
+            ctx.print("  \"b\": \(side(labelB, summary.sessionsB, summary.usersB).render(pretty: true, indent: 1)),\n  \"users\": [")
+            var first = true
+            _ = try spill.compare { d in
+                let user = JSON.object([("user", .bytes(d.user)), ("only_in_a", .array(d.onlyInA.map { .bytes($0) })),
+                                        ("only_in_b", .array(d.onlyInB.map { .bytes($0) })), ("differs", .array(d.differ.map { .bytes($0) }))])
+                ctx.print((first ? "\n    " : ",\n    ") + user.render(pretty: true, indent: 2))
+                first = false
+            }
+            ctx.print(first ? "],\n" : "\n  ],\n")
+            let tail = JSON.object([
                 ("summary", .object([("only_in_a", .int(Int64(summary.onlyInA))), ("only_in_b", .int(Int64(summary.onlyInB))),
                                      ("differs", .int(Int64(summary.differ))), ("users_differing", .int(Int64(summary.usersDiffering))),
                                      ("users_identical", .int(Int64(summary.usersIdentical)))])),
                 ("identical", .bool(summary.identical)),
                 ("complete", .bool(completeness.isComplete)),
-            ]))
+            ]).render(pretty: true)
+            // The tail object's fields, inside the object already open.
+            ctx.print(String(tail.dropFirst(2)))
+            ctx.print("\n")
         case .ndjson:
-            break
-        case .table, .wide:
-            if !users.isEmpty {
-                var table = Table(headers: ["USER", "SESSION", "DIFFERENCE"])
-                for d in users {
-                    for s in d.onlyInA { table.add([Cell.text(d.user), Cell.text(s), "only in A"]) }
-                    for s in d.onlyInB { table.add([Cell.text(d.user), Cell.text(s), "only in B"]) }
-                    for s in d.differ { table.add([Cell.text(d.user), Cell.text(s), "data differs"]) }
+            _ = try spill.compare { d in
+                for (kind, ids) in [("only_in_a", d.onlyInA), ("only_in_b", d.onlyInB), ("differs", d.differ)] {
+                    for s in ids { ctx.emit(.object([("user", .bytes(d.user)), ("session", .bytes(s)), ("difference", .string(kind))])) }
                 }
-                ctx.print(table.render(color: ctx.color, headers: !inv.noHeaders))
+            }
+        case .table, .wide:
+            if !summary.identical {
+                if !inv.noHeaders { ctx.print(table.header(widths: widths, color: ctx.color)) }
+                _ = try spill.compare { d in for r in rows(d) { ctx.print(table.line(r, widths: widths) + "\n") } }
             }
         }
         ctx.note("A \(labelA): \(Cell.plural(summary.sessionsA, "session")) of \(Cell.plural(summary.usersA, "user")); "

@@ -13,7 +13,8 @@ enum PingCommand {
         case .json, .ndjson:
             let list = nodes.map { n -> JSON in
                 .object([("address", .string(n.address.description)), ("version", .string(n.version)), ("mode", .string(n.mode)),
-                         ("role", .string(n.role)), ("keys", .int(n.keys)), ("latency_ms", .double((n.latencyMilliseconds * 1000).rounded() / 1000))])
+                         ("role", .string(n.role)), ("keys", .int(n.keys)), ("latency_ms", .double((n.latencyMilliseconds * 1000).rounded() / 1000)),
+                         ("single_slot_scan", .bool(n.scan.singleSlotScan)), ("clusterscan", .bool(n.scan.clusterScan))])
             }
             if ctx.invocation.output == .json {
                 ctx.emit(.object([("endpoint", .string(endpoint.description)), ("mode", .string(mode)), ("nodes", .array(list)), ("ok", .bool(true))]))
@@ -21,10 +22,14 @@ enum PingCommand {
                 for n in list { ctx.emit(n) }
             }
         case .table, .wide:
-            var table = Table(headers: ["NODE", "VERSION", "MODE", "ROLE", "KEYS", "LATENCY"],
-                              alignments: [.left, .left, .left, .left, .right, .right])
+            // -o wide: what a lookup by a hash-tagged user costs on each node.
+            let wide = ctx.invocation.output == .wide
+            var table = Table(headers: ["NODE", "VERSION", "MODE", "ROLE", "KEYS", "LATENCY"] + (wide ? ["SCAN"] : []),
+                              alignments: [.left, .left, .left, .left, .right, .right, .left])
             for n in nodes {
-                table.add([n.address.description, n.version, n.mode, n.role, String(n.keys), formatLatency(n.latencyMilliseconds)])
+                let scan = n.scan.singleSlotScan ? "single-slot" : (n.scan.clusterEnabled ? "whole node (GETKEYSINSLOT for one slot)" : "whole node")
+                table.add([n.address.description, n.version, n.mode, n.role, String(n.keys), formatLatency(n.latencyMilliseconds)]
+                          + (wide ? [scan + (n.scan.clusterScan ? ", CLUSTERSCAN" : "")] : []))
             }
             ctx.print(table.render(color: ctx.color, headers: !ctx.invocation.noHeaders))
         }

@@ -77,6 +77,8 @@ public struct Invocation: Sendable {
     public var top: Int?
     /// The most payload bytes `show` reads and prints per session.
     public var maxPayload = 64 * 1024
+    /// The memory `users`, `audit`, `diff` may spend on what they count (`--memory-limit`).
+    public var memoryLimit = MemoryLimit.defaultBytes
     /// The arguments of `show`/`revoke` are cookie values.
     public var cookie = false
     // Filters (list, revoke-user, revoke-all): seconds, or a network

@@ -101,10 +101,18 @@ public struct OptionBinding: Sendable {
         OptionBinding(value: .value(meta: "SIZE")) { inv, value, spelling, index throws(ParseError) in
             let text = value.map { String(decoding: $0, as: UTF8.self) } ?? ""
             guard let bytes = parseSize(text), range.contains(bytes) else {
-                throw .invalidValue(option: spelling, value: text, reason: "expected a size from \(range.lowerBound) bytes to 1GiB, such as 4096, 64KiB or 1MiB", index: index)
+                throw .invalidValue(option: spelling, value: text, reason: "expected a size from \(describe(range.lowerBound)) to \(describe(range.upperBound)), such as 4096, 64KiB or 1MiB", index: index)
             }
             inv[keyPath: path] = bytes
         }
+    }
+
+    /// `4096 bytes`, `4KiB`, `1GiB`, `1TiB`: a bound as the help writes sizes.
+    private static func describe(_ bytes: Int) -> String {
+        for (shift, unit) in [(40, "TiB"), (30, "GiB"), (20, "MiB"), (10, "KiB")] where bytes >= 1 << shift && bytes % (1 << shift) == 0 {
+            return "\(bytes >> shift)\(unit)"
+        }
+        return "\(bytes) bytes"
     }
 
     /// Bytes in `4096`, `64k`, `64KiB`, `1m`, `1MiB`, `1g`, `1GiB`; `nil` when malformed.

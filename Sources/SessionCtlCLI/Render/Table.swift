@@ -30,26 +30,30 @@ public struct Table {
                 widths[i] = max(widths[i], DisplayWidth.of(cell))
             }
         }
-        var out = ""
-        func line(_ cells: [String]) -> String {
-            var parts: [String] = []
-            for (i, cell) in cells.enumerated() {
-                let pad = String(repeating: " ", count: max(0, widths[i] - DisplayWidth.of(cell)))
-                let last = i == cells.count - 1
-                switch alignments[i] {
-                case .left: parts.append(last ? cell : cell + pad)
-                case .right: parts.append(pad + cell)
-                }
-            }
-            var line = parts.joined(separator: "  ")
-            while line.last == " " { line.removeLast() } // an empty last cell leaves no trailing blanks
-            return line
-        }
-        if showHeaders {
-            let header = line(headers)
-            out += color ? "\u{1B}[1m\(header)\u{1B}[0m\n" : header + "\n"
-        }
-        for row in rows { out += line(row) + "\n" }
+        var out = showHeaders ? header(widths: widths, color: color) : ""
+        for row in rows { out += line(row, widths: widths) + "\n" }
         return out
+    }
+
+    /// The header line for columns this wide (bold when `color` is on), with its newline.
+    public func header(widths: [Int], color: Bool) -> String {
+        let header = line(headers, widths: widths)
+        return color ? "\u{1B}[1m\(header)\u{1B}[0m\n" : header + "\n"
+    }
+
+    /// One row padded to `widths` (a table printed as it is read, its widths measured first), without its newline.
+    public func line(_ cells: [String], widths: [Int]) -> String {
+        var parts: [String] = []
+        for (i, cell) in cells.enumerated() {
+            let pad = String(repeating: " ", count: max(0, widths[i] - DisplayWidth.of(cell)))
+            let last = i == cells.count - 1
+            switch alignments[i] {
+            case .left: parts.append(last ? cell : cell + pad)
+            case .right: parts.append(pad + cell)
+            }
+        }
+        var line = parts.joined(separator: "  ")
+        while line.last == " " { line.removeLast() } // an empty last cell leaves no trailing blanks
+        return line
     }
 }

@@ -36,180 +36,113 @@ public struct DiffSummary: Equatable, Sendable {
 }
 
 /// A failure of the spill files (a full disk, a temporary directory that cannot be made).
-public struct DiffError: Error, Equatable, CustomStringConvertible {
-    public var description: String
-    public init(_ d: String) { description = d }
-}
+public typealias DiffError = SpillError
 
-/// Compares two stores of any size in bounded memory: each side's entries are spilled, as they
-/// are read, into one of ``partitions`` files by a hash of the user, in a private temporary
-/// directory (mode 0700, removed when this value goes away: after success, failure or Ctrl-C);
-/// then each partition pair is read back and compared alone. Memory is the write buffers
-/// (2 × partitions × 32 KiB = 4 MiB) plus one partition pair, about (A + B) / 64 entries of
-/// ~120 bytes: ~4 MiB for a million sessions a side.
-public final class DiffSpill {
-    public static let partitions = 64
-    static let bufferSize = 32 << 10
-    /// The directory, `<tmp>/sessionctl-diff-XXXXXX`.
-    public let directory: String
-    /// One writer per side, so that the two stores can be read at once, each on its own thread.
-    private let sides: [Side]
+/// Compares two stores of any size in bounded memory: both sides' entries go, as they are read,
+/// into one ``ExternalSorter`` as `[user][session][side][digest]` records (sorted runs in a
+/// private temporary directory past the budget, removed when this value goes away: after
+/// success, failure or Ctrl-C); reading them back in order puts each session's two sides next
+/// to each other, user by user. Memory: the budget, whatever the stores' sizes.
+public final class DiffSpill: @unchecked Sendable {
+    private let sorter: ExternalSorter
+    /// The two sides are read at once, each on its own thread: one lock around the sorter.
+    private let lock = Lock()
 
-    /// One side's partition files and their write buffers; used by one thread at a time.
-    final class Side: @unchecked Sendable {
-        var fds: [Int32] = []
-        var buffers: [[UInt8]] = Array(repeating: [], count: DiffSpill.partitions)
-        var count = 0
-        var paths: [String] = []
+    public init(memory: MemoryLimit, cancellation: Cancellation? = nil) {
+        sorter = ExternalSorter(memory, cancellation: cancellation)
     }
 
-    /// Makes the directory under `temporaryDirectory` (`$TMPDIR`, else `/tmp`).
-    public init(temporaryDirectory: String) throws {
-        var template = Array((temporaryDirectory + "/sessionctl-diff-XXXXXX").utf8CString)
-        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
-            throw DiffError("cannot make a temporary directory in \(temporaryDirectory): \(String(cString: strerror(errno)))")
-        }
-        directory = String(cString: made)
-        sides = [Side(), Side()]
-        for (s, side) in sides.enumerated() {
-            for p in 0..<Self.partitions {
-                let path = "\(directory)/\(s == 0 ? "a" : "b")\(p)"
-                let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-                guard fd >= 0 else { throw DiffError("cannot create a spill file in \(directory): \(String(cString: strerror(errno)))") }
-                side.fds.append(fd)
-                side.paths.append(path)
-            }
-        }
-    }
+    /// Whether the entries went to disk.
+    public var spilled: Bool { sorter.spilled }
 
-    deinit {
-        for side in sides {
-            for (fd, path) in zip(side.fds, side.paths) {
-                close(fd)
-                unlink(path)
-            }
-        }
-        rmdir(directory)
-    }
-
-    /// The partition of a user: FNV-1a, 64 bits.
-    static func partition(_ user: Bytes) -> Int {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in user { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return Int(h % UInt64(partitions))
-    }
-
-    /// Adds entries of one side (each side from one thread at a time; the two sides may be filled at once).
+    /// Adds entries of one side (the two sides may be filled at once from two threads).
     public func add(_ entries: [SnapshotEntry], side: DiffSide) throws {
-        let w = sides[side.rawValue]
-        for e in entries {
-            let p = Self.partition(e.user)
-            Self.put(UInt32(e.user.count), &w.buffers[p])
-            w.buffers[p] += e.user
-            Self.put(UInt32(e.session.count), &w.buffers[p])
-            w.buffers[p] += e.session
-            w.buffers[p] += e.digest.count == 32 ? e.digest : Array(e.digest.prefix(32)) + Array(repeating: 0, count: max(0, 32 - e.digest.count))
-            w.count += 1
-            if w.buffers[p].count >= Self.bufferSize { try Self.flush(w, p) }
-        }
-    }
-
-    private static func put(_ n: UInt32, _ out: inout [UInt8]) {
-        withUnsafeBytes(of: n.littleEndian) { out += $0 }
-    }
-
-    private static func flush(_ w: Side, _ p: Int) throws {
-        var offset = 0
-        let data = w.buffers[p]
-        while offset < data.count {
-            let n = data[offset...].withUnsafeBytes { write(w.fds[p], $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw DiffError("cannot write the spill file \(w.paths[p]): \(String(cString: strerror(errno)))")
-            }
-            offset += n
-        }
-        w.buffers[p].removeAll(keepingCapacity: true)
-    }
-
-    /// Compares partition by partition; `report` gets each user with a difference (users grouped
-    /// by partition, sorted within one), as soon as the partition is done.
-    public func compare(_ report: (UserDifference) throws -> Void) throws -> DiffSummary {
-        for side in sides { for p in 0..<Self.partitions { try Self.flush(side, p) } }
-        var summary = DiffSummary()
-        summary.sessionsA = sides[0].count
-        summary.sessionsB = sides[1].count
-        struct Key: Hashable {
-            var user: Bytes
-            var session: Bytes
-            // The bytes hashed in bulk (an array's own hash feeds the hasher a byte at a time).
-            func hash(into h: inout Hasher) {
-                user.withUnsafeBytes { h.combine(bytes: $0) }
-                h.combine(user.count)
-                session.withUnsafeBytes { h.combine(bytes: $0) }
-            }
-        }
-        for p in 0..<Self.partitions {
-            var inA: [Key: [UInt8]] = [:]
-            var usersA = Set<Bytes>(), usersB = Set<Bytes>()
-            try read(0, p) { u, s, d in inA[Key(user: u, session: s)] = d; usersA.insert(u) }
-            var diffs: [Bytes: UserDifference] = [:]
-            var seenB = Set<Key>()
-            try read(1, p) { u, s, d in
-                let k = Key(user: u, session: s)
-                guard seenB.insert(k).inserted else { return }
-                usersB.insert(u)
-                if let other = inA.removeValue(forKey: k) {
-                    if other != d { diffs[u, default: UserDifference(user: u)].differ.append(s) }
-                } else {
-                    diffs[u, default: UserDifference(user: u)].onlyInB.append(s)
+        try lock.with {
+            for e in entries {
+                try sorter.add { out in
+                    OrderedBytes.append(e.user, to: &out)
+                    OrderedBytes.append(e.session, to: &out)
+                    out.append(UInt8(side.rawValue))
+                    out += e.digest.prefix(32)
+                    if e.digest.count < 32 { out += Array(repeating: 0, count: 32 - e.digest.count) }
                 }
             }
-            for k in inA.keys { diffs[k.user, default: UserDifference(user: k.user)].onlyInA.append(k.session) }
-            summary.usersA += usersA.count
-            summary.usersB += usersB.count
-            summary.usersIdentical += usersA.union(usersB).count - diffs.count
-            summary.usersDiffering += diffs.count
-            for u in diffs.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-                var d = diffs[u]!
-                d.onlyInA.sort { $0.lexicographicallyPrecedes($1) }
-                d.onlyInB.sort { $0.lexicographicallyPrecedes($1) }
-                d.differ.sort { $0.lexicographicallyPrecedes($1) }
-                summary.onlyInA += d.onlyInA.count
-                summary.onlyInB += d.onlyInB.count
-                summary.differ += d.differ.count
-                try report(d)
-            }
         }
-        return summary
     }
 
-    /// Reads one partition file back.
-    private func read(_ s: Int, _ p: Int, _ body: (Bytes, Bytes, [UInt8]) throws -> Void) throws {
-        let fd = sides[s].fds[p]
-        let size = lseek(fd, 0, SEEK_END)
-        guard size >= 0, lseek(fd, 0, SEEK_SET) == 0 else { throw DiffError("cannot read the spill file \(sides[s].paths[p])") }
-        var data = [UInt8](repeating: 0, count: Int(size))
-        var offset = 0
-        while offset < data.count {
-            let n = data[offset...].withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw DiffError("cannot read the spill file \(sides[s].paths[p]): \(String(cString: strerror(errno)))") }
-            offset += n
+    /// Compares the sides: `report` gets each user with a difference, in user order, sessions
+    /// sorted. May be called again (a table measures its columns in a first pass).
+    public func compare(_ report: (UserDifference) throws -> Void) throws -> DiffSummary {
+        var summary = DiffSummary()
+        var user: [UInt8] = [], session: [UInt8] = []
+        var anyUser = false, anySession = false
+        var digests: [[UInt8]?] = [nil, nil]
+        var current = UserDifference(user: [])
+        var userIn = [false, false]
+        func decode(_ raw: [UInt8]) -> Bytes {
+            raw.withUnsafeBytes { p in
+                var r = OrderedBytes.Reader(p)
+                return r.field() ?? []
+            }
         }
-        var i = 0
-        func u32() -> Int {
-            let v = Int(data[i]) | Int(data[i + 1]) << 8 | Int(data[i + 2]) << 16 | Int(data[i + 3]) << 24
-            i += 4
-            return v
+        func endSession() {
+            guard anySession else { return }
+            let id = decode(session)
+            switch (digests[0], digests[1]) {
+            case (let a?, let b?):
+                summary.sessionsA += 1
+                summary.sessionsB += 1
+                if a != b { current.differ.append(id) }
+            case (_?, nil):
+                summary.sessionsA += 1
+                current.onlyInA.append(id)
+            case (nil, _?):
+                summary.sessionsB += 1
+                current.onlyInB.append(id)
+            case (nil, nil): break
+            }
+            if digests[0] != nil { userIn[0] = true }
+            if digests[1] != nil { userIn[1] = true }
+            digests = [nil, nil]
         }
-        while i < data.count {
-            let ul = u32()
-            let user = Array(data[i..<i + ul]); i += ul
-            let sl = u32()
-            let session = Array(data[i..<i + sl]); i += sl
-            let digest = Array(data[i..<i + 32]); i += 32
-            try body(user, session, digest)
+        func endUser() throws {
+            endSession()
+            anySession = false
+            guard anyUser else { return }
+            if userIn[0] { summary.usersA += 1 }
+            if userIn[1] { summary.usersB += 1 }
+            if current.onlyInA.isEmpty && current.onlyInB.isEmpty && current.differ.isEmpty {
+                summary.usersIdentical += 1
+            } else {
+                summary.usersDiffering += 1
+                summary.onlyInA += current.onlyInA.count
+                summary.onlyInB += current.onlyInB.count
+                summary.differ += current.differ.count
+                try report(current)
+            }
+            userIn = [false, false]
         }
+        let malformed = SpillError("a spill record of the diff is malformed")
+        try sorter.forEach { r in
+            var reader = OrderedBytes.Reader(r)
+            guard let rawUser = reader.rawField(), let rawSession = reader.rawField(), let side = reader.byte(), side < 2 else { throw malformed }
+            if !anyUser || user.withUnsafeBytes({ ExternalSorter.compare($0, rawUser) }) != 0 {
+                try endUser()
+                user.removeAll(keepingCapacity: true)
+                user.append(contentsOf: rawUser)
+                current = UserDifference(user: decode(user))
+                anyUser = true
+            }
+            if !anySession || session.withUnsafeBytes({ ExternalSorter.compare($0, rawSession) }) != 0 {
+                endSession()
+                session.removeAll(keepingCapacity: true)
+                session.append(contentsOf: rawSession)
+                anySession = true
+            }
+            // A session given twice by one side: its first digest in byte order.
+            if digests[Int(side)] == nil { digests[Int(side)] = Array(reader.rest) }
+        }
+        try endUser()
+        return summary
     }
 }

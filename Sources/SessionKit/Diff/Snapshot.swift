@@ -4,15 +4,14 @@ extension SessionStore {
     /// Every mapped session, a page at a time: one SCAN over the mapping keys, pipelined GET of
     /// each mapping's value, then of each session's data (HGETALL for a hash), digested as it is
     /// read. A mapping whose session is gone is left out (it has no session to compare). Memory: a
-    /// page, and eight bytes per mapping key for de-duplication.
+    /// page. A key SCAN returns twice is given twice (`diff` counts it once).
     public func snapshot(_ body: ([SnapshotEntry]) throws -> Void) throws -> Completeness {
         guard index == nil else { throw SnapshotError("snapshot and diff read the mapping keys; without --index they work on this keyspace too") }
         var completeness = Completeness()
-        var seen = FingerprintSet(KeyFingerprint())
         let outcome = try keyspace.scan(match: layout.mapping.pattern(user: nil, session: nil), count: scanCount, rate: scanRate, progress: progress) { keys in
             var mappings: [(key: Bytes, user: Bytes, session: Bytes)] = []
             for key in keys {
-                guard let ids = layout.mapping.parse(key), seen.insert(key) else { continue }
+                guard let ids = layout.mapping.parse(key) else { continue }
                 mappings.append((key, ids.user, ids.session))
             }
             if mappings.isEmpty { return }

@@ -133,23 +133,21 @@ extension SQLSessionStore {
 
     /// Live sessions per user: a `GROUP BY` over the indexed column (Laravel), or one pass decoding every row (Django).
     public func users(sort: UserSort = .count, minimum: Int = 1, top: Int? = nil) throws -> UsersResult {
-        var result = UsersResult()
-        var counts: [Bytes: Int] = [:]
+        var completeness = Completeness()
+        let tally = UserTally(memory, cancellation: cancellation)
         let now = Self.now()
         switch table.schema {
         case .laravel:
+            // Counted by the server; the rows (one a user) come back in pages of the client library.
             let r = try connection.query("SELECT user_id, count(*) FROM \(quotedTable) WHERE user_id IS NOT NULL AND last_activity > ? GROUP BY user_id",
                                          [.int(Int64(now) - lifetime)])
-            for v in r.rows { if let u = v[0].bytes { counts[u] = Int(v[1].integer ?? 0) } }
+            for v in r.rows { if let u = v[0].bytes { try tally.add(user: u, count: Int(v[1].integer ?? 0)) } }
         case .django:
-            result.completeness = try eachRow { r in
-                if let u = r.user, (remaining(r, now: now) ?? 1) > 0 { counts[u, default: 0] += 1 }
+            completeness = try eachRow { r in
+                if let u = r.user, (remaining(r, now: now) ?? 1) > 0 { try tally.add(user: u, key: r.id) }
             }
         }
-        result.users = counts.filter { $0.value >= minimum }.map { UserCount(user: $0.key, sessions: $0.value) }
-            .sorted { sort == .count && $0.sessions != $1.sessions ? $0.sessions > $1.sessions : $0.user.lexicographicallyPrecedes($1.user) }
-        if let top { result.users = Array(result.users.prefix(top)) }
-        return result
+        return UsersResult(ranking: try tally.ranking(sort: sort, minimum: minimum, top: top), completeness: completeness)
     }
 
     /// One pass over the table: live sessions, distinct users, anonymous sessions, sessions the
@@ -157,7 +155,7 @@ extension SQLSessionStore {
     public func audit(top: Int = 10, examples: Int = 3) throws -> AuditReport {
         var report = AuditReport()
         report.applicable = [.liveSessions, .users, .anonymousSessions, .expiredSessions, .undecodablePayloads]
-        var perUser: [Bytes: Int] = [:]
+        let perUser = UserTally(memory, cancellation: cancellation)
         let now = Self.now()
         report.completeness = try eachRow { r in
             let ttl = remaining(r, now: now) ?? 1
@@ -166,12 +164,11 @@ extension SQLSessionStore {
             report.bucket(ttlSeconds: ttl)
             if table.schema == .django, decode(r).value == nil { report.note(.undecodablePayloads, r.id, examples: examples) }
             guard let u = r.user else { report.note(.anonymousSessions, r.id, examples: examples); return }
-            perUser[u, default: 0] += 1
+            try perUser.add(user: u, key: r.id)
         }
-        report.counts[.users] = perUser.count
-        report.topUsers = perUser.map { UserCount(user: $0.key, sessions: $0.value) }
-            .sorted { $0.sessions != $1.sessions ? $0.sessions > $1.sessions : $0.user.lexicographicallyPrecedes($1.user) }
-            .prefix(top).map { $0 }
+        let ranking = try perUser.ranking(sort: .count, top: top)
+        report.topUsers = try ranking.prefix(top)
+        report.counts[.users] = ranking.distinctUsers ?? 0
         return report
     }
 

@@ -23,6 +23,8 @@ public final class SQLSessionStore {
     public var payloadReader = PayloadReader(kind: .laravel)
     public var fieldPaths = FieldPaths.generic
     public var filter = SessionFilter()
+    /// The memory `users`, `audit` and `snapshot` may spend on what they count (`--memory-limit`).
+    public var memory = MemoryLimit()
     /// Rows per statement naming ids (an `IN` list).
     public var batchSize = 500
     /// Rows per page of a full pass (keyset pagination).

@@ -102,11 +102,11 @@ final class DiffEndToEndTests: XCTestCase {
     func testCtrlCLeavesNoSpillBehind() throws {
         let f = try Fixture()
         try f.seed((0..<3000).map { ("u\($0 % 300)", "c\($0)") })
-        let r = try Sessionctl.run(["diff", "--against", f.server.url, "--rate", "1000", "--scan-count", "100"],
-                                   environment: ["SESSIONCTL_URL": f.server.url], interruptAfter: 1.0)
+        let tmp = try TemporaryDirectory()
+        let r = try Sessionctl.run(["diff", "--against", f.server.url, "--rate", "1000", "--scan-count", "100", "--memory-limit", "4KiB"],
+                                   environment: ["SESSIONCTL_URL": f.server.url, "TMPDIR": tmp.path], interruptAfter: 1.0)
         XCTAssertEqual(r.status, 130, "\(r)")
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter { $0.hasPrefix("sessionctl-diff-") }, [],
-                       "the spill directory is removed after Ctrl-C")
+        XCTAssertEqual(try tmp.contents(), [], "the spill directory is removed after Ctrl-C")
     }
 
     func testBadInput() throws {
@@ -128,18 +128,20 @@ final class DiffEndToEndTests: XCTestCase {
         XCTAssertEqual(nj.status, 2, "\(nj)")
         XCTAssertTrue(nj.stderr.contains("line 1"), nj.stderr)
         // A spill directory that cannot be made: a clear error, exit 1, nothing touched.
-        let full = try f.run(args: ["diff", "--against", f.server.url], env: ["TMPDIR": "/nonexistent-tmp"])
+        try f.seed((0..<3000).map { ("u\($0)", "x\($0)") })
+        let full = try f.run(args: ["diff", "--against", f.server.url, "--memory-limit", "4KiB"], env: ["TMPDIR": "/nonexistent-tmp"])
         XCTAssertEqual(full.status, 1, "\(full)")
         XCTAssertTrue(full.stderr.contains("cannot make a temporary directory"), full.stderr)
         XCTAssertTrue(try f.exists("session:s1"))
+        XCTAssertEqual(try f.dbsize(), 6002)
         // A spill that cannot be written (a file-size limit: EFBIG, as a full disk gives ENOSPC): exit 1, one line.
-        try f.seed((0..<3000).map { ("u\($0)", "x\($0)") })
-        let limited = try Sessionctl.exec("/bin/bash", ["-c", "ulimit -f 1; exec \"$0\" diff --against \"$1\"", Sessionctl.binary, f.server.url].map { Data($0.utf8) },
-                                          environment: ["SESSIONCTL_URL": f.server.url], stdin: nil, timeout: 60)
+        let tmp = try TemporaryDirectory()
+        let limited = try Sessionctl.exec("/bin/bash", ["-c", "ulimit -f 1; exec \"$0\" diff --against \"$1\" --memory-limit 4KiB", Sessionctl.binary, f.server.url].map { Data($0.utf8) },
+                                          environment: ["SESSIONCTL_URL": f.server.url, "TMPDIR": tmp.path], stdin: nil, timeout: 60)
         XCTAssertEqual(limited.status, 1, "\(limited)")
-        XCTAssertTrue(limited.stderr.contains("cannot write the spill file") && limited.stderr.contains("File too large"), limited.stderr)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter { $0.hasPrefix("sessionctl-diff-") }, [],
-                       "the spill directory is removed after a failure too")
+        XCTAssertTrue(limited.stderr.contains("cannot write to the temporary directory") && limited.stderr.contains("File too large"), limited.stderr)
+        XCTAssertEqual(limited.stderr.split(separator: "\n").count, 1, limited.stderr)
+        XCTAssertEqual(try tmp.contents(), [], "the spill directory is removed after a failure too")
         let table = try f.run("snapshot", "-o", "table")
         XCTAssertEqual(table.status, 2, "\(table)")
     }

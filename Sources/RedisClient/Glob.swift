@@ -1,5 +1,3 @@
-import RedisClient
-
 /// Redis glob patterns: escaping data so it matches only itself, and matching on the client.
 public enum Glob {
     /// The bytes that mean something in a Redis glob: `* ? [ ] \`.

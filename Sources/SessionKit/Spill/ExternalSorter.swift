@@ -1,0 +1,309 @@
+import RedisClient
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Sorts byte strings (records) in bounded memory, exactly: records are kept in one flat buffer
+/// until it reaches half the budget, then sorted and written as a run to a private spill file;
+/// reading the result merges the runs (in passes of at most ``fanIn`` when there are many).
+/// With `unique`, equal records are kept once.
+///
+/// Records compare as bytes (memcmp, then length), so callers encode what they sort with
+/// ``OrderedBytes`` to get the order they want. Memory, whatever the number of records: the
+/// buffer (half the budget) while records come in; once anything went to disk, the last records
+/// follow them there and the buffer is freed, so that the merge's read buffers (the other half)
+/// never sit beside it.
+public final class ExternalSorter {
+    /// Bytes of records and their index that make a run.
+    let runBudget: Int
+    /// Bytes read at once from each run during a merge.
+    let readBuffer: Int
+    /// Runs merged at once.
+    let fanIn: Int
+    let unique: Bool
+    private let cancellation: Cancellation?
+    private let directory: SpillDirectory
+
+    /// Records: `[u32 length][bytes]` back to back.
+    private var buffer: [UInt8] = []
+    /// Per record: its first eight bytes (big-endian, for a fast first comparison) and its offset.
+    private var index: [(prefix: UInt64, offset: Int)] = []
+    private var sorted = true
+    /// Runs on disk: their file and byte range.
+    private var runs: [Run] = []
+    private var file: SpillFile?
+    /// Records added.
+    public private(set) var count = 0
+    /// Runs written (for tests and the bench).
+    public private(set) var runsWritten = 0
+
+    struct Run {
+        let file: SpillFile
+        let start: Int
+        let end: Int
+    }
+
+    /// A sorter spending at most `budget` bytes, spilling under `temporaryDirectory`.
+    public init(budget: Int, temporaryDirectory: String, unique: Bool = false, cancellation: Cancellation? = nil) {
+        let budget = max(budget, MemoryLimit.minimumBytes)
+        runBudget = budget / 2
+        readBuffer = min(max(budget / 64, 512), 1 << 20)
+        fanIn = max(2, (budget / 2) / readBuffer)
+        self.unique = unique
+        self.cancellation = cancellation
+        directory = SpillDirectory(parent: temporaryDirectory)
+    }
+
+    public convenience init(_ limit: MemoryLimit, share: Double = 1, unique: Bool = false, cancellation: Cancellation? = nil) {
+        self.init(budget: Int(Double(limit.bytes) * share), temporaryDirectory: limit.temporaryDirectory, unique: unique, cancellation: cancellation)
+    }
+
+    /// Whether anything was written to disk.
+    public var spilled: Bool { runsWritten > 0 }
+
+    /// Adds a record built in place by `build` (which appends its bytes).
+    public func add(_ build: (inout [UInt8]) -> Void) throws {
+        if buffer.capacity == 0 {
+            // Reserved, not touched: pages count once written, and the buffer never moves while it fills.
+            buffer.reserveCapacity(runBudget)
+            index.reserveCapacity(runBudget / 64)
+        }
+        let start = buffer.count
+        buffer.append(contentsOf: [0, 0, 0, 0])
+        build(&buffer)
+        let length = buffer.count - start - 4
+        let n = UInt32(length)
+        buffer[start] = UInt8(n & 0xff)
+        buffer[start + 1] = UInt8(n >> 8 & 0xff)
+        buffer[start + 2] = UInt8(n >> 16 & 0xff)
+        buffer[start + 3] = UInt8(n >> 24)
+        var prefix: UInt64 = 0
+        for i in 0..<8 { prefix = prefix << 8 | UInt64(i < length ? buffer[start + 4 + i] : 0) }
+        index.append((prefix, start))
+        sorted = false
+        count += 1
+        if buffer.count + index.count * 16 >= runBudget { try spill() }
+    }
+
+    /// Adds a record.
+    public func add(_ record: Bytes) throws {
+        try add { $0 += record }
+    }
+
+    private static func length(_ base: UnsafePointer<UInt8>, _ offset: Int) -> Int {
+        Int(base[offset]) | Int(base[offset + 1]) << 8 | Int(base[offset + 2]) << 16 | Int(base[offset + 3]) << 24
+    }
+
+    /// Compares two records as bytes.
+    static func compare(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int32 {
+        let n = min(a.count, b.count)
+        if n > 0 {
+            let c = memcmp(a.baseAddress!, b.baseAddress!, n)
+            if c != 0 { return c }
+        }
+        return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
+    }
+
+    private func sortBuffer() {
+        if sorted { return }
+        buffer.withUnsafeBufferPointer { p in
+            let base = p.baseAddress!
+            index.sort { x, y in
+                if x.prefix != y.prefix { return x.prefix < y.prefix }
+                let a = UnsafeRawBufferPointer(start: base + x.offset + 4, count: Self.length(base, x.offset))
+                let b = UnsafeRawBufferPointer(start: base + y.offset + 4, count: Self.length(base, y.offset))
+                return Self.compare(a, b) < 0
+            }
+        }
+        sorted = true
+    }
+
+    /// Visits the in-memory records in order (duplicates left in).
+    private func eachBuffered(_ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        sortBuffer()
+        try buffer.withUnsafeBufferPointer { p in
+            let base = p.baseAddress!
+            for e in index { try body(UnsafeRawBufferPointer(start: base + e.offset + 4, count: Self.length(base, e.offset))) }
+        }
+    }
+
+    /// Writes the buffer as a sorted run and empties it.
+    private func spill() throws {
+        if index.isEmpty { return }
+        if file == nil { file = try directory.file() }
+        let f = file!
+        let start = f.size
+        var last: [UInt8] = []
+        var any = false
+        try eachBuffered { r in
+            if unique {
+                if any, last.withUnsafeBytes({ Self.compare($0, r) }) == 0 { return }
+                last.removeAll(keepingCapacity: true)
+                last.append(contentsOf: r)
+                any = true
+            }
+            try f.append(length: r.count)
+            try f.append(r)
+        }
+        try f.flush()
+        runs.append(Run(file: f, start: start, end: f.size))
+        runsWritten += 1
+        buffer.removeAll(keepingCapacity: true)
+        index.removeAll(keepingCapacity: true)
+        sorted = true
+    }
+
+    /// Every record in order (each once with `unique`), as bytes valid during the call. May be
+    /// called again (the runs are read anew). Ctrl-C stops it with a ``SpillError``.
+    public func forEach(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var previous: [UInt8] = []
+        var first = true
+        var visited = 0
+        func emit(_ r: UnsafeRawBufferPointer) throws {
+            visited += 1
+            if visited & 0xffff == 0, cancellation?.isCancelled == true { throw SpillError("interrupted", interrupted: true) }
+            if unique {
+                if !first, previous.withUnsafeBytes({ Self.compare($0, r) }) == 0 { return }
+                first = false
+                previous.removeAll(keepingCapacity: true)
+                previous.append(contentsOf: r)
+            }
+            try body(r)
+        }
+        if runs.isEmpty {
+            try eachBuffered(emit)
+            return
+        }
+        if !index.isEmpty { try spill() }
+        // Everything is on disk: the buffer's memory goes back before the merge takes its own.
+        buffer = []
+        index = []
+        try reduceRuns()
+        try merge(runs.map { RunReader($0, bufferSize: readBuffer) }, emit)
+    }
+
+    /// Merges runs in groups until one merge can read them all at once.
+    private func reduceRuns() throws {
+        while runs.count > fanIn {
+            let out = try directory.file()
+            var next: [Run] = []
+            var group = 0
+            while group < runs.count {
+                let chosen = Array(runs[group..<min(group + fanIn, runs.count)])
+                group += fanIn
+                let start = out.size
+                var last: [UInt8] = []
+                var any = false
+                try merge(chosen.map { RunReader($0, bufferSize: readBuffer) }) { r in
+                    if unique {
+                        if any, last.withUnsafeBytes({ Self.compare($0, r) }) == 0 { return }
+                        last.removeAll(keepingCapacity: true)
+                        last.append(contentsOf: r)
+                    }
+                    any = true
+                    try out.append(length: r.count)
+                    try out.append(r)
+                }
+                try out.flush()
+                next.append(Run(file: out, start: start, end: out.size))
+                if cancellation?.isCancelled == true { throw SpillError("interrupted", interrupted: true) }
+            }
+            runs = next
+            file = out
+        }
+    }
+
+    /// A k-way merge of runs through a binary heap (a tie goes to the earlier run).
+    private func merge(_ readers: [RunReader], _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var heap: [Int] = []
+        for (i, r) in readers.enumerated() where try r.next() { heap.append(i) }
+        func less(_ a: Int, _ b: Int) -> Bool {
+            let c = Self.compare(readers[a].record, readers[b].record)
+            return c != 0 ? c < 0 : a < b
+        }
+        func siftDown(_ from: Int) {
+            var i = from
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < heap.count && less(heap[l], heap[m]) { m = l }
+                if r < heap.count && less(heap[r], heap[m]) { m = r }
+                if m == i { return }
+                heap.swapAt(i, m)
+                i = m
+            }
+        }
+        for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
+        while let top = heap.first {
+            try body(readers[top].record)
+            if try readers[top].next() {
+                siftDown(0)
+            } else {
+                heap[0] = heap[heap.count - 1]
+                heap.removeLast()
+                if !heap.isEmpty { siftDown(0) }
+            }
+        }
+    }
+}
+
+/// Reads one run's records back through a buffer of fixed size (grown only for a record larger than it).
+final class RunReader {
+    private let run: ExternalSorter.Run
+    private var buffer: UnsafeMutableRawBufferPointer
+    /// `buffer[0..<filled]` holds the file from `bufferStart`.
+    private var bufferStart: Int
+    private var filled = 0
+    private var at = 0
+    private var recordStart = 0
+    private var recordLength = 0
+
+    init(_ run: ExternalSorter.Run, bufferSize: Int) {
+        self.run = run
+        buffer = .allocate(byteCount: bufferSize, alignment: 8)
+        bufferStart = run.start
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// The current record, valid until the next call to `next()`.
+    var record: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: buffer.baseAddress! + recordStart, count: recordLength)
+    }
+
+    /// Moves to the next record; `false` at the end of the run.
+    func next() throws -> Bool {
+        if bufferStart + at >= run.end { return false }
+        try ensure(4)
+        let n = Int(buffer[at]) | Int(buffer[at + 1]) << 8 | Int(buffer[at + 2]) << 16 | Int(buffer[at + 3]) << 24
+        try ensure(4 + n)
+        recordStart = at + 4
+        recordLength = n
+        at += 4 + n
+        return true
+    }
+
+    /// Makes sure `count` bytes from `at` are in the buffer.
+    private func ensure(_ count: Int) throws {
+        if at + count <= filled { return }
+        // Keep the unread tail at the front, read more behind it.
+        let tail = filled - at
+        if tail > 0 { memmove(buffer.baseAddress!, buffer.baseAddress! + at, tail) }
+        bufferStart += at
+        at = 0
+        filled = tail
+        if buffer.count < count {
+            let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 8)
+            bigger.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: filled)
+            buffer.deallocate()
+            buffer = bigger
+        }
+        while filled < count {
+            let want = min(buffer.count - filled, run.end - (bufferStart + filled))
+            guard want > 0 else { throw SpillError("a spill file in \(run.file.directory) ended early") }
+            let n = try run.file.read(at: bufferStart + filled, into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<filled + want]))
+            guard n > 0 else { throw SpillError("a spill file in \(run.file.directory) ended early") }
+            filled += n
+        }
+    }
+}
