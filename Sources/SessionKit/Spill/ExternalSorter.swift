@@ -27,7 +27,12 @@ public final class ExternalSorter {
     /// Records: `[u32 length][bytes]` back to back.
     private var buffer: [UInt8] = []
     /// Per record: its first eight bytes (big-endian, for a fast first comparison) and its offset.
-    private var index: [(prefix: UInt64, offset: Int)] = []
+    struct Entry {
+        var prefix: UInt64
+        var offset: Int
+    }
+
+    private var index: [Entry] = []
     private var sorted = true
     /// Runs on disk: their file and byte range.
     private var runs: [Run] = []
@@ -66,10 +71,10 @@ public final class ExternalSorter {
         if buffer.capacity == 0 {
             // Reserved, not touched: pages count once written, and the buffer never moves while it fills.
             buffer.reserveCapacity(runBudget)
-            index.reserveCapacity(runBudget / 64)
+            index.reserveCapacity(runBudget / 96)
         }
         let start = buffer.count
-        buffer.append(contentsOf: [0, 0, 0, 0])
+        for _ in 0..<4 { buffer.append(0) }
         build(&buffer)
         let length = buffer.count - start - 4
         let n = UInt32(length)
@@ -79,10 +84,11 @@ public final class ExternalSorter {
         buffer[start + 3] = UInt8(n >> 24)
         var prefix: UInt64 = 0
         for i in 0..<8 { prefix = prefix << 8 | UInt64(i < length ? buffer[start + 4 + i] : 0) }
-        index.append((prefix, start))
+        index.append(Entry(prefix: prefix, offset: start))
         sorted = false
         count += 1
-        if buffer.count + index.count * 16 >= runBudget { try spill() }
+        // The index and the radix sort's scratch copy of it: 32 bytes a record.
+        if buffer.count + index.count * 32 >= runBudget { try spill() }
     }
 
     /// Adds a record.
@@ -104,18 +110,79 @@ public final class ExternalSorter {
         return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
     }
 
+    /// Sorts the index: a radix sort on the eight-byte prefixes (passes where every prefix has
+    /// the same byte skipped), then each group of equal prefixes by the whole record.
     private func sortBuffer() {
         if sorted { return }
+        sorted = true
+        let n = index.count
+        if n < 2 { return }
+        var scratch = [Entry](repeating: Entry(prefix: 0, offset: 0), count: n)
+        var counts = [Int](repeating: 0, count: 8 * 256)
+        for e in index {
+            var p = e.prefix
+            for pass in 0..<8 {
+                counts[pass * 256 + Int(p & 0xff)] += 1
+                p >>= 8
+            }
+        }
+        var inScratch = false
+        for pass in 0..<8 {
+            let h = pass * 256
+            if (0..<256).contains(where: { counts[h + $0] == n }) { continue }
+            var sum = 0
+            for v in 0..<256 {
+                let k = counts[h + v]
+                counts[h + v] = sum
+                sum += k
+            }
+            let shift = UInt64(pass * 8)
+            if inScratch {
+                for e in scratch {
+                    let v = h + Int((e.prefix >> shift) & 0xff)
+                    index[counts[v]] = e
+                    counts[v] += 1
+                }
+            } else {
+                for e in index {
+                    let v = h + Int((e.prefix >> shift) & 0xff)
+                    scratch[counts[v]] = e
+                    counts[v] += 1
+                }
+            }
+            inScratch.toggle()
+        }
+        if inScratch { swap(&index, &scratch) }
+        // Equal prefixes: by the whole record.
         buffer.withUnsafeBufferPointer { p in
             let base = p.baseAddress!
-            index.sort { x, y in
-                if x.prefix != y.prefix { return x.prefix < y.prefix }
+            func less(_ x: Entry, _ y: Entry) -> Bool {
                 let a = UnsafeRawBufferPointer(start: base + x.offset + 4, count: Self.length(base, x.offset))
                 let b = UnsafeRawBufferPointer(start: base + y.offset + 4, count: Self.length(base, y.offset))
                 return Self.compare(a, b) < 0
             }
+            index.withUnsafeMutableBufferPointer { a in
+                var i = 0
+                while i < n {
+                    var j = i + 1
+                    while j < n && a[j].prefix == a[i].prefix { j += 1 }
+                    if j - i > 1 {
+                        if j - i <= 16 {
+                            for k in (i + 1)..<j {
+                                let e = a[k]
+                                var m = k
+                                while m > i && less(e, a[m - 1]) { a[m] = a[m - 1]; m -= 1 }
+                                a[m] = e
+                            }
+                        } else {
+                            var group = UnsafeMutableBufferPointer(rebasing: a[i..<j])
+                            group.sort(by: less)
+                        }
+                    }
+                    i = j
+                }
+            }
         }
-        sorted = true
     }
 
     /// Visits the in-memory records in order (duplicates left in).
@@ -127,23 +194,31 @@ public final class ExternalSorter {
         }
     }
 
-    /// Writes the buffer as a sorted run and empties it.
+    /// Writes the buffer as a sorted run and empties it. A record is stored as it is in the
+    /// buffer (its length, then its bytes), so a run is copied out in large writes.
     private func spill() throws {
         if index.isEmpty { return }
         if file == nil { file = try directory.file() }
         let f = file!
         let start = f.size
-        var last: [UInt8] = []
-        var any = false
-        try eachBuffered { r in
-            if unique {
-                if any, last.withUnsafeBytes({ Self.compare($0, r) }) == 0 { return }
-                last.removeAll(keepingCapacity: true)
-                last.append(contentsOf: r)
-                any = true
+        sortBuffer()
+        let unique = self.unique
+        try buffer.withUnsafeBufferPointer { p in
+            let base = p.baseAddress!
+            var out: [UInt8] = []
+            out.reserveCapacity(SpillFile.writeSize)
+            var last = -1
+            for e in index {
+                let n = Self.length(base, e.offset)
+                if unique, last >= 0, Self.length(base, last) == n, memcmp(base + last + 4, base + e.offset + 4, n) == 0 { continue }
+                last = e.offset
+                out.append(contentsOf: UnsafeBufferPointer(start: base + e.offset, count: 4 + n))
+                if out.count >= SpillFile.writeSize {
+                    try out.withUnsafeBytes { try f.append($0) }
+                    out.removeAll(keepingCapacity: true)
+                }
             }
-            try f.append(length: r.count)
-            try f.append(r)
+            try out.withUnsafeBytes { try f.append($0) }
         }
         try f.flush()
         runs.append(Run(file: f, start: start, end: f.size))
@@ -213,35 +288,47 @@ public final class ExternalSorter {
         }
     }
 
-    /// A k-way merge of runs through a binary heap (a tie goes to the earlier run).
+    /// A k-way merge of runs through a binary heap (a tie goes to the earlier run); each run's
+    /// current record is kept beside the heap, so comparing touches no reader.
     private func merge(_ readers: [RunReader], _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var current = [UnsafeRawBufferPointer](repeating: UnsafeRawBufferPointer(start: nil, count: 0), count: readers.count)
         var heap: [Int] = []
-        for (i, r) in readers.enumerated() where try r.next() { heap.append(i) }
-        func less(_ a: Int, _ b: Int) -> Bool {
-            let c = Self.compare(readers[a].record, readers[b].record)
-            return c != 0 ? c < 0 : a < b
+        for (i, r) in readers.enumerated() where try r.next() {
+            current[i] = r.record
+            heap.append(i)
         }
-        func siftDown(_ from: Int) {
-            var i = from
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < heap.count && less(heap[l], heap[m]) { m = l }
-                if r < heap.count && less(heap[r], heap[m]) { m = r }
-                if m == i { return }
-                heap.swapAt(i, m)
-                i = m
-            }
-        }
-        for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
-        while let top = heap.first {
-            try body(readers[top].record)
-            if try readers[top].next() {
-                siftDown(0)
-            } else {
-                heap[0] = heap[heap.count - 1]
-                heap.removeLast()
-                if !heap.isEmpty { siftDown(0) }
+        try current.withUnsafeMutableBufferPointer { cur in
+            try heap.withUnsafeMutableBufferPointer { h in
+                var size = h.count
+                func less(_ a: Int, _ b: Int) -> Bool {
+                    let c = Self.compare(cur[a], cur[b])
+                    return c != 0 ? c < 0 : a < b
+                }
+                func siftDown(_ from: Int) {
+                    var i = from
+                    while true {
+                        let l = 2 * i + 1, r = l + 1
+                        var m = i
+                        if l < size && less(h[l], h[m]) { m = l }
+                        if r < size && less(h[r], h[m]) { m = r }
+                        if m == i { return }
+                        h.swapAt(i, m)
+                        i = m
+                    }
+                }
+                for i in stride(from: size / 2 - 1, through: 0, by: -1) { siftDown(i) }
+                while size > 0 {
+                    let top = h[0]
+                    try body(cur[top])
+                    let reader = readers[top]
+                    if try reader.next() {
+                        cur[top] = reader.record
+                    } else {
+                        size -= 1
+                        h[0] = h[size]
+                    }
+                    if size > 0 { siftDown(0) }
+                }
             }
         }
     }

@@ -67,7 +67,7 @@ final class SpillFile {
     /// Bytes written so far (flushed or not).
     private(set) var size = 0
 
-    init(fd: Int32, directory: String, bufferSize: Int = 256 << 10) {
+    init(fd: Int32, directory: String, bufferSize: Int = SpillFile.writeSize) {
         self.fd = fd
         self.directory = directory
         self.bufferSize = bufferSize
@@ -76,9 +76,16 @@ final class SpillFile {
 
     deinit { close(fd) }
 
+    /// What a spill writes at once.
+    static let writeSize = 256 << 10
+
     func append(_ bytes: UnsafeRawBufferPointer) throws {
-        pending.append(contentsOf: bytes)
         size += bytes.count
+        if pending.isEmpty && bytes.count >= bufferSize {
+            try write(bytes)
+            return
+        }
+        pending.append(contentsOf: bytes)
         if pending.count >= bufferSize { try flush() }
     }
 
@@ -88,16 +95,20 @@ final class SpillFile {
     }
 
     func flush() throws {
+        try pending.withUnsafeBytes { try write($0) }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    private func write(_ bytes: UnsafeRawBufferPointer) throws {
         var offset = 0
-        while offset < pending.count {
-            let n = pending[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        while offset < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if n < 0 {
                 if Glibc.errno == EINTR { continue }
                 throw SpillError.errno("cannot write to the temporary directory \(directory)")
             }
             offset += n
         }
-        pending.removeAll(keepingCapacity: true)
     }
 
     /// Reads up to `count` bytes at `offset` into `buffer` from `start`; the number read.
