@@ -12,11 +12,9 @@ let package = Package(
     ],
     targets: [
         // MARK: System libraries
-        .systemLibrary(
-            name: "CHiredis",
-            pkgConfig: "hiredis",
-            providers: [.apt(["libhiredis-dev"])]
-        ),
+        // No pkg-config: hiredis's .pc adds -D_FILE_OFFSET_BITS=64, which SwiftPM refuses with a
+        // warning on every build; the shim includes <hiredis/…> and the module map links it.
+        .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(
             name: "COpenSSL",
             pkgConfig: "openssl",

@@ -44,6 +44,10 @@ public final class Connection {
         readBuffer.deallocate()
     }
 
+    /// Whether the server took `CLIENT NO-TOUCH ON` (Redis ≥ 7.2): this connection's reads leave
+    /// keys' idle times (and what LRU eviction sees) alone.
+    public private(set) var noTouch = false
+
     private func handshake(selectDatabase: Bool) throws {
         var commands: [[Bytes]] = []
         if let password = options.password {
@@ -56,6 +60,10 @@ public final class Connection {
         if selectDatabase && options.database != 0 {
             commands.append(["SELECT", String(options.database)].map { Array($0.utf8) })
         }
+        // Looking must not make a session look used (nor change what LRU eviction sees): from
+        // Redis 7.2 a NO-TOUCH client's reads leave idle times alone. Older servers refuse it, and
+        // so may an ACL; either way the connection goes on (its reads then reset idle times).
+        commands.append(["CLIENT", "NO-TOUCH", "ON"].map { Array($0.utf8) })
         commands.append([Array("PING".utf8)])
         let replies: [RESPValue]
         do {
@@ -71,8 +79,10 @@ public final class Connection {
             throw error
         }
         for (command, reply) in zip(commands, replies) {
+            if command[0] == Array("CLIENT".utf8) && reply.redisError == nil { noTouch = true }
             guard let err = reply.redisError else { continue }
             let name = String(decoding: command[0], as: UTF8.self)
+            if name == "CLIENT" && err.code != "WRONGPASS" && err.code != "NOAUTH" { continue }
             switch err.code {
             case "WRONGPASS", "NOAUTH":
                 throw RedisClientError.authenticationFailed(endpoint: address.description, reason: err.message)

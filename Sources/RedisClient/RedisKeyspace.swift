@@ -99,6 +99,13 @@ public final class RedisKeyspace {
         return try nodes.map { try info(of: $0, pings: pings) }
     }
 
+    /// Whether reading a key's value or length resets its idle time on some primary (a server
+    /// older than Redis 7.2, which has no `CLIENT NO-TOUCH`): then sizes are read with `MEMORY
+    /// USAGE`, which does not touch, rather than `STRLEN`.
+    public var readsTouchKeys: Bool {
+        router.topology.primaries.contains { a in (try? router.pool.connection(a))?.noTouch != true }
+    }
+
     /// Keys in every primary (`DBSIZE` summed), for progress.
     public func totalKeys() -> Int64 {
         router.topology.primaries.reduce(0) { sum, a in

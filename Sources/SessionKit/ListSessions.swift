@@ -10,6 +10,9 @@ public struct ListResult: Equatable, Sendable {
     public var filteredOut: [FilteredOut] = []
     /// Whether every node was scanned.
     public var completeness = Completeness()
+    /// Whether `bytes` is the key's memory (`MEMORY USAGE`) rather than the payload's length: on a
+    /// server whose reads touch keys (before Redis 7.2), so that listing leaves idle times alone.
+    public var bytesAreMemory = false
 }
 
 extension SessionStore {
@@ -29,7 +32,10 @@ extension SessionStore {
             refs = resolved.refs
             result.refused = resolved.refused
         }
-        result.sessions = try inspect(refs, idle: details || !filter.isEmpty, completeness: &result.completeness)
+        // Looking leaves no trace: where STRLEN would reset idle times, sizes come from MEMORY USAGE
+        // (the details and payload filters read the payload, which touches the key anyway).
+        result.bytesAreMemory = !details && !filter.needsPayload && keyspace.readsTouchKeys
+        result.sessions = try inspect(refs, idle: details || !filter.isEmpty, memory: result.bytesAreMemory, completeness: &result.completeness)
         if details { try readDetails(&result.sessions, completeness: &result.completeness) }
         if !filter.isEmpty { (result.sessions, result.filteredOut) = try applyFilter(result.sessions, completeness: &result.completeness) }
         return result

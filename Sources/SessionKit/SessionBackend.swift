@@ -20,7 +20,7 @@ public protocol SessionBackend: AnyObject {
     func planRevoke(users: [Bytes]) throws -> RevokePlan
     func revoke(_ plan: RevokePlan, beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void,
                 afterDeleting: ([SessionRef]) -> Void) throws -> RevokeResult
-    func users(sort: UserSort, minimum: Int, top: Int?) throws -> UsersResult
+    func users(sort: UserSort, minimum: Int, top: Int?, live: Bool) throws -> UsersResult
     func audit(top: Int, examples: Int) throws -> AuditReport
     /// Ends every session the filter keeps (`revoke-all`), a page at a time, each page's audit record first.
     func revokeAll(filter: SessionFilter, dryRun: Bool, beforeDeleting: ([Bytes]) throws(AuditTrailError) -> Void,

@@ -132,9 +132,11 @@ public final class SessionStore {
 
     /// TTL and size of each session key, pipelined; non-string payloads are sized with `MEMORY USAGE`.
     /// With `idle`, `OBJECT IDLETIME` is read first, before `STRLEN` (or anything after) resets the key's idle clock.
-    func inspect(_ refs: [SessionRef], idle: Bool = false, completeness: inout Completeness) throws -> [SessionRecord] {
+    /// With `memory`, every key is sized with `MEMORY USAGE` (which, unlike `STRLEN`, leaves its idle time alone).
+    func inspect(_ refs: [SessionRef], idle: Bool = false, memory: Bool = false, completeness: inout Completeness) throws -> [SessionRecord] {
         let replies = try batched(refs, completeness: &completeness) { ref in
-            (idle ? [[Verb.object, Verb.idletime, ref.sessionKey]] : []) + [[Verb.ttl, ref.sessionKey], [Verb.strlen, ref.sessionKey]]
+            (idle ? [[Verb.object, Verb.idletime, ref.sessionKey]] : [])
+                + [[Verb.ttl, ref.sessionKey], memory ? [Verb.memory, Verb.usage, ref.sessionKey] : [Verb.strlen, ref.sessionKey]]
         }
         let first = idle ? 1 : 0
         var records: [SessionRecord] = []

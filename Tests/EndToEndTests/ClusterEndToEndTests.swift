@@ -22,7 +22,7 @@ final class ClusterEndToEndTests: XCTestCase {
         XCTAssertStatus(list, 0)
         XCTAssertEqual((try list.json()["sessions"] as? [Any])?.count, 30)
         let users = try Sessionctl.run(["users"], environment: env)
-        XCTAssertEqual(users.stdout, "USER   SESSIONS\nalice        30\nbob           1\n")
+        XCTAssertEqual(users.stdout, "USER   MAPPINGS\nalice        30\nbob           1\n")
         let show = try Sessionctl.run(["show", "b1", "--json"], environment: env)
         XCTAssertStatus(show, 0)
         let revoke = try Sessionctl.run(["revoke-user", "alice", "--yes", "--json"], environment: env)

@@ -53,3 +53,51 @@ func inTerminal(_ commandLine: String, input: String, env: [String: String]) thr
 func XCTAssertStatus(_ run: Sessionctl.Run, _ status: Int32, file: StaticString = #filePath, line: UInt = #line) {
     XCTAssertEqual(run.status, status, "\(run)", file: file, line: line)
 }
+
+/// Runs sessionctl in a pseudo-terminal `columns` wide (Python's pty module), typing
+/// `typeAhead` at once, then `answer` once the prompt has been up for a moment.
+func inPseudoTerminal(_ args: [String], url: String, columns: Int = 80, typeAhead: String = "", answer: String? = nil) throws -> Sessionctl.Run {
+    let driver = """
+    import fcntl, os, pty, select, signal, struct, sys, termios, time
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(sys.argv[1], [sys.argv[1]] + sys.argv[5:] + ["-u", sys.argv[2]])
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, int(sys.argv[3]), 0, 0))
+    os.kill(pid, signal.SIGWINCH)
+    answer = sys.argv[4]
+    ahead = os.environ.get("TYPE_AHEAD", "")
+    if ahead:
+        os.write(fd, ahead.encode())
+    out = b""
+    asked = None
+    deadline = time.time() + 40
+    while time.time() < deadline:
+        if select.select([fd], [], [], 0.1)[0]:
+            try:
+                data = os.read(fd, 65536)
+            except OSError:
+                break  # the child closed the terminal: it has ended
+            if not data:
+                break
+            out += data
+        if b"[y/N]" in out and asked is None:
+            asked = time.time()
+        if asked is not None and answer != "-" and time.time() - asked > 1.0:
+            # Still waiting a second after the question: the typed-ahead answer was not taken.
+            out += b"\\n<<still asking>>\\n" if os.waitpid(pid, os.WNOHANG)[0] == 0 else b"\\n<<had ended>>\\n"
+            os.write(fd, (answer + "\\n").encode())
+            answer = "-"
+    for _ in range(50):
+        reaped, status = os.waitpid(pid, os.WNOHANG)
+        if reaped:
+            sys.stdout.write(out.decode(errors="replace"))
+            sys.exit(os.waitstatus_to_exitcode(status))
+        time.sleep(0.1)
+    os.kill(pid, signal.SIGKILL)  # never left behind: the test fails on the status
+    os.waitpid(pid, 0)
+    sys.stdout.write(out.decode(errors="replace"))
+    sys.exit(99)
+    """
+    return try Sessionctl.exec("/usr/bin/python3", (["-c", driver, Sessionctl.binary, url, String(columns), answer ?? "-"] + args).map { Data($0.utf8) },
+                               environment: ["TERM": "dumb", "TYPE_AHEAD": typeAhead], stdin: nil, timeout: 60)
+}

@@ -172,10 +172,10 @@ final class IncidentEndToEndTests: XCTestCase {
     func testUsersFilters() throws {
         let f = try Fixture()
         try f.seed([("alice", "a1"), ("alice", "a2"), ("alice", "a3"), ("bob", "b1"), ("bob", "b2"), ("carol", "c1")])
-        XCTAssertEqual(try f.run("users", "--min", "2").stdout, "USER   SESSIONS\nalice         3\nbob           2\n")
+        XCTAssertEqual(try f.run("users", "--min", "2").stdout, "USER   MAPPINGS\nalice         3\nbob           2\n")
         XCTAssertEqual(try f.run("users", "--sort", "user", "-o", "ndjson").stdout,
                        "{\"user\":\"alice\",\"sessions\":3}\n{\"user\":\"bob\",\"sessions\":2}\n{\"user\":\"carol\",\"sessions\":1}\n")
-        XCTAssertEqual(try f.run("users", "--top", "1", "--rate", "100000", "-q").stdout, "USER   SESSIONS\nalice         3\n")
+        XCTAssertEqual(try f.run("users", "--top", "1", "--rate", "100000", "-q").stdout, "USER   MAPPINGS\nalice         3\n")
     }
 
     func testPruneNeverTakesAMappingWrittenJustBeforeItsSessionForAnOrphan() throws {

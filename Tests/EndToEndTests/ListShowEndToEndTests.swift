@@ -27,7 +27,9 @@ final class ListShowEndToEndTests: XCTestCase {
         XCTAssertEqual(sessions[0]["session_key"] as? String, "session:s1")
         XCTAssertEqual(sessions[0]["exists"] as? Bool, true)
         XCTAssertGreaterThan(sessions[0]["ttl"] as? Int ?? 0, 3500)
-        XCTAssertEqual(sessions[0]["bytes"] as? Int, 16)
+        // Redis 7.0 cannot read a length without resetting the idle time: the size is MEMORY USAGE's, and JSON says so.
+        XCTAssertEqual(obj["bytes_measure"] as? String, "memory")
+        XCTAssertGreaterThan(sessions[0]["bytes"] as? Int ?? 0, 16)
         XCTAssertEqual(sessions[2]["user"] as? String, "bob")
 
         let nd = try f.run("list", "alice", "-o", "ndjson")
@@ -164,7 +166,7 @@ final class ListShowEndToEndTests: XCTestCase {
         try f.seed([("alice", "s1"), ("alice", "s2"), ("bob", "s3")])
         let users = try f.run("users")
         XCTAssertStatus(users, 0)
-        XCTAssertEqual(users.stdout, "USER   SESSIONS\nalice         2\nbob           1\n")
+        XCTAssertEqual(users.stdout, "USER   MAPPINGS\nalice         2\nbob           1\n")
         let uj = try f.run("users", "--json", "--sort", "user", "--top", "1")
         XCTAssertEqual((try uj.json()["users"] as? [[String: Any]])?.first?["user"] as? String, "alice")
         let ping = try f.run("ping", "--json")

@@ -57,13 +57,12 @@ final class RevokeEndToEndTests: XCTestCase {
     func testConfirmationOnATerminal() throws {
         let f = try Fixture()
         try f.seed([("alice", "s1"), ("bob", "s2")])
-        let env = ["SESSIONCTL_URL": f.server.url, "TERM": "dumb"]
-        let no = try inTerminal("\(Sessionctl.binary) revoke-user alice", input: "n\n", env: env)
+        let no = try inPseudoTerminal(["revoke-user", "alice"], url: f.server.url, answer: "n")
         XCTAssertStatus(no, 1)
-        XCTAssertTrue(no.stdout.contains("Revoke 1 session of 1 user?"), no.stdout)
+        XCTAssertTrue(no.stdout.contains("Revoke 1 session of 1 user on 127.0.0.1:\(f.server.port)?"), no.stdout)
         XCTAssertTrue(no.stdout.contains("aborted; nothing was deleted"), no.stdout)
         XCTAssertTrue(try f.exists("session:s1"))
-        let yes = try inTerminal("\(Sessionctl.binary) revoke-user alice", input: "y\n", env: env)
+        let yes = try inPseudoTerminal(["revoke-user", "alice"], url: f.server.url, answer: "y")
         XCTAssertStatus(yes, 0)
         XCTAssertTrue(yes.stdout.contains("revoked 1 session of 1 user"), yes.stdout)
         XCTAssertFalse(try f.exists("session:s1"))

@@ -46,6 +46,12 @@ final class SurfaceEndToEndTests: XCTestCase {
         XCTAssertEqual(try bash(["sessionctl", "-o", "json", "au"]), ["audit"])
         XCTAssertTrue(try bash(["sessionctl", "ping", "--cacert", "/etc/host"]).contains("/etc/hosts"))
         XCTAssertTrue(try bash(["sessionctl", "--"]).isSuperset(of: ["--url", "--dry-run", "--audit-log", "--no-cluster"]))
+        // After a command, only its own options: revoke-user takes none of users' selection options.
+        let revokeUser = try bash(["sessionctl", "revoke-user", "alice", "--"])
+        XCTAssertTrue(revokeUser.isSuperset(of: ["--dry-run", "--except", "--url", "--audit-log"]), "\(revokeUser)")
+        XCTAssertTrue(revokeUser.isDisjoint(with: ["--sort", "--min", "--top", "--user", "--memory-limit"]), "\(revokeUser)")
+        XCTAssertEqual(try bash(["sessionctl", "users", "--so"]), ["--sort"])
+        XCTAssertEqual(try bash(["sessionctl", "list", "alice", "--so"]), [])
     }
 
     // MARK: zsh, through a pseudo-terminal

@@ -156,6 +156,7 @@ final class ParserTests: XCTestCase {
             case "scan-payloads": args = ["list", "alice"]
             case "against", "exit-code": args = ["diff", "--against", "before.ndjson"]
             case "memory-limit": args = ["audit"]
+            case "live": args = ["users"]
             case "key": args += ["--cert", "client.pem"]
             default: break
             }

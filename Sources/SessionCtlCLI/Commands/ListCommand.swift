@@ -22,6 +22,8 @@ enum ListCommand {
             var fields: [(String, JSON)] = [("sessions", .array(result.sessions.map { .object(JSONModels.record($0, details: details)) })),
                                             ("refused", .array(result.refused.map(JSONModels.refusal)))]
             if ctx.invocation.hasFilters { fields.append(("filtered_out", JSONModels.filteredOut(result.filteredOut))) }
+            // What "bytes" measures: the payload, or (where reading its length would reset the idle time) the key's memory.
+            fields.append(("bytes_measure", .string(result.bytesAreMemory ? "memory" : "payload")))
             fields.append(("complete", .bool(result.completeness.isComplete)))
             ctx.emit(.object(fields))
         case .ndjson:
@@ -46,7 +48,7 @@ enum ListCommand {
             if result.sessions.isEmpty {
                 ctx.note(result.completeness.isComplete ? "no sessions found" : "no sessions could be read (see below)")
             } else {
-                var table = Table(headers: ["USER", "SESSION", "TTL", "BYTES", "SESSION KEY"],
+                var table = Table(headers: ["USER", "SESSION", "TTL", result.bytesAreMemory ? "MEMORY" : "BYTES", "SESSION KEY"],
                                   alignments: [.left, .left, .right, .right, .left])
                 for s in result.sessions {
                     table.add([Cell.text(s.ref.user), Cell.text(s.ref.session), s.exists ? Cell.ttl(s.ttl) : "gone",

@@ -8,7 +8,9 @@ import SessionKit
 /// in batches as the ids arrive.
 enum RevokeCommand {
     /// Ids per batch for `revoke-user -`.
-    static let batchSize = 1000
+    /// Users per pass over the keyspace (`revoke-user -`): a list that arrives at once is served by
+    /// one SCAN of every mapping key up to this many users (their ids and plans in memory).
+    static let batchSize = 50_000
 
     static func run(_ ctx: CommandContext) throws -> Outcome {
         let inv = ctx.invocation
@@ -35,10 +37,14 @@ enum RevokeCommand {
             total = try execute(try ctx.timings.measure("plan") { try store.planPrune() }, store, trail, ctx, prune: true)
             output.stream(total)
         default:
-            var batches = StdinIDs.Batches(arguments: inv.arguments, read: ctx.console.readInput, size: batchSize)
+            var batches = StdinIDs.Batches(arguments: inv.arguments, read: ctx.console.readInput, size: batchSize, more: ctx.console.inputWithin)
             var any = false
+            var done = 0
             while let users = batches.next() {
                 any = true
+                // Which users this pass serves, once there is more than one pass.
+                if done > 0 || users.count == batchSize { ctx.progress.pass = "users \(done + 1)–\(done + users.count)" }
+                done += users.count
                 let result = try execute(try ctx.timings.measure("plan") { try store.planRevoke(users: users) }, store, trail, ctx)
                 output.stream(result)
                 total.merge(result)
@@ -84,7 +90,7 @@ enum RevokeCommand {
         ctx.progress.finish()
         if inv.dryRun { return plan.resultWithoutDeleting(listingTargets: true) }
         if plan.targets.isEmpty || plan.completeness.interrupted { return plan.resultWithoutDeleting(listingTargets: false) }
-        if !inv.yes && !confirm(plan, ctx, prune: prune) {
+        if !inv.yes && !confirm(plan, store, ctx, prune: prune) {
             // On Ctrl-C the top level says "interrupted" and exits 130.
             throw CLIError("aborted; nothing was deleted", ifInterrupted: "interrupted; nothing was deleted", code: .failure)
         }
@@ -102,17 +108,23 @@ enum RevokeCommand {
         }
     }
 
-    private static func confirm(_ plan: RevokePlan, _ ctx: CommandContext, prune: Bool) -> Bool {
+    private static func confirm(_ plan: RevokePlan, _ store: any SessionBackend, _ ctx: CommandContext, prune: Bool) -> Bool {
         var table = Table(headers: ["USER", "SESSION", prune ? "MAPPING KEY" : "SESSION KEY"])
         for t in plan.targets { table.add([Cell.text(t.user), Cell.text(t.session), Cell.text(prune ? t.mappingKey : t.sessionKey)]) }
+        // What will not be touched, in the table that is confirmed (not only after).
+        for r in plan.refused { table.add([Cell.text(r.user), Cell.text(r.session), "not touched: refused (\(r.reason))"]) }
         ctx.console.err.write(table.render(color: false))
         if !plan.completeness.isComplete {
             ctx.console.warn("the search was incomplete: other sessions may exist")
         }
         let users = Set(plan.targets.map(\.user)).count
+        // Where: the server (and context), so that a prompt in the wrong terminal reads wrong.
+        let place = " on \(store.auditTarget.endpoint)" + (ctx.invocation.fromContext.name.map { " (context \($0))" } ?? "")
         let question = prune
-            ? "Delete \(Cell.plural(plan.targets.count, "orphaned mapping")) of \(Cell.plural(users, "user"))? [y/N] "
-            : "Revoke \(Cell.plural(plan.targets.count, "session")) of \(Cell.plural(users, "user"))? This deletes each session key and its mapping. [y/N] "
+            ? "Delete \(Cell.plural(plan.targets.count, "orphaned mapping")) of \(Cell.plural(users, "user"))\(place)? [y/N] "
+            : "Revoke \(Cell.plural(plan.targets.count, "session")) of \(Cell.plural(users, "user"))\(place)? This deletes each session key and its mapping. [y/N] "
+        // A "y" typed while the scan ran must not answer a question it never saw.
+        ctx.console.discardTypeahead()
         ctx.console.err.write(question)
         ctx.console.err.flush()
         guard let answer = ctx.console.readLine()?.trimmingSpaces.lowercased() else { return false }

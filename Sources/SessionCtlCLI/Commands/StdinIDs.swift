@@ -17,12 +17,16 @@ enum StdinIDs {
     }
 
     /// The command's ids in batches of at most `size`: the named ids first, then, where `-`
-    /// stands, the ids on standard input, read as they arrive (a list of thousands never has
-    /// to be read whole before work starts).
+    /// stands, the ids on standard input, read as they arrive. A batch ends at `size` ids, at the
+    /// end of the input, or when no more input comes within `pause` milliseconds: a list piped
+    /// at once is one batch (one pass over the keyspace), a list that trickles in is worked on
+    /// as it comes, and memory stays bounded by `size`.
     struct Batches: IteratorProtocol {
         private var named: [[UInt8]]
         private var readsStdin: Bool
         private let read: () -> [UInt8]?
+        private let more: (Int32) -> Bool
+        private let pause: Int32
         private let size: Int
         private var pending: [UInt8] = []
         /// How much of `pending` is known to hold no newline, so a long line is not searched again on every read.
@@ -32,11 +36,13 @@ enum StdinIDs {
         /// How many ids standard input gave.
         private(set) var fromStdin = 0
 
-        init(arguments: [[UInt8]], read: @escaping () -> [UInt8]?, size: Int) {
+        init(arguments: [[UInt8]], read: @escaping () -> [UInt8]?, size: Int, more: @escaping (Int32) -> Bool = { _ in true }, pause: Int32 = 200) {
             named = arguments.filter { $0 != [UInt8(ascii: "-")] }
             readsStdin = arguments.contains([UInt8(ascii: "-")])
             self.read = read
             self.size = size
+            self.more = more
+            self.pause = pause
         }
 
         mutating func next() -> [[UInt8]]? {
@@ -46,6 +52,7 @@ enum StdinIDs {
             }
             guard readsStdin else { return nil }
             while ready.count < size && !atEnd {
+                if !ready.isEmpty && !more(pause) { break }
                 guard let chunk = read() else {
                     atEnd = true
                     if let id = clean(pending[...]) { ready.append(id) }

@@ -1,14 +1,24 @@
 import SessionKit
 
-/// `sessionctl users`: every user with a session, with counts, written as they come back from
+/// `sessionctl users`: every user with a mapping, with counts, written as they come back from
 /// the count (which spills past `--memory-limit`): nothing here holds all the users at once.
+/// The counts are of mapping keys (fast: one SCAN); `--live` checks each mapping's session and
+/// counts live sessions and stale mappings apart. The header and the JSON say which.
 enum UsersCommand {
     static func run(_ ctx: CommandContext) throws -> Outcome {
         let inv = ctx.invocation
         let store = try ctx.openBackend()
-        let result = try store.users(sort: inv.sort, minimum: inv.min, top: inv.top)
+        if inv.live && store.hasIndex {
+            throw CLIError("--live checks each mapping's session; with --index the counts are the index's members", hint: "list the user's sessions to see which exist", code: .usage)
+        }
+        let result = try store.users(sort: inv.sort, minimum: inv.min, top: inv.top, live: inv.live)
         ctx.progress.finish()
-        func row(_ u: UserCount) -> JSON { .object([("user", .bytes(u.user)), ("sessions", .int(Int64(u.sessions)))]) }
+        // A table's rows and an index's members are sessions; mapping keys may outlive theirs.
+        let countsSessions = ctx.targetIsSQL || store.hasIndex
+        let counted = inv.live ? "live sessions" : (countsSessions ? "sessions" : "mappings")
+        func row(_ u: UserCount) -> JSON {
+            .object([("user", .bytes(u.user)), ("sessions", .int(Int64(u.sessions)))] + (inv.live ? [("stale", .int(Int64(u.stale)))] : []))
+        }
         var found = 0
         switch inv.output {
         case .json:
@@ -19,26 +29,27 @@ enum UsersCommand {
                 found += 1
             }
             ctx.print(found == 0 ? "],\n" : "\n  ],\n")
-            ctx.print("  \"complete\": \(result.completeness.isComplete)\n}\n")
+            ctx.print("  \"counted\": \"\(counted)\",\n  \"complete\": \(result.completeness.isComplete)\n}\n")
         case .ndjson:
             try result.ranking.forEach { u in
                 ctx.emit(row(u))
                 found += 1
             }
         case .table, .wide:
-            // Two passes over the ranking: the columns' widths, then the rows.
-            let table = Table(headers: ["USER", "SESSIONS"], alignments: [.left, .right])
+            // Two passes over the ranking: the columns' widths, then the rows. The header names what is counted.
+            let headers = inv.live ? ["USER", "LIVE", "STALE"] : ["USER", countsSessions ? "SESSIONS" : "MAPPINGS"]
+            let table = Table(headers: headers, alignments: [.left, .right, .right])
             var widths = table.headers.map(DisplayWidth.of)
+            func cells(_ u: UserCount) -> [String] { [Cell.text(u.user), String(u.sessions)] + (inv.live ? [String(u.stale)] : []) }
             try result.ranking.forEach { u in
-                widths[0] = max(widths[0], DisplayWidth.of(Cell.text(u.user)))
-                widths[1] = max(widths[1], String(u.sessions).count)
+                for (i, c) in cells(u).enumerated() { widths[i] = max(widths[i], DisplayWidth.of(c)) }
                 found += 1
             }
             if found == 0 {
                 ctx.note(result.completeness.isComplete ? "no users with sessions found" : "no users could be counted (see below)")
             } else {
                 if !inv.noHeaders { ctx.print(table.header(widths: widths, color: ctx.color)) }
-                try result.ranking.forEach { u in ctx.print(table.line([Cell.text(u.user), String(u.sessions)], widths: widths) + "\n") }
+                try result.ranking.forEach { u in ctx.print(table.line(cells(u), widths: widths) + "\n") }
             }
         }
         ctx.reportIncomplete(result.completeness)

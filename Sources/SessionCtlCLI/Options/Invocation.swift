@@ -79,6 +79,8 @@ public struct Invocation: Sendable {
     public var maxPayload = 64 * 1024
     /// The memory `users`, `audit`, `diff` may spend on what they count (`--memory-limit`).
     public var memoryLimit = MemoryLimit.defaultBytes
+    /// `users --live`: check each mapping's session, count live and stale apart.
+    public var live = false
     /// The arguments of `show`/`revoke` are cookie values.
     public var cookie = false
     // Filters (list, revoke-user, revoke-all): seconds, or a network

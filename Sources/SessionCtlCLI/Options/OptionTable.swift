@@ -152,6 +152,8 @@ public enum OptionTable {
                    help: "express-session secrets, one a line: --cookie checks the cookie's signature against them"),
         OptionSpec(name: "app-key-file", short: nil, binding: .text(\.appKeyFile, meta: "FILE", isFile: true), group: .selection, commands: server,
                    help: "Laravel's APP_KEY (a .env file or base64:…): opens encrypted cookies and SESSION_ENCRYPT payloads"),
+        OptionSpec(name: "live", short: nil, binding: .flag(\.live), group: .selection, commands: [.users],
+                   help: "check each mapping's session (pipelined EXISTS): count live sessions, and stale mappings apart"),
         OptionSpec(name: "memory-limit", short: nil, binding: .size(\.memoryLimit, MemoryLimit.minimumBytes...(1 << 40)), group: .selection,
                    commands: [.users, .audit, .diff],
                    help: "the memory users, audit and diff may use for what they count (default 64MiB); past it they spill sorted runs to a private directory under $TMPDIR and merge them, exactly"),

@@ -18,6 +18,12 @@ public enum CompletionScripts {
     public static func bash() -> String {
         let allOptions = OptionTable.all.flatMap { o in ["--\(o.name)"] + (o.short.map { ["-\($0)"] } ?? []) }
         let valued = OptionTable.all.filter(\.takesValue).flatMap { o in ["--\(o.name)"] + (o.short.map { ["-\($0)"] } ?? []) }
+        // After a command, only the options it takes (the parser refuses the others).
+        var perCommand = ""
+        for c in CommandName.allCases {
+            let own = OptionTable.all.filter { $0.commands?.contains(c) ?? true }.flatMap { o in ["--\(o.name)"] + (o.short.map { ["-\($0)"] } ?? []) }
+            perCommand += "            \(c.rawValue)) opts=\"\(own.joined(separator: " "))\" ;;\n"
+        }
         var cases = ""
         for o in OptionTable.all where o.takesValue {
             let names = (["--\(o.name)"] + (o.short.map { ["-\($0)"] } ?? [])).joined(separator: "|")
@@ -60,7 +66,10 @@ public enum CompletionScripts {
                 esac
             done
             if [[ "$cur" == -* ]]; then
-                COMPREPLY=($(compgen -W "\(allOptions.joined(separator: " "))" -- "$cur"))
+                local opts="\(allOptions.joined(separator: " "))"
+                case "$cmd" in
+        \(perCommand)    esac
+                COMPREPLY=($(compgen -W "$opts" -- "$cur"))
             elif [[ -z "$cmd" ]]; then
                 COMPREPLY=($(compgen -W "\(commands.joined(separator: " "))" -- "$cur"))
             elif [[ "$cmd" == completion ]]; then

@@ -26,12 +26,24 @@ public final class Console {
     /// Asks for a secret: shows the prompt on stderr and reads a line without echo on a terminal
     /// (the first line of standard input otherwise); `nil` at end of input or on Ctrl-C.
     public let readSecret: (String) -> String?
+    /// Whether more standard input arrives within this many milliseconds (a list piped at once
+    /// is one batch; a list typed or streamed is worked on as it comes).
+    public let inputWithin: (Int32) -> Bool
+    /// Throws away what was typed ahead on the terminal, so that no answer is given before its question.
+    public let discardTypeahead: () -> Void
+    /// The terminal's width in columns (stderr's), when known.
+    public let columns: () -> Int?
 
     /// A console from its parts.
     public init(out: any OutputSink, err: any OutputSink, stdoutIsTerminal: Bool = false, stderrIsTerminal: Bool = false,
                 stdinIsTerminal: Bool = false, environment: [String: String] = [:],
                 readInput: @escaping () -> [UInt8]? = { nil }, readLine: @escaping () -> String? = { nil },
-                cancellation: Cancellation = Cancellation(), readSecret: @escaping (String) -> String? = { _ in nil }) {
+                cancellation: Cancellation = Cancellation(), readSecret: @escaping (String) -> String? = { _ in nil },
+                inputWithin: @escaping (Int32) -> Bool = { _ in true }, discardTypeahead: @escaping () -> Void = {},
+                columns: @escaping () -> Int? = { nil }) {
+        self.columns = columns
+        self.inputWithin = inputWithin
+        self.discardTypeahead = discardTypeahead
         self.cancellation = cancellation
         self.readSecret = readSecret
         self.out = out
@@ -56,7 +68,17 @@ public final class Console {
         return Console(out: FileSink(fd: 1), err: FileSink(fd: 2),
                        stdoutIsTerminal: isatty(1) == 1, stderrIsTerminal: isatty(2) == 1, stdinIsTerminal: isatty(0) == 1,
                        environment: env, readInput: { readStandardInput(cancellation) }, readLine: { readAnswer(cancellation) },
-                       cancellation: cancellation, readSecret: { prompt in readSecretLine(prompt, cancellation) })
+                       cancellation: cancellation, readSecret: { prompt in readSecretLine(prompt, cancellation) },
+                       inputWithin: { ms in
+                           var pfd = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+                           return poll(&pfd, 1, ms) > 0
+                       },
+                       discardTypeahead: { if isatty(0) == 1 { tcflush(0, TCIFLUSH) } },
+                       columns: {
+                           var size = winsize()
+                           if ioctl(2, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 { return Int(size.ws_col) }
+                           return env["COLUMNS"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
+                       })
     }
 
     /// One line from standard input, unbuffered; `nil` at its end or on Ctrl-C (Swift's

@@ -27,9 +27,7 @@ final class Progress {
         let now = Deadline.now()
         guard now - started > 250_000_000, now - lastDraw > 100_000_000 else { return }
         lastDraw = now
-        var text = Self.line(p, total: total, seconds: Double(now - started) / 1e9)
-        if let pass { text = pass + ": " + text }
-        if let done { text += "; " + done }
+        let text = Self.fitted(p, total: total, seconds: Double(now - started) / 1e9, pass: pass, done: done, width: console.columns())
         console.err.write("\r\u{1B}[K" + text)
         console.err.flush()
         drawn = true
@@ -37,19 +35,39 @@ final class Progress {
 
     /// The progress line for `p` after `seconds`.
     static func line(_ p: ScanProgress, total: Int64?, seconds: Double) -> String {
+        fitted(p, total: total, seconds: seconds, pass: nil, done: nil, width: nil)
+    }
+
+    /// The line, fitted to a terminal `width` columns wide (one column spare, so it never wraps):
+    /// the rate and the time left go first, then the long form of the count, then it is cut.
+    static func fitted(_ p: ScanProgress, total: Int64?, seconds: Double, pass: String?, done: String?, width: Int?) -> String {
         let rate = seconds > 0 ? Double(p.examined) / seconds : 0
-        var text = "scanned \(grouped(p.examined))"
+        var long = "scanned \(grouped(p.examined))"
+        var short = "\(grouped(p.examined)) keys"
         if let total, total > 0 {
             let shown = min(Int64(p.examined), total)
-            text += " of \(grouped(Int(total))) keys (\(Int(Double(shown) * 100 / Double(total)))%)"
+            let percent = Int(Double(shown) * 100 / Double(total))
+            long += " of \(grouped(Int(total))) keys (\(percent)%)"
+            short = "\(percent)%"
         } else {
-            text += " keys"
+            long += " keys"
         }
-        text += ", \(grouped(p.matched)) matched, \(grouped(Int(rate)))/s"
-        if let total, rate > 0, Int64(p.examined) < total {
-            text += ", ~\(Int((Double(total) - Double(p.examined)) / rate) + 1)s left"
+        let matched = "\(grouped(p.matched)) matched"
+        let speed = "\(grouped(Int(rate)))/s"
+        var left: String?
+        if let total, rate > 0, Int64(p.examined) < total { left = "~\(Int((Double(total) - Double(p.examined)) / rate) + 1)s left" }
+        func compose(_ count: String, _ rest: [String?], _ done: String?) -> String {
+            var text = ([count] + rest.compactMap { $0 }).joined(separator: ", ")
+            if let pass { text = pass + ": " + text }
+            if let done { text += "; " + done }
+            return text
         }
-        return text
+        let candidates = [compose(long, [matched, speed, left], done), compose(long, [matched, left], done), compose(long, [matched], done),
+                          compose(short, [matched], done), compose(short, [], done), compose(short, [], nil)]
+        guard let width else { return candidates[0] }
+        let room = max(width - 1, 10)
+        if let fits = candidates.first(where: { DisplayWidth.of($0) <= room }) { return fits }
+        return String(candidates.last!.prefix(room))
     }
 
     /// `1234567` as `1,234,567`.

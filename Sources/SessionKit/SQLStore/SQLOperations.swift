@@ -132,7 +132,8 @@ extension SQLSessionStore {
     // MARK: users, audit, prune
 
     /// Live sessions per user: a `GROUP BY` over the indexed column (Laravel), or one pass decoding every row (Django).
-    public func users(sort: UserSort = .count, minimum: Int = 1, top: Int? = nil) throws -> UsersResult {
+    /// Rows are the sessions themselves (those past the lifetime left out), so `live` changes nothing.
+    public func users(sort: UserSort = .count, minimum: Int = 1, top: Int? = nil, live: Bool = false) throws -> UsersResult {
         var completeness = Completeness()
         let tally = UserTally(memory, cancellation: cancellation)
         let now = Self.now()

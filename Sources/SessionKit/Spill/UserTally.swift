@@ -19,12 +19,14 @@ public final class UserTally {
     /// Whether the pairs went to disk.
     public var spilled: Bool { pairs.spilled }
 
-    /// Counts `key` for `user` (a key given twice counts once).
-    public func add(user: Bytes, key: Bytes) throws {
+    /// Counts `key` for `user` (a key given twice counts once; `live: false` counts it as stale,
+    /// unless it was also seen live).
+    public func add(user: Bytes, key: Bytes, live: Bool = true) throws {
         try pairs.add { out in
             OrderedBytes.append(user, to: &out)
             out.append(0)
-            out += key
+            OrderedBytes.append(key, to: &out)
+            out.append(live ? 0 : 1)
         }
     }
 
@@ -38,33 +40,40 @@ public final class UserTally {
         }
     }
 
-    /// Each user and its count, in the order of the pairs (by user).
-    fileprivate func eachGroup(_ body: (Bytes, Int) throws -> Void) throws {
-        // The user's encoded field is compared as it is; decoded once a user.
-        var previous: [UInt8] = []
+    /// Each user with its live and stale counts, in the order of the pairs (by user).
+    fileprivate func eachGroup(_ body: (Bytes, Int, Int) throws -> Void) throws {
+        // The encoded fields are compared as they are; the user is decoded once a user.
+        var previous: [UInt8] = [], previousKey: [UInt8] = []
         var user: Bytes?
-        var n = 0
+        var n = 0, stale = 0
         var counted = false
         try pairs.forEach { r in
             var reader = OrderedBytes.Reader(r)
             guard let raw = reader.rawField(), let kind = reader.byte() else { throw SpillError("a spill record is malformed") }
             if user == nil || previous.withUnsafeBytes({ ExternalSorter.compare($0, raw) }) != 0 {
-                if let u = user { try body(u, n) }
+                if let u = user { try body(u, n, stale) }
                 var decode = OrderedBytes.Reader(raw)
                 user = decode.field()
                 previous.removeAll(keepingCapacity: true)
                 previous.append(contentsOf: raw)
+                previousKey.removeAll(keepingCapacity: true)
                 n = 0
+                stale = 0
                 counted = false
             }
             if kind == 0 {
-                n += 1
+                guard let key = reader.rawField(), let state = reader.byte() else { throw SpillError("a spill record is malformed") }
+                // A key seen live and stale (it expired between two visits): its first, live, record counts.
+                if !previousKey.isEmpty, previousKey.withUnsafeBytes({ ExternalSorter.compare($0, key) }) == 0 { return }
+                previousKey.removeAll(keepingCapacity: true)
+                previousKey.append(contentsOf: key)
+                if state == 0 { n += 1 } else { stale += 1 }
             } else if !counted, let c = reader.number() {
                 n += Int(c)
                 counted = true
             }
         }
-        if let u = user { try body(u, n) }
+        if let u = user { try body(u, n, stale) }
     }
 
     /// The users with at least `minimum` keys, ranked, the first `top` of them.
@@ -76,10 +85,10 @@ public final class UserTally {
             var distinct = 0
             if let top, top <= Self.heapLimit {
                 var best: [UserCount] = []
-                try eachGroup { u, n in
+                try eachGroup { u, n, stale in
                     distinct += 1
-                    guard n >= minimum, top > 0 else { return }
-                    let c = UserCount(user: u, sessions: n)
+                    guard n + stale >= minimum, n + stale > 0, top > 0 else { return }
+                    let c = UserCount(user: u, sessions: n, stale: stale)
                     if best.count == top, let worst = best.last, !UserRanking.precedes(c, worst) { return }
                     let at = best.firstIndex { UserRanking.precedes(c, $0) } ?? best.count
                     best.insert(c, at: at)
@@ -88,12 +97,13 @@ public final class UserTally {
                 return UserRanking(source: .memory(best), distinctUsers: distinct)
             }
             let ranked = ExternalSorter(limit, share: 0.5, cancellation: cancellation)
-            try eachGroup { u, n in
+            try eachGroup { u, n, stale in
                 distinct += 1
-                guard n >= minimum else { return }
+                guard n + stale >= minimum, n + stale > 0 else { return }
                 try ranked.add { out in
                     OrderedBytes.append(UInt64.max - UInt64(n), to: &out)
-                    out += u
+                    OrderedBytes.append(u, to: &out)
+                    OrderedBytes.append(UInt64(stale), to: &out)
                 }
             }
             return UserRanking(source: .sorted(ranked, top: top), distinctUsers: distinct)
@@ -132,11 +142,11 @@ public struct UserRanking {
         case .byUser(let tally, let minimum, let top):
             var emitted = 0
             do {
-                try tally.eachGroup { u, n in
-                    guard n >= minimum else { return }
+                try tally.eachGroup { u, n, stale in
+                    guard n + stale >= minimum, n + stale > 0 else { return }
                     if let top, emitted >= top { throw Enough() }
                     emitted += 1
-                    try body(UserCount(user: u, sessions: n))
+                    try body(UserCount(user: u, sessions: n, stale: stale))
                 }
             } catch is Enough {}
         case .sorted(let sorter, let top):
@@ -145,9 +155,11 @@ public struct UserRanking {
                 try sorter.forEach { r in
                     if let top, emitted >= top { throw Enough() }
                     var reader = OrderedBytes.Reader(r)
-                    guard let inverse = reader.number() else { throw SpillError("a spill record is malformed") }
+                    guard let inverse = reader.number(), let user = reader.field(), let stale = reader.number() else {
+                        throw SpillError("a spill record is malformed")
+                    }
                     emitted += 1
-                    try body(UserCount(user: Array(reader.rest), sessions: Int(UInt64.max - inverse)))
+                    try body(UserCount(user: user, sessions: Int(UInt64.max - inverse), stale: Int(stale)))
                 }
             } catch is Enough {}
         }
