@@ -269,3 +269,18 @@ extension RevokeResult {
         filteredOut += other.filteredOut
     }
 }
+
+extension SessionStore {
+    /// What a revocation of `plan` would do, read without changing anything (pipelined `EXISTS`,
+    /// which leaves idle times alone): the sessions it would revoke, and apart from them the stale
+    /// mappings whose session key is already gone (those are not sessions).
+    public func dryRun(_ plan: RevokePlan) throws -> RevokeResult {
+        var result = plan.resultWithoutDeleting(listingTargets: false)
+        let replies = try batched(plan.targets, completeness: &result.completeness) { [[Verb.exists, $0.sessionKey]] }
+        for (ref, reply) in zip(plan.targets, replies) {
+            guard let n = result.completeness.required(reply[0], "EXISTS")?.integer else { continue }
+            if n == 0 { result.stale.append(ref) } else { result.revoked.append(ref) }
+        }
+        return result
+    }
+}

@@ -33,6 +33,8 @@ public protocol SessionBackend: AnyObject {
     func sizeDescription() -> String
     /// Every session, a page at a time, with a digest of its data (`snapshot`, `diff`).
     func snapshot(_ body: ([SnapshotEntry]) throws -> Void) throws -> Completeness
+    /// What revoking `plan` would do, changing nothing.
+    func dryRun(_ plan: RevokePlan) throws -> RevokeResult
     func planPrune() throws -> RevokePlan
     func prune(_ plan: RevokePlan, grace: Double, waiting: (Double) -> Void,
                beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void,
@@ -85,4 +87,9 @@ extension SQLSessionStore: SessionBackend {
         guard redisOnly.contains(feature) else { return nil }
         return "\(feature) works on Redis stores; a SQL table keeps one row per session (users by \(table.schema == .laravel ? "its user_id column" : "the decoded _auth_user_id"))"
     }
+}
+
+extension SQLSessionStore {
+    /// A table's rows are the sessions: the plan's targets are what would be revoked.
+    public func dryRun(_ plan: RevokePlan) throws -> RevokeResult { plan.resultWithoutDeleting(listingTargets: true) }
 }

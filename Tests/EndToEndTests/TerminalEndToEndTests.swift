@@ -61,6 +61,14 @@ final class TerminalEndToEndTests: XCTestCase {
         let rows = json["users"] as? [[String: Any]] ?? []
         XCTAssertEqual(rows.map { "\($0["user"]!)=\($0["sessions"]!)/\($0["stale"]!)" }, ["alice=3/1", "bob=1/0", "carol=0/1"])
         XCTAssertEqual(try f.run("users", "--live", "--memory-limit", "4KiB").stdout, live.stdout, "spilled or not")
+        // The dry run counts sessions, and the stale mapping apart.
+        let dry = try f.run("revoke-user", "alice", "--dry-run")
+        XCTAssertTrue(dry.stderr.contains("dry run: would revoke 3 sessions of 1 user"), dry.stderr)
+        XCTAssertTrue(dry.stderr.contains("would remove 1 stale mapping"), dry.stderr)
+        XCTAssertTrue(dry.stdout.contains("stale: session key does not exist; its mapping would be removed"), dry.stdout)
+        let dryJSON = try f.run("revoke-user", "alice", "--dry-run", "-o", "json").json()
+        XCTAssertEqual((dryJSON["revoked"] as? [Any])?.count, 3)
+        XCTAssertEqual((dryJSON["stale"] as? [Any])?.count, 1)
         XCTAssertEqual(try f.dbsize(), 10, "counting deletes nothing")
         let indexed = try f.run("users", "--live", "--index", "idx:<user>")
         XCTAssertEqual(indexed.status, 2, "\(indexed)")

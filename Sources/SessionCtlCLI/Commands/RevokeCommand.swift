@@ -88,7 +88,7 @@ enum RevokeCommand {
                                 prune: Bool = false) throws -> RevokeResult {
         let inv = ctx.invocation
         ctx.progress.finish()
-        if inv.dryRun { return plan.resultWithoutDeleting(listingTargets: true) }
+        if inv.dryRun { return prune ? plan.resultWithoutDeleting(listingTargets: true) : try store.dryRun(plan) }
         if plan.targets.isEmpty || plan.completeness.interrupted { return plan.resultWithoutDeleting(listingTargets: false) }
         if !inv.yes && !confirm(plan, store, ctx, prune: prune) {
             // On Ctrl-C the top level says "interrupted" and exits 130.

@@ -59,7 +59,8 @@ final class RevokeOutput {
                 }
                 for ref in r.stale {
                     table.add([Cell.text(ref.user), Cell.text(ref.session), Cell.text(ref.sessionKey),
-                               sql ? "stale: the row was already gone" : "stale: session key did not exist; mapping removed"])
+                               sql ? "stale: the row was already gone"
+                                   : dry ? "stale: session key does not exist; its mapping would be removed" : "stale: session key did not exist; mapping removed"])
                 }
                 for f in r.filteredOut {
                     table.add([Cell.text(f.ref.user), Cell.text(f.ref.session), Cell.text(f.ref.sessionKey), (f.undecided ? "kept, undecided: " : "kept: ") + f.reason])
@@ -83,6 +84,7 @@ final class RevokeOutput {
             if !r.stale.isEmpty { ctx.note("\(Cell.plural(r.stale.count, "row")) had already gone before the DELETE (not counted as revoked)") }
         } else if dry {
             ctx.note("dry run: \(verb) \(Cell.plural(r.revoked.count, what)) of \(Cell.plural(users, "user")); nothing was deleted")
+            if !r.stale.isEmpty { ctx.note("dry run: would remove \(Cell.plural(r.stale.count, "stale mapping")) whose session key does not exist (not counted as sessions)") }
         } else if ctx.invocation.command == .prune {
             let members = r.indexMembersRemoved > 0 ? ", removed \(Cell.plural(r.indexMembersRemoved, "stale index member"))" : ""
             ctx.note("pruned \(Cell.plural(r.revoked.count, "orphaned mapping")) of \(Cell.plural(users, "user")) (deleted \(Cell.plural(r.mappingKeysDeleted, "mapping key"))\(members))")
