@@ -51,8 +51,10 @@ final class FaultEndToEndTests: XCTestCase {
         let dripped = try Sessionctl.run(["list", "dan", "--json", "--url", proxy.url], timeout: 120)
         XCTAssertStatus(dripped, 0)
         XCTAssertEqual((try dripped.json()["sessions"] as? [Any])?.count, 200)
-        // Replies stop after the handshake: bounded by --timeout, never a hang, never complete.
-        proxy.set(.stall(after: 64))
+        // Replies stop after the handshake (whose CLIENT NO-TOUCH this Redis 7.0 refuses with an error
+        // reply): bounded by --timeout, never a hang, never complete.
+        let noTouchRefused = "-ERR unknown subcommand 'NO-TOUCH'. Try CLIENT HELP.\r\n"
+        proxy.set(.stall(after: 64 + noTouchRefused.utf8.count))
         let start = Date()
         let stalled = try Sessionctl.run(["list", "dan", "--json", "--timeout", "1", "--url", proxy.url], timeout: 60)
         XCTAssertTrue([4, 5].contains(stalled.status), "\(stalled)")

@@ -55,8 +55,9 @@ func XCTAssertStatus(_ run: Sessionctl.Run, _ status: Int32, file: StaticString 
 }
 
 /// Runs sessionctl in a pseudo-terminal `columns` wide (Python's pty module), typing
-/// `typeAhead` at once, then `answer` once the prompt has been up for a moment.
-func inPseudoTerminal(_ args: [String], url: String, columns: Int = 80, typeAhead: String = "", answer: String? = nil) throws -> Sessionctl.Run {
+/// `typeAhead` at once, then `answer` once `prompt` has been up for a moment.
+func inPseudoTerminal(_ args: [String], url: String, columns: Int = 80, typeAhead: String = "", answer: String? = nil,
+                      prompt: String = "[y/N]", env: [String: String] = [:]) throws -> Sessionctl.Run {
     let driver = """
     import fcntl, os, pty, select, signal, struct, sys, termios, time
     pid, fd = pty.fork()
@@ -80,7 +81,7 @@ func inPseudoTerminal(_ args: [String], url: String, columns: Int = 80, typeAhea
             if not data:
                 break
             out += data
-        if b"[y/N]" in out and asked is None:
+        if os.environ["PROMPT_MARK"].encode() in out and asked is None:
             asked = time.time()
         if asked is not None and answer != "-" and time.time() - asked > 1.0:
             # Still waiting a second after the question: the typed-ahead answer was not taken.
@@ -99,5 +100,6 @@ func inPseudoTerminal(_ args: [String], url: String, columns: Int = 80, typeAhea
     sys.exit(99)
     """
     return try Sessionctl.exec("/usr/bin/python3", (["-c", driver, Sessionctl.binary, url, String(columns), answer ?? "-"] + args).map { Data($0.utf8) },
-                               environment: ["TERM": "dumb", "TYPE_AHEAD": typeAhead], stdin: nil, timeout: 60)
+                               environment: env.merging(["TERM": "dumb", "TYPE_AHEAD": typeAhead, "PROMPT_MARK": prompt]) { _, new in new },
+                               stdin: nil, timeout: 60)
 }

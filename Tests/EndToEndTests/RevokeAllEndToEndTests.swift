@@ -128,7 +128,8 @@ final class RevokeAllEndToEndTests: XCTestCase {
         let f = try Fixture()
         try f.seed([("alice", "s1"), ("bob", "s2")])
         func typed(_ answer: String) throws -> Sessionctl.Run {
-            try inTerminal("\(Sessionctl.binary) revoke-all", input: answer + "\n", env: ["SESSIONCTL_URL": f.server.url, "TERM": "dumb"])
+            // The answer is typed once the question is up.
+            try inPseudoTerminal(["revoke-all"], url: f.server.url, answer: answer, prompt: "to confirm: ")
         }
         let wrong = try typed("localhost")
         XCTAssertTrue(wrong.stdout.contains("Type the server's host (127.0.0.1) to confirm"), wrong.stdout)
@@ -143,7 +144,8 @@ final class RevokeAllEndToEndTests: XCTestCase {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let config = dir.appendingPathComponent("config.yaml").path
         try "current-context: staging\ncontexts:\n  staging:\n    url: \(f.server.url)\n".write(toFile: config, atomically: true, encoding: .utf8)
-        let named = try inTerminal("\(Sessionctl.binary) revoke-all", input: "staging\n", env: ["SESSIONCTL_CONFIG": config, "TERM": "dumb"])
+        let named = try inPseudoTerminal(["--context", "staging", "revoke-all"], url: f.server.url, answer: "staging", prompt: "to confirm: ",
+                                         env: ["SESSIONCTL_CONFIG": config])
         XCTAssertTrue(named.stdout.contains("or the context's name (staging)"), named.stdout)
         XCTAssertFalse(try f.exists("session:s3"), named.stdout)
     }

@@ -80,8 +80,9 @@ public final class RedisCluster: @unchecked Sendable {
 
     /// The running nodes that are primaries serving slots.
     public func primaries(password: String? = nil) throws -> [RedisServer] {
-        try nodes.filter(\.isRunning).filter { node in
-            let text = try node.run([["CLUSTER", "NODES"]], password: password).first?.text ?? ""
+        nodes.filter(\.isRunning).filter { node in
+            // A node just killed may not be reaped yet: one that refuses the connection is not a primary.
+            guard let text = (try? node.run([["CLUSTER", "NODES"]], password: password))?.first?.text else { return false }
             guard let myself = text.split(separator: "\n").first(where: { $0.contains("myself") }) else { return false }
             return myself.split(separator: " ")[2].contains("master") && !Self.slotRanges(String(myself)).isEmpty
         }

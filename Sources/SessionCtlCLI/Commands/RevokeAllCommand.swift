@@ -73,6 +73,8 @@ enum RevokeAllCommand {
         let host = store.confirmationHost
         let target = store.auditTarget.endpoint
         let context = ctx.invocation.fromContext.name
+        // Nothing typed before the question answers it.
+        ctx.console.discardTypeahead()
         ctx.console.err.write("This ends \(store.revokeAllScope) on \(target)\(context.map { " (context \($0))" } ?? "")"
                               + "\(store.filter.isEmpty ? "" : " that the filters keep") (\(store.sizeDescription())).\n"
                               + "Type the server's host (\(host))\(context.map { " or the context's name (\($0))" } ?? "") to confirm: ")

@@ -88,9 +88,9 @@ enum RevokeCommand {
                                 prune: Bool = false) throws -> RevokeResult {
         let inv = ctx.invocation
         ctx.progress.finish()
-        if inv.dryRun { return prune ? plan.resultWithoutDeleting(listingTargets: true) : try store.dryRun(plan) }
+        if inv.dryRun { return try prune ? plan.resultWithoutDeleting(listingTargets: true) : store.dryRun(plan) }
         if plan.targets.isEmpty || plan.completeness.interrupted { return plan.resultWithoutDeleting(listingTargets: false) }
-        if !inv.yes && !confirm(plan, store, ctx, prune: prune) {
+        if !inv.yes, !confirm(plan, prune ? nil : try store.dryRun(plan), store, ctx, prune: prune) {
             // On Ctrl-C the top level says "interrupted" and exits 130.
             throw CLIError("aborted; nothing was deleted", ifInterrupted: "interrupted; nothing was deleted", code: .failure)
         }
@@ -108,21 +108,30 @@ enum RevokeCommand {
         }
     }
 
-    private static func confirm(_ plan: RevokePlan, _ store: any SessionBackend, _ ctx: CommandContext, prune: Bool) -> Bool {
-        var table = Table(headers: ["USER", "SESSION", prune ? "MAPPING KEY" : "SESSION KEY"])
-        for t in plan.targets { table.add([Cell.text(t.user), Cell.text(t.session), Cell.text(prune ? t.mappingKey : t.sessionKey)]) }
-        // What will not be touched, in the table that is confirmed (not only after).
-        for r in plan.refused { table.add([Cell.text(r.user), Cell.text(r.session), "not touched: refused (\(r.reason))"]) }
+    /// The table of what will be done, then the question. `preview` (revocations) tells live
+    /// sessions from stale mappings, so that the count asked about is of sessions.
+    private static func confirm(_ plan: RevokePlan, _ preview: RevokeResult?, _ store: any SessionBackend, _ ctx: CommandContext, prune: Bool) -> Bool {
+        var table = Table(headers: ["USER", "SESSION", prune ? "MAPPING KEY" : "SESSION KEY", "WHAT"])
+        let live = preview?.revoked ?? plan.targets
+        for t in live {
+            table.add([Cell.text(t.user), Cell.text(t.session), Cell.text(prune ? t.mappingKey : t.sessionKey), prune ? "delete the mapping" : "revoke"])
+        }
+        // What is not a session, or will not be touched, in the table that is confirmed (not only after).
+        for t in preview?.stale ?? [] {
+            table.add([Cell.text(t.user), Cell.text(t.session), Cell.text(t.sessionKey), "stale: session gone; its mapping is removed"])
+        }
+        for r in plan.refused { table.add([Cell.text(r.user), Cell.text(r.session), r.sessionKey.map(Cell.text) ?? "-", "not touched: refused (\(r.reason))"]) }
         ctx.console.err.write(table.render(color: false))
         if !plan.completeness.isComplete {
             ctx.console.warn("the search was incomplete: other sessions may exist")
         }
-        let users = Set(plan.targets.map(\.user)).count
+        let users = Set(live.map(\.user)).count
+        let stale = preview?.stale.count ?? 0
         // Where: the server (and context), so that a prompt in the wrong terminal reads wrong.
         let place = " on \(store.auditTarget.endpoint)" + (ctx.invocation.fromContext.name.map { " (context \($0))" } ?? "")
         let question = prune
             ? "Delete \(Cell.plural(plan.targets.count, "orphaned mapping")) of \(Cell.plural(users, "user"))\(place)? [y/N] "
-            : "Revoke \(Cell.plural(plan.targets.count, "session")) of \(Cell.plural(users, "user"))\(place)? This deletes each session key and its mapping. [y/N] "
+            : "Revoke \(Cell.plural(live.count, "session")) of \(Cell.plural(users, "user"))\(place)\(stale > 0 ? " (and remove \(Cell.plural(stale, "stale mapping")))" : "")? This deletes each session key and its mapping. [y/N] "
         // A "y" typed while the scan ran must not answer a question it never saw.
         ctx.console.discardTypeahead()
         ctx.console.err.write(question)

@@ -96,12 +96,13 @@ final class LaravelDatabaseAppTests: XCTestCase {
             XCTAssertEqual(try dry.json()["revoked"] as? Int, rows, "\(dry)")
             XCTAssertEqual(try s.rowCount(), rows, "a dry run deletes nothing")
             // Typed confirmation in a terminal: the wrong host aborts, the right one ends every session.
-            let env = s.environment.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            let line = "env \(env) \(Sessionctl.binary) --url '\(s.url)' --framework laravel revoke-all"
-            let wrong = try inTerminal(line, input: "db.example\n", env: ["TERM": "dumb"])
+            func typed(_ answer: String) throws -> Sessionctl.Run {
+                try inPseudoTerminal(["--framework", "laravel", "revoke-all"], url: s.url, answer: answer, prompt: "to confirm: ", env: s.environment)
+            }
+            let wrong = try typed("db.example")
             XCTAssertTrue(wrong.stdout.contains("every row of the table sessions") && wrong.stdout.contains("aborted"), wrong.stdout)
             XCTAssertEqual(try s.rowCount(), rows)
-            let right = try inTerminal(line, input: "127.0.0.1\n", env: ["TERM": "dumb"])
+            let right = try typed("127.0.0.1")
             XCTAssertTrue(right.stdout.contains("revoked \(rows) sessions of \(rows) (deleted \(rows) rows)"), right.stdout)
             XCTAssertEqual(try s.rowCount(), 0)
             for b in browsers { XCTAssertFalse(try b.isLoggedIn(), "every cookie is refused (\(s.url))") }
