@@ -7,7 +7,7 @@ import XCTest
 /// The spill-and-merge path against plain in-memory sorting and counting of the same records.
 final class ExternalSorterTests: XCTestCase {
     private func records(_ n: Int, seed: UInt64) -> [[UInt8]] {
-        var rng = Seeded(seed)
+        var rng = SplitMix(seed: seed)
         return (0..<n).map { _ in
             // Short and long, with zero bytes and shared prefixes (the eight-byte prefix ties).
             let length = Int(rng.next() % 40)
@@ -102,7 +102,7 @@ final class ExternalSorterTests: XCTestCase {
     }
 
     func testUserTallyCountsLikeADictionary() throws {
-        var rng = Seeded(6)
+        var rng = SplitMix(seed: 6)
         var pairs: [(Bytes, Bytes)] = []
         for _ in 0..<40_000 {
             let user = Bytes("u\(rng.next() % 3000)".utf8) + (rng.next() % 50 == 0 ? [0, 1] : [])
@@ -126,18 +126,5 @@ final class ExternalSorterTests: XCTestCase {
             XCTAssertEqual(try tally.ranking(sort: .user, top: 3).prefix(Int.max), Array(byUser.prefix(3)))
             XCTAssertEqual(try tally.ranking(sort: .count, top: 3).distinctUsers, counts.count)
         }
-    }
-}
-
-/// A small deterministic generator (splitmix64), so a failure can be replayed.
-struct Seeded: RandomNumberGenerator {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
