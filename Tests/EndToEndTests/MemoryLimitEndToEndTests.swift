@@ -93,6 +93,9 @@ final class MemoryLimitEndToEndTests: XCTestCase {
                                        environment: ["SESSIONCTL_URL": f.server.url, "TMPDIR": tmp.path], interruptAfter: 1.5)
             XCTAssertEqual(r.status, 130, "\(r)")
             XCTAssertEqual(try tmp.contents(), [], "the spill directory is removed after Ctrl-C (\(command))")
+            // What was counted before Ctrl-C is reported (merged from the spill), marked partial.
+            XCTAssertTrue(r.stdout.contains("# partial result (interrupted)"), "\(command): \(r.stdout)")
+            XCTAssertTrue(r.stderr.contains("interrupted: the result above is partial"), r.stderr)
         }
     }
 

@@ -229,14 +229,16 @@ public final class ExternalSorter {
     }
 
     /// Every record in order (each once with `unique`), as bytes valid during the call. May be
-    /// called again (the runs are read anew). Ctrl-C stops it with a ``SpillError``.
+    /// called again (the runs are read anew). A Ctrl-C during it stops it with a ``SpillError``; one
+    /// that came before (it stopped the scan) does not: what was counted so far is then reported.
     public func forEach(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         var previous: [UInt8] = []
         var first = true
         var visited = 0
+        let interruptible = cancellation?.isCancelled == false
         func emit(_ r: UnsafeRawBufferPointer) throws {
             visited += 1
-            if visited & 0xffff == 0, cancellation?.isCancelled == true { throw SpillError("interrupted", interrupted: true) }
+            if interruptible, visited & 0xffff == 0, cancellation?.isCancelled == true { throw SpillError("interrupted", interrupted: true) }
             if unique {
                 if !first, previous.withUnsafeBytes({ Self.compare($0, r) }) == 0 { return }
                 first = false
@@ -253,12 +255,12 @@ public final class ExternalSorter {
         // Everything is on disk: the buffer's memory goes back before the merge takes its own.
         buffer = []
         index = []
-        try reduceRuns()
+        try reduceRuns(interruptible: interruptible)
         try merge(runs.map { RunReader($0, bufferSize: readBuffer) }, emit)
     }
 
     /// Merges runs in groups until one merge can read them all at once.
-    private func reduceRuns() throws {
+    private func reduceRuns(interruptible: Bool) throws {
         while runs.count > fanIn {
             let out = try directory.file()
             var next: [Run] = []
@@ -281,7 +283,7 @@ public final class ExternalSorter {
                 }
                 try out.flush()
                 next.append(Run(file: out, start: start, end: out.size))
-                if cancellation?.isCancelled == true { throw SpillError("interrupted", interrupted: true) }
+                if interruptible, cancellation?.isCancelled == true { throw SpillError("interrupted", interrupted: true) }
             }
             runs = next
             file = out
