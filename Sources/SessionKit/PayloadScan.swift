@@ -32,18 +32,29 @@ extension SessionStore {
     /// The session id of a session key: the bytes after the first id marker that occurs (a
     /// preset's), else after the literal that ends the glob the key matches (`session:` of `session:*`).
     func sessionId(of key: Bytes, markers: [Bytes]) -> Bytes? {
+        sessionId(of: key, markers: markers, globs: globLiterals())
+    }
+
+    /// Each session glob ending in `*` with the literal before it (`session:` of `session:*`),
+    /// worked out once for a scan rather than once a key.
+    func globLiterals() -> [(glob: Bytes, literal: Bytes)] {
+        layout.sessionGlobs.compactMap { glob in
+            guard glob.last == UInt8(ascii: "*") else { return nil }
+            let literal = Array(glob.dropLast().suffix(while: { !Glob.metacharacters.contains($0) }))
+            return literal.isEmpty ? nil : (glob, literal)
+        }
+    }
+
+    func sessionId(of key: Bytes, markers: [Bytes], globs: [(glob: Bytes, literal: Bytes)]) -> Bytes? {
         for m in markers {
             if let at = firstOccurrence(of: m, in: key) {
                 let id = Array(key[(at + m.count)...])
                 return id.isEmpty ? nil : id
             }
         }
-        for glob in layout.sessionGlobs where Glob.matches(glob, key) {
-            guard glob.last == UInt8(ascii: "*") else { continue }
-            let body = glob.dropLast()
-            let literal = Array(body.suffix(while: { !Glob.metacharacters.contains($0) }))
-            guard !literal.isEmpty, let at = lastOccurrence(of: literal, in: key) else { continue }
-            let id = Array(key[(at + literal.count)...])
+        for g in globs where Glob.matches(g.glob, key) {
+            guard let at = lastOccurrence(of: g.literal, in: key) else { continue }
+            let id = Array(key[(at + g.literal.count)...])
             return id.isEmpty ? nil : id
         }
         return nil
@@ -55,6 +66,7 @@ extension SessionStore {
     func scanPayloads(markers: [Bytes], from start: [RedisEndpoint.Address: Bytes?] = [:], completeness: inout Completeness,
                       _ page: ([ScannedSession], inout Completeness) throws -> Void) throws -> ScanOutcome {
         let limit = Bytes(String(max(maxPayload, 1) - 1).utf8)
+        let globs = globLiterals()
         var inner = Completeness()
         let outcome = try keyspace.scan(match: layout.sessionScanPattern, count: scanCount, rate: scanRate, progress: progress, from: start) { keys in
             let keys = keys.filter { layout.isSessionKey($0) && !$0.contains(subsequence: Self.springExpiresMarker) }
@@ -63,9 +75,11 @@ extension SessionStore {
                 [[Verb.getrange, key, Verb.zero, limit], [Verb.pexpiretime, key], [Verb.strlen, key]]
             }
             var sessions: [ScannedSession] = []
+            sessions.reserveCapacity(keys.count)
+            let now = Self.nowMillis()
             for (key, reply) in zip(keys, replies) {
                 guard let expiry = inner.required(reply[1], "PEXPIRETIME")?.integer else { continue }
-                var s = ScannedSession(key: key, session: sessionId(of: key, markers: markers), expiresAt: expiry >= 0 ? expiry : nil,
+                var s = ScannedSession(key: key, session: sessionId(of: key, markers: markers, globs: globs), expiresAt: expiry >= 0 ? expiry : nil,
                                        ttl: nil, bytes: reply[2].value?.integer, outcome: .gone)
                 if expiry == -2 { sessions.append(s); continue }
                 var decoded: DecodedPayload?
@@ -92,7 +106,7 @@ extension SessionStore {
                         s.outcome = .undecodable(d.error ?? "no decoder recognises it")
                     }
                 }
-                if let e = s.expiresAt { s.ttl = max(0, (e - Self.nowMillis() + 500) / 1000) }
+                if let e = s.expiresAt { s.ttl = max(0, (e - now + 500) / 1000) }
                 sessions.append(s)
             }
             try page(sessions, &inner)

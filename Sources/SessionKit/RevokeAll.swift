@@ -46,6 +46,7 @@ extension SessionStore {
         var inner = Completeness()
         let limit = Bytes(String(max(maxPayload, 1) - 1).utf8)
         let now = Double(Self.nowMillis()) / 1000
+        let globs = globLiterals()
         struct Stop: Error {}
         do {
             let outcome = try keyspace.scan(match: layout.sessionScanPattern, count: scanCount, rate: scanRate, progress: progress) { page in
@@ -67,7 +68,7 @@ extension SessionStore {
                         if filter.needsPayload, case .bulk(let b)? = reply[2].value, let v = payloadReader.decode(b).value {
                             fields = fieldPaths.extract(from: v)
                         }
-                        let session = sessionId(of: key, markers: []) ?? key
+                        let session = sessionId(of: key, markers: [], globs: globs) ?? key
                         switch filter.verdict(session: session, idle: reply[0].value?.integer, ttl: ttl >= 0 ? ttl : nil, fields: fields, now: now) {
                         case .keep: chosen.append(key)
                         case .drop(let why):
