@@ -278,6 +278,18 @@ final class CommandContext {
         console.out.write(json.render(pretty: invocation.output == .json) + "\n")
     }
 
+    /// Writes the items of an array field of a pretty JSON object printed a piece at a time (after
+    /// its `"name": [`), each item as `each` hands it over, so that a long result is never held
+    /// whole; ends the array and its line. The same text as the whole object rendered at once.
+    func printJSONItems(_ each: ((JSON) -> Void) throws -> Void) rethrows {
+        var first = true
+        try each { item in
+            print((first ? "\n    " : ",\n    ") + item.render(pretty: true, indent: 2))
+            first = false
+        }
+        print(first ? "],\n" : "\n  ],\n")
+    }
+
     /// Writes text to stdout.
     func print(_ text: String) {
         console.out.write(text)

@@ -82,22 +82,6 @@ public struct AuditReport: Equatable, Sendable {
     }
 }
 
-/// The most sessions first, then by user id: the `top` best users seen, kept in order.
-struct TopUsers {
-    let limit: Int
-    private(set) var users: [UserCount] = []
-
-    init(_ limit: Int) { self.limit = max(0, limit) }
-
-    mutating func offer(_ user: Bytes, _ sessions: Int) {
-        guard limit > 0 else { return }
-        let c = UserCount(user: user, sessions: sessions)
-        if users.count == limit, let worst = users.last, !UserRanking.precedes(c, worst) { return }
-        users.insert(c, at: users.firstIndex { UserRanking.precedes(c, $0) } ?? users.count)
-        if users.count > limit { users.removeLast() }
-    }
-}
-
 /// The facts one pass of `audit` writes down, as records of an ``ExternalSorter``: sorted, the
 /// repeats SCAN gives collapse and each finding is counted once, exactly, in bounded memory.
 private enum AuditRecord {
@@ -176,7 +160,7 @@ extension SessionStore {
         func endUser() {
             if anyMapping && userSessions > 0 {
                 users += 1
-                best.offer(user.withUnsafeBytes { decode($0) }, userSessions)
+                best.offer(UserCount(user: user.withUnsafeBytes { decode($0) }, sessions: userSessions))
             }
         }
         func endSession() {

@@ -41,7 +41,7 @@ final class ScanPathTests: XCTestCase {
         XCTAssertNil(slot("user:alice:*"))
     }
 
-    private func cluster(info: String) -> (ScriptedCluster, RedisKeyspace) {
+    private func cluster(info: String) throws -> (ScriptedCluster, RedisKeyspace) {
         let c = ScriptedCluster(primaries: 3)
         c.info = info
         for u in ["alice", "bob", "carol"] {
@@ -50,7 +50,7 @@ final class ScanPathTests: XCTestCase {
         // Same slot as alice's keys, not matching the pattern: the client must filter them out.
         c.set("other:{alice}:x", "y")
         addTeardownBlock { c.hook = nil }
-        let k = try! RedisKeyspace(endpoint: c.endpoint, options: ConnectionOptions(commandTimeout: 1), connector: c.connector)
+        let k = try RedisKeyspace(endpoint: c.endpoint, options: ConnectionOptions(commandTimeout: 1), connector: c.connector)
         return (c, k)
     }
 
@@ -65,7 +65,7 @@ final class ScanPathTests: XCTestCase {
     private let alice = Set((0..<20).map { "user:{alice}:s\($0)" })
 
     func testAnOlderServerIsAskedForTheSlotsKeys() throws {
-        let (c, k) = cluster(info: "redis_version:7.0.15")
+        let (c, k) = try cluster(info: "redis_version:7.0.15")
         let (found, outcome) = try keys(k, "user:{alice}:*")
         XCTAssertEqual(found, alice)
         XCTAssertEqual(outcome.path, .slotKeys)
@@ -76,7 +76,7 @@ final class ScanPathTests: XCTestCase {
 
     func testANewerServerScansTheOneSlot() throws {
         for info in ["redis_version:7.4.1", "server_name:valkey\nredis_version:7.2.4\nvalkey_version:8.1.0"] {
-            let (c, k) = cluster(info: info)
+            let (c, k) = try cluster(info: info)
             let (found, outcome) = try keys(k, "user:{alice}:*")
             XCTAssertEqual(found, alice)
             XCTAssertEqual(outcome.path, .singleSlotScan, info)
@@ -93,7 +93,7 @@ final class ScanPathTests: XCTestCase {
             ("COUNTKEYSINSLOT", .reply(.integer(5_000_000))),
         ]
         for (word, answer) in refusals {
-            let (c, k) = cluster(info: "redis_version:7.0.15")
+            let (c, k) = try cluster(info: "redis_version:7.0.15")
             c.hook = { _, command in
                 command.map { String(decoding: $0, as: UTF8.self).uppercased() }.contains(word) ? answer : nil
             }
@@ -106,7 +106,7 @@ final class ScanPathTests: XCTestCase {
     }
 
     func testAPatternWithoutAFixedSlotScansEveryPrimary() throws {
-        let (c, k) = cluster(info: "redis_version:7.0.15")
+        let (c, k) = try cluster(info: "redis_version:7.0.15")
         let (found, outcome) = try keys(k, "user:*")
         XCTAssertEqual(found.count, 60)
         XCTAssertEqual(outcome.path, .scan)
@@ -114,7 +114,7 @@ final class ScanPathTests: XCTestCase {
     }
 
     func testAStoreLooksUpAHashTaggedUserTheCheapWay() throws {
-        let (c, k) = cluster(info: "redis_version:7.0.15")
+        let (c, k) = try cluster(info: "redis_version:7.0.15")
         for u in ["alice", "bob"] { for i in 0..<20 { c.set("session:\(u)\(i)", "{}") } }
         let store = SessionStore(keyspace: k, layout: try SessionLayout(mapping: "user:{<user>}:<session>"), scanCount: 10)
         let list = try store.list(users: [Array("alice".utf8)], details: false)

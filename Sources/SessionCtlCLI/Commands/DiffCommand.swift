@@ -90,14 +90,12 @@ enum DiffCommand {
             }
             ctx.print("{\n  \"a\": \(side(labelA, summary.sessionsA, summary.usersA).render(pretty: true, indent: 1)),\n")
             ctx.print("  \"b\": \(side(labelB, summary.sessionsB, summary.usersB).render(pretty: true, indent: 1)),\n  \"users\": [")
-            var first = true
-            _ = try spill.compare { d in
-                let user = JSON.object([("user", .bytes(d.user)), ("only_in_a", .array(d.onlyInA.map { .bytes($0) })),
-                                        ("only_in_b", .array(d.onlyInB.map { .bytes($0) })), ("differs", .array(d.differ.map { .bytes($0) }))])
-                ctx.print((first ? "\n    " : ",\n    ") + user.render(pretty: true, indent: 2))
-                first = false
+            try ctx.printJSONItems { item in
+                _ = try spill.compare { d in
+                    item(.object([("user", .bytes(d.user)), ("only_in_a", .array(d.onlyInA.map { .bytes($0) })),
+                                  ("only_in_b", .array(d.onlyInB.map { .bytes($0) })), ("differs", .array(d.differ.map { .bytes($0) }))]))
+                }
             }
-            ctx.print(first ? "],\n" : "\n  ],\n")
             let tail = JSON.object([
                 ("summary", .object([("only_in_a", .int(Int64(summary.onlyInA))), ("only_in_b", .int(Int64(summary.onlyInB))),
                                      ("differs", .int(Int64(summary.differ))), ("users_differing", .int(Int64(summary.usersDiffering))),

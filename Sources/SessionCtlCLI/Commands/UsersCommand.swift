@@ -24,11 +24,12 @@ enum UsersCommand {
         case .json:
             // The same text as one pretty JSON value, a user at a time.
             ctx.print("{\n  \"users\": [")
-            try result.ranking.forEach { u in
-                ctx.print((found == 0 ? "\n    " : ",\n    ") + row(u).render(pretty: true, indent: 2))
-                found += 1
+            try ctx.printJSONItems { item in
+                try result.ranking.forEach { u in
+                    item(row(u))
+                    found += 1
+                }
             }
-            ctx.print(found == 0 ? "],\n" : "\n  ],\n")
             ctx.print("  \"counted\": \"\(counted)\",\n  \"complete\": \(result.completeness.isComplete)\n}\n")
         case .ndjson:
             try result.ranking.forEach { u in

@@ -232,19 +232,13 @@ public final class ExternalSorter {
     /// called again (the runs are read anew). A Ctrl-C during it stops it with a ``SpillError``; one
     /// that came before (it stopped the scan) does not: what was counted so far is then reported.
     public func forEach(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        var previous: [UInt8] = []
-        var first = true
+        var previous = Previous()
         var visited = 0
         let interruptible = cancellation?.isCancelled == false
         func emit(_ r: UnsafeRawBufferPointer) throws {
             visited += 1
             if interruptible, visited & 0xffff == 0, cancellation?.isCancelled == true { throw SpillError("interrupted", interrupted: true) }
-            if unique {
-                if !first, previous.withUnsafeBytes({ Self.compare($0, r) }) == 0 { return }
-                first = false
-                previous.removeAll(keepingCapacity: true)
-                previous.append(contentsOf: r)
-            }
+            if unique && previous.repeats(r) { return }
             try body(r)
         }
         if runs.isEmpty {
@@ -269,15 +263,9 @@ public final class ExternalSorter {
                 let chosen = Array(runs[group..<min(group + fanIn, runs.count)])
                 group += fanIn
                 let start = out.size
-                var last: [UInt8] = []
-                var any = false
+                var previous = Previous()
                 try merge(chosen.map { RunReader($0, bufferSize: readBuffer) }) { r in
-                    if unique {
-                        if any, last.withUnsafeBytes({ Self.compare($0, r) }) == 0 { return }
-                        last.removeAll(keepingCapacity: true)
-                        last.append(contentsOf: r)
-                    }
-                    any = true
+                    if unique && previous.repeats(r) { return }
                     try out.append(length: r.count)
                     try out.append(r)
                 }
@@ -336,63 +324,17 @@ public final class ExternalSorter {
     }
 }
 
-/// Reads one run's records back through a buffer of fixed size (grown only for a record larger than it).
-final class RunReader {
-    private let run: ExternalSorter.Run
-    private var buffer: UnsafeMutableRawBufferPointer
-    /// `buffer[0..<filled]` holds the file from `bufferStart`.
-    private var bufferStart: Int
-    private var filled = 0
-    private var at = 0
-    private var recordStart = 0
-    private var recordLength = 0
+/// The last record seen in a stream, copied (a merge's buffers move on), to keep equal ones once.
+struct Previous {
+    private var bytes: [UInt8] = []
+    private var any = false
 
-    init(_ run: ExternalSorter.Run, bufferSize: Int) {
-        self.run = run
-        buffer = .allocate(byteCount: bufferSize, alignment: 8)
-        bufferStart = run.start
-    }
-
-    deinit { buffer.deallocate() }
-
-    /// The current record, valid until the next call to `next()`.
-    var record: UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: buffer.baseAddress! + recordStart, count: recordLength)
-    }
-
-    /// Moves to the next record; `false` at the end of the run.
-    func next() throws -> Bool {
-        if bufferStart + at >= run.end { return false }
-        try ensure(4)
-        let n = Int(buffer[at]) | Int(buffer[at + 1]) << 8 | Int(buffer[at + 2]) << 16 | Int(buffer[at + 3]) << 24
-        try ensure(4 + n)
-        recordStart = at + 4
-        recordLength = n
-        at += 4 + n
-        return true
-    }
-
-    /// Makes sure `count` bytes from `at` are in the buffer.
-    private func ensure(_ count: Int) throws {
-        if at + count <= filled { return }
-        // Keep the unread tail at the front, read more behind it.
-        let tail = filled - at
-        if tail > 0 { memmove(buffer.baseAddress!, buffer.baseAddress! + at, tail) }
-        bufferStart += at
-        at = 0
-        filled = tail
-        if buffer.count < count {
-            let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 8)
-            bigger.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: filled)
-            buffer.deallocate()
-            buffer = bigger
-        }
-        while filled < count {
-            let want = min(buffer.count - filled, run.end - (bufferStart + filled))
-            guard want > 0 else { throw SpillError("a spill file in \(run.file.directory) ended early") }
-            let n = try run.file.read(at: bufferStart + filled, into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<filled + want]))
-            guard n > 0 else { throw SpillError("a spill file in \(run.file.directory) ended early") }
-            filled += n
-        }
+    /// Whether `record` equals the one before it; it becomes the one before the next.
+    mutating func repeats(_ record: UnsafeRawBufferPointer) -> Bool {
+        if any, bytes.withUnsafeBytes({ ExternalSorter.compare($0, record) }) == 0 { return true }
+        any = true
+        bytes.removeAll(keepingCapacity: true)
+        bytes.append(contentsOf: record)
+        return false
     }
 }

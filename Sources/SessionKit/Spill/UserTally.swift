@@ -84,17 +84,13 @@ public final class UserTally {
         case .count:
             var distinct = 0
             if let top, top <= Self.heapLimit {
-                var best: [UserCount] = []
+                var best = TopUsers(top)
                 try eachGroup { u, n, stale in
                     distinct += 1
-                    guard n + stale >= minimum, n + stale > 0, top > 0 else { return }
-                    let c = UserCount(user: u, sessions: n, stale: stale)
-                    if best.count == top, let worst = best.last, !UserRanking.precedes(c, worst) { return }
-                    let at = best.firstIndex { UserRanking.precedes(c, $0) } ?? best.count
-                    best.insert(c, at: at)
-                    if best.count > top { best.removeLast() }
+                    guard n + stale >= minimum, n + stale > 0 else { return }
+                    best.offer(UserCount(user: u, sessions: n, stale: stale))
                 }
-                return UserRanking(source: .memory(best), distinctUsers: distinct)
+                return UserRanking(source: .memory(best.users), distinctUsers: distinct)
             }
             let ranked = ExternalSorter(limit, share: 0.5, cancellation: cancellation)
             try eachGroup { u, n, stale in
@@ -176,5 +172,20 @@ public struct UserRanking {
             }
         } catch is Enough {}
         return out
+    }
+}
+
+/// The most sessions first, then by user id: the `top` best users offered, kept in order.
+struct TopUsers {
+    let limit: Int
+    private(set) var users: [UserCount] = []
+
+    init(_ limit: Int) { self.limit = max(0, limit) }
+
+    mutating func offer(_ c: UserCount) {
+        guard limit > 0 else { return }
+        if users.count == limit, let worst = users.last, !UserRanking.precedes(c, worst) { return }
+        users.insert(c, at: users.firstIndex { UserRanking.precedes(c, $0) } ?? users.count)
+        if users.count > limit { users.removeLast() }
     }
 }
