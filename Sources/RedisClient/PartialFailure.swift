@@ -20,6 +20,10 @@ public struct PartialFailure: Hashable, Sendable, CustomStringConvertible {
         case redirectLimit
         /// The replicas did not acknowledge deletions in time (`WAIT`): a failover could undo them.
         case replicationUnconfirmed
+        /// A revoked session's key kept coming back after its deletions (`--settle`).
+        case keptComingBack
+        /// The application still let a revoked cookie in, or could not be asked (`--verify-url`).
+        case verificationFailed
     }
 
     /// What went wrong.
@@ -46,6 +50,8 @@ public struct PartialFailure: Hashable, Sendable, CustomStringConvertible {
         case .deletionFailed: return "deletion failed\(node.map { " on \($0)" } ?? ""): \(cause)"
         case .redirectLimit: return "too many redirects\(node.map { " for \($0)" } ?? ""): \(cause)"
         case .replicationUnconfirmed: return "deletions not confirmed by the replicas\(node.map { " of \($0)" } ?? ""): \(cause)"
+        case .keptComingBack: return "a revocation did not hold: \(cause)"
+        case .verificationFailed: return "verification: \(cause)"
         }
     }
 
@@ -62,7 +68,9 @@ public struct PartialFailure: Hashable, Sendable, CustomStringConvertible {
             return cause.contains("cursor did not return") || cause.contains("resharding") ? nil : "re-run once the node is back or the failover is done"
         case .replicationUnconfirmed:
             return "the mappings were kept so the sessions stay findable; re-run once the replicas have caught up (--wait-replicas 0 skips the check)"
-        case .commandFailed, .deletionFailed:
+        case .keptComingBack:
+            return "find what writes the key (the application's log for that session), stop it, then revoke again; 'sessionctl show' shows who it belongs to"
+        case .commandFailed, .deletionFailed, .verificationFailed:
             return nil
         }
     }

@@ -50,6 +50,29 @@ public enum CookieCrypto {
         return ok ? Array(out.prefix(Int(n + tail))) : nil
     }
 
+    /// AES-256-CBC encryption with PKCS#7 padding; `nil` when the key or IV has the wrong size.
+    public static func aes256CBCEncrypt(key: [UInt8], iv: [UInt8], _ plain: [UInt8]) -> [UInt8]? {
+        guard key.count == 32, iv.count == 16 else { return nil }
+        guard let ctx = EVP_CIPHER_CTX_new() else { return nil }
+        defer { EVP_CIPHER_CTX_free(ctx) }
+        guard EVP_EncryptInit_ex(ctx, EVP_aes_256_cbc(), nil, key, iv) == 1 else { return nil }
+        var out = [UInt8](repeating: 0, count: plain.count + 32)
+        var n: Int32 = 0, tail: Int32 = 0
+        let ok = out.withUnsafeMutableBufferPointer { o in
+            plain.withUnsafeBufferPointer { p in
+                EVP_EncryptUpdate(ctx, o.baseAddress, &n, p.baseAddress, Int32(p.count)) == 1
+                    && EVP_EncryptFinal_ex(ctx, o.baseAddress! + Int(n), &tail) == 1
+            }
+        }
+        return ok ? Array(out.prefix(Int(n + tail))) : nil
+    }
+
+    /// `count` bytes from OpenSSL's CSPRNG; `nil` if it cannot provide them.
+    public static func randomBytes(_ count: Int) -> [UInt8]? {
+        var out = [UInt8](repeating: 0, count: count)
+        return RAND_bytes(&out, Int32(count)) == 1 ? out : nil
+    }
+
     /// Each byte's 6-bit value in standard or URL-safe base64: 64 for `=`, 65 for a line break
     /// (skipped), 255 for anything else.
     private static let base64Values: [UInt8] = {

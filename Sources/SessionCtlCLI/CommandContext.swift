@@ -164,12 +164,14 @@ final class CommandContext {
         let globs = invocation.sessionGlob.map { [$0] } ?? f?.sessionGlobs ?? [SessionLayout.defaultSessionGlob]
         // With an index, members are session ids: the framework says where their data lives.
         let derived = try indexTemplate() != nil ? f?.sessionKeyTemplate : nil
-        return try SessionLayout(mapping: invocation.mapping ?? f?.mapping ?? MappingTemplate.defaultSource,
-                                 sessionKey: invocation.sessionKey ?? derived ?? SessionLayout.defaultSessionKey,
-                                 sessionGlobs: globs,
-                                 // A prefix only applies to the framework's own template.
-                                 sessionIdPrefix: invocation.mapping == nil ? f?.sessionIdPrefix : nil,
-                                 unrevocable: f?.unrevocable ?? [])
+        var layout = try SessionLayout(mapping: invocation.mapping ?? f?.mapping ?? MappingTemplate.defaultSource,
+                                       sessionKey: invocation.sessionKey ?? derived ?? SessionLayout.defaultSessionKey,
+                                       sessionGlobs: globs,
+                                       // A prefix only applies to the framework's own template.
+                                       sessionIdPrefix: invocation.mapping == nil ? f?.sessionIdPrefix : nil,
+                                       unrevocable: f?.unrevocable ?? [])
+        layout.companions = f?.companions
+        return layout
     }
 
     /// The index: `--index`, else the framework's own (Spring's principal index); `nil` for none.
@@ -233,12 +235,34 @@ final class CommandContext {
         store.fieldPaths = try fieldPaths()
         store.index = try indexTemplate()
         store.filter = filterFromOptions()
+        store.settleWindow = try settleWindow()
+        if invocation.command == .revoke || invocation.command == .revokeUser { store.cachedDBRows = try openCachedDBRows() }
         let progress = self.progress
         if progress.enabled {
             progress.total = keyspace.totalKeys()
             store.progress = { progress.scanned($0) }
+            store.settleProgress = { progress.status(Self.settleLine($0)) }
         }
         return store
+    }
+
+    /// The watch after a revocation: `--settle`, else `$SESSIONCTL_SETTLE`, else the context's
+    /// `settle:`, else 5 seconds (0 turns it off).
+    func settleWindow() throws -> Double {
+        if let s = invocation.settle { return s }
+        if let env = console.environment["SESSIONCTL_SETTLE"], !env.isEmpty {
+            guard let s = OptionBinding.parseDuration(env), s <= 86_400 else {
+                throw CLIError("$SESSIONCTL_SETTLE is not a duration: '\(env)'", hint: "such as 5s, 0.5s or 0 (off)", code: .usage)
+            }
+            return s
+        }
+        return invocation.fromContext.settle.flatMap(OptionBinding.parseDuration) ?? 5
+    }
+
+    /// The progress line while the revoked keys are watched.
+    static func settleLine(_ p: SettleProgress) -> String {
+        "settling (--settle): watching \(Cell.plural(p.watched, "key")) for write-backs by requests in flight, "
+            + "\(Int(p.secondsLeft.rounded(.up)))s of quiet to go" + (p.writtenBack > 0 ? "; \(p.writtenBack) written back and deleted again" : "")
     }
 
     /// The filters the options give (`--idle-over`, `--older-than`, `--ttl-over`, `--ip`, `--except`).

@@ -16,6 +16,25 @@ extension CommandContext {
     /// context, or the URL, and is never printed.
     func openSQLStore() throws -> SQLSessionStore {
         let (text, source) = targetURL()
+        return try openSQLStore(text, source: source, auxiliary: false)
+    }
+
+    /// Django's database for `--cached-db-url`: the `django_session` table whose rows a
+    /// `cached_db` revocation deletes before the cache keys (Django would reload them).
+    func openCachedDBRows() throws -> SQLSessionStore? {
+        guard let text = invocation.cachedDBURL else { return nil }
+        guard SQLURL.isSQL(text) else {
+            throw CLIError("--cached-db-url '\(RedisEndpoint.redact(text))' is not a database URL", hint: "postgres://…, mysql://… or sqlite:///path to Django's database", code: .usage)
+        }
+        let store = try openSQLStore(text, source: "--cached-db-url", auxiliary: true)
+        guard store.table.schema == .django else {
+            throw CLIError("--cached-db-url: the table \(store.table.name) is not Django's django_session", hint: "name it with --table", code: .usage)
+        }
+        return store
+    }
+
+    /// The store at `text`; `auxiliary` for a second store beside Redis (Redis options are then not its business).
+    private func openSQLStore(_ text: String, source: String, auxiliary: Bool) throws -> SQLSessionStore {
         let url: SQLURL
         do { url = try SQLURL(text) } catch { throw CLIError(error.message, code: .usage) }
         let inv = invocation
@@ -46,9 +65,9 @@ extension CommandContext {
             throw CLIError(error.message + " (target from \(source))", code: Self.exitCode(error))
         }
         let framework = try framework()
-        let prefer: SQLSessionSchema? = framework.flatMap { SQLSessionSchema(rawValue: $0.name) }
+        let prefer: SQLSessionSchema? = auxiliary ? .django : framework.flatMap { SQLSessionSchema(rawValue: $0.name) }
         let table: SQLSessionTable
-        do { table = try SQLSessionTable.locate(connection, name: inv.table, prefer: prefer) } catch let e as SQLStoreError {
+        do { table = try SQLSessionTable.locate(connection, name: auxiliary ? nil : inv.table, prefer: prefer) } catch let e as SQLStoreError {
             throw CLIError(e.description, hint: "name the table with --table", code: .usage)
         } catch let e as SQLError {
             throw CLIError(e.message, code: Self.exitCode(e))
@@ -56,7 +75,7 @@ extension CommandContext {
         let store = try SQLSessionStore(connection: connection, table: table, display: url.display,
                                         tls: url.parameter("sslmode").map { $0 != "disable" } ?? (url.parameter("ssl-mode").map { $0.uppercased() != "DISABLED" } ?? false),
                                         cancellation: console.cancellation)
-        if let unsupported = asked.first(where: { $0.1 }).flatMap({ store.unsupported($0.0) }) {
+        if !auxiliary, let unsupported = asked.first(where: { $0.1 }).flatMap({ store.unsupported($0.0) }) {
             throw CLIError(unsupported, code: .usage)
         }
         if let lifetime = inv.lifetime { store.lifetime = Int64(lifetime) }

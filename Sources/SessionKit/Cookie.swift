@@ -77,6 +77,54 @@ extension CookieTransform {
         }
     }
 
+    /// The cookie value a browser holding session `id` sends (for `--verify-url`), percent-encoded
+    /// as a Cookie header carries it; or why it cannot be made: Rack's cookie is the public id, of
+    /// which the store keeps only a hash.
+    public func cookie(forSession id: Bytes, name: String, secrets: CookieSecrets) -> Result<Bytes, CookieError> {
+        switch self {
+        case .plain:
+            return .success(Self.percentEncoded(id))
+        case .base64:
+            return .success(Self.percentEncoded(Array(JSON.base64(id).utf8)))
+        case .rackPrivateId:
+            if id.starts(with: Array("2::".utf8)) {
+                return .failure(CookieError(description: "a Rack cookie is the public id, and the store keeps only its SHA-256: give the cookies (revoke --cookie) to verify them"))
+            }
+            return .success(Self.percentEncoded(id))
+        case .expressSigned:
+            guard let secret = secrets.signing.first else {
+                return .failure(CookieError(description: "an express-session cookie is signed: give --secret-file to make it"))
+            }
+            let mac = JSON.base64(CookieCrypto.hmacSHA256(key: secret, id)).filter { $0 != "=" }
+            return .success(Self.percentEncoded(Array("s:".utf8) + id + [UInt8(ascii: ".")] + Array(mac.utf8)))
+        case .laravelEncrypted:
+            guard let key = secrets.appKey else {
+                return .failure(CookieError(description: "a Laravel cookie is encrypted with the app key: give --app-key-file to make it"))
+            }
+            // EncryptCookies (Laravel ≥ 8): the value is prefixed with an HMAC-SHA1 of the cookie's name and "v2".
+            let prefix = Array(Digest.hex(CookieCrypto.hmacSHA1(key: key, Array((name + "v2").utf8))).utf8) + [UInt8(ascii: "|")]
+            guard let sealed = LaravelEnvelope.seal(prefix + id, key: key) else {
+                return .failure(CookieError(description: "the app key cannot encrypt (it must be 32 bytes)"))
+            }
+            return .success(Self.percentEncoded(sealed))
+        }
+    }
+
+    /// Every byte outside `A-Z a-z 0-9 - _ . ~` as `%XX` (what rawurlencode and encodeURIComponent leave).
+    static func percentEncoded(_ b: Bytes) -> Bytes {
+        let digits = Array("0123456789ABCDEF".utf8)
+        var out = Bytes()
+        for c in b {
+            switch c {
+            case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+                out.append(c)
+            default:
+                out += [UInt8(ascii: "%"), digits[Int(c >> 4)], digits[Int(c & 15)]]
+            }
+        }
+        return out
+    }
+
     /// `%XX` decoded (browsers and curl show cookies encoded); malformed escapes kept as they are.
     static func percentDecoded(_ b: Bytes) -> Bytes {
         var out = Bytes()

@@ -150,6 +150,16 @@ public enum LaravelEnvelope {
         return true
     }
 
+    /// Encrypts `plain` as Laravel's Encrypter does (AES-256-CBC, a random IV, an HMAC-SHA256
+    /// of the base64 IV and value), as base64 of the JSON envelope; `nil` on a bad key.
+    public static func seal(_ plain: Bytes, key: [UInt8]) -> Bytes? {
+        guard let iv = CookieCrypto.randomBytes(16), let ciphertext = CookieCrypto.aes256CBCEncrypt(key: key, iv: iv, plain) else { return nil }
+        let ivText = JSON.base64(iv), valueText = JSON.base64(ciphertext)
+        let mac = Digest.hex(CookieCrypto.hmacSHA256(key: key, Array((ivText + valueText).utf8)))
+        let json = "{\"iv\":\"\(ivText)\",\"value\":\"\(valueText)\",\"mac\":\"\(mac)\",\"tag\":\"\"}"
+        return Array(JSON.base64(Array(json.utf8)).utf8)
+    }
+
     /// Checks the MAC and decrypts.
     public static func open(_ bytes: Bytes, key: [UInt8]) throws(Failure) -> Bytes {
         guard let json = CookieCrypto.base64Decode(bytes), let env = try? JSONPayload.decode(json) else {

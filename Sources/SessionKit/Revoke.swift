@@ -16,6 +16,8 @@ public struct RevokePlan: Equatable, Sendable {
     public var indexMembers: [SessionRef: IndexMember] = [:]
     /// Sessions the filters (`--older-than`, `--except`, …) left out, with the reason.
     public var filteredOut: [FilteredOut] = []
+    /// Other copies of targets a framework keeps (Rack's legacy key, Spring's `expires:` key), deleted with them.
+    public var companions: [SessionRef: Companions] = [:]
 }
 
 /// What a revocation did, counted from the server's replies.
@@ -42,6 +44,18 @@ public struct RevokeResult: Equatable, Sendable {
     public var failed: [SessionRef] = []
     /// Sessions the filters left out, with the reason (never touched).
     public var filteredOut: [FilteredOut] = []
+    /// `UNLINK` replies of 1 for the copies a framework keeps (Rack's legacy key, Spring's `expires:` key).
+    public var companionKeysDeleted = 0
+    /// `SREM`/`ZREM` replies of 1 for a framework's other entries (Spring's expirations set).
+    public var companionMembersRemoved = 0
+    /// Rows of Django's `django_session` deleted before their `cached_db` cache keys (`--cached-db-url`).
+    public var cachedDBRowsDeleted = 0
+    /// The watch after the deletions (`--settle`): what came back and was deleted again.
+    public var settle = SettleReport()
+    /// Sessions whose key (or a copy) kept coming back after three deletions: not revoked, and not in `revoked`.
+    public var notHeld: [SessionRef] = []
+    /// `--verify-url`: what the application said about each revoked session's cookie.
+    public var verified: [Verification] = []
 
     /// An empty result, to merge batches into.
     public init() {}
@@ -67,6 +81,7 @@ extension SessionStore {
             let sorted = redisType(of: key) == "zset"
             for ref in plan.targets { plan.indexMembers[ref] = IndexMember(key: key, sorted: sorted) }
         }
+        plan.companions = try findCompanions(plan.targets, completeness: &plan.completeness)
         return plan
     }
 
@@ -80,7 +95,7 @@ extension SessionStore {
         var targets: [SessionRef] = []
         var refused = refused
         for ref in refs {
-            if let why = layout.unrevocableReason(ref.sessionKey) {
+            if let why = layout.unrevocableReason(ref.sessionKey), cachedDBRows == nil {
                 refused.append(Refusal(user: ref.user, session: ref.session, mappingKey: ref.mappingKey, sessionKey: ref.sessionKey, reason: .cannotRevoke(why)))
             } else {
                 targets.append(ref)
@@ -92,12 +107,14 @@ extension SessionStore {
     /// Plans the revocation of every session of each user that the filter keeps.
     public func planRevoke(users: [Bytes]) throws -> RevokePlan {
         var plan = try planRevokeUnfiltered(users: users)
-        guard !filter.isEmpty, !plan.targets.isEmpty else { return plan }
-        // Filters apply before anything is confirmed or deleted: idle times first, then TTLs and payloads.
-        let records = try inspect(plan.targets, idle: true, completeness: &plan.completeness)
-        let (kept, out) = try applyFilter(records, completeness: &plan.completeness)
-        plan.targets = kept.map(\.ref)
-        plan.filteredOut = out
+        if !filter.isEmpty && !plan.targets.isEmpty {
+            // Filters apply before anything is confirmed or deleted: idle times first, then TTLs and payloads.
+            let records = try inspect(plan.targets, idle: true, completeness: &plan.completeness)
+            let (kept, out) = try applyFilter(records, completeness: &plan.completeness)
+            plan.targets = kept.map(\.ref)
+            plan.filteredOut = out
+        }
+        plan.companions = try findCompanions(plan.targets, completeness: &plan.completeness)
         return plan
     }
 
@@ -129,9 +146,15 @@ extension SessionStore {
     /// written ahead); if it throws, that batch and the rest are left alone and `stoppedBy` says why.
     /// `afterDeleting` sees the sessions of each batch whose deletion failed (the audit trail
     /// corrects its record).
+    ///
+    /// A framework's other copies of each session go with it (``Companions``), and then the deleted
+    /// keys are watched for ``settleWindow`` seconds: what a request in flight writes back is
+    /// deleted again (``settle(_:window:)``).
     public func revoke(_ plan: RevokePlan, beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void = { _ in },
                        afterDeleting: ([SessionRef]) -> Void = { _ in }) throws -> RevokeResult {
-        try executeInBatches(plan, beforeDeleting: beforeDeleting, afterDeleting: afterDeleting) { chunk, result in
+        var copies: [Bytes] = []
+        var result = try executeInBatches(plan, beforeDeleting: beforeDeleting, afterDeleting: afterDeleting) { batch, result in
+            let chunk = try deleteCachedDBRows(batch, &result)
             var absent = Set<Bytes>()
             let gone = try unlink(chunk, \.sessionKey, counting: \.sessionKeysDeleted, "a session key", &result) { absent.insert($0.mappingKey) }
             let confirmed = keyspace.confirmReplication(of: gone.map(\.sessionKey), wanted: waitReplicas)
@@ -143,8 +166,37 @@ extension SessionStore {
             // A session key that was not there: its mapping is removed, and it is not called revoked.
             result.stale += done.filter { absent.contains($0.mappingKey) }
             if !plan.indexMembers.isEmpty { try removeIndexMembers(done, plan.indexMembers, &result) }
+            if !plan.companions.isEmpty { copies += try removeCompanions(done, plan.companions, &result) }
             return done
         }
+        // Stale ones too: a request in flight can write back a session whose key had just expired.
+        result.settle = try settle((result.revoked + result.stale).map(\.sessionKey) + copies, window: settleWindow)
+        result.completeness.merge(result.settle.completeness)
+        if !result.settle.keptComingBack.isEmpty {
+            // A session that keeps coming back was not revoked: the application still lets its cookie in.
+            let kept = Set(result.settle.keptComingBack)
+            let held = { (ref: SessionRef) in !kept.contains(ref.sessionKey) && !(plan.companions[ref]?.keys.contains(where: kept.contains) ?? false) }
+            result.notHeld = (result.revoked + result.stale).filter { !held($0) }
+            result.revoked = result.revoked.filter(held)
+            result.stale = result.stale.filter(held)
+        }
+        return result
+    }
+
+    /// Django `cached_db` (with ``cachedDBRows``): deletes the rows of the batch's cached_db sessions
+    /// first, since Django reloads a missing cache key from its row. Returns the batch without the
+    /// sessions whose row could not be deleted (their cache keys are left, and the result says so).
+    func deleteCachedDBRows(_ batch: [SessionRef], _ result: inout RevokeResult) throws -> [SessionRef] {
+        guard let rows = cachedDBRows else { return batch }
+        let backed = batch.filter { layout.unrevocableReason($0.sessionKey) != nil }
+        if backed.isEmpty { return batch }
+        var plan = RevokePlan()
+        plan.targets = backed.map { SessionRef(user: $0.user, session: $0.session, mappingKey: [], sessionKey: $0.session) }
+        let done = try rows.revoke(plan)
+        result.cachedDBRowsDeleted += done.sessionKeysDeleted
+        result.completeness.merge(done.completeness)
+        let failed = Set(done.failed.map(\.sessionKey))
+        return failed.isEmpty ? batch : batch.filter { !(layout.unrevocableReason($0.sessionKey) != nil && failed.contains($0.session)) }
     }
 
     /// The shared loop of `revoke` and `prune`: per batch, pick what to delete (`work` gets
@@ -263,6 +315,12 @@ extension RevokeResult {
         sessionKeysDeleted += other.sessionKeysDeleted
         mappingKeysDeleted += other.mappingKeysDeleted
         indexMembersRemoved += other.indexMembersRemoved
+        companionKeysDeleted += other.companionKeysDeleted
+        companionMembersRemoved += other.companionMembersRemoved
+        cachedDBRowsDeleted += other.cachedDBRowsDeleted
+        settle.merge(other.settle)
+        notHeld += other.notHeld
+        verified += other.verified
         completeness.merge(other.completeness)
         stoppedBy = stoppedBy ?? other.stoppedBy
         failed += other.failed

@@ -25,6 +25,10 @@ public struct RevokeAllResult: Sendable {
     public var stoppedBy: AuditTrailError?
     /// Whether the session keys are done and the mappings are being removed.
     public var removingMappings = false
+    /// Whether the deleted keys are being watched for write-backs (`--settle`).
+    public var settling = false
+    /// The watch after the deletions: what came back and was deleted again.
+    public var settle = SettleReport()
 
     public init() {}
 }
@@ -43,6 +47,8 @@ extension SessionStore {
         var result = RevokeAllResult()
         let fingerprint = KeyFingerprint()
         var deleted = Set<UInt64>()
+        // The keys deleted, for the watch after: on disk past a share of --memory-limit.
+        let watch = settleWindow > 0 && !dryRun ? ExternalSorter(memory, share: 0.5, cancellation: keyspace.cancellation) : nil
         var inner = Completeness()
         let limit = Bytes(String(max(maxPayload, 1) - 1).utf8)
         let now = Double(Self.nowMillis()) / 1000
@@ -95,15 +101,32 @@ extension SessionStore {
                     result.sessionKeysDeleted += Int(n)
                     if n == 1 { result.revoked += 1 }
                     deleted.insert(fingerprint(key))
+                    try watch?.add(key)
                 }
             }
             result.completeness.merge(outcome.completeness)
         } catch is Stop {}
         result.completeness.merge(inner)
-        if dryRun || result.stoppedBy != nil || result.completeness.interrupted || deleted.isEmpty { return result }
-        result.removingMappings = true
-        afterPage(result)
-        try removeMappings(to: deleted, fingerprint: fingerprint, &result)
+        if dryRun || result.completeness.interrupted || deleted.isEmpty { return result }
+        if result.stoppedBy == nil {
+            result.removingMappings = true
+            afterPage(result)
+            try removeMappings(to: deleted, fingerprint: fingerprint, &result)
+        }
+        // What was deleted is watched even when the audit trail stopped the run.
+        if let watch, !result.completeness.interrupted {
+            result.settling = true
+            afterPage(result)
+            result.settle = try settle(count: watch.count, window: settleWindow) { body in
+                var page: [Bytes] = []
+                try watch.forEach { record in
+                    page.append(Bytes(record))
+                    if page.count == batchSize { try body(page); page.removeAll(keepingCapacity: true) }
+                }
+                if !page.isEmpty { try body(page) }
+            }
+            result.completeness.merge(result.settle.completeness)
+        }
         return result
     }
 

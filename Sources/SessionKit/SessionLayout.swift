@@ -10,6 +10,8 @@ public struct SessionLayout: Equatable, Sendable {
     public let sessionGlobs: [Bytes]
     /// Session keys that deleting does not revoke, with the reason (a preset's; Django's `cached_db`).
     public let unrevocable: [Unrevocable]
+    /// Other copies the framework keeps of each session (a preset's), deleted with it.
+    public var companions: CompanionKind?
 
     /// A glob of session keys a deletion cannot revoke, and why.
     public struct Unrevocable: Equatable, Sendable {

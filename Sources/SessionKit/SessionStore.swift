@@ -22,6 +22,17 @@ public final class SessionStore {
     /// Replicas per primary that must acknowledge the deletion of session keys before their
     /// mappings are deleted (`WAIT`): `nil` for every replica the server reports, 0 for none.
     public var waitReplicas: Int?
+    /// `--settle`: after a revocation, how long a quiet window the deleted keys are watched for
+    /// write-backs (0: not watched).
+    public var settleWindow: Double = 0
+    /// Called as the watch goes on, for a progress line on a terminal.
+    public var settleProgress: ((SettleProgress) -> Void)?
+    /// Rack public ids the operator gave as cookies, by private id (`2::<sha256>`): their legacy
+    /// keys (the layout before redis-rack 2.1) are deleted with the sessions.
+    public var rackPublicIds: [Bytes: Bytes] = [:]
+    /// `--cached-db-url`: Django's `django_session` table. With it a `cached_db` session is revoked
+    /// by deleting its row first, then its cache key (Django reloads a missing key from the row).
+    public var cachedDBRows: SQLSessionStore?
     /// The memory `users`, `audit` and `snapshot` may spend on what they count (`--memory-limit`),
     /// and where they spill past it.
     public var memory = MemoryLimit()

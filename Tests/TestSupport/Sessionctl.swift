@@ -60,7 +60,10 @@ public enum Sessionctl {
             guard pipe(&pipeFDs) == 0 else { throw TestSupportError("pipe: \(String(cString: strerror(errno)))") }
         }
         defer { for fd in pipeFDs where fd >= 0 { close(fd) } }
-        var env = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": dir.path, "LANG": "C.UTF-8"]
+        // A revocation watches what it deleted for 5 s by default (--settle); the suite's runs watch
+        // for 0.2 s, so the watch still runs everywhere, unless a test sets SESSIONCTL_SETTLE itself
+        // ("" for the real default, as the framework write-back tests do).
+        var env = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": dir.path, "LANG": "C.UTF-8", "SESSIONCTL_SETTLE": "0.2s"]
         env.merge(environment) { _, new in new }
 
         var actions = posix_spawn_file_actions_t()

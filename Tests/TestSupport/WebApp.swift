@@ -65,14 +65,34 @@ public final class WebApp: @unchecked Sendable {
 
     deinit { stop() }
 
-    /// Stops the app and its children (SIGTERM, then SIGKILL).
+    /// Stops the app and its children (SIGTERM, then SIGKILL): PHP's built-in server with
+    /// `PHP_CLI_SERVER_WORKERS` forks workers that outlive a parent told to stop, so they go first.
     public func stop() {
         guard process.isRunning else { return }
+        for child in Self.descendants(of: process.processIdentifier) { kill(child, SIGKILL) }
         process.terminate()
-        let deadline = Date().addingTimeInterval(5)
+        var deadline = Date().addingTimeInterval(5)
         while process.isRunning && Date() < deadline { usleep(50_000) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        deadline = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < deadline { usleep(50_000) }
+    }
+
+    /// Every process below `pid`, children first found, from /proc.
+    static func descendants(of pid: Int32) -> [Int32] {
+        var parents: [Int32: Int32] = [:]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let p = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            // pid (comm) state ppid …: the name may hold spaces, so read after its closing parenthesis.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, let ppid = Int32(fields[1]) { parents[p] = ppid }
+        }
+        var out: [Int32] = [], frontier = [pid]
+        while let next = frontier.popLast() {
+            for (child, parent) in parents where parent == next { out.append(child); frontier.append(child) }
+        }
+        return out
     }
 
     /// What the app wrote to its log.

@@ -12,7 +12,7 @@ function __sessionctl_command
             continue
         end
         switch $t
-            case --context --url -u --password-file --connect-timeout --timeout --cacert --cacertdir --cert --key --sni --output -o --framework -f --mapping --session-key --session-glob --index --against --table --lifetime --user-field --scan-count --rate --user --sort --min --top --idle-over --older-than --ttl-over --ip --except --secret-file --app-key-file --memory-limit --max-payload --wait-replicas --grace --resume --audit-log --actor --reason --audit-stream
+            case --context --url -u --password-file --connect-timeout --timeout --cacert --cacertdir --cert --key --sni --output -o --framework -f --mapping --session-key --session-glob --index --against --table --lifetime --user-field --scan-count --rate --user --sort --min --top --idle-over --older-than --ttl-over --ip --except --secret-file --app-key-file --memory-limit --max-payload --wait-replicas --settle --verify-url --verify-logged-in --cookie-name --cached-db-url --grace --resume --audit-log --actor --reason --audit-stream
                 set skip 1
             case '-*'
             case '*'
@@ -99,6 +99,11 @@ complete -c sessionctl -l memory-limit -r -f -d 'the memory users, audit and dif
 complete -c sessionctl -l max-payload -r -f -d 'read and show at most SIZE bytes of each payload (default 64KiB); the rest is counted'
 complete -c sessionctl -l dry-run -d 'print exactly what would be deleted and delete nothing'
 complete -c sessionctl -l wait-replicas -r -f -d 'replicas per primary that must confirm the session keys\' deletion (WAIT) before mappings go (default: all; 0: no check)'
+complete -c sessionctl -l settle -r -f -d 'after deleting, watch the revoked keys this long for sessions a request in flight writes back, delete them again, and wait until a whole DURATION passes without one (default 5s, else $SESSIONCTL_SETTLE; 0: off)'
+complete -c sessionctl -l verify-url -r -f -d 'after settling, ask the application: GET URL with each revoked session\'s cookie, and report whether it still logs in (http:// or https://)'
+complete -c sessionctl -l verify-logged-in -r -f -d 'what --verify-url\'s answer looks like when the cookie still logs in: a status code (200), or a pattern in the body (default: any 2xx status)'
+complete -c sessionctl -l cookie-name -r -f -d 'the session cookie\'s name for --verify-url (default: the framework\'s, e.g. laravel_session, sessionid, PHPSESSID)'
+complete -c sessionctl -l cached-db-url -r -f -d 'Django cached_db: the database (postgres://, mysql://, sqlite:///…) whose django_session rows are deleted with their cache keys; without it such sessions are refused'
 complete -c sessionctl -l grace -r -f -d 'a mapping is orphaned when its session was missing on two checks this far apart (default 60s; 0: one immediate re-check)'
 complete -c sessionctl -l resume -r -f -d 'index build: continue an interrupted run from the token it printed (host:port=cursor,…)'
 complete -c sessionctl -l scan-payloads -d 'no mapping needed: find the users\' sessions by decoding every payload under the glob (O(keyspace); index build makes it fast)'

@@ -86,8 +86,8 @@ enum ContextCommand {
             case "password", "password-file":
                 let shown = key == "password" ? "(set; not shown)" : value
                 rows.append(.init(option: key, value: shown, source: set("REDISCLI_AUTH") != nil ? "context, below $REDISCLI_AUTH and a URL password" : fromContext))
-            case "framework", "audit-log":
-                let name = key == "framework" ? "SESSIONCTL_FRAMEWORK" : "SESSIONCTL_AUDIT_LOG"
+            case "framework", "audit-log", "settle":
+                let name = ["framework": "SESSIONCTL_FRAMEWORK", "audit-log": "SESSIONCTL_AUDIT_LOG"][key] ?? "SESSIONCTL_SETTLE"
                 if let e = set(name) {
                     rows.append(.init(option: key, value: e, source: "$\(name) (context: \(value))"))
                 } else {

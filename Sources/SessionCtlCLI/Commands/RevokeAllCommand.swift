@@ -27,6 +27,7 @@ enum RevokeAllCommand {
             if sofar.removingMappings { ctx.progress.pass = "mappings" }
         }
         ctx.progress.finish()
+        RevokeCommand.recordSettle(result.settle, owners: [:], trail, ctx)
         let verb = inv.dryRun ? "would revoke" : "revoked"
         switch inv.output {
         case .json, .ndjson:
@@ -38,6 +39,8 @@ enum RevokeAllCommand {
                                      + (ctx.targetIsSQL ? [("rows", .int(Int64(result.sessionKeysDeleted)))] : []))),
                 ("examples", .array(result.examples.map { .bytes($0) })),
                 ("kept_examples", .array(result.keptExamples.map { .object([("session_key", .bytes($0.key)), ("reason", .string($0.reason))]) })),
+                ("written_back", .int(Int64(result.settle.writtenBack.count))),
+                ("settle", RevokeOutput.settleJSON(result.settle)),
                 ("complete", .bool(result.completeness.isComplete)),
             ]))
         case .table, .wide:
@@ -59,6 +62,7 @@ enum RevokeAllCommand {
                          + "\(Cell.plural(result.mappingKeysDeleted, "mapping key")), \(Cell.plural(result.indexMembersRemoved, "index member")))")
             }
         }
+        if !inv.dryRun { RevokeOutput.noteSettle(result.settle, ctx) }
         if !inv.dryRun && result.completeness.interrupted && result.sessionKeysDeleted > 0 && !ctx.targetIsSQL {
             ctx.console.warn("stopped after revoking \(Cell.plural(result.sessionKeysDeleted, "session")): their mapping keys were left; "
                              + "'sessionctl prune' removes them, and running revoke-all again ends the rest")

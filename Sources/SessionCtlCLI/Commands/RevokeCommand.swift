@@ -22,7 +22,15 @@ enum RevokeCommand {
         }
         let trail = try auditTrail(ctx)
         let ids = inv.command == .revoke ? try CookieArguments.sessionIds(ctx) : []
+        let verify = try VerifyCookies.fromOptions(ctx)
+        if inv.cookie {
+            // The cookies as given: --verify-url sends them back, and Rack's legacy key is the public id.
+            for (cookie, candidates) in zip(inv.arguments, ids) { for id in candidates { verify?.given[id] = cookie } }
+        }
         let store = try ctx.openBackend()
+        if inv.cookie, let redis = store as? SessionStore, try ctx.framework()?.cookie == .rackPrivateId {
+            for candidates in ids where candidates.count == 2 { redis.rackPublicIds[candidates[0]] = candidates[1] }
+        }
         if let stream = inv.auditStream, !inv.dryRun, let redis = store as? SessionStore { trail.add(AuditStream(keyspace: redis.keyspace, key: stream)) }
         trail.target = store.auditTarget
         let output = RevokeOutput(ctx)
@@ -31,7 +39,7 @@ enum RevokeCommand {
         case .revoke:
             var plan = try ctx.timings.measure("plan") { try store.planRevoke(sessions: ids.flatMap(\.self), user: inv.user) }
             plan.notFound = CookieArguments.notFound(ids, ctx, found: Set(plan.targets.map(\.session) + plan.refused.map(\.session)))
-            total = try execute(plan, store, trail, ctx)
+            total = try execute(plan, store, trail, ctx, verify: verify)
             output.stream(total)
         case .prune:
             total = try execute(try ctx.timings.measure("plan") { try store.planPrune() }, store, trail, ctx, prune: true)
@@ -45,7 +53,7 @@ enum RevokeCommand {
                 // Which users this pass serves, once there is more than one pass.
                 if done > 0 || users.count == batchSize { ctx.progress.pass = "users \(done + 1)–\(done + users.count)" }
                 done += users.count
-                let result = try execute(try ctx.timings.measure("plan") { try store.planRevoke(users: users) }, store, trail, ctx)
+                let result = try execute(try ctx.timings.measure("plan") { try store.planRevoke(users: users) }, store, trail, ctx, verify: verify)
                 output.stream(result)
                 total.merge(result)
                 if result.stoppedBy != nil || result.completeness.interrupted { break }
@@ -85,10 +93,16 @@ enum RevokeCommand {
 
     /// Runs one plan: a dry run, nothing to do, or (after confirmation) the deletions with the audit trail ahead.
     private static func execute(_ plan: RevokePlan, _ store: any SessionBackend, _ trail: AuditTrail, _ ctx: CommandContext,
-                                prune: Bool = false) throws -> RevokeResult {
+                                prune: Bool = false, verify: VerifyCookies? = nil) throws -> RevokeResult {
         let inv = ctx.invocation
         ctx.progress.finish()
-        if inv.dryRun { return try prune ? plan.resultWithoutDeleting(listingTargets: true) : store.dryRun(plan) }
+        if inv.dryRun {
+            if prune { return plan.resultWithoutDeleting(listingTargets: true) }
+            var preview = try store.dryRun(plan)
+            // The before of a before-and-after: which of these cookies log in now.
+            verify?.run(&preview, trail, ctx)
+            return preview
+        }
         if plan.targets.isEmpty || plan.completeness.interrupted { return plan.resultWithoutDeleting(listingTargets: false) }
         if !inv.yes, !confirm(plan, prune ? nil : try store.dryRun(plan), store, ctx, prune: prune) {
             // On Ctrl-C the top level says "interrupted" and exits 130.
@@ -100,11 +114,39 @@ enum RevokeCommand {
         let correct: ([SessionRef]) -> Void = { failed in
             do { try trail.record(failed, event: event + "_failed") } catch { ctx.console.error("\(error)") }
         }
-        return try ctx.timings.measure("delete") {
+        var result = try ctx.timings.measure("delete") {
             prune ? try store.prune(plan, grace: inv.grace, waiting: { seconds in
                         ctx.note("waiting \(Cell.duration(Int64(seconds.rounded(.up)))) (--grace) to check again that these sessions are still gone")
                     }, beforeDeleting: record, afterDeleting: correct)
                   : try store.revoke(plan, beforeDeleting: record, afterDeleting: correct)
+        }
+        ctx.progress.finish()
+        recordSettle(result.settle, owners: owners(plan), trail, ctx)
+        verify?.run(&result, trail, ctx)
+        return result
+    }
+
+    /// Each key a revocation of `plan` deletes (session keys and their copies), with its session.
+    static func owners(_ plan: RevokePlan) -> [Bytes: SessionRef] {
+        var out: [Bytes: SessionRef] = [:]
+        for ref in plan.targets { out[ref.sessionKey] = ref }
+        for (ref, c) in plan.companions { for k in c.keys { out[k] = ref } }
+        return out
+    }
+
+    /// The audit trail's lines for what the watch after the deletions saw: sessions written back
+    /// and deleted again, and those given up on. (After the fact: the deletions are done.)
+    static func recordSettle(_ settle: SettleReport, owners: [Bytes: SessionRef], _ trail: AuditTrail, _ ctx: CommandContext) {
+        let all = Bytes("*".utf8)
+        func refs(_ keys: [Bytes]) -> [SessionRef] {
+            var seen = Set<Bytes>()
+            return keys.filter { seen.insert($0).inserted }.map { owners[$0] ?? SessionRef(user: all, session: $0, mappingKey: [], sessionKey: $0) }
+        }
+        do {
+            try trail.record(refs(settle.writtenBack), event: "written_back")
+            try trail.record(refs(settle.keptComingBack), event: "kept_coming_back")
+        } catch {
+            ctx.console.error("\(error)")
         }
     }
 

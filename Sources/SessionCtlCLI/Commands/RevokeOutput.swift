@@ -27,7 +27,40 @@ final class RevokeOutput {
             if case .object(let fields) = JSONModels.refusal(f) { ctx.emit(.object(fields + [("result", .string("refused"))])) }
         }
         for id in r.notFound { ctx.emit(.object([(idName, .bytes(id)), ("result", .string("not_found"))])) }
+        for ref in r.notHeld { ctx.emit(.object(JSONModels.ref(ref) + [("result", .string("not_held"))])) }
+        for v in r.verified { ctx.emit(.object(Self.verificationFields(v).map { $0.0 == "result" ? ("result", .string("verified_" + v.answer.name)) : $0 })) }
+        for key in r.settle.writtenBack { ctx.emit(.object([("session_key", .bytes(key)), ("result", .string("written_back_deleted_again"))])) }
+        for key in r.settle.keptComingBack { ctx.emit(.object([("session_key", .bytes(key)), ("result", .string("kept_coming_back"))])) }
         ctx.console.out.flush()
+    }
+
+    /// One `--verify-url` answer: the session, `refused`/`logged_in`/`failed`/`no_cookie`, the status, why.
+    static func verificationFields(_ v: Verification) -> [(String, JSON)] {
+        [("user", .bytes(v.ref.user)), ("session", .bytes(v.ref.session)), ("result", .string(v.answer.name)),
+         ("status", v.answer.status.map { .int(Int64($0)) } ?? .null), ("reason", v.answer.reason.map { .string($0) } ?? .null)]
+    }
+
+    /// The watch after the deletions, as JSON: its window, what came back, what was given up on.
+    static func settleJSON(_ s: SettleReport) -> JSON {
+        .object([("window_seconds", .double(s.window)), ("watched_keys", .int(Int64(s.watched))), ("checks", .int(Int64(s.checks))),
+                 ("seconds", .double((s.seconds * 1000).rounded() / 1000)),
+                 ("written_back", .array(s.writtenBack.map { .bytes($0) })),
+                 ("kept_coming_back", .array(s.keptComingBack.map { .object([("session_key", .bytes($0)), ("deletions", .int(Int64(SettleReport.maxDeletions))),
+                                                                                ("likely_cause", .string(SettleReport.likelyCause))]) }))])
+    }
+
+    /// What the watch saw, on stderr: always said when something came back (even with --quiet).
+    static func noteSettle(_ s: SettleReport, _ ctx: CommandContext) {
+        guard !s.writtenBack.isEmpty else {
+            if s.window > 0 && s.watched > 0 && s.completeness.isComplete {
+                ctx.note("settled: nothing came back in \(Cell.seconds(s.window)) of watching \(Cell.plural(s.watched, "key")) (--settle)")
+            }
+            return
+        }
+        let keys = Array(Set(s.writtenBack)).sorted { $0.lexicographicallyPrecedes($1) }
+        ctx.console.warn("\(Cell.plural(keys.count, "revoked session key")) came back while settling (a request in flight wrote \(keys.count == 1 ? "it" : "them") back) "
+                         + "and \(keys.count == 1 ? "was" : "were") deleted again\(s.writtenBack.count > keys.count ? " (\(s.writtenBack.count) times in all)" : ""): "
+                         + keys.prefix(5).map(Cell.text).joined(separator: ", ") + (keys.count > 5 ? ", …" : ""))
     }
 
     /// Prints the whole result (JSON, table) and the summary.
@@ -38,19 +71,27 @@ final class RevokeOutput {
                 ("dry_run", .bool(dry)),
                 ("revoked", .array(r.revoked.map { .object(JSONModels.ref($0)) })),
                 ("stale", .array(r.stale.map { .object(JSONModels.ref($0)) })),
+                ("not_held", .array(r.notHeld.map { .object(JSONModels.ref($0) + [("reason", .string("came back after \(SettleReport.maxDeletions) deletions: \(SettleReport.likelyCause)"))]) })),
                 ("refused", .array(r.refused.map(JSONModels.refusal))),
                 ("not_found", .array(r.notFound.map { .bytes($0) })),
                 ("users", .array(perUser(r).map { .object([("user", .bytes($0.user)), ("revoked", .int(Int64($0.revoked))), ("refused", .int(Int64($0.refused)))]) })),
                 ("deleted", .object([("session_keys", .int(Int64(r.sessionKeysDeleted))), ("mapping_keys", .int(Int64(r.mappingKeysDeleted))),
-                                     ("index_members", .int(Int64(r.indexMembersRemoved)))] + (sql ? [("rows", .int(Int64(r.sessionKeysDeleted)))] : []))),
+                                     ("index_members", .int(Int64(r.indexMembersRemoved))), ("copies", .int(Int64(r.companionKeysDeleted))),
+                                     ("expiration_entries", .int(Int64(r.companionMembersRemoved))), ("cached_db_rows", .int(Int64(r.cachedDBRowsDeleted)))]
+                                     + (sql ? [("rows", .int(Int64(r.sessionKeysDeleted)))] : []))),
+                ("written_back", .int(Int64(r.settle.writtenBack.count))),
+                ("settle", Self.settleJSON(r.settle)),
                 ("complete", .bool(r.completeness.isComplete)),
             ]
             if ctx.invocation.hasFilters { fields.insert(("filtered_out", JSONModels.filteredOut(r.filteredOut)), at: fields.count - 1) }
+            if ctx.invocation.verifyURL != nil {
+                fields.insert(("verified", .array(r.verified.map { .object(Self.verificationFields($0)) })), at: fields.count - 1)
+            }
             ctx.emit(.object(fields))
         case .ndjson:
             break
         case .table, .wide:
-            if !r.revoked.isEmpty || !r.refused.isEmpty || !r.stale.isEmpty || !r.filteredOut.isEmpty {
+            if !r.revoked.isEmpty || !r.refused.isEmpty || !r.stale.isEmpty || !r.filteredOut.isEmpty || !r.notHeld.isEmpty {
                 let byMapping = ctx.invocation.command == .prune && !sql
                 var table = Table(headers: ["USER", "SESSION", byMapping ? "MAPPING KEY" : sql ? "ROW" : "SESSION KEY", "RESULT"])
                 for ref in r.revoked {
@@ -61,6 +102,10 @@ final class RevokeOutput {
                     table.add([Cell.text(ref.user), Cell.text(ref.session), Cell.text(ref.sessionKey),
                                sql ? "stale: the row was already gone"
                                    : dry ? "stale: session key does not exist; its mapping would be removed" : "stale: session key did not exist; mapping removed"])
+                }
+                for ref in r.notHeld {
+                    table.add([Cell.text(ref.user), Cell.text(ref.session), Cell.text(ref.sessionKey),
+                               "NOT revoked: came back after \(SettleReport.maxDeletions) deletions (see below)"])
                 }
                 for f in r.filteredOut {
                     table.add([Cell.text(f.ref.user), Cell.text(f.ref.session), Cell.text(f.ref.sessionKey), (f.undecided ? "kept, undecided: " : "kept: ") + f.reason])
@@ -90,7 +135,9 @@ final class RevokeOutput {
             ctx.note("pruned \(Cell.plural(r.revoked.count, "orphaned mapping")) of \(Cell.plural(users, "user")) (deleted \(Cell.plural(r.mappingKeysDeleted, "mapping key"))\(members))")
         } else {
             let members = r.indexMembersRemoved > 0 ? ", removed \(Cell.plural(r.indexMembersRemoved, "index member"))" : ""
-            ctx.note("revoked \(Cell.plural(r.revoked.count, "session")) of \(Cell.plural(users, "user")) (deleted \(Cell.plural(r.sessionKeysDeleted, "session key")), \(Cell.plural(r.mappingKeysDeleted, "mapping key"))\(members))")
+            let copies = (r.companionKeysDeleted > 0 ? ", \(Cell.plural(r.companionKeysDeleted, "copy", "copies")) the framework keeps" : "")
+                + (r.cachedDBRowsDeleted > 0 ? ", \(Cell.plural(r.cachedDBRowsDeleted, "django_session row")) first" : "")
+            ctx.note("revoked \(Cell.plural(r.revoked.count, "session")) of \(Cell.plural(users, "user")) (deleted \(Cell.plural(r.sessionKeysDeleted, "session key")), \(Cell.plural(r.mappingKeysDeleted, "mapping key"))\(copies)\(members))")
             if !r.stale.isEmpty { ctx.note("removed \(Cell.plural(r.stale.count, "stale mapping")) whose session key did not exist (not counted as revoked)") }
             warnNoLiveSession(r)
         }
@@ -98,6 +145,7 @@ final class RevokeOutput {
             let undecided = r.filteredOut.filter(\.undecided).count
             ctx.note("kept \(Cell.plural(r.filteredOut.count, "session")) the filters left out\(undecided > 0 ? " (\(undecided) undecided: age or IP unknown)" : "")")
         }
+        if !dry && ctx.invocation.command != .prune { Self.noteSettle(r.settle, ctx) }
         if !r.refused.isEmpty { ctx.note("refused \(Cell.plural(r.refused.count, "mapping")): see the RESULT column or \"refused\" in JSON") }
         ctx.reportIncomplete(r.completeness)
     }

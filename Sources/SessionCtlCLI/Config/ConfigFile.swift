@@ -24,7 +24,8 @@ public struct ConfigFile {
     static let allowedKeys: Set<String> = {
         let groups: Set<OptionGroup> = [.connection, .tls, .cluster, .layout]
         var keys = Set(OptionTable.all.filter { groups.contains($0.group) && $0.name != "context" && $0.name != "askpass" }.map(\.name))
-        keys.formUnion(["audit-log", "actor", "audit-stream", "wait-replicas", "app-key-file", "secret-file", "password"])
+        keys.formUnion(["audit-log", "actor", "audit-stream", "wait-replicas", "app-key-file", "secret-file", "password",
+                         "settle", "cookie-name", "verify-url", "verify-logged-in", "cached-db-url"])
         keys.remove("no-cluster")
         return keys
     }()
@@ -202,6 +203,11 @@ extension Invocation {
                 inv.fromContext.framework = value
             case "audit-log": inv.fromContext.auditLog = value
             case "actor": inv.fromContext.actor = value
+            case "settle":
+                guard let s = OptionBinding.parseDuration(value), s <= 86_400 else {
+                    throw CLIError("\(place): settle is a duration such as 5s, 0.5s or 0 (off)", code: .usage)
+                }
+                inv.fromContext.settle = value
             default:
                 guard let spec = OptionTable.long(key), !inv.given.contains(key) else { continue }
                 if key == "cluster" {

@@ -18,6 +18,8 @@ public struct ContextDefaults: Sendable, Equatable {
     public var framework: String?
     public var auditLog: String?
     public var actor: String?
+    /// `settle:` as the context wrote it (checked when the file is read).
+    public var settle: String?
     public init() {}
 }
 
@@ -104,6 +106,16 @@ public struct Invocation: Sendable {
     public var dryRun = false
     /// Replicas per primary that must confirm session-key deletions before mappings go (`nil`: all; 0: no check).
     public var waitReplicas: Int?
+    /// `--settle`: seconds of quiet the revoked keys are watched for write-backs (`nil`: `$SESSIONCTL_SETTLE`, the context, 5).
+    public var settle: Double?
+    /// `--verify-url`: the application page each revoked cookie is tried on afterwards.
+    public var verifyURL: String?
+    /// `--verify-logged-in`: a status code, or a pattern in the body, that means "logged in".
+    public var verifyLoggedIn: String?
+    /// `--cookie-name`: the session cookie's name for `--verify-url` (default: the framework's).
+    public var cookieName: String?
+    /// `--cached-db-url`: Django's database, where a `cached_db` session's row is deleted with its cache key.
+    public var cachedDBURL: String?
     /// Seconds between the two checks that make a mapping orphaned (`prune`).
     public var grace: Double = 60
     public var yes = false

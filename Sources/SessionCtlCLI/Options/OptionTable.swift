@@ -55,6 +55,7 @@ public enum OptionTable {
     private static let server: Set<CommandName> = Set(CommandName.allCases.filter(\.talksToServer))
     private static let destructive: Set<CommandName> = Set(CommandName.allCases.filter(\.isDestructive))
     private static let changing: Set<CommandName> = Set(CommandName.allCases.filter(\.changesKeys))
+    private static let revoking: Set<CommandName> = [.revoke, .revokeUser, .revokeAll]
 
     /// Every option, in help order.
     public static let all: [OptionSpec] = [
@@ -163,6 +164,16 @@ public enum OptionTable {
                    help: "print exactly what would be deleted and delete nothing"),
         OptionSpec(name: "wait-replicas", short: nil, binding: .count(\.waitReplicas, 0...1_000), group: .destructive, commands: [.revoke, .revokeUser],
                    help: "replicas per primary that must confirm the session keys' deletion (WAIT) before mappings go (default: all; 0: no check)"),
+        OptionSpec(name: "settle", short: nil, binding: .duration(\Invocation.settle, 0...86_400), group: .destructive, commands: revoking,
+                   help: "after deleting, watch the revoked keys this long for sessions a request in flight writes back, delete them again, and wait until a whole DURATION passes without one (default 5s, else $SESSIONCTL_SETTLE; 0: off)"),
+        OptionSpec(name: "verify-url", short: nil, binding: .text(\.verifyURL, meta: "URL"), group: .destructive, commands: [.revoke, .revokeUser],
+                   help: "after settling, ask the application: GET URL with each revoked session's cookie, and report whether it still logs in (http:// or https://)"),
+        OptionSpec(name: "verify-logged-in", short: nil, binding: .text(\.verifyLoggedIn, meta: "STATUS|REGEX"), group: .destructive, commands: [.revoke, .revokeUser],
+                   help: "what --verify-url's answer looks like when the cookie still logs in: a status code (200), or a pattern in the body (default: any 2xx status)"),
+        OptionSpec(name: "cookie-name", short: nil, binding: .text(\.cookieName, meta: "NAME"), group: .destructive, commands: [.revoke, .revokeUser],
+                   help: "the session cookie's name for --verify-url (default: the framework's, e.g. laravel_session, sessionid, PHPSESSID)"),
+        OptionSpec(name: "cached-db-url", short: nil, binding: .text(\.cachedDBURL, meta: "URL"), group: .destructive, commands: [.revoke, .revokeUser],
+                   help: "Django cached_db: the database (postgres://, mysql://, sqlite:///…) whose django_session rows are deleted with their cache keys; without it such sessions are refused"),
         OptionSpec(name: "grace", short: nil, binding: .duration(\.grace, 0...604_800), group: .destructive, commands: [.prune],
                    help: "a mapping is orphaned when its session was missing on two checks this far apart (default 60s; 0: one immediate re-check)"),
         OptionSpec(name: "resume", short: nil, binding: .text(\.resume, meta: "TOKEN"), group: .destructive, commands: [.index],

@@ -80,4 +80,14 @@ enum Cell {
     static func plural(_ n: Int, _ word: String) -> String {
         "\(n) \(word)\(n == 1 ? "" : "s")"
     }
+
+    /// `1 copy`, `2 copies`: a word whose plural is not `-s`.
+    static func plural(_ n: Int, _ word: String, _ many: String) -> String {
+        "\(n) \(n == 1 ? word : many)"
+    }
+
+    /// Seconds as `5s`, `0.5s`, `1m 30s`.
+    static func seconds(_ s: Double) -> String {
+        s < 60 && s != s.rounded() ? "\((s * 10).rounded() / 10)s" : duration(Int64(s.rounded()))
+    }
 }

@@ -81,6 +81,18 @@ final class Progress {
         return n < 0 ? "-" + out : out
     }
 
+    /// Draws a line of its own (a wait, not a scan), cut to the terminal's width, at most ten times a second.
+    func status(_ text: String) {
+        guard enabled else { return }
+        let now = Deadline.now()
+        guard now - lastDraw > 100_000_000 else { return }
+        lastDraw = now
+        let room = max((console.columns() ?? 80) - 1, 10)
+        console.err.write("\r\u{1B}[K" + (DisplayWidth.of(text) <= room ? text : String(text.prefix(room))))
+        console.err.flush()
+        drawn = true
+    }
+
     /// Clears the line.
     func finish() {
         guard drawn else { return }

@@ -79,7 +79,8 @@ public final class AuditTrail {
     public var isEnabled: Bool { !sinks.isEmpty }
 
     /// Writes one record per user of `refs` to every sink; throws (so nothing is deleted) when one cannot.
-    /// `event` is `revoke`, `prune` or `index_build` (mappings written), or with `_failed` a correction for deletions that did not happen.
+    /// `event` is `revoke`, `prune` or `index_build` (mappings written), or with `_failed` a correction for deletions that did not happen;
+    /// after a revocation, `written_back` (keys that came back and were deleted again) and `kept_coming_back` (given up on).
     public func record(_ refs: [SessionRef], event: String) throws(AuditTrailError) {
         guard isEnabled, !refs.isEmpty else { return }
         var order: [[UInt8]] = []
@@ -96,11 +97,38 @@ public final class AuditTrail {
                     ("target", target.map { t in .object([("endpoint", .string(t.endpoint)), ("database", .int(Int64(t.database))),
                                                           ("cluster", .bool(t.cluster)), ("tls", .bool(t.tls))]) } ?? .null),
                     ("command", .string(context.command)), ("event", .string(event)), ("user", .bytes(user)),
-                    (event.hasSuffix("_failed") ? "sessions_failed" : event == "index_build" ? "sessions_mapped" : "sessions_revoked", .int(Int64(sessions.count))),
+                    (Self.countName(event), .int(Int64(sessions.count))),
                     ("session_id_sha256", .array(sessions.map { .string(Digest.sha256Hex($0.session)) })),
                     ("session_key_sha256", .array(sessions.map { .string(Digest.sha256Hex($0.sessionKey)) }))]
         }
         for sink in sinks { try sink.write(records) }
+    }
+
+    /// One record per session `--verify-url` asked about: what the application answered
+    /// (`refused`, `logged_in`, `failed`, `no_cookie`), its status, and the URL asked (no cookie).
+    public func recordVerification(_ checks: [Verification], url: String) throws(AuditTrailError) {
+        guard isEnabled, !checks.isEmpty else { return }
+        let time = Self.now()
+        let records: [[(String, JSON)]] = checks.map { c in
+            [("time", .string(time)), ("actor", .string(context.actor)), ("reason", context.reason.map { .string($0) } ?? .null),
+             ("host", .string(context.host)),
+             ("target", target.map { t in .object([("endpoint", .string(t.endpoint)), ("database", .int(Int64(t.database))),
+                                                   ("cluster", .bool(t.cluster)), ("tls", .bool(t.tls))]) } ?? .null),
+             ("command", .string(context.command)), ("event", .string("verify")), ("user", .bytes(c.ref.user)),
+             ("session_id_sha256", .array([.string(Digest.sha256Hex(c.ref.session))])),
+             ("verify_url", .string(url)), ("result", .string(c.answer.name)), ("status", c.answer.status.map { .int(Int64($0)) } ?? .null)]
+        }
+        for sink in sinks { try sink.write(records) }
+    }
+
+    /// The name of a record's count: `sessions_revoked` for a revocation, `sessions_<event>` for what follows it.
+    static func countName(_ event: String) -> String {
+        if event.hasSuffix("_failed") { return "sessions_failed" }
+        switch event {
+        case "index_build": return "sessions_mapped"
+        case "written_back", "kept_coming_back", "verified": return "sessions_" + event
+        default: return "sessions_revoked"
+        }
     }
 
     /// The current time in RFC 3339, UTC, with milliseconds.

@@ -4,7 +4,8 @@ with django.contrib.auth, as the sessionctl tests drive it.
 /login?user=NAME creates the user if needed, logs them in with django.contrib.auth.login,
 keeps the IP, user agent and login time in the session, and writes the mapping key
 user:<pk>:<session key> -> the session's cache key; /me answers 200 "user=<pk>" while the
-session authenticates, else 401. SESSION_ENGINE comes from $DJANGO_SESSION_ENGINE; on the
+session authenticates, else 401; /slow?ms=N is a request in flight: it reads the session, waits
+N ms, changes it, and the middleware saves it as the response goes out. SESSION_ENGINE comes from $DJANGO_SESSION_ENGINE; on the
 database backend (django.contrib.sessions.backends.db) there is no Redis and no mapping: the
 sessions are rows of django_session in the app's SQLite file.
 """
@@ -68,7 +69,16 @@ def me(request):
     return HttpResponse("anonymous", status=401)
 
 
-urlpatterns = [path("login", do_login), path("me", me)]
+def slow(request):
+    logged_in = request.user.is_authenticated
+    time.sleep(int(request.GET.get("ms", "1500")) / 1000)
+    request.session["touched"] = time.time()
+    if logged_in:
+        return HttpResponse(f"user={request.user.pk}")
+    return HttpResponse("anonymous", status=401)
+
+
+urlpatterns = [path("login", do_login), path("me", me), path("slow", slow)]
 
 if __name__ == "__main__":
     call_command("migrate", verbosity=0, interactive=False)

@@ -2,7 +2,9 @@
 
 /login?user=ID logs ID in, stores the client's IP and user agent and the login time in the
 session, and writes the mapping key user:<ID>:<sid> -> session:<sid>, as the production
-design does; /me answers 200 "user=ID" while the session authenticates, else 401.
+design does; /me answers 200 "user=ID" while the session authenticates, else 401. /slow?ms=N is
+a request in flight: it reads the session, waits N ms, changes it, and Flask-Session saves it as
+the response goes out.
 """
 import os
 import time
@@ -50,6 +52,16 @@ def do_login():
 @app.route("/me")
 def me():
     if current_user.is_authenticated:
+        return f"user={current_user.id}"
+    return "anonymous", 401
+
+
+@app.route("/slow")
+def slow():
+    logged_in = current_user.is_authenticated
+    time.sleep(int(request.args.get("ms", "1500")) / 1000)
+    session["touched"] = time.time()
+    if logged_in:
         return f"user={current_user.id}"
     return "anonymous", 401
 

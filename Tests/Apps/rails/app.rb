@@ -3,7 +3,8 @@
 #
 # /login?user=NAME signs NAME in with Devise (creating the user), keeps the IP, user agent and
 # login time in the session; /me answers 200 "user=<id>" while the session authenticates, else
-# 401. MappingWriter, outside the cookie jar, writes the mapping key once the store has
+# 401; /slow?ms=N is a request in flight: it reads the session, waits N ms, changes it, and the
+# store writes it back as the response goes out. MappingWriter, outside the cookie jar, writes the mapping key once the store has
 # committed the session: user:<id>:2::<sha256 of the cookie> -> session:2::<sha256>, the key
 # redis-rack stores it under (Rack's private id).
 require "rails"
@@ -78,6 +79,13 @@ class SessionsController < ActionController::Base
       render plain: "anonymous", status: 401
     end
   end
+
+  def slow
+    signed_in = user_signed_in?
+    sleep(Integer(params[:ms] || "1500") / 1000.0)
+    session[:touched] = Time.now.to_f
+    render plain: signed_in ? "user=#{current_user.id}" : "anonymous", status: signed_in ? 200 : 401
+  end
 end
 
 # Appended routes are drawn when initialize! finalizes the routes, as a routes file would be;
@@ -86,6 +94,7 @@ App.routes.append do
   devise_for :users, skip: :all
   get "/login" => "sessions#create"
   get "/me" => "sessions#me"
+  get "/slow" => "sessions#slow"
 end
 App.initialize!
 # A one-file app finalizes its routes once before the appended ones are drawn, so Devise set

@@ -19,6 +19,23 @@ final class DjangoAppTests: XCTestCase {
         try Self.fixture.get().indexBuildStory()
     }
 
+    /// Django's cache backend checks that the key is still there before it saves (else
+    /// SessionInterrupted, a 400): a request in flight does not write a revoked session back, even
+    /// with the watch off.
+    func testARequestInFlightDoesNotWriteTheSessionBack() throws {
+        let s = try Self.fixture.get()
+        let b = try s.app.login("mallory")
+        let id = try XCTUnwrap(try b.userId())
+        let key = try XCTUnwrap(try s.sessions(of: id).first?["session_key"] as? String)
+        let slow = s.slowRequest(b, ms: 1500)
+        let r = try s.run(["revoke-user", "--yes", "--settle", "0", "--", id])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        let answer = slow()
+        XCTAssertEqual(answer?.status, 400, "Django refuses to save a session deleted under it: \(answer.map { "\($0)" } ?? "no answer")")
+        XCTAssertEqual(try s.redis.run([["EXISTS", key]])[0], .integer(0))
+        XCTAssertFalse(try b.isLoggedIn())
+    }
+
     func testListShowAndRevokeAreProvenByTheApp() throws {
         // django.contrib.auth keeps the primary key in the session (the story asks /me for it).
         try Self.fixture.get().story(format: "pickle")
@@ -53,5 +70,26 @@ final class DjangoCachedDBAppTests: XCTestCase {
         _ = try s.redis.run([["DEL", key]])
         XCTAssertTrue(try alice.isLoggedIn(), "cached_db no longer reloads from its table: the refusal needs revisiting")
         XCTAssertEqual(try s.redis.run([["EXISTS", key]])[0], .integer(1), "Django wrote the cache key back")
+    }
+
+    /// With Django's database (`--cached-db-url`), the row goes first, then the cache key: the
+    /// app then has nothing to reload, and refuses the cookie.
+    func testWithItsDatabaseACachedDBSessionIsRevoked() throws {
+        let s = try Self.fixture.get()
+        let bob = try s.app.login("bob-cached")
+        let id = try XCTUnwrap(try bob.userId())
+        let db = "sqlite://" + s.app.directory.appendingPathComponent("db.sqlite3").path
+        let listed = try s.sessions(of: id)
+        XCTAssertEqual(listed.count, 1, "\(listed)")
+        let session = try XCTUnwrap(listed.first?["session"] as? String)
+        let bad = try s.run(["revoke-user", "--yes", "--cached-db-url", "redis://127.0.0.1:1", "--", id])
+        XCTAssertEqual(bad.status, 2, "\(bad)")
+        let r = try s.run(["revoke-user", "--yes", "-o", "json", "--cached-db-url", db, "--", id])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertEqual((try r.json()["revoked"] as? [Any])?.count, 1, r.stdout)
+        XCTAssertEqual((try r.json()["deleted"] as? [String: Int])?["cached_db_rows"], 1, r.stdout)
+        XCTAssertFalse(try bob.isLoggedIn(), "the row and the cache key are gone: nothing to reload")
+        let rows = try Sessionctl.run(["--framework", "django", "show", "-o", "json", "--url", db, "--", session])
+        XCTAssertEqual(rows.status, 3, "the row is gone: \(rows)")
     }
 }

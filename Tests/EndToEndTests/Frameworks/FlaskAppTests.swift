@@ -17,6 +17,14 @@ final class FlaskAppTests: XCTestCase {
         try Self.fixture.get().indexBuildStory()
     }
 
+    func testARequestInFlightWritesTheSessionBackAndTheSettleDeletesItAgain() throws {
+        try Self.fixture.get().writeBackStory()
+    }
+
+    func testVerifyURLAsksTheAppWhetherEachRevokedCookieStillLogsIn() throws {
+        try Self.fixture.get().verifyStory()
+    }
+
     func testListShowAndRevokeAreProvenByTheApp() throws {
         try Self.fixture.get().story(format: "msgpack")
     }

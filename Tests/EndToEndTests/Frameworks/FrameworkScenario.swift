@@ -151,6 +151,106 @@ extension FrameworkScenario {
     }
 }
 
+extension FrameworkScenario {
+    /// Starts `GET /slow?ms=N` with `browser`'s cookies on another thread: a request in flight
+    /// that has read the session and will write it back as it ends. `wait()` returns its answer.
+    func slowRequest(_ browser: WebApp.Browser, ms: Int) -> () -> WebApp.Response? {
+        let cookies = browser.cookies, app = self.app
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var response: WebApp.Response?
+        DispatchQueue.global().async {
+            response = try? app.request("GET", "/slow?ms=\(ms)", cookies: cookies)
+            done.signal()
+        }
+        // Until the app has read the session (the request is then in flight).
+        usleep(600_000)
+        return {
+            done.wait()
+            return response
+        }
+    }
+
+    /// A request in flight during `revoke-user` writes the session back. With `--settle 0` the
+    /// cookie logs in again once it ends (the write-back is real); with the default watch the key
+    /// is deleted again, the JSON counts it, and the app refuses the cookie afterwards.
+    func writeBackStory(file: StaticString = #filePath, line: UInt = #line) throws {
+        let early = try app.login("mallory")
+        let id = try XCTUnwrap(try early.userId(), file: file, line: line)
+        let first = slowRequest(early, ms: 2500)
+        let off = try run(["revoke-user", "--yes", "--settle", "0", "-o", "json", "--", id])
+        XCTAssertEqual(off.status, 0, "\(off)", file: file, line: line)
+        XCTAssertEqual(try off.json()["written_back"] as? Int, 0, off.stdout, file: file, line: line)
+        XCTAssertEqual(first()?.status, 200, "the slow request began logged in", file: file, line: line)
+        XCTAssertTrue(try early.isLoggedIn(), "without the watch, the request in flight wrote the session back and the cookie works again",
+                      file: file, line: line)
+
+        let late = try app.login("trent")
+        let trent = try XCTUnwrap(try late.userId(), file: file, line: line)
+        let key = try XCTUnwrap(try sessions(of: trent).first?["session_key"] as? String, file: file, line: line)
+        let second = slowRequest(late, ms: 2500)
+        // The default watch (5 s): SESSIONCTL_SETTLE empty, no --settle.
+        let on = try run(["revoke-user", "--yes", "-o", "json", "--", trent], env: ["SESSIONCTL_SETTLE": ""])
+        XCTAssertEqual(on.status, 0, "\(on)", file: file, line: line)
+        let json = try on.json()
+        XCTAssertGreaterThanOrEqual(json["written_back"] as? Int ?? 0, 1, on.stdout, file: file, line: line)
+        let settle = try XCTUnwrap(json["settle"] as? [String: Any], file: file, line: line)
+        XCTAssertEqual(settle["window_seconds"] as? Double, 5, "\(settle)", file: file, line: line)
+        XCTAssertTrue((settle["written_back"] as? [String])?.contains(key) == true, "\(settle)", file: file, line: line)
+        XCTAssertTrue(on.stderr.contains("came back while settling"), on.stderr, file: file, line: line)
+        XCTAssertEqual(second()?.status, 200, file: file, line: line)
+        XCTAssertEqual(try redis.run([["EXISTS", key]])[0], .integer(0), "the written-back key was deleted again", file: file, line: line)
+        XCTAssertFalse(try late.isLoggedIn(), "the revoked cookie logs in again after the request in flight ended", file: file, line: line)
+    }
+}
+
+extension FrameworkScenario {
+    /// `--verify-url`: the application is asked about each revoked cookie. It refuses it after a
+    /// revocation that held (exit 0, "refused" with its status); a dry run asks before, and the
+    /// cookie sessionctl made from the session id logs in; an answer that matches
+    /// `--verify-logged-in` is a revocation that did not hold, and no answer is no proof (exit 5).
+    func verifyStory(file: StaticString = #filePath, line: UInt = #line) throws {
+        let me = "http://127.0.0.1:\(app.port)/me"
+        let victor = try app.login("victor")
+        let id = try XCTUnwrap(try victor.userId(), file: file, line: line)
+        let held = try run(["revoke-user", "--yes", "-o", "json", "--verify-url", me, "--", id])
+        XCTAssertEqual(held.status, 0, "\(held)", file: file, line: line)
+        let checks = try XCTUnwrap(try held.json()["verified"] as? [[String: Any]], held.stdout, file: file, line: line)
+        XCTAssertEqual(checks.count, 1, "\(checks)", file: file, line: line)
+        XCTAssertEqual(checks.first?["result"] as? String, "refused", "\(checks)", file: file, line: line)
+        XCTAssertEqual(checks.first?["status"] as? Int, 401, "\(checks)", file: file, line: line)
+        XCTAssertTrue(held.stderr.contains("the application refused 1 of 1 revoked cookie"), held.stderr, file: file, line: line)
+        XCTAssertFalse(try victor.isLoggedIn(), file: file, line: line)
+
+        // A dry run asks first: the cookie sessionctl makes from the session id (Laravel's:
+        // encrypted with the app key) logs in now, so a "refused" afterwards means something.
+        let wendy = try app.login("wendy")
+        let wendyId = try XCTUnwrap(try wendy.userId(), file: file, line: line)
+        let before = try run(["revoke-user", "--dry-run", "-o", "json", "--verify-url", me, "--", wendyId])
+        XCTAssertEqual(before.status, 0, "\(before)", file: file, line: line)
+        let answer = try XCTUnwrap((try before.json()["verified"] as? [[String: Any]])?.first, before.stdout, file: file, line: line)
+        XCTAssertEqual(answer["result"] as? String, "logged_in", "\(answer)", file: file, line: line)
+        XCTAssertEqual(answer["status"] as? Int, 200, "\(answer)", file: file, line: line)
+        XCTAssertTrue(before.stderr.contains("still lets in 1 of 1 cookie"), before.stderr, file: file, line: line)
+        XCTAssertTrue(try wendy.isLoggedIn(), file: file, line: line)
+        let after = try run(["revoke-user", "--yes", "-o", "json", "--verify-url", me, "--", wendyId])
+        XCTAssertEqual(after.status, 0, "\(after)", file: file, line: line)
+        XCTAssertEqual((try after.json()["verified"] as? [[String: Any]])?.first?["result"] as? String, "refused", after.stdout, file: file, line: line)
+
+        // A body pattern: the app's 401 page says "anonymous"; an app that nobody answers is no proof.
+        let xavier = try app.login("xavier")
+        let xId = try XCTUnwrap(try xavier.userId(), file: file, line: line)
+        let pattern = try run(["revoke-user", "--yes", "-o", "json", "--verify-url", me, "--verify-logged-in", "^anon", "--", xId])
+        XCTAssertEqual(pattern.status, 5, "a body matching the pattern means logged in: \(pattern)", file: file, line: line)
+        let dead = try FreePort.pick()
+        let yves = try app.login("yves")
+        let yId = try XCTUnwrap(try yves.userId(), file: file, line: line)
+        let nobody = try run(["revoke-user", "--yes", "--verify-url", "http://127.0.0.1:\(dead)/me", "--connect-timeout", "1", "--", yId])
+        XCTAssertEqual(nobody.status, 5, "\(nobody)", file: file, line: line)
+        XCTAssertTrue(nobody.stderr.contains("could not verify"), nobody.stderr, file: file, line: line)
+        XCTAssertFalse(try yves.isLoggedIn(), "the revocation itself held", file: file, line: line)
+    }
+}
+
 /// A Redis and an app kept for the whole test class; the error that stopped them from starting, if any.
 struct ClassFixture {
     var scenario: FrameworkScenario?

@@ -16,7 +16,9 @@ final class LaravelAppTests: XCTestCase {
             let app = try WebApp(name: "laravel", program: "php",
                                  arguments: ["-S", "127.0.0.1:{port}", WebApp.sources.appendingPathComponent("laravel/public/index.php").path],
                                  environment: ["REDIS_PORT": String(redis.port), "APP_KEY": key, "SESSION_ENCRYPT": encrypt ? "1" : "",
-                                               "APP_SERVICES_CACHE": "services.php", "APP_PACKAGES_CACHE": "packages.php"],
+                                               "APP_SERVICES_CACHE": "services.php", "APP_PACKAGES_CACHE": "packages.php",
+                                               // Requests at once: a slow one in flight must not hold up the rest.
+                                               "PHP_CLI_SERVER_WORKERS": "4"],
                                  cookieName: "laravel_session", installHint: "apt-get install php-cli php-redis php-laravel-framework")
             let env = app.directory.appendingPathComponent(".env")
             try "APP_NAME=laravel\nAPP_KEY=\(key)\n".write(to: env, atomically: true, encoding: .utf8)
@@ -38,6 +40,14 @@ final class LaravelAppTests: XCTestCase {
 
     func testIndexBuildMapsWhatTheAppWrote() throws {
         try Self.fixture.get().indexBuildStory()
+    }
+
+    func testARequestInFlightWritesTheSessionBackAndTheSettleDeletesItAgain() throws {
+        try Self.fixture.get().writeBackStory()
+    }
+
+    func testVerifyURLAsksTheAppWhetherEachRevokedCookieStillLogsIn() throws {
+        try Self.fixture.get().verifyStory()
     }
 
     func testListShowAndRevokeAreProvenByTheApp() throws {
@@ -74,8 +84,9 @@ final class LaravelAppTests: XCTestCase {
         XCTAssertEqual(none.status, 2, "\(none)")
         XCTAssertTrue(none.stderr.contains("--app-key-file"), none.stderr)
         // The right key: revoked, and the app refuses the cookie.
-        let good = try s.run(["revoke", "--cookie", "--yes", "--", try XCTUnwrap(dave.session)])
+        let good = try s.run(["revoke", "--cookie", "--yes", "-o", "json", "--verify-url", "http://127.0.0.1:\(s.app.port)/me", "--", try XCTUnwrap(dave.session)])
         XCTAssertEqual(good.status, 0, "\(good)")
+        XCTAssertEqual((try good.json()["verified"] as? [[String: Any]])?.first?["result"] as? String, "refused", good.stdout)
         XCTAssertFalse(try dave.isLoggedIn())
     }
 }

@@ -11,6 +11,8 @@ final class PHPAppTests: XCTestCase {
                             arguments: ["-d", "session.save_handler=redis", "-d", "session.save_path=tcp://127.0.0.1:{redis}",
                                         "-d", "session.use_strict_mode=1", "-d", "session.gc_maxlifetime=3600",
                                         "-S", "127.0.0.1:{port}", WebApp.sources.appendingPathComponent("php/app.php").path],
+                            // Requests at once: a slow one in flight must not hold up the rest.
+                            environment: ["PHP_CLI_SERVER_WORKERS": "4"],
                             cookieName: "PHPSESSID", installHint: "apt-get install php-cli php-redis")
     }
 
@@ -18,6 +20,10 @@ final class PHPAppTests: XCTestCase {
 
     func testIndexBuildMapsWhatTheAppWrote() throws {
         try Self.fixture.get().indexBuildStory()
+    }
+
+    func testARequestInFlightWritesTheSessionBackAndTheSettleDeletesItAgain() throws {
+        try Self.fixture.get().writeBackStory()
     }
 
     func testListShowAndRevokeAreProvenByTheApp() throws {

@@ -18,9 +18,47 @@ final class RailsAppTests: XCTestCase {
         try Self.fixture.get().indexBuildStory()
     }
 
+    func testARequestInFlightWritesTheSessionBackAndTheSettleDeletesItAgain() throws {
+        try Self.fixture.get().writeBackStory()
+    }
+
     func testListShowAndRevokeAreProvenByTheApp() throws {
         // Devise keeps [[id], salt] under warden.user.user.key.
         try Self.fixture.get().story(format: "ruby-marshal")
+    }
+
+    /// redis-rack reads `<prefix><public id>` when the private-id key is missing (sessions stored
+    /// before 2.1), and its logout deletes both: so must a revocation, or the cookie lives on.
+    func testALegacyPublicIdKeyGoesWithThePrivateOne() throws {
+        let s = try Self.fixture.get()
+        for byCookie in [false, true] {
+            let user = byCookie ? "legacy-cookie" : "legacy-user"
+            let b = try s.app.login(user)
+            let id = try XCTUnwrap(try b.userId())
+            let privateKey = try XCTUnwrap(try s.sessions(of: id).first?["session_key"] as? String)
+            let cookie = try XCTUnwrap(b.session?.removingPercentEncoding)
+            let legacyKey = "session:" + cookie
+            _ = try s.redis.run([["COPY", privateKey, legacyKey]])
+            // The fallback is real: without the private-id key the legacy copy logs the cookie in.
+            _ = try s.redis.run([["DEL", privateKey]])
+            XCTAssertTrue(try b.isLoggedIn(), "redis-rack falls back to the public id")
+            XCTAssertEqual(try s.redis.run([["EXISTS", privateKey, legacyKey]])[0], .integer(2), "the request wrote the private-id key again")
+            let r = byCookie ? try s.run(["revoke", "--cookie", "--yes", "-o", "json", "--", try XCTUnwrap(b.session)])
+                             : try s.run(["revoke-user", "--yes", "-o", "json", "--", id])
+            XCTAssertEqual(r.status, 0, "\(r)")
+            XCTAssertEqual((try r.json()["deleted"] as? [String: Int])?["copies"], 1, r.stdout)
+            XCTAssertEqual(try s.redis.run([["EXISTS", privateKey, legacyKey]])[0], .integer(0), "both keys gone (\(byCookie ? "by cookie" : "by user"))")
+            XCTAssertFalse(try b.isLoggedIn())
+        }
+        // A dry run names the copy and deletes nothing.
+        let c = try s.app.login("legacy-dry")
+        let cid = try XCTUnwrap(try c.userId())
+        let key = try XCTUnwrap(try s.sessions(of: cid).first?["session_key"] as? String)
+        let legacy = "session:" + (try XCTUnwrap(c.session?.removingPercentEncoding))
+        _ = try s.redis.run([["COPY", key, legacy]])
+        let dry = try s.run(["revoke-user", "--dry-run", "--", cid])
+        XCTAssertEqual(dry.status, 0, "\(dry)")
+        XCTAssertEqual(try s.redis.run([["EXISTS", key, legacy]])[0], .integer(2))
     }
 
     func testTheMappingHoldsTheRackPrivateIdAndTheCookieIsItsPublicId() throws {

@@ -108,9 +108,25 @@ final class ShapeOnlyFrameworkTests: XCTestCase {
         let viaIndex = try sessionctl(server, ["--framework", "spring", "list", "bob", "-o", "json"])
         let listed = try XCTUnwrap(try viaIndex.json()["sessions"] as? [[String: Any]], "\(viaIndex)")
         XCTAssertEqual(listed.map { $0["session_key"] as? String }, [bobKey])
+        // What Spring writes beside the hash: the expires key (its TTL is the session's), the
+        // expirations entry under the minute it ends in (rounded up), and 3.2's sorted set of ids.
+        let expiresKey = "spring:session:sessions:expires:bob-1"
+        let ends = Int64(Date().timeIntervalSince1970 * 1000) + 1_800_000
+        let minute = (ends + 59_999) / 60_000 * 60_000
+        let bucket = "spring:session:expirations:\(minute)"
+        _ = try server.run([["SET", expiresKey, ""], ["PEXPIRE", expiresKey, "1800000"], ["SADD", bucket, "expires:bob-1", "expires:other"],
+                            ["ZADD", "spring:session:sessions:expirations", String(ends), "bob-1"],
+                            ["ZADD", "spring:session:sessions:expirations", String(ends), "other"]])
+        let dry = try sessionctl(server, ["--framework", "spring", "revoke-user", "bob", "--dry-run"])
+        XCTAssertEqual(try server.run([["EXISTS", expiresKey]])[0], .integer(1), "a dry run deletes nothing: \(dry)")
         let revokedBob = try sessionctl(server, ["--framework", "spring", "revoke-user", "bob", "--yes", "-o", "json"])
-        XCTAssertEqual((try revokedBob.json()["deleted"] as? [String: Int])?["index_members"], 1, "\(revokedBob)")
-        XCTAssertEqual(try server.run([["EXISTS", bobKey, index]])[0], .integer(0))
+        let deleted = try XCTUnwrap(try revokedBob.json()["deleted"] as? [String: Int], "\(revokedBob)")
+        XCTAssertEqual(deleted["index_members"], 1, "\(revokedBob)")
+        XCTAssertEqual(deleted["copies"], 1, "the expires key: \(revokedBob)")
+        XCTAssertEqual(deleted["expiration_entries"], 2, "the expirations set's and the sorted set's entries: \(revokedBob)")
+        XCTAssertEqual(try server.run([["EXISTS", bobKey, index, expiresKey]])[0], .integer(0))
+        XCTAssertEqual(try server.run([["SMEMBERS", bucket]])[0], .array([.bulk(Array("expires:other".utf8))]), "only bob's entry goes")
+        XCTAssertEqual(try server.run([["ZRANGE", "spring:session:sessions:expirations", "0", "-1"]])[0], .array([.bulk(Array("other".utf8))]))
 
         // The SESSION cookie is the id in base64.
         let cookie = Data(id.utf8).base64EncodedString()

@@ -2,7 +2,8 @@
 // /login?user=ID logs ID in through Laravel's session guard, keeps the IP, user agent and login
 // time in the session, and writes the mapping key through Laravel's Redis client, which prefixes
 // it (laravel_database_user:<ID>:<session id>); its value is the key the session is stored under.
-// /me answers 200 "user=ID" while the session authenticates, else 401.
+// /me answers 200 "user=ID" while the session authenticates, else 401. /slow?ms=N is a request
+// in flight: it reads the session, waits N ms, changes it, and Laravel saves it as it ends.
 use Illuminate\Auth\GenericUser;
 use Illuminate\Http\Response;
 
@@ -25,4 +26,10 @@ $router->get('/login', function () {
 $router->get('/me', function () {
     // Plain responses: the app has no view layer, which response() would need.
     return auth()->check() ? new Response('user=' . auth()->id()) : new Response('anonymous', 401);
+});
+$router->get('/slow', function () {
+    $in = auth()->check();
+    usleep((int)request()->query('ms', '1500') * 1000);
+    session()->put('touched', microtime(true));
+    return $in ? new Response('user=' . auth()->id()) : new Response('anonymous', 401);
 });

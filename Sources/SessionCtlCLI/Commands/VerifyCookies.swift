@@ -1,0 +1,86 @@
+import RedisClient
+import SessionKit
+
+/// `--verify-url`: after a revocation has settled, each revoked session's cookie is sent to the
+/// application, and its answer is reported and written to the audit trail. A cookie that still
+/// logs in, or one that could not be tried, makes the run incomplete (exit 5): the operator asked
+/// for proof and did not get it.
+final class VerifyCookies {
+    let probe: VerifyProbe
+    let url: String
+    private let transform: CookieTransform
+    private let secrets: CookieSecrets
+    /// The cookies the operator gave (`revoke --cookie`), by the session ids they stand for.
+    var given: [Bytes: Bytes] = [:]
+
+    private init(probe: VerifyProbe, url: String, transform: CookieTransform, secrets: CookieSecrets) {
+        self.probe = probe
+        self.url = url
+        self.transform = transform
+        self.secrets = secrets
+    }
+
+    /// The verifier the options ask for, checked before anything is looked up or deleted; `nil` without `--verify-url`.
+    static func fromOptions(_ ctx: CommandContext) throws -> VerifyCookies? {
+        let inv = ctx.invocation
+        guard let url = inv.verifyURL else {
+            if inv.verifyLoggedIn != nil || inv.cookieName != nil {
+                throw CLIError("\(inv.verifyLoggedIn != nil ? "--verify-logged-in" : "--cookie-name") goes with --verify-url", hint: "give --verify-url URL, a page only a logged-in user sees", code: .usage)
+            }
+            return nil
+        }
+        let framework = try ctx.framework()
+        guard let name = inv.cookieName ?? framework?.cookieName else {
+            throw CLIError("--verify-url needs the session cookie's name",
+                           hint: framework?.name == "rails" ? "give --cookie-name (Rails names it after the app, e.g. _myapp_session)" : "give --cookie-name, or --framework", code: .usage)
+        }
+        var probe: VerifyProbe
+        do { probe = try VerifyProbe(url: url, loggedIn: inv.verifyLoggedIn, cookieName: name) } catch { throw CLIError(error.description, code: .usage) }
+        probe.connectTimeout = inv.connectTimeout
+        probe.timeout = inv.timeout
+        return VerifyCookies(probe: probe, url: url, transform: framework?.cookie ?? .plain, secrets: try ctx.cookieSecrets())
+    }
+
+    /// Asks the application about every session `result` revoked, one at a time. In a dry run it
+    /// asks about those that would be revoked: "logged in" is then the expected answer (the
+    /// before of a before-and-after), and nothing fails.
+    func run(_ result: inout RevokeResult, _ trail: AuditTrail, _ ctx: CommandContext) {
+        let dry = ctx.invocation.dryRun
+        guard !result.revoked.isEmpty else { return }
+        var checks: [Verification] = []
+        for (i, ref) in result.revoked.enumerated() {
+            if ctx.console.cancellation.isCancelled { result.completeness.recordInterruption(); break }
+            ctx.progress.status("verifying with \(url): \(i + 1) of \(result.revoked.count) cookies")
+            let answer: VerifyProbe.Answer
+            if let cookie = given[ref.session] {
+                answer = probe.ask(cookie: cookie, cancellation: ctx.console.cancellation)
+            } else {
+                switch transform.cookie(forSession: ref.session, name: probe.cookieName, secrets: secrets) {
+                case .success(let cookie): answer = probe.ask(cookie: cookie, cancellation: ctx.console.cancellation)
+                case .failure(let why): answer = .noCookie(why.description)
+                }
+            }
+            checks.append(Verification(ref: ref, answer: answer))
+            let who = "session '\(Cell.text(ref.session))' of user '\(Cell.text(ref.user))'"
+            switch answer {
+            case .refused: break
+            case .loggedIn where dry: break
+            case .failed(let why) where dry, .noCookie(let why) where dry:
+                ctx.console.warn("could not verify \(who): \(why)")
+            case .loggedIn(let status):
+                result.completeness.record(PartialFailure(.verificationFailed, node: nil,
+                                                          cause: "GET \(url) with the cookie of \(who) still logs in (status \(status), \(probe.rule)): the revocation did not hold"))
+            case .failed(let why), .noCookie(let why):
+                result.completeness.record(PartialFailure(.verificationFailed, node: nil, cause: "could not verify \(who): \(why)"))
+            }
+        }
+        ctx.progress.finish()
+        result.verified = checks
+        do { try trail.recordVerification(checks, url: url) } catch { ctx.console.error("\(error)") }
+        let wanted = checks.filter { $0.answer.name == (dry ? "logged_in" : "refused") }
+        let statuses = Set(wanted.compactMap(\.answer.status)).sorted().map(String.init).joined(separator: ", ")
+        ctx.note(dry ? "dry run: asked with GET \(url), the application still lets in \(wanted.count) of \(Cell.plural(checks.count, "cookie")) that would be revoked"
+                     : "verified with GET \(url): the application refused \(wanted.count) of \(Cell.plural(checks.count, "revoked cookie"))"
+                 + (wanted.isEmpty ? "" : " (status \(statuses))"))
+    }
+}

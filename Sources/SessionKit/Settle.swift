@@ -1,0 +1,124 @@
+import RedisClient
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the watch after a revocation saw (`--settle`): a request that was already running when a
+/// session was deleted can finish afterwards and write the session back, logging the browser in
+/// again. Identity servers mark sessions revoked; a tool that deletes keys must make sure the
+/// deletion held.
+public struct SettleReport: Equatable, Sendable {
+    /// The quiet window asked for, in seconds (0: no watch).
+    public var window: Double = 0
+    /// How many keys were watched.
+    public var watched = 0
+    /// Each time a watched key came back and was deleted again, its key (a key may appear more than once).
+    public var writtenBack: [Bytes] = []
+    /// Keys that came back after ``SettleReport/maxDeletions`` deletions, reported and left as they are.
+    public var keptComingBack: [Bytes] = []
+    /// How many times the keys were checked, and how long the watch lasted.
+    public var checks = 0
+    public var seconds: Double = 0
+    /// Whether the watch was stopped before a quiet window passed (Ctrl-C, its time cap, a failure).
+    public var completeness = Completeness()
+
+    /// Deletions after which a key that still comes back is given up on (the first deletion counts).
+    public static let maxDeletions = 3
+
+    public init(window: Double = 0) {
+        self.window = window
+    }
+
+    /// Adds another pass's report (`revoke-user -` settles after each pass).
+    public mutating func merge(_ other: SettleReport) {
+        window = max(window, other.window)
+        watched += other.watched
+        writtenBack += other.writtenBack
+        keptComingBack += other.keptComingBack
+        checks += other.checks
+        seconds += other.seconds
+        completeness.merge(other.completeness)
+    }
+
+    /// Why a key keeps coming back, in words for the operator.
+    public static let likelyCause = "a request still in flight keeps writing it back (a long poll, a slow upload, a retry loop), "
+        + "or the store reloads it from elsewhere (a database table behind a cache, a second store the application writes to)"
+}
+
+/// Where the watch is, for a progress line on a terminal.
+public struct SettleProgress: Sendable {
+    /// Keys watched, keys deleted again so far, seconds left in the quiet window.
+    public var watched: Int
+    public var writtenBack: Int
+    public var secondsLeft: Double
+}
+
+extension SessionStore {
+    /// Watches `keys` (session keys just deleted, and their framework copies) for `window`
+    /// seconds: every tenth of a second a pipelined `EXISTS` of all of them (on every node at
+    /// once), a key that is back is deleted again, and the window starts over; the watch ends
+    /// when a whole window passes without a return. A key back after ``SettleReport/maxDeletions``
+    /// deletions is given up on and reported (the result is then incomplete, exit 5).
+    public func settle(_ keys: [Bytes], window: Double) throws -> SettleReport {
+        try settle(count: keys.count, window: window) { body in try body(keys) }
+    }
+
+    /// The watch over keys given a batch at a time by `each` (which may read them from a spill file).
+    func settle(count: Int, window: Double, each: (([Bytes]) throws -> Void) throws -> Void) throws -> SettleReport {
+        var report = SettleReport(window: window)
+        report.watched = count
+        guard window > 0, count > 0 else { return report }
+        let started = Deadline.now()
+        func elapsed() -> Double { Double(Deadline.now() - started) / 1e9 }
+        var quietUntil = window
+        // However often keys come back, the watch ends: each key is deleted at most three times,
+        // and the whole watch lasts at most four windows (and 30 s) past the first.
+        let cap = window * 4 + 30
+        var deletions: [Bytes: Int] = [:]
+        var givenUp = Set<Bytes>()
+        while true {
+            if keyspace.cancellation.isCancelled { report.completeness.recordInterruption(); break }
+            let now = elapsed()
+            if now >= quietUntil { break }
+            if now >= cap {
+                report.completeness.record(PartialFailure(.keptComingBack, node: nil,
+                                                          cause: "keys were still coming back when the watch stopped after \(Int(now))s"))
+                break
+            }
+            settleProgress?(SettleProgress(watched: count, writtenBack: report.writtenBack.count, secondsLeft: quietUntil - now))
+            let pause = min(0.1, quietUntil - now)
+            if pause > 0 { usleep(useconds_t(pause * 1e6)) }
+            report.checks += 1
+            var back: [Bytes] = []
+            try each { keys in
+                let watched = givenUp.isEmpty ? keys : keys.filter { !givenUp.contains($0) }
+                let replies = try batched(watched, completeness: &report.completeness) { [[Verb.exists, $0]] }
+                for (key, reply) in zip(watched, replies) where report.completeness.required(reply[0], "EXISTS")?.integer == 1 {
+                    back.append(key)
+                }
+            }
+            if back.isEmpty { continue }
+            var again: [Bytes] = []
+            for key in back {
+                let n = deletions[key, default: 1]
+                if n >= SettleReport.maxDeletions {
+                    givenUp.insert(key)
+                    report.keptComingBack.append(key)
+                    report.completeness.record(PartialFailure(.keptComingBack, node: nil,
+                                                              cause: "\(Escape.visible(key)) came back after \(n) deletions: \(SettleReport.likelyCause)"))
+                } else {
+                    again.append(key)
+                }
+            }
+            let replies = try batched(again, completeness: &report.completeness) { [[Verb.unlink, $0]] }
+            // A reply of 0 (someone else deleted it between the two commands) is a return all the same.
+            for (key, reply) in zip(again, replies) where report.completeness.required(reply[0], "UNLINK")?.integer != nil {
+                deletions[key, default: 1] += 1
+                report.writtenBack.append(key)
+            }
+            quietUntil = elapsed() + window
+        }
+        report.seconds = elapsed()
+        return report
+    }
+}
