@@ -95,7 +95,7 @@ complete -c sessionctl -l cookie -d 'the arguments are cookie values as the brow
 complete -c sessionctl -l secret-file -r -F -d 'express-session secrets, one a line: --cookie checks the cookie\'s signature against them'
 complete -c sessionctl -l app-key-file -r -F -d 'Laravel\'s APP_KEY (a .env file or base64:…): opens encrypted cookies and SESSION_ENCRYPT payloads'
 complete -c sessionctl -l live -d 'check each mapping\'s session (pipelined EXISTS): count live sessions, and stale mappings apart'
-complete -c sessionctl -l memory-limit -r -f -d 'the memory users, audit and diff may use for what they count (default 64MiB); past it they spill sorted runs to a private directory under $TMPDIR and merge them, exactly'
+complete -c sessionctl -l memory-limit -r -f -d 'the memory users, audit and diff may use for what they count, and revoke-all for the keys it watches after deleting (default 64MiB); past it they spill sorted runs to a private directory under $TMPDIR and merge them, exactly'
 complete -c sessionctl -l max-payload -r -f -d 'read and show at most SIZE bytes of each payload (default 64KiB); the rest is counted'
 complete -c sessionctl -l dry-run -d 'print exactly what would be deleted and delete nothing'
 complete -c sessionctl -l wait-replicas -r -f -d 'replicas per primary that must confirm the session keys\' deletion (WAIT) before mappings go (default: all; 0: no check)'

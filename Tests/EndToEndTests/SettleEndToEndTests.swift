@@ -1,0 +1,114 @@
+import Foundation
+import RedisClient
+import TestSupport
+import XCTest
+
+/// `--settle` against a real server, with a writer thread standing in for requests in flight:
+/// what comes back is deleted again and counted, what keeps coming back is reported (exit 5),
+/// revoke-all watches too, the audit trail records it, a terminal says it is waiting.
+final class SettleEndToEndTests: XCTestCase {
+    /// Writes `key` back `times` times, every `every` seconds, on another thread; the returned closure waits for it.
+    func writeBack(_ f: Fixture, _ key: String, times: Int, every: Double, after: Double = 0.3) -> () -> Void {
+        let done = DispatchSemaphore(value: 0)
+        let server = f.server
+        DispatchQueue.global().async {
+            usleep(useconds_t(after * 1e6))
+            for i in 0..<times {
+                if i > 0 { usleep(useconds_t(every * 1e6)) }
+                _ = try? server.run([["SET", key, "{\"user\":\"back\"}", "EX", "3600"]])
+            }
+            done.signal()
+        }
+        return { done.wait() }
+    }
+
+    func testAWriteBackIsDeletedAgainCountedAndAudited() throws {
+        let f = try Fixture()
+        try f.seed([("alice", "s1"), ("alice", "s2"), ("bob", "s3")])
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("settle-\(UUID().uuidString.prefix(6)).log")
+        defer { try? FileManager.default.removeItem(at: log) }
+        let wait = writeBack(f, "session:s1", times: 1, every: 0)
+        let r = try f.run("revoke-user", "alice", "--yes", "-o", "json", "--settle", "1s", "--audit-log", log.path)
+        wait()
+        XCTAssertStatus(r, 0)
+        let json = try r.json()
+        XCTAssertEqual(json["written_back"] as? Int, 1, r.stdout)
+        let settle = try XCTUnwrap(json["settle"] as? [String: Any])
+        XCTAssertEqual(settle["written_back"] as? [String], ["session:s1"])
+        XCTAssertEqual(settle["watched_keys"] as? Int, 2)
+        XCTAssertGreaterThanOrEqual(settle["seconds"] as? Double ?? 0, 1.3, "the window starts over after a return: \(settle)")
+        XCTAssertEqual((json["revoked"] as? [Any])?.count, 2)
+        XCTAssertFalse(try f.exists("session:s1"), "deleted again")
+        XCTAssertTrue(try f.exists("session:s3"), "bob's session is not touched")
+        XCTAssertTrue(r.stderr.contains("came back while settling"), r.stderr)
+        let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").compactMap {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        XCTAssertEqual(lines.map { $0["event"] as? String }, ["revoke", "written_back"], "\(lines)")
+        XCTAssertEqual(lines.last?["sessions_written_back"] as? Int, 1)
+        XCTAssertEqual(lines.last?["user"] as? String, "alice")
+    }
+
+    func testAKeyThatKeepsComingBackIsReportedNotRevoked() throws {
+        let f = try Fixture()
+        try f.seed([("carol", "c1"), ("carol", "c2")])
+        let wait = writeBack(f, "session:c1", times: 8, every: 0.25)
+        let r = try f.run("revoke-user", "carol", "--yes", "-o", "json", "--settle", "1s")
+        wait()
+        XCTAssertStatus(r, 5)
+        let json = try r.json()
+        XCTAssertEqual((json["revoked"] as? [[String: Any]])?.map { $0["session"] as? String }, ["c2"], r.stdout)
+        XCTAssertEqual((json["not_held"] as? [[String: Any]])?.map { $0["session"] as? String }, ["c1"], r.stdout)
+        XCTAssertEqual(json["complete"] as? Bool, false)
+        let kept = try XCTUnwrap((json["settle"] as? [String: Any])?["kept_coming_back"] as? [[String: Any]])
+        XCTAssertEqual(kept.first?["session_key"] as? String, "session:c1")
+        XCTAssertEqual(json["written_back"] as? Int, 2, "deleted twice more, then given up on: \(r.stdout)")
+        XCTAssertTrue(r.stderr.contains("session:c1 came back after 3 deletions"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("a request still in flight"), r.stderr)
+        let table = try f.run("revoke-user", "carol", "--yes", "--settle", "0")
+        XCTAssertStatus(table, 3) // the mappings are gone: nothing left to find (the key lives on: the report said so)
+    }
+
+    func testSettleZeroWatchesNothingAndBadValuesAreUsageErrors() throws {
+        let f = try Fixture()
+        try f.seed([("dave", "d1")])
+        let wait = writeBack(f, "session:d1", times: 1, every: 0, after: 0.5)
+        let r = try f.run("revoke-user", "dave", "--yes", "-o", "json", "--settle", "0")
+        wait()
+        XCTAssertStatus(r, 0)
+        XCTAssertEqual(try r.json()["written_back"] as? Int, 0)
+        XCTAssertTrue(try f.exists("session:d1"), "without the watch, the write-back stands")
+        for bad in ["-1", "5x", "2d"] {
+            let b = try f.run("revoke-user", "dave", "--yes", "--settle", bad)
+            XCTAssertStatus(b, 2)
+            XCTAssertTrue(b.stderr.contains("--settle"), b.stderr)
+        }
+        let env = try f.run(args: ["revoke-user", "dave", "--yes"], env: ["SESSIONCTL_SETTLE": "soon"])
+        XCTAssertStatus(env, 2)
+        XCTAssertTrue(env.stderr.contains("$SESSIONCTL_SETTLE"), env.stderr)
+    }
+
+    func testRevokeAllWatchesWhatItDeleted() throws {
+        let f = try Fixture()
+        try f.seed((0..<300).map { ("u\($0 % 7)", "r\($0)") })
+        let wait = writeBack(f, "session:r42", times: 1, every: 0, after: 0.4)
+        let r = try f.run("revoke-all", "--yes", "-o", "json", "--settle", "1s", "--memory-limit", "8KiB")
+        wait()
+        XCTAssertStatus(r, 0)
+        let json = try r.json()
+        XCTAssertEqual(json["revoked"] as? Int, 300)
+        XCTAssertEqual(json["written_back"] as? Int, 1, r.stdout)
+        XCTAssertEqual((json["settle"] as? [String: Any])?["watched_keys"] as? Int, 300)
+        XCTAssertFalse(try f.exists("session:r42"))
+        XCTAssertEqual(try f.dbsize(), 0)
+    }
+
+    func testATerminalSaysItIsWaiting() throws {
+        let f = try Fixture()
+        try f.seed([("erin", "e1")])
+        let r = try inPseudoTerminal(["revoke-user", "erin", "--settle", "1s"], url: f.server.url, answer: "y")
+        XCTAssertStatus(r, 0)
+        XCTAssertTrue(r.stdout.contains("settling (--settle): watching 1 key for write-backs"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("settled: nothing came back in 1s"), r.stdout)
+    }
+}
