@@ -84,8 +84,12 @@ extension CommandContext {
         store.payloadReader.appKey = try cookieSecrets().appKey
         if framework != nil || inv.userField != nil { store.fieldPaths = try fieldPaths() }
         store.filter = filterFromOptions()
+        if !auxiliary { store.settleWindow = try settleWindow() }
         let progress = self.progress
-        if progress.enabled { store.progress = { progress.scanned($0) } }
+        if progress.enabled {
+            store.progress = { progress.scanned($0) }
+            store.settleProgress = { progress.status(Self.settleLine($0)) }
+        }
         return store
     }
 

@@ -53,31 +53,33 @@ public struct SettleProgress: Sendable {
     public var secondsLeft: Double
 }
 
-extension SessionStore {
-    /// Watches `keys` (session keys just deleted, and their framework copies) for `window`
-    /// seconds: every tenth of a second a pipelined `EXISTS` of all of them (on every node at
-    /// once), a key that is back is deleted again, and the window starts over; the watch ends
-    /// when a whole window passes without a return. A key back after ``SettleReport/maxDeletions``
-    /// deletions is given up on and reported (the result is then incomplete, exit 5).
-    public func settle(_ keys: [Bytes], window: Double) throws -> SettleReport {
-        try settle(count: keys.count, window: window) { body in try body(keys) }
-    }
+/// The watch itself, for any store: `each` gives the watched keys a batch at a time, `present`
+/// says which of a batch exist now, `delete` deletes some again (returning those it reached).
+/// Every tenth of a second a check; a key that is back is deleted again and the window starts
+/// over; the watch ends when a whole window passes without a return. A key back after
+/// ``SettleReport/maxDeletions`` deletions is given up on and reported (the result is then
+/// incomplete, exit 5). However often keys come back, it ends: each is deleted at most three
+/// times, and the whole watch lasts at most four windows (and 30 s) past the first.
+struct SettleWatch {
+    var window: Double
+    var count: Int
+    var cancellation: Cancellation
+    var progress: ((SettleProgress) -> Void)?
 
-    /// The watch over keys given a batch at a time by `each` (which may read them from a spill file).
-    func settle(count: Int, window: Double, each: (([Bytes]) throws -> Void) throws -> Void) throws -> SettleReport {
+    func run(each: (([Bytes]) throws -> Void) throws -> Void,
+             present: ([Bytes], inout Completeness) throws -> [Bytes],
+             delete: ([Bytes], inout Completeness) throws -> [Bytes]) throws -> SettleReport {
         var report = SettleReport(window: window)
         report.watched = count
         guard window > 0, count > 0 else { return report }
         let started = Deadline.now()
         func elapsed() -> Double { Double(Deadline.now() - started) / 1e9 }
         var quietUntil = window
-        // However often keys come back, the watch ends: each key is deleted at most three times,
-        // and the whole watch lasts at most four windows (and 30 s) past the first.
         let cap = window * 4 + 30
         var deletions: [Bytes: Int] = [:]
         var givenUp = Set<Bytes>()
         while true {
-            if keyspace.cancellation.isCancelled { report.completeness.recordInterruption(); break }
+            if cancellation.isCancelled { report.completeness.recordInterruption(); break }
             let now = elapsed()
             if now >= quietUntil { break }
             if now >= cap {
@@ -85,18 +87,17 @@ extension SessionStore {
                                                           cause: "keys were still coming back when the watch stopped after \(Int(now))s"))
                 break
             }
-            settleProgress?(SettleProgress(watched: count, writtenBack: report.writtenBack.count, secondsLeft: quietUntil - now))
+            progress?(SettleProgress(watched: count, writtenBack: report.writtenBack.count, secondsLeft: quietUntil - now))
             let pause = min(0.1, quietUntil - now)
             if pause > 0 { usleep(useconds_t(pause * 1e6)) }
             report.checks += 1
             var back: [Bytes] = []
-            try each { keys in
-                let watched = givenUp.isEmpty ? keys : keys.filter { !givenUp.contains($0) }
-                let replies = try batched(watched, completeness: &report.completeness) { [[Verb.exists, $0]] }
-                for (key, reply) in zip(watched, replies) where report.completeness.required(reply[0], "EXISTS")?.integer == 1 {
-                    back.append(key)
-                }
+            var checked = Completeness()
+            let skip = givenUp
+            try withoutActuallyEscaping(present) { present in
+                try each { keys in back += try present(skip.isEmpty ? keys : keys.filter { !skip.contains($0) }, &checked) }
             }
+            report.completeness.merge(checked)
             if back.isEmpty { continue }
             var again: [Bytes] = []
             for key in back {
@@ -110,9 +111,7 @@ extension SessionStore {
                     again.append(key)
                 }
             }
-            let replies = try batched(again, completeness: &report.completeness) { [[Verb.unlink, $0]] }
-            // A reply of 0 (someone else deleted it between the two commands) is a return all the same.
-            for (key, reply) in zip(again, replies) where report.completeness.required(reply[0], "UNLINK")?.integer != nil {
+            for key in try delete(again, &report.completeness) {
                 deletions[key, default: 1] += 1
                 report.writtenBack.append(key)
             }
@@ -120,5 +119,27 @@ extension SessionStore {
         }
         report.seconds = elapsed()
         return report
+    }
+}
+
+extension SessionStore {
+    /// Watches `keys` (session keys just deleted, and their framework copies) for `window`
+    /// seconds with pipelined `EXISTS` (on every node at once), deleting again what comes back:
+    /// ``SettleWatch``.
+    public func settle(_ keys: [Bytes], window: Double) throws -> SettleReport {
+        try settle(count: keys.count, window: window) { body in try body(keys) }
+    }
+
+    /// The watch over keys given a batch at a time by `each` (which may read them from a spill file).
+    func settle(count: Int, window: Double, each: (([Bytes]) throws -> Void) throws -> Void) throws -> SettleReport {
+        let watch = SettleWatch(window: window, count: count, cancellation: keyspace.cancellation, progress: settleProgress)
+        return try watch.run(each: each, present: { keys, completeness in
+            let replies = try batched(keys, completeness: &completeness) { [[Verb.exists, $0]] }
+            return zip(keys, replies).compactMap { key, reply in completeness.required(reply[0], "EXISTS")?.integer == 1 ? key : nil }
+        }, delete: { keys, completeness in
+            // A reply of 0 (someone else deleted it between the two commands) is a return all the same.
+            let replies = try batched(keys, completeness: &completeness) { [[Verb.unlink, $0]] }
+            return zip(keys, replies).compactMap { key, reply in completeness.required(reply[0], "UNLINK")?.integer != nil ? key : nil }
+        })
     }
 }

@@ -47,6 +47,25 @@ final class SQLSessionStoreTests: XCTestCase {
         XCTAssertEqual(audit.counts[.users], 2)
     }
 
+    func testARowWrittenBackWhileSettlingIsDeletedAgain() throws {
+        let (store, path) = try table([("w1", 7, 1), ("w2", 7, 1)])
+        store.settleWindow = 0.6
+        let plan = try store.planRevoke(users: [Array("7".utf8)])
+        // An application request in flight inserts w1 again after the DELETE.
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            usleep(250_000)
+            _ = try? PostgresServer.run(["/usr/bin/sqlite3", path, "INSERT INTO sessions VALUES ('w1', 7, '10.1.2.3', 'ua', 'YTowOnt9', 0)"])
+            done.signal()
+        }
+        let result = try store.revoke(plan)
+        done.wait()
+        XCTAssertEqual(result.settle.writtenBack, [Array("w1".utf8)])
+        XCTAssertEqual(result.revoked.count, 2)
+        XCTAssertTrue(result.completeness.isComplete)
+        XCTAssertEqual(try PostgresServer.run(["/usr/bin/sqlite3", path, "SELECT count(*) FROM sessions"]).output.trimmingCharacters(in: .whitespacesAndNewlines), "0")
+    }
+
     func testARowGoneBeforeTheDeleteIsStaleNotRevoked() throws {
         let (store, path) = try table([("s1", 5, 1), ("s2", 5, 1)])
         let plan = try store.planRevoke(users: [Array("5".utf8)])

@@ -74,7 +74,48 @@ extension SQLSessionStore {
                        afterDeleting: ([SessionRef]) -> Void = { _ in }) throws -> RevokeResult {
         var result = plan.resultWithoutDeleting(listingTargets: false)
         try deleteRows(plan.targets, extra: nil, &result, beforeDeleting: beforeDeleting, afterDeleting: afterDeleting)
+        result.settle = try settle((result.revoked + result.stale).map(\.sessionKey), window: settleWindow)
+        result.completeness.merge(result.settle.completeness)
+        if !result.settle.keptComingBack.isEmpty {
+            let kept = Set(result.settle.keptComingBack)
+            result.notHeld = (result.revoked + result.stale).filter { kept.contains($0.sessionKey) }
+            result.revoked.removeAll { kept.contains($0.sessionKey) }
+            result.stale.removeAll { kept.contains($0.sessionKey) }
+        }
         return result
+    }
+
+    /// Watches the rows of `ids` (just deleted) for `window` seconds: a row an application writes
+    /// back is deleted again (``SettleWatch``), with `SELECT … WHERE id IN (…)` and `DELETE`, a
+    /// statement per ``batchSize`` ids.
+    func settle(_ ids: [Bytes], window: Double) throws -> SettleReport {
+        let id = table.schema.idColumn
+        let watch = SettleWatch(window: window, count: ids.count, cancellation: cancellation ?? Cancellation(), progress: settleProgress)
+        return try watch.run(each: { body in try body(ids) }, present: { keys, completeness in
+            var back: [Bytes] = []
+            for chunk in keys.chunked(batchSize) {
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+                do {
+                    back += try connection.query("SELECT \(id) FROM \(quotedTable) WHERE \(id) IN (\(marks))", chunk.map { .text($0) }).rows.compactMap { $0.first?.bytes }
+                } catch {
+                    completeness.record(PartialFailure(.commandFailed, node: display, cause: (error as? SQLError)?.message ?? "\(error)"))
+                    return back
+                }
+            }
+            return back
+        }, delete: { keys, completeness in
+            var done: [Bytes] = []
+            for chunk in keys.chunked(batchSize) {
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+                do {
+                    _ = try connection.execute("DELETE FROM \(quotedTable) WHERE \(id) IN (\(marks))", chunk.map { .text($0) })
+                    done += chunk
+                } catch {
+                    completeness.record(PartialFailure(.deletionFailed, node: display, cause: (error as? SQLError)?.message ?? "\(error)"), times: chunk.count)
+                }
+            }
+            return done
+        })
     }
 
     /// Deletes rows by id (and `extra`, a condition re-checked at deletion: prune deletes only rows still dead).

@@ -11,6 +11,8 @@ extension SQLSessionStore {
                           beforeDeleting: ([Bytes]) throws(AuditTrailError) -> Void = { _ in },
                           afterPage: (RevokeAllResult) -> Void = { _ in }) throws -> RevokeAllResult {
         var result = RevokeAllResult()
+        // The ids deleted, for the watch after: on disk past a share of --memory-limit.
+        let watch = settleWindow > 0 && !dryRun ? ExternalSorter(memory, share: 0.5, cancellation: cancellation) : nil
         let now = Self.now()
         let id = table.schema.idColumn
         struct Stop: Error {}
@@ -48,6 +50,7 @@ extension SQLSessionStore {
                     case .success(let n):
                         result.sessionKeysDeleted += n
                         result.revoked += n
+                        for key in chunk { try watch?.add(key) }
                     case .failure(let e):
                         // A refusal (a read-only user) or a lost connection: stop, and say what was done.
                         result.completeness.record(PartialFailure(.deletionFailed, node: display, cause: e.message), times: chunk.count)
@@ -56,6 +59,14 @@ extension SQLSessionStore {
                 }
             }
         } catch is Stop {}
+        if let watch, watch.count > 0, !result.completeness.interrupted {
+            result.settling = true
+            afterPage(result)
+            var ids: [Bytes] = []
+            try watch.forEach { ids.append(Bytes($0)) }
+            result.settle = try settle(ids, window: settleWindow)
+            result.completeness.merge(result.settle.completeness)
+        }
         return result
     }
 }

@@ -27,6 +27,10 @@ public final class SQLSessionStore {
     public var memory = MemoryLimit()
     /// Rows per statement naming ids (an `IN` list).
     public var batchSize = 500
+    /// `--settle`: how long a quiet window the deleted rows are watched for write-backs (0: not watched).
+    public var settleWindow: Double = 0
+    /// Called as the watch goes on, for a progress line on a terminal.
+    public var settleProgress: ((SettleProgress) -> Void)?
     /// Rows per page of a full pass (keyset pagination).
     public var pageSize = 5000
     /// Called after each page of a full pass (rows read so far).
