@@ -146,6 +146,7 @@ final class RevokeOutput {
             ctx.note("kept \(Cell.plural(r.filteredOut.count, "session")) the filters left out\(undecided > 0 ? " (\(undecided) undecided: age or IP unknown)" : "")")
         }
         if !dry && ctx.invocation.command != .prune { Self.noteSettle(r.settle, ctx) }
+        if let url = ctx.invocation.verifyURL, !r.verified.isEmpty { ctx.note(VerifyCookies.summary(r.verified, url: url, dry: dry)) }
         if !r.refused.isEmpty { ctx.note("refused \(Cell.plural(r.refused.count, "mapping")): see the RESULT column or \"refused\" in JSON") }
         ctx.reportIncomplete(r.completeness)
     }

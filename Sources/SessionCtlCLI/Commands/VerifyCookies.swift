@@ -77,10 +77,14 @@ final class VerifyCookies {
         ctx.progress.finish()
         result.verified = checks
         do { try trail.recordVerification(checks, url: url) } catch { ctx.console.error("\(error)") }
+    }
+
+    /// The summary line, after the revocation's own (RevokeOutput prints it).
+    static func summary(_ checks: [Verification], url: String, dry: Bool) -> String {
         let wanted = checks.filter { $0.answer.name == (dry ? "logged_in" : "refused") }
         let statuses = Set(wanted.compactMap(\.answer.status)).sorted().map(String.init).joined(separator: ", ")
-        ctx.note(dry ? "dry run: asked with GET \(url), the application still lets in \(wanted.count) of \(Cell.plural(checks.count, "cookie")) that would be revoked"
-                     : "verified with GET \(url): the application refused \(wanted.count) of \(Cell.plural(checks.count, "revoked cookie"))"
-                 + (wanted.isEmpty ? "" : " (status \(statuses))"))
+        return (dry ? "dry run: asked with GET \(url), the application still lets in \(wanted.count) of \(Cell.plural(checks.count, "cookie")) that would be revoked"
+                    : "verified with GET \(url): the application refused \(wanted.count) of \(Cell.plural(checks.count, "revoked cookie"))")
+            + (wanted.isEmpty ? "" : " (status \(statuses))")
     }
 }
