@@ -103,6 +103,48 @@ final class SettleEndToEndTests: XCTestCase {
         XCTAssertEqual(try f.dbsize(), 0)
     }
 
+    /// `--verify-url https://…` verifies the certificate and the host name (OpenSSL's default CAs,
+    /// which `$SSL_CERT_FILE` names here): `openssl s_server -www` answers 200 to any GET, so the
+    /// cookie reads as still logged in (exit 5); another CA's certificate is no answer at all.
+    func testVerifyURLOverHTTPSChecksTheCertificate() throws {
+        let certs = try TestCertificates()
+        let port = try FreePort.pick()
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: try RedisServer.locate("openssl"))
+        server.arguments = ["s_server", "-accept", String(port), "-cert", certs.path("server.crt"), "-key", certs.path("server.key"), "-www", "-quiet"]
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer { server.terminate(); server.waitUntilExit() }
+        let deadline = Date().addingTimeInterval(10)
+        while !FreePort.isListening(port) && Date() < deadline { usleep(50_000) }
+        let f = try Fixture()
+        try f.seed([("tess", "t1"), ("tess", "t2")])
+        let trusted = try f.run(args: ["revoke-user", "tess", "--yes", "-o", "json", "--settle", "0", "--cookie-name", "sid",
+                                       "--verify-url", "https://localhost:\(port)/account"], env: ["SSL_CERT_FILE": certs.path("ca.crt")])
+        XCTAssertStatus(trusted, 5)
+        let answers = try XCTUnwrap(try trusted.json()["verified"] as? [[String: Any]], trusted.stdout)
+        XCTAssertEqual(answers.map { $0["result"] as? String }, ["logged_in", "logged_in"], "\(answers)")
+        XCTAssertTrue(trusted.stderr.contains("still logs in (status 200, a 2xx status)"), trusted.stderr)
+        try f.seed([("uma", "u1")])
+        let other = try f.run(args: ["revoke-user", "uma", "--yes", "-o", "json", "--settle", "0", "--cookie-name", "sid",
+                                     "--verify-url", "https://localhost:\(port)/account"], env: ["SSL_CERT_FILE": certs.path("other-ca.crt")])
+        XCTAssertStatus(other, 5)
+        let refused = try XCTUnwrap((try other.json()["verified"] as? [[String: Any]])?.first, other.stdout)
+        XCTAssertEqual(refused["result"] as? String, "failed", "\(refused)")
+        XCTAssertTrue((refused["reason"] as? String ?? "").contains("certificate"), "\(refused)")
+        XCTAssertFalse(try f.exists("session:u1"), "the revocation itself happened")
+        // Bad values are usage errors, before anything is deleted.
+        try f.seed([("vic", "v1")])
+        for args in [["--verify-url", "ftp://x/"], ["--verify-url", "http://h/", "--verify-logged-in", "(unclosed"], ["--verify-logged-in", "200"],
+                     ["--verify-url", "http://h/"]] {
+            let bad = try f.run(args: ["revoke-user", "vic", "--yes"] + args)
+            XCTAssertStatus(bad, 2)
+            XCTAssertEqual(bad.stderr.split(separator: "\n").count, 1, "one line: \(bad.stderr)")
+        }
+        XCTAssertTrue(try f.exists("session:v1"))
+    }
+
     func testATerminalSaysItIsWaiting() throws {
         let f = try Fixture()
         try f.seed([("erin", "e1")])

@@ -24,6 +24,15 @@ public enum FreePort {
         return (fd, Int(UInt16(bigEndian: addr.sin_port)))
     }
 
+    /// Whether something accepts connections on 127.0.0.1:`port` (a server started by a test is up).
+    public static func isListening(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = loopback(port: port)
+        return withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
+    }
+
     /// 127.0.0.1:`port` as a socket address.
     public static func loopback(port: Int) -> sockaddr_in {
         var addr = sockaddr_in()
