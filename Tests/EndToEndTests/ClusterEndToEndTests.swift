@@ -25,9 +25,23 @@ final class ClusterEndToEndTests: XCTestCase {
         XCTAssertEqual(users.stdout, "USER   MAPPINGS\nalice        30\nbob           1\n")
         let show = try Sessionctl.run(["show", "b1", "--json"], environment: env)
         XCTAssertStatus(show, 0)
-        let revoke = try Sessionctl.run(["revoke-user", "alice", "--yes", "--json"], environment: env)
+        // Requests in flight write two sessions back on different primaries while the watch runs
+        // (redis-cli --cluster create splits the slots in thirds).
+        func third(_ key: String) -> Int { min(HashSlot.of(Array(key.utf8)) / 5461, 2) }
+        let keys = (0..<30).map { "session:s\($0)" }
+        let firstBack = keys[0]
+        let secondBack = try XCTUnwrap(keys.first { third($0) != third(firstBack) })
+        let writer = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            usleep(400_000)
+            try? cluster.write([["SET", firstBack, "back", "EX", "600"], ["SET", secondBack, "back", "EX", "600"]])
+            writer.signal()
+        }
+        let revoke = try Sessionctl.run(["revoke-user", "alice", "--yes", "--json", "--settle", "1s"], environment: env)
+        writer.wait()
         XCTAssertStatus(revoke, 0)
         XCTAssertEqual((try revoke.json()["deleted"] as? [String: Int])?["session_keys"], 30)
+        XCTAssertEqual(Set((try revoke.json()["settle"] as? [String: Any])?["written_back"] as? [String] ?? []), [firstBack, secondBack], revoke.stdout)
         let after = try Sessionctl.run(["list", "alice", "--json"], environment: env)
         XCTAssertEqual((try after.json()["sessions"] as? [Any])?.count, 0)
         // Orphans on several primaries: prune finds and deletes exactly them.

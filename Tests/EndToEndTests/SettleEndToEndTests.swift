@@ -88,6 +88,19 @@ final class SettleEndToEndTests: XCTestCase {
         XCTAssertTrue(env.stderr.contains("$SESSIONCTL_SETTLE"), env.stderr)
     }
 
+    func testAnIndexLayoutSettlesToo() throws {
+        let f = try Fixture()
+        try f.server.run([["SET", "sess:i1", "{}", "EX", "600"], ["SET", "sess:i2", "{}", "EX", "600"], ["SADD", "idx:ivy", "i1", "i2"]])
+        let wait = writeBack(f, "sess:i2", times: 1, every: 0)
+        let r = try f.run("--index", "idx:<user>", "--session-key", "sess:<session>", "--session-glob", "sess:*",
+                          "revoke-user", "ivy", "--yes", "-o", "json", "--settle", "1s")
+        wait()
+        XCTAssertStatus(r, 0)
+        XCTAssertEqual((try r.json()["settle"] as? [String: Any])?["written_back"] as? [String], ["sess:i2"], r.stdout)
+        XCTAssertFalse(try f.exists("sess:i2"))
+        XCTAssertFalse(try f.exists("idx:ivy"), "the members went with their sessions")
+    }
+
     func testRevokeAllWatchesWhatItDeleted() throws {
         let f = try Fixture()
         try f.seed((0..<300).map { ("u\($0 % 7)", "r\($0)") })
