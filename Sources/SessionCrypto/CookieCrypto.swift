@@ -35,33 +35,27 @@ public enum CookieCrypto {
 
     /// AES-256-CBC decryption with PKCS#7 padding; `nil` when the key or IV has the wrong size or the padding is wrong.
     public static func aes256CBCDecrypt(key: [UInt8], iv: [UInt8], _ ciphertext: [UInt8]) -> [UInt8]? {
-        guard key.count == 32, iv.count == 16, !ciphertext.isEmpty, ciphertext.count % 16 == 0 else { return nil }
-        guard let ctx = EVP_CIPHER_CTX_new() else { return nil }
-        defer { EVP_CIPHER_CTX_free(ctx) }
-        guard EVP_DecryptInit_ex(ctx, EVP_aes_256_cbc(), nil, key, iv) == 1 else { return nil }
-        var out = [UInt8](repeating: 0, count: ciphertext.count + 16)
-        var n: Int32 = 0, tail: Int32 = 0
-        let ok = out.withUnsafeMutableBufferPointer { o in
-            ciphertext.withUnsafeBufferPointer { c in
-                EVP_DecryptUpdate(ctx, o.baseAddress, &n, c.baseAddress, Int32(c.count)) == 1
-                    && EVP_DecryptFinal_ex(ctx, o.baseAddress! + Int(n), &tail) == 1
-            }
-        }
-        return ok ? Array(out.prefix(Int(n + tail))) : nil
+        guard !ciphertext.isEmpty, ciphertext.count % 16 == 0 else { return nil }
+        return aes256CBC(encrypt: false, key: key, iv: iv, ciphertext)
     }
 
     /// AES-256-CBC encryption with PKCS#7 padding; `nil` when the key or IV has the wrong size.
     public static func aes256CBCEncrypt(key: [UInt8], iv: [UInt8], _ plain: [UInt8]) -> [UInt8]? {
+        aes256CBC(encrypt: true, key: key, iv: iv, plain)
+    }
+
+    /// One pass of AES-256-CBC (EVP_Cipher*, padding on) in either direction.
+    private static func aes256CBC(encrypt: Bool, key: [UInt8], iv: [UInt8], _ input: [UInt8]) -> [UInt8]? {
         guard key.count == 32, iv.count == 16 else { return nil }
         guard let ctx = EVP_CIPHER_CTX_new() else { return nil }
         defer { EVP_CIPHER_CTX_free(ctx) }
-        guard EVP_EncryptInit_ex(ctx, EVP_aes_256_cbc(), nil, key, iv) == 1 else { return nil }
-        var out = [UInt8](repeating: 0, count: plain.count + 32)
+        guard EVP_CipherInit_ex(ctx, EVP_aes_256_cbc(), nil, key, iv, encrypt ? 1 : 0) == 1 else { return nil }
+        var out = [UInt8](repeating: 0, count: input.count + 32)
         var n: Int32 = 0, tail: Int32 = 0
         let ok = out.withUnsafeMutableBufferPointer { o in
-            plain.withUnsafeBufferPointer { p in
-                EVP_EncryptUpdate(ctx, o.baseAddress, &n, p.baseAddress, Int32(p.count)) == 1
-                    && EVP_EncryptFinal_ex(ctx, o.baseAddress! + Int(n), &tail) == 1
+            input.withUnsafeBufferPointer { i in
+                EVP_CipherUpdate(ctx, o.baseAddress, &n, i.baseAddress, Int32(i.count)) == 1
+                    && EVP_CipherFinal_ex(ctx, o.baseAddress! + Int(n), &tail) == 1
             }
         }
         return ok ? Array(out.prefix(Int(n + tail))) : nil

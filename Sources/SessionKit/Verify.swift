@@ -166,7 +166,7 @@ public struct VerifyProbe {
             while let nl = (i..<max(i, body.count - 1)).first(where: { body[$0] == 13 && body[$0 + 1] == 10 }),
                   let size = Int(String(decoding: body[i..<nl], as: UTF8.self).split(separator: ";").first ?? "", radix: 16) {
                 if size == 0 { return (status, out, true) }
-                guard nl + 2 + size <= body.count else { break }
+                guard size <= body.count, nl + 2 + size <= body.count else { break }
                 out += body[(nl + 2)..<(nl + 2 + size)]
                 i = nl + 2 + size + 2
             }
