@@ -117,14 +117,7 @@ extension SessionStore {
         if let watch, !result.completeness.interrupted {
             result.settling = true
             afterPage(result)
-            result.settle = try settle(count: watch.count, window: settleWindow) { body in
-                var page: [Bytes] = []
-                try watch.forEach { record in
-                    page.append(Bytes(record))
-                    if page.count == batchSize { try body(page); page.removeAll(keepingCapacity: true) }
-                }
-                if !page.isEmpty { try body(page) }
-            }
+            result.settle = try settle(count: watch.count, window: settleWindow) { body in try watch.batches(of: batchSize, body) }
             result.completeness.merge(result.settle.completeness)
         }
         return result

@@ -89,9 +89,14 @@ extension SQLSessionStore {
     /// back is deleted again (``SettleWatch``), with `SELECT … WHERE id IN (…)` and `DELETE`, a
     /// statement per ``batchSize`` ids.
     func settle(_ ids: [Bytes], window: Double) throws -> SettleReport {
+        try settle(count: ids.count, window: window) { body in try body(ids) }
+    }
+
+    /// The watch over ids given a batch at a time by `each` (`revoke-all` reads them from its spill).
+    func settle(count: Int, window: Double, each: (([Bytes]) throws -> Void) throws -> Void) throws -> SettleReport {
         let id = table.schema.idColumn
-        let watch = SettleWatch(window: window, count: ids.count, cancellation: cancellation ?? Cancellation(), progress: settleProgress)
-        return try watch.run(each: { body in try body(ids) }, present: { keys, completeness in
+        let watch = SettleWatch(window: window, count: count, cancellation: cancellation ?? Cancellation(), progress: settleProgress)
+        return try watch.run(each: each, present: { keys, completeness in
             var back: [Bytes] = []
             for chunk in keys.chunked(batchSize) {
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")

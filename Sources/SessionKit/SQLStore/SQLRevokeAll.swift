@@ -62,9 +62,7 @@ extension SQLSessionStore {
         if let watch, watch.count > 0, !result.completeness.interrupted {
             result.settling = true
             afterPage(result)
-            var ids: [Bytes] = []
-            try watch.forEach { ids.append(Bytes($0)) }
-            result.settle = try settle(ids, window: settleWindow)
+            result.settle = try settle(count: watch.count, window: settleWindow) { body in try watch.batches(of: batchSize, body) }
             result.completeness.merge(result.settle.completeness)
         }
         return result

@@ -253,6 +253,17 @@ public final class ExternalSorter {
         try merge(runs.map { RunReader($0, bufferSize: readBuffer) }, emit)
     }
 
+    /// Every record in order, `size` at a time, as arrays (the watch after `revoke-all` reads its keys so).
+    public func batches(of size: Int, _ body: ([Bytes]) throws -> Void) throws {
+        var page: [Bytes] = []
+        page.reserveCapacity(size)
+        try forEach { record in
+            page.append(Bytes(record))
+            if page.count == size { try body(page); page.removeAll(keepingCapacity: true) }
+        }
+        if !page.isEmpty { try body(page) }
+    }
+
     /// Merges runs in groups until one merge can read them all at once.
     private func reduceRuns(interruptible: Bool) throws {
         while runs.count > fanIn {
