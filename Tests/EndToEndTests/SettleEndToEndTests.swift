@@ -158,6 +158,27 @@ final class SettleEndToEndTests: XCTestCase {
         XCTAssertTrue(try f.exists("session:v1"))
     }
 
+    /// Precedence: the flag, then $SESSIONCTL_SETTLE, then the context's settle:, then 5 s.
+    func testTheWindowComesFromTheFlagTheEnvironmentOrTheContext() throws {
+        let f = try Fixture()
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("settle-\(UUID().uuidString.prefix(6)).yaml")
+        defer { try? FileManager.default.removeItem(at: config) }
+        try "current-context: here\ncontexts:\n  here:\n    url: \(f.server.url)\n    settle: 0.4s\n".write(to: config, atomically: true, encoding: .utf8)
+        func window(_ args: [String], _ env: [String: String]) throws -> Double? {
+            try f.server.run([["SET", "user:pat:p1", "session:p1"], ["SET", "session:p1", "{}"]])
+            let r = try f.run(args: ["revoke-user", "pat", "--yes", "-o", "json"] + args, env: ["SESSIONCTL_CONFIG": config.path].merging(env) { _, b in b })
+            XCTAssertStatus(r, 0)
+            return (try r.json()["settle"] as? [String: Any])?["window_seconds"] as? Double
+        }
+        XCTAssertEqual(try window([], ["SESSIONCTL_SETTLE": ""]), 0.4, "the context's")
+        XCTAssertEqual(try window([], ["SESSIONCTL_SETTLE": "0.3s"]), 0.3, "the environment over the context")
+        XCTAssertEqual(try window(["--settle", "0.5s"], ["SESSIONCTL_SETTLE": "0.3s"]), 0.5, "the flag over both")
+        try "contexts:\n  here:\n    url: \(f.server.url)\n    settle: soon\ncurrent-context: here\n".write(to: config, atomically: true, encoding: .utf8)
+        let bad = try f.run(args: ["revoke-user", "pat", "--yes"], env: ["SESSIONCTL_CONFIG": config.path])
+        XCTAssertStatus(bad, 2)
+        XCTAssertTrue(bad.stderr.contains("line 4") && bad.stderr.contains("settle"), bad.stderr)
+    }
+
     func testATerminalSaysItIsWaiting() throws {
         let f = try Fixture()
         try f.seed([("erin", "e1")])
