@@ -184,7 +184,7 @@ final class SettleEndToEndTests: XCTestCase {
         try f.seed([("erin", "e1")])
         let r = try inPseudoTerminal(["revoke-user", "erin", "--settle", "1s"], url: f.server.url, answer: "y")
         XCTAssertStatus(r, 0)
-        XCTAssertTrue(r.stdout.contains("then watches them 1s for write-backs (--settle)? [y/N]"), "the question says so: \(r.stdout)")
+        XCTAssertTrue(r.stdout.contains("then watches them 1s for write-backs (--settle). [y/N]"), "the question says so: \(r.stdout)")
         XCTAssertTrue(r.stdout.contains("settling (--settle): watching 1 key for write-backs"), r.stdout)
         XCTAssertTrue(r.stdout.contains("settled: nothing came back in 1s"), r.stdout)
     }
