@@ -49,7 +49,11 @@ extension CommandContext {
             console.warn("a password in --url is visible to other users of this machine; use --password-file or $\(url.engine == .postgres ? "PGPASSWORD" : "MYSQL_PWD")")
         }
         let envName = url.engine == .postgres ? "PGPASSWORD" : "MYSQL_PWD"
-        if let file = inv.passwordFile {
+        // Beside Redis (--cached-db-url), --password-file and the context's password are Redis's:
+        // the database's comes from its own variable (or the URL).
+        if auxiliary {
+            if url.password == nil, let env = console.environment[envName], !env.isEmpty { options.password = env }
+        } else if let file = inv.passwordFile {
             options.password = try readPasswordFile(file)
         } else if url.password == nil, let env = console.environment[envName], !env.isEmpty {
             options.password = env
