@@ -170,16 +170,7 @@ extension SessionStore {
             return done
         }
         // Stale ones too: a request in flight can write back a session whose key had just expired.
-        result.settle = try settle((result.revoked + result.stale).map(\.sessionKey) + copies, window: settleWindow)
-        result.completeness.merge(result.settle.completeness)
-        if !result.settle.keptComingBack.isEmpty {
-            // A session that keeps coming back was not revoked: the application still lets its cookie in.
-            let kept = Set(result.settle.keptComingBack)
-            let held = { (ref: SessionRef) in !kept.contains(ref.sessionKey) && !(plan.companions[ref]?.keys.contains(where: kept.contains) ?? false) }
-            result.notHeld = (result.revoked + result.stale).filter { !held($0) }
-            result.revoked = result.revoked.filter(held)
-            result.stale = result.stale.filter(held)
-        }
+        result.settled(try settle((result.revoked + result.stale).map(\.sessionKey) + copies, window: settleWindow), companions: plan.companions)
         return result
     }
 
@@ -306,6 +297,20 @@ extension RevokePlan {
 }
 
 extension RevokeResult {
+    /// Takes in what the watch after the deletions saw: a session whose key (or one of its
+    /// `companions`) kept coming back was not revoked (the application still lets its cookie in),
+    /// and moves from `revoked` or `stale` to `notHeld`.
+    mutating func settled(_ report: SettleReport, companions: [SessionRef: Companions] = [:]) {
+        settle = report
+        completeness.merge(report.completeness)
+        guard !report.keptComingBack.isEmpty else { return }
+        let kept = Set(report.keptComingBack)
+        let held = { (ref: SessionRef) in !kept.contains(ref.sessionKey) && !(companions[ref]?.keys.contains(where: kept.contains) ?? false) }
+        notHeld = (revoked + stale).filter { !held($0) }
+        revoked = revoked.filter(held)
+        stale = stale.filter(held)
+    }
+
     /// Adds another batch's result to this one.
     public mutating func merge(_ other: RevokeResult) {
         revoked += other.revoked

@@ -114,7 +114,7 @@ extension SessionStore {
             try removeMappings(to: deleted, fingerprint: fingerprint, &result)
         }
         // What was deleted is watched even when the audit trail stopped the run.
-        if let watch, !result.completeness.interrupted {
+        if let watch {
             result.settling = true
             afterPage(result)
             result.settle = try settle(count: watch.count, window: settleWindow) { body in try watch.batches(of: batchSize, body) }

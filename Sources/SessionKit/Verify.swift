@@ -16,8 +16,8 @@ public struct VerifyProbe {
     public let cookieName: String
     public var connectTimeout: Double = 5
     public var timeout: Double = 10
-    /// How TLS is made for `https://` (the system's CAs by default).
-    public var tls = TLSSettings()
+    /// For `https://`: the system's CAs (OpenSSL's default paths, `$SSL_CERT_FILE`), made once for every cookie.
+    private let context: TLSContext?
     /// The most body bytes read (a pattern is matched against them).
     public static let maxBody = 1 << 20
 
@@ -89,6 +89,7 @@ public struct VerifyProbe {
             throw Failure("--cookie-name '\(cookieName)' is not a cookie name (letters, digits and _-. only)")
         }
         self.cookieName = cookieName
+        do { context = secure ? try TLSContext(settings: TLSSettings()) : nil } catch { throw Failure("--verify-url: TLS cannot be set up: \(error)") }
         switch loggedIn {
         case nil: rule = .success
         case let text? where text.count == 3 && text.allSatisfy(\.isNumber): rule = .status(Int(text)!)
@@ -125,9 +126,7 @@ public struct VerifyProbe {
     func get(cookie: Bytes, cancellation: Cancellation) throws -> (Int, Bytes) {
         let socket = try SocketTransport(address: .tcp(host: host, port: port), connectTimeout: connectTimeout, cancellation: cancellation)
         let deadline = Deadline.after(seconds: timeout)
-        let transport: any Transport = secure
-            ? try TLSTransport(socket: socket, context: try TLSContext(settings: tls), host: host, endpoint: "\(host):\(port)", deadline: deadline)
-            : socket
+        let transport: any Transport = try context.map { try TLSTransport(socket: socket, context: $0, host: host, endpoint: "\(host):\(port)", deadline: deadline) } ?? socket
         let hostHeader = host.contains(":") ? "[\(host)]" : host
         let defaultPort = port == (secure ? 443 : 80)
         let head = Array(("GET \(target) HTTP/1.1\r\nHost: \(hostHeader)\(defaultPort ? "" : ":\(port)")\r\nUser-Agent: sessionctl-verify\r\n"

@@ -74,14 +74,7 @@ extension SQLSessionStore {
                        afterDeleting: ([SessionRef]) -> Void = { _ in }) throws -> RevokeResult {
         var result = plan.resultWithoutDeleting(listingTargets: false)
         try deleteRows(plan.targets, extra: nil, &result, beforeDeleting: beforeDeleting, afterDeleting: afterDeleting)
-        result.settle = try settle((result.revoked + result.stale).map(\.sessionKey), window: settleWindow)
-        result.completeness.merge(result.settle.completeness)
-        if !result.settle.keptComingBack.isEmpty {
-            let kept = Set(result.settle.keptComingBack)
-            result.notHeld = (result.revoked + result.stale).filter { kept.contains($0.sessionKey) }
-            result.revoked.removeAll { kept.contains($0.sessionKey) }
-            result.stale.removeAll { kept.contains($0.sessionKey) }
-        }
+        result.settled(try settle((result.revoked + result.stale).map(\.sessionKey), window: settleWindow))
         return result
     }
 
