@@ -28,27 +28,39 @@ let package = Package(
         .systemLibrary(name: "CMalloc"),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
-        // MARK: Layers, each depending only on the ones below it
-        .target(name: "RedisClient", dependencies: ["CHiredis", "COpenSSL"]),
+        // MARK: Layers, each depending only on the ones below it (each target's README says what it may import)
+        // Shared basics: bytes, cancellation, deadlines, the clock, completeness and partial failure.
+        .target(name: "SessionBasics"),
+        // The wire to Redis, and the socket and TLS transports.
+        .target(name: "RedisClient", dependencies: ["SessionBasics", "CHiredis", "COpenSSL"]),
+        // One connection type per SQL engine.
+        .target(name: "SQLClient", dependencies: ["CLibPQ", "CMariaDB", "CSQLite", "CSQLLoader"]),
         .target(name: "SessionPayload"),
         .target(name: "SessionCrypto", dependencies: ["COpenSSL", "CZlib"]),
-        .target(name: "SQLClient", dependencies: ["CLibPQ", "CMariaDB", "CSQLite", "CSQLLoader"]),
-        .target(name: "SessionKit", dependencies: ["RedisClient", "SQLClient", "SessionCrypto", "SessionPayload"]),
-        .target(name: "SessionCtlCLI", dependencies: ["CMalloc", "SessionKit", "SessionPayload", "RedisClient", "SQLClient", .product(name: "Yams", package: "Yams")]),
+        // The backend-neutral core: models, plans and results, SessionBackend, filters, the watch loop,
+        // the audit trail, presets, payload reading, cookies, spill, diff, JSON. Neither client library.
+        .target(name: "SessionCore", dependencies: ["SessionBasics", "SessionCrypto", "SessionPayload"]),
+        // The stores behind SessionBackend; neither imports the other.
+        .target(name: "RedisStore", dependencies: ["SessionBasics", "SessionCore", "RedisClient", "SessionCrypto", "SessionPayload"]),
+        .target(name: "SQLStore", dependencies: ["SessionBasics", "SessionCore", "SQLClient", "SessionCrypto", "SessionPayload"]),
+        // --verify-url: asks the application over HTTP(S) whether a cookie still logs in.
+        .target(name: "HTTPProbe", dependencies: ["SessionBasics", "SessionCore", "RedisClient"]),
+        .target(name: "SessionCtlCLI", dependencies: ["CMalloc", "SessionBasics", "SessionCore", "RedisStore", "SQLStore", "HTTPProbe",
+                                                      "SessionPayload", "RedisClient", "SQLClient", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "sessionctl", dependencies: ["SessionCtlCLI"]),
 
         // MARK: Fuzzing: libFuzzer targets (make fuzz), and a replayer of their inputs in a normal build
-        .executableTarget(name: "sessionctl-fuzz", dependencies: ["SessionCtlCLI", "SessionKit", "SessionPayload", "RedisClient", "SQLClient"], path: "Fuzz",
+        .executableTarget(name: "sessionctl-fuzz", dependencies: ["SessionCtlCLI", "SessionBasics", "SessionCore", "RedisStore", "SessionPayload", "RedisClient", "SQLClient"], path: "Fuzz",
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
 
         // MARK: Tests
-        .target(name: "TestSupport", dependencies: ["RedisClient", "SQLClient"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["SessionBasics", "RedisClient", "SQLClient"], path: "Tests/TestSupport"),
         .testTarget(name: "SQLClientTests", dependencies: ["SQLClient", "TestSupport"]),
-        .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "CHiredis", "TestSupport"]),
+        .testTarget(name: "RedisClientTests", dependencies: ["SessionBasics", "RedisClient", "CHiredis", "TestSupport"]),
         .testTarget(name: "SessionPayloadTests", dependencies: ["SessionPayload", "TestSupport"]),
-        .testTarget(name: "SessionKitTests", dependencies: ["SessionKit", "SessionCrypto", "SessionPayload", "RedisClient", "SQLClient", "TestSupport"]),
-        .testTarget(name: "SessionCtlCLITests", dependencies: ["SessionCtlCLI", "SessionKit", "RedisClient"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["sessionctl", "TestSupport", "RedisClient"]),
+        .testTarget(name: "SessionKitTests", dependencies: ["SessionBasics", "SessionCore", "RedisStore", "SQLStore", "HTTPProbe", "SessionCrypto", "SessionPayload", "RedisClient", "SQLClient", "TestSupport"]),
+        .testTarget(name: "SessionCtlCLITests", dependencies: ["SessionCtlCLI", "SessionBasics", "SessionCore", "RedisStore", "RedisClient"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["sessionctl", "TestSupport", "SessionBasics", "RedisClient"]),
     ],
     swiftLanguageModes: [.v6]
 )

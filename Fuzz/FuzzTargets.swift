@@ -1,10 +1,12 @@
 import RedisClient
 import SessionCtlCLI
-import SessionKit
 import SQLClient
 import SessionPayload
 #if canImport(Glibc)
 import Glibc
+import SessionBasics
+import SessionCore
+import RedisStore
 #endif
 
 /// What each fuzz target feeds the bytes to. Every target must end without a trap, within

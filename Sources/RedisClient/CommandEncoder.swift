@@ -1,3 +1,4 @@
+import SessionBasics
 /// Formats commands as RESP multi-bulk requests (`*N\r\n$len\r\narg\r\n…`).
 ///
 /// This is the format hiredis's `redisFormatCommandArgv` produces, and the tests check the

@@ -1,3 +1,4 @@
+import SessionBasics
 /// One connection to one server: connect, `AUTH`, `SELECT`, then commands one at a time or pipelined.
 ///
 /// After a timeout or a broken read the replies are out of step with the requests,

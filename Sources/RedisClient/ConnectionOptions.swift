@@ -1,3 +1,4 @@
+import SessionBasics
 /// How every connection the tool opens is made: credentials, deadlines, pipelining.
 public struct ConnectionOptions: Sendable {
     /// The ACL user, or `nil` for the `default` user.

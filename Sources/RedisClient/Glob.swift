@@ -1,3 +1,4 @@
+import SessionBasics
 /// Redis glob patterns: escaping data so it matches only itself, and matching on the client.
 public enum Glob {
     /// The bytes that mean something in a Redis glob: `* ? [ ] \`.

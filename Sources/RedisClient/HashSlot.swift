@@ -1,3 +1,4 @@
+import SessionBasics
 /// Redis Cluster key slots: CRC16 (XMODEM) of the key, or of its hash tag `{…}`, modulo 16384.
 public enum HashSlot {
     /// The number of slots.

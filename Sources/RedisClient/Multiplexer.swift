@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+import SessionBasics
 #endif
 
 /// Runs one pipelined exchange on each of several connections at once, waiting on all

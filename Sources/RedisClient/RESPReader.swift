@@ -1,4 +1,5 @@
 import CHiredis
+import SessionBasics
 
 /// hiredis's own reply-building functions, read once from a reader made for the purpose.
 private let hiredisFunctions: redisReplyObjectFunctions = {

@@ -1,5 +1,4 @@
-/// Raw bytes: keys, values and ids are binary in Redis and stay binary here.
-public typealias Bytes = [UInt8]
+import SessionBasics
 
 /// One RESP2 reply, decoded from hiredis's reader into Swift values at once.
 ///

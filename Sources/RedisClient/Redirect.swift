@@ -1,3 +1,4 @@
+import SessionBasics
 /// A cluster error reply that says where to go or to wait: `MOVED`, `ASK`, `TRYAGAIN`, `CLUSTERDOWN`, `LOADING`.
 public enum Redirect: Equatable, Sendable {
     /// The slot lives on another node for good: update the map and retry there.

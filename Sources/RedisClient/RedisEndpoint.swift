@@ -1,3 +1,4 @@
+import SessionBasics
 /// Where a server is and how to log in: what a `redis://`, `rediss://` or `unix://` URL says.
 public struct RedisEndpoint: Equatable, Sendable, CustomStringConvertible {
     /// A TCP host and port, or a unix socket path.

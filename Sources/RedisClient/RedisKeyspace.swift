@@ -1,3 +1,4 @@
+import SessionBasics
 /// Whether to treat the server as a Redis Cluster.
 public enum ClusterMode: Sendable {
     /// Ask the server (`CLUSTER SHARDS`): the default.

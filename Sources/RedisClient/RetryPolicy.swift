@@ -1,3 +1,4 @@
+import SessionBasics
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -31,12 +32,6 @@ public struct RetryPolicy: Sendable, Equatable {
 
     /// Sleeps `nanoseconds`, waking early on cancellation.
     static func sleep(nanoseconds: UInt64, _ cancellation: Cancellation) {
-        let end = Deadline.now() + nanoseconds
-        while !cancellation.isCancelled {
-            let now = Deadline.now()
-            if now >= end { return }
-            var ts = timespec(tv_sec: 0, tv_nsec: Int(min(end - now, 50_000_000)))
-            nanosleep(&ts, nil)
-        }
+        cancellation.sleep(nanoseconds: nanoseconds)
     }
 }

@@ -1,3 +1,4 @@
+import SessionBasics
 /// Routes key commands to the node that owns their slot, under one retry policy.
 ///
 /// A standalone server is a one-node topology: every command goes to it, and only the retry

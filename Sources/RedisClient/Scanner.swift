@@ -1,3 +1,4 @@
+import SessionBasics
 /// SCAN over the whole keyspace: one node, or every primary of a cluster at once.
 ///
 /// Each node's scan has its own cursor and its own connection; a node that fails is retried

@@ -1,3 +1,4 @@
+import SessionBasics
 import COpenSSL
 
 /// One OpenSSL `SSL_CTX` configured from ``TLSSettings``: TLS 1.2 or newer, peer verification,

@@ -1,3 +1,4 @@
+import SessionBasics
 /// How TLS connections are made: what to trust, what to present, what name to check.
 public struct TLSSettings: Sendable, Equatable {
     /// A PEM file of CA certificates to trust instead of the system store.

@@ -1,6 +1,7 @@
 import COpenSSL
 #if canImport(Glibc)
 import Glibc
+import SessionBasics
 #endif
 
 /// TLS over a connected socket with OpenSSL: the handshake, host-name verification, SNI,

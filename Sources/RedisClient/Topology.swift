@@ -1,3 +1,4 @@
+import SessionBasics
 /// Which primary serves which slots: a cluster's, from `CLUSTER SHARDS` (Redis 7+) or
 /// `CLUSTER SLOTS`, or a standalone server's, one node serving every slot.
 ///

@@ -1,8 +1,12 @@
 import RedisClient
-import SessionKit
 import SessionPayload
 #if canImport(Glibc)
 import Glibc
+import SessionBasics
+import SessionCore
+import RedisStore
+import SQLStore
+import HTTPProbe
 #endif
 
 /// What every command gets: the bound command line, the console, and a way to reach the server.
@@ -212,7 +216,7 @@ final class CommandContext {
     }
 
     /// Checks the layout, connects and authenticates, and returns the store.
-    func openStore() throws -> SessionStore {
+    func openStore() throws -> RedisSessionStore {
         if targetIsSQL {
             throw CLIError("'\(invocation.command.rawValue)' works on Redis stores; a SQL table answers list, show, revoke, revoke-user, revoke-all, users, audit, prune, snapshot, diff and ping",
                            code: .usage)
@@ -226,7 +230,7 @@ final class CommandContext {
         }
         let (endpoint, options) = try connectionSettings()
         let keyspace = try openKeyspace(endpoint, options)
-        let store = SessionStore(keyspace: keyspace, layout: layout, scanCount: invocation.scanCount)
+        let store = RedisSessionStore(keyspace: keyspace, layout: layout, scanCount: invocation.scanCount)
         store.scanRate = invocation.rate
         store.waitReplicas = invocation.waitReplicas
         store.maxPayload = invocation.maxPayload

@@ -1,5 +1,9 @@
 import RedisClient
-import SessionKit
+import SessionBasics
+import SessionCore
+import RedisStore
+import SQLStore
+import HTTPProbe
 
 /// The exit statuses of the contract (SPEC.md, "Exit status").
 public enum ExitCode: Int32, Sendable {

@@ -1,6 +1,10 @@
 import RedisClient
 import SQLClient
-import SessionKit
+import SessionBasics
+import SessionCore
+import RedisStore
+import SQLStore
+import HTTPProbe
 
 extension CommandContext {
     /// Whether the target is a SQL table (`postgres://`, `mysql://`, `sqlite:///path`).

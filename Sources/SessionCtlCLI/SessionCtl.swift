@@ -1,8 +1,12 @@
 import CMalloc
 import RedisClient
-import SessionKit
 #if canImport(Glibc)
 import Glibc
+import SessionBasics
+import SessionCore
+import RedisStore
+import SQLStore
+import HTTPProbe
 #endif
 
 /// The process's one request to stop, set by SIGINT and SIGTERM and passed down from here.

@@ -2,6 +2,7 @@ import Foundation
 import RedisClient
 import TestSupport
 import XCTest
+import SessionBasics
 
 /// Every command unchanged on a cluster, over TLS, and with ACL users, through the binary.
 final class ClusterEndToEndTests: XCTestCase {

@@ -2,6 +2,7 @@ import Foundation
 import RedisClient
 import TestSupport
 import XCTest
+import SessionBasics
 
 /// Contexts in the configuration file, through the binary: two contexts (TLS with a CA, and a
 /// cluster), precedence flag > environment > context, and files that are refused.

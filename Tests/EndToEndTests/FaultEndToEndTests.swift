@@ -2,6 +2,7 @@ import Foundation
 import RedisClient
 import TestSupport
 import XCTest
+import SessionBasics
 
 /// Faults between sessionctl and a real server (a resetting, stalling or dripping proxy) and a
 /// primary killed mid-revocation: never a session alive without its mapping, never success

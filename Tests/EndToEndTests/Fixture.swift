@@ -2,6 +2,7 @@ import Foundation
 import RedisClient
 import TestSupport
 import XCTest
+import SessionBasics
 
 /// A real server with a few users' sessions, and a way to run the binary against it.
 final class Fixture {

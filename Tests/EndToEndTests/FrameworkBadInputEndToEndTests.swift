@@ -2,6 +2,7 @@ import Foundation
 import RedisClient
 import TestSupport
 import XCTest
+import SessionBasics
 
 /// Framework options given wrong, and mappings that point at nothing: one clear line, the
 /// exit status of SPEC.md, and nothing deleted that should not be.

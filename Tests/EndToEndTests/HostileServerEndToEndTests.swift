@@ -2,6 +2,7 @@ import Foundation
 import RedisClient
 import TestSupport
 import XCTest
+import SessionBasics
 
 /// The binary against a server that lies: every reply below is one a buggy proxy or a hostile
 /// server can send. Each ends in a one-line error and exit 1 or 5, never a trap (exit 132/133,

@@ -2,6 +2,7 @@ import Foundation
 import RedisClient
 import TestSupport
 import XCTest
+import SessionBasics
 
 /// On-call audits and incident operations through the binary: audit, prune, bulk revocation, the audit trail.
 final class IncidentEndToEndTests: XCTestCase {

@@ -2,6 +2,7 @@ import Foundation
 import RedisClient
 import TestSupport
 import XCTest
+import SessionBasics
 
 /// `index build` through the binary: expiries carried over, anonymous and undecodable sessions
 /// counted, an audit record ahead of the writes, Ctrl-C with a resume token, standalone and on the 3+3 cluster.

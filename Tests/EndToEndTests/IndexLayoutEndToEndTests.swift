@@ -2,6 +2,7 @@ import Foundation
 import RedisClient
 import TestSupport
 import XCTest
+import SessionBasics
 
 /// `--index`: a per-user SET or ZSET of session ids, read with SSCAN/ZSCAN instead of a keyspace
 /// scan, through the binary on a real server.

@@ -2,6 +2,7 @@ import Foundation
 import RedisClient
 import TestSupport
 import XCTest
+import SessionBasics
 
 /// Permission problems never read as an empty keyspace, named users never become `default`,
 /// and every message says which server it is about and where that came from.

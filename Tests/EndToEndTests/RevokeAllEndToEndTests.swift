@@ -2,6 +2,7 @@ import Foundation
 import RedisClient
 import TestSupport
 import XCTest
+import SessionBasics
 
 /// `revoke-all` and the filters, through the binary on real servers: every session key under
 /// the glob gone, nothing else touched, counts from the replies; the typed confirmation in a pty.

@@ -2,6 +2,7 @@ import Foundation
 import RedisClient
 import TestSupport
 import XCTest
+import SessionBasics
 
 /// `--settle` against a real server, with a writer thread standing in for requests in flight:
 /// what comes back is deleted again and counted, what keeps coming back is reported (exit 5),

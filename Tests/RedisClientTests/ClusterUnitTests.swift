@@ -1,5 +1,6 @@
 import RedisClient
 import XCTest
+import SessionBasics
 
 /// Slots, redirects and topology parsing, without a server.
 final class ClusterUnitTests: XCTestCase {

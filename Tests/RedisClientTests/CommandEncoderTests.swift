@@ -1,6 +1,7 @@
 import CHiredis
 import RedisClient
 import XCTest
+import SessionBasics
 
 /// Commands formatted by hiredis's `redisFormatCommandArgv`, compared with literal RESP.
 final class CommandEncoderTests: XCTestCase {

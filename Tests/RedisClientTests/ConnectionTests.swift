@@ -1,6 +1,7 @@
 import RedisClient
 import TestSupport
 import XCTest
+import SessionBasics
 
 /// Connections against real servers: TCP, unix socket, AUTH, ACL users, SELECT, deadlines, pipelining, SCAN.
 final class ConnectionTests: XCTestCase {

@@ -1,5 +1,6 @@
 import RedisClient
 import XCTest
+import SessionBasics
 
 /// RESP decoding by feeding bytes to hiredis's reader: no server.
 final class RESPReaderTests: XCTestCase {

@@ -1,5 +1,6 @@
 import RedisClient
 import XCTest
+import SessionBasics
 
 /// Every URL form of SPEC.md, and the malformed ones.
 final class RedisEndpointTests: XCTestCase {

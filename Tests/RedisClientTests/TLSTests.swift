@@ -1,6 +1,7 @@
 import RedisClient
 import TestSupport
 import XCTest
+import SessionBasics
 
 /// TLS through OpenSSL under hiredis's reader and formatter, against a real TLS redis-server.
 final class TLSTests: XCTestCase {

@@ -1,7 +1,9 @@
 @testable import SessionCtlCLI
 import RedisClient
-import SessionKit
 import XCTest
+import SessionBasics
+import SessionCore
+import RedisStore
 
 /// The one function that turns what happened into an exit status.
 final class ExitStatusTests: XCTestCase {

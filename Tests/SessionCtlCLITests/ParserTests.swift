@@ -1,6 +1,8 @@
 import SessionCtlCLI
-import SessionKit
 import XCTest
+import SessionBasics
+import SessionCore
+import RedisStore
 
 /// The two-stage parser: tokens with indexes, binding, whole-line checks, and errors.
 final class ParserTests: XCTestCase {

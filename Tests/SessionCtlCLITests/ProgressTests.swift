@@ -1,6 +1,7 @@
 @testable import SessionCtlCLI
 import RedisClient
 import XCTest
+import SessionBasics
 
 /// The progress line: keys scanned out of DBSIZE, matches, rate and time left.
 final class ProgressTests: XCTestCase {

@@ -1,6 +1,8 @@
 import SessionCtlCLI
-import SessionKit
 import XCTest
+import SessionBasics
+import SessionCore
+import RedisStore
 
 /// Tables, escaping, display width, JSON and colour rules, with an injected console.
 final class RenderTests: XCTestCase {

@@ -1,7 +1,9 @@
 import Foundation
 import SessionCtlCLI
-import SessionKit
 import XCTest
+import SessionBasics
+import SessionCore
+import RedisStore
 
 /// One source of truth: every option and command of the tables appears in `--help`, the man
 /// page and each completion script, and nothing appears there that the tables lack.

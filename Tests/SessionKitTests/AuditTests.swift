@@ -1,7 +1,11 @@
 import RedisClient
-import SessionKit
 import TestSupport
 import XCTest
+import SessionBasics
+import SessionCore
+import RedisStore
+import SQLStore
+import HTTPProbe
 
 /// A keyspace built to hold a known number of each audit finding.
 enum AuditKeyspace {
@@ -79,7 +83,7 @@ final class AuditTests: XCTestCase {
         let cluster = try RedisCluster()
         try cluster.write(AuditKeyspace.commands)
         let keyspace = try RedisKeyspace(endpoint: RedisEndpoint.parse(cluster.url), options: ConnectionOptions())
-        let store = SessionStore(keyspace: keyspace, layout: try SessionLayout(), scanCount: 100)
+        let store = RedisSessionStore(keyspace: keyspace, layout: try SessionLayout(), scanCount: 100)
         AuditKeyspace.check(try store.audit())
     }
 

@@ -1,7 +1,11 @@
 import RedisClient
-import SessionKit
 import TestSupport
 import XCTest
+import SessionBasics
+import SessionCore
+import RedisStore
+import SQLStore
+import HTTPProbe
 
 /// The domain operations on a real cluster of three primaries and three replicas.
 final class ClusterTests: XCTestCase {
@@ -9,12 +13,12 @@ final class ClusterTests: XCTestCase {
         try cluster.write(pairs.flatMap { u, s in [["SET", template(u, s), "session:\(s)"], ["SET", "session:\(s)", "{\"u\":\"\(u)\"}", "EX", "600"]] })
     }
 
-    private func store(_ cluster: RedisCluster, layout: SessionLayout? = nil, timeout: Double = 10) throws -> SessionStore {
+    private func store(_ cluster: RedisCluster, layout: SessionLayout? = nil, timeout: Double = 10) throws -> RedisSessionStore {
         let keyspace = try RedisKeyspace(endpoint: RedisEndpoint.parse(cluster.url),
                                          options: ConnectionOptions(commandTimeout: timeout, tls: cluster.certificates?.clientContext()))
         XCTAssertTrue(keyspace.isCluster)
         XCTAssertEqual(keyspace.topology.shards.count, 3)
-        return SessionStore(keyspace: keyspace, layout: try layout ?? SessionLayout(), scanCount: 100)
+        return RedisSessionStore(keyspace: keyspace, layout: try layout ?? SessionLayout(), scanCount: 100)
     }
 
     func testSessionsSpreadOverEveryPrimary() throws {

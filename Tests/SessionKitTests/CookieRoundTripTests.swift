@@ -1,5 +1,9 @@
-import SessionKit
 import XCTest
+import SessionBasics
+import SessionCore
+import RedisStore
+import SQLStore
+import HTTPProbe
 
 /// `--verify-url` makes the cookie a browser holds from a session id: each transform's cookie
 /// turns back into the same id (Laravel's through a fresh encryption each time), and Rack's

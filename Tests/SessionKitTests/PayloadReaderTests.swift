@@ -1,8 +1,12 @@
 import Foundation
-import SessionKit
 import SessionPayload
 import TestSupport
 import XCTest
+import SessionBasics
+import SessionCore
+import RedisStore
+import SQLStore
+import HTTPProbe
 
 /// The framework readers on what the frameworks' current and previous versions write.
 final class PayloadReaderTests: XCTestCase {

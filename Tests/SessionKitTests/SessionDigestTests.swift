@@ -1,4 +1,6 @@
-@testable import SessionKit
+@testable import SessionCore
+@testable import HTTPProbe
+@testable import RedisStore
 import SessionPayload
 import XCTest
 

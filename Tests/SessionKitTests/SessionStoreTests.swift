@@ -1,7 +1,11 @@
 import RedisClient
-import SessionKit
 import TestSupport
 import XCTest
+import SessionBasics
+import SessionCore
+import RedisStore
+import SQLStore
+import HTTPProbe
 
 /// The domain operations against a real redis-server.
 final class SessionStoreTests: XCTestCase {

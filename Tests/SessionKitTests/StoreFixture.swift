@@ -1,17 +1,21 @@
 import RedisClient
-import SessionKit
 import TestSupport
 import XCTest
+import SessionBasics
+import SessionCore
+import RedisStore
+import SQLStore
+import HTTPProbe
 
 /// A real server seeded with sessions, and a store over it.
 final class StoreFixture {
     let server: RedisServer
-    let store: SessionStore
+    let store: RedisSessionStore
 
     init(layout: SessionLayout? = nil) throws {
         server = try RedisServer()
         let keyspace = try RedisKeyspace(endpoint: RedisEndpoint(address: server.address), options: ConnectionOptions())
-        store = SessionStore(keyspace: keyspace, layout: try layout ?? SessionLayout(), scanCount: 50)
+        store = RedisSessionStore(keyspace: keyspace, layout: try layout ?? SessionLayout(), scanCount: 50)
     }
 
     /// Writes `user:<user>:<session> -> session:<session>` and the session payload.

@@ -1,5 +1,6 @@
 import Foundation
 import RedisClient
+import SessionBasics
 
 /// A TCP proxy on loopback between sessionctl and a real server that injects faults into the
 /// server's replies: reset every connection once the client has sent some bytes after a pattern

@@ -1,5 +1,6 @@
 import Foundation
 import RedisClient
+import SessionBasics
 
 /// A real Redis Cluster on loopback: three primaries and three replicas, made with
 /// `redis-cli --cluster create`, optionally over TLS, stopped when the value goes away.

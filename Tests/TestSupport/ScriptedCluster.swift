@@ -1,5 +1,6 @@
 import Foundation
 import RedisClient
+import SessionBasics
 
 /// What a scripted node does with one command: answer, close the connection, or say nothing.
 public enum ScriptedAnswer {

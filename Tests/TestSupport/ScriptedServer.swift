@@ -1,5 +1,6 @@
 import Foundation
 import RedisClient
+import SessionBasics
 
 /// A ``ScriptedCluster`` served over real TCP on loopback: one listener per node, one thread
 /// per connection, so the built binary can be pointed at a server whose every reply the test

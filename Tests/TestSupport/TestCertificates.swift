@@ -1,5 +1,6 @@
 import Foundation
 import RedisClient
+import SessionBasics
 
 /// A CA, a server certificate for `localhost` and 127.0.0.1, a client certificate, and an
 /// unrelated CA, made with the `openssl` command in a temporary folder.

@@ -1,4 +1,8 @@
-import SessionKit
+import SessionBasics
+import SessionCore
+import RedisStore
+import SQLStore
+import HTTPProbe
 
 /// `sessionctl audit`: the whole-keyspace report.
 enum AuditCommand {

@@ -1,7 +1,11 @@
 import RedisClient
-import SessionKit
 #if canImport(Glibc)
 import Glibc
+import SessionBasics
+import SessionCore
+import RedisStore
+import SQLStore
+import HTTPProbe
 #endif
 
 /// `sessionctl context list|show [NAME]|use NAME`: the contexts of the configuration file.

@@ -1,5 +1,9 @@
 import RedisClient
-import SessionKit
+import SessionBasics
+import SessionCore
+import RedisStore
+import SQLStore
+import HTTPProbe
 
 /// `show --cookie` and `revoke --cookie`: the arguments are cookie values, turned into session
 /// ids by the framework's transform before anything is looked up.

@@ -1,4 +1,8 @@
-import SessionKit
+import SessionBasics
+import SessionCore
+import RedisStore
+import SQLStore
+import HTTPProbe
 
 /// `sessionctl detect`: which framework, payload format and mapping a sample of the keyspace looks like.
 enum DetectCommand {

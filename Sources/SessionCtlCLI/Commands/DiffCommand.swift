@@ -1,9 +1,13 @@
 import Dispatch
 import RedisClient
 import SQLClient
-import SessionKit
 #if canImport(Glibc)
 import Glibc
+import SessionBasics
+import SessionCore
+import RedisStore
+import SQLStore
+import HTTPProbe
 #endif
 
 /// `sessionctl diff --against URL|FILE`: the two stores compared user by user, in bounded memory

@@ -1,5 +1,9 @@
 import RedisClient
-import SessionKit
+import SessionBasics
+import SessionCore
+import RedisStore
+import SQLStore
+import HTTPProbe
 
 /// `sessionctl index build`: writes the mapping for sessions that have none, from their payloads.
 enum IndexCommand {

@@ -1,5 +1,9 @@
 import RedisClient
-import SessionKit
+import SessionBasics
+import SessionCore
+import RedisStore
+import SQLStore
+import HTTPProbe
 
 /// `sessionctl ping`: connect, authenticate, and report the server and its latency.
 enum PingCommand {

@@ -1,5 +1,9 @@
 import RedisClient
-import SessionKit
+import SessionBasics
+import SessionCore
+import RedisStore
+import SQLStore
+import HTTPProbe
 
 /// `sessionctl revoke-all`: ends every session under the glob (after a leaked secret).
 enum RevokeAllCommand {
@@ -12,7 +16,7 @@ enum RevokeAllCommand {
         }
         let trail = try RevokeCommand.auditTrail(ctx)
         let store = try ctx.openBackend()
-        if let stream = inv.auditStream, !inv.dryRun, let redis = store as? SessionStore { trail.add(AuditStream(keyspace: redis.keyspace, key: stream)) }
+        if let stream = inv.auditStream, !inv.dryRun, let redis = store as? RedisSessionStore { trail.add(AuditStream(keyspace: redis.keyspace, key: stream)) }
         trail.target = store.auditTarget
         if !inv.dryRun && !inv.yes {
             try confirm(ctx, store)

@@ -1,5 +1,9 @@
 import RedisClient
-import SessionKit
+import SessionBasics
+import SessionCore
+import RedisStore
+import SQLStore
+import HTTPProbe
 
 /// `revoke SESSION...`, `revoke-user USER...` and `prune`: the destructive commands.
 ///
@@ -28,10 +32,10 @@ enum RevokeCommand {
             for (cookie, candidates) in zip(inv.arguments, ids) { for id in candidates { verify?.given[id] = cookie } }
         }
         let store = try ctx.openBackend()
-        if inv.cookie, let redis = store as? SessionStore, try ctx.framework()?.cookie == .rackPrivateId {
+        if inv.cookie, let redis = store as? RedisSessionStore, try ctx.framework()?.cookie == .rackPrivateId {
             for candidates in ids where candidates.count == 2 { redis.rackPublicIds[candidates[0]] = candidates[1] }
         }
-        if let stream = inv.auditStream, !inv.dryRun, let redis = store as? SessionStore { trail.add(AuditStream(keyspace: redis.keyspace, key: stream)) }
+        if let stream = inv.auditStream, !inv.dryRun, let redis = store as? RedisSessionStore { trail.add(AuditStream(keyspace: redis.keyspace, key: stream)) }
         trail.target = store.auditTarget
         let output = RevokeOutput(ctx)
         var total = RevokeResult()

@@ -1,4 +1,8 @@
-import SessionKit
+import SessionBasics
+import SessionCore
+import RedisStore
+import SQLStore
+import HTTPProbe
 
 /// How the destructive commands report: NDJSON line by line as batches finish; JSON and the
 /// table once at the end; a summary and warnings on stderr.

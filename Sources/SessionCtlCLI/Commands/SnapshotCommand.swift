@@ -1,5 +1,9 @@
 import SessionCrypto
-import SessionKit
+import SessionBasics
+import SessionCore
+import RedisStore
+import SQLStore
+import HTTPProbe
 
 /// `sessionctl snapshot`: every session as NDJSON (a header line, then user, session and digest),
 /// the file `diff --against FILE` compares with. Written page by page: memory stays bounded.

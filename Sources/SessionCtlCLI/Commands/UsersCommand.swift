@@ -1,4 +1,8 @@
-import SessionKit
+import SessionBasics
+import SessionCore
+import RedisStore
+import SQLStore
+import HTTPProbe
 
 /// `sessionctl users`: every user with a mapping, with counts, written as they come back from
 /// the count (which spills past `--memory-limit`): nothing here holds all the users at once.

@@ -1,5 +1,9 @@
 import RedisClient
-import SessionKit
+import SessionBasics
+import SessionCore
+import RedisStore
+import SQLStore
+import HTTPProbe
 
 /// `--verify-url`: after a revocation has settled, each revoked session's cookie is sent to the
 /// application, and its answer is reported and written to the audit trail. A cookie that still

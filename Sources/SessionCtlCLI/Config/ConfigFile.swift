@@ -1,8 +1,12 @@
 import RedisClient
-import SessionKit
 import Yams
 #if canImport(Glibc)
 import Glibc
+import SessionBasics
+import SessionCore
+import RedisStore
+import SQLStore
+import HTTPProbe
 #endif
 
 /// The configuration file: named contexts, each a set of options, and the current one. Parsed

@@ -1,5 +1,9 @@
 import RedisClient
-import SessionKit
+import SessionBasics
+import SessionCore
+import RedisStore
+import SQLStore
+import HTTPProbe
 
 /// The shells `completion` writes scripts for.
 public enum Shell: String, CaseIterable, Sendable {

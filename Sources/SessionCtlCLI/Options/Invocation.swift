@@ -1,5 +1,9 @@
 import RedisClient
-import SessionKit
+import SessionBasics
+import SessionCore
+import RedisStore
+import SQLStore
+import HTTPProbe
 
 /// The output format.
 public enum OutputFormat: String, Sendable, CaseIterable {

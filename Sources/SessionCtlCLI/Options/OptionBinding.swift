@@ -1,5 +1,9 @@
 import RedisClient
-import SessionKit
+import SessionBasics
+import SessionCore
+import RedisStore
+import SQLStore
+import HTTPProbe
 
 /// How an option's value is read and where it lands in the ``Invocation``: the part of an
 /// option's table row that makes it one row, not four places.

@@ -1,4 +1,8 @@
-import SessionKit
+import SessionBasics
+import SessionCore
+import RedisStore
+import SQLStore
+import HTTPProbe
 /// The kind of value an option takes.
 public enum OptionValue: Equatable, Sendable {
     /// A flag with no value.

@@ -1,4 +1,5 @@
 import RedisClient
+import SessionBasics
 
 /// One argument after the first parsing stage: an option with its value, or a positional.
 public enum Token: Equatable, Sendable {

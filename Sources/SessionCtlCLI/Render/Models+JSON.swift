@@ -1,6 +1,10 @@
-import SessionKit
 #if canImport(Glibc)
 import Glibc
+import SessionBasics
+import SessionCore
+import RedisStore
+import SQLStore
+import HTTPProbe
 #endif
 
 /// The JSON shapes of SPEC.md, one builder per domain value.

@@ -1,5 +1,9 @@
-import SessionKit
 import SessionPayload
+import SessionBasics
+import SessionCore
+import RedisStore
+import SQLStore
+import HTTPProbe
 
 /// Decoded payloads for people (an indented tree) and for scripts (JSON as SPEC says:
 /// objects as `{"$class": NAME, …}`).

@@ -1,4 +1,5 @@
 import RedisClient
+import SessionBasics
 
 /// A one-line progress counter on stderr, shown only when stderr is a terminal and not `--quiet`:
 /// keys scanned out of the keyspace's size, matches, rate and time left.

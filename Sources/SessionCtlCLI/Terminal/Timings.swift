@@ -1,4 +1,5 @@
 import RedisClient
+import SessionBasics
 
 /// Phase durations for the benchmark harness: with `SESSIONCTL_TIMINGS=1`, one line on stderr
 /// at exit, e.g. `timings: connect=0.4ms plan=812.3ms delete=21.4ms`.

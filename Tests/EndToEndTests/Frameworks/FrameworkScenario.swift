@@ -2,6 +2,7 @@ import Foundation
 import RedisClient
 import TestSupport
 import XCTest
+import SessionBasics
 
 /// One real application and its Redis, started once per test class, and the story every
 /// framework must pass: users log in over HTTP, sessionctl lists, shows (decoded) and revokes

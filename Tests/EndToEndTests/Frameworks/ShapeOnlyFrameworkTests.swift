@@ -2,6 +2,7 @@ import Foundation
 import RedisClient
 import TestSupport
 import XCTest
+import SessionBasics
 
 /// Express (express-session + connect-redis + passport) and Spring Session cannot be installed
 /// here (npm and Maven Central are out of reach), so these tests write keys and payloads of the

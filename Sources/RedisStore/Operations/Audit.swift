@@ -1,0 +1,273 @@
+import RedisClient
+import SessionBasics
+import SessionCore
+
+/// The facts one pass of `audit` writes down, as records of an ``ExternalSorter``: sorted, the
+/// repeats SCAN gives collapse and each finding is counted once, exactly, in bounded memory.
+private enum AuditRecord {
+    /// `[1][user][mapping key][flags][bucket][session key if flags has .sessionWithoutTTL]`
+    static let mapping: UInt8 = 1
+    /// `[2][session key][0 = seen by the scan, 1 = a mapping or index member points to it]`
+    static let session: UInt8 = 2
+    /// `[3][index key][flags]`
+    static let index: UInt8 = 3
+    /// `[4][index key][session id]`: an index member whose session is gone.
+    static let staleMember: UInt8 = 4
+
+    struct Flags: OptionSet {
+        let rawValue: UInt8
+        static let withoutTTL = Flags(rawValue: 1)
+        static let refused = Flags(rawValue: 2)
+        static let orphaned = Flags(rawValue: 4)
+        static let live = Flags(rawValue: 8)
+        static let sessionWithoutTTL = Flags(rawValue: 16)
+        static let expiresBeforeSession = Flags(rawValue: 32)
+    }
+}
+
+extension RedisSessionStore {
+    /// One SCAN over the mapping keys and the session keys together (the server walks the
+    /// keyspace once), with pipelined `PTTL` and `GET` of each mapping and `PTTL` of its session.
+    ///
+    /// Exact and bounded at any size: what each key shows is written down as a record, and the
+    /// records are sorted in ``memory`` (spilled to disk past it) and counted at the end, each
+    /// key once however often SCAN returned it; a session key no mapping points to is one whose
+    /// record has no reference beside it. Examples are the first keys of each finding in byte
+    /// order. A session created during the audit may be reported as unmapped.
+    public func audit(top: Int = 10, examples: Int = 3) throws -> AuditReport {
+        var report = AuditReport()
+        let facts = ExternalSorter(memory, cancellation: keyspace.cancellation)
+        do {
+            var pending: [Mapping] = []
+            func flush() throws {
+                try auditBatch(pending, into: facts, completeness: &report.completeness)
+                pending.removeAll(keepingCapacity: true)
+            }
+            let pattern = SessionLayout.commonPattern(layout.mapping.pattern(user: nil, session: nil), layout.sessionScanPattern)
+            let outcome = try keyspace.scan(match: pattern, count: scanCount, rate: scanRate, progress: progress) { keys in
+                for key in keys {
+                    if let ids = layout.mapping.parse(key) {
+                        pending.append(Mapping(key: key, user: ids.user, session: ids.session))
+                    } else if layout.isSessionKey(key) {
+                        try facts.add { out in
+                            out.append(AuditRecord.session)
+                            OrderedBytes.append(key, to: &out)
+                            out.append(0)
+                        }
+                    }
+                }
+                if pending.count >= batchSize { try flush() }
+            }
+            try flush()
+            report.completeness.merge(outcome.completeness)
+        }
+        if let index { try auditIndex(index, into: facts, completeness: &report.completeness) }
+        try count(facts, into: &report, top: top, examples: examples)
+        return report
+    }
+
+    /// Reads the sorted records back and counts each finding once.
+    private func count(_ facts: ExternalSorter, into report: inout AuditReport, top: Int, examples: Int) throws {
+        var best = TopUsers(top)
+        var users = 0
+        var user: [UInt8] = [], userSessions = 0, previousMapping: [UInt8] = [], anyMapping = false
+        var session: [UInt8] = [], seen = false, referenced = false, anySession = false
+        var previousIndex: [UInt8] = [], previousStale: [UInt8] = []
+        func decode(_ raw: UnsafeRawBufferPointer) -> Bytes {
+            var r = OrderedBytes.Reader(raw)
+            return r.field() ?? []
+        }
+        func endUser() {
+            if anyMapping && userSessions > 0 {
+                users += 1
+                best.offer(UserCount(user: user.withUnsafeBytes { decode($0) }, sessions: userSessions))
+            }
+        }
+        func endSession() {
+            if anySession && seen && !referenced { report.note(.unmappedSessions, session.withUnsafeBytes { decode($0) }, examples: examples) }
+        }
+        let malformed = SpillError("a spill record of the audit is malformed")
+        func same(_ kept: inout [UInt8], _ raw: UnsafeRawBufferPointer) -> Bool {
+            if !kept.isEmpty, kept.withUnsafeBytes({ ExternalSorter.compare($0, raw) }) == 0 { return true }
+            kept.removeAll(keepingCapacity: true)
+            kept.append(contentsOf: raw)
+            return false
+        }
+        try facts.forEach { r in
+            var reader = OrderedBytes.Reader(r)
+            guard let kind = reader.byte() else { throw malformed }
+            switch kind {
+            case AuditRecord.mapping:
+                guard let rawUser = reader.rawField(), let rawKey = reader.rawField(), let flagByte = reader.byte(), let bucket = reader.byte() else { throw malformed }
+                let start = UnsafeRawBufferPointer(rebasing: r[0..<(reader.at - 2)])
+                // One record per mapping key: the first of its repeats.
+                if same(&previousMapping, start) { return }
+                if !anyMapping || user.withUnsafeBytes({ ExternalSorter.compare($0, rawUser) }) != 0 {
+                    endUser()
+                    user.removeAll(keepingCapacity: true)
+                    user.append(contentsOf: rawUser)
+                    userSessions = 0
+                    anyMapping = true
+                }
+                userSessions += 1
+                let key = decode(rawKey)
+                let flags = AuditRecord.Flags(rawValue: flagByte)
+                report.counts[.mappings, default: 0] += 1
+                if flags.contains(.withoutTTL) { report.note(.mappingsWithoutTTL, key, examples: examples) }
+                if flags.contains(.refused) { report.note(.refused, key, examples: examples) }
+                if flags.contains(.orphaned) { report.note(.orphanedMappings, key, examples: examples) }
+                if flags.contains(.live) {
+                    report.counts[.liveSessions, default: 0] += 1
+                    if bucket != 0xff { report.ttlBuckets[Int(bucket)].sessions += 1 }
+                }
+                if flags.contains(.sessionWithoutTTL) { report.note(.sessionsWithoutTTL, reader.field() ?? [], examples: examples) }
+                if flags.contains(.expiresBeforeSession) { report.note(.mappingsExpiringBeforeSession, key, examples: examples) }
+            case AuditRecord.session:
+                guard let raw = reader.rawField(), let mark = reader.byte() else { throw malformed }
+                if !anySession || session.withUnsafeBytes({ ExternalSorter.compare($0, raw) }) != 0 {
+                    endSession()
+                    session.removeAll(keepingCapacity: true)
+                    session.append(contentsOf: raw)
+                    seen = false
+                    referenced = false
+                    anySession = true
+                }
+                if mark == 0 { seen = true } else { referenced = true }
+            case AuditRecord.index:
+                guard let raw = reader.rawField(), let flagByte = reader.byte() else { throw malformed }
+                if same(&previousIndex, raw) { return }
+                report.counts[.indexKeys, default: 0] += 1
+                if AuditRecord.Flags(rawValue: flagByte).contains(.withoutTTL) { report.note(.indexesWithoutTTL, decode(raw), examples: examples) }
+            case AuditRecord.staleMember:
+                guard let key = reader.field(), let id = reader.field() else { throw malformed }
+                if same(&previousStale, UnsafeRawBufferPointer(rebasing: r[1...])) { return }
+                report.note(.staleIndexMembers, key + Bytes(" ".utf8) + id, examples: examples)
+            default:
+                throw malformed
+            }
+        }
+        endUser()
+        endSession()
+        report.counts[.users] = users
+        report.topUsers = best.users
+    }
+
+    /// The index keys, their members whose session is gone, and those with no expiry, a page of
+    /// index keys at a time; every member's session counts as referenced (so a session an index
+    /// names is not "unmapped").
+    private func auditIndex(_ index: IndexTemplate, into facts: ExternalSorter, completeness: inout Completeness) throws {
+        var users: [Bytes] = []
+        var c = Completeness()
+        func flush() throws {
+            defer { users.removeAll(keepingCapacity: true) }
+            if users.isEmpty { return }
+            let ttls = try batched(users, completeness: &c) { [[Verb.pttl, index.key(user: $0)]] }
+            for (user, reply) in zip(users, ttls) {
+                guard let ttl = c.required(reply[0], "PTTL")?.integer, ttl != -2 else { continue }
+                try facts.add { out in
+                    out.append(AuditRecord.index)
+                    OrderedBytes.append(index.key(user: user), to: &out)
+                    out.append(ttl == -1 ? AuditRecord.Flags.withoutTTL.rawValue : 0)
+                }
+            }
+            let found = try indexedSessions(users: users, index: index, completeness: &c)
+            for ref in found.refs {
+                try facts.add { out in
+                    out.append(AuditRecord.session)
+                    OrderedBytes.append(ref.sessionKey, to: &out)
+                    out.append(1)
+                }
+            }
+            for ref in try orphans(found.refs, &c) {
+                try facts.add { out in
+                    out.append(AuditRecord.staleMember)
+                    OrderedBytes.append(found.members[ref]?.key ?? index.key(user: ref.user), to: &out)
+                    OrderedBytes.append(ref.session, to: &out)
+                }
+            }
+        }
+        try eachIndexUser(index, completeness: &completeness) { user, _ in
+            users.append(user)
+            if users.count >= batchSize { try flush() }
+        }
+        try flush()
+        completeness.merge(c)
+    }
+
+    /// The facts of a batch of mappings: `PTTL` (and `GET`) of each, then `PTTL` of its session.
+    private func auditBatch(_ mappings: [Mapping], into facts: ExternalSorter, completeness: inout Completeness) throws {
+        if mappings.isEmpty { return }
+        typealias Flags = AuditRecord.Flags
+        func record(_ m: Mapping, _ flags: Flags, bucket: UInt8 = 0xff, sessionKey: Bytes? = nil) throws {
+            try facts.add { out in
+                out.append(AuditRecord.mapping)
+                OrderedBytes.append(m.user, to: &out)
+                OrderedBytes.append(m.key, to: &out)
+                out.append(flags.rawValue)
+                out.append(bucket)
+                if let sessionKey { OrderedBytes.append(sessionKey, to: &out) }
+            }
+        }
+        func referenced(_ key: Bytes) throws {
+            try facts.add { out in
+                out.append(AuditRecord.session)
+                OrderedBytes.append(key, to: &out)
+                out.append(1)
+            }
+        }
+        let readsValue = layout.sessionKeyIsMappingValue
+        let first = try batched(mappings, completeness: &completeness) { m in
+            readsValue ? [[Verb.pttl, m.key], [Verb.get, m.key]] : [[Verb.pttl, m.key]]
+        }
+        var live: [(Mapping, Bytes, Int64, Flags)] = []
+        for (m, reply) in zip(mappings, first) {
+            // A node that could not be reached, or a refused PTTL: never taken for an expired key.
+            guard let mappingTTL = completeness.required(reply[0], "PTTL")?.integer else { continue }
+            if mappingTTL == -2 { continue } // expired since the scan
+            var flags: Flags = mappingTTL == -1 ? .withoutTTL : []
+            var value: Bytes?
+            if readsValue {
+                switch completeness.value(of: reply[1]) {
+                case .bulk(let v)?: value = v
+                case .null?, nil:
+                    try record(m, flags)
+                    continue
+                default:
+                    try record(m, flags.union(.refused))
+                    continue
+                }
+            }
+            switch layout.sessionKey(user: m.user, session: m.session, mappingValue: value) {
+            case .success(let key):
+                try referenced(key)
+                live.append((m, key, mappingTTL, flags))
+            case .failure:
+                flags.insert(.refused)
+                try record(m, flags)
+            }
+        }
+        let second = try batched(live, completeness: &completeness) { [[Verb.pttl, $0.1]] }
+        for ((m, sessionKey, mappingTTL, mappingFlags), reply) in zip(live, second) {
+            var flags = mappingFlags
+            guard let ttl = completeness.required(reply[0], "PTTL")?.integer else {
+                try record(m, flags)
+                continue
+            }
+            var bucket: UInt8 = 0xff
+            switch ttl {
+            case -2:
+                flags.insert(.orphaned)
+                try record(m, flags)
+                continue
+            case -1:
+                flags.formUnion([.live, .sessionWithoutTTL])
+            default:
+                flags.insert(.live)
+                let seconds = ttl / 1000 + (ttl % 1000 > 0 ? 1 : 0)
+                bucket = UInt8(AuditReport.bucketBounds.firstIndex { seconds <= $0 } ?? AuditReport.bucketBounds.count)
+            }
+            if mappingTTL >= 0 && (ttl == -1 || ttl > mappingTTL) { flags.insert(.expiresBeforeSession) }
+            try record(m, flags, bucket: bucket, sessionKey: flags.contains(.sessionWithoutTTL) ? sessionKey : nil)
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import SessionBasics
+
+/// What the application said about one revoked session's cookie.
+public struct Verification: Equatable, Sendable {
+    /// What the application said for one cookie.
+    public enum Answer: Equatable, Sendable {
+        /// It no longer logs in (the status it answered).
+        case refused(status: Int)
+        /// It still logs in: the revocation did not hold.
+        case loggedIn(status: Int)
+        /// No answer to judge by (the reason).
+        case failed(String)
+        /// No cookie could be made for the session (the reason).
+        case noCookie(String)
+    }
+
+    /// Which session.
+    public var ref: SessionRef
+    /// What the application said.
+    public var answer: Answer
+
+    /// A session and its answer.
+    public init(ref: SessionRef, answer: Answer) {
+        self.ref = ref
+        self.answer = answer
+    }
+}
+
+extension Verification.Answer {
+    /// `refused`, `logged_in`, `failed` or `no_cookie`, as JSON and the audit trail name it.
+    public var name: String {
+        switch self {
+        case .refused: return "refused"
+        case .loggedIn: return "logged_in"
+        case .failed: return "failed"
+        case .noCookie: return "no_cookie"
+        }
+    }
+
+    /// The HTTP status the application answered, when it did.
+    public var status: Int? {
+        switch self {
+        case .refused(let s), .loggedIn(let s): return s
+        case .failed, .noCookie: return nil
+        }
+    }
+
+    /// Why there is no verdict, when there is none.
+    public var reason: String? {
+        switch self {
+        case .failed(let r), .noCookie(let r): return r
+        case .refused, .loggedIn: return nil
+        }
+    }
+}
