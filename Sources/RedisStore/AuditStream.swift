@@ -37,12 +37,15 @@ public final class AuditStream: AuditSink {
             throw AuditTrailError("cannot write the audit stream: \(error); nothing more was deleted")
         }
         for result in results {
-            switch result {
-            case .reply(.error(let e)): throw AuditTrailError("cannot write the audit stream: \(e.message); nothing more was deleted")
-            case .reply: continue
-            case .failed(let f): throw AuditTrailError("cannot write the audit stream: \(f); nothing more was deleted")
-            case .cancelled: throw AuditTrailError("interrupted before the audit stream was written; nothing more was deleted")
+            switch Result(catching: { () throws(CommandFailure) in try result.get() }) {
+            case .success(let value):
+                if let e = value.redisError { throw AuditTrailError("cannot write the audit stream: \(e.message); nothing more was deleted") }
+            case .failure(.failed(let f)):
+                throw AuditTrailError("cannot write the audit stream: \(f); nothing more was deleted")
+            case .failure(.cancelled):
+                throw AuditTrailError("interrupted before the audit stream was written; nothing more was deleted")
             }
         }
+
     }
 }

@@ -158,14 +158,14 @@ public final class RedisSessionStore {
             guard let ttl = completeness.required(reply[first], "TTL")?.integer else { continue }
             var record = SessionRecord(ref: ref, exists: ttl != -2, ttl: ttl >= 0 ? ttl : nil, bytes: nil)
             if record.exists {
-                if idle { record.idleSeconds = reply[0].value?.integer }
-                if let n = reply[first + 1].value?.integer { record.bytes = n } else { needsMemory.append(records.count) }
+                if idle { record.idleSeconds = completeness.value(of: reply[0])?.integer }
+                if let n = completeness.value(of: reply[first + 1])?.integer { record.bytes = n } else { needsMemory.append(records.count) }
             }
             records.append(record)
         }
         if !needsMemory.isEmpty {
             let sizes = try batched(needsMemory, completeness: &completeness) { [[Verb.memory, Verb.usage, records[$0].ref.sessionKey]] }
-            for (i, reply) in zip(needsMemory, sizes) { records[i].bytes = reply[0].value?.integer }
+            for (i, reply) in zip(needsMemory, sizes) { records[i].bytes = completeness.value(of: reply[0])?.integer }
         }
         return records
     }

@@ -102,7 +102,7 @@ final class ScriptedRoutingTests: XCTestCase {
             String(decoding: command[0], as: UTF8.self) == "GET" ? .reply(.error(RedisError(message: "TRYAGAIN busy"))) : nil
         }
         let k = try keyspace(c)
-        guard case .failed(let f) = try k.send([get("k4")])[0] else { return XCTFail("expected a failure") }
+        guard let f = failure(of: try k.send([get("k4")])[0]) else { return XCTFail("expected a failure") }
         XCTAssertEqual(f.kind, .redirectLimit)
         XCTAssertEqual(c.count("GET"), RetryPolicy(budgetSeconds: 1).maxRedirects + 1)
     }
@@ -139,7 +139,7 @@ final class ScriptedRoutingTests: XCTestCase {
         c.nodes[2].slots = [] // its slots are served by nobody
         let k = try keyspace(c, timeout: 0.3)
         let lost = (0..<200).map { "key\($0)" }.first { HashSlot.of(Bytes($0.utf8)) >= c.nodes[1].slots[0].upperBound + 1 }!
-        guard case .failed(let f) = try k.send([get(lost)])[0] else { return XCTFail("expected a failure") }
+        guard let f = failure(of: try k.send([get(lost)])[0]) else { return XCTFail("expected a failure") }
         XCTAssertEqual(f.kind, .noPrimary)
         XCTAssertEqual(f.node, "slots \(c.nodes[1].slots[0].upperBound + 1)-16383", "the uncovered range, once for all its slots")
     }
@@ -316,4 +316,10 @@ final class ScriptedRoutingTests: XCTestCase {
         XCTAssertEqual(result.sessionKeysDeleted, 100)
         XCTAssertEqual(plan.targets.filter { c.exists(String(decoding: $0.sessionKey, as: UTF8.self)) }.count, 150)
     }
+}
+
+/// The failure a command result holds, read as every caller must: through what ``CommandResult/get()`` throws.
+private func failure(of result: CommandResult) -> PartialFailure? {
+    guard case .failure(.failed(let f)) = Result(catching: { () throws(CommandFailure) in try result.get() }) else { return nil }
+    return f
 }

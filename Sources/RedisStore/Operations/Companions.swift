@@ -87,7 +87,7 @@ extension RedisSessionStore {
         for (s, reply) in zip(sessions, ttls) {
             out[s.ref, default: Companions()].keys.append(s.expires)
             candidates.append((s.ref, .init(key: zset, member: s.id, sorted: true)))
-            guard let ms = reply[0].value?.integer, ms > 0 else { continue }
+            guard let ms = completeness.required(reply[0], "PTTL")?.integer, ms > 0 else { continue }
             let minute = (now + ms + 59_999) / 60_000 * 60_000
             for m in [minute - 60_000, minute, minute + 60_000] {
                 candidates.append((s.ref, .init(key: Self.springNamespace + Bytes("expirations:\(m)".utf8), member: Bytes("expires:".utf8) + s.id, sorted: false)))
@@ -99,7 +99,7 @@ extension RedisSessionStore {
         for c in candidates where seen.insert(c.member.key).inserted { keys.append(c.member.key) }
         let types = try batched(keys, completeness: &completeness) { [[Verb.type, $0]] }
         var typeOf: [Bytes: String] = [:]
-        for (key, reply) in zip(keys, types) { typeOf[key] = reply[0].value?.text }
+        for (key, reply) in zip(keys, types) { typeOf[key] = completeness.required(reply[0], "TYPE")?.text }
         for c in candidates where typeOf[c.member.key] == (c.member.sorted ? "zset" : "set") {
             out[c.ref, default: Companions()].members.append(c.member)
         }

@@ -90,9 +90,9 @@ extension RedisSessionStore {
         let wanted = globsRead.flatMap { g in payloadKeys[g]!.map { (g, $0) } }
         let replies = try batched(wanted, completeness: &report.completeness) { [[Verb.type, $0.1], [Verb.getrange, $0.1, Verb.zero, Bytes("511".utf8)]] }
         for ((glob, _), reply) in zip(wanted, replies) {
-            let type = reply[0].value?.text ?? "none"
+            let type = report.completeness.value(of: reply[0])?.text ?? "none"
             var format = "unknown"
-            if type == "hash" { format = "hash" } else if case .bulk(let b)? = reply[1].value {
+            if type == "hash" { format = "hash" } else if case .bulk(let b)? = report.completeness.value(of: reply[1]) {
                 format = PayloadFormat.sniff(b).map(\.rawValue) ?? (b.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } ? "integer" : "unknown")
             } else if type != "string" { format = type }
             sessions[glob]?.formats[format, default: 0] += 1
@@ -102,7 +102,7 @@ extension RedisSessionStore {
         let examplesOfMappings = mappings.values.map(\.example)
         let pointers = try batched(examplesOfMappings, completeness: &report.completeness) { [[Verb.get, $0]] }
         for (key, reply) in zip(examplesOfMappings, pointers) {
-            if case .bulk(let v)? = reply[0].value, let source = mappings.first(where: { $0.value.example == key })?.key { mappings[source]?.pointsTo = v }
+            if case .bulk(let v)? = report.completeness.value(of: reply[0]), let source = mappings.first(where: { $0.value.example == key })?.key { mappings[source]?.pointsTo = v }
         }
         report.sessions = sessions.values.sorted { $0.keys > $1.keys }
         report.mappings = mappings.values.sorted { $0.keys > $1.keys }

@@ -134,7 +134,7 @@ extension RedisSessionStore {
             let replies = try batched(keys, completeness: &c) { [[Verb.scard, $0], [Verb.zcard, $0]] }
             for (key, reply) in zip(keys, replies) {
                 // One of the two answers WRONGTYPE: the other is the count.
-                let n = reply[0].value?.integer ?? reply[1].value?.integer
+                let n = c.value(of: reply[0])?.integer ?? c.value(of: reply[1])?.integer
                 if let n, n > 0, let user = index.user(of: key) { try body(user, Int(n)) }
             }
         }

@@ -38,7 +38,7 @@ extension RedisSessionStore {
         }
         for (i, reply) in zip(live, replies) {
             var fields = SessionFields()
-            switch reply[0].value {
+            switch completeness.readable(reply[0], "GETRANGE", expecting: ["WRONGTYPE"]) {
             case .bulk(let b)? where Int64(b.count) >= (records[i].bytes ?? 0):
                 if let v = payloadReader.decode(b).value { fields = fieldPaths.extract(from: v) }
             case .error(let e)? where e.code == "WRONGTYPE":

@@ -82,10 +82,10 @@ extension RedisSessionStore {
             for (key, reply) in zip(keys, replies) {
                 guard let expiry = inner.required(reply[1], "PEXPIRETIME")?.integer else { continue }
                 var s = ScannedSession(key: key, session: sessionId(of: key, markers: markers, globs: globs), expiresAt: expiry >= 0 ? expiry : nil,
-                                       ttl: nil, bytes: reply[2].value?.integer, outcome: .gone)
+                                       ttl: nil, bytes: inner.value(of: reply[2])?.integer, outcome: .gone)
                 if expiry == -2 { sessions.append(s); continue }
                 var decoded: DecodedPayload?
-                switch reply[0].value {
+                switch inner.readable(reply[0], "GETRANGE", expecting: ["WRONGTYPE"]) {
                 case .bulk(let b)?:
                     if Int64(b.count) < (s.bytes ?? 0) {
                         s.outcome = .undecodable("longer than --max-payload (\(maxPayload) bytes)")

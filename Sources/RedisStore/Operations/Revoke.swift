@@ -12,16 +12,16 @@ extension RedisSessionStore {
         if let index, let user {
             // The members go with their sessions (the index's type was read by locate; ZREM and SREM differ).
             let key = index.key(user: user)
-            let sorted = redisType(of: key) == "zset"
+            let sorted = try redisType(of: key, &plan.completeness) == "zset"
             for ref in plan.targets { plan.indexMembers[ref] = IndexMember(key: key, sorted: sorted) }
         }
         plan.companions = try findCompanions(plan.targets, completeness: &plan.completeness)
         return plan
     }
 
-    /// The Redis type of `key` (`none` when it cannot be read).
-    private func redisType(of key: Bytes) -> String {
-        ((try? keyspace.send([[Verb.type, key]]))?.first?.value?.text) ?? "none"
+    /// The Redis type of `key` (`none` when it cannot be read, and `completeness` says why).
+    private func redisType(of key: Bytes, _ completeness: inout Completeness) throws -> String {
+        try keyspace.send([[Verb.type, key]]).first.flatMap { completeness.required($0, "TYPE") }?.text ?? "none"
     }
 
     /// Moves sessions that deleting would not revoke (Django's `cached_db`) to the refused, with the reason.

@@ -43,11 +43,11 @@ extension RedisSessionStore {
                     for (key, reply) in zip(keys, replies) {
                         guard let ttl = inner.required(reply[1], "TTL")?.integer, ttl != -2 else { continue }
                         var fields: SessionFields?
-                        if filter.needsPayload, case .bulk(let b)? = reply[2].value, let v = payloadReader.decode(b).value {
+                        if filter.needsPayload, case .bulk(let b)? = inner.value(of: reply[2]), let v = payloadReader.decode(b).value {
                             fields = fieldPaths.extract(from: v)
                         }
                         let session = sessionId(of: key, markers: [], globs: globs) ?? key
-                        switch filter.verdict(session: session, idle: reply[0].value?.integer, ttl: ttl >= 0 ? ttl : nil, fields: fields, now: now) {
+                        switch filter.verdict(session: session, idle: inner.value(of: reply[0])?.integer, ttl: ttl >= 0 ? ttl : nil, fields: fields, now: now) {
                         case .keep: chosen.append(key)
                         case .drop(let why):
                             result.kept += 1
@@ -115,7 +115,7 @@ extension RedisSessionStore {
             let values = try batched(candidates, completeness: &inner) { [[Verb.get, $0.key]] }
             var doomed: [(mapping: Bytes, session: Bytes)] = []
             for (c, reply) in zip(candidates, values) {
-                guard case .bulk(let v)? = reply[0].value else { continue }
+                guard case .bulk(let v)? = inner.value(of: reply[0]) else { continue }
                 let sessionKey: Bytes
                 switch layout.sessionKey(user: c.user, session: c.session, mappingValue: v) {
                 case .success(let k): sessionKey = k

@@ -20,22 +20,24 @@ extension RedisSessionStore {
             let values = try batched(mappings, completeness: &completeness) { [[Verb.get, $0.key]] }
             var sessions: [(user: Bytes, session: Bytes, key: Bytes)] = []
             for (m, reply) in zip(mappings, values) {
-                guard case .bulk(let v)? = reply[0].value, case .success(let key) = layout.sessionKey(user: m.user, session: m.session, mappingValue: v) else { continue }
+                // Gone since the scan, or not a string (not a mapping): left out; a refused GET is recorded.
+                guard case .bulk(let v)? = completeness.readable(reply[0], "GET", expecting: ["WRONGTYPE"]),
+                      case .success(let key) = layout.sessionKey(user: m.user, session: m.session, mappingValue: v) else { continue }
                 sessions.append((m.user, m.session, key))
             }
             let data = try batched(sessions, completeness: &completeness) { [[Verb.get, $0.key]] }
             var entries: [SnapshotEntry] = []
             var hashes: [(user: Bytes, session: Bytes, key: Bytes)] = []
             for (s, reply) in zip(sessions, data) {
-                switch reply[0].value {
+                switch completeness.readable(reply[0], "GET", expecting: ["WRONGTYPE"]) {
                 case .bulk(let b)?: entries.append(SnapshotEntry(user: s.user, session: s.session, digest: SessionDigest.of(payloadReader.decode(b), raw: b)))
-                case let v? where v.redisError?.message.hasPrefix("WRONGTYPE") == true: hashes.append(s)
-                default: break
+                case .error?: hashes.append(s)
+                default: break // gone since the mapping was read, or not read (recorded)
                 }
             }
             let fields = try batched(hashes, completeness: &completeness) { [[Verb.hgetall, $0.key]] }
             for (s, reply) in zip(hashes, fields) {
-                guard case .array(let items)? = reply[0].value, !items.isEmpty else { continue }
+                guard case .array(let items)? = completeness.required(reply[0], "HGETALL"), !items.isEmpty else { continue }
                 var pairs: [(field: Bytes, value: Bytes)] = []
                 var raw: Bytes = []
                 var i = 0
