@@ -34,7 +34,7 @@ let package = Package(
         // The wire to Redis, and the socket and TLS transports.
         .target(name: "RedisClient", dependencies: ["SessionBasics", "CHiredis", "COpenSSL"]),
         // One connection type per SQL engine.
-        .target(name: "SQLClient", dependencies: ["CLibPQ", "CMariaDB", "CSQLite", "CSQLLoader"]),
+        .target(name: "SQLClient", dependencies: ["SessionBasics", "CLibPQ", "CMariaDB", "CSQLite", "CSQLLoader"]),
         .target(name: "SessionPayload"),
         .target(name: "SessionCrypto", dependencies: ["COpenSSL", "CZlib"]),
         // The backend-neutral core: models, plans and results, SessionBackend, filters, the watch loop,
@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "RedisClientTests", dependencies: ["SessionBasics", "RedisClient", "CHiredis", "TestSupport"]),
         .testTarget(name: "SessionPayloadTests", dependencies: ["SessionPayload", "TestSupport"]),
         .testTarget(name: "SessionKitTests", dependencies: ["SessionBasics", "SessionCore", "RedisStore", "SQLStore", "HTTPProbe", "SessionCrypto", "SessionPayload", "RedisClient", "SQLClient", "TestSupport"]),
-        .testTarget(name: "SessionCtlCLITests", dependencies: ["SessionCtlCLI", "SessionBasics", "SessionCore", "RedisStore", "RedisClient"]),
+        .testTarget(name: "SessionCtlCLITests", dependencies: ["SessionCtlCLI", "SessionBasics", "SessionCore", "RedisStore", "SQLStore", "HTTPProbe", "RedisClient", "SQLClient"]),
         .testTarget(name: "EndToEndTests", dependencies: ["sessionctl", "TestSupport", "SessionBasics", "RedisClient"]),
     ],
     swiftLanguageModes: [.v6]

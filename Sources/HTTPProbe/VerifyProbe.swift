@@ -171,3 +171,7 @@ public struct VerifyProbe {
         return (status, body, false)
     }
 }
+
+extension VerifyProbe.Failure: ClassifiedError {
+    public var failureClass: FailureClass { .usage }
+}

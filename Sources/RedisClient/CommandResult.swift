@@ -76,3 +76,17 @@ extension Completeness {
         return value
     }
 }
+
+extension CommandFailure: ClassifiedError {
+    public var failureClass: FailureClass {
+        if case .cancelled = self { return .interrupted }
+        return .failure
+    }
+
+    public var description: String {
+        switch self {
+        case .failed(let f): return f.description
+        case .cancelled: return "interrupted"
+        }
+    }
+}

@@ -120,3 +120,9 @@ public struct RESPReaderError: Error, Equatable, Sendable {
     /// hiredis's description of the problem.
     public let message: String
 }
+
+extension RESPReaderError: ClassifiedError {
+    public var failureClass: FailureClass { .failure }
+
+    public var description: String { "protocol error: \(message)" }
+}

@@ -70,3 +70,14 @@ func formatSeconds(_ s: Double) -> String {
     if s == s.rounded() { return "\(Int(s))s" }
     return "\(s)s"
 }
+
+extension RedisClientError: ClassifiedError {
+    /// A malformed URL or options that do not fit the server: 2; connecting, logging in, TLS: 4; Ctrl-C: 130; the rest: 1.
+    public var failureClass: FailureClass {
+        switch self {
+        case .invalidURL, .misconfigured: return .usage
+        case .interrupted: return .interrupted
+        default: return isConnectFailure ? .connect : .failure
+        }
+    }
+}

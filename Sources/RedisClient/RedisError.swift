@@ -16,3 +16,7 @@ public struct RedisError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String { message }
 }
+
+extension RedisError: ClassifiedError {
+    public var failureClass: FailureClass { .failure }
+}

@@ -1,3 +1,4 @@
+import SessionBasics
 /// What went wrong talking to a database, sorted the way an operator acts on it.
 public struct SQLError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The kinds an exit status is chosen by.
@@ -28,4 +29,15 @@ public struct SQLError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { message }
+}
+
+extension SQLError: ClassifiedError {
+    /// Connecting and logging in: 4; a URL or a table that cannot work: 2; the rest: 1.
+    public var failureClass: FailureClass {
+        switch kind {
+        case .connect, .authentication: return .connect
+        case .usage, .missingTable: return .usage
+        case .timeout, .permission, .server: return .failure
+        }
+    }
 }

@@ -147,7 +147,14 @@ extension SQLSessionStore {
             let remaining = Set(try connection.query("SELECT \(id) FROM \(quotedTable) WHERE \(id) IN (\(marks))", chunk.map { .text($0.sessionKey) })
                 .rows.compactMap { $0.first?.bytes })
             for ref in chunk {
-                if remaining.contains(ref.sessionKey) { result.failed.append(ref) } else if present.contains(ref.sessionKey) { result.revoked.append(ref) } else { result.stale.append(ref) }
+                // A row prune's condition kept (used again since the plan) is not a failure.
+                if remaining.contains(ref.sessionKey) {
+                    if extra == nil { result.failed.append(ref) }
+                } else if present.contains(ref.sessionKey) {
+                    result.revoked.append(ref)
+                } else {
+                    result.stale.append(ref)
+                }
             }
             let failed = chunk.filter { remaining.contains($0.sessionKey) }
             if !failed.isEmpty {
@@ -240,10 +247,9 @@ extension SQLSessionStore {
             case .sqlite: still = ("CAST(strftime('%s', expire_date) AS INTEGER) <= ?", [.int(now)])
             }
         }
+        // Rows used again since the plan are kept by the condition, and are not failures; a DELETE
+        // the server refused is one (recorded by deleteRows, on top of the plan's completeness).
         try deleteRows(plan.targets, extra: still, &result, beforeDeleting: beforeDeleting, afterDeleting: afterDeleting)
-        // Rows used again since the plan were kept by the condition: not a failure.
-        result.completeness = plan.completeness
-        result.failed = []
         return result
     }
 }

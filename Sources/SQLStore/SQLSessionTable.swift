@@ -70,3 +70,7 @@ public struct SQLStoreError: Error, Equatable, Sendable, CustomStringConvertible
         isUsage = usage
     }
 }
+
+extension SQLStoreError: ClassifiedError {
+    public var failureClass: FailureClass { isUsage ? .usage : .failure }
+}

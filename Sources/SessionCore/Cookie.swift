@@ -155,3 +155,7 @@ extension CookieTransform {
         }
     }
 }
+
+extension CookieError: ClassifiedError {
+    public var failureClass: FailureClass { .usage }
+}

@@ -90,30 +90,39 @@ extension ExitCode {
         }
     }
 
-    /// An error's message, hint and exit status, as the layer that raised it meant them.
+    /// An error's message, hint and exit status, as the layer that raised it meant them: every
+    /// layer's errors say their ``FailureClass``; a few get the CLI's own words or a hint here.
     static func describe(_ error: any Error) -> CLIError {
         switch error {
         case let e as CLIError:
             return e
         case let e as ParseError:
             return CLIError(e.description, code: .usage)
-        case let e as LayoutError:
-            return CLIError(e.description, code: .usage)
         case let e as AuditTrailError:
             return CLIError(e.message, code: .failure)
         case let e as RedisClientError:
-            switch e {
-            case .invalidURL, .misconfigured: return CLIError(e.description, hint: e.hint, code: .usage)
-            case .interrupted: return CLIError("interrupted", code: .interrupted)
-            default: return CLIError(e.description, hint: e.hint, code: e.isConnectFailure ? .connect : .failure)
-            }
+            return CLIError(e.description, hint: e.failureClass == .interrupted ? nil : e.hint, code: ExitCode(e.failureClass))
         case let e as RedisError:
             return CLIError("server error: \(e.message)", code: .failure)
         case let e as SpillError:
             if e.interrupted { return CLIError("interrupted", code: .interrupted) }
             return CLIError(e.description, hint: "set $TMPDIR to a directory with room, or raise --memory-limit", code: .failure)
+        case let e as any ClassifiedError:
+            return CLIError(e.description, code: ExitCode(e.failureClass))
         default:
             return CLIError("unexpected error: \(error)", code: .failure)
+        }
+    }
+}
+
+extension ExitCode {
+    /// The exit status of a class of failure (SPEC.md, "Exit status").
+    init(_ failureClass: FailureClass) {
+        switch failureClass {
+        case .usage: self = .usage
+        case .connect: self = .connect
+        case .failure: self = .failure
+        case .interrupted: self = .interrupted
         }
     }
 }

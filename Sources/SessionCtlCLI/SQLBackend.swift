@@ -102,12 +102,5 @@ extension CommandContext {
     }
 
     /// The exit status of a database failure (SPEC.md): connect and authentication 4, the rest 1.
-    static func exitCode(_ e: SQLError) -> ExitCode {
-        switch e.kind {
-        case .connect, .authentication: return .connect
-        case .usage: return .usage
-        case .missingTable: return .usage
-        default: return .failure
-        }
-    }
+    static func exitCode(_ e: SQLError) -> ExitCode { ExitCode(e.failureClass) }
 }

@@ -4,6 +4,9 @@ import XCTest
 import SessionBasics
 import SessionCore
 import RedisStore
+import SQLStore
+import SQLClient
+import HTTPProbe
 
 /// The one function that turns what happened into an exit status.
 final class ExitStatusTests: XCTestCase {
@@ -34,6 +37,37 @@ final class ExitStatusTests: XCTestCase {
         XCTAssertEqual(code(.failure(ParseError.missingCommand(index: 1))), .usage)
         XCTAssertEqual(code(.success(.stopped(AuditTrailError("cannot write the audit log")))), .failure)
         XCTAssertEqual(code(.failure(CLIError("x", code: .notFound))), .notFound)
+    }
+
+    /// Every layer's errors reach the one function with their class: none is "unexpected", and a
+    /// database error raised mid-run keeps its exit status as a connect failure does.
+    func testEveryLayersErrorsHaveAClass() {
+        let cases: [(any Error, ExitCode)] = [
+            (SQLError(.connect, "could not connect to server: Connection refused"), .connect),
+            (SQLError(.authentication, "password authentication failed for user \"app\""), .connect),
+            (SQLError(.permission, "permission denied for table sessions (42501)"), .failure),
+            (SQLError(.server, "deadlock detected (40P01)"), .failure),
+            (SQLError(.timeout, "the statement did not finish within 10s"), .failure),
+            (SQLError(.missingTable, "relation \"sessions\" does not exist"), .usage),
+            (SQLStoreError("no sessions table"), .failure),
+            (SQLStoreError("--table names no table", usage: true), .usage),
+            (SnapshotError("not a snapshot file"), .failure),
+            (CookieError(description: "not a Rails cookie"), .usage),
+            (VerifyProbe.Failure("--verify-url 'x' is not an http:// or https:// URL"), .usage),
+            (LayoutError.badTemplate("user:<x>", "unknown placeholder <x>"), .usage),
+            (SpillError("no space left on device"), .failure),
+            (SpillError("merge", interrupted: true), .interrupted),
+            (CommandFailure.failed(PartialFailure(.nodeUnreachable, node: "h:1", cause: "reset")), .failure),
+            (CommandFailure.cancelled, .interrupted),
+            (RedisError(message: "NOPERM this user has no permissions"), .failure),
+        ]
+        for (error, expected) in cases {
+            let r = ExitCode.of(.failure(error), cancelled: false)
+            XCTAssertEqual(r.code, expected, "\(error)")
+            XCTAssertFalse(r.error?.line.hasPrefix("unexpected error") ?? true, "\(error): \(r.error?.line ?? "-")")
+        }
+        XCTAssertEqual(ExitCode.of(.failure(SQLError(.permission, "permission denied for table sessions")), cancelled: false).error?.line,
+                       "permission denied for table sessions")
     }
 
     func testAnErrorCausedByCtrlCIsAnInterruption() {

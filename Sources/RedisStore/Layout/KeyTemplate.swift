@@ -102,3 +102,7 @@ public enum LayoutError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+extension LayoutError: ClassifiedError {
+    public var failureClass: FailureClass { .usage }
+}

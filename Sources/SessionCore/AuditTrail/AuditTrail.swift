@@ -156,3 +156,7 @@ public final class AuditTrail {
         return String(decoding: name.prefix { $0 != 0 }, as: UTF8.self)
     }
 }
+
+extension AuditTrailError: ClassifiedError {
+    public var failureClass: FailureClass { .failure }
+}

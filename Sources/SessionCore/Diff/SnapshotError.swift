@@ -5,3 +5,7 @@ public struct SnapshotError: Error, CustomStringConvertible {
     public var description: String
     public init(_ d: String) { description = d }
 }
+
+extension SnapshotError: ClassifiedError {
+    public var failureClass: FailureClass { .failure }
+}

@@ -166,3 +166,7 @@ final class SpillRegistry: @unchecked Sendable {
         }
     }
 }
+
+extension SpillError: ClassifiedError {
+    public var failureClass: FailureClass { interrupted ? .interrupted : .failure }
+}
