@@ -59,6 +59,8 @@ let package = Package(
         .testTarget(name: "RedisClientTests", dependencies: ["SessionBasics", "RedisClient", "CHiredis", "TestSupport"]),
         .testTarget(name: "SessionPayloadTests", dependencies: ["SessionPayload", "TestSupport"]),
         .testTarget(name: "SessionKitTests", dependencies: ["SessionBasics", "SessionCore", "RedisStore", "SQLStore", "HTTPProbe", "SessionCrypto", "SessionPayload", "RedisClient", "SQLClient", "TestSupport"]),
+        .testTarget(name: "RedisStoreTests", dependencies: ["RedisStore", "SessionCore", "SessionBasics", "RedisClient", "TestSupport"]),
+        .testTarget(name: "SQLStoreTests", dependencies: ["SQLStore", "SessionCore", "SessionBasics", "SQLClient", "TestSupport"]),
         .testTarget(name: "SessionCtlCLITests", dependencies: ["SessionCtlCLI", "SessionBasics", "SessionCore", "RedisStore", "SQLStore", "HTTPProbe", "RedisClient", "SQLClient"]),
         .testTarget(name: "EndToEndTests", dependencies: ["sessionctl", "TestSupport", "SessionBasics", "RedisClient"]),
     ],

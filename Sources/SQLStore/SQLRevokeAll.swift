@@ -59,7 +59,11 @@ extension SQLSessionStore {
                     }
                 }
             }
-        } catch is Stop {}
+        } catch is Stop {
+        } catch let e as SQLError where result.sessions > 0 {
+            // Refused or lost after pages were revoked: what was done is reported, and the run is incomplete.
+            result.completeness.record(PartialFailure(.commandFailed, node: display, cause: e.message))
+        }
         if let watch, watch.count > 0, !result.completeness.interrupted {
             result.settling = true
             afterPage(result)

@@ -32,7 +32,7 @@ extension RedisSessionStore {
             var detail = SessionDetail(record: record, type: type, idleSeconds: idleSeconds, payload: .none)
             switch type {
             case "string":
-                if case .bulk(let b)? = value.first.flatMap({ result.completeness.value(of: $0) }) {
+                if case .bulk(let b)? = value.first.flatMap({ result.completeness.required($0, "GETRANGE") }) {
                     detail.payload = .string(b)
                     detail.payloadTruncated = (record.bytes ?? 0) > Int64(b.count)
                 }
