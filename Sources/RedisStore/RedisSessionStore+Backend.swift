@@ -10,7 +10,12 @@ extension RedisSessionStore: SessionBackend {
 
     public var hasIndex: Bool { index != nil }
 
-    public func unsupported(_ feature: String) -> String? { nil }
+    /// Everything the CLI's tables name: keys are named by templates, and sessions can be found by scanning.
+    public var capabilities: StoreCapabilities { [.keyLayout, .index, .payloadScan, .auditStream, .cluster, .replicas, .detect] }
+
+    public func lacking(_ feature: String) -> String { "\(feature) does not work on this Redis store" }
+
+    public func auditStream(key: Bytes) -> (any AuditSink)? { AuditStream(keyspace: keyspace, key: key) }
 
     public var revokeAllScope: String {
         "every session under " + layout.sessionGlobs.map { String(decoding: $0, as: UTF8.self) }.joined(separator: ", ")

@@ -11,49 +11,76 @@ public final class RedisSessionStore {
     public let keyspace: RedisKeyspace
     /// How keys are named.
     public let layout: SessionLayout
-    /// SCAN's COUNT hint.
-    public var scanCount: Int
-    /// Called as scans advance, for progress on a terminal.
-    public var progress: ((ScanProgress) -> Void)?
-    /// Keys examined per second per node, at most (`--rate`); `nil` for as fast as the server answers.
-    public var scanRate: Int?
-    /// Keys per pipelined batch of follow-ups.
-    public var batchSize = 1000
-    /// The most payload bytes `show` reads and returns per session (`--max-payload`).
-    public var maxPayload = 64 * 1024
-    /// Replicas per primary that must acknowledge the deletion of session keys before their
-    /// mappings are deleted (`WAIT`): `nil` for every replica the server reports, 0 for none.
-    public var waitReplicas: Int?
-    /// `--settle`: after a revocation, how long a quiet window the deleted keys are watched for
-    /// write-backs (0: not watched).
-    public var settleWindow: Double = 0
-    /// Called as the watch goes on, for a progress line on a terminal.
-    public var settleProgress: ((SettleProgress) -> Void)?
-    /// Rack public ids the operator gave as cookies, by private id (`2::<sha256>`): their legacy
-    /// keys (the layout before redis-rack 2.1) are deleted with the sessions.
-    public var rackPublicIds: [Bytes: Bytes] = [:]
-    /// `--cached-db-url`: Django's `django_session` table. With it a `cached_db` session is revoked
-    /// by deleting its row first, then its cache key (Django reloads a missing key from the row).
-    public var cachedDBRows: (any SessionBackend)?
-    /// The memory `users`, `audit` and `snapshot` may spend on what they count (`--memory-limit`),
-    /// and where they spill past it.
-    public var memory = MemoryLimit()
-    /// How payloads are decoded (`show`, `list -o wide`).
-    public var payloadReader = PayloadReader()
-    /// Where a decoded payload keeps the user, times, IP and user agent.
-    public var fieldPaths = FieldPaths.generic
-    /// `--index`: a per-user set of session ids, read instead of scanning for mapping keys.
-    public var index: IndexTemplate?
-    /// `--idle-over`, `--older-than`, `--ttl-over`, `--ip`, `--except`: which sessions `list`,
-    /// `revoke-user` and `revoke-all` keep.
-    public var filter = SessionFilter()
+    /// What it was made with: scan pace, batch sizes, payload reading, filters, the watch.
+    public let configuration: Configuration
 
-    /// A store over `keyspace` with `layout`.
-    public init(keyspace: RedisKeyspace, layout: SessionLayout, scanCount: Int = 1000) {
+    /// Everything a Redis store is given when it is made: nothing about it changes afterwards.
+    public struct Configuration {
+        /// SCAN's COUNT hint.
+        public var scanCount = 1000
+        /// Called as scans advance, for progress on a terminal.
+        public var progress: ((ScanProgress) -> Void)?
+        /// Keys examined per second per node, at most (`--rate`); `nil` for as fast as the server answers.
+        public var scanRate: Int?
+        /// Keys per pipelined batch of follow-ups.
+        public var batchSize = 1000
+        /// The most payload bytes `show` reads and returns per session (`--max-payload`).
+        public var maxPayload = 64 * 1024
+        /// Replicas per primary that must acknowledge the deletion of session keys before their
+        /// mappings are deleted (`WAIT`): `nil` for every replica the server reports, 0 for none.
+        public var waitReplicas: Int?
+        /// `--settle`: after a revocation, how long a quiet window the deleted keys are watched for
+        /// write-backs (0: not watched).
+        public var settleWindow: Double = 0
+        /// Called as the watch goes on, for a progress line on a terminal.
+        public var settleProgress: ((SettleProgress) -> Void)?
+        /// Rack public ids the operator gave as cookies, by private id (`2::<sha256>`): their legacy
+        /// keys (the layout before redis-rack 2.1) are deleted with the sessions.
+        public var rackPublicIds: [Bytes: Bytes] = [:]
+        /// `--cached-db-url`: Django's `django_session` table. With it a `cached_db` session is revoked
+        /// by deleting its row first, then its cache key (Django reloads a missing key from the row).
+        public var cachedDBRows: (any SessionBackend)?
+        /// The memory `users`, `audit` and `snapshot` may spend on what they count (`--memory-limit`),
+        /// and where they spill past it.
+        public var memory = MemoryLimit()
+        /// How payloads are decoded (`show`, `list -o wide`).
+        public var payloadReader = PayloadReader()
+        /// Where a decoded payload keeps the user, times, IP and user agent.
+        public var fieldPaths = FieldPaths.generic
+        /// `--index`: a per-user set of session ids, read instead of scanning for mapping keys.
+        public var index: IndexTemplate?
+        /// `--idle-over`, `--older-than`, `--ttl-over`, `--ip`, `--except`: which sessions `list`,
+        /// `revoke-user` and `revoke-all` keep.
+        public var filter = SessionFilter()
+
+        /// The defaults: every session, no index, no watch, 64 MiB.
+        public init() {}
+    }
+
+    /// A store over `keyspace` with `layout`, configured once.
+    public init(keyspace: RedisKeyspace, layout: SessionLayout, configuration: Configuration = Configuration()) {
         self.keyspace = keyspace
         self.layout = layout
-        self.scanCount = scanCount
+        self.configuration = configuration
     }
+
+    // MARK: The configuration, where the operations read it
+
+    var scanCount: Int { configuration.scanCount }
+    var progress: ((ScanProgress) -> Void)? { configuration.progress }
+    var scanRate: Int? { configuration.scanRate }
+    var batchSize: Int { configuration.batchSize }
+    var maxPayload: Int { configuration.maxPayload }
+    var waitReplicas: Int? { configuration.waitReplicas }
+    var settleWindow: Double { configuration.settleWindow }
+    var settleProgress: ((SettleProgress) -> Void)? { configuration.settleProgress }
+    var rackPublicIds: [Bytes: Bytes] { configuration.rackPublicIds }
+    var cachedDBRows: (any SessionBackend)? { configuration.cachedDBRows }
+    var memory: MemoryLimit { configuration.memory }
+    var payloadReader: PayloadReader { configuration.payloadReader }
+    var fieldPaths: FieldPaths { configuration.fieldPaths }
+    var index: IndexTemplate? { configuration.index }
+    public var filter: SessionFilter { configuration.filter }
 
     // MARK: Finding mappings
 

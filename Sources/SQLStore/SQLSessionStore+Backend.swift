@@ -18,12 +18,18 @@ extension SQLSessionStore: SessionBackend {
         return n.map { "\($0) rows" } ?? "rows not counted"
     }
 
-    public func unsupported(_ feature: String) -> String? {
-        let redisOnly: Set<String> = ["--index", "--scan-payloads", "--audit-stream", "--cluster", "--wait-replicas", "--mapping",
-                                      "--session-key", "--session-glob", "detect", "index"]
-        guard redisOnly.contains(feature) else { return nil }
-        return "\(feature) works on Redis stores; a SQL table keeps one row per session (users by \(table.schema == .laravel ? "its user_id column" : "the decoded _auth_user_id"))"
+    /// A table keeps one row per session: no key templates, no index, no payload scans.
+    public var capabilities: StoreCapabilities { [] }
+
+    public func lacking(_ feature: String) -> String {
+        "\(feature) works on Redis stores; a SQL table keeps one row per session (users by \(table.schema == .laravel ? "its user_id column" : "the decoded _auth_user_id"))"
     }
+
+    public func listByPayloads(users: [Bytes], markers: [String]) throws -> ListResult {
+        throw SQLStoreError(lacking("--scan-payloads"), usage: true)
+    }
+
+    public func auditStream(key: Bytes) -> (any AuditSink)? { nil }
 }
 
 extension SQLSessionStore {

@@ -17,39 +17,70 @@ public final class SQLSessionStore {
     /// Where it is, for messages and the audit trail (no password).
     public let display: String
     public let tls: Bool
-    /// The server's host (or the database file), which an operator types to confirm `revoke-all`.
-    public var host = "localhost"
-    /// Laravel's `session.lifetime` in seconds (`--lifetime`, default 120 minutes).
-    public var lifetime: Int64 = 7200
-    public var payloadReader = PayloadReader(kind: .laravel)
-    public var fieldPaths = FieldPaths.generic
-    public var filter = SessionFilter()
-    /// The memory `users`, `audit` and `snapshot` may spend on what they count (`--memory-limit`).
-    public var memory = MemoryLimit()
-    /// Rows per statement naming ids (an `IN` list).
-    public var batchSize = 500
-    /// `--settle`: how long a quiet window the deleted rows are watched for write-backs (0: not watched).
-    public var settleWindow: Double = 0
-    /// Called as the watch goes on, for a progress line on a terminal.
-    public var settleProgress: ((SettleProgress) -> Void)?
-    /// Rows per page of a full pass (keyset pagination).
-    public var pageSize = 5000
-    /// Called after each page of a full pass (rows read so far).
-    public var progress: (ScanProgress) -> Void = { _ in }
+    /// What it was made with: the lifetime, payload reading, filters, page sizes, the watch.
+    public let configuration: Configuration
+    /// How payloads are decoded: the schema's framework, with the app key given.
+    public let payloadReader: PayloadReader
+    /// Where a decoded payload keeps the user and the rest.
+    public let fieldPaths: FieldPaths
+
+    /// Everything a SQL store is given when it is made: nothing about it changes afterwards.
+    public struct Configuration {
+        /// The server's host (or the database file), which an operator types to confirm `revoke-all`.
+        public var host = "localhost"
+        /// Laravel's `session.lifetime` in seconds (`--lifetime`, default 120 minutes).
+        public var lifetime: Int64 = 7200
+        /// Laravel's `APP_KEY` (`--app-key-file`), for encrypted payloads.
+        public var appKey: [UInt8]?
+        /// Where a decoded payload keeps the user and the rest; `nil` for the schema's framework's own.
+        public var fieldPaths: FieldPaths?
+        /// Which sessions `list`, `revoke-user` and `revoke-all` keep.
+        public var filter = SessionFilter()
+        /// The memory `users`, `audit` and `snapshot` may spend on what they count (`--memory-limit`).
+        public var memory = MemoryLimit()
+        /// Rows per statement naming ids (an `IN` list).
+        public var batchSize = 500
+        /// `--settle`: how long a quiet window the deleted rows are watched for write-backs (0: not watched).
+        public var settleWindow: Double = 0
+        /// Called as the watch goes on, for a progress line on a terminal.
+        public var settleProgress: ((SettleProgress) -> Void)?
+        /// Rows per page of a full pass (keyset pagination).
+        public var pageSize = 5000
+        /// Called after each page of a full pass (rows read so far).
+        public var progress: (ScanProgress) -> Void = { _ in }
+
+        /// The defaults: every row, a 120-minute lifetime, no watch.
+        public init() {}
+    }
+
     let quotedTable: String
     let cancellation: Cancellation?
 
-    public init(connection: any SQLConnection, table: SQLSessionTable, display: String, tls: Bool, cancellation: Cancellation? = nil) throws {
+    public init(connection: any SQLConnection, table: SQLSessionTable, display: String, tls: Bool, cancellation: Cancellation? = nil,
+                configuration: Configuration = Configuration()) throws {
         self.connection = connection
         self.table = table
         self.display = display
         self.tls = tls
         self.cancellation = cancellation
+        self.configuration = configuration
         quotedTable = try connection.quote(table.name)
-        payloadReader = PayloadReader(kind: table.schema == .laravel ? .laravel : .django)
-        // The framework's own field paths (its login key, created_at, ip, …), as on Redis.
-        fieldPaths = Framework.named(table.schema.rawValue)?.fields ?? .generic
+        payloadReader = PayloadReader(kind: table.schema == .laravel ? .laravel : .django, appKey: configuration.appKey)
+        // The framework's own field paths (its login key, created_at, ip, …), as on Redis, unless others are given.
+        fieldPaths = configuration.fieldPaths ?? Framework.named(table.schema.rawValue)?.fields ?? .generic
     }
+
+    // MARK: The configuration, where the operations read it
+
+    public var host: String { configuration.host }
+    var lifetime: Int64 { configuration.lifetime }
+    public var filter: SessionFilter { configuration.filter }
+    var memory: MemoryLimit { configuration.memory }
+    var batchSize: Int { configuration.batchSize }
+    var settleWindow: Double { configuration.settleWindow }
+    var settleProgress: ((SettleProgress) -> Void)? { configuration.settleProgress }
+    var pageSize: Int { configuration.pageSize }
+    var progress: (ScanProgress) -> Void { configuration.progress }
 
     // MARK: Rows
 

@@ -1,18 +1,51 @@
 import SessionBasics
 
+/// What a store can do beyond the questions every store answers (rule 15): declared by the store,
+/// asked by the CLI through its option and command tables, never found out by downcasting.
+public struct StoreCapabilities: OptionSet, Sendable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+
+    /// Keys named by templates (`--mapping`, `--session-key`, `--session-glob`).
+    public static let keyLayout = StoreCapabilities(rawValue: 1 << 0)
+    /// A per-user index of session ids (`--index`).
+    public static let index = StoreCapabilities(rawValue: 1 << 1)
+    /// Sessions found by decoding every payload (`list --scan-payloads`, `index build`).
+    public static let payloadScan = StoreCapabilities(rawValue: 1 << 2)
+    /// The audit trail written into the store too (`--audit-stream`).
+    public static let auditStream = StoreCapabilities(rawValue: 1 << 3)
+    /// A cluster of nodes (`--cluster`).
+    public static let cluster = StoreCapabilities(rawValue: 1 << 4)
+    /// Replicas that confirm deletions (`--wait-replicas`).
+    public static let replicas = StoreCapabilities(rawValue: 1 << 5)
+    /// Guessing the layout from a sample of keys (`detect`).
+    public static let detect = StoreCapabilities(rawValue: 1 << 6)
+}
+
 /// The questions every store answers, with the same value types: `list`, `show`, `revoke`,
 /// `revoke-user`, `users`, `audit` and `prune` are written once against this. The Redis store
 /// (``RedisSessionStore``) and the SQL store (``SQLSessionStore``) stand behind it; a store says
-/// plainly what it cannot do (``unsupported(_:)``) instead of faking it.
+/// plainly what it can do beyond them (``capabilities``) instead of faking the rest. A store is
+/// made whole (its configuration given at `init`) and does not change afterwards.
 public protocol SessionBackend: AnyObject {
     /// The filters `list`, `revoke-user` and `revoke` apply.
-    var filter: SessionFilter { get set }
+    var filter: SessionFilter { get }
     /// Where the store is, for the audit trail (no credentials).
     var auditTarget: AuditTrail.Target { get }
     /// Whether sessions are found through a per-user index (`--index`).
     var hasIndex: Bool { get }
-    /// Why the store cannot do `feature` (an option or a command, as the operator spelled it); `nil` when it can.
-    func unsupported(_ feature: String) -> String?
+    /// What it can do beyond the questions every store answers; an option or a command that needs
+    /// more says so in the CLI's tables, and is refused before anything runs.
+    var capabilities: StoreCapabilities { get }
+    /// Why `feature` (an option or a command, as the operator spelled it), which needs a capability
+    /// this store lacks, cannot work here: one line for the operator.
+    func lacking(_ feature: String) -> String
+
+    /// `list --scan-payloads`: the sessions of `users` found by decoding every session's payload
+    /// (``StoreCapabilities/payloadScan``).
+    func listByPayloads(users: [Bytes], markers: [String]) throws -> ListResult
+    /// `--audit-stream KEY`: a second audit sink kept in the store itself (``StoreCapabilities/auditStream``).
+    func auditStream(key: Bytes) -> (any AuditSink)?
 
     func list(users: [Bytes], details: Bool) throws -> ListResult
     func show(sessions ids: [Bytes], user: Bytes?) throws -> ShowResult

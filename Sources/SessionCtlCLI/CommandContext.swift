@@ -215,12 +215,20 @@ final class CommandContext {
         return secrets
     }
 
-    /// Checks the layout, connects and authenticates, and returns the store.
-    func openStore() throws -> RedisSessionStore {
+    /// The Redis store, for a command only Redis serves (`detect`, `index build`): checks the layout,
+    /// connects and authenticates.
+    func openRedisStore() throws -> RedisSessionStore {
         if targetIsSQL {
             throw CLIError("'\(invocation.command.rawValue)' works on Redis stores; a SQL table answers list, show, revoke, revoke-user, revoke-all, users, audit, prune, snapshot, diff and ping",
                            code: .usage)
         }
+        return try openRedis(rackPublicIds: [:])
+    }
+
+    /// Checks the layout, connects and authenticates, and returns the store made whole: every
+    /// setting the options give is in its configuration. `rackPublicIds`: the public ids of Rack
+    /// cookies given to `revoke --cookie`, by private id (their legacy keys go with them).
+    func openRedis(rackPublicIds: [Bytes: Bytes]) throws -> RedisSessionStore {
         let layout = try layout()
         if invocation.command == .show || invocation.command == .revoke {
             for id in invocation.arguments where !layout.mapping.acceptsSession(id) {
@@ -230,24 +238,36 @@ final class CommandContext {
         }
         let (endpoint, options) = try connectionSettings()
         let keyspace = try openKeyspace(endpoint, options)
-        let store = RedisSessionStore(keyspace: keyspace, layout: layout, scanCount: invocation.scanCount)
-        store.scanRate = invocation.rate
-        store.waitReplicas = invocation.waitReplicas
-        store.maxPayload = invocation.maxPayload
-        store.memory = memoryLimit
-        store.payloadReader = PayloadReader(kind: try framework()?.payload ?? .sniff, appKey: try cookieSecrets().appKey)
-        store.fieldPaths = try fieldPaths()
-        store.index = try indexTemplate()
-        store.filter = filterFromOptions()
-        store.settleWindow = try settleWindow()
-        if invocation.command == .revoke || invocation.command == .revokeUser { store.cachedDBRows = try openCachedDBRows() }
+        var configuration = RedisSessionStore.Configuration()
+        configuration.scanCount = invocation.scanCount
+        configuration.scanRate = invocation.rate
+        configuration.waitReplicas = invocation.waitReplicas
+        configuration.maxPayload = invocation.maxPayload
+        configuration.memory = memoryLimit
+        configuration.payloadReader = PayloadReader(kind: try framework()?.payload ?? .sniff, appKey: try cookieSecrets().appKey)
+        configuration.fieldPaths = try fieldPaths()
+        configuration.index = try indexTemplate()
+        configuration.filter = filterFromOptions()
+        configuration.settleWindow = try settleWindow()
+        configuration.rackPublicIds = rackPublicIds
+        if invocation.command == .revoke || invocation.command == .revokeUser { configuration.cachedDBRows = try openCachedDBRows() }
         let progress = self.progress
         if progress.enabled {
             progress.total = keyspace.totalKeys()
-            store.progress = { progress.scanned($0) }
-            store.settleProgress = { progress.status(Self.settleLine($0)) }
+            configuration.progress = { progress.scanned($0) }
+            configuration.settleProgress = { progress.status(Self.settleLine($0)) }
         }
-        return store
+        return RedisSessionStore(keyspace: keyspace, layout: layout, configuration: configuration)
+    }
+
+    /// Refuses, before anything runs, an option or a command that needs what `store` cannot do:
+    /// the option and command tables say what each needs (rule 15), the store what it can.
+    func checkServes(_ store: any SessionBackend) throws {
+        let missing = CommandTable.spec(invocation.command).requires.subtracting(store.capabilities)
+        if !missing.isEmpty { throw CLIError(store.lacking(invocation.command.rawValue), code: .usage) }
+        for spec in OptionTable.all where !spec.requires.isSubset(of: store.capabilities) && invocation.isSet(spec.name) {
+            throw CLIError(store.lacking("--\(spec.name)"), code: .usage)
+        }
     }
 
     /// The watch after a revocation: `--settle`, else `$SESSIONCTL_SETTLE`, else the context's

@@ -10,9 +10,12 @@ extension CommandContext {
     /// Whether the target is a SQL table (`postgres://`, `mysql://`, `sqlite:///path`).
     var targetIsSQL: Bool { SQLURL.isSQL(targetURL().url) }
 
-    /// The store the command runs against: a SQL table for a database URL, else Redis.
-    func openBackend() throws -> any SessionBackend {
-        targetIsSQL ? try openSQLStore() : try openStore()
+    /// The store the command runs against, made whole: a SQL table for a database URL, else Redis;
+    /// options it cannot serve are refused before anything runs. `rackPublicIds`: see ``openRedis(rackPublicIds:)``.
+    func openBackend(rackPublicIds: [Bytes: Bytes] = [:]) throws -> any SessionBackend {
+        let store: any SessionBackend = targetIsSQL ? try openSQLStore() : try openRedis(rackPublicIds: rackPublicIds)
+        try checkServes(store)
+        return store
     }
 
     /// Connects to the database and finds the sessions table. Commands that only look connect
@@ -42,9 +45,6 @@ extension CommandContext {
         let url: SQLURL
         do { url = try SQLURL(text) } catch { throw CLIError(error.message, code: .usage) }
         let inv = invocation
-        let asked: [(String, Bool)] = [("--index", inv.index != nil), ("--scan-payloads", inv.scanPayloads), ("--audit-stream", inv.auditStream != nil),
-                                       ("--cluster", inv.cluster == true), ("--wait-replicas", inv.waitReplicas != nil), ("--mapping", inv.mapping != nil),
-                                       ("--session-key", inv.sessionKey != nil), ("--session-glob", inv.sessionGlob != nil)]
         var options = SQLOptions()
         options.connectTimeout = inv.connectTimeout
         options.timeout = inv.timeout
@@ -80,25 +80,22 @@ extension CommandContext {
         } catch let e as SQLError {
             throw CLIError(e.message, code: Self.exitCode(e))
         }
-        let store = try SQLSessionStore(connection: connection, table: table, display: url.display,
-                                        tls: url.parameter("sslmode").map { $0 != "disable" } ?? (url.parameter("ssl-mode").map { $0.uppercased() != "DISABLED" } ?? false),
-                                        cancellation: console.cancellation)
-        if !auxiliary, let unsupported = asked.first(where: { $0.1 }).flatMap({ store.unsupported($0.0) }) {
-            throw CLIError(unsupported, code: .usage)
-        }
-        if let lifetime = inv.lifetime { store.lifetime = Int64(lifetime) }
-        store.memory = memoryLimit
-        store.host = url.path ?? url.parameter("host") ?? url.parameter("socket") ?? url.host ?? "localhost"
-        store.payloadReader.appKey = try cookieSecrets().appKey
-        if framework != nil || inv.userField != nil { store.fieldPaths = try fieldPaths() }
-        store.filter = filterFromOptions()
-        if !auxiliary { store.settleWindow = try settleWindow() }
+        var configuration = SQLSessionStore.Configuration()
+        if let lifetime = inv.lifetime { configuration.lifetime = Int64(lifetime) }
+        configuration.memory = memoryLimit
+        configuration.host = url.path ?? url.parameter("host") ?? url.parameter("socket") ?? url.host ?? "localhost"
+        configuration.appKey = try cookieSecrets().appKey
+        if framework != nil || inv.userField != nil { configuration.fieldPaths = try fieldPaths() }
+        configuration.filter = filterFromOptions()
+        if !auxiliary { configuration.settleWindow = try settleWindow() }
         let progress = self.progress
         if progress.enabled {
-            store.progress = { progress.scanned($0) }
-            store.settleProgress = { progress.status(Self.settleLine($0)) }
+            configuration.progress = { progress.scanned($0) }
+            configuration.settleProgress = { progress.status(Self.settleLine($0)) }
         }
-        return store
+        return try SQLSessionStore(connection: connection, table: table, display: url.display,
+                                   tls: url.parameter("sslmode").map { $0 != "disable" } ?? (url.parameter("ssl-mode").map { $0.uppercased() != "DISABLED" } ?? false),
+                                   cancellation: console.cancellation, configuration: configuration)
     }
 
     /// The exit status of a database failure (SPEC.md): connect and authentication 4, the rest 1.

@@ -42,8 +42,9 @@ final class RefusedCommandTests: XCTestCase {
         try Self.server.run([["ACL", "SETUSER", user, "reset", "on", ">pw", "~*", "&*", "+@all", "-\(command)"]])
         let options = ConnectionOptions(username: user, password: "pw")
         let keyspace = try RedisKeyspace(endpoint: RedisEndpoint(address: Self.server.address), options: options)
-        let store = RedisSessionStore(keyspace: keyspace, layout: try SessionLayout(), scanCount: 10)
-        return store
+        var configuration = RedisSessionStore.Configuration()
+        configuration.scanCount = 10
+        return RedisSessionStore(keyspace: keyspace, layout: try SessionLayout(), configuration: configuration)
     }
 
     /// Every key the seed wrote, with its value: nothing may be lost by a refused run.

@@ -56,10 +56,10 @@ final class RefusedStatementTests: XCTestCase {
     private func store(_ role: String, table: String = "sessions") throws -> SQLSessionStore {
         let c = try openSQL(SQLURL(Self.server.url(user: role, password: "pw")))
         let t = try SQLSessionTable.locate(c, name: table, prefer: .laravel)
-        let s = try SQLSessionStore(connection: c, table: t, display: "postgres://127.0.0.1/\(table)", tls: false)
-        s.pageSize = 4
-        s.batchSize = 2
-        return s
+        var configuration = SQLSessionStore.Configuration()
+        configuration.pageSize = 4
+        configuration.batchSize = 2
+        return try SQLSessionStore(connection: c, table: t, display: "postgres://127.0.0.1/\(table)", tls: false, configuration: configuration)
     }
 
     private func count(_ table: String = "sessions") throws -> String {

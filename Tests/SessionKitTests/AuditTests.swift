@@ -72,7 +72,7 @@ final class AuditTests: XCTestCase {
         try f.server.run(AuditKeyspace.commands)
         let inMemory = try f.store.audit()
         let directory = try TemporaryDirectory()
-        f.store.memory = MemoryLimit(bytes: MemoryLimit.minimumBytes, temporaryDirectory: directory.path)
+        f.reconfigure { $0.memory = MemoryLimit(bytes: MemoryLimit.minimumBytes, temporaryDirectory: directory.path) }
         let spilled = try f.store.audit()
         AuditKeyspace.check(spilled)
         XCTAssertEqual(spilled, inMemory, "the same counts, top users and examples")
@@ -133,9 +133,11 @@ final class AuditTests: XCTestCase {
         let f = try StoreFixture()
         try f.add("alice", "s1")
         try f.server.run((0..<400).map { ["SET", "noise:\($0)", "x"] })
-        f.store.scanRate = 2000
         var progress: [ScanProgress] = []
-        f.store.progress = { progress.append($0) }
+        f.reconfigure {
+            $0.scanRate = 2000
+            $0.progress = { progress.append($0) }
+        }
         let list = try f.store.list(users: [b("alice")])
         XCTAssertEqual(list.sessions.count, 1)
         XCTAssertTrue(list.completeness.isComplete)

@@ -13,12 +13,13 @@ final class ClusterTests: XCTestCase {
         try cluster.write(pairs.flatMap { u, s in [["SET", template(u, s), "session:\(s)"], ["SET", "session:\(s)", "{\"u\":\"\(u)\"}", "EX", "600"]] })
     }
 
-    private func store(_ cluster: RedisCluster, layout: SessionLayout? = nil, timeout: Double = 10) throws -> RedisSessionStore {
+    private func store(_ cluster: RedisCluster, layout: SessionLayout? = nil, timeout: Double = 10,
+                       configure: (inout RedisSessionStore.Configuration) -> Void = { _ in }) throws -> RedisSessionStore {
         let keyspace = try RedisKeyspace(endpoint: RedisEndpoint.parse(cluster.url),
                                          options: ConnectionOptions(commandTimeout: timeout, tls: cluster.certificates?.clientContext()))
         XCTAssertTrue(keyspace.isCluster)
         XCTAssertEqual(keyspace.topology.shards.count, 3)
-        return RedisSessionStore(keyspace: keyspace, layout: try layout ?? SessionLayout(), scanCount: 100)
+        return RedisSessionStore(keyspace: keyspace, layout: try layout ?? SessionLayout(), scanCount: 100, configure: configure)
     }
 
     func testSessionsSpreadOverEveryPrimary() throws {
@@ -74,13 +75,14 @@ final class ClusterTests: XCTestCase {
         try seed(cluster, (0..<40).map { ("dave", "d\($0)") })
         // Noise keys make the scan long: thousands of round trips at COUNT 10.
         try cluster.fill(keysPerPrimary: 6000)
-        let store = try store(cluster)
-        store.scanCount = 10
         let victim = try cluster.owner(of: "user:dave:d0")
         var batches = 0
-        store.progress = { _ in
-            batches += 1
-            if batches == 50 { victim.kill() }
+        let store = try store(cluster) {
+            $0.scanCount = 10
+            $0.progress = { _ in
+                batches += 1
+                if batches == 50 { victim.kill() }
+            }
         }
         let list = try store.list(users: [b("dave")])
         XCTAssertTrue(list.completeness.isComplete, "\(list.completeness.failures)")
@@ -138,8 +140,6 @@ final class ClusterTests: XCTestCase {
         let cluster = try RedisCluster()
         try seed(cluster, (0..<30).map { ("hank", "h\($0)") })
         try cluster.fill(keysPerPrimary: 3000)
-        let store = try store(cluster)
-        store.scanCount = 10
         // Move the slot of one mapping key in the middle of the scan, key by key, as resharding does.
         let key = "user:hank:h7"
         let slot = HashSlot.of(b(key))
@@ -148,17 +148,20 @@ final class ClusterTests: XCTestCase {
         let (sourceID, targetID) = (try cluster.id(of: source), try cluster.id(of: target))
         var batches = 0
         var migrated = false
-        store.progress = { _ in
-            batches += 1
-            guard batches == 40, !migrated else { return }
-            migrated = true
-            do {
-                try target.run([["CLUSTER", "SETSLOT", String(slot), "IMPORTING", sourceID]])
-                try source.run([["CLUSTER", "SETSLOT", String(slot), "MIGRATING", targetID]])
-                let keys = try source.run([["CLUSTER", "GETKEYSINSLOT", String(slot), "100"]])[0].array?.compactMap(\.text) ?? []
-                try source.run([["MIGRATE", "127.0.0.1", String(target.port), "", "0", "5000", "KEYS"] + keys])
-            } catch {
-                XCTFail("migration: \(error)")
+        let store = try store(cluster) {
+            $0.scanCount = 10
+            $0.progress = { _ in
+                batches += 1
+                guard batches == 40, !migrated else { return }
+                migrated = true
+                do {
+                    try target.run([["CLUSTER", "SETSLOT", String(slot), "IMPORTING", sourceID]])
+                    try source.run([["CLUSTER", "SETSLOT", String(slot), "MIGRATING", targetID]])
+                    let keys = try source.run([["CLUSTER", "GETKEYSINSLOT", String(slot), "100"]])[0].array?.compactMap(\.text) ?? []
+                    try source.run([["MIGRATE", "127.0.0.1", String(target.port), "", "0", "5000", "KEYS"] + keys])
+                } catch {
+                    XCTFail("migration: \(error)")
+                }
             }
         }
         let list = try store.list(users: [b("hank")])

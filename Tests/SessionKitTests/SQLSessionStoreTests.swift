@@ -11,7 +11,8 @@ import HTTPProbe
 /// The SQL store on a SQLite file with Laravel's columns: order, lifetime, filters, what a
 /// revocation reports when rows vanish, and a table that is not a sessions table.
 final class SQLSessionStoreTests: XCTestCase {
-    private func table(_ rows: [(id: String, user: Int?, idle: Int)]) throws -> (SQLSessionStore, String) {
+    private func table(_ rows: [(id: String, user: Int?, idle: Int)],
+                       configure: (inout SQLSessionStore.Configuration) -> Void = { _ in }) throws -> (SQLSessionStore, String) {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString.prefix(6)).db").path
         let now = Int(Date().timeIntervalSince1970)
         let values = rows.map { "('\($0.id)', \($0.user.map(String.init) ?? "NULL"), '10.1.2.3', 'ua', 'YTowOnt9', \(now - $0.idle))" }.joined(separator: ", ")
@@ -20,15 +21,22 @@ final class SQLSessionStoreTests: XCTestCase {
             INSERT INTO sessions VALUES \(values);
             """])
         XCTAssertEqual(r.status, 0, r.output)
+        return (try open(path, configure: configure), path)
+    }
+
+    /// A store on the table at `path`, configured by `configure`.
+    private func open(_ path: String, configure: (inout SQLSessionStore.Configuration) -> Void = { _ in }) throws -> SQLSessionStore {
         let c = try openSQL(SQLURL("sqlite://" + path))
         let t = try SQLSessionTable.locate(c, name: nil, prefer: nil)
         XCTAssertEqual(t.schema, .laravel)
         XCTAssertTrue(t.integerUsers)
-        return (try SQLSessionStore(connection: c, table: t, display: path, tls: false), path)
+        var configuration = SQLSessionStore.Configuration()
+        configure(&configuration)
+        return try SQLSessionStore(connection: c, table: t, display: path, tls: false, configuration: configuration)
     }
 
     func testListOrdersUsersAsNamedThenSessionsAndKnowsTheLifetime() throws {
-        let (store, _) = try table([("b2", 2, 10), ("a2", 2, 20), ("z1", 1, 30), ("old", 1, 9000), ("anon", nil, 5)])
+        let (store, path) = try table([("b2", 2, 10), ("a2", 2, 20), ("z1", 1, 30), ("old", 1, 9000), ("anon", nil, 5)])
         let listed = try store.list(users: [Array("2".utf8), Array("1".utf8), Array("x'--".utf8)])
         XCTAssertEqual(listed.sessions.map { String(decoding: $0.ref.session, as: UTF8.self) }, ["a2", "b2", "old", "z1"])
         let old = try XCTUnwrap(listed.sessions.first { $0.ref.session == Array("old".utf8) })
@@ -37,12 +45,10 @@ final class SQLSessionStoreTests: XCTestCase {
         XCTAssertGreaterThan(try XCTUnwrap(listed.sessions.first?.ttl), 7000)
         XCTAssertNil(listed.sessions.first?.ref.mappingKey.first, "no mapping key")
         // A filter: idle over 15s keeps a2 and z1 (and the dead row) out of b2.
-        store.filter.idleOver = 15
-        let filtered = try store.list(users: [Array("2".utf8)])
+        let filtered = try open(path) { $0.filter.idleOver = 15 }.list(users: [Array("2".utf8)])
         XCTAssertEqual(filtered.sessions.map { String(decoding: $0.ref.session, as: UTF8.self) }, ["a2"])
         XCTAssertEqual(filtered.filteredOut.map { String(decoding: $0.ref.session, as: UTF8.self) }, ["b2"])
         // users and audit.
-        store.filter = SessionFilter()
         XCTAssertEqual(try store.users().all().map { "\(String(decoding: $0.user, as: UTF8.self))=\($0.sessions)" }, ["2=2", "1=1"])
         let audit = try store.audit()
         XCTAssertEqual(audit.counts[.liveSessions], 4)
@@ -52,8 +58,7 @@ final class SQLSessionStoreTests: XCTestCase {
     }
 
     func testARowWrittenBackWhileSettlingIsDeletedAgain() throws {
-        let (store, path) = try table([("w1", 7, 1), ("w2", 7, 1)])
-        store.settleWindow = 0.6
+        let (store, path) = try table([("w1", 7, 1), ("w2", 7, 1)]) { $0.settleWindow = 0.6 }
         let plan = try store.planRevoke(users: [Array("7".utf8)])
         // An application request in flight inserts w1 again after the DELETE.
         let done = DispatchSemaphore(value: 0)

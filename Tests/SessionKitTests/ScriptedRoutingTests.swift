@@ -23,9 +23,7 @@ final class ScriptedRoutingTests: XCTestCase {
     }
 
     private func store(_ k: RedisKeyspace) throws -> RedisSessionStore {
-        let s = RedisSessionStore(keyspace: k, layout: try SessionLayout(), scanCount: 50)
-        s.batchSize = 100
-        return s
+        RedisSessionStore(keyspace: k, layout: try SessionLayout(), scanCount: 50) { $0.batchSize = 100 }
     }
 
     /// Mappings and sessions for `users` × `sessions` each; returns the session ids.

@@ -93,7 +93,7 @@ final class SessionStoreTests: XCTestCase {
 
     func testBatchesLargerThanOnePipeline() throws {
         let f = try StoreFixture()
-        f.store.batchSize = 100
+        f.reconfigure { $0.batchSize = 100 }
         let c = try f.server.admin()
         _ = try c.pipeline((0..<1234).flatMap { i in
             [["SET", "user:big:s\(i)", "session:s\(i)"], ["SET", "session:s\(i)", "p"]].map { $0.map { Array($0.utf8) } }

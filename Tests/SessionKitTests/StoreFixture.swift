@@ -10,12 +10,19 @@ import HTTPProbe
 /// A real server seeded with sessions, and a store over it.
 final class StoreFixture {
     let server: RedisServer
-    let store: RedisSessionStore
+    private(set) var store: RedisSessionStore
 
     init(layout: SessionLayout? = nil) throws {
         server = try RedisServer()
         let keyspace = try RedisKeyspace(endpoint: RedisEndpoint(address: server.address), options: ConnectionOptions())
         store = RedisSessionStore(keyspace: keyspace, layout: try layout ?? SessionLayout(), scanCount: 50)
+    }
+
+    /// A store made anew over the same keyspace and layout, with `change` made to its configuration.
+    func reconfigure(_ change: (inout RedisSessionStore.Configuration) -> Void) {
+        var configuration = store.configuration
+        change(&configuration)
+        store = RedisSessionStore(keyspace: store.keyspace, layout: store.layout, configuration: configuration)
     }
 
     /// Writes `user:<user>:<session> -> session:<session>` and the session payload.
@@ -34,6 +41,16 @@ final class StoreFixture {
 
     func exists(_ key: String) throws -> Bool {
         try server.admin().execute("EXISTS", key) == .integer(1)
+    }
+}
+
+extension RedisSessionStore {
+    /// A store with SCAN's COUNT at `scanCount`, and whatever else `configure` sets.
+    convenience init(keyspace: RedisKeyspace, layout: SessionLayout, scanCount: Int, configure: (inout Configuration) -> Void = { _ in }) {
+        var configuration = Configuration()
+        configuration.scanCount = scanCount
+        configure(&configuration)
+        self.init(keyspace: keyspace, layout: layout, configuration: configuration)
     }
 }
 

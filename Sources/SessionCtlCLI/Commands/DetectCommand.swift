@@ -7,7 +7,7 @@ import HTTPProbe
 /// `sessionctl detect`: which framework, payload format and mapping a sample of the keyspace looks like.
 enum DetectCommand {
     static func run(_ ctx: CommandContext) throws -> Outcome {
-        let store = try ctx.openStore()
+        let store = try ctx.openRedisStore()
         let report = try store.detect()
         ctx.progress.finish()
         let flags = suggestion(report)

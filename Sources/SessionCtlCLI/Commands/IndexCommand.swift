@@ -11,7 +11,7 @@ enum IndexCommand {
         let inv = ctx.invocation
         let start = try inv.resume.map(parseResume) ?? [:]
         let trail = try RevokeCommand.auditTrail(ctx)
-        let store = try ctx.openStore()
+        let store = try ctx.openRedisStore()
         if let stream = inv.auditStream, !inv.dryRun { trail.add(AuditStream(keyspace: store.keyspace, key: stream)) }
         trail.target = AuditTrail.Target(endpoint: store.keyspace.endpoint.description, database: store.keyspace.options.database,
                                          cluster: store.keyspace.isCluster, tls: store.keyspace.options.tls != nil)

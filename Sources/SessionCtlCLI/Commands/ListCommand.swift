@@ -13,7 +13,6 @@ enum ListCommand {
         let result: ListResult
         if ctx.invocation.scanPayloads {
             ctx.note("--scan-payloads decodes every session under the glob: it reads the whole keyspace, server and client; 'sessionctl index build' writes the mappings that make list fast")
-            guard let store = store as? RedisSessionStore else { throw CLIError("--scan-payloads works on Redis stores", code: .usage) }
             result = try store.listByPayloads(users: ctx.invocation.arguments, markers: try ctx.framework()?.idMarkers ?? [])
             details = details || ctx.invocation.output != .table
         } else {

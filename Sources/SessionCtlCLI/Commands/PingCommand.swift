@@ -43,6 +43,7 @@ enum PingCommand {
     /// A database: the same shape, one node; its mode is the engine, its role the sessions table.
     private static func sql(_ ctx: CommandContext) throws -> Outcome {
         let store = try ctx.openSQLStore()
+        try ctx.checkServes(store)
         let p = try store.ping()
         let mode = store.connection.engine.rawValue
         let role = "\(store.table.schema.rawValue) table \(store.table.name)"

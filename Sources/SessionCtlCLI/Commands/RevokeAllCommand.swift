@@ -16,7 +16,7 @@ enum RevokeAllCommand {
         }
         let trail = try RevokeCommand.auditTrail(ctx)
         let store = try ctx.openBackend()
-        if let stream = inv.auditStream, !inv.dryRun, let redis = store as? RedisSessionStore { trail.add(AuditStream(keyspace: redis.keyspace, key: stream)) }
+        if let key = inv.auditStream, !inv.dryRun, let stream = store.auditStream(key: key) { trail.add(stream) }
         trail.target = store.auditTarget
         if !inv.dryRun && !inv.yes {
             try confirm(ctx, store)

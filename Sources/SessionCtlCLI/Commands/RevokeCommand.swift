@@ -31,11 +31,12 @@ enum RevokeCommand {
             // The cookies as given: --verify-url sends them back, and Rack's legacy key is the public id.
             for (cookie, candidates) in zip(inv.arguments, ids) { for id in candidates { verify?.given[id] = cookie } }
         }
-        let store = try ctx.openBackend()
-        if inv.cookie, let redis = store as? RedisSessionStore, try ctx.framework()?.cookie == .rackPrivateId {
-            for candidates in ids where candidates.count == 2 { redis.rackPublicIds[candidates[0]] = candidates[1] }
+        var rackPublicIds: [Bytes: Bytes] = [:]
+        if inv.cookie, try ctx.framework()?.cookie == .rackPrivateId {
+            for candidates in ids where candidates.count == 2 { rackPublicIds[candidates[0]] = candidates[1] }
         }
-        if let stream = inv.auditStream, !inv.dryRun, let redis = store as? RedisSessionStore { trail.add(AuditStream(keyspace: redis.keyspace, key: stream)) }
+        let store = try ctx.openBackend(rackPublicIds: rackPublicIds)
+        if let key = inv.auditStream, !inv.dryRun, let stream = store.auditStream(key: key) { trail.add(stream) }
         trail.target = store.auditTarget
         let output = RevokeOutput(ctx)
         var total = RevokeResult()

@@ -219,6 +219,7 @@ extension Invocation {
                     if inv.given.contains("no-cluster") { continue }
                     guard value == "true" || value == "false" else { throw CLIError("\(place): cluster is true or false", code: .usage) }
                     inv.cluster = value == "true"
+                    inv.setByContext.insert(value == "true" ? "cluster" : "no-cluster")
                     continue
                 }
                 var bytes: [UInt8]? = Array(value.utf8)
@@ -229,6 +230,7 @@ extension Invocation {
                 }
                 do {
                     try spec.binding.bind(&inv, bytes, key, 0)
+                    inv.setByContext.insert(key)
                 } catch {
                     throw CLIError("\(place): \(ExitCode.describe(error).line)", code: .usage)
                 }

@@ -1,3 +1,5 @@
+import SessionCore
+
 /// The commands sessionctl knows.
 public enum CommandName: String, CaseIterable, Sendable {
     case list, show, revoke
@@ -30,6 +32,8 @@ public struct CommandSpec: Sendable {
     public let summary: String
     /// A longer description for `help COMMAND`.
     public let details: String
+    /// What the store must be able to do for the command to run there (rule 15).
+    public var requires: StoreCapabilities = []
 }
 
 /// The command table.
@@ -53,9 +57,9 @@ public enum CommandTable {
         CommandSpec(name: .prune, arguments: "", summary: "delete mappings whose session no longer exists (a SQL table: rows past their lifetime)",
                     details: "Finds orphaned mappings (the session key is gone), waits until --grace (default 60s) has passed since that check, checks each again, and deletes only the mapping keys whose session is still missing: an application may write a mapping just before its session. Mappings refused by --session-glob are never touched."),
         CommandSpec(name: .detect, arguments: "", summary: "sample the keyspace: which framework, payload format and mapping it looks like",
-                    details: "Scans until it has seen a few thousand keys (at most 5,000), classifies them against every --framework preset's session globs and mapping templates, reads up to 20 payloads per glob (512 bytes each) to name their format, and prints what it saw with counts, an example each, and the flags to use. Says so when nothing matches."),
+                    details: "Scans until it has seen a few thousand keys (at most 5,000), classifies them against every --framework preset's session globs and mapping templates, reads up to 20 payloads per glob (512 bytes each) to name their format, and prints what it saw with counts, an example each, and the flags to use. Says so when nothing matches.", requires: .detect),
         CommandSpec(name: .index, arguments: "build", summary: "write the mapping for sessions that have none, from their payloads",
-                    details: "index build walks the session keys under the glob in one SCAN pass, reads their payloads in pipelined batches, decodes each with --framework's decoder, finds its user, and writes the mapping key with the session's own expiry (SET … PXAT its PEXPIRETIME). Idempotent: a mapping already in place is counted, not written again. Sessions with no user (anonymous) are counted, not mapped. --dry-run says what it would write; an audit record is written ahead of each batch; Ctrl-C stops between pages and prints a --resume token."),
+                    details: "index build walks the session keys under the glob in one SCAN pass, reads their payloads in pipelined batches, decodes each with --framework's decoder, finds its user, and writes the mapping key with the session's own expiry (SET … PXAT its PEXPIRETIME). Idempotent: a mapping already in place is counted, not written again. Sessions with no user (anonymous) are counted, not mapped. --dry-run says what it would write; an audit record is written ahead of each batch; Ctrl-C stops between pages and prints a --resume token.", requires: .payloadScan),
         CommandSpec(name: .snapshot, arguments: "", summary: "write every session (user, id, data digest) as NDJSON, for diff to compare with",
                     details: "Reads every mapped session (Redis: one SCAN over the mapping keys, pipelined reads of their sessions; a SQL table: every row of a user) and writes a header line, then one line per session: user, session and the SHA-256 of its decoded data (the same session stored in two encodings has one digest). Take one before a blue/green deploy or a migration (redirect it to a file) and compare after: 'sessionctl diff' with the file."),
         CommandSpec(name: .diff, arguments: "", summary: "compare two stores user by user: sessions only in one, data that differs",

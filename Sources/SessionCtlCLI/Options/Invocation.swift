@@ -137,6 +137,11 @@ public struct Invocation: Sendable {
     public var given: Set<String> = []
     /// What the context gives that the environment may override (flag, then environment, then context).
     public var fromContext = ContextDefaults()
+    /// The long names of the options the context set, as argv would have (`cluster: false` is `no-cluster`).
+    public var setByContext: Set<String> = []
+
+    /// Whether the option named `name` was given, on the command line or by the context.
+    public func isSet(_ name: String) -> Bool { given.contains(name) || setByContext.contains(name) }
 
     /// An invocation with every default.
     public init() {}

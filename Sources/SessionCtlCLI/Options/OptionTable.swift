@@ -38,6 +38,9 @@ public struct OptionSpec: Sendable {
     public let commands: Set<CommandName>?
     /// One line of help.
     public let help: String
+    /// What the store must be able to do for it to apply (rule 15): a store that cannot is
+    /// refused once, before anything runs (``CommandContext/checkServes(_:)``).
+    public var requires: StoreCapabilities = []
 
     /// What value it takes.
     public var value: OptionValue { binding.value }
@@ -92,7 +95,7 @@ public enum OptionTable {
                    help: "do not verify the server's certificate or host name (warns; never in production)"),
 
         OptionSpec(name: "cluster", short: nil, binding: .cluster(true), group: .cluster, commands: server,
-                   help: "the server is a Redis Cluster (default: detect)"),
+                   help: "the server is a Redis Cluster (default: detect)", requires: .cluster),
         OptionSpec(name: "no-cluster", short: nil, binding: .cluster(false), group: .cluster, commands: server,
                    help: "treat the server as standalone, even if it is a cluster node"),
 
@@ -110,13 +113,13 @@ public enum OptionTable {
         OptionSpec(name: "framework", short: "f", binding: .framework(), group: .layout, commands: server,
                    help: "the layout and payload format of a framework: \(OptionBinding.list(Framework.names)) (default $SESSIONCTL_FRAMEWORK); the options below override it"),
         OptionSpec(name: "mapping", short: nil, binding: .text(\.mapping, meta: "TEMPLATE"), group: .layout, commands: server,
-                   help: "mapping-key template with <user> and <session> (default user:<user>:<session>)"),
+                   help: "mapping-key template with <user> and <session> (default user:<user>:<session>)", requires: .keyLayout),
         OptionSpec(name: "session-key", short: nil, binding: .text(\.sessionKey, meta: "TEMPLATE"), group: .layout, commands: server,
-                   help: "where session data lives: <value> (the mapping's value, default) or a template such as session:<session>"),
+                   help: "where session data lives: <value> (the mapping's value, default) or a template such as session:<session>", requires: .keyLayout),
         OptionSpec(name: "session-glob", short: nil, binding: .text(\.sessionGlob, meta: "GLOB"), group: .layout, commands: server,
-                   help: "never read or delete a session key outside GLOB (default session:*, or the framework's)"),
+                   help: "never read or delete a session key outside GLOB (default session:*, or the framework's)", requires: .keyLayout),
         OptionSpec(name: "index", short: nil, binding: .text(\.index, meta: "TEMPLATE"), group: .layout, commands: server,
-                   help: "a per-user SET or ZSET of session ids with <user> (user_sessions:<user>): list, revoke-user and users read it instead of scanning"),
+                   help: "a per-user SET or ZSET of session ids with <user> (user_sessions:<user>): list, revoke-user and users read it instead of scanning", requires: .index),
         OptionSpec(name: "against", short: nil, binding: .text(\.against, meta: "URL|FILE"), group: .selection, commands: [.diff],
                    help: "the store to compare with: a URL (redis://, postgres://, mysql://, sqlite:///…) or a file 'sessionctl snapshot' wrote"),
         OptionSpec(name: "exit-code", short: nil, binding: .flag(\.exitCode), group: .selection, commands: [.diff],
@@ -167,7 +170,7 @@ public enum OptionTable {
         OptionSpec(name: "dry-run", short: nil, binding: .flag(\.dryRun), group: .destructive, commands: changing,
                    help: "print exactly what would be deleted and delete nothing"),
         OptionSpec(name: "wait-replicas", short: nil, binding: .count(\.waitReplicas, 0...1_000), group: .destructive, commands: [.revoke, .revokeUser],
-                   help: "replicas per primary that must confirm the session keys' deletion (WAIT) before mappings go (default: all; 0: no check)"),
+                   help: "replicas per primary that must confirm the session keys' deletion (WAIT) before mappings go (default: all; 0: no check)", requires: .replicas),
         OptionSpec(name: "settle", short: nil, binding: .duration(\Invocation.settle, 0...86_400), group: .destructive, commands: revoking,
                    help: "after deleting, watch the revoked keys this long for sessions a request in flight writes back, delete them again, and wait until a whole DURATION passes without one (default 5s, else $SESSIONCTL_SETTLE; 0: off)"),
         OptionSpec(name: "verify-url", short: nil, binding: .text(\.verifyURL, meta: "URL"), group: .destructive, commands: [.revoke, .revokeUser],
@@ -183,7 +186,7 @@ public enum OptionTable {
         OptionSpec(name: "resume", short: nil, binding: .text(\.resume, meta: "TOKEN"), group: .destructive, commands: [.index],
                    help: "index build: continue an interrupted run from the token it printed (host:port=cursor,…)"),
         OptionSpec(name: "scan-payloads", short: nil, binding: .flag(\.scanPayloads), group: .selection, commands: [.list],
-                   help: "no mapping needed: find the users' sessions by decoding every payload under the glob (O(keyspace); index build makes it fast)"),
+                   help: "no mapping needed: find the users' sessions by decoding every payload under the glob (O(keyspace); index build makes it fast)", requires: .payloadScan),
         OptionSpec(name: "yes", short: "y", binding: .flag(\.yes), group: .destructive, commands: destructive,
                    help: "do not ask for confirmation (required without a terminal)"),
         OptionSpec(name: "audit-log", short: nil, binding: .text(\.auditLog, meta: "FILE", isFile: true), group: .destructive, commands: changing,
@@ -193,7 +196,7 @@ public enum OptionTable {
         OptionSpec(name: "reason", short: nil, binding: .text(\.reason, meta: "TEXT"), group: .destructive, commands: changing,
                    help: "why, for the audit trail (a ticket or incident id)"),
         OptionSpec(name: "audit-stream", short: nil, binding: .bytes(\.auditStream, meta: "KEY", what: "a stream key"), group: .destructive, commands: changing,
-                   help: "also XADD each audit record to the Redis stream KEY"),
+                   help: "also XADD each audit record to the Redis stream KEY", requires: .auditStream),
 
         OptionSpec(name: "help", short: "h", binding: .flag(\.help), group: .general, commands: nil,
                    help: "show help (also: sessionctl help COMMAND)"),
