@@ -50,17 +50,20 @@ let package = Package(
         .executableTarget(name: "sessionctl", dependencies: ["SessionCtlCLI"]),
 
         // MARK: Fuzzing: libFuzzer targets (make fuzz), and a replayer of their inputs in a normal build
-        .executableTarget(name: "sessionctl-fuzz", dependencies: ["SessionCtlCLI", "SessionBasics", "SessionCore", "RedisStore", "SessionPayload", "RedisClient", "SQLClient"], path: "Fuzz",
+        .executableTarget(name: "sessionctl-fuzz", dependencies: ["SessionCtlCLI", "SessionBasics", "SessionCore", "RedisStore", "SessionPayload", "RedisClient", "SQLClient"], path: "fuzz/Targets",
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
 
-        // MARK: Tests
+        // MARK: Tests: one target per source target, and the binary end to end
         .target(name: "TestSupport", dependencies: ["SessionBasics", "RedisClient", "SQLClient"], path: "Tests/TestSupport"),
-        .testTarget(name: "SQLClientTests", dependencies: ["SQLClient", "TestSupport"]),
+        .testTarget(name: "SessionBasicsTests", dependencies: ["SessionBasics"]),
         .testTarget(name: "RedisClientTests", dependencies: ["SessionBasics", "RedisClient", "CHiredis", "TestSupport"]),
+        .testTarget(name: "SQLClientTests", dependencies: ["SQLClient", "TestSupport"]),
         .testTarget(name: "SessionPayloadTests", dependencies: ["SessionPayload", "TestSupport"]),
-        .testTarget(name: "SessionKitTests", dependencies: ["SessionBasics", "SessionCore", "RedisStore", "SQLStore", "HTTPProbe", "SessionCrypto", "SessionPayload", "RedisClient", "SQLClient", "TestSupport"]),
-        .testTarget(name: "RedisStoreTests", dependencies: ["RedisStore", "SessionCore", "SessionBasics", "RedisClient", "TestSupport"]),
+        .testTarget(name: "SessionCryptoTests", dependencies: ["SessionCrypto"]),
+        .testTarget(name: "SessionCoreTests", dependencies: ["SessionCore", "SessionBasics", "SessionPayload", "SessionCrypto", "TestSupport"]),
+        .testTarget(name: "RedisStoreTests", dependencies: ["RedisStore", "SessionCore", "SessionBasics", "RedisClient", "SessionPayload", "TestSupport"]),
         .testTarget(name: "SQLStoreTests", dependencies: ["SQLStore", "SessionCore", "SessionBasics", "SQLClient", "TestSupport"]),
+        .testTarget(name: "HTTPProbeTests", dependencies: ["HTTPProbe", "SessionCore", "SessionBasics"]),
         .testTarget(name: "SessionCtlCLITests", dependencies: ["SessionCtlCLI", "SessionBasics", "SessionCore", "RedisStore", "SQLStore", "HTTPProbe", "RedisClient", "SQLClient"]),
         .testTarget(name: "EndToEndTests", dependencies: ["sessionctl", "TestSupport", "SessionBasics", "RedisClient"]),
     ],

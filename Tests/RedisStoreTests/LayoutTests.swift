@@ -2,8 +2,6 @@ import XCTest
 import SessionBasics
 import SessionCore
 import RedisStore
-import SQLStore
-import HTTPProbe
 
 /// Templates, patterns and the exact client-side split of mapping keys.
 final class LayoutTests: XCTestCase {

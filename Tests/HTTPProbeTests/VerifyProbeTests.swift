@@ -1,6 +1,5 @@
 @testable import SessionCore
 @testable import HTTPProbe
-@testable import RedisStore
 import XCTest
 
 /// The `--verify-url` probe's own parts: the URL and rule it accepts, and how it reads an answer

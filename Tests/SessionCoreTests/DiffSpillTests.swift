@@ -3,9 +3,6 @@ import TestSupport
 import XCTest
 import SessionBasics
 import SessionCore
-import RedisStore
-import SQLStore
-import HTTPProbe
 
 /// The partitioned spill-and-compare against a plain in-memory comparison of the same entries.
 final class DiffSpillTests: XCTestCase {

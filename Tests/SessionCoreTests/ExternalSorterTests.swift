@@ -1,12 +1,8 @@
 import Foundation
-import RedisClient
 import TestSupport
 import XCTest
 import SessionBasics
 import SessionCore
-import RedisStore
-import SQLStore
-import HTTPProbe
 
 /// The spill-and-merge path against plain in-memory sorting and counting of the same records.
 final class ExternalSorterTests: XCTestCase {

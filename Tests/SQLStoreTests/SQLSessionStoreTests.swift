@@ -4,9 +4,7 @@ import TestSupport
 import XCTest
 import SessionBasics
 import SessionCore
-import RedisStore
 import SQLStore
-import HTTPProbe
 
 /// The SQL store on a SQLite file with Laravel's columns: order, lifetime, filters, what a
 /// revocation reports when rows vanish, and a table that is not a sessions table.

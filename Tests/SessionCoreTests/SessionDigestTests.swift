@@ -1,6 +1,4 @@
 @testable import SessionCore
-@testable import HTTPProbe
-@testable import RedisStore
 import SessionPayload
 import XCTest
 

@@ -2,10 +2,6 @@ import Foundation
 import RedisClient
 import XCTest
 import SessionBasics
-import SessionCore
-import RedisStore
-import SQLStore
-import HTTPProbe
 
 /// Escaping ids for MATCH and matching on the client, with Redis's glob semantics.
 final class GlobTests: XCTestCase {

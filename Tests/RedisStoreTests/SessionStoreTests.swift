@@ -4,8 +4,6 @@ import XCTest
 import SessionBasics
 import SessionCore
 import RedisStore
-import SQLStore
-import HTTPProbe
 
 /// The domain operations against a real redis-server.
 final class SessionStoreTests: XCTestCase {

@@ -4,8 +4,6 @@ import XCTest
 import SessionBasics
 import SessionCore
 import RedisStore
-import SQLStore
-import HTTPProbe
 
 /// A real server seeded with sessions, and a store over it.
 final class StoreFixture {

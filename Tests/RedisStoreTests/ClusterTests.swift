@@ -4,8 +4,6 @@ import XCTest
 import SessionBasics
 import SessionCore
 import RedisStore
-import SQLStore
-import HTTPProbe
 
 /// The domain operations on a real cluster of three primaries and three replicas.
 final class ClusterTests: XCTestCase {

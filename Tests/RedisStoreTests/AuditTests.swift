@@ -4,8 +4,6 @@ import XCTest
 import SessionBasics
 import SessionCore
 import RedisStore
-import SQLStore
-import HTTPProbe
 
 /// A keyspace built to hold a known number of each audit finding.
 enum AuditKeyspace {

@@ -1,9 +1,6 @@
 import XCTest
 import SessionBasics
 import SessionCore
-import RedisStore
-import SQLStore
-import HTTPProbe
 
 /// `--verify-url` makes the cookie a browser holds from a session id: each transform's cookie
 /// turns back into the same id (Laravel's through a fresh encryption each time), and Rack's

@@ -2,10 +2,6 @@ import RedisClient
 import TestSupport
 import XCTest
 import SessionBasics
-import SessionCore
-import RedisStore
-import SQLStore
-import HTTPProbe
 
 /// Which way a lookup by a hash-tagged user finds its keys, told from the server's version reply:
 /// single-slot SCAN on Redis ≥ 7.4 and Valkey ≥ 8, the slot's keys asked directly on older ones,
@@ -115,14 +111,5 @@ final class ScanPathTests: XCTestCase {
         XCTAssertEqual(found.count, 60)
         XCTAssertEqual(outcome.path, .scan)
         XCTAssertEqual(Set(c.log.filter { $0.command.hasPrefix("SCAN") }.map(\.node)).count, 3)
-    }
-
-    func testAStoreLooksUpAHashTaggedUserTheCheapWay() throws {
-        let (c, k) = try cluster(info: "redis_version:7.0.15")
-        for u in ["alice", "bob"] { for i in 0..<20 { c.set("session:\(u)\(i)", "{}") } }
-        let store = RedisSessionStore(keyspace: k, layout: try SessionLayout(mapping: "user:{<user>}:<session>"), scanCount: 10)
-        let list = try store.list(users: [Array("alice".utf8)], details: false)
-        XCTAssertEqual(Set(list.sessions.map { String(decoding: $0.ref.session, as: UTF8.self) }), Set((0..<20).map { "s\($0)" }))
-        XCTAssertEqual(c.count("SCAN"), 0)
     }
 }
