@@ -20,7 +20,12 @@ public struct RetryPolicy: Sendable, Equatable {
 
     /// Whether attempt `attempts` (1-based), started `since` (monotonic ns), may still be retried.
     func allows(attempts: Int, since: UInt64) -> Bool {
-        attempts <= maxAttempts && Deadline.now() - since < UInt64(budgetSeconds * 1_000_000_000)
+        allows(attempts: attempts, since: since, now: Deadline.now())
+    }
+
+    /// The same, at `now` (monotonic ns): for a decision made without reading the clock.
+    func allows(attempts: Int, since: UInt64, now: UInt64) -> Bool {
+        attempts <= maxAttempts && now &- since < UInt64(budgetSeconds * 1_000_000_000)
     }
 
     /// Nanoseconds to wait before attempt `n` (1-based): 50 ms doubling, capped at 1 s, ±25 %.

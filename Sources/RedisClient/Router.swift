@@ -107,155 +107,44 @@ final class Router {
 
     // MARK: Sending
 
-    /// One command on its way: where it goes, how it got there, how its retries stand.
-    private struct Pending {
-        var index: Int
-        var target: RedisEndpoint.Address?
-        var asking = false
-        var redirects = 0
-        var attempts = 0
-        var firstFailure: UInt64?
-    }
-
     /// Sends commands pipelined to their slots' owners and returns one result each, in order.
-    /// Each command's key is its second argument.
+    /// Each command's key is its second argument. What to send where, and what each answer means,
+    /// is ``RoutingStateMachine``'s to decide; this carries its actions out.
     ///
     /// Every command sessionctl sends is idempotent (reads, `UNLINK`, `SET` of the same value),
     /// so a batch cut off by a broken connection is sent again. Throws only when the options do
     /// not fit the server (a standalone connection answered `MOVED`).
     func send(_ commands: [[Bytes]]) throws -> [CommandResult] {
         if let fast = try sendToTheOnlyNode(commands) { return fast }
-        var results = [CommandResult?](repeating: nil, count: commands.count)
-        var queue = commands.indices.map { Pending(index: $0, target: owner(of: commands[$0])) }
-        let asking: [Bytes] = [Array("ASKING".utf8)]
-        if queue.contains(where: { $0.target.map { lost[$0] != nil } ?? false }), refreshTopology() {
-            // A node given up on earlier: its slots may have a new primary by now (a failover).
-            for i in queue.indices { queue[i].target = owner(of: commands[queue[i].index]) }
-        }
-        while !queue.isEmpty {
-            if cancellation.isCancelled {
-                for p in queue { results[p.index] = .cancelled }
-                break
-            }
-            var next: [Pending] = []
-            var failed = false
-            func retry(_ group: [Pending], _ failure: PartialFailure, node: RedisEndpoint.Address? = nil) {
-                failed = true
-                for var p in group {
-                    let since = p.firstFailure ?? Deadline.now()
-                    p.firstFailure = since
-                    p.attempts += 1
-                    guard policy.allows(attempts: p.attempts, since: since) else {
-                        results[p.index] = .failed(failure)
-                        if let node { lost[node] = failure }
-                        continue
-                    }
-                    p.asking = false
-                    next.append(p)
-                }
-            }
-            var groups: [RedisEndpoint.Address: [Pending]] = [:]
-            var order: [RedisEndpoint.Address] = []
-            for p in queue {
-                guard let target = p.target else {
-                    let slot = HashSlot.of(commands[p.index].count > 1 ? commands[p.index][1] : [])
-                    let range = topology.uncoveredRanges.first { $0.contains(slot) } ?? slot...slot
-                    retry([p], PartialFailure(.noPrimary, node: Topology.describe([range]), cause: "no reachable primary serves them"))
-                    continue
-                }
-                if let given = lost[target] {
-                    results[p.index] = .failed(given)
-                    continue
-                }
-                if groups[target] == nil { order.append(target) }
-                groups[target, default: []].append(p)
-            }
+        var machine = RoutingStateMachine(commands: commands, topology: topology, lost: lost, policy: policy, seedHost: seedHost)
+        defer { lost = machine.lost }
+        if machine.wantsTopologyFirst, refreshTopology() { machine.adopt(topology, retargetAll: true) }
+        while let round = machine.startRound(cancelled: cancellation.isCancelled, now: Deadline.now()) {
             var jobs: [(Connection, [[Bytes]])] = []
-            var jobGroups: [(RedisEndpoint.Address, [Pending])] = []
-            for address in order {
-                let group = groups[address]!
+            var nodes: [RedisEndpoint.Address] = []
+            for (node, batch) in round {
                 do {
-                    let c = try pool.connection(address)
-                    jobs.append((c, group.flatMap { $0.asking ? [asking, commands[$0.index]] : [commands[$0.index]] }))
-                    jobGroups.append((address, group))
-                } catch RedisClientError.interrupted {
-                    for p in group { results[p.index] = .cancelled }
+                    jobs.append((try pool.connection(node), batch))
+                    nodes.append(node)
                 } catch {
-                    retry(group, PartialFailure(.nodeUnreachable, node: address.description, cause: "\(error)"), node: address)
+                    machine.unreachable(node, error, now: Deadline.now())
                 }
             }
-            var refresh = false
-            var wait = 0
-            for ((address, group), outcome) in zip(jobGroups, Multiplexer.exchange(jobs)) {
-                let flat: [RESPValue]
+            for (node, outcome) in zip(nodes, Multiplexer.exchange(jobs)) {
                 switch outcome {
-                case .failure(.interrupted):
-                    for p in group { results[p.index] = .cancelled }
-                    continue
-                case .failure(let error):
-                    retry(group, PartialFailure(.nodeUnreachable, node: address.description, cause: "\(error)"), node: address)
-                    continue
-                case .success(let replies):
-                    flat = replies
-                }
-                var k = 0
-                for p in group {
-                    if p.asking { k += 1 } // the ASKING reply
-                    let reply = flat[k]
-                    k += 1
-                    guard let err = reply.redisError else {
-                        results[p.index] = .reply(reply)
-                        continue
-                    }
-                    if !topology.isCluster && err.code == "MOVED" {
-                        throw RedisClientError.misconfigured("\(address) is a Redis Cluster node and answered MOVED", hint: "drop --no-cluster")
-                    }
-                    guard let redirect = Redirect(err, fromHost: host(of: address)), topology.isCluster || redirect.isRetry else {
-                        if topology.isCluster && (err.code == "MOVED" || err.code == "ASK") {
-                            // A redirect that names no valid slot or address: never followed, never taken for an answer.
-                            results[p.index] = .failed(PartialFailure(.commandFailed, node: address.description, cause: "unreadable redirect '\(err.message.prefix(80))'"))
-                        } else {
-                            results[p.index] = .reply(reply)
-                        }
-                        continue
-                    }
-                    var q = p
-                    q.redirects += 1
-                    if q.redirects > policy.maxRedirects {
-                        results[p.index] = .failed(PartialFailure(.redirectLimit, node: address.description, cause: err.message))
-                        continue
-                    }
-                    switch redirect {
-                    case .moved(let slot, let to):
-                        topology.move(slot: slot, to: to)
-                        refresh = true
-                        q.target = to
-                        q.asking = false
-                    case .ask(_, let to):
-                        q.target = to
-                        q.asking = true
-                    case .retry:
-                        q.asking = false
-                        wait = max(wait, q.redirects)
-                    }
-                    next.append(q)
+                case .success(let replies): try machine.received(node, replies)
+                case .failure(let error): machine.unreachable(node, error, now: Deadline.now())
                 }
             }
-            if failed {
-                // After a node failed: wait, read the topology again, and send each command to its slot's owner.
-                let attempt = next.map(\.attempts).max() ?? 1
-                RetryPolicy.sleep(nanoseconds: RetryPolicy.delay(attempt: attempt), cancellation)
-                refresh = true
-                for i in next.indices where next[i].attempts > 0 && !next[i].asking {
-                    next[i].target = nil
-                }
-            }
-            if refresh { refreshTopology() }
-            for i in next.indices where next[i].target == nil { next[i].target = owner(of: commands[next[i].index]) }
-            if wait > 0 { RetryPolicy.sleep(nanoseconds: RetryPolicy.delay(attempt: wait), cancellation) }
-            queue = next
+            topology = machine.topology
+            let end = machine.endRound()
+            if let backoff = end.backoff { RetryPolicy.sleep(nanoseconds: backoff, cancellation) }
+            if end.refreshTopology, refreshTopology() { machine.adopt(topology) }
+            machine.finishRound()
+            if let wait = end.wait { RetryPolicy.sleep(nanoseconds: wait, cancellation) }
         }
-        return results.map { $0 ?? .cancelled }
+        topology = machine.topology
+        return machine.results
     }
 
     /// A standalone server's common case without per-command routing: one exchange with its one
@@ -265,18 +154,7 @@ final class Router {
         guard !topology.isCluster, let node = topology.primaries.first, lost[node] == nil,
               !cancellation.isCancelled, let c = try? pool.connection(node),
               case .success(let replies) = Multiplexer.exchange([(c, commands)])[0] else { return nil }
-        var out: [CommandResult] = []
-        out.reserveCapacity(replies.count)
-        for reply in replies {
-            if let err = reply.redisError {
-                if err.code == "MOVED" {
-                    throw RedisClientError.misconfigured("\(node) is a Redis Cluster node and answered MOVED", hint: "drop --no-cluster")
-                }
-                if Redirect(err, fromHost: seedHost)?.isRetry == true { return nil }
-            }
-            out.append(.reply(reply))
-        }
-        return out
+        return try RoutingStateMachine.onlyNodeResults(replies, node: node, seedHost: seedHost)
     }
 
     // MARK: Replication
@@ -340,16 +218,7 @@ final class Router {
         return n
     }
 
-    /// The primary serving a command's key (its second argument).
-    private func owner(of command: [Bytes]) -> RedisEndpoint.Address? {
-        guard command.count > 1 else { return topology.primaries.first }
-        return topology.primary(forSlot: HashSlot.of(command[1]))
-    }
 
-    private func host(of address: RedisEndpoint.Address) -> String {
-        if case .tcp(let h, _) = address { return h }
-        return seedHost
-    }
 }
 
 extension Redirect {
