@@ -30,23 +30,23 @@ let package = Package(
 
         // MARK: Layers, each depending only on the ones below it (each target's README says what it may import)
         // Shared basics: bytes, cancellation, deadlines, the clock, completeness and partial failure.
-        .target(name: "SessionBasics"),
+        .target(name: "SessionBasics", exclude: ["README.md"]),
         // The wire to Redis, and the socket and TLS transports.
-        .target(name: "RedisClient", dependencies: ["SessionBasics", "CHiredis", "COpenSSL"]),
+        .target(name: "RedisClient", dependencies: ["SessionBasics", "CHiredis", "COpenSSL"], exclude: ["README.md"]),
         // One connection type per SQL engine.
-        .target(name: "SQLClient", dependencies: ["SessionBasics", "CLibPQ", "CMariaDB", "CSQLite", "CSQLLoader"]),
-        .target(name: "SessionPayload"),
-        .target(name: "SessionCrypto", dependencies: ["COpenSSL", "CZlib"]),
+        .target(name: "SQLClient", dependencies: ["SessionBasics", "CLibPQ", "CMariaDB", "CSQLite", "CSQLLoader"], exclude: ["README.md"]),
+        .target(name: "SessionPayload", exclude: ["README.md"]),
+        .target(name: "SessionCrypto", dependencies: ["COpenSSL", "CZlib"], exclude: ["README.md"]),
         // The backend-neutral core: models, plans and results, SessionBackend, filters, the watch loop,
         // the audit trail, presets, payload reading, cookies, spill, diff, JSON. Neither client library.
-        .target(name: "SessionCore", dependencies: ["SessionBasics", "SessionCrypto", "SessionPayload"]),
+        .target(name: "SessionCore", dependencies: ["SessionBasics", "SessionCrypto", "SessionPayload"], exclude: ["README.md"]),
         // The stores behind SessionBackend; neither imports the other.
-        .target(name: "RedisStore", dependencies: ["SessionBasics", "SessionCore", "RedisClient", "SessionCrypto", "SessionPayload"]),
-        .target(name: "SQLStore", dependencies: ["SessionBasics", "SessionCore", "SQLClient", "SessionCrypto", "SessionPayload"]),
+        .target(name: "RedisStore", dependencies: ["SessionBasics", "SessionCore", "RedisClient", "SessionCrypto", "SessionPayload"], exclude: ["README.md"]),
+        .target(name: "SQLStore", dependencies: ["SessionBasics", "SessionCore", "SQLClient", "SessionCrypto", "SessionPayload"], exclude: ["README.md"]),
         // --verify-url: asks the application over HTTP(S) whether a cookie still logs in.
-        .target(name: "HTTPProbe", dependencies: ["SessionBasics", "SessionCore", "RedisClient"]),
+        .target(name: "HTTPProbe", dependencies: ["SessionBasics", "SessionCore", "RedisClient"], exclude: ["README.md"]),
         .target(name: "SessionCtlCLI", dependencies: ["CMalloc", "SessionBasics", "SessionCore", "RedisStore", "SQLStore", "HTTPProbe",
-                                                      "SessionPayload", "RedisClient", "SQLClient", .product(name: "Yams", package: "Yams")]),
+                                                      "SessionPayload", "SessionCrypto", "RedisClient", "SQLClient", .product(name: "Yams", package: "Yams")], exclude: ["README.md"]),
         .executableTarget(name: "sessionctl", dependencies: ["SessionCtlCLI"]),
 
         // MARK: Fuzzing: libFuzzer targets (make fuzz), and a replayer of their inputs in a normal build
