@@ -93,7 +93,7 @@ public final class MariaDBConnection: SQLConnection {
         guard sctl_mysql_stmt_prepare(stmt, sql, UInt(bytes.count)) == 0 else { throw failure(stmt) }
         // Parameters: text or integers, from buffers that live until the statement has run.
         var storage: [UnsafeMutableRawPointer] = []
-        defer { storage.forEach { $0.deallocate() } }
+        defer { for buffer in storage { buffer.deallocate() } }
         var binds = [MYSQL_BIND](repeating: MYSQL_BIND(), count: parameters.count)
         for (i, p) in parameters.enumerated() {
             switch p {

@@ -32,7 +32,7 @@ public final class PostgresConnection: SQLConnection {
         if options.readOnly { serverOptions += " -c default_transaction_read_only=on" }
         params.append(("options", serverOptions))
         let keys = params.map { strdup($0.0) }, values = params.map { strdup($0.1) }
-        defer { (keys + values).forEach { free($0) } }
+        defer { for p in keys + values { free(p) } }
         let k: [UnsafePointer<CChar>?] = keys.map { UnsafePointer($0) } + [nil]
         let v: [UnsafePointer<CChar>?] = values.map { UnsafePointer($0) } + [nil]
         guard let c = sctl_PQconnectStartParams(k, v, 0) else { throw SQLError(.connect, "PostgreSQL: out of memory") }
@@ -71,7 +71,7 @@ public final class PostgresConnection: SQLConnection {
             if ch == "?" { n += 1; text += "$\(n)" } else { text.append(ch) }
         }
         var values: [UnsafeMutablePointer<CChar>?] = []
-        defer { values.forEach { free($0) } }
+        defer { for p in values { free(p) } }
         for p in parameters {
             switch p {
             case .null: values.append(nil)

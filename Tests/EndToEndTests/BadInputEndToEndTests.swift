@@ -23,13 +23,13 @@ final class BadInputEndToEndTests: XCTestCase {
         ]
         for (args, expected) in cases {
             let r = try run(args)
-            XCTAssertStatus(r, 2)
+            assertExitStatus(r, 2)
             XCTAssertEqual(r.stderr, expected, "\(args)")
             XCTAssertEqual(r.stdout, "")
         }
         // No arguments at all: the help, on stderr, exit 2 (as gh does).
         let bare = try run([])
-        XCTAssertStatus(bare, 2)
+        assertExitStatus(bare, 2)
         XCTAssertEqual(bare.stdout, "")
         XCTAssertTrue(bare.stderr.hasPrefix("sessionctl \(bare.stderr.split(separator: " ")[1]) find, show and revoke"), bare.stderr)
         XCTAssertTrue(bare.stderr.contains("Commands:") && bare.stderr.contains("revoke-user"), bare.stderr)
@@ -39,7 +39,7 @@ final class BadInputEndToEndTests: XCTestCase {
         let f = try Fixture()
         try f.server.run([["SET", "config:main", "keep"], ["SET", "ratelimit:1.2.3.4", "9"]])
         let r = try f.run("--mapping", "<user>:<session>", "--session-key", "session:<session>", "prune", "--yes")
-        XCTAssertStatus(r, 2)
+        assertExitStatus(r, 2)
         XCTAssertTrue(r.stderr.contains("literal prefix"), r.stderr)
         XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
         XCTAssertTrue(try f.exists("config:main"))
@@ -49,7 +49,7 @@ final class BadInputEndToEndTests: XCTestCase {
     func testRefusedPortIsExit4() throws {
         let port = try FreePort.pick()
         let r = try run(["list", "alice", "--url", "redis://127.0.0.1:\(port)"])
-        XCTAssertStatus(r, 4)
+        assertExitStatus(r, 4)
         XCTAssertTrue(r.stderr.hasPrefix("sessionctl: cannot connect to 127.0.0.1:\(port): connection refused"), r.stderr)
         XCTAssertEqual(r.stderr.split(separator: "\n").count, 1)
     }
@@ -58,7 +58,7 @@ final class BadInputEndToEndTests: XCTestCase {
         let silent = try SilentServer()
         let start = Date()
         let r = try run(["list", "alice", "--url", silent.url, "--connect-timeout", "0.5"])
-        XCTAssertStatus(r, 4)
+        assertExitStatus(r, 4)
         XCTAssertTrue(r.stderr.contains("did not answer within 0.5s"), r.stderr)
         XCTAssertLessThan(Date().timeIntervalSince(start), 5)
     }
@@ -74,41 +74,41 @@ final class BadInputEndToEndTests: XCTestCase {
         ]
         for (args, env) in cases {
             let r = try run(args, env: env)
-            XCTAssertStatus(r, 4)
+            assertExitStatus(r, 4)
             XCTAssertTrue(r.stderr.contains("authentication to 127.0.0.1"), r.stderr)
             XCTAssertTrue(r.stderr.contains("check the user and password"), r.stderr)
         }
         let ok = try run(["list", "alice", "--url", "redis://ops@127.0.0.1:\(f.server.port)", "--json"], env: ["REDISCLI_AUTH": "opspw"])
-        XCTAssertStatus(ok, 0)
+        assertExitStatus(ok, 0)
         XCTAssertEqual(ok.stderr, "", "a password from the environment is not warned about")
     }
 
     func testPasswordSources() throws {
         let f = try Fixture(extraConfig: ["requirepass adminpw"], password: "adminpw")
         let inURL = try run(["ping", "--url", "redis://:adminpw@127.0.0.1:\(f.server.port)"])
-        XCTAssertStatus(inURL, 0)
+        assertExitStatus(inURL, 0)
         XCTAssertTrue(inURL.stderr.contains("warning: a password in --url is visible"), inURL.stderr)
         XCTAssertFalse(inURL.stderr.contains("adminpw"))
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("pw-\(UUID().uuidString)")
         try "adminpw\n".write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
         let fromFile = try run(["ping", "--url", f.server.url, "--password-file", file.path])
-        XCTAssertStatus(fromFile, 0)
+        assertExitStatus(fromFile, 0)
         XCTAssertEqual(fromFile.stderr, "")
         let missing = try run(["ping", "--url", f.server.url, "--password-file", "/nonexistent/pw"])
-        XCTAssertStatus(missing, 2)
+        assertExitStatus(missing, 2)
         XCTAssertTrue(missing.stderr.contains("cannot read --password-file '/nonexistent/pw'"), missing.stderr)
         // A directory was read as "no password"; a FIFO with no writer hung the run.
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pwdir-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let isDir = try run(["ping", "--url", f.server.url, "--password-file", dir.path])
-        XCTAssertStatus(isDir, 2)
+        assertExitStatus(isDir, 2)
         XCTAssertTrue(isDir.stderr.contains("is a directory; it must be a regular file"), isDir.stderr)
         let fifo = dir.appendingPathComponent("fifo").path
         XCTAssertEqual(mkfifo(fifo, 0o600), 0)
         let isFifo = try Sessionctl.run(["ping", "--url", f.server.url, "--password-file", fifo], timeout: 10)
-        XCTAssertStatus(isFifo, 2)
+        assertExitStatus(isFifo, 2)
         XCTAssertTrue(isFifo.stderr.contains("is a FIFO"), isFifo.stderr)
     }
 
@@ -116,7 +116,7 @@ final class BadInputEndToEndTests: XCTestCase {
         let f = try Fixture()
         try f.server.run([["HSET", "user:alice:s1", "a", "b"], ["SET", "session:s1", "x"]])
         let r = try Sessionctl.run(["revoke-user", "alice", "--yes", "--json"], environment: ["SESSIONCTL_URL": f.server.url])
-        XCTAssertStatus(r, 1) // nothing revoked: everything found was refused
+        assertExitStatus(r, 1) // nothing revoked: everything found was refused
         XCTAssertTrue(r.stderr.contains("nothing was revoked"), r.stderr)
         XCTAssertEqual((try r.json()["refused"] as? [[String: Any]])?.first?["reason"] as? String, "mapping key is not a string (WRONGTYPE)")
         XCTAssertTrue(try f.exists("user:alice:s1"))
@@ -128,7 +128,7 @@ final class BadInputEndToEndTests: XCTestCase {
         try f.seed((0..<300).map { ("alice", "s\($0)") })
         let r = try Sessionctl.exec("/bin/sh", ["-c", "\(Sessionctl.binary) list alice | head -1"].map { Data($0.utf8) },
                                     environment: ["SESSIONCTL_URL": f.server.url], stdin: nil, timeout: 30)
-        XCTAssertStatus(r, 0)
+        assertExitStatus(r, 0)
         XCTAssertTrue(r.stdout.hasPrefix("USER"))
         XCTAssertEqual(r.stderr, "")
     }
@@ -141,7 +141,7 @@ final class ConnectionEndToEndTests: XCTestCase {
         try server.run([["SET", "user:u:s1", "session:s1"], ["SET", "session:s1", "x"]])
         for url in ["redis://[::1]:\(server.port)", "redis://localhost:\(server.port)/0", "redis://127.0.0.1:\(server.port)"] {
             let r = try Sessionctl.run(["list", "u", "--json", "--url", url])
-            XCTAssertStatus(r, 0)
+            assertExitStatus(r, 0)
             XCTAssertEqual((try r.json()["sessions"] as? [Any])?.count, 1, url)
         }
     }
@@ -150,7 +150,7 @@ final class ConnectionEndToEndTests: XCTestCase {
         let unreachable = try UnreachableServer()
         let start = Date()
         let r = try Sessionctl.run(["ping", "--url", unreachable.url, "--connect-timeout", "0.5"])
-        XCTAssertStatus(r, 4)
+        assertExitStatus(r, 4)
         XCTAssertTrue(r.stderr.hasPrefix("sessionctl: cannot connect to 127.0.0.1:\(unreachable.port): "), r.stderr)
         XCTAssertLessThan(Date().timeIntervalSince(start), 5)
     }
@@ -164,7 +164,7 @@ final class ConnectionEndToEndTests: XCTestCase {
         try server.run([["SET", "user:u:s1", "session:s1"]])
         // COUNT 1 makes the scan take many round trips; Ctrl-C arrives in the middle.
         let r = try Sessionctl.run(["list", "u", "--json", "--scan-count", "1", "--url", server.url], interruptAfter: 0.5)
-        XCTAssertStatus(r, 130)
+        assertExitStatus(r, 130)
         XCTAssertEqual(try r.json()["complete"] as? Bool, false)
         XCTAssertTrue(r.stderr.contains("interrupted"), r.stderr)
     }
@@ -175,7 +175,7 @@ final class ConnectionEndToEndTests: XCTestCase {
         try f.seed([("alice", "s1")])
         let r = try Sessionctl.run(["revoke-user", "-", "--yes"], environment: ["SESSIONCTL_URL": f.server.url],
                                    timeout: 20, interruptAfter: 1.0, holdStdinOpen: true)
-        XCTAssertStatus(r, 130)
+        assertExitStatus(r, 130)
         XCTAssertTrue(r.stderr.contains("interrupted before any user id was read; nothing was deleted"), r.stderr)
         XCTAssertFalse(r.stderr.contains("no user ids"), r.stderr)
         XCTAssertTrue(try f.exists("session:s1"))
@@ -206,7 +206,7 @@ final class OutputEndToEndTests: XCTestCase {
         }
         try server.run([["SET", "user:u:s1", "session:s1"], ["SET", "session:s1", "x"]])
         let r = try Sessionctl.run(["users", "--scan-count", "1", "--url", server.url], interruptAfter: 0.5)
-        XCTAssertStatus(r, 130)
+        assertExitStatus(r, 130)
         XCTAssertTrue(r.stdout.hasSuffix("# partial result (interrupted): see the lines on stderr\n"), r.stdout)
         XCTAssertTrue(r.stderr.hasSuffix("interrupted: the result above is partial\n"), r.stderr)
     }

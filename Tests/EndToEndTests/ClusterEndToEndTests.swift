@@ -16,16 +16,16 @@ final class ClusterEndToEndTests: XCTestCase {
         try seed(cluster, (0..<30).map { ("alice", "s\($0)") } + [("bob", "b1")])
         let env = ["SESSIONCTL_URL": cluster.url]
         let ping = try Sessionctl.run(["ping", "--json"], environment: env)
-        XCTAssertStatus(ping, 0)
+        assertExitStatus(ping, 0)
         XCTAssertEqual(try ping.json()["mode"] as? String, "cluster")
         XCTAssertEqual((try ping.json()["nodes"] as? [Any])?.count, 6)
         let list = try Sessionctl.run(["list", "alice", "--json"], environment: env)
-        XCTAssertStatus(list, 0)
+        assertExitStatus(list, 0)
         XCTAssertEqual((try list.json()["sessions"] as? [Any])?.count, 30)
         let users = try Sessionctl.run(["users"], environment: env)
         XCTAssertEqual(users.stdout, "USER   MAPPINGS\nalice        30\nbob           1\n")
         let show = try Sessionctl.run(["show", "b1", "--json"], environment: env)
-        XCTAssertStatus(show, 0)
+        assertExitStatus(show, 0)
         // Requests in flight write two sessions back on different primaries while the watch runs
         // (redis-cli --cluster create splits the slots in thirds).
         func third(_ key: String) -> Int { min(HashSlot.of(Array(key.utf8)) / 5461, 2) }
@@ -40,7 +40,7 @@ final class ClusterEndToEndTests: XCTestCase {
         }
         let revoke = try Sessionctl.run(["revoke-user", "alice", "--yes", "--json", "--settle", "1s"], environment: env)
         writer.wait()
-        XCTAssertStatus(revoke, 0)
+        assertExitStatus(revoke, 0)
         XCTAssertEqual((try revoke.json()["deleted"] as? [String: Int])?["session_keys"], 30)
         XCTAssertEqual(Set((try revoke.json()["settle"] as? [String: Any])?["written_back"] as? [String] ?? []), [firstBack, secondBack], revoke.stdout)
         let after = try Sessionctl.run(["list", "alice", "--json"], environment: env)
@@ -48,10 +48,10 @@ final class ClusterEndToEndTests: XCTestCase {
         // Orphans on several primaries: prune finds and deletes exactly them.
         try cluster.write((0..<12).map { ["SET", "user:zed:z\($0)", "session:zgone\($0)"] })
         let prune = try Sessionctl.run(["prune", "--yes", "--grace", "0", "--json"], environment: env)
-        XCTAssertStatus(prune, 0)
+        assertExitStatus(prune, 0)
         XCTAssertEqual((try prune.json()["deleted"] as? [String: Int])?["mapping_keys"], 12)
         let audit = try Sessionctl.run(["audit", "--json"], environment: env)
-        XCTAssertStatus(audit, 0)
+        assertExitStatus(audit, 0)
         XCTAssertEqual((try audit.json()["counts"] as? [String: Int])?["orphaned_mappings"], 0)
         XCTAssertEqual((try audit.json()["counts"] as? [String: Int])?["mappings"], 1)
         // Forcing standalone mode on a cluster node is never silent.
@@ -59,10 +59,10 @@ final class ClusterEndToEndTests: XCTestCase {
         XCTAssertTrue(notCluster.stderr.contains("is a Redis Cluster node; with --no-cluster only its own keys are scanned"), notCluster.stderr)
         let standalone = try RedisServer()
         let forced = try Sessionctl.run(["ping", "--cluster", "--url", standalone.url])
-        XCTAssertStatus(forced, 2)
+        assertExitStatus(forced, 2)
         XCTAssertTrue(forced.stderr.contains("not in cluster mode"), forced.stderr)
         let db = try Sessionctl.run(["ping", "--url", cluster.url + "/2"])
-        XCTAssertStatus(db, 2)
+        assertExitStatus(db, 2)
         XCTAssertTrue(db.stderr.contains("only database 0"), db.stderr)
     }
 
@@ -79,14 +79,14 @@ final class ClusterEndToEndTests: XCTestCase {
         victim.kill()
         let url = cluster.nodes.first { $0.isRunning }!.url
         let r = try Sessionctl.run(["list", "erin", "--json", "--timeout", "1", "--url", url])
-        XCTAssertStatus(r, 5)
+        assertExitStatus(r, 5)
         XCTAssertEqual(try r.json()["complete"] as? Bool, false)
         XCTAssertTrue(r.stderr.contains("incomplete: scan of 127.0.0.1:\(victim.port) stopped"), r.stderr)
         let audit = try Sessionctl.run(["audit", "--json", "--timeout", "1", "--url", url])
-        XCTAssertStatus(audit, 5)
+        assertExitStatus(audit, 5)
         XCTAssertEqual(try audit.json()["complete"] as? Bool, false)
         let revoke = try Sessionctl.run(["revoke-user", "erin", "--yes", "--json", "--timeout", "1", "--url", url])
-        XCTAssertStatus(revoke, 5)
+        assertExitStatus(revoke, 5)
         XCTAssertEqual(try revoke.json()["complete"] as? Bool, false)
 
         // Once the others flag the primary as failed, CLUSTER SHARDS drops the shard: its slots have
@@ -99,13 +99,13 @@ final class ClusterEndToEndTests: XCTestCase {
             usleep(200_000)
         }
         let flagged = try Sessionctl.run(["list", "erin", "--json", "--timeout", "1", "--url", url])
-        XCTAssertStatus(flagged, 5)
+        assertExitStatus(flagged, 5)
         XCTAssertEqual(try flagged.json()["complete"] as? Bool, false)
         XCTAssertTrue(flagged.stderr.contains("incomplete: no primary serves slots "), flagged.stderr)
         let users = try Sessionctl.run(["users", "--timeout", "1", "--url", url])
-        XCTAssertStatus(users, 5)
+        assertExitStatus(users, 5)
         let again = try Sessionctl.run(["revoke-user", "erin", "--yes", "--json", "--timeout", "1", "--url", url])
-        XCTAssertStatus(again, 5)
+        assertExitStatus(again, 5)
         XCTAssertTrue(again.stderr.contains("no primary serves slots "), again.stderr)
     }
 
@@ -131,7 +131,7 @@ final class ClusterEndToEndTests: XCTestCase {
         replica.pause()
         defer { replica.resume() }
         let r = try Sessionctl.run(["revoke-user", "rita", "--yes", "--json", "--timeout", "2"], environment: env)
-        XCTAssertStatus(r, 5)
+        assertExitStatus(r, 5)
         XCTAssertEqual(try r.json()["complete"] as? Bool, false)
         XCTAssertTrue(r.stderr.contains("deletions not confirmed by the replicas of 127.0.0.1:\(primary.port)"), r.stderr)
         XCTAssertEqual(r.stderr.components(separatedBy: "not confirmed").count - 1, 1, "one line, with a count: \(r.stderr)")
@@ -171,17 +171,17 @@ final class ClusterEndToEndTests: XCTestCase {
             try Sessionctl.run(args + tlsArgs + ["--url", "rediss://\(user)@localhost:\(port)"], environment: ["REDISCLI_AUTH": pw])
         }
         let ping = try run("sessionctl", "opspw", ["ping", "--json"])
-        XCTAssertStatus(ping, 0)
+        assertExitStatus(ping, 0)
         let addresses = (try ping.json()["nodes"] as? [[String: Any]])?.compactMap { $0["address"] as? String } ?? []
         XCTAssertEqual(addresses.count, 6)
         XCTAssertTrue(addresses.allSatisfy { $0.hasPrefix("localhost:") }, "\(addresses)")
         let list = try run("sessionctl", "opspw", ["list", "gina", "--json"])
-        XCTAssertStatus(list, 0)
+        assertExitStatus(list, 0)
         XCTAssertEqual((try list.json()["sessions"] as? [Any])?.count, 24)
         // Without UNLINK: nothing is deleted, the refusal is summarised once, and since nothing
         // could be done it is a failure (exit 1), never "revoked 0" with exit 0.
         let denied = try run("readonly", "ropw", ["revoke-user", "gina", "--yes", "--json"])
-        XCTAssertStatus(denied, 1)
+        assertExitStatus(denied, 1)
         XCTAssertEqual((try denied.json()["revoked"] as? [Any])?.count, 0)
         XCTAssertEqual(try denied.json()["complete"] as? Bool, false)
         XCTAssertTrue(denied.stderr.contains("NOPERM"), denied.stderr)
@@ -190,16 +190,16 @@ final class ClusterEndToEndTests: XCTestCase {
         XCTAssertEqual((try run("sessionctl", "opspw", ["list", "gina", "--json"]).json()["sessions"] as? [Any])?.count, 24)
         // Without CLUSTER rights: a clear error.
         let blind = try run("blind", "blindpw", ["list", "gina"])
-        XCTAssertStatus(blind, 4)
+        assertExitStatus(blind, 4)
         XCTAssertTrue(blind.stderr.contains("may not run CLUSTER SHARDS"), blind.stderr)
         XCTAssertTrue(blind.stderr.contains("logged in to localhost:"), "the login worked; say what was refused: \(blind.stderr)")
         XCTAssertFalse(blind.stderr.contains("authentication"), blind.stderr)
         // With the least-privilege user of the README: revocation across TLS primaries.
         let revoke = try run("sessionctl", "opspw", ["revoke-user", "gina", "--yes", "--json"])
-        XCTAssertStatus(revoke, 0)
+        assertExitStatus(revoke, 0)
         XCTAssertEqual((try revoke.json()["deleted"] as? [String: Int])?["mapping_keys"], 24)
         let wrongCA = try Sessionctl.run(["ping", "--cacert", certs.path("other-ca.crt"), "--url", "rediss://sessionctl@localhost:\(port)"],
                                          environment: ["REDISCLI_AUTH": "opspw"])
-        XCTAssertStatus(wrongCA, 4)
+        assertExitStatus(wrongCA, 4)
     }
 }

@@ -26,7 +26,7 @@ final class FaultEndToEndTests: XCTestCase {
         proxy.set(.reset(pattern: "UNLINK", after: 30_000, downFor: 4))
         let r = try Sessionctl.run(["revoke-user", "eve", "--yes", "--json", "--timeout", "1", "--url", proxy.url], timeout: 60)
         XCTAssertEqual(proxy.resets, 1)
-        XCTAssertStatus(r, 5)
+        assertExitStatus(r, 5)
         XCTAssertEqual(try r.json()["complete"] as? Bool, false)
         XCTAssertLessThan(r.stderr.split(separator: "\n").count, 8, "summarised: \(r.stderr)")
         let exists = { (key: String) throws -> Bool in try server.run([["EXISTS", key]])[0] == .integer(1) }
@@ -35,7 +35,7 @@ final class FaultEndToEndTests: XCTestCase {
         // The proxy is healthy again: running it again finishes the job.
         sleep(4)
         let again = try Sessionctl.run(["revoke-user", "eve", "--yes", "--json", "--url", proxy.url], timeout: 60)
-        XCTAssertStatus(again, 0)
+        assertExitStatus(again, 0)
         XCTAssertEqual(try again.json()["complete"] as? Bool, true)
         XCTAssertEqual(try server.run([["DBSIZE"]])[0].integer, 0)
     }
@@ -50,7 +50,7 @@ final class FaultEndToEndTests: XCTestCase {
         defer { proxy.stop() }
         proxy.set(.drip)
         let dripped = try Sessionctl.run(["list", "dan", "--json", "--url", proxy.url], timeout: 120)
-        XCTAssertStatus(dripped, 0)
+        assertExitStatus(dripped, 0)
         XCTAssertEqual((try dripped.json()["sessions"] as? [Any])?.count, 200)
         // Replies stop after the handshake (whose CLIENT NO-TOUCH this Redis 7.0 refuses with an error
         // reply): bounded by --timeout, never a hang, never complete.

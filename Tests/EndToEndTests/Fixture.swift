@@ -51,7 +51,7 @@ func inTerminal(_ commandLine: String, input: String, env: [String: String]) thr
                         environment: env, stdin: Data(input.utf8), timeout: 30)
 }
 
-func XCTAssertStatus(_ run: Sessionctl.Run, _ status: Int32, file: StaticString = #filePath, line: UInt = #line) {
+func assertExitStatus(_ run: Sessionctl.Run, _ status: Int32, file: StaticString = #filePath, line: UInt = #line) {
     XCTAssertEqual(run.status, status, "\(run)", file: file, line: line)
 }
 

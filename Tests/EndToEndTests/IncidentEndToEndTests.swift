@@ -17,7 +17,7 @@ final class IncidentEndToEndTests: XCTestCase {
         try f.server.run([["SET", "user:alice:s1", "session:s1", "EX", "100"], ["SET", "session:s1", "x"],
                           ["SET", "user:bob:s2", "session:gone", "EX", "100"], ["SET", "session:stray", "x", "EX", "50"]])
         let json = try f.run("audit", "--json")
-        XCTAssertStatus(json, 0)
+        assertExitStatus(json, 0)
         let obj = try json.json()
         let counts = try XCTUnwrap(obj["counts"] as? [String: Int])
         XCTAssertEqual(Set(counts.keys), ["mappings", "users", "live_sessions", "orphaned_mappings", "mappings_without_ttl",
@@ -38,7 +38,7 @@ final class IncidentEndToEndTests: XCTestCase {
         XCTAssertTrue(buckets[5]["max_seconds"] is NSNull)
         XCTAssertEqual(obj["complete"] as? Bool, true)
         let table = try f.run("audit")
-        XCTAssertStatus(table, 0)
+        assertExitStatus(table, 0)
         let row = table.stdout.split(separator: "\n").first { $0.hasPrefix("orphaned mappings (session gone) ") }
         XCTAssertTrue(row?.hasSuffix(" 1  user:bob:s2") ?? false, table.stdout)
         XCTAssertFalse(table.stdout.split(separator: "\n").contains { $0.hasSuffix(" ") }, "no trailing blanks")
@@ -50,15 +50,15 @@ final class IncidentEndToEndTests: XCTestCase {
         try f.seed([("alice", "s1")])
         try f.server.run([["SET", "user:bob:s2", "session:gone"], ["SET", "user:bob:s3", "session:gone2"], ["SET", "user:eve:x", "config:main"]])
         let dry = try f.run("prune", "--dry-run", "--json")
-        XCTAssertStatus(dry, 0)
+        assertExitStatus(dry, 0)
         XCTAssertEqual((try dry.json()["revoked"] as? [[String: Any]])?.compactMap { $0["mapping_key"] as? String }, ["user:bob:s2", "user:bob:s3"])
         XCTAssertTrue(try f.exists("user:bob:s2"))
         let noYes = try f.run("prune")
-        XCTAssertStatus(noYes, 2)
+        assertExitStatus(noYes, 2)
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString).log")
         defer { try? FileManager.default.removeItem(at: log) }
         let real = try f.run("prune", "--yes", "--grace", "0.2s", "--audit-log", log.path, "--reason", "INC-7", env: ["USER": "oncall"])
-        XCTAssertStatus(real, 0)
+        assertExitStatus(real, 0)
         XCTAssertFalse(try f.exists("user:bob:s2"))
         XCTAssertFalse(try f.exists("user:bob:s3"))
         XCTAssertTrue(try f.exists("user:eve:x"))
@@ -79,7 +79,7 @@ final class IncidentEndToEndTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: log) }
         let r = try f.run("revoke-user", "alice", "bob", "--yes", "--actor", "ir-team", "--reason", "compromise",
                           "--audit-stream", "audit:sessionctl", env: ["SESSIONCTL_AUDIT_LOG": log.path, "SUDO_USER": "root-ish"])
-        XCTAssertStatus(r, 0)
+        assertExitStatus(r, 0)
         let text = try String(contentsOf: log, encoding: .utf8)
         XCTAssertFalse(text.contains("\"s1\""), "raw session ids never appear")
         XCTAssertFalse(text.contains("session:s1"), "raw session keys never appear")
@@ -97,7 +97,7 @@ final class IncidentEndToEndTests: XCTestCase {
         XCTAssertNotNil(time.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"#, options: .regularExpression), time)
         XCTAssertEqual(try f.server.run([["XLEN", "audit:sessionctl"]])[0], .integer(2))
         let dry = try f.run("revoke-user", "nobody", "--dry-run", env: ["SESSIONCTL_AUDIT_LOG": log.path])
-        XCTAssertStatus(dry, 3) // nobody has sessions: not found
+        assertExitStatus(dry, 3) // nobody has sessions: not found
         XCTAssertEqual(try String(contentsOf: log, encoding: .utf8), text, "a dry run writes no record")
     }
 
@@ -109,7 +109,7 @@ final class IncidentEndToEndTests: XCTestCase {
                                 (["--audit-log", dir], "cannot open the audit log"),
                                 (["--audit-log", "/dev/full"], "cannot write the audit log")] {
             let r = try f.run(["revoke-user", "alice", "--yes"] + args)
-            XCTAssertStatus(r, 1)
+            assertExitStatus(r, 1)
             XCTAssertTrue(r.stderr.contains(message), r.stderr)
             XCTAssertTrue(r.stderr.contains("nothing"), r.stderr)
             XCTAssertFalse(r.stderr.contains("CLIError(") || r.stderr.contains("AuditTrailError("), "a message, not a debug dump: \(r.stderr)")
@@ -118,7 +118,7 @@ final class IncidentEndToEndTests: XCTestCase {
         }
         try f.server.run([["SET", "audit:bad", "not a stream"]])
         let stream = try f.run("revoke-user", "alice", "--yes", "--audit-stream", "audit:bad")
-        XCTAssertStatus(stream, 1)
+        assertExitStatus(stream, 1)
         XCTAssertTrue(stream.stderr.contains("cannot write the audit stream"), stream.stderr)
         XCTAssertTrue(try f.exists("session:s1"))
     }
@@ -130,7 +130,7 @@ final class IncidentEndToEndTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: log) }
         let r = try f.run(["revoke-user", "alice", "--yes", "--audit-log", log.path, "--url", "redis://viewer@127.0.0.1:\(f.server.port)"],
                           env: ["REDISCLI_AUTH": "viewpw"])
-        XCTAssertStatus(r, 1) // no permission to UNLINK: nothing could be done
+        assertExitStatus(r, 1) // no permission to UNLINK: nothing could be done
         XCTAssertTrue(r.stderr.contains("NOPERM"), r.stderr)
         XCTAssertTrue(try f.exists("session:s1"))
         let records = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
@@ -155,7 +155,7 @@ final class IncidentEndToEndTests: XCTestCase {
             if i % 7 == 0 { lines.append(" \r") }
         }
         let r = try f.run("revoke-user", "-", "--yes", "-o", "ndjson", stdin: lines.joined(separator: "\n") + "\r\n")
-        XCTAssertStatus(r, 0)
+        assertExitStatus(r, 0)
         let out = r.stdout.split(separator: "\n")
         XCTAssertEqual(out.filter { $0.contains("\"result\":\"revoked\"") }.count, 300)
         XCTAssertEqual(out.filter { $0.contains("\"result\":\"not_found\"") }.count, 2200, "every id that matched nothing is said")
@@ -198,7 +198,7 @@ final class IncidentEndToEndTests: XCTestCase {
         var pruned = 0
         while done.wait(timeout: .now()) == .timedOut {
             let r = try f.run("prune", "--yes", "--grace", "0.3s", "--json")
-            XCTAssertStatus(r, 0)
+            assertExitStatus(r, 0)
             pruned += (try r.json()["revoked"] as? [Any])?.count ?? 0
         }
         XCTAssertEqual(pruned, 0, "no mapping of a session that then existed was deleted")
@@ -233,7 +233,7 @@ final class AuditLogPlacementTests: XCTestCase {
             let path = dir.appendingPathComponent(name).path
             XCTAssertEqual(symlink(target, path), 0)
             let r = try f.run("revoke-user", "alice", "--yes", "--audit-log", path)
-            XCTAssertStatus(r, 1)
+            assertExitStatus(r, 1)
             XCTAssertTrue(r.stderr.contains("symbolic link") || r.stderr.contains("not a regular file"), "\(name): \(r.stderr)")
             XCTAssertTrue(try f.exists("session:s1"), name)
         }
@@ -244,7 +244,7 @@ final class AuditLogPlacementTests: XCTestCase {
         let viaLink = dir.appendingPathComponent("current.log").path
         XCTAssertEqual(symlink(own, viaLink), 0)
         let ok = try f.run("revoke-user", "alice", "--yes", "--audit-log", viaLink)
-        XCTAssertStatus(ok, 0)
+        assertExitStatus(ok, 0)
         XCTAssertFalse(ok.stderr.contains("warning"), ok.stderr)
         XCTAssertGreaterThan(try Data(contentsOf: URL(fileURLWithPath: own)).count, 0)
         // An existing log that others can read: it works, with a warning.
@@ -252,7 +252,7 @@ final class AuditLogPlacementTests: XCTestCase {
         let shared = dir.appendingPathComponent("shared.log").path
         XCTAssertTrue(FileManager.default.createFile(atPath: shared, contents: Data(), attributes: [.posixPermissions: 0o644]))
         let warned = try f.run("revoke-user", "bob", "--yes", "--audit-log", shared)
-        XCTAssertStatus(warned, 0)
+        assertExitStatus(warned, 0)
         XCTAssertTrue(warned.stderr.contains("warning: the audit log") && warned.stderr.contains("chmod 600"), warned.stderr)
     }
 }

@@ -8,7 +8,7 @@ final class ListShowEndToEndTests: XCTestCase {
         let f = try Fixture()
         try f.seed([("alice", "s1"), ("alice", "s2"), ("bob", "s3")])
         let table = try f.run("list", "alice")
-        XCTAssertStatus(table, 0)
+        assertExitStatus(table, 0)
         let lines = table.stdout.split(separator: "\n")
         XCTAssertEqual(lines.count, 3)
         XCTAssertTrue(lines[0].hasPrefix("USER "), table.stdout)
@@ -17,7 +17,7 @@ final class ListShowEndToEndTests: XCTestCase {
         XCTAssertEqual(table.stderr, "")
 
         let json = try f.run("--json", "list", "alice", "bob")
-        XCTAssertStatus(json, 0)
+        assertExitStatus(json, 0)
         let obj = try json.json()
         XCTAssertEqual(obj["complete"] as? Bool, true)
         let sessions = try XCTUnwrap(obj["sessions"] as? [[String: Any]])
@@ -33,7 +33,7 @@ final class ListShowEndToEndTests: XCTestCase {
         XCTAssertEqual(sessions[2]["user"] as? String, "bob")
 
         let nd = try f.run("list", "alice", "-o", "ndjson")
-        XCTAssertStatus(nd, 0)
+        assertExitStatus(nd, 0)
         let ndLines = nd.stdout.split(separator: "\n")
         XCTAssertEqual(ndLines.count, 2)
         for line in ndLines {
@@ -45,7 +45,7 @@ final class ListShowEndToEndTests: XCTestCase {
     func testEmptyResultIsSuccess() throws {
         let f = try Fixture()
         let r = try f.run("list", "nobody")
-        XCTAssertStatus(r, 0)
+        assertExitStatus(r, 0)
         XCTAssertEqual(r.stdout, "")
         XCTAssertTrue(r.stderr.contains("no sessions found"))
         let j = try f.run("list", "nobody", "--json")
@@ -58,7 +58,7 @@ final class ListShowEndToEndTests: XCTestCase {
         try f.seed([("a", "s1"), ("a:b", "s2"), ("a*", "s3"), ("A", "s4"), ("a?", "s5"), ("[a]", "s6"), ("a\\", "s7")])
         for (user, session) in [("a", "s1"), ("a:b", "s2"), ("a*", "s3"), ("A", "s4"), ("a?", "s5"), ("[a]", "s6"), ("a\\", "s7")] {
             let r = try f.run("list", user, "--json")
-            XCTAssertStatus(r, 0)
+            assertExitStatus(r, 0)
             let sessions = try XCTUnwrap(r.json()["sessions"] as? [[String: Any]])
             XCTAssertEqual(sessions.map { $0["session"] as? String }, [session], "user \(user)")
         }
@@ -71,7 +71,7 @@ final class ListShowEndToEndTests: XCTestCase {
         _ = try c.pipeline([[Array("SET".utf8), Array("user:".utf8) + user + Array(":s1".utf8), Array("session:s1".utf8)],
                             [Array("SET".utf8), Array("session:s1".utf8), Array("x".utf8)]])
         let table = try Sessionctl.run([Data("list".utf8), Data(user)], environment: ["SESSIONCTL_URL": f.server.url])
-        XCTAssertStatus(table, 0)
+        assertExitStatus(table, 0)
         XCTAssertTrue(table.stdout.contains("u\\xff  s1"), table.stdout)
         let json = try Sessionctl.run([Data("list".utf8), Data(user), Data("--json".utf8)], environment: ["SESSIONCTL_URL": f.server.url])
         let s = try XCTUnwrap((json.json()["sessions"] as? [[String: Any]])?.first)
@@ -85,7 +85,7 @@ final class ListShowEndToEndTests: XCTestCase {
         try f.seed([("alice", "s1")])
         try f.server.run([["SET", "user:alice:evil", "config:main"], ["SET", "config:main", "secret"], ["LPUSH", "user:alice:lst", "x"]])
         let r = try f.run("list", "alice", "--json")
-        XCTAssertStatus(r, 0)
+        assertExitStatus(r, 0)
         let obj = try r.json()
         let refused = try XCTUnwrap(obj["refused"] as? [[String: Any]])
         XCTAssertEqual(Set(refused.compactMap { $0["reason"] as? String }),
@@ -97,7 +97,7 @@ final class ListShowEndToEndTests: XCTestCase {
         let f = try Fixture()
         try f.seed([("alice", "s1")])
         let r = try f.run("show", "s1")
-        XCTAssertStatus(r, 0)
+        assertExitStatus(r, 0)
         XCTAssertTrue(r.stdout.contains("user         alice"), r.stdout)
         XCTAssertTrue(r.stdout.contains("payload      {\"user\":\"alice\"}"), r.stdout)
         let j = try f.run("show", "s1", "--json")
@@ -105,13 +105,13 @@ final class ListShowEndToEndTests: XCTestCase {
         XCTAssertEqual(s["payload"] as? String, "{\"user\":\"alice\"}")
         XCTAssertEqual(s["type"] as? String, "string")
         let missing = try f.run("show", "nope")
-        XCTAssertStatus(missing, 3)
+        assertExitStatus(missing, 3)
         XCTAssertEqual(missing.stderr, "sessionctl: session 'nope' not found\n")
         let partly = try f.run("show", "s1", "nope", "--json")
-        XCTAssertStatus(partly, 3)
+        assertExitStatus(partly, 3)
         XCTAssertEqual((try partly.json()["sessions"] as? [Any])?.count, 1)
         let sep = try f.run("show", "a:b")
-        XCTAssertStatus(sep, 2)
+        assertExitStatus(sep, 2)
         XCTAssertTrue(sep.stderr.contains("contains ':'"), sep.stderr)
     }
 
@@ -122,7 +122,7 @@ final class ListShowEndToEndTests: XCTestCase {
         try f.server.run([["SET", "user:alice:big", "session:big"], ["SET", "session:big", big]])
         try f.server.run([["SET", "user:alice:hb", "session:hb"], ["HSET", "session:hb", "a", String(repeating: "y", count: 100_000), "b", "z"]])
         let r = try f.run("show", "big", "--json")
-        XCTAssertStatus(r, 0)
+        assertExitStatus(r, 0)
         XCTAssertLessThan(r.stdoutBytes.count, 200_000)
         let s = try XCTUnwrap((r.json()["sessions"] as? [[String: Any]])?.first)
         XCTAssertEqual((s["payload"] as? String)?.utf8.count, 64 * 1024)
@@ -135,7 +135,7 @@ final class ListShowEndToEndTests: XCTestCase {
         XCTAssertEqual(h["payload_truncated"] as? Bool, true)
         XCTAssertLessThanOrEqual(((h["payload"] as? [String: String])?.values.map(\.utf8.count).reduce(0, +)) ?? .max, 1024)
         let bad = try f.run("show", "big", "--max-payload", "lots")
-        XCTAssertStatus(bad, 2)
+        assertExitStatus(bad, 2)
         XCTAssertTrue(bad.stderr.contains("invalid value 'lots' for --max-payload"), bad.stderr)
     }
 
@@ -149,7 +149,7 @@ final class ListShowEndToEndTests: XCTestCase {
              Array("f\\xff".utf8), Array("three".utf8), Array("plain".utf8), Array("four".utf8)],
         ])
         let j = try f.run("show", "h1", "--json")
-        XCTAssertStatus(j, 0)
+        assertExitStatus(j, 0)
         let s = try XCTUnwrap((j.json()["sessions"] as? [[String: Any]])?.first)
         let payload = try XCTUnwrap(s["payload"] as? [String: Any])
         XCTAssertEqual(payload.count, 4, "\(payload)")
@@ -166,17 +166,17 @@ final class ListShowEndToEndTests: XCTestCase {
         let f = try Fixture()
         try f.seed([("alice", "s1"), ("alice", "s2"), ("bob", "s3")])
         let users = try f.run("users")
-        XCTAssertStatus(users, 0)
+        assertExitStatus(users, 0)
         XCTAssertEqual(users.stdout, "USER   MAPPINGS\nalice         2\nbob           1\n")
         let uj = try f.run("users", "--json", "--sort", "user", "--top", "1")
         XCTAssertEqual((try uj.json()["users"] as? [[String: Any]])?.first?["user"] as? String, "alice")
         let ping = try f.run("ping", "--json")
-        XCTAssertStatus(ping, 0)
+        assertExitStatus(ping, 0)
         let node = try XCTUnwrap((try ping.json()["nodes"] as? [[String: Any]])?.first)
         XCTAssertEqual(node["mode"] as? String, "standalone")
         XCTAssertNotNil(node["latency_ms"] as? Double)
         let version = try Sessionctl.run(["--version"])
-        XCTAssertStatus(version, 0)
+        assertExitStatus(version, 0)
         XCTAssertTrue(version.stdout.hasPrefix("sessionctl "))
     }
 
@@ -187,7 +187,7 @@ final class ListShowEndToEndTests: XCTestCase {
         _ = try c.execute("SELECT", "2")
         _ = try c.pipeline([["SET", "user:u:s1", "session:s1"], ["SET", "session:s1", "x"]].map { $0.map { Array($0.utf8) } })
         let r = try Sessionctl.run(["list", "u", "--json", "--url", "unix://\(path)?db=2"])
-        XCTAssertStatus(r, 0)
+        assertExitStatus(r, 0)
         XCTAssertEqual((try r.json()["sessions"] as? [Any])?.count, 1)
         let db0 = try Sessionctl.run(["list", "u", "--json", "--url", "unix://\(path)"])
         XCTAssertEqual((try db0.json()["sessions"] as? [Any])?.count, 0)

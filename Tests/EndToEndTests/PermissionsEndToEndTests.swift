@@ -27,26 +27,26 @@ final class PermissionsEndToEndTests: XCTestCase {
         let f = try fixture()
         // No key may be read: before, "no sessions found", exit 0, complete.
         let list = try run(f, "blindkeys", "bkpw", ["list", "alice", "--json"])
-        XCTAssertStatus(list, 1)
+        assertExitStatus(list, 1)
         XCTAssertEqual(try list.json()["complete"] as? Bool, false)
         XCTAssertEqual(list.stderr.components(separatedBy: "NOPERM").count - 1, 1, "summarised once: \(list.stderr)")
         XCTAssertTrue(list.stderr.contains("least-privilege ACL user"), list.stderr)
         let table = try run(f, "blindkeys", "bkpw", ["list", "alice"])
-        XCTAssertStatus(table, 1)
+        assertExitStatus(table, 1)
         XCTAssertFalse(table.stderr.contains("no sessions found"), table.stderr)
         // Before: five "refused: server error: NOPERM" rows, "revoked 0 sessions", exit 0.
         let revoke = try run(f, "blindkeys", "bkpw", ["revoke-user", "alice", "--yes", "--json"])
-        XCTAssertStatus(revoke, 1)
+        assertExitStatus(revoke, 1)
         XCTAssertEqual(try revoke.json()["complete"] as? Bool, false)
         XCTAssertEqual((try revoke.json()["refused"] as? [Any])?.count, 0)
         XCTAssertEqual(revoke.stderr.components(separatedBy: "NOPERM").count - 1, 1, revoke.stderr)
         XCTAssertTrue(try f.exists("session:a1"))
         // Part of the keys readable: what could be done is done, and the result is incomplete (5).
         let half = try run(f, "halfkeys", "hkpw", ["list", "alice", "--json"])
-        XCTAssertStatus(half, 5)
+        assertExitStatus(half, 5)
         XCTAssertEqual((try half.json()["sessions"] as? [Any])?.count, 2)
         let halfRevoke = try run(f, "halfkeys", "hkpw", ["revoke-user", "alice", "--yes", "--json"])
-        XCTAssertStatus(halfRevoke, 5)
+        assertExitStatus(halfRevoke, 5)
         XCTAssertEqual((try halfRevoke.json()["revoked"] as? [Any])?.count, 2)
         XCTAssertTrue(try f.exists("session:b1"))
         XCTAssertTrue(try f.exists("user:alice:b1"), "a session that could not be deleted keeps its mapping")
@@ -56,21 +56,21 @@ final class PermissionsEndToEndTests: XCTestCase {
         let f = try fixture()
         // Before: connected as `default`, with its rights.
         let r = try Sessionctl.run(["ping", "--url", "redis://ops2@127.0.0.1:\(f.server.port)"])
-        XCTAssertStatus(r, 2)
+        assertExitStatus(r, 2)
         XCTAssertTrue(r.stderr.contains("the URL names the user 'ops2' but no password was given (--url)"), r.stderr)
         XCTAssertTrue(r.stderr.contains("$REDISCLI_AUTH") && r.stderr.contains("--password-file") && r.stderr.contains("--askpass"), r.stderr)
         let fromEnv = try Sessionctl.run(["ping"], environment: ["REDIS_URL": "redis://ops2@127.0.0.1:\(f.server.port)"])
-        XCTAssertStatus(fromEnv, 2)
+        assertExitStatus(fromEnv, 2)
         XCTAssertTrue(fromEnv.stderr.contains("($REDIS_URL)"), fromEnv.stderr)
         // --askpass without a terminal: the first line of standard input.
         // --askpass and "-" would both read standard input: a usage error, nothing deleted.
         let both = try Sessionctl.run(["revoke-user", "-", "--yes", "--askpass", "--url", "redis://ops2@127.0.0.1:\(f.server.port)"],
                                       stdin: Data("ops2pw\nalice\n".utf8))
-        XCTAssertStatus(both, 2)
+        assertExitStatus(both, 2)
         XCTAssertTrue(both.stderr.contains("--askpass reads the password from standard input, which '-' also reads"), both.stderr)
         XCTAssertTrue(try f.exists("session:a1"))
         let piped = try Sessionctl.run(["ping", "--askpass", "--url", "redis://ops2@127.0.0.1:\(f.server.port)"], stdin: Data("ops2pw\n".utf8))
-        XCTAssertStatus(piped, 0)
+        assertExitStatus(piped, 0)
         XCTAssertFalse(piped.stdout.contains("ops2pw") || piped.stderr.contains("ops2pw"))
         // On a terminal it asks, without echo: the password is typed once the prompt is there.
         let driver = """
@@ -109,25 +109,25 @@ final class PermissionsEndToEndTests: XCTestCase {
         try f.seed([("alice", "s1")])
         try f.server.run([["SET", "user:mallory:evil", "config:main"], ["SET", "config:main", "keep"]])
         let nobody = try f.run("revoke-user", "nobody", "--yes", "--json")
-        XCTAssertStatus(nobody, 3)
+        assertExitStatus(nobody, 3)
         XCTAssertEqual(try nobody.json()["not_found"] as? [String], ["nobody"])
         XCTAssertTrue(nobody.stderr.contains("user 'nobody' has no sessions"), nobody.stderr)
         let mixed = try f.run("revoke-user", "nobody", "alice", "--yes", "-o", "ndjson")
-        XCTAssertStatus(mixed, 0)
+        assertExitStatus(mixed, 0)
         XCTAssertTrue(mixed.stdout.contains("{\"user\":\"nobody\",\"result\":\"not_found\"}"), mixed.stdout)
         XCTAssertTrue(mixed.stdout.contains("\"result\":\"revoked\""), mixed.stdout)
         // Everything found was refused: nothing revoked is a failure, not a success.
         let refused = try f.run("revoke", "evil", "--yes", "--json")
-        XCTAssertStatus(refused, 1)
+        assertExitStatus(refused, 1)
         XCTAssertTrue(refused.stderr.contains("nothing was revoked"), refused.stderr)
         XCTAssertTrue(try f.exists("config:main"))
         let refusedUser = try f.run("revoke-user", "mallory", "--yes")
-        XCTAssertStatus(refusedUser, 1)
+        assertExitStatus(refusedUser, 1)
     }
 
     func testErrorsAndRecordsNameTheTarget() throws {
         let r = try Sessionctl.run(["ping"], environment: ["REDIS_URL": "redis://127.0.0.1:1"])
-        XCTAssertStatus(r, 4)
+        assertExitStatus(r, 4)
         XCTAssertTrue(r.stderr.contains("cannot connect to 127.0.0.1:1") && r.stderr.contains("(target from $REDIS_URL)"), r.stderr)
         let d = try Sessionctl.run(["ping"], environment: ["SESSIONCTL_URL": "redis://127.0.0.1:1", "REDIS_URL": "redis://127.0.0.1:2"])
         XCTAssertTrue(d.stderr.contains("(target from $SESSIONCTL_URL)"), d.stderr)
@@ -136,7 +136,7 @@ final class PermissionsEndToEndTests: XCTestCase {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString).log")
         defer { try? FileManager.default.removeItem(at: log) }
         let revoke = try f.run("revoke-user", "alice", "--yes", "--audit-log", log.path)
-        XCTAssertStatus(revoke, 0)
+        assertExitStatus(revoke, 0)
         let line = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").first.map(String.init) ?? ""
         let record = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
         let target = record?["target"] as? [String: Any]

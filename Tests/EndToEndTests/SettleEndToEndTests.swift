@@ -31,7 +31,7 @@ final class SettleEndToEndTests: XCTestCase {
         let wait = writeBack(f, "session:s1", times: 1, every: 0)
         let r = try f.run("revoke-user", "alice", "--yes", "-o", "json", "--settle", "1s", "--audit-log", log.path)
         wait()
-        XCTAssertStatus(r, 0)
+        assertExitStatus(r, 0)
         let json = try r.json()
         XCTAssertEqual(json["written_back"] as? Int, 1, r.stdout)
         let settle = try XCTUnwrap(json["settle"] as? [String: Any])
@@ -56,7 +56,7 @@ final class SettleEndToEndTests: XCTestCase {
         let wait = writeBack(f, "session:c1", times: 8, every: 0.25)
         let r = try f.run("revoke-user", "carol", "--yes", "-o", "json", "--settle", "1s")
         wait()
-        XCTAssertStatus(r, 5)
+        assertExitStatus(r, 5)
         let json = try r.json()
         XCTAssertEqual((json["revoked"] as? [[String: Any]])?.map { $0["session"] as? String }, ["c2"], r.stdout)
         XCTAssertEqual((json["not_held"] as? [[String: Any]])?.map { $0["session"] as? String }, ["c1"], r.stdout)
@@ -67,7 +67,7 @@ final class SettleEndToEndTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("session:c1 came back after 3 deletions"), r.stderr)
         XCTAssertTrue(r.stderr.contains("a request still in flight"), r.stderr)
         let table = try f.run("revoke-user", "carol", "--yes", "--settle", "0")
-        XCTAssertStatus(table, 3) // the mappings are gone: nothing left to find (the key lives on: the report said so)
+        assertExitStatus(table, 3) // the mappings are gone: nothing left to find (the key lives on: the report said so)
     }
 
     func testSettleZeroWatchesNothingAndBadValuesAreUsageErrors() throws {
@@ -76,16 +76,16 @@ final class SettleEndToEndTests: XCTestCase {
         let wait = writeBack(f, "session:d1", times: 1, every: 0, after: 0.5)
         let r = try f.run("revoke-user", "dave", "--yes", "-o", "json", "--settle", "0")
         wait()
-        XCTAssertStatus(r, 0)
+        assertExitStatus(r, 0)
         XCTAssertEqual(try r.json()["written_back"] as? Int, 0)
         XCTAssertTrue(try f.exists("session:d1"), "without the watch, the write-back stands")
         for bad in ["-1", "5x", "2d"] {
             let b = try f.run("revoke-user", "dave", "--yes", "--settle", bad)
-            XCTAssertStatus(b, 2)
+            assertExitStatus(b, 2)
             XCTAssertTrue(b.stderr.contains("--settle"), b.stderr)
         }
         let env = try f.run(args: ["revoke-user", "dave", "--yes"], env: ["SESSIONCTL_SETTLE": "soon"])
-        XCTAssertStatus(env, 2)
+        assertExitStatus(env, 2)
         XCTAssertTrue(env.stderr.contains("$SESSIONCTL_SETTLE"), env.stderr)
     }
 
@@ -96,7 +96,7 @@ final class SettleEndToEndTests: XCTestCase {
         let r = try f.run("--index", "idx:<user>", "--session-key", "sess:<session>", "--session-glob", "sess:*",
                           "revoke-user", "ivy", "--yes", "-o", "json", "--settle", "1s")
         wait()
-        XCTAssertStatus(r, 0)
+        assertExitStatus(r, 0)
         XCTAssertEqual((try r.json()["settle"] as? [String: Any])?["written_back"] as? [String], ["sess:i2"], r.stdout)
         XCTAssertFalse(try f.exists("sess:i2"))
         XCTAssertFalse(try f.exists("idx:ivy"), "the members went with their sessions")
@@ -108,7 +108,7 @@ final class SettleEndToEndTests: XCTestCase {
         let wait = writeBack(f, "session:r42", times: 1, every: 0, after: 0.4)
         let r = try f.run("revoke-all", "--yes", "-o", "json", "--settle", "1s", "--memory-limit", "8KiB")
         wait()
-        XCTAssertStatus(r, 0)
+        assertExitStatus(r, 0)
         let json = try r.json()
         XCTAssertEqual(json["revoked"] as? Int, 300)
         XCTAssertEqual(json["written_back"] as? Int, 1, r.stdout)
@@ -136,14 +136,14 @@ final class SettleEndToEndTests: XCTestCase {
         try f.seed([("tess", "t1"), ("tess", "t2")])
         let trusted = try f.run(args: ["revoke-user", "tess", "--yes", "-o", "json", "--settle", "0", "--cookie-name", "sid",
                                        "--verify-url", "https://localhost:\(port)/account"], env: ["SSL_CERT_FILE": certs.path("ca.crt")])
-        XCTAssertStatus(trusted, 5)
+        assertExitStatus(trusted, 5)
         let answers = try XCTUnwrap(try trusted.json()["verified"] as? [[String: Any]], trusted.stdout)
         XCTAssertEqual(answers.map { $0["result"] as? String }, ["logged_in", "logged_in"], "\(answers)")
         XCTAssertTrue(trusted.stderr.contains("still logs in (status 200, a 2xx status)"), trusted.stderr)
         try f.seed([("uma", "u1")])
         let other = try f.run(args: ["revoke-user", "uma", "--yes", "-o", "json", "--settle", "0", "--cookie-name", "sid",
                                      "--verify-url", "https://localhost:\(port)/account"], env: ["SSL_CERT_FILE": certs.path("other-ca.crt")])
-        XCTAssertStatus(other, 5)
+        assertExitStatus(other, 5)
         let refused = try XCTUnwrap((try other.json()["verified"] as? [[String: Any]])?.first, other.stdout)
         XCTAssertEqual(refused["result"] as? String, "failed", "\(refused)")
         XCTAssertTrue((refused["reason"] as? String ?? "").contains("certificate"), "\(refused)")
@@ -153,7 +153,7 @@ final class SettleEndToEndTests: XCTestCase {
         for args in [["--verify-url", "ftp://x/"], ["--verify-url", "http://h/", "--verify-logged-in", "(unclosed"], ["--verify-logged-in", "200"],
                      ["--verify-url", "http://h/"]] {
             let bad = try f.run(args: ["revoke-user", "vic", "--yes"] + args)
-            XCTAssertStatus(bad, 2)
+            assertExitStatus(bad, 2)
             XCTAssertEqual(bad.stderr.split(separator: "\n").count, 1, "one line: \(bad.stderr)")
         }
         XCTAssertTrue(try f.exists("session:v1"))
@@ -168,7 +168,7 @@ final class SettleEndToEndTests: XCTestCase {
         func window(_ args: [String], _ env: [String: String]) throws -> Double? {
             try f.server.run([["SET", "user:pat:p1", "session:p1"], ["SET", "session:p1", "{}"]])
             let r = try f.run(args: ["revoke-user", "pat", "--yes", "-o", "json"] + args, env: ["SESSIONCTL_CONFIG": config.path].merging(env) { _, b in b })
-            XCTAssertStatus(r, 0)
+            assertExitStatus(r, 0)
             return (try r.json()["settle"] as? [String: Any])?["window_seconds"] as? Double
         }
         XCTAssertEqual(try window([], ["SESSIONCTL_SETTLE": ""]), 0.4, "the context's")
@@ -176,7 +176,7 @@ final class SettleEndToEndTests: XCTestCase {
         XCTAssertEqual(try window(["--settle", "0.5s"], ["SESSIONCTL_SETTLE": "0.3s"]), 0.5, "the flag over both")
         try "contexts:\n  here:\n    url: \(f.server.url)\n    settle: soon\ncurrent-context: here\n".write(to: config, atomically: true, encoding: .utf8)
         let bad = try f.run(args: ["revoke-user", "pat", "--yes"], env: ["SESSIONCTL_CONFIG": config.path])
-        XCTAssertStatus(bad, 2)
+        assertExitStatus(bad, 2)
         XCTAssertTrue(bad.stderr.contains("line 4") && bad.stderr.contains("settle"), bad.stderr)
     }
 
@@ -184,7 +184,7 @@ final class SettleEndToEndTests: XCTestCase {
         let f = try Fixture()
         try f.seed([("erin", "e1")])
         let r = try inPseudoTerminal(["revoke-user", "erin", "--settle", "1s"], url: f.server.url, answer: "y")
-        XCTAssertStatus(r, 0)
+        assertExitStatus(r, 0)
         XCTAssertTrue(r.stdout.contains("then watches them 1s for write-backs (--settle). [y/N]"), "the question says so: \(r.stdout)")
         XCTAssertTrue(r.stdout.contains("settling (--settle): watching 1 key for write-backs"), r.stdout)
         XCTAssertTrue(r.stdout.contains("settled: nothing came back in 1s"), r.stdout)

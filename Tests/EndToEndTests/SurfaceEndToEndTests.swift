@@ -97,7 +97,7 @@ final class SurfaceEndToEndTests: XCTestCase {
     func testCompletionCommandPrintsTheCommittedScripts() throws {
         for (shell, path) in [("bash", "completions/bash/sessionctl"), ("zsh", "completions/zsh/_sessionctl"), ("fish", "completions/fish/sessionctl.fish")] {
             let r = try Sessionctl.run(["completion", shell])
-            XCTAssertStatus(r, 0)
+            assertExitStatus(r, 0)
             XCTAssertEqual(r.stdout, try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8), shell)
         }
     }

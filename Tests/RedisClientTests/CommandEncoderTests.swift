@@ -41,7 +41,7 @@ final class CommandEncoderTests: XCTestCase {
             for (i, b) in a.enumerated() { p[i] = CChar(bitPattern: b) }
             return p
         }
-        defer { storage.forEach { $0.deallocate() } }
+        defer { for buffer in storage { buffer.deallocate() } }
         var pointers: [UnsafePointer<CChar>?] = storage.map { UnsafePointer($0) }
         let lengths = args.map(\.count)
         var target: UnsafeMutablePointer<CChar>?

@@ -23,12 +23,12 @@ final class ExternalSorterTests: XCTestCase {
             var got: [[UInt8]] = []
             let sorter = ExternalSorter(budget: budget, temporaryDirectory: directory.path)
             for r in input { try sorter.add(r) }
-            try sorter.forEach { got.append(Array($0)) }
+            try sorter.forEachRecord { got.append(Array($0)) }
             XCTAssertEqual(got, expected, "budget \(budget)")
             XCTAssertEqual(sorter.spilled, budget < 1 << 20, "budget \(budget)")
             // Read again: the same (the runs are read anew).
             var again = 0
-            try sorter.forEach { _ in again += 1 }
+            try sorter.forEachRecord { _ in again += 1 }
             XCTAssertEqual(again, input.count)
         }
     }
@@ -41,7 +41,7 @@ final class ExternalSorterTests: XCTestCase {
         for r in input { try sorter.add(r) }
         XCTAssertGreaterThan(sorter.runsWritten, 100, "far more runs than one merge reads at once")
         var got: [[UInt8]] = []
-        try sorter.forEach { got.append(Array($0)) }
+        try sorter.forEachRecord { got.append(Array($0)) }
         XCTAssertEqual(got, Array(Set(base)).sorted { $0.lexicographicallyPrecedes($1) })
     }
 
@@ -69,7 +69,7 @@ final class ExternalSorterTests: XCTestCase {
             let sorter = ExternalSorter(budget: MemoryLimit.minimumBytes, temporaryDirectory: directory.path, cancellation: cancellation)
             for r in records(200_000, seed: 4) { try sorter.add(r) }
             var seen = 0
-            XCTAssertThrowsError(try sorter.forEach { _ in
+            XCTAssertThrowsError(try sorter.forEachRecord { _ in
                 seen += 1
                 if seen == 70_000 { cancellation.cancel() }
             }) { error in
@@ -78,7 +78,7 @@ final class ExternalSorterTests: XCTestCase {
             XCTAssertLessThan(seen, 200_000, "stopped before the end")
             // A Ctrl-C from before (it stopped the scan) lets what was counted be read to the end.
             var all = 0
-            try sorter.forEach { _ in all += 1 }
+            try sorter.forEachRecord { _ in all += 1 }
             XCTAssertEqual(all, 200_000)
         }
         XCTAssertEqual(try directory.contents(), [])

@@ -84,7 +84,7 @@ public final class UnreachableServer: @unchecked Sendable {
     }
 
     deinit {
-        fillers.forEach { close($0) }
+        for fd in fillers { close(fd) }
         close(listener)
     }
 

@@ -27,7 +27,7 @@ public final class RedisCluster: @unchecked Sendable {
         try waitUntilHealthy(password: password)
     }
 
-    deinit { nodes.forEach { $0.stop() } }
+    deinit { for node in nodes { node.stop() } }
 
     /// Arguments redis-cli needs for this cluster's TLS and password.
     public func cliAuth(_ password: String?) -> [String] {

@@ -86,8 +86,8 @@ public enum Sessionctl {
         } + [nil]
         let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
-            argv.forEach { $0?.deallocate() }
-            envp.forEach { free($0) }
+            for p in argv { p?.deallocate() }
+            for p in envp { free(p) }
         }
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, program, &actions, nil, argv, envp)

@@ -93,7 +93,7 @@ extension RedisSessionStore {
             kept.append(contentsOf: raw)
             return false
         }
-        try facts.forEach { r in
+        try facts.forEachRecord { r in
             var reader = OrderedBytes.Reader(r)
             guard let kind = reader.byte() else { throw malformed }
             switch kind {

@@ -68,12 +68,13 @@ extension RedisSessionStore {
                 }
             }
         }
-        return try executeInBatches(plan, choose: { batch, result in try orphans(batch, &result.completeness) },
-                             beforeDeleting: beforeDeleting, afterDeleting: afterDeleting) { chunk, result in
-            let done = try unlinkMappings(chunk, &result)
-            if !plan.indexMembers.isEmpty { try removeIndexMembers(done, plan.indexMembers, &result) }
+        let delete = { (chunk: [SessionRef], result: inout RevokeResult) throws -> [SessionRef] in
+            let done = try self.unlinkMappings(chunk, &result)
+            if !plan.indexMembers.isEmpty { try self.removeIndexMembers(done, plan.indexMembers, &result) }
             return done
         }
+        return try executeInBatches(plan, choose: { batch, result in try orphans(batch, &result.completeness) },
+                                    beforeDeleting: beforeDeleting, afterDeleting: afterDeleting, delete)
     }
 
     /// The sessions of `refs` whose session key does not exist, by a pipelined `EXISTS`.

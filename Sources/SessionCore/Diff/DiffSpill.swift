@@ -123,7 +123,7 @@ public final class DiffSpill: @unchecked Sendable {
             userIn = [false, false]
         }
         let malformed = SpillError("a spill record of the diff is malformed")
-        try sorter.forEach { r in
+        try sorter.forEachRecord { r in
             var reader = OrderedBytes.Reader(r)
             guard let rawUser = reader.rawField(), let rawSession = reader.rawField(), let side = reader.byte(), side < 2 else { throw malformed }
             if !anyUser || user.withUnsafeBytes({ ExternalSorter.compare($0, rawUser) }) != 0 {

@@ -231,7 +231,7 @@ public final class ExternalSorter {
     /// Every record in order (each once with `unique`), as bytes valid during the call. May be
     /// called again (the runs are read anew). A Ctrl-C during it stops it with a ``SpillError``; one
     /// that came before (it stopped the scan) does not: what was counted so far is then reported.
-    public func forEach(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    public func forEachRecord(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         var previous = Previous()
         var visited = 0
         let interruptible = cancellation?.isCancelled == false
@@ -257,7 +257,7 @@ public final class ExternalSorter {
     public func batches(of size: Int, _ body: ([Bytes]) throws -> Void) throws {
         var page: [Bytes] = []
         page.reserveCapacity(size)
-        try forEach { record in
+        try forEachRecord { record in
             page.append(Bytes(record))
             if page.count == size { try body(page); page.removeAll(keepingCapacity: true) }
         }

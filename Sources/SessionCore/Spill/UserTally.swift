@@ -47,7 +47,7 @@ public final class UserTally {
         var user: Bytes?
         var n = 0, stale = 0
         var counted = false
-        try pairs.forEach { r in
+        try pairs.forEachRecord { r in
             var reader = OrderedBytes.Reader(r)
             guard let raw = reader.rawField(), let kind = reader.byte() else { throw SpillError("a spill record is malformed") }
             if user == nil || previous.withUnsafeBytes({ ExternalSorter.compare($0, raw) }) != 0 {
@@ -130,7 +130,7 @@ public struct UserRanking {
     }
 
     /// Every ranked user, in order.
-    public func forEach(_ body: (UserCount) throws -> Void) throws {
+    public func forEachUser(_ body: (UserCount) throws -> Void) throws {
         struct Enough: Error {}
         switch source {
         case .memory(let users):
@@ -148,7 +148,7 @@ public struct UserRanking {
         case .sorted(let sorter, let top):
             var emitted = 0
             do {
-                try sorter.forEach { r in
+                try sorter.forEachRecord { r in
                     if let top, emitted >= top { throw Enough() }
                     var reader = OrderedBytes.Reader(r)
                     guard let inverse = reader.number(), let user = reader.field(), let stale = reader.number() else {
@@ -166,7 +166,7 @@ public struct UserRanking {
         var out: [UserCount] = []
         struct Enough: Error {}
         do {
-            try forEach { u in
+            try forEachUser { u in
                 if out.count >= n { throw Enough() }
                 out.append(u)
             }

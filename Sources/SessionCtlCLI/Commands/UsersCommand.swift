@@ -29,14 +29,14 @@ enum UsersCommand {
             // The same text as one pretty JSON value, a user at a time.
             ctx.print("{\n  \"users\": [")
             try ctx.printJSONItems { item in
-                try result.ranking.forEach { u in
+                try result.ranking.forEachUser { u in
                     item(row(u))
                     found += 1
                 }
             }
             ctx.print("  \"counted\": \"\(counted)\",\n  \"complete\": \(result.completeness.isComplete)\n}\n")
         case .ndjson:
-            try result.ranking.forEach { u in
+            try result.ranking.forEachUser { u in
                 ctx.emit(row(u))
                 found += 1
             }
@@ -46,7 +46,7 @@ enum UsersCommand {
             let table = Table(headers: headers, alignments: [.left, .right, .right])
             var widths = table.headers.map(DisplayWidth.of)
             func cells(_ u: UserCount) -> [String] { [Cell.text(u.user), String(u.sessions)] + (inv.live ? [String(u.stale)] : []) }
-            try result.ranking.forEach { u in
+            try result.ranking.forEachUser { u in
                 for (i, c) in cells(u).enumerated() { widths[i] = max(widths[i], DisplayWidth.of(c)) }
                 found += 1
             }
@@ -54,7 +54,7 @@ enum UsersCommand {
                 ctx.note(result.completeness.isComplete ? "no users with sessions found" : "no users could be counted (see below)")
             } else {
                 if !inv.noHeaders { ctx.print(table.header(widths: widths, color: ctx.color)) }
-                try result.ranking.forEach { u in ctx.print(table.line(cells(u), widths: widths) + "\n") }
+                try result.ranking.forEachUser { u in ctx.print(table.line(cells(u), widths: widths) + "\n") }
             }
         }
         ctx.reportIncomplete(result.completeness)
