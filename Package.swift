@@ -4,11 +4,11 @@ import PackageDescription
 let package = Package(
     name: "sessionctl",
     products: [
-        .executable(name: "sessionctl", targets: ["sessionctl"]),
+        .executable(name: "sessionctl", targets: ["sessionctl"])
     ],
     dependencies: [
         // The configuration file's YAML (contexts): a well-kept parser, not one of ours.
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2")
     ],
     targets: [
         // MARK: System libraries
@@ -41,17 +41,27 @@ let package = Package(
         // the audit trail, presets, payload reading, cookies, spill, diff, JSON. Neither client library.
         .target(name: "SessionCore", dependencies: ["SessionBasics", "SessionCrypto", "SessionPayload"], exclude: ["README.md"]),
         // The stores behind SessionBackend; neither imports the other.
-        .target(name: "RedisStore", dependencies: ["SessionBasics", "SessionCore", "RedisClient", "SessionCrypto", "SessionPayload"], exclude: ["README.md"]),
-        .target(name: "SQLStore", dependencies: ["SessionBasics", "SessionCore", "SQLClient", "SessionCrypto", "SessionPayload"], exclude: ["README.md"]),
+        .target(
+            name: "RedisStore", dependencies: ["SessionBasics", "SessionCore", "RedisClient", "SessionCrypto", "SessionPayload"],
+            exclude: ["README.md"]),
+        .target(
+            name: "SQLStore", dependencies: ["SessionBasics", "SessionCore", "SQLClient", "SessionCrypto", "SessionPayload"], exclude: ["README.md"]),
         // --verify-url: asks the application over HTTP(S) whether a cookie still logs in.
         .target(name: "HTTPProbe", dependencies: ["SessionBasics", "SessionCore", "RedisClient"], exclude: ["README.md"]),
-        .target(name: "SessionCtlCLI", dependencies: ["CMalloc", "SessionBasics", "SessionCore", "RedisStore", "SQLStore", "HTTPProbe",
-                                                      "SessionPayload", "SessionCrypto", "RedisClient", "SQLClient", .product(name: "Yams", package: "Yams")], exclude: ["README.md"]),
+        .target(
+            name: "SessionCtlCLI",
+            dependencies: [
+                "CMalloc", "SessionBasics", "SessionCore", "RedisStore", "SQLStore", "HTTPProbe",
+                "SessionPayload", "SessionCrypto", "RedisClient", "SQLClient", .product(name: "Yams", package: "Yams"),
+            ], exclude: ["README.md"]),
         .executableTarget(name: "sessionctl", dependencies: ["SessionCtlCLI"]),
 
         // MARK: Fuzzing: libFuzzer targets (make fuzz), and a replayer of their inputs in a normal build
-        .executableTarget(name: "sessionctl-fuzz", dependencies: ["SessionCtlCLI", "SessionBasics", "SessionCore", "RedisStore", "SessionPayload", "RedisClient", "SQLClient"], path: "fuzz/Targets",
-                          swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
+        .executableTarget(
+            name: "sessionctl-fuzz",
+            dependencies: ["SessionCtlCLI", "SessionBasics", "SessionCore", "RedisStore", "SessionPayload", "RedisClient", "SQLClient"],
+            path: "fuzz/Targets",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
 
         // MARK: Tests: one target per source target, and the binary end to end
         .target(name: "TestSupport", dependencies: ["SessionBasics", "RedisClient", "SQLClient"], path: "Tests/TestSupport"),
@@ -61,10 +71,13 @@ let package = Package(
         .testTarget(name: "SessionPayloadTests", dependencies: ["SessionPayload", "TestSupport"]),
         .testTarget(name: "SessionCryptoTests", dependencies: ["SessionCrypto"]),
         .testTarget(name: "SessionCoreTests", dependencies: ["SessionCore", "SessionBasics", "SessionPayload", "SessionCrypto", "TestSupport"]),
-        .testTarget(name: "RedisStoreTests", dependencies: ["RedisStore", "SessionCore", "SessionBasics", "RedisClient", "SessionPayload", "TestSupport"]),
+        .testTarget(
+            name: "RedisStoreTests", dependencies: ["RedisStore", "SessionCore", "SessionBasics", "RedisClient", "SessionPayload", "TestSupport"]),
         .testTarget(name: "SQLStoreTests", dependencies: ["SQLStore", "SessionCore", "SessionBasics", "SQLClient", "TestSupport"]),
         .testTarget(name: "HTTPProbeTests", dependencies: ["HTTPProbe", "SessionCore", "SessionBasics"]),
-        .testTarget(name: "SessionCtlCLITests", dependencies: ["SessionCtlCLI", "SessionBasics", "SessionCore", "RedisStore", "SQLStore", "HTTPProbe", "RedisClient", "SQLClient"]),
+        .testTarget(
+            name: "SessionCtlCLITests",
+            dependencies: ["SessionCtlCLI", "SessionBasics", "SessionCore", "RedisStore", "SQLStore", "HTTPProbe", "RedisClient", "SQLClient"]),
         .testTarget(name: "EndToEndTests", dependencies: ["sessionctl", "TestSupport", "SessionBasics", "RedisClient"]),
     ],
     swiftLanguageModes: [.v6]

@@ -53,19 +53,32 @@ public struct VerifyProbe {
     /// A probe of `url`; `loggedIn` is a status (`200`) or a regular expression for the body.
     public init(url: String, loggedIn: String?, cookieName: String) throws(Failure) {
         let rest: Substring
-        if url.hasPrefix("https://") { secure = true; rest = url.dropFirst(8) } else if url.hasPrefix("http://") { secure = false; rest = url.dropFirst(7) } else {
+        if url.hasPrefix("https://") {
+            secure = true
+            rest = url.dropFirst(8)
+        } else if url.hasPrefix("http://") {
+            secure = false
+            rest = url.dropFirst(7)
+        } else {
             throw Failure("--verify-url '\(url)' is not an http:// or https:// URL")
         }
         let slash = rest.firstIndex(of: "/") ?? rest.endIndex
         let authority = rest[..<slash]
         target = slash == rest.endIndex ? "/" : String(rest[slash...])
-        guard !authority.isEmpty, !authority.contains("@") else { throw Failure("--verify-url '\(url)' has no host (or has credentials, which it must not)") }
-        var hostPart = Substring(authority), portPart: Substring?
+        guard !authority.isEmpty, !authority.contains("@") else {
+            throw Failure("--verify-url '\(url)' has no host (or has credentials, which it must not)")
+        }
+        var hostPart = Substring(authority)
+        var portPart: Substring?
         if authority.hasPrefix("[") {
             guard let close = authority.firstIndex(of: "]") else { throw Failure("--verify-url '\(url)': an IPv6 host needs its closing ]") }
             hostPart = authority[authority.index(after: authority.startIndex)..<close]
             let after = authority[authority.index(after: close)...]
-            if after.hasPrefix(":") { portPart = after.dropFirst() } else if !after.isEmpty { throw Failure("--verify-url '\(url)': junk after the host") }
+            if after.hasPrefix(":") {
+                portPart = after.dropFirst()
+            } else if !after.isEmpty {
+                throw Failure("--verify-url '\(url)': junk after the host")
+            }
         } else if let colon = authority.lastIndex(of: ":") {
             hostPart = authority[..<colon]
             portPart = authority[authority.index(after: colon)...]
@@ -77,12 +90,16 @@ public struct VerifyProbe {
         } else {
             port = secure ? 443 : 80
         }
-        guard !target.contains(where: { $0 == "\r" || $0 == "\n" || $0 == " " }) else { throw Failure("--verify-url '\(url)': the path holds a space or a line break") }
+        guard !target.contains(where: { $0 == "\r" || $0 == "\n" || $0 == " " }) else {
+            throw Failure("--verify-url '\(url)': the path holds a space or a line break")
+        }
         guard !cookieName.isEmpty, cookieName.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_-.$!#%&'*+^`|~".contains($0)) }) else {
             throw Failure("--cookie-name '\(cookieName)' is not a cookie name (letters, digits and _-. only)")
         }
         self.cookieName = cookieName
-        do { context = secure ? try TLSContext(settings: TLSSettings()) : nil } catch { throw Failure("--verify-url: TLS cannot be set up: \(error)") }
+        do { context = secure ? try TLSContext(settings: TLSSettings()) : nil } catch {
+            throw Failure("--verify-url: TLS cannot be set up: \(error)")
+        }
         switch loggedIn {
         case nil: rule = .success
         case let text? where text.count == 3 && text.allSatisfy(\.isNumber): rule = .status(Int(text)!)
@@ -119,11 +136,14 @@ public struct VerifyProbe {
     func get(cookie: Bytes, cancellation: Cancellation) throws -> (Int, Bytes) {
         let socket = try SocketTransport(address: .tcp(host: host, port: port), connectTimeout: connectTimeout, cancellation: cancellation)
         let deadline = Deadline.after(seconds: timeout)
-        let transport: any Transport = try context.map { try TLSTransport(socket: socket, context: $0, host: host, endpoint: "\(host):\(port)", deadline: deadline) } ?? socket
+        let transport: any Transport =
+            try context.map { try TLSTransport(socket: socket, context: $0, host: host, endpoint: "\(host):\(port)", deadline: deadline) } ?? socket
         let hostHeader = host.contains(":") ? "[\(host)]" : host
         let defaultPort = port == (secure ? 443 : 80)
-        let head = Array(("GET \(target) HTTP/1.1\r\nHost: \(hostHeader)\(defaultPort ? "" : ":\(port)")\r\nUser-Agent: sessionctl-verify\r\n"
-                          + "Accept: */*\r\nConnection: close\r\nCookie: \(cookieName)=").utf8) + cookie + Array("\r\n\r\n".utf8)
+        let head =
+            Array(
+                ("GET \(target) HTTP/1.1\r\nHost: \(hostHeader)\(defaultPort ? "" : ":\(port)")\r\nUser-Agent: sessionctl-verify\r\n"
+                    + "Accept: */*\r\nConnection: close\r\nCookie: \(cookieName)=").utf8) + cookie + Array("\r\n\r\n".utf8)
         try head.withUnsafeBytes { try transport.write($0, deadline: deadline) }
         var data = Bytes()
         var buffer = [UInt8](repeating: 0, count: 16_384)
@@ -145,18 +165,22 @@ public struct VerifyProbe {
         let lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
         let parts = lines.first?.split(separator: " ") ?? []
         guard parts.count >= 2, parts[0].hasPrefix("HTTP/"), let status = Int(parts[1]) else { return nil }
-        var length: Int?, chunked = false
+        var length: Int?
+        var chunked = false
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            let name = line[..<colon].lowercased(), value = line[line.index(after: colon)...].trimmingPrefix(" ")
+            let name = line[..<colon].lowercased()
+            let value = line[line.index(after: colon)...].trimmingPrefix(" ")
             if name == "content-length" { length = Int(value) }
             if name == "transfer-encoding" && value.lowercased().contains("chunked") { chunked = true }
         }
         var body = Array(data[(end + 4)...])
         if chunked {
-            var out = Bytes(), i = 0
+            var out = Bytes()
+            var i = 0
             while let nl = (i..<max(i, body.count - 1)).first(where: { body[$0] == 13 && body[$0 + 1] == 10 }),
-                  let size = Int(String(decoding: body[i..<nl], as: UTF8.self).split(separator: ";").first ?? "", radix: 16) {
+                let size = Int(String(decoding: body[i..<nl], as: UTF8.self).split(separator: ";").first ?? "", radix: 16)
+            {
                 if size == 0 { return (status, out, true) }
                 guard size <= body.count, nl + 2 + size <= body.count else { break }
                 out += body[(nl + 2)..<(nl + 2 + size)]
@@ -165,7 +189,10 @@ public struct VerifyProbe {
             return (status, out, false)
         }
         if let length {
-            if body.count >= length { body = Array(body.prefix(length)); return (status, body, true) }
+            if body.count >= length {
+                body = Array(body.prefix(length))
+                return (status, body, true)
+            }
             return (status, body, false)
         }
         return (status, body, false)

@@ -1,4 +1,5 @@
 import SessionBasics
+
 /// Formats commands as RESP multi-bulk requests (`*N\r\n$len\r\narg\r\n…`).
 ///
 /// This is the format hiredis's `redisFormatCommandArgv` produces, and the tests check the
@@ -16,13 +17,16 @@ public enum CommandEncoder {
         if buffer.capacity < needed { buffer.reserveCapacity(max(needed, buffer.capacity * 2)) }
         buffer.append(UInt8(ascii: "*"))
         appendDecimal(arguments.count, to: &buffer)
-        buffer.append(0x0D); buffer.append(0x0A)
+        buffer.append(0x0D)
+        buffer.append(0x0A)
         for a in arguments {
             buffer.append(UInt8(ascii: "$"))
             appendDecimal(a.count, to: &buffer)
-            buffer.append(0x0D); buffer.append(0x0A)
+            buffer.append(0x0D)
+            buffer.append(0x0A)
             buffer.append(contentsOf: a)
-            buffer.append(0x0D); buffer.append(0x0A)
+            buffer.append(0x0D)
+            buffer.append(0x0A)
         }
     }
 
@@ -39,9 +43,12 @@ public enum CommandEncoder {
             buffer.append(UInt8(ascii: "0") + UInt8(n))
             return
         }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var digits:
+            (
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
+            ) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         var count = 0
         var v = n
         withUnsafeMutableBytes(of: &digits) { d in

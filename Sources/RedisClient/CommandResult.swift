@@ -46,8 +46,12 @@ extension Completeness {
     public mutating func value(of result: CommandResult) -> RESPValue? {
         switch result.outcome {
         case .reply(let v): return v
-        case .failed(let f): record(f); return nil
-        case .cancelled: recordInterruption(); return nil
+        case .failed(let f):
+            record(f)
+            return nil
+        case .cancelled:
+            recordInterruption()
+            return nil
         }
     }
 

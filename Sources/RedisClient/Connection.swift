@@ -1,4 +1,5 @@
 import SessionBasics
+
 /// One connection to one server: connect, `AUTH`, `SELECT`, then commands one at a time or pipelined.
 ///
 /// After a timeout or a broken read the replies are out of step with the requests,
@@ -71,7 +72,8 @@ public final class Connection {
             replies = try exchange(commands, deadline: .after(seconds: options.connectTimeout))
         } catch let error as RedisClientError {
             if case .timedOut(let ep, _, let s) = error {
-                throw RedisClientError.connectFailed(endpoint: ep, reason: "the server accepted the connection but did not answer within \(formatSeconds(s))")
+                throw RedisClientError.connectFailed(
+                    endpoint: ep, reason: "the server accepted the connection but did not answer within \(formatSeconds(s))")
             }
             if case .connectionLost(let ep, let why) = error { throw RedisClientError.connectFailed(endpoint: ep, reason: why) }
             if case .protocolError(let ep, let why) = error {
@@ -205,7 +207,8 @@ public final class Connection {
         let extra = reader.unreadByteCount
         if extra > 0 || transport.hasUnreadBytes {
             let what = extra > 0 ? "\(extra) bytes" : "more bytes"
-            throw RedisClientError.protocolError(endpoint: address.description,
+            throw RedisClientError.protocolError(
+                endpoint: address.description,
                 reason: "\(what) arrived after the last expected reply: the replies are out of step with the commands, so this batch was discarded")
         }
         let out = collected

@@ -1,4 +1,5 @@
 import SessionBasics
+
 /// How every connection the tool opens is made: credentials, deadlines, pipelining.
 public struct ConnectionOptions: Sendable {
     /// The ACL user, or `nil` for the `default` user.
@@ -19,9 +20,11 @@ public struct ConnectionOptions: Sendable {
     public var cancellation: Cancellation
 
     /// Options with the contract's defaults (5 s to connect, 10 s a command, batches of 1000).
-    public init(username: String? = nil, password: String? = nil, database: Int = 0,
-                connectTimeout: Double = 5, commandTimeout: Double = 10, pipelineBatch: Int = 1000, tls: TLSContext? = nil,
-                cancellation: Cancellation = Cancellation()) {
+    public init(
+        username: String? = nil, password: String? = nil, database: Int = 0,
+        connectTimeout: Double = 5, commandTimeout: Double = 10, pipelineBatch: Int = 1000, tls: TLSContext? = nil,
+        cancellation: Cancellation = Cancellation()
+    ) {
         self.cancellation = cancellation
         self.tls = tls
         self.username = username

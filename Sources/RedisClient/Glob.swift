@@ -1,4 +1,5 @@
 import SessionBasics
+
 /// Redis glob patterns: escaping data so it matches only itself, and matching on the client.
 public enum Glob {
     /// The bytes that mean something in a Redis glob: `* ? [ ] \`.
@@ -27,7 +28,7 @@ public enum Glob {
         var resumeString = 0
         while s < string.count {
             if p < pattern.count {
-                if pattern[p] == 0x2A { // *
+                if pattern[p] == 0x2A {  // *
                     while p < pattern.count && pattern[p] == 0x2A { p += 1 }
                     if p == pattern.count { return true }
                     resumePattern = p
@@ -54,9 +55,9 @@ public enum Glob {
     /// `ch`: the index after the token, or `nil`.
     private static func matchOne(_ pattern: Bytes, at p: Int, _ ch: UInt8) -> Int? {
         switch pattern[p] {
-        case 0x3F: // ?
+        case 0x3F:  // ?
             return p + 1
-        case 0x5B: // [
+        case 0x5B:  // [
             var i = p + 1
             let negate = i < pattern.count && pattern[i] == 0x5E
             if negate { i += 1 }
@@ -65,8 +66,9 @@ public enum Glob {
                 if pattern[i] == 0x5C, i + 1 < pattern.count {
                     if pattern[i + 1] == ch { matched = true }
                     i += 2
-                } else if i + 2 < pattern.count, pattern[i + 1] == 0x2D { // a-z
-                    let lo = min(pattern[i], pattern[i + 2]), hi = max(pattern[i], pattern[i + 2])
+                } else if i + 2 < pattern.count, pattern[i + 1] == 0x2D {  // a-z
+                    let lo = min(pattern[i], pattern[i + 2])
+                    let hi = max(pattern[i], pattern[i + 2])
                     if ch >= lo && ch <= hi { matched = true }
                     i += 3
                 } else {
@@ -74,9 +76,9 @@ public enum Glob {
                     i += 1
                 }
             }
-            if i < pattern.count { i += 1 } // the closing ]
+            if i < pattern.count { i += 1 }  // the closing ]
             return matched != negate ? i : nil
-        case 0x5C where p + 1 < pattern.count: // \x
+        case 0x5C where p + 1 < pattern.count:  // \x
             return pattern[p + 1] == ch ? p + 2 : nil
         case let c:
             return c == ch ? p + 1 : nil

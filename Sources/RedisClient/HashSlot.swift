@@ -1,4 +1,5 @@
 import SessionBasics
+
 /// Redis Cluster key slots: CRC16 (XMODEM) of the key, or of its hash tag `{…}`, modulo 16384.
 public enum HashSlot {
     /// The number of slots.
@@ -13,7 +14,8 @@ public enum HashSlot {
     /// when that is not empty; otherwise the whole key.
     public static func tag(of key: Bytes) -> ArraySlice<UInt8> {
         if let open = key.firstIndex(of: UInt8(ascii: "{")),
-           let close = key[(open + 1)...].firstIndex(of: UInt8(ascii: "}")), close > open + 1 {
+            let close = key[(open + 1)...].firstIndex(of: UInt8(ascii: "}")), close > open + 1
+        {
             return key[(open + 1)..<close]
         }
         return key[...]
@@ -37,7 +39,8 @@ public enum HashSlot {
             i += 1
         }
         guard let open = prefix.firstIndex(of: UInt8(ascii: "{")),
-              let close = prefix[(open + 1)...].firstIndex(of: UInt8(ascii: "}")), close > open + 1 else { return nil }
+            let close = prefix[(open + 1)...].firstIndex(of: UInt8(ascii: "}")), close > open + 1
+        else { return nil }
         return of(prefix)
     }
 
@@ -51,7 +54,9 @@ public enum HashSlot {
             prefix.append(pattern[i])
             i += 1
         }
-        guard let open = prefix.firstIndex(of: UInt8(ascii: "{")), let close = prefix[(open + 1)...].firstIndex(of: UInt8(ascii: "}")) else { return nil }
+        guard let open = prefix.firstIndex(of: UInt8(ascii: "{")), let close = prefix[(open + 1)...].firstIndex(of: UInt8(ascii: "}")) else {
+            return nil
+        }
         return Array(prefix[open...close])
     }
 

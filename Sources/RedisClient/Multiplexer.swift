@@ -1,6 +1,6 @@
 #if canImport(Glibc)
-import Glibc
-import SessionBasics
+    import Glibc
+    import SessionBasics
 #endif
 
 /// Runs one pipelined exchange on each of several connections at once, waiting on all
@@ -11,7 +11,10 @@ public enum Multiplexer {
     public static func exchange(_ jobs: [(Connection, [[Bytes]])]) -> [Result<[RESPValue], RedisClientError>] {
         var results = [Result<[RESPValue], RedisClientError>?](repeating: nil, count: jobs.count)
         for (i, (connection, commands)) in jobs.enumerated() {
-            if commands.isEmpty { results[i] = .success([]); continue }
+            if commands.isEmpty {
+                results[i] = .success([])
+                continue
+            }
             do { try connection.send(commands) } catch { results[i] = .failure(error as? RedisClientError ?? .interrupted) }
         }
         return collect(jobs.map(\.0), results)
@@ -31,12 +34,16 @@ public enum Multiplexer {
         return out
     }
 
-    private static func collect(_ connections: [Connection], _ initial: [Result<[RESPValue], RedisClientError>?]) -> [Result<[RESPValue], RedisClientError>] {
+    private static func collect(_ connections: [Connection], _ initial: [Result<[RESPValue], RedisClientError>?]) -> [Result<
+        [RESPValue], RedisClientError
+    >] {
         collect(connections, initial, any: false).map { $0 ?? .failure(.interrupted) }
     }
 
-    private static func collect(_ connections: [Connection], _ initial: [Result<[RESPValue], RedisClientError>?],
-                                any: Bool) -> [Result<[RESPValue], RedisClientError>?] {
+    private static func collect(
+        _ connections: [Connection], _ initial: [Result<[RESPValue], RedisClientError>?],
+        any: Bool
+    ) -> [Result<[RESPValue], RedisClientError>?] {
         var results = initial
         let jobs = connections.map { ($0, ()) }
         while true {

@@ -1,4 +1,5 @@
 import SessionBasics
+
 /// Opens a connection to a node: real sockets by default, scripted transports in tests.
 /// The flag says whether to `SELECT` the database (standalone servers only).
 public typealias Connector = (RedisEndpoint.Address, ConnectionOptions, _ selectDatabase: Bool) throws -> Connection

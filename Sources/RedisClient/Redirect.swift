@@ -1,4 +1,5 @@
 import SessionBasics
+
 /// A cluster error reply that says where to go or to wait: `MOVED`, `ASK`, `TRYAGAIN`, `CLUSTERDOWN`, `LOADING`.
 public enum Redirect: Equatable, Sendable {
     /// The slot lives on another node for good: update the map and retry there.
@@ -14,7 +15,8 @@ public enum Redirect: Equatable, Sendable {
         switch error.code {
         case "MOVED", "ASK":
             guard parts.count >= 3, let slot = Int(parts[1]), slot >= 0, slot < HashSlot.count, let colon = parts[2].lastIndex(of: ":"),
-                  let port = Int(parts[2][parts[2].index(after: colon)...]), port > 0, port <= 65_535 else { return nil }
+                let port = Int(parts[2][parts[2].index(after: colon)...]), port > 0, port <= 65_535
+            else { return nil }
             var host = String(parts[2][..<colon])
             if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
             if host.isEmpty || host == "?" { host = fromHost }

@@ -1,4 +1,5 @@
 import SessionBasics
+
 /// A failure on the client side: connecting, authenticating, TLS, the wire, a deadline, bad input.
 ///
 /// Each case maps to one exit status of the contract (see `SessionCtlCLI.ExitCode`).

@@ -1,4 +1,5 @@
 import SessionBasics
+
 /// Where a server is and how to log in: what a `redis://`, `rediss://` or `unix://` URL says.
 public struct RedisEndpoint: Equatable, Sendable, CustomStringConvertible {
     /// A TCP host and port, or a unix socket path.
@@ -55,16 +56,18 @@ extension RedisEndpoint {
     public static func parse(_ url: String) throws -> RedisEndpoint {
         guard let schemeEnd = schemeSeparator(in: url) else {
             if url.contains("@") { throw invalid("malformed URL '\(redact(url))': no scheme", hint: "write redis://user:password@host:port") }
-            throw invalid("malformed URL '\(url)': no scheme",
-                          hint: url.contains("/") ? "write unix:///path/to/socket" : "write redis://\(url)")
+            throw invalid(
+                "malformed URL '\(url)': no scheme",
+                hint: url.contains("/") ? "write unix:///path/to/socket" : "write redis://\(url)")
         }
         let scheme = url[..<schemeEnd.lowerBound].lowercased()
         let rest = String(url[schemeEnd.upperBound...])
         // An `@` after a `/`, `?` or `#` means the user or password holds one of them unescaped: the
         // URL would split inside the password, and an error would show part of it.
         if let at = rest.lastIndex(of: "@"), rest[..<at].contains(where: { $0 == "/" || $0 == "?" || $0 == "#" }) {
-            throw invalid("malformed URL '\(redact(url))': the user or password holds '/', '?', '#' or '@' unescaped",
-                          hint: "percent-encode them in the password: / as %2F, ? as %3F, # as %23, @ as %40")
+            throw invalid(
+                "malformed URL '\(redact(url))': the user or password holds '/', '?', '#' or '@' unescaped",
+                hint: "percent-encode them in the password: / as %2F, ? as %3F, # as %23, @ as %40")
         }
         switch scheme {
         case "redis", "rediss":
@@ -72,8 +75,9 @@ extension RedisEndpoint {
         case "unix", "redis+unix":
             return try parseUnix(rest, url: url)
         default:
-            throw invalid("unsupported URL scheme '\(scheme)' in '\(redact(url))'",
-                          hint: "use redis://, rediss:// or unix://")
+            throw invalid(
+                "unsupported URL scheme '\(scheme)' in '\(redact(url))'",
+                hint: "use redis://, rediss:// or unix://")
         }
     }
 
@@ -87,8 +91,9 @@ extension RedisEndpoint {
         endpoint.address = .tcp(host: host, port: port)
         if let path, !path.isEmpty {
             guard let db = Int(path), db >= 0, path.allSatisfy(\.isASCII) else {
-                throw invalid("malformed URL '\(redact(url))': database '\(path)' is not a number",
-                              hint: "the path is the database number, as in redis://host:6379/0")
+                throw invalid(
+                    "malformed URL '\(redact(url))': database '\(path)' is not a number",
+                    hint: "the path is the database number, as in redis://host:6379/0")
             }
             endpoint.database = db
         }
@@ -100,13 +105,15 @@ extension RedisEndpoint {
         let (beforeQuery, query) = split(rest, at: "?")
         var (userinfo, path) = splitUserinfo(beforeQuery)
         if userinfo == nil, !path.hasPrefix("/") {
-            throw invalid("malformed URL '\(redact(url))': the socket path must be absolute",
-                          hint: "write unix:///path/to/redis.sock (three slashes)")
+            throw invalid(
+                "malformed URL '\(redact(url))': the socket path must be absolute",
+                hint: "write unix:///path/to/redis.sock (three slashes)")
         }
         path = percentDecode(path) ?? path
         guard path.hasPrefix("/"), path.count > 1 else {
-            throw invalid("malformed URL '\(redact(url))': the socket path must be absolute",
-                          hint: "write unix:///path/to/redis.sock (three slashes)")
+            throw invalid(
+                "malformed URL '\(redact(url))': the socket path must be absolute",
+                hint: "write unix:///path/to/redis.sock (three slashes)")
         }
         var endpoint = RedisEndpoint(address: .unix(path: path))
         try applyUserinfo(userinfo, to: &endpoint, url: url)

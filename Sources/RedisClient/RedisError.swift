@@ -1,4 +1,5 @@
 import SessionBasics
+
 /// An error reply from the server (`-ERR …`, `-WRONGTYPE …`, `-NOAUTH …`): a value, not a client failure.
 public struct RedisError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The whole message as the server sent it, without the leading `-`.

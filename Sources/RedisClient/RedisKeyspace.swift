@@ -1,4 +1,5 @@
 import SessionBasics
+
 /// Whether to treat the server as a Redis Cluster.
 public enum ClusterMode: Sendable {
     /// Ask the server (`CLUSTER SHARDS`): the default.
@@ -25,8 +26,10 @@ public final class RedisKeyspace {
 
     /// Connects to `endpoint`, authenticates, and finds out whether it is a cluster.
     /// `connector` opens every connection (tests pass scripted transports); by default, real sockets.
-    public init(endpoint: RedisEndpoint, options: ConnectionOptions, mode: ClusterMode = .detect,
-                connector: Connector? = nil) throws {
+    public init(
+        endpoint: RedisEndpoint, options: ConnectionOptions, mode: ClusterMode = .detect,
+        connector: Connector? = nil
+    ) throws {
         let connector = connector ?? { try Connection(address: $0, options: $1, selectDatabase: $2) }
         self.endpoint = endpoint
         self.options = options
@@ -42,7 +45,8 @@ public final class RedisKeyspace {
             warnings.append("\(endpoint) is a Redis Cluster node; with --no-cluster only its own keys are scanned")
         }
         if topology != nil, options.database != 0 {
-            throw RedisClientError.misconfigured("\(endpoint) is a Redis Cluster, which has only database 0", hint: "drop the /\(options.database) from the URL")
+            throw RedisClientError.misconfigured(
+                "\(endpoint) is a Redis Cluster, which has only database 0", hint: "drop the /\(options.database) from the URL")
         }
         if topology == nil {
             pool.selectsDatabase = true
@@ -80,8 +84,10 @@ public final class RedisKeyspace {
     /// page of keys to `body` as it arrives. Keys may repeat: the caller de-duplicates.
     /// `start` resumes an interrupted scan (its outcome's `resume`): a node's cursor, `nil` for a
     /// node whose scan had ended; a primary it does not name starts from 0.
-    public func scan(match pattern: Bytes, count: Int, rate: Int? = nil, progress: ((ScanProgress) -> Void)? = nil,
-                     from start: [RedisEndpoint.Address: Bytes?] = [:], _ body: ([Bytes]) throws -> Void) throws -> ScanOutcome {
+    public func scan(
+        match pattern: Bytes, count: Int, rate: Int? = nil, progress: ((ScanProgress) -> Void)? = nil,
+        from start: [RedisEndpoint.Address: Bytes?] = [:], _ body: ([Bytes]) throws -> Void
+    ) throws -> ScanOutcome {
         try Scanner(router: router).scan(match: pattern, count: count, rate: rate, progress: progress, from: start, body)
     }
 
@@ -117,8 +123,9 @@ public final class RedisKeyspace {
 
     private func info(of address: RedisEndpoint.Address, pings: Int) throws -> ServerInfo {
         let c = try router.pool.connection(address)
-        let replies = try c.pipeline([["INFO", "server"], ["INFO", "replication"], ["DBSIZE"], ["INFO", "cluster"], ["COMMAND", "INFO", "CLUSTERSCAN"]]
-            .map { $0.map { Array($0.utf8) } })
+        let replies = try c.pipeline(
+            [["INFO", "server"], ["INFO", "replication"], ["DBSIZE"], ["INFO", "cluster"], ["COMMAND", "INFO", "CLUSTERSCAN"]]
+                .map { $0.map { Array($0.utf8) } })
         var fields: [String: String] = [:]
         for r in replies.prefix(2) {
             if let err = r.redisError { throw RedisClientError.protocolError(endpoint: address.description, reason: "INFO: \(err.message)") }
@@ -134,8 +141,9 @@ public final class RedisKeyspace {
             samples.append(Double(Deadline.now() - start) / 1_000_000)
         }
         samples.sort()
-        return ServerInfo(address: address, version: fields["redis_version"] ?? "unknown",
-                          mode: fields["redis_mode"] ?? "standalone", role: fields["role"] ?? "master",
-                          keys: replies[2].integer ?? 0, latencyMilliseconds: samples[samples.count / 2], scan: scan)
+        return ServerInfo(
+            address: address, version: fields["redis_version"] ?? "unknown",
+            mode: fields["redis_mode"] ?? "standalone", role: fields["role"] ?? "master",
+            keys: replies[2].integer ?? 0, latencyMilliseconds: samples[samples.count / 2], scan: scan)
     }
 }

@@ -1,6 +1,7 @@
 import SessionBasics
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// How hard the client tries before it reports a node as lost: one policy for routed

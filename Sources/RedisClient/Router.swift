@@ -1,4 +1,5 @@
 import SessionBasics
+
 /// Routes key commands to the node that owns their slot, under one retry policy.
 ///
 /// A standalone server is a one-node topology: every command goes to it, and only the retry
@@ -40,8 +41,10 @@ final class Router {
     func capabilities(of node: RedisEndpoint.Address) -> ScanCapabilities? {
         if let known = scanCapabilities[node] { return known }
         guard let c = try? pool.connection(node),
-              let replies = try? c.pipeline([["INFO", "server"], ["INFO", "cluster"], ["COMMAND", "INFO", "CLUSTERSCAN"]].map { $0.map { Array($0.utf8) } }),
-              replies.count == 3, let server = replies[0].text else { return nil }
+            let replies = try? c.pipeline(
+                [["INFO", "server"], ["INFO", "cluster"], ["COMMAND", "INFO", "CLUSTERSCAN"]].map { $0.map { Array($0.utf8) } }),
+            replies.count == 3, let server = replies[0].text
+        else { return nil }
         var fields = ServerInfo.fields(server)
         fields.merge(ServerInfo.fields(replies[1].text ?? ""), uniquingKeysWith: { a, _ in a })
         let caps = ScanCapabilities(info: fields, knowsClusterScan: ScanCapabilities.namesCommand(replies[2]))
@@ -58,8 +61,9 @@ final class Router {
         let shards = try c.execute("CLUSTER", "SHARDS")
         guard let err = shards.redisError else {
             guard let topology = Topology.parseShards(shards, seedHost: host, tls: tls) else {
-                throw RedisClientError.protocolError(endpoint: c.address.description,
-                                                     reason: "CLUSTER SHARDS named no usable primary (or more than \(Topology.maxShards) shards)")
+                throw RedisClientError.protocolError(
+                    endpoint: c.address.description,
+                    reason: "CLUSTER SHARDS named no usable primary (or more than \(Topology.maxShards) shards)")
             }
             return topology
         }
@@ -71,7 +75,8 @@ final class Router {
             return nil
         }
         if err.code == "NOPERM" {
-            throw RedisClientError.permissionDenied(endpoint: c.address.description, command: "CLUSTER SHARDS",
+            throw RedisClientError.permissionDenied(
+                endpoint: c.address.description, command: "CLUSTER SHARDS",
                 reason: "\(err.message); grant +cluster|shards +cluster|slots, or pass --no-cluster for a standalone server")
         }
         // Older than 7.0: CLUSTER SLOTS.
@@ -81,8 +86,9 @@ final class Router {
             return nil
         }
         guard let topology = Topology.parseSlots(slots, seedHost: host) else {
-            throw RedisClientError.protocolError(endpoint: c.address.description,
-                                                 reason: "CLUSTER SLOTS named no usable primary (or more than \(Topology.maxShards) shards)")
+            throw RedisClientError.protocolError(
+                endpoint: c.address.description,
+                reason: "CLUSTER SLOTS named no usable primary (or more than \(Topology.maxShards) shards)")
         }
         return topology
     }
@@ -98,7 +104,8 @@ final class Router {
         for address in candidates {
             if cancellation.isCancelled { return false }
             guard let c = try? pool.connection(address),
-                  let t = try? Self.discover(using: c, seedHost: seedHost, tls: pool.options.tls != nil, required: true) else { continue }
+                let t = try? Self.discover(using: c, seedHost: seedHost, tls: pool.options.tls != nil, required: true)
+            else { continue }
             topology = t
             return true
         }
@@ -152,8 +159,9 @@ final class Router {
     /// then sends the commands again: every command sessionctl sends is idempotent.
     private func sendToTheOnlyNode(_ commands: [[Bytes]]) throws -> [CommandResult]? {
         guard !topology.isCluster, let node = topology.primaries.first, lost[node] == nil,
-              !cancellation.isCancelled, let c = try? pool.connection(node),
-              case .success(let replies) = Multiplexer.exchange([(c, commands)])[0] else { return nil }
+            !cancellation.isCancelled, let c = try? pool.connection(node),
+            case .success(let replies) = Multiplexer.exchange([(c, commands)])[0]
+        else { return nil }
         return try RoutingStateMachine.onlyNodeResults(replies, node: node, seedHost: seedHost)
     }
 
@@ -198,8 +206,9 @@ final class Router {
             case .success(let replies):
                 if case .integer(let acks) = replies[0], acks >= n { continue }
                 let said = replies[0].integer.map { "\($0) of \(n)" } ?? replies[0].redisError?.message ?? "an unexpected reply"
-                failure = PartialFailure(.replicationUnconfirmed, node: owner.description,
-                                         cause: "WAIT: \(said) replicas acknowledged within \(milliseconds) ms")
+                failure = PartialFailure(
+                    .replicationUnconfirmed, node: owner.description,
+                    cause: "WAIT: \(said) replicas acknowledged within \(milliseconds) ms")
             case .failure(let error):
                 failure = PartialFailure(.replicationUnconfirmed, node: owner.description, cause: "\(error)")
             }
@@ -217,7 +226,6 @@ final class Router {
         standaloneReplicas = n
         return n
     }
-
 
 }
 

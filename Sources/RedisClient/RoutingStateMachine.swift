@@ -100,7 +100,8 @@ struct RoutingStateMachine {
             guard let target = p.target else {
                 let slot = HashSlot.of(commands[p.index].count > 1 ? commands[p.index][1] : [])
                 let range = topology.uncoveredRanges.first { $0.contains(slot) } ?? slot...slot
-                retry([p], PartialFailure(.noPrimary, node: Topology.describe([range]), cause: "no reachable primary serves them"), node: nil, now: now)
+                retry(
+                    [p], PartialFailure(.noPrimary, node: Topology.describe([range]), cause: "no reachable primary serves them"), node: nil, now: now)
                 continue
             }
             if let given = lost[target] {
@@ -130,7 +131,7 @@ struct RoutingStateMachine {
         guard let group = sent.removeValue(forKey: node) else { return }
         var k = 0
         for p in group {
-            if p.asking { k += 1 } // the ASKING reply
+            if p.asking { k += 1 }  // the ASKING reply
             guard k < replies.count else {
                 outcomes[p.index] = .failed(PartialFailure(.nodeUnreachable, node: node.description, cause: "fewer replies than commands"))
                 continue
@@ -147,7 +148,8 @@ struct RoutingStateMachine {
             guard let redirect = Redirect(err, fromHost: host(of: node)), topology.isCluster || redirect.isRetry else {
                 if topology.isCluster && (err.code == "MOVED" || err.code == "ASK") {
                     // A redirect that names no valid slot or address: never followed, never taken for an answer.
-                    outcomes[p.index] = .failed(PartialFailure(.commandFailed, node: node.description, cause: "unreadable redirect '\(err.message.prefix(80))'"))
+                    outcomes[p.index] = .failed(
+                        PartialFailure(.commandFailed, node: node.description, cause: "unreadable redirect '\(err.message.prefix(80))'"))
                 } else {
                     outcomes[p.index] = .reply(reply)
                 }

@@ -1,4 +1,5 @@
 import SessionBasics
+
 /// What a server's key iteration can do, told from its `INFO server` reply (and, for a
 /// command, `COMMAND INFO`): the cheaper paths a large cluster offers.
 ///

@@ -1,4 +1,5 @@
 import SessionBasics
+
 /// SCAN over the whole keyspace: one node, or every primary of a cluster at once.
 ///
 /// Each node's scan has its own cursor and its own connection; a node that fails is retried
@@ -44,13 +45,16 @@ struct Scanner {
     ///
     /// With `rate`, each node examines at most that many keys a second (COUNT per call), so
     /// an audit does not load a busy primary.
-    func scan(match pattern: Bytes, count: Int, rate: Int? = nil, progress: ((ScanProgress) -> Void)? = nil,
-              from start: [RedisEndpoint.Address: Bytes?] = [:], _ body: ([Bytes]) throws -> Void) throws -> ScanOutcome {
+    func scan(
+        match pattern: Bytes, count: Int, rate: Int? = nil, progress: ((ScanProgress) -> Void)? = nil,
+        from start: [RedisEndpoint.Address: Bytes?] = [:], _ body: ([Bytes]) throws -> Void
+    ) throws -> ScanOutcome {
         var outcome = ScanOutcome()
         var scans: [NodeScan]
         let fixedSlot = HashSlot.fixedSlot(ofPattern: pattern)
         if topology.isCluster, let slot = fixedSlot, let owner = topology.primary(forSlot: slot),
-           let peers = migrationPeers(slot: slot, owner: owner) {
+            let peers = migrationPeers(slot: slot, owner: owner)
+        {
             // Keys of a migrating slot live on both nodes until the migration ends.
             scans = ([owner] + peers).map { NodeScan(address: $0, slot: $0 == owner ? slot : nil) }
         } else {
@@ -71,7 +75,8 @@ struct Scanner {
         }
         reportUncovered(fixedSlot, &outcome)
         if let slot = fixedSlot, topology.isCluster, scans.count == 1, start.isEmpty, !cancellation.isCancelled,
-           let keys = slotKeys(slot: slot, owner: scans[0].address, pattern: pattern) {
+            let keys = slotKeys(slot: slot, owner: scans[0].address, pattern: pattern)
+        {
             // The slot's keys straight from its owner: no walk over the node's keyspace.
             outcome.path = .slotKeys
             outcome.keysReturned = keys.count
@@ -82,7 +87,7 @@ struct Scanner {
             outcome.path = .singleSlotScan
         }
         var scanned = Set<RedisEndpoint.Address>()
-        var gaveUp = Set<RedisEndpoint.Address>() // already reported: not tried again in this scan
+        var gaveUp = Set<RedisEndpoint.Address>()  // already reported: not tried again in this scan
         var extraRounds = 0
         var migrationsChecked = false
         // Which node owned each slot when its scan began: a slot that changes hands during the
@@ -116,13 +121,17 @@ struct Scanner {
             let relevant = fixedSlot.map { [$0] } ?? Array(0..<HashSlot.count)
             var again: [RedisEndpoint.Address] = []
             for s in relevant {
-                guard let owner = now[s], owner != owners[s] || !scanned.contains(owner), !gaveUp.contains(owner), !again.contains(owner) else { continue }
+                guard let owner = now[s], owner != owners[s] || !scanned.contains(owner), !gaveUp.contains(owner), !again.contains(owner) else {
+                    continue
+                }
                 again.append(owner)
             }
             if again.isEmpty { break }
             if extraRounds >= 3 {
-                outcome.completeness.record(PartialFailure(.scanStopped, node: again.map(\.description).joined(separator: ", "),
-                    cause: "slots kept changing owner during the scan (a resharding in progress); re-run when it has ended"))
+                outcome.completeness.record(
+                    PartialFailure(
+                        .scanStopped, node: again.map(\.description).joined(separator: ", "),
+                        cause: "slots kept changing owner during the scan (a resharding in progress); re-run when it has ended"))
                 break
             }
             extraRounds += 1
@@ -142,14 +151,19 @@ struct Scanner {
     /// serve the slot (`EXISTS {tag}` around the read answers MOVED or ASK); SCAN then runs as usual.
     private func slotKeys(slot: Int, owner: RedisEndpoint.Address, pattern: Bytes) -> [Bytes]? {
         guard let caps = router.capabilities(of: owner), caps.clusterEnabled, !caps.walksOneSlot(pattern),
-              let probe = HashSlot.keyOfFixedSlot(ofPattern: pattern), let c = try? pool.connection(owner) else { return nil }
-        let exists = Array("EXISTS".utf8), cluster = Array("CLUSTER".utf8), slotText = Array(String(slot).utf8)
+            let probe = HashSlot.keyOfFixedSlot(ofPattern: pattern), let c = try? pool.connection(owner)
+        else { return nil }
+        let exists = Array("EXISTS".utf8)
+        let cluster = Array("CLUSTER".utf8)
+        let slotText = Array(String(slot).utf8)
         guard let first = try? c.pipeline([[exists, probe], [cluster, Array("COUNTKEYSINSLOT".utf8), slotText]]),
-              first[0].integer != nil, let n = first[1].integer, n >= 0, n <= Int64(Self.slotFetchLimit) else { return nil }
+            first[0].integer != nil, let n = first[1].integer, n >= 0, n <= Int64(Self.slotFetchLimit)
+        else { return nil }
         // Room for keys written between the count and the read.
         let wanted = Array(String(n + 1000).utf8)
         guard let second = try? c.pipeline([[cluster, Array("GETKEYSINSLOT".utf8), slotText, wanted], [exists, probe]]),
-              second[1].integer != nil, case .array(let items) = second[0] else { return nil }
+            second[1].integer != nil, case .array(let items) = second[0]
+        else { return nil }
         var keys: [Bytes] = []
         for item in items {
             guard case .bulk(let key) = item else { return nil }
@@ -169,8 +183,10 @@ struct Scanner {
         var ranges = topology.uncoveredRanges
         if let slot = fixedSlot { ranges = ranges.filter { $0.contains(slot) }.map { _ in slot...slot } }
         if ranges.isEmpty { return }
-        outcome.completeness.record(PartialFailure(.noPrimary, node: Topology.describe(ranges),
-                                                   cause: "no primary serves them (a failed shard, or a failover in progress)"))
+        outcome.completeness.record(
+            PartialFailure(
+                .noPrimary, node: Topology.describe(ranges),
+                cause: "no primary serves them (a failed shard, or a failover in progress)"))
     }
 
     /// The slots `node` is migrating away or importing, with the node on the other side, as
@@ -189,7 +205,8 @@ struct Scanner {
             // ip:port@cport[,hostname]
             let addr = line[1].split(separator: "@")[0]
             guard let colon = addr.lastIndex(of: ":"), let port = Int(addr[addr.index(after: colon)...]), port > 0, port <= 65_535,
-                  slot >= 0, slot < HashSlot.count else { return nil }
+                slot >= 0, slot < HashSlot.count
+            else { return nil }
             var host = line[1].split(separator: ",").dropFirst().first.map(String.init) ?? String(addr[..<colon])
             if host.isEmpty { host = router.seedHost }
             out.append((slot, .tcp(host: host, port: port)))
@@ -202,10 +219,14 @@ struct Scanner {
         migrations(on: owner).map { $0.filter { $0.slot == slot }.map(\.peer) }
     }
 
-    private func run(_ scans: inout [NodeScan], pattern: Bytes, count: Int, rate: Int?, outcome: inout ScanOutcome,
-                     owners: inout [RedisEndpoint.Address?], progress: ((ScanProgress) -> Void)?, _ body: ([Bytes]) throws -> Void) throws {
+    private func run(
+        _ scans: inout [NodeScan], pattern: Bytes, count: Int, rate: Int?, outcome: inout ScanOutcome,
+        owners: inout [RedisEndpoint.Address?], progress: ((ScanProgress) -> Void)?, _ body: ([Bytes]) throws -> Void
+    ) throws {
         let countArg = Array(String(count).utf8)
-        let scanWord = Array("SCAN".utf8), matchWord = Array("MATCH".utf8), countWord = Array("COUNT".utf8)
+        let scanWord = Array("SCAN".utf8)
+        let matchWord = Array("MATCH".utf8)
+        let countWord = Array("COUNT".utf8)
         // Scans that have a SCAN on the wire, on connections of their own: the next page is
         // asked for before the caller works on this one, so the server and the client overlap.
         var inflight: [Int: Connection] = [:]
@@ -221,8 +242,12 @@ struct Scanner {
                 if scans[i].maxCalls == nil { scans[i].maxCalls = callLimit(scans[i].address, count: count) }
                 if scans[i].calls >= scans[i].maxCalls! {
                     scans[i].failed = true
-                    outcome.completeness.record(PartialFailure(.scanStopped, node: scans[i].address.description,
-                        cause: "the cursor did not return to 0 within \(scans[i].calls) SCAN calls (far more than DBSIZE and COUNT allow): a proxy or server that never ends its scan"))
+                    outcome.completeness.record(
+                        PartialFailure(
+                            .scanStopped, node: scans[i].address.description,
+                            cause:
+                                "the cursor did not return to 0 within \(scans[i].calls) SCAN calls (far more than DBSIZE and COUNT allow): a proxy or server that never ends its scan"
+                        ))
                     return
                 }
                 scans[i].calls += 1
@@ -263,13 +288,17 @@ struct Scanner {
                 case .success(let replies):
                     let reply = replies[0]
                     if let err = reply.redisError {
-                        failed(&scans[i], RedisClientError.protocolError(endpoint: scans[i].address.description, reason: err.message), &outcome, &owners,
-                               retryable: Redirect(err, fromHost: router.seedHost) != nil)
+                        failed(
+                            &scans[i], RedisClientError.protocolError(endpoint: scans[i].address.description, reason: err.message), &outcome, &owners,
+                            retryable: Redirect(err, fromHost: router.seedHost) != nil)
                         continue
                     }
                     guard let parts = reply.array, parts.count == 2, let next = parts[0].bytes, Self.isCursor(next),
-                          let items = parts[1].array, case let keys = items.compactMap(\.bytes), keys.count == items.count else {
-                        failed(&scans[i], RedisClientError.protocolError(endpoint: scans[i].address.description, reason: "unexpected SCAN reply"), &outcome, &owners, retryable: false)
+                        let items = parts[1].array, case let keys = items.compactMap(\.bytes), keys.count == items.count
+                    else {
+                        failed(
+                            &scans[i], RedisClientError.protocolError(endpoint: scans[i].address.description, reason: "unexpected SCAN reply"),
+                            &outcome, &owners, retryable: false)
                         continue
                     }
                     scans[i].attempts = 0
@@ -314,8 +343,10 @@ struct Scanner {
 
     /// Records a node's failure: retry later (on the slot's new primary, from cursor 0, if it
     /// changed), or give up when the retry policy says so.
-    private func failed(_ scan: inout NodeScan, _ error: any Error, _ outcome: inout ScanOutcome, _ owners: inout [RedisEndpoint.Address?],
-                        retryable: Bool = true) {
+    private func failed(
+        _ scan: inout NodeScan, _ error: any Error, _ outcome: inout ScanOutcome, _ owners: inout [RedisEndpoint.Address?],
+        retryable: Bool = true
+    ) {
         let now = Deadline.now()
         scan.attempts += 1
         let since = scan.firstFailure ?? now

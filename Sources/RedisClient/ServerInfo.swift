@@ -1,4 +1,5 @@
 import SessionBasics
+
 /// What `INFO server` says of one node, and how fast it answers.
 public struct ServerInfo: Sendable, Equatable {
     /// The node's address.

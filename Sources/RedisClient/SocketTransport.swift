@@ -1,7 +1,8 @@
 import CHiredis
+
 #if canImport(Glibc)
-import Glibc
-import SessionBasics
+    import Glibc
+    import SessionBasics
 #endif
 
 /// A plain TCP or unix-domain socket: hiredis connects it, this type owns the descriptor.

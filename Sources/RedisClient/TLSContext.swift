@@ -1,5 +1,5 @@
-import SessionBasics
 import COpenSSL
+import SessionBasics
 
 /// One OpenSSL `SSL_CTX` configured from ``TLSSettings``: TLS 1.2 or newer, peer verification,
 /// trusted CAs and an optional client certificate. Shared by every connection of a run.
@@ -20,7 +20,9 @@ public final class TLSContext: @unchecked Sendable {
         SSL_CTX_set_verify(ctx, settings.insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, nil)
         if settings.caFile != nil || settings.caDirectory != nil {
             if SSL_CTX_load_verify_locations(ctx, settings.caFile, settings.caDirectory) != 1 {
-                throw RedisClientError.tlsFailed(endpoint: "-", reason: "cannot load CA certificates from \(settings.caFile ?? settings.caDirectory ?? ""): \(TLSContext.lastError())")
+                throw RedisClientError.tlsFailed(
+                    endpoint: "-",
+                    reason: "cannot load CA certificates from \(settings.caFile ?? settings.caDirectory ?? ""): \(TLSContext.lastError())")
             }
         } else if SSL_CTX_set_default_verify_paths(ctx) != 1 {
             throw RedisClientError.tlsFailed(endpoint: "-", reason: "cannot load the system's CA certificates: \(TLSContext.lastError())")

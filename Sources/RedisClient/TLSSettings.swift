@@ -1,4 +1,5 @@
 import SessionBasics
+
 /// How TLS connections are made: what to trust, what to present, what name to check.
 public struct TLSSettings: Sendable, Equatable {
     /// A PEM file of CA certificates to trust instead of the system store.
@@ -15,8 +16,10 @@ public struct TLSSettings: Sendable, Equatable {
     public var insecure: Bool
 
     /// Settings that verify against the system store with no client certificate.
-    public init(caFile: String? = nil, caDirectory: String? = nil, certificateFile: String? = nil,
-                keyFile: String? = nil, serverName: String? = nil, insecure: Bool = false) {
+    public init(
+        caFile: String? = nil, caDirectory: String? = nil, certificateFile: String? = nil,
+        keyFile: String? = nil, serverName: String? = nil, insecure: Bool = false
+    ) {
         self.caFile = caFile
         self.caDirectory = caDirectory
         self.certificateFile = certificateFile

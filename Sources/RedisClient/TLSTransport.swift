@@ -1,7 +1,8 @@
 import COpenSSL
+
 #if canImport(Glibc)
-import Glibc
-import SessionBasics
+    import Glibc
+    import SessionBasics
 #endif
 
 /// TLS over a connected socket with OpenSSL: the handshake, host-name verification, SNI,
@@ -41,7 +42,8 @@ public final class TLSTransport: Transport {
                 do {
                     try socket.wait(for: Int16(err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT), deadline: deadline, operation: "the TLS handshake")
                 } catch RedisClientError.timedOut(_, _, let s) {
-                    throw RedisClientError.tlsFailed(endpoint: endpoint, reason: "handshake did not finish within \(formatSeconds(s)); is this a TLS port?")
+                    throw RedisClientError.tlsFailed(
+                        endpoint: endpoint, reason: "handshake did not finish within \(formatSeconds(s)); is this a TLS port?")
                 }
                 continue
             }
@@ -111,7 +113,10 @@ public final class TLSTransport: Transport {
         while offset < bytes.count {
             ERR_clear_error()
             let n = SSL_write(ssl, bytes.baseAddress! + offset, Int32(clamping: bytes.count - offset))
-            if n > 0 { offset += Int(n); continue }
+            if n > 0 {
+                offset += Int(n)
+                continue
+            }
             try handle(SSL_get_error(ssl, n), deadline: deadline)
         }
     }
@@ -136,7 +141,9 @@ public final class TLSTransport: Transport {
         default:
             let code = errno
             var reason = TLSContext.lastError()
-            if err == SSL_ERROR_SYSCALL && reason == "unknown error" { reason = code == 0 ? "unexpected end of stream" : String(cString: strerror(code)) }
+            if err == SSL_ERROR_SYSCALL && reason == "unknown error" {
+                reason = code == 0 ? "unexpected end of stream" : String(cString: strerror(code))
+            }
             if reason.contains("certificate required") || sessionctl_certificate_was_requested(ssl) != 0 {
                 throw RedisClientError.tlsFailed(endpoint: endpoint, reason: "the server requires a client certificate (use --cert and --key)")
             }

@@ -1,4 +1,5 @@
 import SessionBasics
+
 /// Which primary serves which slots: a cluster's, from `CLUSTER SHARDS` (Redis 7+) or
 /// `CLUSTER SLOTS`, or a standalone server's, one node serving every slot.
 ///
@@ -82,7 +83,10 @@ public struct Topology: Equatable, Sendable {
         for slot in 0...HashSlot.count {
             let free = slot < HashSlot.count && owner[slot] < 0
             if free, start == nil { start = slot }
-            if !free, let s = start { out.append(s...(slot - 1)); start = nil }
+            if !free, let s = start {
+                out.append(s...(slot - 1))
+                start = nil
+            }
         }
         return out
     }
@@ -149,7 +153,8 @@ public struct Topology: Equatable, Sendable {
         var order: [RedisEndpoint.Address] = []
         for entry in list {
             guard let e = entry.array, e.count >= 3, let lo = e[0].integer, let hi = e[1].integer, let slots = range(lo, hi),
-                  let node = e[2].array, node.count >= 2, let primaryPort = Topology.port(node[1].integer) else { continue }
+                let node = e[2].array, node.count >= 2, let primaryPort = Topology.port(node[1].integer)
+            else { continue }
             let primary = RedisEndpoint.Address.tcp(host: host(node[0].text, seedHost), port: primaryPort)
             let replicas = e.dropFirst(3).compactMap { r -> RedisEndpoint.Address? in
                 guard let r = r.array, r.count >= 2, let p = Topology.port(r[1].integer) else { return nil }

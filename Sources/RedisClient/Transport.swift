@@ -1,4 +1,5 @@
 import SessionBasics
+
 /// A byte stream to one server: a plain socket or a TLS session over one.
 ///
 /// Every call takes a deadline; none blocks past it.

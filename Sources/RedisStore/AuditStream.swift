@@ -23,7 +23,8 @@ public final class AuditStream: AuditSink {
                 case .string(let s): c.append(Array(s.utf8))
                 case .bytes(let b): c.append(b)
                 case .int(let i): c.append(Array(String(i).utf8))
-                case .array(let items): c.append(Array(items.compactMap { if case .string(let s) = $0 { return s } else { return nil } }.joined(separator: ",").utf8))
+                case .array(let items):
+                    c.append(Array(items.compactMap { if case .string(let s) = $0 { return s } else { return nil } }.joined(separator: ",").utf8))
                 case .object: c.append(Array(value.render(pretty: false).utf8))
                 default: c.append([])
                 }

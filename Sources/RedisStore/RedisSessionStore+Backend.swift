@@ -4,8 +4,9 @@ import SessionCore
 
 extension RedisSessionStore: SessionBackend {
     public var auditTarget: AuditTrail.Target {
-        AuditTrail.Target(endpoint: keyspace.endpoint.description, database: keyspace.options.database,
-                          cluster: keyspace.isCluster, tls: keyspace.options.tls != nil)
+        AuditTrail.Target(
+            endpoint: keyspace.endpoint.description, database: keyspace.options.database,
+            cluster: keyspace.isCluster, tls: keyspace.options.tls != nil)
     }
 
     public var hasIndex: Bool { index != nil }

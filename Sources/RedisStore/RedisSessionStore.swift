@@ -105,7 +105,10 @@ public final class RedisSessionStore {
         if users.count < Self.usersPerPass {
             var out: [Mapping] = []
             for user in users {
-                if keyspace.cancellation.isCancelled { completeness.recordInterruption(); break }
+                if keyspace.cancellation.isCancelled {
+                    completeness.recordInterruption()
+                    break
+                }
                 out += try findMappings(user: user, session: nil, completeness: &completeness)
             }
             return out
@@ -119,8 +122,10 @@ public final class RedisSessionStore {
 
     /// Scans for the mapping keys of `user` and/or `session` (`nil`: any) and keeps those that
     /// match exactly (and pass `filter`).
-    func findMappings(user: Bytes?, session: Bytes?, completeness: inout Completeness,
-                      filter: (Mapping) -> Bool = { _ in true }) throws -> [Mapping] {
+    func findMappings(
+        user: Bytes?, session: Bytes?, completeness: inout Completeness,
+        filter: (Mapping) -> Bool = { _ in true }
+    ) throws -> [Mapping] {
         var seen = KeyDeduplicator()
         var found: [Mapping] = []
         let pattern = layout.mapping.pattern(user: user, session: session)
@@ -157,8 +162,8 @@ public final class RedisSessionStore {
         let replies = try batched(mappings, completeness: &completeness) { [[Verb.get, $0.key]] }
         for (m, reply) in zip(mappings, replies) {
             switch completeness.value(of: reply[0]) {
-            case nil: continue // not reached: recorded
-            case .null?: continue // expired or deleted since the scan
+            case nil: continue  // not reached: recorded
+            case .null?: continue  // expired or deleted since the scan
             case .bulk(let v)?: follow(m, v)
             case .error(let e)? where e.code == "WRONGTYPE": refuse(m, nil, .mappingNotString)
             case .error(let e)?:
@@ -209,7 +214,10 @@ public final class RedisSessionStore {
         var flat: [[Bytes]] = []
         var offsets: [Int] = []
         while start < items.count {
-            if keyspace.cancellation.isCancelled { completeness.recordInterruption(); break }
+            if keyspace.cancellation.isCancelled {
+                completeness.recordInterruption()
+                break
+            }
             let end = min(start + batchSize, items.count)
             flat.removeAll(keepingCapacity: true)
             offsets.removeAll(keepingCapacity: true)

@@ -1,6 +1,7 @@
 import CMariaDB
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A MySQL or MariaDB connection over MariaDB Connector/C. The `MYSQL *` is owned here alone;
@@ -133,7 +134,10 @@ public final class MariaDBConnection: SQLConnection {
         // Every column fetched as text, into a buffer as long as its longest value.
         let lengths = UnsafeMutablePointer<UInt>.allocate(capacity: max(1, count))
         let nulls = UnsafeMutablePointer<my_bool>.allocate(capacity: max(1, count))
-        defer { lengths.deallocate(); nulls.deallocate() }
+        defer {
+            lengths.deallocate()
+            nulls.deallocate()
+        }
         var results = [MYSQL_BIND](repeating: MYSQL_BIND(), count: count)
         for c in 0..<count {
             let size = Int(fields[c].max_length) + 1
@@ -153,7 +157,10 @@ public final class MariaDBConnection: SQLConnection {
             guard rc == 0 || rc == MYSQL_DATA_TRUNCATED else { throw failure(stmt) }
             var row: [SQLValue] = []
             for c in 0..<count {
-                if nulls[c] != 0 { row.append(.null); continue }
+                if nulls[c] != 0 {
+                    row.append(.null)
+                    continue
+                }
                 let n = min(Int(lengths[c]), Int(results[c].buffer_length))
                 row.append(.text(Array(UnsafeRawBufferPointer(start: results[c].buffer, count: n))))
             }

@@ -1,6 +1,7 @@
 import CLibPQ
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A PostgreSQL connection over libpq's asynchronous calls, so that connecting and every statement
@@ -21,17 +22,22 @@ public final class PostgresConnection: SQLConnection {
         if let d = url.database { params.append(("dbname", d)) }
         if let u = url.user { params.append(("user", u)) }
         if let pw = options.password ?? url.password { params.append(("password", pw)) }
-        let allowed: Set<String> = ["host", "hostaddr", "sslmode", "sslrootcert", "sslcert", "sslkey", "sslcrl", "sslsni",
-                                    "target_session_attrs", "application_name", "channel_binding", "gssencmode"]
+        let allowed: Set<String> = [
+            "host", "hostaddr", "sslmode", "sslrootcert", "sslcert", "sslkey", "sslcrl", "sslsni",
+            "target_session_attrs", "application_name", "channel_binding", "gssencmode",
+        ]
         for (k, v) in url.parameters {
-            guard allowed.contains(k) else { throw SQLError(.usage, "unknown parameter '\(k)' in the PostgreSQL URL (sslmode, sslrootcert, sslcert, sslkey, host, …)") }
+            guard allowed.contains(k) else {
+                throw SQLError(.usage, "unknown parameter '\(k)' in the PostgreSQL URL (sslmode, sslrootcert, sslcert, sslkey, host, …)")
+            }
             params.append((k, v))
         }
         // The server enforces the statement deadline too, and a read-only run cannot write.
         var serverOptions = "-c statement_timeout=\(Int(options.timeout * 1000))"
         if options.readOnly { serverOptions += " -c default_transaction_read_only=on" }
         params.append(("options", serverOptions))
-        let keys = params.map { strdup($0.0) }, values = params.map { strdup($0.1) }
+        let keys = params.map { strdup($0.0) }
+        let values = params.map { strdup($0.1) }
         defer { for p in keys + values { free(p) } }
         let k: [UnsafePointer<CChar>?] = keys.map { UnsafePointer($0) } + [nil]
         let v: [UnsafePointer<CChar>?] = values.map { UnsafePointer($0) } + [nil]
@@ -66,9 +72,15 @@ public final class PostgresConnection: SQLConnection {
         guard !broken else { throw SQLError(.connect, "PostgreSQL: the connection was dropped after an earlier failure") }
         let deadline = SQLDeadline.after(timeout)
         // `?` placeholders become `$1`, `$2`, … (the statements are ours and hold no literal `?`).
-        var text = "", n = 0
+        var text = ""
+        var n = 0
         for ch in sql {
-            if ch == "?" { n += 1; text += "$\(n)" } else { text.append(ch) }
+            if ch == "?" {
+                n += 1
+                text += "$\(n)"
+            } else {
+                text.append(ch)
+            }
         }
         var values: [UnsafeMutablePointer<CChar>?] = []
         defer { for p in values { free(p) } }
@@ -104,14 +116,18 @@ public final class PostgresConnection: SQLConnection {
             defer { sctl_PQclear(res) }
             switch sctl_PQresultStatus(res) {
             case PGRES_TUPLES_OK:
-                let rows = Int(sctl_PQntuples(res)), cols = Int(sctl_PQnfields(res))
+                let rows = Int(sctl_PQntuples(res))
+                let cols = Int(sctl_PQnfields(res))
                 let names = (0..<cols).map { String(cString: sctl_PQfname(res, Int32($0))) }
                 var out: [[SQLValue]] = []
                 out.reserveCapacity(rows)
                 for r in 0..<Int32(rows) {
                     var row: [SQLValue] = []
                     for c in 0..<Int32(cols) {
-                        if sctl_PQgetisnull(res, r, c) == 1 { row.append(.null); continue }
+                        if sctl_PQgetisnull(res, r, c) == 1 {
+                            row.append(.null)
+                            continue
+                        }
                         let len = Int(sctl_PQgetlength(res, r, c))
                         row.append(.text(Array(UnsafeRawBufferPointer(start: sctl_PQgetvalue(res, r, c), count: len))))
                     }

@@ -40,9 +40,10 @@ extension SQLConnection {
     /// schema (`current`: the engine's function for it), with the type column the engine names.
     func informationSchemaColumns(of table: String, typeColumn: String, current: String) throws(SQLError) -> [SQLColumn] {
         let parts = table.split(separator: ".").map(String.init)
-        let rows = try query("SELECT column_name, \(typeColumn) FROM information_schema.columns WHERE table_name = ? AND table_schema = "
-                             + (parts.count == 2 ? "?" : current) + " ORDER BY ordinal_position",
-                             parts.count == 2 ? [.string(parts[1]), .string(parts[0])] : [.string(table)])
+        let rows = try query(
+            "SELECT column_name, \(typeColumn) FROM information_schema.columns WHERE table_name = ? AND table_schema = "
+                + (parts.count == 2 ? "?" : current) + " ORDER BY ordinal_position",
+            parts.count == 2 ? [.string(parts[1]), .string(parts[0])] : [.string(table)])
         return rows.rows.compactMap { r in r[0].string.map { SQLColumn(name: $0, type: (r[1].string ?? "").lowercased()) } }
     }
 
@@ -54,7 +55,10 @@ extension SQLConnection {
         var quoted: [String] = []
         for part in parts {
             guard let first = part.utf8.first, !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first),
-                  part.utf8.allSatisfy({ $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "$") || ($0 | 0x20 >= UInt8(ascii: "a") && $0 | 0x20 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) })
+                part.utf8.allSatisfy({
+                    $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "$") || ($0 | 0x20 >= UInt8(ascii: "a") && $0 | 0x20 <= UInt8(ascii: "z"))
+                        || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9"))
+                })
             else { throw SQLError(.usage, "bad table name '\(identifier)' (letters, digits and '_' only, optionally schema.table)") }
             quoted.append(engine == .mysql ? "`\(part)`" : "\"\(part)\"")
         }

@@ -1,4 +1,5 @@
 import SessionBasics
+
 /// What went wrong talking to a database, sorted the way an operator acts on it.
 public struct SQLError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The kinds an exit status is chosen by.

@@ -33,8 +33,10 @@ public struct SQLURL: Equatable, Sendable {
     }
 
     /// The schemes that name a SQL store.
-    public static let schemes: [String: SQLEngine] = ["postgres": .postgres, "postgresql": .postgres, "mysql": .mysql,
-                                                     "mariadb": .mysql, "sqlite": .sqlite]
+    public static let schemes: [String: SQLEngine] = [
+        "postgres": .postgres, "postgresql": .postgres, "mysql": .mysql,
+        "mariadb": .mysql, "sqlite": .sqlite,
+    ]
 
     /// Whether `text` names a SQL store (by its scheme).
     public static func isSQL(_ text: String) -> Bool {
@@ -44,7 +46,9 @@ public struct SQLURL: Equatable, Sendable {
 
     /// Parses; errors say what is wrong in one line.
     public init(_ text: String) throws(SQLError) {
-        guard let sep = Self.schemeSeparator(text) else { throw SQLError(.usage, "'\(Self.redact(text))' is not a database URL (postgres://, mysql://, sqlite:///path)") }
+        guard let sep = Self.schemeSeparator(text) else {
+            throw SQLError(.usage, "'\(Self.redact(text))' is not a database URL (postgres://, mysql://, sqlite:///path)")
+        }
         guard let engine = Self.schemes[text[..<sep.lowerBound].lowercased()] else {
             throw SQLError(.usage, "unknown database scheme '\(text[..<sep.lowerBound])' (postgres, mysql, sqlite)")
         }
@@ -54,7 +58,8 @@ public struct SQLURL: Equatable, Sendable {
         if let q = rest.firstIndex(of: "?") {
             for pair in rest[rest.index(after: q)...].split(separator: "&") where !pair.isEmpty {
                 let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                let key = try Self.unescape(kv[0]), value = kv.count > 1 ? try Self.unescape(kv[1]) : ""
+                let key = try Self.unescape(kv[0])
+                let value = kv.count > 1 ? try Self.unescape(kv[1]) : ""
                 parameters.append((key, value))
             }
             rest = rest[..<q]

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One value bound to a statement's placeholder or read from a result: every engine's text and

@@ -25,10 +25,12 @@ public final class SQLiteConnection: SQLConnection {
         sqlite3_busy_timeout(db, Int32(min(options.timeout * 1000, Double(Int32.max))))
         sqlite3_extended_result_codes(db, 1)
         // Every 10,000 virtual-machine steps: stop a statement that is past its deadline.
-        sqlite3_progress_handler(db, 10_000, { context in
-            guard let context else { return 0 }
-            return Unmanaged<SQLiteConnection>.fromOpaque(context).takeUnretainedValue().deadline.passed ? 1 : 0
-        }, Unmanaged.passUnretained(self).toOpaque())
+        sqlite3_progress_handler(
+            db, 10_000,
+            { context in
+                guard let context else { return 0 }
+                return Unmanaged<SQLiteConnection>.fromOpaque(context).takeUnretainedValue().deadline.passed ? 1 : 0
+            }, Unmanaged.passUnretained(self).toOpaque())
     }
 
     deinit {
@@ -60,7 +62,9 @@ public final class SQLiteConnection: SQLConnection {
                     rc = sessionctl_sqlite3_bind_text_copy(stmt, Int32(i + 1), "", 0)  // empty text, not NULL
                 } else {
                     rc = b.withUnsafeBufferPointer { buf in
-                        buf.withMemoryRebound(to: CChar.self) { sessionctl_sqlite3_bind_text_copy(stmt, Int32(i + 1), $0.baseAddress, Int32(b.count)) }
+                        buf.withMemoryRebound(to: CChar.self) {
+                            sessionctl_sqlite3_bind_text_copy(stmt, Int32(i + 1), $0.baseAddress, Int32(b.count))
+                        }
                     }
                 }
             }

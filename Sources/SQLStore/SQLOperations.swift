@@ -15,7 +15,8 @@ extension SQLSessionStore {
         let records = rows.map { record($0, now: now, details: details) }
             .sorted { a, b in
                 // Users in the order named, then sessions by id.
-                let x = order[a.ref.user] ?? 0, y = order[b.ref.user] ?? 0
+                let x = order[a.ref.user] ?? 0
+                let y = order[b.ref.user] ?? 0
                 return x != y ? x < y : a.ref.session.lexicographicallyPrecedes(b.ref.session)
             }
         (result.sessions, result.filteredOut) = filter.split(records, now: now)
@@ -28,10 +29,15 @@ extension SQLSessionStore {
         let now = WallClock.now()
         let found = Dictionary(try rows(ids: ids).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         for id in ids {
-            guard let r = found[id], user == nil || r.user == user else { result.notFound.append(id); continue }
+            guard let r = found[id], user == nil || r.user == user else {
+                result.notFound.append(id)
+                continue
+            }
             let rec = record(r, now: now, details: true)
-            result.sessions.append(SessionDetail(record: rec, type: "row", idleSeconds: rec.idleSeconds,
-                                                 payload: .string(r.payload), decoded: decode(r)))
+            result.sessions.append(
+                SessionDetail(
+                    record: rec, type: "row", idleSeconds: rec.idleSeconds,
+                    payload: .string(r.payload), decoded: decode(r)))
         }
         return result
     }
@@ -45,7 +51,10 @@ extension SQLSessionStore {
         let now = WallClock.now()
         var records: [SessionRecord] = []
         for id in ids {
-            guard let r = found[id], user == nil || r.user == user else { plan.notFound.append(id); continue }
+            guard let r = found[id], user == nil || r.user == user else {
+                plan.notFound.append(id)
+                continue
+            }
             records.append(record(r, now: now, details: false))
         }
         let (kept, out) = filter.split(records, now: now)
@@ -71,8 +80,10 @@ extension SQLSessionStore {
     /// Deletes the planned rows, a batch at a time, each batch's audit record written first. A row
     /// that was already gone is counted as stale, never as revoked; one that could not be deleted
     /// (a permission error) fails the batch and is reported.
-    public func revoke(_ plan: RevokePlan, beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void = { _ in },
-                       afterDeleting: ([SessionRef]) -> Void = { _ in }) throws -> RevokeResult {
+    public func revoke(
+        _ plan: RevokePlan, beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void = { _ in },
+        afterDeleting: ([SessionRef]) -> Void = { _ in }
+    ) throws -> RevokeResult {
         var result = plan.resultWithoutDeleting(listingTargets: false)
         try deleteRows(plan.targets, extra: nil, &result, beforeDeleting: beforeDeleting, afterDeleting: afterDeleting)
         result.settled(try settle((result.revoked + result.stale).map(\.sessionKey), window: settleWindow))
@@ -90,47 +101,58 @@ extension SQLSessionStore {
     func settle(count: Int, window: Double, each: (([Bytes]) throws -> Void) throws -> Void) throws -> SettleReport {
         let id = table.schema.idColumn
         let watch = SettleWatch(window: window, count: count, cancellation: cancellation ?? Cancellation(), progress: settleProgress)
-        return try watch.run(each: each, present: { keys, completeness in
-            var back: [Bytes] = []
-            for chunk in keys.chunked(batchSize) {
-                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
-                do {
-                    back += try connection.query("SELECT \(id) FROM \(quotedTable) WHERE \(id) IN (\(marks))", chunk.map { .text($0) }).rows.compactMap { $0.first?.bytes }
-                } catch {
-                    completeness.record(PartialFailure(.commandFailed, node: display, cause: (error as? SQLError)?.message ?? "\(error)"))
-                    return back
+        return try watch.run(
+            each: each,
+            present: { keys, completeness in
+                var back: [Bytes] = []
+                for chunk in keys.chunked(batchSize) {
+                    let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+                    do {
+                        back += try connection.query("SELECT \(id) FROM \(quotedTable) WHERE \(id) IN (\(marks))", chunk.map { .text($0) }).rows
+                            .compactMap { $0.first?.bytes }
+                    } catch {
+                        completeness.record(PartialFailure(.commandFailed, node: display, cause: (error as? SQLError)?.message ?? "\(error)"))
+                        return back
+                    }
                 }
-            }
-            return back
-        }, delete: { keys, completeness in
-            var done: [Bytes] = []
-            for chunk in keys.chunked(batchSize) {
-                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
-                do {
-                    _ = try connection.execute("DELETE FROM \(quotedTable) WHERE \(id) IN (\(marks))", chunk.map { .text($0) })
-                    done += chunk
-                } catch {
-                    completeness.record(PartialFailure(.deletionFailed, node: display, cause: (error as? SQLError)?.message ?? "\(error)"), times: chunk.count)
+                return back
+            },
+            delete: { keys, completeness in
+                var done: [Bytes] = []
+                for chunk in keys.chunked(batchSize) {
+                    let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+                    do {
+                        _ = try connection.execute("DELETE FROM \(quotedTable) WHERE \(id) IN (\(marks))", chunk.map { .text($0) })
+                        done += chunk
+                    } catch {
+                        completeness.record(
+                            PartialFailure(.deletionFailed, node: display, cause: (error as? SQLError)?.message ?? "\(error)"), times: chunk.count)
+                    }
                 }
-            }
-            return done
-        })
+                return done
+            })
     }
 
     /// Deletes rows by id (and `extra`, a condition re-checked at deletion: prune deletes only rows still dead).
-    func deleteRows(_ targets: [SessionRef], extra: (sql: String, params: [SQLValue])?, _ result: inout RevokeResult,
-                    beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void, afterDeleting: ([SessionRef]) -> Void) throws {
+    func deleteRows(
+        _ targets: [SessionRef], extra: (sql: String, params: [SQLValue])?, _ result: inout RevokeResult,
+        beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void, afterDeleting: ([SessionRef]) -> Void
+    ) throws {
         let id = table.schema.idColumn
         for chunk in targets.chunked(batchSize) {
-            if cancellation?.isCancelled == true { result.completeness.recordInterruption(); break }
+            if cancellation?.isCancelled == true {
+                result.completeness.recordInterruption()
+                break
+            }
             if let stop = Self.writeAhead(chunk, beforeDeleting) {
                 result.stoppedBy = stop
                 break
             }
             let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
             let params = chunk.map { SQLValue.text($0.sessionKey) } + (extra?.params ?? [])
-            let present = Set(try connection.query("SELECT \(id) FROM \(quotedTable) WHERE \(id) IN (\(marks))", chunk.map { .text($0.sessionKey) })
-                .rows.compactMap { $0.first?.bytes })
+            let present = Set(
+                try connection.query("SELECT \(id) FROM \(quotedTable) WHERE \(id) IN (\(marks))", chunk.map { .text($0.sessionKey) })
+                    .rows.compactMap { $0.first?.bytes })
             switch Result(catching: { () throws(SQLError) -> Int in
                 try connection.execute("DELETE FROM \(quotedTable) WHERE \(id) IN (\(marks))" + (extra.map { " AND " + $0.sql } ?? ""), params)
             }) {
@@ -144,8 +166,9 @@ extension SQLSessionStore {
                 continue
             }
             // What is still there was not deleted (prune's condition kept it, or something wrote it back).
-            let remaining = Set(try connection.query("SELECT \(id) FROM \(quotedTable) WHERE \(id) IN (\(marks))", chunk.map { .text($0.sessionKey) })
-                .rows.compactMap { $0.first?.bytes })
+            let remaining = Set(
+                try connection.query("SELECT \(id) FROM \(quotedTable) WHERE \(id) IN (\(marks))", chunk.map { .text($0.sessionKey) })
+                    .rows.compactMap { $0.first?.bytes })
             for ref in chunk {
                 // A row prune's condition kept (used again since the plan) is not a failure.
                 if remaining.contains(ref.sessionKey) {
@@ -159,7 +182,8 @@ extension SQLSessionStore {
             let failed = chunk.filter { remaining.contains($0.sessionKey) }
             if !failed.isEmpty {
                 if extra == nil {
-                    result.completeness.record(PartialFailure(.deletionFailed, node: display, cause: "row still present after DELETE"), times: failed.count)
+                    result.completeness.record(
+                        PartialFailure(.deletionFailed, node: display, cause: "row still present after DELETE"), times: failed.count)
                 }
                 afterDeleting(failed)
             }
@@ -187,8 +211,9 @@ extension SQLSessionStore {
         switch table.schema {
         case .laravel:
             // Counted by the server; the rows (one a user) come back in pages of the client library.
-            let r = try connection.query("SELECT user_id, count(*) FROM \(quotedTable) WHERE user_id IS NOT NULL AND last_activity > ? GROUP BY user_id",
-                                         [.int(Int64(now) - lifetime)])
+            let r = try connection.query(
+                "SELECT user_id, count(*) FROM \(quotedTable) WHERE user_id IS NOT NULL AND last_activity > ? GROUP BY user_id",
+                [.int(Int64(now) - lifetime)])
             for v in r.rows { if let u = v[0].bytes { try tally.add(user: u, count: Int(v[1].integer ?? 0)) } }
         case .django:
             completeness = try eachRow { r in
@@ -207,11 +232,17 @@ extension SQLSessionStore {
         let now = WallClock.now()
         report.completeness = try eachRow { r in
             let ttl = remaining(r, now: now) ?? 1
-            if ttl <= 0 { report.note(.expiredSessions, r.id, examples: examples); return }
+            if ttl <= 0 {
+                report.note(.expiredSessions, r.id, examples: examples)
+                return
+            }
             report.counts[.liveSessions, default: 0] += 1
             report.bucket(ttlSeconds: ttl)
             if table.schema == .django, decode(r).value == nil { report.note(.undecodablePayloads, r.id, examples: examples) }
-            guard let u = r.user else { report.note(.anonymousSessions, r.id, examples: examples); return }
+            guard let u = r.user else {
+                report.note(.anonymousSessions, r.id, examples: examples)
+                return
+            }
             try perUser.add(user: u, key: r.id)
         }
         let ranking = try perUser.ranking(sort: .count, top: top)
@@ -232,9 +263,11 @@ extension SQLSessionStore {
 
     /// Deletes the dead rows in batches; each `DELETE` re-checks that the row is still dead, so a
     /// session used again since the plan is kept (and reported as not deleted, without failing).
-    public func prune(_ plan: RevokePlan, grace: Double = 0, waiting: (Double) -> Void = { _ in },
-                      beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void = { _ in },
-                      afterDeleting: ([SessionRef]) -> Void = { _ in }) throws -> RevokeResult {
+    public func prune(
+        _ plan: RevokePlan, grace: Double = 0, waiting: (Double) -> Void = { _ in },
+        beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void = { _ in },
+        afterDeleting: ([SessionRef]) -> Void = { _ in }
+    ) throws -> RevokeResult {
         var result = plan.resultWithoutDeleting(listingTargets: false)
         let now = Int64(WallClock.now())
         let still: (sql: String, params: [SQLValue])

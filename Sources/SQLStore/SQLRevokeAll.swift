@@ -8,9 +8,11 @@ extension SQLSessionStore {
     /// statements of ``batchSize``; counts are the rows the server deleted. Anonymous rows and rows
     /// the framework no longer accepts are sessions too (a cookie may still name them). Stops between
     /// pages on Ctrl-C. Memory: one page.
-    public func revokeAll(filter: SessionFilter, dryRun: Bool,
-                          beforeDeleting: ([Bytes]) throws(AuditTrailError) -> Void = { _ in },
-                          afterPage: (RevokeAllResult) -> Void = { _ in }) throws -> RevokeAllResult {
+    public func revokeAll(
+        filter: SessionFilter, dryRun: Bool,
+        beforeDeleting: ([Bytes]) throws(AuditTrailError) -> Void = { _ in },
+        afterPage: (RevokeAllResult) -> Void = { _ in }
+    ) throws -> RevokeAllResult {
         var result = RevokeAllResult()
         // The ids deleted, for the watch after: on disk past a share of --memory-limit.
         let watch = settleWindow > 0 && !dryRun ? ExternalSorter(memory, share: 0.5, cancellation: cancellation) : nil
@@ -36,10 +38,16 @@ extension SQLSessionStore {
                 defer { afterPage(result) }
                 if doomed.isEmpty { return }
                 for k in doomed.prefix(max(0, 5 - result.examples.count)) { result.examples.append(k) }
-                if dryRun { result.revoked += doomed.count; return }
-                if let stop = Self.writeAhead(doomed.map { SessionRef(user: [], session: $0, mappingKey: [], sessionKey: $0) }, { refs throws(AuditTrailError) in
-                    try beforeDeleting(refs.map(\.sessionKey))
-                }) {
+                if dryRun {
+                    result.revoked += doomed.count
+                    return
+                }
+                if let stop = Self.writeAhead(
+                    doomed.map { SessionRef(user: [], session: $0, mappingKey: [], sessionKey: $0) },
+                    { refs throws(AuditTrailError) in
+                        try beforeDeleting(refs.map(\.sessionKey))
+                    })
+                {
                     result.stoppedBy = stop
                     throw Stop()
                 }

@@ -2,8 +2,9 @@ import SQLClient
 import SessionBasics
 import SessionCore
 import SessionPayload
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Sessions in a SQL table (Laravel's database driver, Django's `django_session`), answering the
@@ -56,8 +57,10 @@ public final class SQLSessionStore {
     let quotedTable: String
     let cancellation: Cancellation?
 
-    public init(connection: any SQLConnection, table: SQLSessionTable, display: String, tls: Bool, cancellation: Cancellation? = nil,
-                configuration: Configuration = Configuration()) throws {
+    public init(
+        connection: any SQLConnection, table: SQLSessionTable, display: String, tls: Bool, cancellation: Cancellation? = nil,
+        configuration: Configuration = Configuration()
+    ) throws {
         self.connection = connection
         self.table = table
         self.display = display
@@ -103,7 +106,8 @@ public final class SQLSessionStore {
     /// The columns read; without the request's IP and user agent for a full pass that does not show them.
     func columns(withRequestInfo: Bool) -> String {
         switch table.schema {
-        case .laravel: return withRequestInfo ? "id, user_id, ip_address, user_agent, payload, last_activity" : "id, user_id, NULL, NULL, payload, last_activity"
+        case .laravel:
+            return withRequestInfo ? "id, user_id, ip_address, user_agent, payload, last_activity" : "id, user_id, NULL, NULL, payload, last_activity"
         case .django:
             let epoch: String
             switch connection.engine {
@@ -118,8 +122,9 @@ public final class SQLSessionStore {
     private func row(_ v: [SQLValue]) -> Row {
         switch table.schema {
         case .laravel:
-            return Row(id: v[0].bytes ?? [], user: v[1].bytes, ip: v[2].bytes, userAgent: v[3].bytes, payload: v[4].bytes ?? [],
-                       lastActivity: v[5].string.flatMap { Double($0.trimmingCharacters()) })
+            return Row(
+                id: v[0].bytes ?? [], user: v[1].bytes, ip: v[2].bytes, userAgent: v[3].bytes, payload: v[4].bytes ?? [],
+                lastActivity: v[5].string.flatMap { Double($0.trimmingCharacters()) })
         case .django:
             var r = Row(id: v[0].bytes ?? [], payload: v[1].bytes ?? [], expires: v[2].string.flatMap { Double($0.trimmingCharacters()) })
             r.user = djangoUser(r.payload)
@@ -141,7 +146,6 @@ public final class SQLSessionStore {
     func decode(_ r: Row) -> DecodedPayload {
         table.schema == .laravel ? payloadReader.decodeLaravelRow(r.payload) : payloadReader.decodeDjangoSigned(r.payload)
     }
-
 
     /// Seconds the framework still accepts the row (≤ 0: it is dead).
     func remaining(_ r: Row, now: Double) -> Int64? {
@@ -177,7 +181,8 @@ public final class SQLSessionStore {
         var out: [Row] = []
         for chunk in ids.chunked(batchSize) {
             let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
-            let r = try connection.query("SELECT \(selectList) FROM \(quotedTable) WHERE \(table.schema.idColumn) IN (\(marks))", chunk.map { .text($0) })
+            let r = try connection.query(
+                "SELECT \(selectList) FROM \(quotedTable) WHERE \(table.schema.idColumn) IN (\(marks))", chunk.map { .text($0) })
             out += r.rows.map(row)
         }
         return out
@@ -218,9 +223,13 @@ public final class SQLSessionStore {
         var examined = 0
         let id = table.schema.idColumn
         while true {
-            if cancellation?.isCancelled == true { completeness.recordInterruption(); break }
+            if cancellation?.isCancelled == true {
+                completeness.recordInterruption()
+                break
+            }
             let page = try connection.query(
-                "SELECT \(columns(withRequestInfo: requestInfo)) FROM \(quotedTable)" + (after == nil ? "" : " WHERE \(id) > ?") + " ORDER BY \(id) LIMIT \(pageSize)",
+                "SELECT \(columns(withRequestInfo: requestInfo)) FROM \(quotedTable)" + (after == nil ? "" : " WHERE \(id) > ?")
+                    + " ORDER BY \(id) LIMIT \(pageSize)",
                 after.map { [.text($0)] } ?? [])
             try body(page.rows.map(row))
             examined += page.rows.count

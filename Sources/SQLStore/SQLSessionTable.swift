@@ -51,7 +51,9 @@ public struct SQLSessionTable: Sendable {
             }
             let closest = ordered.max { Set($0.columns).intersection(names).count < Set($1.columns).intersection(names).count }!
             let missing = closest.columns.filter { !names.contains($0) }
-            throw SQLStoreError("table '\(table)' is not a sessions table: it lacks \(missing.joined(separator: ", ")) (\(closest.rawValue)'s schema has \(closest.columns.joined(separator: ", ")))")
+            throw SQLStoreError(
+                "table '\(table)' is not a sessions table: it lacks \(missing.joined(separator: ", ")) (\(closest.rawValue)'s schema has \(closest.columns.joined(separator: ", ")))"
+            )
         }
         if let name { throw SQLStoreError("no table '\(name)' in the database") }
         throw SQLStoreError("no sessions table in the database (looked for \(candidates.joined(separator: ", ")); name it with --table)")

@@ -1,6 +1,7 @@
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A request to stop (Ctrl-C), made once at the top and passed down to everything that waits.

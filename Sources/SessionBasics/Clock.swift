@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The wall clock, read in one place: record times, expiry against now, the audit trail's timestamps.

@@ -68,7 +68,8 @@ extension CookieTransform {
             return [id]
         case .laravelEncrypted:
             guard let key = secrets.appKey else {
-                throw CookieError(description: "a Laravel session cookie is encrypted with the app key; give --app-key-file (the APP_KEY line of .env)")
+                throw CookieError(
+                    description: "a Laravel session cookie is encrypted with the app key; give --app-key-file (the APP_KEY line of .env)")
             }
             guard LaravelEnvelope.looksLike(cookie) else {
                 throw CookieError(description: "a Laravel cookie is base64 of an encrypted JSON value; this one is not")
@@ -93,7 +94,11 @@ extension CookieTransform {
             return .success(Self.percentEncoded(Array(JSON.base64(id).utf8)))
         case .rackPrivateId:
             if id.starts(with: Array("2::".utf8)) {
-                return .failure(CookieError(description: "a Rack cookie is the public id, and the store keeps only its SHA-256: give the cookies (revoke --cookie) to verify them"))
+                return .failure(
+                    CookieError(
+                        description:
+                            "a Rack cookie is the public id, and the store keeps only its SHA-256: give the cookies (revoke --cookie) to verify them")
+                )
             }
             return .success(Self.percentEncoded(id))
         case .expressSigned:

@@ -12,9 +12,21 @@ public enum Escape {
         var i = 0
         while i < bytes.count {
             let b = bytes[i]
-            if b == 0x5C { out += "\\\\"; i += 1; continue }
-            if b < 0x20 || b == 0x7F { out += hex(b); i += 1; continue }
-            if b < 0x80 { out.unicodeScalars.append(Unicode.Scalar(b)); i += 1; continue }
+            if b == 0x5C {
+                out += "\\\\"
+                i += 1
+                continue
+            }
+            if b < 0x20 || b == 0x7F {
+                out += hex(b)
+                i += 1
+                continue
+            }
+            if b < 0x80 {
+                out.unicodeScalars.append(Unicode.Scalar(b))
+                i += 1
+                continue
+            }
             if let (scalar, length) = decodeScalar(bytes, at: i), !(0x80...0x9F).contains(scalar.value) {
                 if hidesOrReorders(scalar) {
                     out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
@@ -50,9 +62,15 @@ public enum Escape {
         let length: Int
         var value: UInt32
         switch b0 {
-        case 0xC2...0xDF: length = 2; value = UInt32(b0 & 0x1F)
-        case 0xE0...0xEF: length = 3; value = UInt32(b0 & 0x0F)
-        case 0xF0...0xF4: length = 4; value = UInt32(b0 & 0x07)
+        case 0xC2...0xDF:
+            length = 2
+            value = UInt32(b0 & 0x1F)
+        case 0xE0...0xEF:
+            length = 3
+            value = UInt32(b0 & 0x0F)
+        case 0xF0...0xF4:
+            length = 4
+            value = UInt32(b0 & 0x07)
         default: return nil
         }
         guard i + length <= bytes.count else { return nil }

@@ -62,42 +62,60 @@ public struct Framework: Sendable {
 
     /// Every preset, in help order.
     public static let all: [Framework] = [
-        Framework(name: "rails", summary: "Rails/Rack Redis stores (redis-rack, redis-session-store, CacheStore; Marshal or JSON; Devise/Warden)",
-                  mapping: "user:<user>:<session>", sessionGlobs: ["rack:session:*", "session:*", "_session_id:*"], sessionIdPrefix: "2::",
-                  payload: .rails,
-                  fields: FieldPaths(user: ["warden.user.*.key.0.0", "@value.warden.user.*.key.0.0", "user_id"],
-                                     lastSeenAt: ["warden.user.*.session.last_request_at", "last_seen_at"]),
-                  cookie: .rackPrivateId, unrevocable: [], idMarkers: ["rack:session:", "_session_id:", "session:"], companions: .rack),
-        Framework(name: "laravel", summary: "Laravel's Redis session driver (PHP serialize, twice; SESSION_ENCRYPT with --app-key-file)",
-                  mapping: "laravel_database_user:<user>:<session>",
-                  sessionGlobs: ["*_cache:*", "*_cache_*", "*-cache-*"], sessionIdPrefix: nil,
-                  payload: .laravel, fields: FieldPaths(user: [laravelLogin, "user_id"]),
-                  cookie: .laravelEncrypted, unrevocable: [], idMarkers: ["_cache:", "_cache_", "-cache-"], sessionKeyTemplate: "laravel_database_laravel_cache:<session>", cookieName: "laravel_session"),
-        Framework(name: "php", summary: "PHP native sessions on phpredis (PHPREDIS_SESSION:, php or php_serialize handler)",
-                  mapping: "user:<user>:<session>", sessionGlobs: ["PHPREDIS_SESSION:*", "PHPREDIS_CLUSTER_SESSION:*"], sessionIdPrefix: nil,
-                  payload: .php, fields: FieldPaths(user: ["user_id", laravelLogin]),
-                  cookie: .plain, unrevocable: [], idMarkers: ["PHPREDIS_CLUSTER_SESSION:", "PHPREDIS_SESSION:"], sessionKeyTemplate: "PHPREDIS_SESSION:<session>", cookieName: "PHPSESSID"),
-        Framework(name: "django", summary: "Django cache and cached_db session backends on Django's Redis cache (pickle)",
-                  mapping: "user:<user>:<session>", sessionGlobs: ["*:django.contrib.sessions.cache*"], sessionIdPrefix: nil,
-                  payload: .django, fields: FieldPaths(user: ["_auth_user_id"]),
-                  cookie: .plain,
-                  unrevocable: [("*:django.contrib.sessions.cached_db*",
-                                 "a cached_db session is reloaded from the django_session table and written back: deleting the Redis key does not log the user out; delete the row (or use the cache backend)")], idMarkers: ["django.contrib.sessions.cached_db", "django.contrib.sessions.cache"], sessionKeyTemplate: ":1:django.contrib.sessions.cache<session>", cookieName: "sessionid"),
-        Framework(name: "flask", summary: "Flask-Session's Redis interface (msgpack since 0.7, pickle before), Flask-Login",
-                  mapping: "user:<user>:<session>", sessionGlobs: ["session:*"], sessionIdPrefix: nil,
-                  payload: .flask, fields: FieldPaths(user: ["_user_id"]),
-                  cookie: .plain, unrevocable: [], idMarkers: ["session:"], sessionKeyTemplate: "session:<session>", cookieName: "session"),
-        Framework(name: "express", summary: "express-session with connect-redis (JSON, passport)",
-                  mapping: "user:<user>:<session>", sessionGlobs: ["sess:*"], sessionIdPrefix: nil,
-                  payload: .express, fields: FieldPaths(user: ["passport.user", "user_id"]),
-                  cookie: .expressSigned, unrevocable: [], idMarkers: ["sess:"], sessionKeyTemplate: "sess:<session>", cookieName: "connect.sid"),
-        Framework(name: "spring", summary: "Spring Session's Redis hashes (creationTime, lastAccessedTime; Java serialization or JSON)",
-                  mapping: "user:<user>:<session>", sessionGlobs: ["spring:session:sessions:*"], sessionIdPrefix: nil,
-                  payload: .spring,
-                  fields: FieldPaths(user: ["sessionAttr:org.springframework.session.FindByIndexNameSessionRepository.PRINCIPAL_NAME_INDEX_NAME", "sessionAttr:user_id"],
-                                     createdAt: ["creationTime"], lastSeenAt: ["lastAccessedTime"],
-                                     ip: ["sessionAttr:ip"], userAgent: ["sessionAttr:user_agent"]),
-                  cookie: .base64, unrevocable: [], idMarkers: ["spring:session:sessions:"], index: "spring:session:index:org.springframework.session.FindByIndexNameSessionRepository.PRINCIPAL_NAME_INDEX_NAME:<user>", sessionKeyTemplate: "spring:session:sessions:<session>", companions: .spring, cookieName: "SESSION"),
+        Framework(
+            name: "rails", summary: "Rails/Rack Redis stores (redis-rack, redis-session-store, CacheStore; Marshal or JSON; Devise/Warden)",
+            mapping: "user:<user>:<session>", sessionGlobs: ["rack:session:*", "session:*", "_session_id:*"], sessionIdPrefix: "2::",
+            payload: .rails,
+            fields: FieldPaths(
+                user: ["warden.user.*.key.0.0", "@value.warden.user.*.key.0.0", "user_id"],
+                lastSeenAt: ["warden.user.*.session.last_request_at", "last_seen_at"]),
+            cookie: .rackPrivateId, unrevocable: [], idMarkers: ["rack:session:", "_session_id:", "session:"], companions: .rack),
+        Framework(
+            name: "laravel", summary: "Laravel's Redis session driver (PHP serialize, twice; SESSION_ENCRYPT with --app-key-file)",
+            mapping: "laravel_database_user:<user>:<session>",
+            sessionGlobs: ["*_cache:*", "*_cache_*", "*-cache-*"], sessionIdPrefix: nil,
+            payload: .laravel, fields: FieldPaths(user: [laravelLogin, "user_id"]),
+            cookie: .laravelEncrypted, unrevocable: [], idMarkers: ["_cache:", "_cache_", "-cache-"],
+            sessionKeyTemplate: "laravel_database_laravel_cache:<session>", cookieName: "laravel_session"),
+        Framework(
+            name: "php", summary: "PHP native sessions on phpredis (PHPREDIS_SESSION:, php or php_serialize handler)",
+            mapping: "user:<user>:<session>", sessionGlobs: ["PHPREDIS_SESSION:*", "PHPREDIS_CLUSTER_SESSION:*"], sessionIdPrefix: nil,
+            payload: .php, fields: FieldPaths(user: ["user_id", laravelLogin]),
+            cookie: .plain, unrevocable: [], idMarkers: ["PHPREDIS_CLUSTER_SESSION:", "PHPREDIS_SESSION:"],
+            sessionKeyTemplate: "PHPREDIS_SESSION:<session>", cookieName: "PHPSESSID"),
+        Framework(
+            name: "django", summary: "Django cache and cached_db session backends on Django's Redis cache (pickle)",
+            mapping: "user:<user>:<session>", sessionGlobs: ["*:django.contrib.sessions.cache*"], sessionIdPrefix: nil,
+            payload: .django, fields: FieldPaths(user: ["_auth_user_id"]),
+            cookie: .plain,
+            unrevocable: [
+                (
+                    "*:django.contrib.sessions.cached_db*",
+                    "a cached_db session is reloaded from the django_session table and written back: deleting the Redis key does not log the user out; delete the row (or use the cache backend)"
+                )
+            ], idMarkers: ["django.contrib.sessions.cached_db", "django.contrib.sessions.cache"],
+            sessionKeyTemplate: ":1:django.contrib.sessions.cache<session>", cookieName: "sessionid"),
+        Framework(
+            name: "flask", summary: "Flask-Session's Redis interface (msgpack since 0.7, pickle before), Flask-Login",
+            mapping: "user:<user>:<session>", sessionGlobs: ["session:*"], sessionIdPrefix: nil,
+            payload: .flask, fields: FieldPaths(user: ["_user_id"]),
+            cookie: .plain, unrevocable: [], idMarkers: ["session:"], sessionKeyTemplate: "session:<session>", cookieName: "session"),
+        Framework(
+            name: "express", summary: "express-session with connect-redis (JSON, passport)",
+            mapping: "user:<user>:<session>", sessionGlobs: ["sess:*"], sessionIdPrefix: nil,
+            payload: .express, fields: FieldPaths(user: ["passport.user", "user_id"]),
+            cookie: .expressSigned, unrevocable: [], idMarkers: ["sess:"], sessionKeyTemplate: "sess:<session>", cookieName: "connect.sid"),
+        Framework(
+            name: "spring", summary: "Spring Session's Redis hashes (creationTime, lastAccessedTime; Java serialization or JSON)",
+            mapping: "user:<user>:<session>", sessionGlobs: ["spring:session:sessions:*"], sessionIdPrefix: nil,
+            payload: .spring,
+            fields: FieldPaths(
+                user: ["sessionAttr:org.springframework.session.FindByIndexNameSessionRepository.PRINCIPAL_NAME_INDEX_NAME", "sessionAttr:user_id"],
+                createdAt: ["creationTime"], lastSeenAt: ["lastAccessedTime"],
+                ip: ["sessionAttr:ip"], userAgent: ["sessionAttr:user_agent"]),
+            cookie: .base64, unrevocable: [], idMarkers: ["spring:session:sessions:"],
+            index: "spring:session:index:org.springframework.session.FindByIndexNameSessionRepository.PRINCIPAL_NAME_INDEX_NAME:<user>",
+            sessionKeyTemplate: "spring:session:sessions:<session>", companions: .spring, cookieName: "SESSION"),
     ]
 
     /// The preset called `name`.
@@ -107,7 +125,11 @@ public struct Framework: Sendable {
     public static var names: [String] { all.map(\.name) }
 
     /// A value from its parts (the memberwise initializer, for the stores).
-    package init(name: String, summary: String, mapping: String, sessionGlobs: [String], sessionIdPrefix: String? = nil, payload: PayloadKind, fields: FieldPaths, cookie: CookieTransform, unrevocable: [(glob: String, reason: String)], idMarkers: [String], index: String? = nil, sessionKeyTemplate: String? = nil, companions: CompanionKind? = nil, cookieName: String? = nil) {
+    package init(
+        name: String, summary: String, mapping: String, sessionGlobs: [String], sessionIdPrefix: String? = nil, payload: PayloadKind,
+        fields: FieldPaths, cookie: CookieTransform, unrevocable: [(glob: String, reason: String)], idMarkers: [String], index: String? = nil,
+        sessionKeyTemplate: String? = nil, companions: CompanionKind? = nil, cookieName: String? = nil
+    ) {
         self.name = name
         self.summary = summary
         self.mapping = mapping
@@ -148,7 +170,9 @@ public struct FieldPaths: Sendable {
     }
 
     /// With no framework: the common names only, and the usual user keys.
-    public static let generic = FieldPaths(user: ["user_id", "_auth_user_id", "_user_id", "passport.user", "warden.user.*.key.0.0", Framework.laravelLogin])
+    public static let generic = FieldPaths(user: [
+        "user_id", "_auth_user_id", "_user_id", "passport.user", "warden.user.*.key.0.0", Framework.laravelLogin,
+    ])
 }
 
 /// How a cookie value, as a browser holds it, becomes the session id in the store.

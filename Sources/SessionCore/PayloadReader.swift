@@ -40,11 +40,14 @@ public struct PayloadReader: Sendable {
         case .rails: return rails(bytes)
         case .laravel: return laravel(bytes)
         case .php:
-            if bytes.starts(with: [0, 0, 0, 2]) { return DecodedPayload(format: "igbinary", error: "igbinary payloads are not decoded (session.serialize_handler=igbinary)") }
+            if bytes.starts(with: [0, 0, 0, 2]) {
+                return DecodedPayload(format: "igbinary", error: "igbinary payloads are not decoded (session.serialize_handler=igbinary)")
+            }
             return run(PHPSession.looksLike(bytes) || !PHPSerialize.looksLike(bytes) ? .phpSession : .phpSerialize, bytes)
         case .django:
             // Django's Redis cache stores integers as plain digits, everything else pickled.
-            if !bytes.isEmpty, bytes.count < 20, bytes.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let n = Int64(String(decoding: bytes, as: UTF8.self)) {
+            if !bytes.isEmpty, bytes.count < 20, bytes.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let n = Int64(String(decoding: bytes, as: UTF8.self))
+            {
                 return DecodedPayload(format: "integer", value: .int(n))
             }
             return run(.pickle, bytes)
@@ -72,8 +75,9 @@ public struct PayloadReader: Sendable {
                 entries.append(PayloadEntry(.string(field), .string(value)))
             }
         }
-        return DecodedPayload(format: "hash", value: .map(entries),
-                              error: errors.isEmpty ? nil : "fields not decoded: \(errors.joined(separator: ", "))")
+        return DecodedPayload(
+            format: "hash", value: .map(entries),
+            error: errors.isEmpty ? nil : "fields not decoded: \(errors.joined(separator: ", "))")
     }
 
     package func run(_ format: PayloadFormat, _ bytes: Bytes, name: String? = nil) -> DecodedPayload {
@@ -128,7 +132,8 @@ public struct PayloadReader: Sendable {
             } else if LaravelEnvelope.looksLike(current) {
                 layers.append("laravel-encrypted")
                 guard let key = appKey else {
-                    return DecodedPayload(format: layers.joined(separator: "+"), error: "encrypted with the app key (SESSION_ENCRYPT); give --app-key-file to read it")
+                    return DecodedPayload(
+                        format: layers.joined(separator: "+"), error: "encrypted with the app key (SESSION_ENCRYPT); give --app-key-file to read it")
                 }
                 do {
                     current = try LaravelEnvelope.open(current, key: key)
@@ -158,7 +163,7 @@ public enum LaravelEnvelope {
 
     /// Whether `bytes` look like an envelope (base64 of a JSON object with `iv` and `mac`).
     public static func looksLike(_ bytes: Bytes) -> Bool {
-        guard bytes.count >= 40, bytes.prefix(4) == Array("eyJp".utf8)[...] else { return false } // base64 of `{"i`
+        guard bytes.count >= 40, bytes.prefix(4) == Array("eyJp".utf8)[...] else { return false }  // base64 of `{"i`
         return true
     }
 
@@ -166,7 +171,8 @@ public enum LaravelEnvelope {
     /// of the base64 IV and value), as base64 of the JSON envelope; `nil` on a bad key.
     public static func seal(_ plain: Bytes, key: [UInt8]) -> Bytes? {
         guard let iv = CookieCrypto.randomBytes(16), let ciphertext = CookieCrypto.aes256CBCEncrypt(key: key, iv: iv, plain) else { return nil }
-        let ivText = JSON.base64(iv), valueText = JSON.base64(ciphertext)
+        let ivText = JSON.base64(iv)
+        let valueText = JSON.base64(ciphertext)
         let mac = Digest.hex(CookieCrypto.hmacSHA256(key: key, Array((ivText + valueText).utf8)))
         let json = "{\"iv\":\"\(ivText)\",\"value\":\"\(valueText)\",\"mac\":\"\(mac)\",\"tag\":\"\"}"
         return Array(JSON.base64(Array(json.utf8)).utf8)
@@ -180,13 +186,16 @@ public enum LaravelEnvelope {
         guard let ivText = env["iv"]?.text, let valueText = env["value"]?.text, let mac = env["mac"]?.text else {
             throw Failure(description: "the encrypted value has no iv, value or mac")
         }
-        if let tag = env["tag"]?.text, !tag.isEmpty { throw Failure(description: "AES-GCM values (with a tag) are not supported; Laravel's default cipher is AES-256-CBC") }
+        if let tag = env["tag"]?.text, !tag.isEmpty {
+            throw Failure(description: "AES-GCM values (with a tag) are not supported; Laravel's default cipher is AES-256-CBC")
+        }
         let expected = Digest.hex(CookieCrypto.hmacSHA256(key: key, Array((ivText + valueText).utf8)))
         guard CookieCrypto.equal(Array(expected.utf8), Array(mac.lowercased().utf8)) else {
             throw Failure(description: "the MAC does not match: wrong --app-key-file, or the value was changed")
         }
         guard let iv = CookieCrypto.base64Decode(Array(ivText.utf8)), let ciphertext = CookieCrypto.base64Decode(Array(valueText.utf8)),
-              let plain = CookieCrypto.aes256CBCDecrypt(key: key, iv: iv, ciphertext) else {
+            let plain = CookieCrypto.aes256CBCDecrypt(key: key, iv: iv, ciphertext)
+        else {
             throw Failure(description: "decryption failed (key size or padding)")
         }
         return plain

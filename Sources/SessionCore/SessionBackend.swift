@@ -51,13 +51,17 @@ public protocol SessionBackend: AnyObject {
     func show(sessions ids: [Bytes], user: Bytes?) throws -> ShowResult
     func planRevoke(sessions ids: [Bytes], user: Bytes?) throws -> RevokePlan
     func planRevoke(users: [Bytes]) throws -> RevokePlan
-    func revoke(_ plan: RevokePlan, beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void,
-                afterDeleting: ([SessionRef]) -> Void) throws -> RevokeResult
+    func revoke(
+        _ plan: RevokePlan, beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void,
+        afterDeleting: ([SessionRef]) -> Void
+    ) throws -> RevokeResult
     func users(sort: UserSort, minimum: Int, top: Int?, live: Bool) throws -> UsersResult
     func audit(top: Int, examples: Int) throws -> AuditReport
     /// Ends every session the filter keeps (`revoke-all`), a page at a time, each page's audit record first.
-    func revokeAll(filter: SessionFilter, dryRun: Bool, beforeDeleting: ([Bytes]) throws(AuditTrailError) -> Void,
-                   afterPage: (RevokeAllResult) -> Void) throws -> RevokeAllResult
+    func revokeAll(
+        filter: SessionFilter, dryRun: Bool, beforeDeleting: ([Bytes]) throws(AuditTrailError) -> Void,
+        afterPage: (RevokeAllResult) -> Void
+    ) throws -> RevokeAllResult
     /// What `revoke-all` ends, in words (`every session under session:*`, `every row of the table sessions`).
     var revokeAllScope: String { get }
     /// The host an operator types to confirm `revoke-all` (the server's host, or the database file).
@@ -69,9 +73,11 @@ public protocol SessionBackend: AnyObject {
     /// What revoking `plan` would do, changing nothing.
     func dryRun(_ plan: RevokePlan) throws -> RevokeResult
     func planPrune() throws -> RevokePlan
-    func prune(_ plan: RevokePlan, grace: Double, waiting: (Double) -> Void,
-               beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void,
-               afterDeleting: ([SessionRef]) -> Void) throws -> RevokeResult
+    func prune(
+        _ plan: RevokePlan, grace: Double, waiting: (Double) -> Void,
+        beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void,
+        afterDeleting: ([SessionRef]) -> Void
+    ) throws -> RevokeResult
 }
 
 extension SessionBackend {

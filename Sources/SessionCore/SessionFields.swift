@@ -65,15 +65,20 @@ public enum Timestamp {
             return Int(String(decoding: b[r], as: UTF8.self))
         }
         guard b.count >= 19, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: " "),
-              b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"),
-              let y = num(0..<4), let mo = num(5..<7), let d = num(8..<10), let h = num(11..<13), let mi = num(14..<16), let se = num(17..<19),
-              (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, se < 61 else { return nil }
+            b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"),
+            let y = num(0..<4), let mo = num(5..<7), let d = num(8..<10), let h = num(11..<13), let mi = num(14..<16), let se = num(17..<19),
+            (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, se < 61
+        else { return nil }
         var i = 19
         var fraction = 0.0
         if i < b.count, b[i] == UInt8(ascii: ".") {
             var scale = 0.1
             i += 1
-            while i < b.count, b[i] >= 0x30 && b[i] <= 0x39 { fraction += Double(b[i] - 0x30) * scale; scale /= 10; i += 1 }
+            while i < b.count, b[i] >= 0x30 && b[i] <= 0x39 {
+                fraction += Double(b[i] - 0x30) * scale
+                scale /= 10
+                i += 1
+            }
         }
         var offset = 0
         if i < b.count {
@@ -98,9 +103,15 @@ public enum Timestamp {
         let ms = Int((seconds - Double(whole)) * 1000 + 0.5) % 1000
         var days = whole / 86_400
         var rest = whole % 86_400
-        if rest < 0 { rest += 86_400; days -= 1 }
+        if rest < 0 {
+            rest += 86_400
+            days -= 1
+        }
         let (y, m, d) = civil(fromDays: Int(days))
-        func pad(_ n: Int, _ w: Int = 2) -> String { let s = String(n); return String(repeating: "0", count: max(0, w - s.count)) + s }
+        func pad(_ n: Int, _ w: Int = 2) -> String {
+            let s = String(n)
+            return String(repeating: "0", count: max(0, w - s.count)) + s
+        }
         let base = "\(pad(y, 4))-\(pad(m))-\(pad(d))T\(pad(Int(rest / 3600))):\(pad(Int(rest % 3600 / 60))):\(pad(Int(rest % 60)))"
         return base + (ms > 0 ? ".\(pad(ms, 3))" : "") + "Z"
     }

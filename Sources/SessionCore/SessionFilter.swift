@@ -76,7 +76,8 @@ extension SessionFilter {
     /// those kept and those left out with the reason; any store's records.
     public func split(_ records: [SessionRecord], now: Double) -> (kept: [SessionRecord], out: [FilteredOut]) {
         guard !isEmpty else { return (records, []) }
-        var kept: [SessionRecord] = [], out: [FilteredOut] = []
+        var kept: [SessionRecord] = []
+        var out: [FilteredOut] = []
         for r in records {
             switch verdict(session: r.ref.session, idle: r.idleSeconds, ttl: r.ttl, fields: r.fields, now: now) {
             case .keep: kept.append(r)

@@ -51,7 +51,8 @@ public enum CookieCrypto {
         defer { EVP_CIPHER_CTX_free(ctx) }
         guard EVP_CipherInit_ex(ctx, EVP_aes_256_cbc(), nil, key, iv, encrypt ? 1 : 0) == 1 else { return nil }
         var out = [UInt8](repeating: 0, count: input.count + 32)
-        var n: Int32 = 0, tail: Int32 = 0
+        var n: Int32 = 0
+        var tail: Int32 = 0
         let ok = out.withUnsafeMutableBufferPointer { o in
             input.withUnsafeBufferPointer { i in
                 EVP_CipherUpdate(ctx, o.baseAddress, &n, i.baseAddress, Int32(i.count)) == 1
@@ -84,7 +85,9 @@ public enum CookieCrypto {
     /// Decoding stops at the first `=`; line breaks are skipped.
     public static func base64Decode(_ text: [UInt8]) -> [UInt8]? {
         var out = [UInt8](repeating: 0, count: text.count / 4 * 3 + 3)
-        var n = 0, acc: UInt32 = 0, have = 0
+        var n = 0
+        var acc: UInt32 = 0
+        var have = 0
         let ok: Bool = base64Values.withUnsafeBufferPointer { table in
             out.withUnsafeMutableBufferPointer { o in
                 for c in text {

@@ -1,12 +1,13 @@
 import RedisClient
 import SessionPayload
+
 #if canImport(Glibc)
-import Glibc
-import SessionBasics
-import SessionCore
-import RedisStore
-import SQLStore
-import HTTPProbe
+    import Glibc
+    import SessionBasics
+    import SessionCore
+    import RedisStore
+    import SQLStore
+    import HTTPProbe
 #endif
 
 /// What every command gets: the bound command line, the console, and a way to reach the server.
@@ -64,14 +65,16 @@ final class CommandContext {
         if let user = endpoint.username, password == nil {
             // Never fall back to the `default` user: the operator named another one.
             guard console.stdinIsTerminal && console.stderrIsTerminal && !invocation.arguments.contains([UInt8(ascii: "-")]) else {
-                throw CLIError("the URL names the user '\(user)' but no password was given (\(targetURL().source))",
-                               hint: "give it in $REDISCLI_AUTH, with --password-file FILE, or type it with --askpass", code: .usage)
+                throw CLIError(
+                    "the URL names the user '\(user)' but no password was given (\(targetURL().source))",
+                    hint: "give it in $REDISCLI_AUTH, with --password-file FILE, or type it with --askpass", code: .usage)
             }
             password = try askPassword(for: endpoint)
         }
-        let options = ConnectionOptions(username: endpoint.username, password: password, database: endpoint.database,
-                                        connectTimeout: invocation.connectTimeout, commandTimeout: invocation.timeout, tls: tls,
-                                        cancellation: console.cancellation)
+        let options = ConnectionOptions(
+            username: endpoint.username, password: password, database: endpoint.database,
+            connectTimeout: invocation.connectTimeout, commandTimeout: invocation.timeout, tls: tls,
+            cancellation: console.cancellation)
         return (endpoint, options)
     }
 
@@ -79,8 +82,10 @@ final class CommandContext {
     private func tlsContext(enabled: Bool, endpoint: RedisEndpoint) throws -> TLSContext? {
         let inv = invocation
         // Only flags on the command line: a context's TLS files wait for a TLS URL (one from the environment may be plain).
-        let given: [(String, Bool)] = [("--cacert", inv.cacert != nil), ("--cacertdir", inv.cacertdir != nil), ("--cert", inv.cert != nil),
-                                       ("--sni", inv.sni != nil), ("--insecure", inv.insecure)].filter { inv.given.contains(String($0.0.dropFirst(2))) }
+        let given: [(String, Bool)] = [
+            ("--cacert", inv.cacert != nil), ("--cacertdir", inv.cacertdir != nil), ("--cert", inv.cert != nil),
+            ("--sni", inv.sni != nil), ("--insecure", inv.insecure),
+        ].filter { inv.given.contains(String($0.0.dropFirst(2))) }
         guard enabled else {
             if let (name, _) = given.first(where: { $0.1 }) {
                 throw CLIError("\(name) needs TLS", hint: "use a rediss:// URL or --tls", code: .usage)
@@ -93,8 +98,9 @@ final class CommandContext {
         if inv.insecure {
             console.warn("--insecure: the server's certificate and host name are not verified; anyone on the path can read and change this session")
         }
-        let settings = TLSSettings(caFile: inv.cacert, caDirectory: inv.cacertdir, certificateFile: inv.cert,
-                                   keyFile: inv.key, serverName: inv.sni, insecure: inv.insecure)
+        let settings = TLSSettings(
+            caFile: inv.cacert, caDirectory: inv.cacertdir, certificateFile: inv.cert,
+            keyFile: inv.key, serverName: inv.sni, insecure: inv.insecure)
         do {
             return try TLSContext(settings: settings)
         } catch RedisClientError.tlsFailed(_, let reason) {
@@ -106,7 +112,8 @@ final class CommandContext {
     /// input when that is not a terminal (`--askpass` in scripts).
     private func askPassword(for endpoint: RedisEndpoint) throws -> String {
         if invocation.arguments.contains([UInt8(ascii: "-")]) {
-            throw CLIError("--askpass reads the password from standard input, which '-' also reads", hint: "use $REDISCLI_AUTH or --password-file", code: .usage)
+            throw CLIError(
+                "--askpass reads the password from standard input, which '-' also reads", hint: "use $REDISCLI_AUTH or --password-file", code: .usage)
         }
         let who = endpoint.username.map { "\($0)@" } ?? ""
         guard let line = console.readSecret("Password for \(who)\(endpoint): "), !line.isEmpty else {
@@ -154,9 +161,12 @@ final class CommandContext {
     /// The framework preset: `--framework`, else `$SESSIONCTL_FRAMEWORK`; `nil` for none.
     func framework() throws -> Framework? {
         if let name = invocation.framework { return Framework.named(name) }
-        guard let env = console.environment["SESSIONCTL_FRAMEWORK"], !env.isEmpty else { return invocation.fromContext.framework.flatMap(Framework.named) }
+        guard let env = console.environment["SESSIONCTL_FRAMEWORK"], !env.isEmpty else {
+            return invocation.fromContext.framework.flatMap(Framework.named)
+        }
         guard let f = Framework.named(env) else {
-            let hint = Suggest.closest(to: env, in: Framework.names).map { "did you mean '\($0)'?" } ?? "expected \(OptionBinding.list(Framework.names))"
+            let hint =
+                Suggest.closest(to: env, in: Framework.names).map { "did you mean '\($0)'?" } ?? "expected \(OptionBinding.list(Framework.names))"
             throw CLIError("$SESSIONCTL_FRAMEWORK names no framework: '\(env)'", hint: hint, code: .usage)
         }
         return f
@@ -168,12 +178,13 @@ final class CommandContext {
         let globs = invocation.sessionGlob.map { [$0] } ?? f?.sessionGlobs ?? [SessionLayout.defaultSessionGlob]
         // With an index, members are session ids: the framework says where their data lives.
         let derived = try indexTemplate() != nil ? f?.sessionKeyTemplate : nil
-        var layout = try SessionLayout(mapping: invocation.mapping ?? f?.mapping ?? MappingTemplate.defaultSource,
-                                       sessionKey: invocation.sessionKey ?? derived ?? SessionLayout.defaultSessionKey,
-                                       sessionGlobs: globs,
-                                       // A prefix only applies to the framework's own template.
-                                       sessionIdPrefix: invocation.mapping == nil ? f?.sessionIdPrefix : nil,
-                                       unrevocable: f?.unrevocable ?? [])
+        var layout = try SessionLayout(
+            mapping: invocation.mapping ?? f?.mapping ?? MappingTemplate.defaultSource,
+            sessionKey: invocation.sessionKey ?? derived ?? SessionLayout.defaultSessionKey,
+            sessionGlobs: globs,
+            // A prefix only applies to the framework's own template.
+            sessionIdPrefix: invocation.mapping == nil ? f?.sessionIdPrefix : nil,
+            unrevocable: f?.unrevocable ?? [])
         layout.companions = f?.companions
         return layout
     }
@@ -190,7 +201,8 @@ final class CommandContext {
         var paths = try framework()?.fields ?? .generic
         if let text = invocation.userField {
             guard let p = PayloadPath(text) else {
-                throw CLIError("--user-field '\(text)' has more than \(PayloadPath.maxParts) parts", hint: "name the field with fewer dots", code: .usage)
+                throw CLIError(
+                    "--user-field '\(text)' has more than \(PayloadPath.maxParts) parts", hint: "name the field with fewer dots", code: .usage)
             }
             paths.user.insert(p, at: 0)
         }
@@ -207,8 +219,9 @@ final class CommandContext {
         }
         if let file = invocation.appKeyFile {
             guard let key = CookieSecrets.laravelAppKey(fromFile: try readSmallFile(file, option: "--app-key-file")) else {
-                throw CLIError("--app-key-file '\(file)' holds no Laravel app key",
-                               hint: "give a file with APP_KEY=base64:… (as in .env) or the base64: key alone; the key is 32 bytes", code: .usage)
+                throw CLIError(
+                    "--app-key-file '\(file)' holds no Laravel app key",
+                    hint: "give a file with APP_KEY=base64:… (as in .env) or the base64: key alone; the key is 32 bytes", code: .usage)
             }
             secrets.appKey = key
         }
@@ -219,8 +232,9 @@ final class CommandContext {
     /// connects and authenticates.
     func openRedisStore() throws -> RedisSessionStore {
         if targetIsSQL {
-            throw CLIError("'\(invocation.command.rawValue)' works on Redis stores; a SQL table answers list, show, revoke, revoke-user, revoke-all, users, audit, prune, snapshot, diff and ping",
-                           code: .usage)
+            throw CLIError(
+                "'\(invocation.command.rawValue)' works on Redis stores; a SQL table answers list, show, revoke, revoke-user, revoke-all, users, audit, prune, snapshot, diff and ping",
+                code: .usage)
         }
         return try openRedis(rackPublicIds: [:])
     }
@@ -232,8 +246,9 @@ final class CommandContext {
         let layout = try layout()
         if invocation.command == .show || invocation.command == .revoke {
             for id in invocation.arguments where !layout.mapping.acceptsSession(id) {
-                throw CLIError("session id '\(Escape.visible(id))' contains '\(layout.mapping.separatorText)', the separator of --mapping; no mapping key can name it",
-                               hint: "check the id, or --mapping", code: .usage)
+                throw CLIError(
+                    "session id '\(Escape.visible(id))' contains '\(layout.mapping.separatorText)', the separator of --mapping; no mapping key can name it",
+                    hint: "check the id, or --mapping", code: .usage)
             }
         }
         let (endpoint, options) = try connectionSettings()

@@ -1,9 +1,9 @@
+import HTTPProbe
 import RedisClient
-import SessionBasics
-import SessionCore
 import RedisStore
 import SQLStore
-import HTTPProbe
+import SessionBasics
+import SessionCore
 
 /// The exit statuses of the contract (SPEC.md, "Exit status").
 public enum ExitCode: Int32, Sendable {

@@ -1,10 +1,10 @@
+import HTTPProbe
 import RedisClient
+import RedisStore
 import SQLClient
+import SQLStore
 import SessionBasics
 import SessionCore
-import RedisStore
-import SQLStore
-import HTTPProbe
 
 extension CommandContext {
     /// Whether the target is a SQL table (`postgres://`, `mysql://`, `sqlite:///path`).
@@ -31,11 +31,14 @@ extension CommandContext {
     func openCachedDBRows() throws -> SQLSessionStore? {
         guard let text = invocation.cachedDBURL else { return nil }
         guard SQLURL.isSQL(text) else {
-            throw CLIError("--cached-db-url '\(RedisEndpoint.redact(text))' is not a database URL", hint: "postgres://…, mysql://… or sqlite:///path to Django's database", code: .usage)
+            throw CLIError(
+                "--cached-db-url '\(RedisEndpoint.redact(text))' is not a database URL",
+                hint: "postgres://…, mysql://… or sqlite:///path to Django's database", code: .usage)
         }
         let store = try openSQLStore(text, source: "--cached-db-url", auxiliary: true)
         guard store.table.schema == .django else {
-            throw CLIError("--cached-db-url: the table \(store.table.name) is not Django's django_session", hint: "name it with --table", code: .usage)
+            throw CLIError(
+                "--cached-db-url: the table \(store.table.name) is not Django's django_session", hint: "name it with --table", code: .usage)
         }
         return store
     }
@@ -50,7 +53,9 @@ extension CommandContext {
         options.timeout = inv.timeout
         options.readOnly = !inv.command.changesKeys || inv.dryRun
         if url.password != nil && source == "--url" && !inv.quiet {
-            console.warn("a password in --url is visible to other users of this machine; use --password-file or $\(url.engine == .postgres ? "PGPASSWORD" : "MYSQL_PWD")")
+            console.warn(
+                "a password in --url is visible to other users of this machine; use --password-file or $\(url.engine == .postgres ? "PGPASSWORD" : "MYSQL_PWD")"
+            )
         }
         let envName = url.engine == .postgres ? "PGPASSWORD" : "MYSQL_PWD"
         // Beside Redis (--cached-db-url), --password-file and the context's password are Redis's:
@@ -93,9 +98,10 @@ extension CommandContext {
             configuration.progress = { progress.scanned($0) }
             configuration.settleProgress = { progress.status(Self.settleLine($0)) }
         }
-        return try SQLSessionStore(connection: connection, table: table, display: url.display,
-                                   tls: url.parameter("sslmode").map { $0 != "disable" } ?? (url.parameter("ssl-mode").map { $0.uppercased() != "DISABLED" } ?? false),
-                                   cancellation: console.cancellation, configuration: configuration)
+        return try SQLSessionStore(
+            connection: connection, table: table, display: url.display,
+            tls: url.parameter("sslmode").map { $0 != "disable" } ?? (url.parameter("ssl-mode").map { $0.uppercased() != "DISABLED" } ?? false),
+            cancellation: console.cancellation, configuration: configuration)
     }
 
     /// The exit status of a database failure (SPEC.md): connect and authentication 4, the rest 1.

@@ -1,12 +1,13 @@
 import CMalloc
 import RedisClient
+
 #if canImport(Glibc)
-import Glibc
-import SessionBasics
-import SessionCore
-import RedisStore
-import SQLStore
-import HTTPProbe
+    import Glibc
+    import SessionBasics
+    import SessionCore
+    import RedisStore
+    import SQLStore
+    import HTTPProbe
 #endif
 
 /// The process's one request to stop, set by SIGINT and SIGTERM and passed down from here.
@@ -69,7 +70,10 @@ public enum SessionCtl {
         }
         let context = CommandContext(invocation: invocation, console: console)
         defer {
-            if let line = context.timings.line { console.err.write(line + "\n"); console.err.flush() }
+            if let line = context.timings.line {
+                console.err.write(line + "\n")
+                console.err.flush()
+            }
         }
         let result = Result { try dispatch(context) }
         context.progress.finish()

@@ -90,7 +90,7 @@ struct Budget {
 
 /// Decimal text of a non-negative magnitude given as little-endian bytes (bounded by the caller).
 func decimal(littleEndianMagnitude bytes: [UInt8]) -> String {
-    var words = bytes.reversed().map { UInt32($0) } // big-endian digits in base 256
+    var words = bytes.reversed().map { UInt32($0) }  // big-endian digits in base 256
     while words.first == 0 { words.removeFirst() }
     if words.isEmpty { return "0" }
     var digits: [UInt8] = []

@@ -43,7 +43,10 @@ public enum JSONPayload {
                 r.position += 1
                 var entries: [PayloadEntry] = []
                 space()
-                if r.peek() == UInt8(ascii: "}") { r.position += 1; return .map(entries) }
+                if r.peek() == UInt8(ascii: "}") {
+                    r.position += 1
+                    return .map(entries)
+                }
                 while true {
                     space()
                     guard r.peek() == UInt8(ascii: "\"") else { throw r.error("expected a string key") }
@@ -55,7 +58,10 @@ public enum JSONPayload {
                     space()
                     let c = try r.u8()
                     if c == UInt8(ascii: "}") { return .map(entries) }
-                    guard c == UInt8(ascii: ",") else { r.position -= 1; throw r.error("expected ',' or '}'") }
+                    guard c == UInt8(ascii: ",") else {
+                        r.position -= 1
+                        throw r.error("expected ',' or '}'")
+                    }
                 }
             case UInt8(ascii: "["):
                 try budget.enter(at: at)
@@ -63,14 +69,20 @@ public enum JSONPayload {
                 r.position += 1
                 var items: [PayloadValue] = []
                 space()
-                if r.peek() == UInt8(ascii: "]") { r.position += 1; return .list(items) }
+                if r.peek() == UInt8(ascii: "]") {
+                    r.position += 1
+                    return .list(items)
+                }
                 while true {
                     space()
                     items.append(try value())
                     space()
                     let c = try r.u8()
                     if c == UInt8(ascii: "]") { return .list(items) }
-                    guard c == UInt8(ascii: ",") else { r.position -= 1; throw r.error("expected ',' or ']'") }
+                    guard c == UInt8(ascii: ",") else {
+                        r.position -= 1
+                        throw r.error("expected ',' or ']'")
+                    }
                 }
             case UInt8(ascii: "\""): return try string()
             case UInt8(ascii: "t"): return try literal("true", .bool(true))
@@ -83,8 +95,10 @@ public enum JSONPayload {
         mutating func number() throws(PayloadError) -> PayloadValue {
             let start = r.position
             var integral = true
-            while let b = r.peek(), (b >= 0x30 && b <= 0x39) || b == UInt8(ascii: "-") || b == UInt8(ascii: "+")
-                    || b == UInt8(ascii: ".") || b == UInt8(ascii: "e") || b == UInt8(ascii: "E") {
+            while let b = r.peek(),
+                (b >= 0x30 && b <= 0x39) || b == UInt8(ascii: "-") || b == UInt8(ascii: "+")
+                    || b == UInt8(ascii: ".") || b == UInt8(ascii: "e") || b == UInt8(ascii: "E")
+            {
                 if !(b >= 0x30 && b <= 0x39) && b != UInt8(ascii: "-") { integral = false }
                 r.position += 1
                 if r.position - start > 400 { throw PayloadError("a number longer than 400 characters", at: start) }
@@ -136,10 +150,15 @@ public enum JSONPayload {
                         }
                         guard let scalar = Unicode.Scalar(code) else { throw r.error("a lone surrogate") }
                         out += Array(String(Character(scalar)).utf8)
-                    default: r.position -= 1; throw r.error("bad escape")
+                    default:
+                        r.position -= 1
+                        throw r.error("bad escape")
                     }
                 default:
-                    guard b >= 0x20 else { r.position -= 1; throw PayloadError("a control byte inside a string", at: r.position) }
+                    guard b >= 0x20 else {
+                        r.position -= 1
+                        throw PayloadError("a control byte inside a string", at: r.position)
+                    }
                     out.append(b)
                 }
             }

@@ -67,7 +67,7 @@ public enum JavaSerialization {
                 return c
             case 0x72:
                 let name = String(decoding: try utf(2), as: UTF8.self)
-                _ = try r.take(8) // serialVersionUID
+                _ = try r.take(8)  // serialVersionUID
                 let slot = newHandle(.pending)
                 let flags = try r.u8()
                 let n = Int(try r.bigEndian(2))
@@ -76,7 +76,7 @@ public enum JavaSerialization {
                 for _ in 0..<n {
                     let type = try r.u8()
                     let fname = String(decoding: try utf(2), as: UTF8.self)
-                    if type == UInt8(ascii: "L") || type == UInt8(ascii: "[") { _ = try content() } // the field's class name
+                    if type == UInt8(ascii: "L") || type == UInt8(ascii: "[") { _ = try content() }  // the field's class name
                     fields.append((type, fname))
                 }
                 let desc = ClassDesc(name: name, flags: flags, fields: fields)
@@ -96,9 +96,15 @@ public enum JavaSerialization {
             while true {
                 guard let b = r.peek() else { throw r.error("input ends inside an annotation") }
                 switch b {
-                case 0x78: r.position += 1; return written
-                case 0x77: r.position += 1; _ = try r.take(Int(try r.u8()))
-                case 0x7A: r.position += 1; _ = try r.take(Int(try r.bigEndian(4)))
+                case 0x78:
+                    r.position += 1
+                    return written
+                case 0x77:
+                    r.position += 1
+                    _ = try r.take(Int(try r.u8()))
+                case 0x7A:
+                    r.position += 1
+                    _ = try r.take(Int(try r.bigEndian(4)))
                 default: written.append(try content())
                 }
             }
@@ -192,23 +198,27 @@ public enum JavaSerialization {
         mutating func objectData(_ c: ClassDesc, _ at: Int) throws(PayloadError) -> PayloadValue {
             var chain: [ClassDesc] = []
             var cur: ClassDesc? = c
-            while let k = cur, chain.count < 64 { chain.insert(k, at: 0); cur = k.superclass }
+            while let k = cur, chain.count < 64 {
+                chain.insert(k, at: 0)
+                cur = k.superclass
+            }
             var fields: [PayloadEntry] = []
             for k in chain {
-                if k.flags & 0x04 != 0 { // SC_EXTERNALIZABLE
+                if k.flags & 0x04 != 0 {  // SC_EXTERNALIZABLE
                     guard k.flags & 0x08 != 0 else { throw PayloadError("\(k.name) is externalizable without block data", at: at) }
                     let written = try skipAnnotation()
                     fields.append(PayloadEntry(.string(Array("(written)".utf8)), .list(written)))
                     continue
                 }
                 for f in k.fields { fields.append(PayloadEntry(.string(Array(f.name.utf8)), try primitive(f.type))) }
-                if k.flags & 0x01 != 0 { // SC_WRITE_METHOD
+                if k.flags & 0x01 != 0 {  // SC_WRITE_METHOD
                     let written = try skipAnnotation()
                     if !written.isEmpty { fields.append(PayloadEntry(.string(Array("(written)".utf8)), .list(written))) }
                 }
             }
             switch c.name {
-            case "java.lang.Long", "java.lang.Integer", "java.lang.Short", "java.lang.Byte", "java.lang.Double", "java.lang.Float", "java.lang.Boolean":
+            case "java.lang.Long", "java.lang.Integer", "java.lang.Short", "java.lang.Byte", "java.lang.Double", "java.lang.Float",
+                "java.lang.Boolean":
                 if let v = fields.first(where: { $0.key.text == "value" })?.value { return v }
             default: break
             }

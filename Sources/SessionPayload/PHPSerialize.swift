@@ -60,7 +60,9 @@ public enum PHPSerialize {
         mutating func count(until terminator: UInt8, perItem: Int = 1) throws(PayloadError) -> Int {
             let at = r.position
             let n = try integer(until: terminator)
-            guard n >= 0, n <= Int64(r.remaining / perItem) else { throw PayloadError("length \(n) does not fit in the \(r.remaining) bytes left", at: at) }
+            guard n >= 0, n <= Int64(r.remaining / perItem) else {
+                throw PayloadError("length \(n) does not fit in the \(r.remaining) bytes left", at: at)
+            }
             return Int(n)
         }
 
@@ -95,7 +97,7 @@ public enum PHPSerialize {
             for _ in 0..<n {
                 var k = try key()
                 if property, case .string(let name) = k, name.first == 0, let end = name.dropFirst().firstIndex(of: 0) {
-                    k = .string(Array(name[(end + 1)...])) // "\0*\0name" or "\0Class\0name"
+                    k = .string(Array(name[(end + 1)...]))  // "\0*\0name" or "\0Class\0name"
                 }
                 out.append(PayloadEntry(k, try value()))
             }

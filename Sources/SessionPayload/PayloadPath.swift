@@ -81,8 +81,10 @@ public struct PayloadPath: Sendable, Equatable, CustomStringConvertible {
 
     /// `*` matches any run of bytes; everything else matches itself (one resume point: linear).
     static func matches(_ pattern: ArraySlice<UInt8>, _ s: ArraySlice<UInt8>) -> Bool {
-        var p = pattern.startIndex, i = s.startIndex
-        var star: Int?, resume = s.startIndex
+        var p = pattern.startIndex
+        var i = s.startIndex
+        var star: Int?
+        var resume = s.startIndex
         while i < s.endIndex {
             if p < pattern.endIndex && pattern[p] == UInt8(ascii: "*") {
                 star = p

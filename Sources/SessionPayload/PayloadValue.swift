@@ -120,7 +120,10 @@ extension PayloadValue {
             switch v {
             case .list(let items): stack += items
             case .map(let e), .object(_, let e):
-                for x in e { stack.append(x.key); stack.append(x.value) }
+                for x in e {
+                    stack.append(x.key)
+                    stack.append(x.value)
+                }
             default: break
             }
         }

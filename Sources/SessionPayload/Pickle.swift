@@ -144,10 +144,10 @@ public enum Pickle {
                 let at = r.position
                 let op = try r.u8()
                 switch op {
-                case 0x80: // PROTO
+                case 0x80:  // PROTO
                     let v = try r.u8()
                     guard v <= 5 else { throw PayloadError("pickle protocol \(v) is newer than 5", at: at) }
-                case 0x95: _ = try r.take(8) // FRAME: a length hint
+                case 0x95: _ = try r.take(8)  // FRAME: a length hint
                 case UInt8(ascii: "."): return try pop("STOP")
                 case UInt8(ascii: "("): stack.append(.mark)
                 case UInt8(ascii: "0"): _ = stack.popLast()
@@ -165,8 +165,14 @@ public enum Pickle {
                 case UInt8(ascii: "I"), UInt8(ascii: "L"):
                     var text = String(decoding: try line(), as: UTF8.self)
                     if text.hasSuffix("L") { text.removeLast() }
-                    if op == UInt8(ascii: "I") && (text == "00" || text == "01") { try push(.value(.bool(text == "01"))); break }
-                    if let i = Int64(text) { try push(.value(.int(i))); break }
+                    if op == UInt8(ascii: "I") && (text == "00" || text == "01") {
+                        try push(.value(.bool(text == "01")))
+                        break
+                    }
+                    if let i = Int64(text) {
+                        try push(.value(.int(i)))
+                        break
+                    }
                     guard !text.isEmpty, text.count <= 400, text.drop(while: { $0 == "-" }).allSatisfy(\.isNumber) else {
                         throw PayloadError("'\(text.prefix(40))' is not an integer", at: at)
                     }
@@ -187,7 +193,7 @@ public enum Pickle {
                 case 0x8E: try string({ .opaque("bytes", $0) }, 8)
                 case 0x96: try string({ .opaque("bytearray", $0) }, 8)
                 case 0x97: throw PayloadError("an out-of-band buffer (NEXT_BUFFER) has no data here", at: at)
-                case 0x98: break // READONLY_BUFFER
+                case 0x98: break  // READONLY_BUFFER
                 case UInt8(ascii: "]"): try push(.list([]))
                 case UInt8(ascii: "}"): try push(.dict([]))
                 case UInt8(ascii: ")"): try push(.tuple([]))
@@ -216,17 +222,20 @@ public enum Pickle {
                     guard case .set = target.kind else { throw PayloadError("ADDITEMS on something that is not a set", at: at) }
                     try Self.append(items, to: target, at)
                 case UInt8(ascii: "s"):
-                    let v = try pop("SETITEM"), k = try pop("SETITEM")
+                    let v = try pop("SETITEM")
+                    let k = try pop("SETITEM")
                     try Self.setItems([(k, v)], on: try top("SETITEM"), at)
                 case UInt8(ascii: "u"):
                     let items = try popToMark("SETITEMS")
                     guard items.count % 2 == 0 else { throw PayloadError("SETITEMS with an odd number of items", at: at) }
                     try Self.setItems(stride(from: 0, to: items.count, by: 2).map { (items[$0], items[$0 + 1]) }, on: try top("SETITEMS"), at)
                 case UInt8(ascii: "c"):
-                    let module = String(decoding: try line(), as: UTF8.self), name = String(decoding: try line(), as: UTF8.self)
+                    let module = String(decoding: try line(), as: UTF8.self)
+                    let name = String(decoding: try line(), as: UTF8.self)
                     try push(.global(module + "." + name))
                 case 0x93:
-                    let name = try pop("STACK_GLOBAL"), module = try pop("STACK_GLOBAL")
+                    let name = try pop("STACK_GLOBAL")
+                    let module = try pop("STACK_GLOBAL")
                     guard case .value(let n) = name.kind, let ns = n.text, case .value(let m) = module.kind, let ms = m.text else {
                         throw PayloadError("STACK_GLOBAL needs two strings", at: at)
                     }
@@ -235,14 +244,17 @@ public enum Pickle {
                     let code = try r.littleEndian(op == 0x82 ? 1 : op == 0x83 ? 2 : 4)
                     try push(.global("copyreg extension \(code)"))
                 case UInt8(ascii: "R"), 0x81:
-                    let args = try pop("REDUCE"), callable = try pop("REDUCE")
+                    let args = try pop("REDUCE")
+                    let callable = try pop("REDUCE")
                     try push(Self.call(callable, args))
                 case 0x92:
-                    _ = try pop("NEWOBJ_EX") // keyword arguments
-                    let args = try pop("NEWOBJ_EX"), cls = try pop("NEWOBJ_EX")
+                    _ = try pop("NEWOBJ_EX")  // keyword arguments
+                    let args = try pop("NEWOBJ_EX")
+                    let cls = try pop("NEWOBJ_EX")
                     try push(Self.call(cls, args))
                 case UInt8(ascii: "i"):
-                    let module = String(decoding: try line(), as: UTF8.self), name = String(decoding: try line(), as: UTF8.self)
+                    let module = String(decoding: try line(), as: UTF8.self)
+                    let name = String(decoding: try line(), as: UTF8.self)
                     let args = try popToMark("INST")
                     try push(.object(module + "." + name, args: track(Box(.tuple(args))), state: nil, items: [], pairs: []))
                 case UInt8(ascii: "o"):
@@ -281,4 +293,3 @@ public enum Pickle {
         }
     }
 }
-

@@ -13,22 +13,30 @@ extension Pickle {
             guard !open.contains(id) else { return .cycle }
             try budget.enter(at: offset)
             open.insert(id)
-            defer { open.remove(id); budget.leave() }
+            defer {
+                open.remove(id)
+                budget.leave()
+            }
             switch box.kind {
             case .value(let v): return v
-            case .list(let items), .tuple(let items), .set(let items): return .list(try items.map { b throws(PayloadError) in try convert(b, at: offset) })
+            case .list(let items), .tuple(let items), .set(let items):
+                return .list(try items.map { b throws(PayloadError) in try convert(b, at: offset) })
             case .dict(let pairs): return .map(try entries(pairs, offset))
             case .global(let name): return .opaque("class", Array(name.utf8))
             case .object(let name, let args, let state, let items, let pairs):
                 var fields: [PayloadEntry] = []
-                if let args, case .tuple(let t) = args.kind, t.isEmpty {} else if let args {
+                if let args, case .tuple(let t) = args.kind, t.isEmpty {
+                } else if let args {
                     fields.append(PayloadEntry(.string(Array("args".utf8)), try convert(args, at: offset)))
                 }
                 if let state {
                     let s = try convert(state, at: offset)
                     if case .map(let e) = s { fields += e } else { fields.append(PayloadEntry(.string(Array("state".utf8)), s)) }
                 }
-                if !items.isEmpty { fields.append(PayloadEntry(.string(Array("items".utf8)), .list(try items.map { b throws(PayloadError) in try convert(b, at: offset) }))) }
+                if !items.isEmpty {
+                    fields.append(
+                        PayloadEntry(.string(Array("items".utf8)), .list(try items.map { b throws(PayloadError) in try convert(b, at: offset) })))
+                }
                 if !pairs.isEmpty { fields.append(PayloadEntry(.string(Array("items".utf8)), .map(try entries(pairs, offset)))) }
                 return .object(name, fields)
             }

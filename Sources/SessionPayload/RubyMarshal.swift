@@ -8,7 +8,8 @@ public enum RubyMarshal {
     /// Decodes a Marshal 4.8 stream holding one value.
     public static func decode(_ bytes: [UInt8], limits: PayloadLimits = PayloadLimits()) throws(PayloadError) -> PayloadValue {
         var d = Decoder(ByteReader(bytes), Budget(limits))
-        let major = try d.r.u8(), minor = try d.r.u8()
+        let major = try d.r.u8()
+        let minor = try d.r.u8()
         guard major == 4, minor <= 8 else { throw PayloadError("not Marshal 4.8 (version \(major).\(minor))", at: 0) }
         let value = try d.object()
         guard d.r.atEnd else { throw d.r.error("\(d.r.remaining) bytes after the value") }
@@ -183,10 +184,10 @@ public enum RubyMarshal {
                 try skipIvars()
                 return value
             case UInt8(ascii: "e"):
-                _ = try symbol() // the module the object was extended with
+                _ = try symbol()  // the module the object was extended with
                 return try object()
             case UInt8(ascii: "C"):
-                _ = try symbol() // a subclass of String, Array or Hash (HashWithIndifferentAccess): its data
+                _ = try symbol()  // a subclass of String, Array or Hash (HashWithIndifferentAccess): its data
                 return try object()
             case UInt8(ascii: "d"):
                 let name = try className()
@@ -195,7 +196,7 @@ public enum RubyMarshal {
             case UInt8(ascii: "/"):
                 let slot = reserve()
                 let source = try bytes()
-                _ = try r.u8() // options
+                _ = try r.u8()  // options
                 return fill(slot, .opaque("Regexp", source))
             case UInt8(ascii: "c"), UInt8(ascii: "m"), UInt8(ascii: "M"):
                 let slot = reserve()

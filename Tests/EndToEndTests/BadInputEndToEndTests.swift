@@ -13,13 +13,19 @@ final class BadInputEndToEndTests: XCTestCase {
             (["list", "a", "--outptu", "json"], "sessionctl: unknown option '--outptu': did you mean --output?\n"),
             (["lst", "a"], "sessionctl: unknown command 'lst': did you mean 'list'?\n"),
             (["users", "--scan-count", "abc"], "sessionctl: invalid value 'abc' for --scan-count: expected a whole number from 1 to 1000000\n"),
-            (["users", "--timeout", "-1"], "sessionctl: invalid value '-1' for --timeout: expected a number of seconds greater than 0, such as 5 or 0.5\n"),
+            (
+                ["users", "--timeout", "-1"],
+                "sessionctl: invalid value '-1' for --timeout: expected a number of seconds greater than 0, such as 5 or 0.5\n"
+            ),
             (["list", ""], "sessionctl: 'list': an id must not be empty\n"),
             (["list"], "sessionctl: 'list' needs at least one user id; see 'sessionctl help list'\n"),
             (["-q"], "sessionctl: no command given; see 'sessionctl --help'\n"),
             (["users", "--url", "127.0.0.1:6379"], "sessionctl: malformed URL '127.0.0.1:6379': no scheme (write redis://127.0.0.1:6379)\n"),
             (["users", "--url", "redis://h:99999"], "sessionctl: malformed URL 'redis://h:99999': port '99999' is not a number from 1 to 65535\n"),
-            (["users", "--mapping", "user:<user>"], "sessionctl: bad key template 'user:<user>': a mapping template names <user> and <session> once each\n"),
+            (
+                ["users", "--mapping", "user:<user>"],
+                "sessionctl: bad key template 'user:<user>': a mapping template names <user> and <session> once each\n"
+            ),
         ]
         for (args, expected) in cases {
             let r = try run(args)
@@ -116,7 +122,7 @@ final class BadInputEndToEndTests: XCTestCase {
         let f = try Fixture()
         try f.server.run([["HSET", "user:alice:s1", "a", "b"], ["SET", "session:s1", "x"]])
         let r = try Sessionctl.run(["revoke-user", "alice", "--yes", "--json"], environment: ["SESSIONCTL_URL": f.server.url])
-        assertExitStatus(r, 1) // nothing revoked: everything found was refused
+        assertExitStatus(r, 1)  // nothing revoked: everything found was refused
         XCTAssertTrue(r.stderr.contains("nothing was revoked"), r.stderr)
         XCTAssertEqual((try r.json()["refused"] as? [[String: Any]])?.first?["reason"] as? String, "mapping key is not a string (WRONGTYPE)")
         XCTAssertTrue(try f.exists("user:alice:s1"))
@@ -126,8 +132,9 @@ final class BadInputEndToEndTests: XCTestCase {
     func testStdoutClosedEarlyIsNotACrash() throws {
         let f = try Fixture()
         try f.seed((0..<300).map { ("alice", "s\($0)") })
-        let r = try Sessionctl.exec("/bin/sh", ["-c", "\(Sessionctl.binary) list alice | head -1"].map { Data($0.utf8) },
-                                    environment: ["SESSIONCTL_URL": f.server.url], stdin: nil, timeout: 30)
+        let r = try Sessionctl.exec(
+            "/bin/sh", ["-c", "\(Sessionctl.binary) list alice | head -1"].map { Data($0.utf8) },
+            environment: ["SESSIONCTL_URL": f.server.url], stdin: nil, timeout: 30)
         assertExitStatus(r, 0)
         XCTAssertTrue(r.stdout.hasPrefix("USER"))
         XCTAssertEqual(r.stderr, "")
@@ -173,8 +180,9 @@ final class ConnectionEndToEndTests: XCTestCase {
         // Standard input stays open and empty: sessionctl waits for ids; Ctrl-C is an interruption, not "no ids".
         let f = try Fixture()
         try f.seed([("alice", "s1")])
-        let r = try Sessionctl.run(["revoke-user", "-", "--yes"], environment: ["SESSIONCTL_URL": f.server.url],
-                                   timeout: 20, interruptAfter: 1.0, holdStdinOpen: true)
+        let r = try Sessionctl.run(
+            ["revoke-user", "-", "--yes"], environment: ["SESSIONCTL_URL": f.server.url],
+            timeout: 20, interruptAfter: 1.0, holdStdinOpen: true)
         assertExitStatus(r, 130)
         XCTAssertTrue(r.stderr.contains("interrupted before any user id was read; nothing was deleted"), r.stderr)
         XCTAssertFalse(r.stderr.contains("no user ids"), r.stderr)
@@ -188,12 +196,14 @@ final class OutputEndToEndTests: XCTestCase {
         let f = try Fixture()
         try f.seed([("alice", "s1")])
         // `sessionctl users > /dev/full` exited 0 with no message.
-        let full = try Sessionctl.exec("/bin/sh", ["-c", "\"$0\" users > /dev/full", Sessionctl.binary].map { Data($0.utf8) },
-                                       environment: ["SESSIONCTL_URL": f.server.url], stdin: nil, timeout: 30)
+        let full = try Sessionctl.exec(
+            "/bin/sh", ["-c", "\"$0\" users > /dev/full", Sessionctl.binary].map { Data($0.utf8) },
+            environment: ["SESSIONCTL_URL": f.server.url], stdin: nil, timeout: 30)
         XCTAssertEqual(full.status, 1, "\(full)")
         XCTAssertEqual(full.stderr, "sessionctl: cannot write to standard output: No space left on device\n")
-        let piped = try Sessionctl.exec("/bin/sh", ["-c", "\"$0\" users | head -c 0", Sessionctl.binary].map { Data($0.utf8) },
-                                        environment: ["SESSIONCTL_URL": f.server.url], stdin: nil, timeout: 30)
+        let piped = try Sessionctl.exec(
+            "/bin/sh", ["-c", "\"$0\" users | head -c 0", Sessionctl.binary].map { Data($0.utf8) },
+            environment: ["SESSIONCTL_URL": f.server.url], stdin: nil, timeout: 30)
         XCTAssertEqual(piped.status, 0, "\(piped)")
         XCTAssertEqual(piped.stderr, "")
     }

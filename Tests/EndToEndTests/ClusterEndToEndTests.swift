@@ -1,14 +1,15 @@
 import Foundation
 import RedisClient
+import SessionBasics
 import TestSupport
 import XCTest
-import SessionBasics
 
 /// Every command unchanged on a cluster, over TLS, and with ACL users, through the binary.
 final class ClusterEndToEndTests: XCTestCase {
     private func seed(_ cluster: RedisCluster, _ pairs: [(String, String)], password: String? = nil) throws {
-        try cluster.write(pairs.flatMap { u, s in [["SET", "user:\(u):\(s)", "session:\(s)"], ["SET", "session:\(s)", "p", "EX", "600"]] },
-                          password: password)
+        try cluster.write(
+            pairs.flatMap { u, s in [["SET", "user:\(u):\(s)", "session:\(s)"], ["SET", "session:\(s)", "p", "EX", "600"]] },
+            password: password)
     }
 
     func testCommandsAcrossPrimaries() throws {
@@ -42,7 +43,8 @@ final class ClusterEndToEndTests: XCTestCase {
         writer.wait()
         assertExitStatus(revoke, 0)
         XCTAssertEqual((try revoke.json()["deleted"] as? [String: Int])?["session_keys"], 30)
-        XCTAssertEqual(Set((try revoke.json()["settle"] as? [String: Any])?["written_back"] as? [String] ?? []), [firstBack, secondBack], revoke.stdout)
+        XCTAssertEqual(
+            Set((try revoke.json()["settle"] as? [String: Any])?["written_back"] as? [String] ?? []), [firstBack, secondBack], revoke.stdout)
         let after = try Sessionctl.run(["list", "alice", "--json"], environment: env)
         XCTAssertEqual((try after.json()["sessions"] as? [Any])?.count, 0)
         // Orphans on several primaries: prune finds and deletes exactly them.
@@ -95,7 +97,9 @@ final class ClusterEndToEndTests: XCTestCase {
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
             let text = try survivor.run([["CLUSTER", "NODES"]]).first?.text ?? ""
-            if text.split(separator: "\n").contains(where: { $0.hasPrefix(Substring(victimID)) && $0.contains("fail") && !$0.contains("fail?") }) { break }
+            if text.split(separator: "\n").contains(where: { $0.hasPrefix(Substring(victimID)) && $0.contains("fail") && !$0.contains("fail?") }) {
+                break
+            }
             usleep(200_000)
         }
         let flagged = try Sessionctl.run(["list", "erin", "--json", "--timeout", "1", "--url", url])
@@ -116,11 +120,12 @@ final class ClusterEndToEndTests: XCTestCase {
         try seed(cluster, (0..<30).map { ("rita", "r\($0)") })
         let primary = try cluster.owner(of: "session:r0")
         let primaryID = try cluster.id(of: primary)
-        let replica = try XCTUnwrap(cluster.nodes.first { node in
-            guard node !== primary, let text = try? node.run([["CLUSTER", "NODES"]]).first?.text else { return false }
-            let myself = text.split(separator: "\n").first { $0.contains("myself") } ?? ""
-            return myself.split(separator: " ").count > 3 && myself.split(separator: " ")[3] == primaryID
-        })
+        let replica = try XCTUnwrap(
+            cluster.nodes.first { node in
+                guard node !== primary, let text = try? node.run([["CLUSTER", "NODES"]]).first?.text else { return false }
+                let myself = text.split(separator: "\n").first { $0.contains("myself") } ?? ""
+                return myself.split(separator: " ").count > 3 && myself.split(separator: " ")[3] == primaryID
+            })
         let env = ["SESSIONCTL_URL": cluster.url]
         // Owners are looked up before the replica freezes (the lookup asks every node).
         var owners: [String: RedisServer] = [:]
@@ -148,7 +153,10 @@ final class ClusterEndToEndTests: XCTestCase {
         var finished: Sessionctl.Run?
         for _ in 0..<20 {
             let again = try Sessionctl.run(["revoke-user", "rita", "--yes", "--json", "--timeout", "4"], environment: env)
-            if again.status == 0 { finished = again; break }
+            if again.status == 0 {
+                finished = again
+                break
+            }
             usleep(500_000)
         }
         XCTAssertEqual(try finished?.json()["complete"] as? Bool, true)
@@ -163,7 +171,8 @@ final class ClusterEndToEndTests: XCTestCase {
             "user blind on >blindpw ~* resetchannels -@all +get +ping",
         ]
         // Nodes announce host names, as MemoryDB does: every node is verified by name.
-        let cluster = try RedisCluster(tls: certs, extraConfig: acl + ["cluster-announce-hostname localhost", "cluster-preferred-endpoint-type hostname"])
+        let cluster = try RedisCluster(
+            tls: certs, extraConfig: acl + ["cluster-announce-hostname localhost", "cluster-preferred-endpoint-type hostname"])
         try seed(cluster, (0..<24).map { ("gina", "g\($0)") })
         let tlsArgs = ["--cacert", certs.path("ca.crt")]
         let port = cluster.nodes[0].port
@@ -198,8 +207,9 @@ final class ClusterEndToEndTests: XCTestCase {
         let revoke = try run("sessionctl", "opspw", ["revoke-user", "gina", "--yes", "--json"])
         assertExitStatus(revoke, 0)
         XCTAssertEqual((try revoke.json()["deleted"] as? [String: Int])?["mapping_keys"], 24)
-        let wrongCA = try Sessionctl.run(["ping", "--cacert", certs.path("other-ca.crt"), "--url", "rediss://sessionctl@localhost:\(port)"],
-                                         environment: ["REDISCLI_AUTH": "opspw"])
+        let wrongCA = try Sessionctl.run(
+            ["ping", "--cacert", certs.path("other-ca.crt"), "--url", "rediss://sessionctl@localhost:\(port)"],
+            environment: ["REDISCLI_AUTH": "opspw"])
         assertExitStatus(wrongCA, 4)
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 import RedisClient
+import SessionBasics
 import TestSupport
 import XCTest
-import SessionBasics
 
 /// Contexts in the configuration file, through the binary: two contexts (TLS with a CA, and a
 /// cluster), precedence flag > environment > context, and files that are refused.
@@ -24,18 +24,19 @@ final class ContextEndToEndTests: XCTestCase {
         try cluster.write([["SET", "user:alice:c1", "session:c1"], ["SET", "session:c1", "{}", "EX", "600"]])
         let plain = try Fixture()
         try plain.seed([("alice", "p1")])
-        let config = try configFile("""
-        current-context: staging
-        contexts:
-          staging:
-            url: rediss://localhost:\(tls.port)
-            cacert: \(certs.path("ca.crt"))
-          production:
-            url: \(cluster.url)
-            cluster: true
-            framework: flask
-            actor: oncall
-        """)
+        let config = try configFile(
+            """
+            current-context: staging
+            contexts:
+              staging:
+                url: rediss://localhost:\(tls.port)
+                cacert: \(certs.path("ca.crt"))
+              production:
+                url: \(cluster.url)
+                cluster: true
+                framework: flask
+                actor: oncall
+            """)
         let env = ["SESSIONCTL_CONFIG": config]
         // The current context: TLS verified against the context's CA.
         let staging = try Sessionctl.run(["list", "alice", "-o", "json"], environment: env)
@@ -47,10 +48,12 @@ final class ContextEndToEndTests: XCTestCase {
         let byEnv = try Sessionctl.run(["ping", "-o", "json"], environment: env.merging(["SESSIONCTL_CONTEXT": "production"]) { _, b in b })
         XCTAssertEqual(try byEnv.json()["mode"] as? String, "cluster", "\(byEnv)")
         // Precedence: the environment beats the context, a flag beats both.
-        let envWins = try Sessionctl.run(["list", "alice", "-o", "json"], environment: env.merging(["SESSIONCTL_URL": plain.server.url]) { _, b in b })
+        let envWins = try Sessionctl.run(
+            ["list", "alice", "-o", "json"], environment: env.merging(["SESSIONCTL_URL": plain.server.url]) { _, b in b })
         XCTAssertEqual((try envWins.json()["sessions"] as? [[String: Any]])?.first?["session"] as? String, "p1", "\(envWins)")
-        let flagWins = try Sessionctl.run(["--context", "production", "--url", plain.server.url, "--no-cluster", "list", "alice", "-o", "json"],
-                                          environment: env.merging(["SESSIONCTL_URL": tls.url]) { _, b in b })
+        let flagWins = try Sessionctl.run(
+            ["--context", "production", "--url", plain.server.url, "--no-cluster", "list", "alice", "-o", "json"],
+            environment: env.merging(["SESSIONCTL_URL": tls.url]) { _, b in b })
         XCTAssertEqual((try flagWins.json()["sessions"] as? [[String: Any]])?.first?["session"] as? String, "p1", "\(flagWins)")
         // A connection error says where the target came from.
         let gone = try configFile("current-context: x\ncontexts:\n  x:\n    url: redis://127.0.0.1:1\n")
@@ -59,19 +62,22 @@ final class ContextEndToEndTests: XCTestCase {
         XCTAssertTrue(refused.stderr.contains("(target from context 'x')"), refused.stderr)
         // context list, show, use.
         let list = try Sessionctl.run(["context", "list"], environment: env)
-        XCTAssertTrue(list.stdout.contains("*        staging") || list.stdout.contains("*  staging") || list.stdout.contains("* staging")
-                      || list.stdout.split(separator: "\n").contains { $0.hasPrefix("*") && $0.contains("staging") }, list.stdout)
+        XCTAssertTrue(
+            list.stdout.contains("*        staging") || list.stdout.contains("*  staging") || list.stdout.contains("* staging")
+                || list.stdout.split(separator: "\n").contains { $0.hasPrefix("*") && $0.contains("staging") }, list.stdout)
         let use = try Sessionctl.run(["context", "use", "production"], environment: env)
         XCTAssertEqual(use.status, 0, "\(use)")
         XCTAssertTrue(try String(contentsOfFile: config, encoding: .utf8).hasPrefix("current-context: production\n"))
         let show = try Sessionctl.run(["context", "show", "-o", "json"], environment: env)
         XCTAssertEqual(try show.json()["name"] as? String, "production", "\(show)")
         // show merges as a command does: the environment over the context, the rest from the context.
-        let merged = try Sessionctl.run(["context", "show", "-o", "json"],
-                                        environment: env.merging(["SESSIONCTL_URL": plain.server.url, "SESSIONCTL_FRAMEWORK": "rails", "USER": "ops"]) { _, b in b })
-        let effective = Dictionary(uniqueKeysWithValues: ((try merged.json()["effective"] as? [[String: Any]]) ?? []).map {
-            ($0["option"] as? String ?? "", ($0["value"] as? String ?? "", $0["source"] as? String ?? ""))
-        })
+        let merged = try Sessionctl.run(
+            ["context", "show", "-o", "json"],
+            environment: env.merging(["SESSIONCTL_URL": plain.server.url, "SESSIONCTL_FRAMEWORK": "rails", "USER": "ops"]) { _, b in b })
+        let effective = Dictionary(
+            uniqueKeysWithValues: ((try merged.json()["effective"] as? [[String: Any]]) ?? []).map {
+                ($0["option"] as? String ?? "", ($0["value"] as? String ?? "", $0["source"] as? String ?? ""))
+            })
         XCTAssertEqual(effective["url"]?.0, plain.server.url, "\(merged)")
         XCTAssertEqual(effective["url"]?.1.hasPrefix("$SESSIONCTL_URL (context: "), true, "\(merged)")
         XCTAssertEqual(effective["framework"]?.0, "rails", "\(merged)")
@@ -106,7 +112,8 @@ final class ContextEndToEndTests: XCTestCase {
         let unknown = try configFile("contexts:\n  a:\n    url: redis://127.0.0.1:1\n    cacertt: x\n")
         let u = try Sessionctl.run(["ping"], environment: ["SESSIONCTL_CONFIG": unknown])
         XCTAssertEqual(u.status, 2, "\(u)")
-        XCTAssertTrue(u.stderr.contains("line 4") && u.stderr.contains("unknown key 'cacertt'") && u.stderr.contains("did you mean 'cacert'?"), u.stderr)
+        XCTAssertTrue(
+            u.stderr.contains("line 4") && u.stderr.contains("unknown key 'cacertt'") && u.stderr.contains("did you mean 'cacert'?"), u.stderr)
         let broken = try configFile("contexts:\n  a: [unclosed\n")
         let b = try Sessionctl.run(["ping"], environment: ["SESSIONCTL_CONFIG": broken])
         XCTAssertEqual(b.status, 2, "\(b)")

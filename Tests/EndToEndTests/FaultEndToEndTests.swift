@@ -1,8 +1,8 @@
 import Foundation
 import RedisClient
+import SessionBasics
 import TestSupport
 import XCTest
-import SessionBasics
 
 /// Faults between sessionctl and a real server (a resetting, stalling or dripping proxy) and a
 /// primary killed mid-revocation: never a session alive without its mapping, never success
@@ -16,9 +16,10 @@ final class FaultEndToEndTests: XCTestCase {
     func testAResetInTheMiddleOfTheDeletionsLosesNoSession() throws {
         let server = try RedisServer()
         let admin = try server.admin()
-        _ = try admin.pipeline((0..<5_000).flatMap { i in
-            [["SET", "user:eve:eve-\(i)", "session:eve-\(i)"], ["SET", "session:eve-\(i)", "x", "EX", "3600"]].map { $0.map { Array($0.utf8) } }
-        })
+        _ = try admin.pipeline(
+            (0..<5_000).flatMap { i in
+                [["SET", "user:eve:eve-\(i)", "session:eve-\(i)"], ["SET", "session:eve-\(i)", "x", "EX", "3600"]].map { $0.map { Array($0.utf8) } }
+            })
         let proxy = try FaultProxy(upstreamPort: server.port)
         defer { proxy.stop() }
         // Once 30 KB of UNLINKs have gone out, every connection is reset and the proxy refuses
@@ -43,9 +44,10 @@ final class FaultEndToEndTests: XCTestCase {
     func testRepliesDrippedAByteAtATimeAndAStall() throws {
         let server = try RedisServer()
         let admin = try server.admin()
-        _ = try admin.pipeline((0..<200).flatMap { i in
-            [["SET", "user:dan:dan-\(i)", "session:dan-\(i)"], ["SET", "session:dan-\(i)", "x"]].map { $0.map { Array($0.utf8) } }
-        })
+        _ = try admin.pipeline(
+            (0..<200).flatMap { i in
+                [["SET", "user:dan:dan-\(i)", "session:dan-\(i)"], ["SET", "session:dan-\(i)", "x"]].map { $0.map { Array($0.utf8) } }
+            })
         let proxy = try FaultProxy(upstreamPort: server.port)
         defer { proxy.stop() }
         proxy.set(.drip)
@@ -73,16 +75,23 @@ final class FaultEndToEndTests: XCTestCase {
         try cluster.writeAll(commands)
         let before = try cluster.slotMap()
         let victim = try XCTUnwrap(before[HashSlot.of(Array("session:kim-0".utf8))])
-        let killer = Thread { usleep(300_000); victim.kill() }
+        let killer = Thread {
+            usleep(300_000)
+            victim.kill()
+        }
         killer.start()
-        let r = try Sessionctl.run(["revoke-user", "kim", "--yes", "--json", "--timeout", "2", "--scan-count", "50", "--url", cluster.url], timeout: 120)
+        let r = try Sessionctl.run(
+            ["revoke-user", "kim", "--yes", "--json", "--timeout", "2", "--scan-count", "50", "--url", cluster.url], timeout: 120)
         XCTAssertTrue([0, 5].contains(r.status), "\(r)")
         if r.status == 5 { XCTAssertEqual(try r.json()["complete"] as? Bool, false) }
         XCTAssertLessThan(r.stderr.split(separator: "\n").count, 12, "summarised per node and cause: \(r.stderr)")
         // Wait for the replica to take over, then check: no session alive without its mapping.
         var survivor: RedisServer?
         for _ in 0..<60 {
-            if let s = try? cluster.owner(of: "session:kim-0"), s.isRunning { survivor = s; break }
+            if let s = try? cluster.owner(of: "session:kim-0"), s.isRunning {
+                survivor = s
+                break
+            }
             usleep(250_000)
         }
         XCTAssertNotNil(survivor, "the replica took over")
@@ -115,7 +124,10 @@ final class FaultEndToEndTests: XCTestCase {
         var finished = false
         for _ in 0..<10 {
             let again = try Sessionctl.run(["revoke-user", "kim", "--yes", "--json", "--url", cluster.url], timeout: 120)
-            if [0, 3].contains(again.status) { finished = true; break }
+            if [0, 3].contains(again.status) {
+                finished = true
+                break
+            }
             usleep(500_000)
         }
         XCTAssertTrue(finished, "a re-run finishes the job")

@@ -1,8 +1,8 @@
 import Foundation
 import RedisClient
+import SessionBasics
 import TestSupport
 import XCTest
-import SessionBasics
 
 /// Framework options given wrong, and mappings that point at nothing: one clear line, the
 /// exit status of SPEC.md, and nothing deleted that should not be.
@@ -54,7 +54,8 @@ final class FrameworkBadInputEndToEndTests: XCTestCase {
         XCTAssertEqual((json["revoked"] as? [Any])?.count, 0, r.stdout)
         XCTAssertEqual((json["stale"] as? [Any])?.count, 2, r.stdout)
         XCTAssertEqual((json["deleted"] as? [String: Any])?["session_keys"] as? Int, 0)
-        XCTAssertTrue(r.stderr.contains("none of the session keys of user 'alice' existed") && r.stderr.contains("no live session was ended"), r.stderr)
+        XCTAssertTrue(
+            r.stderr.contains("none of the session keys of user 'alice' existed") && r.stderr.contains("no live session was ended"), r.stderr)
         XCTAssertTrue(r.stderr.contains("removed 2 stale mappings"), r.stderr)
         XCTAssertFalse(try f.exists("user:alice:s1"))
         XCTAssertTrue(try f.exists("session:live"))
@@ -77,7 +78,11 @@ final class DetectEndToEndTests: XCTestCase {
             commands.append([Data("SET".utf8), Data("user:\(i % 5):2::\(i)".utf8), Data("rack:session:2::\(i)".utf8)])
         }
         commands.append([Data("SET".utf8), Data("sess:abc".utf8), Data(#"{"passport":{"user":"1"}}"#.utf8)])
-        commands.append([Data("SADD".utf8), Data("spring:session:index:org.springframework.session.FindByIndexNameSessionRepository.PRINCIPAL_NAME_INDEX_NAME:alice".utf8), Data("id1".utf8)])
+        commands.append([
+            Data("SADD".utf8),
+            Data("spring:session:index:org.springframework.session.FindByIndexNameSessionRepository.PRINCIPAL_NAME_INDEX_NAME:alice".utf8),
+            Data("id1".utf8),
+        ])
         commands.append([Data("SET".utf8), Data("cache:page:1".utf8), Data("x".utf8)])
         let admin = try f.server.admin()
         for c in commands { _ = try admin.execute(c.map { Array($0) }) }

@@ -13,8 +13,9 @@ final class FuzzCorpusTests: XCTestCase {
             var folders = [root.appendingPathComponent("fuzz/corpus/\(target)").path]
             let regressions = root.appendingPathComponent("fuzz/regressions/\(target)").path
             if FileManager.default.fileExists(atPath: regressions) { folders.append(regressions) }
-            let r = try Sessionctl.exec(replayer, folders.map { Data($0.utf8) }, environment: ["SESSIONCTL_FUZZ_TARGET": target],
-                                        stdin: nil, timeout: 120)
+            let r = try Sessionctl.exec(
+                replayer, folders.map { Data($0.utf8) }, environment: ["SESSIONCTL_FUZZ_TARGET": target],
+                stdin: nil, timeout: 120)
             XCTAssertEqual(r.status, 0, "\(target): \(r)")
             XCTAssertTrue(r.stdout.hasPrefix("replayed "), r.stdout)
             XCTAssertFalse(r.stdout.hasPrefix("replayed 0 "), "\(target) has seed inputs")

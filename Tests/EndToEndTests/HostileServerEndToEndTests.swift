@@ -1,8 +1,8 @@
 import Foundation
 import RedisClient
+import SessionBasics
 import TestSupport
 import XCTest
-import SessionBasics
 
 /// The binary against a server that lies: every reply below is one a buggy proxy or a hostile
 /// server can send. Each ends in a one-line error and exit 1 or 5, never a trap (exit 132/133,
@@ -24,17 +24,23 @@ final class HostileServerEndToEndTests: XCTestCase {
         for trace in ["Fatal error", "Trace/breakpoint", "Stack dump", "Current stack trace", "CLIError(", "Illegal instruction"] {
             XCTAssertFalse(r.stderr.contains(trace), "\(what): \(r.stderr)", file: file, line: line)
         }
-        XCTAssertLessThan(r.stderr.split(separator: "\n").count, 12, "\(what): errors are summarised, not one per key: \(r.stderr)", file: file, line: line)
+        XCTAssertLessThan(
+            r.stderr.split(separator: "\n").count, 12, "\(what): errors are summarised, not one per key: \(r.stderr)", file: file, line: line)
     }
 
     private func text(_ s: String) -> RESPValue { .bulk(Array(s.utf8)) }
 
     /// A `CLUSTER SHARDS` reply: one shard per (slots, host, port).
     private func shards(_ entries: [([Int64], String, Int64)]) -> RESPValue {
-        .array(entries.map { slots, host, port in
-            .array([text("slots"), .array(slots.map { .integer($0) }), text("nodes"),
-                    .array([.array([text("ip"), text(host), text("port"), .integer(port), text("role"), text("master"), text("health"), text("online")])])])
-        })
+        .array(
+            entries.map { slots, host, port in
+                .array([
+                    text("slots"), .array(slots.map { .integer($0) }), text("nodes"),
+                    .array([
+                        .array([text("ip"), text(host), text("port"), .integer(port), text("role"), text("master"), text("health"), text("online")])
+                    ]),
+                ])
+            })
     }
 
     private func seed(_ server: ScriptedServer, _ user: String, _ ids: [String]) {
@@ -66,22 +72,26 @@ final class HostileServerEndToEndTests: XCTestCase {
             ("overlapping shards", shards([([0, 16383], "127.0.0.1", me), ([0, 9000], "127.0.0.1", me)])),
         ]
         for (what, reply) in lies {
-            server.withCluster { $0.hook = { _, command in
-                String(decoding: command[0], as: UTF8.self) == "CLUSTER" ? .reply(reply) : nil
-            } }
+            server.withCluster {
+                $0.hook = { _, command in
+                    String(decoding: command[0], as: UTF8.self) == "CLUSTER" ? .reply(reply) : nil
+                }
+            }
             for args in [["ping"], ["list", "alice"], ["users"]] {
                 assertNoTrap(try run(server, args), [0, 1, 4, 5], "\(what), \(args[0])")
             }
         }
         // CLUSTER SLOTS (servers before 7.0) with a reversed range and a huge port.
-        server.withCluster { $0.hook = { _, command in
-            let words = command.map { String(decoding: $0, as: UTF8.self).uppercased() }
-            if words == ["CLUSTER", "SHARDS"] { return .reply(.error(RedisError(message: "ERR unknown subcommand 'shards'"))) }
-            if words == ["CLUSTER", "SLOTS"] {
-                return .reply(.array([.array([.integer(300), .integer(10), .array([self.text("127.0.0.1"), .integer(1 << 33)])])]))
+        server.withCluster {
+            $0.hook = { _, command in
+                let words = command.map { String(decoding: $0, as: UTF8.self).uppercased() }
+                if words == ["CLUSTER", "SHARDS"] { return .reply(.error(RedisError(message: "ERR unknown subcommand 'shards'"))) }
+                if words == ["CLUSTER", "SLOTS"] {
+                    return .reply(.array([.array([.integer(300), .integer(10), .array([self.text("127.0.0.1"), .integer(1 << 33)])])]))
+                }
+                return nil
             }
-            return nil
-        } }
+        }
         let slots = try run(server, ["ping"])
         assertNoTrap(slots, [1], "CLUSTER SLOTS lies")
         XCTAssertTrue(slots.stderr.contains("CLUSTER SLOTS named no usable primary"), slots.stderr)
@@ -91,9 +101,11 @@ final class HostileServerEndToEndTests: XCTestCase {
         let server = try scriptedServer(primaries: 1, cluster: true)
         seed(server, "alice", ["s1", "s2"])
         for moved in ["MOVED 99999 127.0.0.1:7000", "MOVED -1 127.0.0.1:7000", "MOVED 5 127.0.0.1:99999999999", "ASK 70000 :1", "MOVED"] {
-            server.withCluster { $0.hook = { _, command in
-                String(decoding: command[0], as: UTF8.self) == "GET" ? .reply(.error(RedisError(message: moved))) : nil
-            } }
+            server.withCluster {
+                $0.hook = { _, command in
+                    String(decoding: command[0], as: UTF8.self) == "GET" ? .reply(.error(RedisError(message: moved))) : nil
+                }
+            }
             let r = try run(server, ["list", "alice", "--json"])
             assertNoTrap(r, [5], moved)
             XCTAssertEqual(try r.json()["complete"] as? Bool, false, moved)
@@ -104,14 +116,16 @@ final class HostileServerEndToEndTests: XCTestCase {
     func testHugeIntegersFromTheServer() throws {
         let server = try scriptedServer()
         seed(server, "alice", ["s1", "s2"])
-        server.withCluster { $0.hook = { _, command in
-            switch String(decoding: command[0], as: UTF8.self) {
-            case "PTTL", "TTL": return .reply(.integer(.max))
-            case "UNLINK": return .reply(.integer(.max))
-            case "DBSIZE": return .reply(.integer(.max))
-            default: return nil
+        server.withCluster {
+            $0.hook = { _, command in
+                switch String(decoding: command[0], as: UTF8.self) {
+                case "PTTL", "TTL": return .reply(.integer(.max))
+                case "UNLINK": return .reply(.integer(.max))
+                case "DBSIZE": return .reply(.integer(.max))
+                default: return nil
+                }
             }
-        } }
+        }
         assertNoTrap(try run(server, ["audit"]), [0], "PTTL of Int64.max")
         assertNoTrap(try run(server, ["list", "alice"]), [0], "TTL of Int64.max")
         let revoke = try run(server, ["revoke-user", "alice", "--yes", "--json"])
@@ -124,9 +138,11 @@ final class HostileServerEndToEndTests: XCTestCase {
         let server = try scriptedServer()
         seed(server, "alice", ["s1"])
         for header in ["*2147483648\r\n", "*2147483647\r\n", "*99999999\r\n", "*-5\r\n"] {
-            server.withCluster { $0.hook = { _, command in
-                String(decoding: command[0], as: UTF8.self) == "SCAN" ? .raw(Array(header.utf8)) : nil
-            } }
+            server.withCluster {
+                $0.hook = { _, command in
+                    String(decoding: command[0], as: UTF8.self) == "SCAN" ? .raw(Array(header.utf8)) : nil
+                }
+            }
             let start = Date()
             let r = try run(server, ["list", "alice", "--json"])
             assertNoTrap(r, [5], header)
@@ -146,9 +162,11 @@ final class HostileServerEndToEndTests: XCTestCase {
             ("a page that is not an array", text("0")),
         ]
         for (what, page) in pages {
-            server.withCluster { $0.hook = { _, command in
-                String(decoding: command[0], as: UTF8.self) == "SCAN" ? .reply(page) : nil
-            } }
+            server.withCluster {
+                $0.hook = { _, command in
+                    String(decoding: command[0], as: UTF8.self) == "SCAN" ? .reply(page) : nil
+                }
+            }
             let r = try run(server, ["list", "alice", "--json"], timeout: 60)
             assertNoTrap(r, [5], what)
             XCTAssertEqual(try r.json()["complete"] as? Bool, false, what)
@@ -160,10 +178,12 @@ final class HostileServerEndToEndTests: XCTestCase {
         // Every later reply of the batch would be shifted: user:alice:a2 paired with session:a1.
         let server = try scriptedServer()
         seed(server, "alice", ["a1", "a2", "a3"])
-        server.withCluster { $0.hook = { _, command in
-            command.map { String(decoding: $0, as: UTF8.self) } == ["GET", "user:alice:a1"]
-                ? .replies([.bulk(Array("session:a1".utf8)), .bulk(Array("session:a1".utf8))]) : nil
-        } }
+        server.withCluster {
+            $0.hook = { _, command in
+                command.map { String(decoding: $0, as: UTF8.self) } == ["GET", "user:alice:a1"]
+                    ? .replies([.bulk(Array("session:a1".utf8)), .bulk(Array("session:a1".utf8))]) : nil
+            }
+        }
         let r = try run(server, ["revoke-user", "alice", "--yes", "--json"])
         assertNoTrap(r, [5], "a GET answered twice")
         XCTAssertTrue(r.stderr.contains("out of step"), r.stderr)
@@ -199,9 +219,11 @@ final class HostileServerEndToEndTests: XCTestCase {
             ("garbage", .raw([0xFF, 0x00, 0x13, 0x37, 0x0D, 0x0A])),
         ]
         for (what, answer) in replies {
-            server.withCluster { $0.hook = { _, command in
-                String(decoding: command[0], as: UTF8.self) == "GET" ? answer : nil
-            } }
+            server.withCluster {
+                $0.hook = { _, command in
+                    String(decoding: command[0], as: UTF8.self) == "GET" ? answer : nil
+                }
+            }
             let start = Date()
             let r = try run(server, ["list", "alice", "--json"])
             assertNoTrap(r, [5], what)
@@ -215,20 +237,25 @@ final class HostileServerEndToEndTests: XCTestCase {
         seed(server, "alice", ["s1", "s2"])
         let ports = server.withCluster { $0.nodes.map { node -> Int in if case .tcp(_, let p) = node.address { return p } else { return 0 } } }
         // MOVED to an address that refuses connections: retried within --timeout, then a failure.
-        server.withCluster { $0.hook = { _, command in
-            String(decoding: command[0], as: UTF8.self) == "GET" ? .reply(.error(RedisError(message: "MOVED \(HashSlot.of(command[1])) 127.0.0.1:1"))) : nil
-        } }
+        server.withCluster {
+            $0.hook = { _, command in
+                String(decoding: command[0], as: UTF8.self) == "GET"
+                    ? .reply(.error(RedisError(message: "MOVED \(HashSlot.of(command[1])) 127.0.0.1:1"))) : nil
+            }
+        }
         let start = Date()
         let refused = try run(server, ["list", "alice", "--json"])
         assertNoTrap(refused, [5], "MOVED to a closed port")
         XCTAssertTrue(refused.stderr.contains("127.0.0.1:1"), refused.stderr)
         XCTAssertLessThan(Date().timeIntervalSince(start), 20)
         // Two nodes sending each other's way for ever: the redirect limit ends it.
-        server.withCluster { c in c.hook = { node, command in
-            guard String(decoding: command[0], as: UTF8.self) == "GET" else { return nil }
-            let other = node === c.nodes[0] ? ports[1] : ports[0]
-            return .reply(.error(RedisError(message: "MOVED \(HashSlot.of(command[1])) 127.0.0.1:\(other)")))
-        } }
+        server.withCluster { c in
+            c.hook = { node, command in
+                guard String(decoding: command[0], as: UTF8.self) == "GET" else { return nil }
+                let other = node === c.nodes[0] ? ports[1] : ports[0]
+                return .reply(.error(RedisError(message: "MOVED \(HashSlot.of(command[1])) 127.0.0.1:\(other)")))
+            }
+        }
         let loop = try run(server, ["list", "alice", "--json"])
         assertNoTrap(loop, [5], "a MOVED loop")
         XCTAssertTrue(loop.stderr.contains("too many redirects"), loop.stderr)

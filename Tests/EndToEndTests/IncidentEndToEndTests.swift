@@ -1,28 +1,35 @@
 import Foundation
 import RedisClient
+import SessionBasics
 import TestSupport
 import XCTest
-import SessionBasics
 
 /// On-call audits and incident operations through the binary: audit, prune, bulk revocation, the audit trail.
 final class IncidentEndToEndTests: XCTestCase {
     private func sha256(_ s: String) throws -> String {
-        let r = try Sessionctl.exec("/bin/sh", ["-c", "printf '%s' \"$0\" | openssl dgst -sha256 -r", s].map { Data($0.utf8) },
-                                    environment: [:], stdin: nil, timeout: 10)
+        let r = try Sessionctl.exec(
+            "/bin/sh", ["-c", "printf '%s' \"$0\" | openssl dgst -sha256 -r", s].map { Data($0.utf8) },
+            environment: [:], stdin: nil, timeout: 10)
         return String(r.stdout.prefix(64))
     }
 
     func testAuditReportAndExitStatus() throws {
         let f = try Fixture()
-        try f.server.run([["SET", "user:alice:s1", "session:s1", "EX", "100"], ["SET", "session:s1", "x"],
-                          ["SET", "user:bob:s2", "session:gone", "EX", "100"], ["SET", "session:stray", "x", "EX", "50"]])
+        try f.server.run([
+            ["SET", "user:alice:s1", "session:s1", "EX", "100"], ["SET", "session:s1", "x"],
+            ["SET", "user:bob:s2", "session:gone", "EX", "100"], ["SET", "session:stray", "x", "EX", "50"],
+        ])
         let json = try f.run("audit", "--json")
         assertExitStatus(json, 0)
         let obj = try json.json()
         let counts = try XCTUnwrap(obj["counts"] as? [String: Int])
-        XCTAssertEqual(Set(counts.keys), ["mappings", "users", "live_sessions", "orphaned_mappings", "mappings_without_ttl",
-                                          "sessions_without_ttl", "mappings_expiring_before_session", "unmapped_sessions", "refused",
-                                          "index_keys", "stale_index_members", "indexes_without_ttl"], "additive: the index counts are 0 without --index")
+        XCTAssertEqual(
+            Set(counts.keys),
+            [
+                "mappings", "users", "live_sessions", "orphaned_mappings", "mappings_without_ttl",
+                "sessions_without_ttl", "mappings_expiring_before_session", "unmapped_sessions", "refused",
+                "index_keys", "stale_index_members", "indexes_without_ttl",
+            ], "additive: the index counts are 0 without --index")
         XCTAssertEqual(counts["mappings"], 2)
         XCTAssertEqual(counts["orphaned_mappings"], 1)
         XCTAssertEqual(counts["sessions_without_ttl"], 1)
@@ -77,8 +84,9 @@ final class IncidentEndToEndTests: XCTestCase {
         try f.seed([("alice", "s1"), ("alice", "s2"), ("bob", "s3")])
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString).log")
         defer { try? FileManager.default.removeItem(at: log) }
-        let r = try f.run("revoke-user", "alice", "bob", "--yes", "--actor", "ir-team", "--reason", "compromise",
-                          "--audit-stream", "audit:sessionctl", env: ["SESSIONCTL_AUDIT_LOG": log.path, "SUDO_USER": "root-ish"])
+        let r = try f.run(
+            "revoke-user", "alice", "bob", "--yes", "--actor", "ir-team", "--reason", "compromise",
+            "--audit-stream", "audit:sessionctl", env: ["SESSIONCTL_AUDIT_LOG": log.path, "SUDO_USER": "root-ish"])
         assertExitStatus(r, 0)
         let text = try String(contentsOf: log, encoding: .utf8)
         XCTAssertFalse(text.contains("\"s1\""), "raw session ids never appear")
@@ -97,7 +105,7 @@ final class IncidentEndToEndTests: XCTestCase {
         XCTAssertNotNil(time.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"#, options: .regularExpression), time)
         XCTAssertEqual(try f.server.run([["XLEN", "audit:sessionctl"]])[0], .integer(2))
         let dry = try f.run("revoke-user", "nobody", "--dry-run", env: ["SESSIONCTL_AUDIT_LOG": log.path])
-        assertExitStatus(dry, 3) // nobody has sessions: not found
+        assertExitStatus(dry, 3)  // nobody has sessions: not found
         XCTAssertEqual(try String(contentsOf: log, encoding: .utf8), text, "a dry run writes no record")
     }
 
@@ -105,9 +113,11 @@ final class IncidentEndToEndTests: XCTestCase {
         let f = try Fixture()
         try f.seed([("alice", "s1")])
         let dir = FileManager.default.temporaryDirectory.path
-        for (args, message) in [(["--audit-log", "/nonexistent/dir/audit.log"], "cannot open the audit log"),
-                                (["--audit-log", dir], "cannot open the audit log"),
-                                (["--audit-log", "/dev/full"], "cannot write the audit log")] {
+        for (args, message) in [
+            (["--audit-log", "/nonexistent/dir/audit.log"], "cannot open the audit log"),
+            (["--audit-log", dir], "cannot open the audit log"),
+            (["--audit-log", "/dev/full"], "cannot write the audit log"),
+        ] {
             let r = try f.run(["revoke-user", "alice", "--yes"] + args)
             assertExitStatus(r, 1)
             XCTAssertTrue(r.stderr.contains(message), r.stderr)
@@ -124,13 +134,16 @@ final class IncidentEndToEndTests: XCTestCase {
     }
 
     func testFailedDeletionsAreCorrectedInTheAuditTrail() throws {
-        let f = try Fixture(extraConfig: ["user viewer on >viewpw ~* resetchannels -@all +scan +get +ttl +strlen +exists +info +dbsize +ping +cluster|shards"])
+        let f = try Fixture(extraConfig: [
+            "user viewer on >viewpw ~* resetchannels -@all +scan +get +ttl +strlen +exists +info +dbsize +ping +cluster|shards"
+        ])
         try f.seed([("alice", "s1"), ("alice", "s2")])
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString).log")
         defer { try? FileManager.default.removeItem(at: log) }
-        let r = try f.run(["revoke-user", "alice", "--yes", "--audit-log", log.path, "--url", "redis://viewer@127.0.0.1:\(f.server.port)"],
-                          env: ["REDISCLI_AUTH": "viewpw"])
-        assertExitStatus(r, 1) // no permission to UNLINK: nothing could be done
+        let r = try f.run(
+            ["revoke-user", "alice", "--yes", "--audit-log", log.path, "--url", "redis://viewer@127.0.0.1:\(f.server.port)"],
+            env: ["REDISCLI_AUTH": "viewpw"])
+        assertExitStatus(r, 1)  // no permission to UNLINK: nothing could be done
         XCTAssertTrue(r.stderr.contains("NOPERM"), r.stderr)
         XCTAssertTrue(try f.exists("session:s1"))
         let records = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
@@ -143,9 +156,10 @@ final class IncidentEndToEndTests: XCTestCase {
     func testThousandsOfIdsOnStdin() throws {
         let f = try Fixture()
         let c = try f.server.admin()
-        _ = try c.pipeline((0..<600).flatMap { i in
-            [["SET", "user:u\(i):s\(i)", "session:s\(i)"], ["SET", "session:s\(i)", "x"]].map { $0.map { Array($0.utf8) } }
-        })
+        _ = try c.pipeline(
+            (0..<600).flatMap { i in
+                [["SET", "user:u\(i):s\(i)", "session:s\(i)"], ["SET", "session:s\(i)", "x"]].map { $0.map { Array($0.utf8) } }
+            })
         // 3000 lines: every other existing user, ids that have no sessions, blank lines, CRLF and padding.
         var lines: [String] = []
         for i in 0..<2500 {
@@ -174,8 +188,9 @@ final class IncidentEndToEndTests: XCTestCase {
         let f = try Fixture()
         try f.seed([("alice", "a1"), ("alice", "a2"), ("alice", "a3"), ("bob", "b1"), ("bob", "b2"), ("carol", "c1")])
         XCTAssertEqual(try f.run("users", "--min", "2").stdout, "USER   MAPPINGS\nalice         3\nbob           2\n")
-        XCTAssertEqual(try f.run("users", "--sort", "user", "-o", "ndjson").stdout,
-                       "{\"user\":\"alice\",\"sessions\":3}\n{\"user\":\"bob\",\"sessions\":2}\n{\"user\":\"carol\",\"sessions\":1}\n")
+        XCTAssertEqual(
+            try f.run("users", "--sort", "user", "-o", "ndjson").stdout,
+            "{\"user\":\"alice\",\"sessions\":3}\n{\"user\":\"bob\",\"sessions\":2}\n{\"user\":\"carol\",\"sessions\":1}\n")
         XCTAssertEqual(try f.run("users", "--top", "1", "--rate", "100000", "-q").stdout, "USER   MAPPINGS\nalice         3\n")
     }
 

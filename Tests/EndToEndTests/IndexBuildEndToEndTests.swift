@@ -1,8 +1,8 @@
 import Foundation
 import RedisClient
+import SessionBasics
 import TestSupport
 import XCTest
-import SessionBasics
 
 /// `index build` through the binary: expiries carried over, anonymous and undecodable sessions
 /// counted, an audit record ahead of the writes, Ctrl-C with a resume token, standalone and on the 3+3 cluster.
@@ -35,7 +35,8 @@ final class IndexBuildEndToEndTests: XCTestCase {
         XCTAssertEqual(pttl[2], .integer(-1), "a session without expiry gets a mapping without expiry (audit reports both)")
         let records = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(records.count, 2, "one record per user: \(records)")
-        XCTAssertTrue(records.allSatisfy { $0.contains("\"event\":\"index_build\"") && $0.contains("\"reason\":\"INC-7\"") && $0.contains("sessions_mapped") })
+        XCTAssertTrue(
+            records.allSatisfy { $0.contains("\"event\":\"index_build\"") && $0.contains("\"reason\":\"INC-7\"") && $0.contains("sessions_mapped") })
         let list = try f.run("list", "alice", "-o", "json")
         XCTAssertEqual((try list.json()["sessions"] as? [Any])?.count, 2)
         // The table, on stdout; the summary on stderr.
@@ -48,8 +49,9 @@ final class IndexBuildEndToEndTests: XCTestCase {
         let f = try Fixture()
         try f.server.run((0..<3000).map { ["SET", "session:s\($0)", session("u\($0 % 50)"), "EX", "600"] })
         // Slowed down so that Ctrl-C lands in the middle.
-        let first = try Sessionctl.run(["--framework", "flask", "index", "build", "--rate", "1000", "--scan-count", "100", "-o", "json"],
-                                       environment: ["SESSIONCTL_URL": f.server.url], interruptAfter: 1.0)
+        let first = try Sessionctl.run(
+            ["--framework", "flask", "index", "build", "--rate", "1000", "--scan-count", "100", "-o", "json"],
+            environment: ["SESSIONCTL_URL": f.server.url], interruptAfter: 1.0)
         XCTAssertEqual(first.status, 130, "\(first)")
         let token = try XCTUnwrap(try first.json()["resume"] as? String, first.stdout)
         XCTAssertTrue(first.stderr.contains("resume with: --resume '\(token)'"), first.stderr)
@@ -73,8 +75,9 @@ final class IndexBuildEndToEndTests: XCTestCase {
         let n = 3000
         try cluster.write((0..<n).map { ["SET", "session:c\($0)", session("u\($0 % 40)"), "EX", "600"] })
         let env = ["SESSIONCTL_URL": cluster.url]
-        let first = try Sessionctl.run(["--framework", "flask", "index", "build", "--rate", "500", "--scan-count", "100", "-o", "json"],
-                                       environment: env, interruptAfter: 1.0)
+        let first = try Sessionctl.run(
+            ["--framework", "flask", "index", "build", "--rate", "500", "--scan-count", "100", "-o", "json"],
+            environment: env, interruptAfter: 1.0)
         XCTAssertEqual(first.status, 130, "\(first)")
         let token = try XCTUnwrap(try first.json()["resume"] as? String, first.stdout)
         XCTAssertEqual(token.split(separator: ",").count, 3, "one cursor per primary: \(token)")

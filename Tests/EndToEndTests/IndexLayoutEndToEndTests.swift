@@ -1,8 +1,8 @@
 import Foundation
 import RedisClient
+import SessionBasics
 import TestSupport
 import XCTest
-import SessionBasics
 
 /// `--index`: a per-user SET or ZSET of session ids, read with SSCAN/ZSCAN instead of a keyspace
 /// scan, through the binary on a real server.
@@ -12,7 +12,9 @@ final class IndexLayoutEndToEndTests: XCTestCase {
         var commands: [[String]] = []
         for i in 0..<1500 { commands += [["SET", "sess:a\(i)", "{}", "EX", "600"], ["SADD", "idx:alice", "a\(i)"]] }
         commands += [["SET", "sess:b1", "{}", "EX", "600"], ["ZADD", "idx:bob", "1700000000", "b1"], ["ZADD", "idx:bob", "1700000001", "bgone"]]
-        commands += [["SET", "idx:mallory", "not a set"], ["SADD", "idx:eve", "e:1"], ["SET", "config:main", "keep"], ["SADD", "idx:carl", "../config:main"]]
+        commands += [
+            ["SET", "idx:mallory", "not a set"], ["SADD", "idx:eve", "e:1"], ["SET", "config:main", "keep"], ["SADD", "idx:carl", "../config:main"],
+        ]
         try f.server.run(commands)
         let layout = ["--index", "idx:<user>", "--session-key", "sess:<session>", "--session-glob", "sess:*"]
         // SET: 1,500 members in pages; no keyspace scan.
@@ -33,10 +35,12 @@ final class IndexLayoutEndToEndTests: XCTestCase {
         XCTAssertEqual(refused.count, 3, "\(refused)")
         XCTAssertTrue(refused.contains { ($0["reason"] as? String)?.contains("not a set or sorted set") == true })
         XCTAssertTrue(refused.contains { ($0["reason"] as? String)?.contains("not a session id") == true })
-        XCTAssertEqual(refused.filter { ($0["reason"] as? String)?.contains("not a session id") == true }.count, 2, "e:1 and ../config:main hold the separator")
+        XCTAssertEqual(
+            refused.filter { ($0["reason"] as? String)?.contains("not a session id") == true }.count, 2, "e:1 and ../config:main hold the separator")
         // users: SCAN over the index keys, SCARD/ZCARD.
         let users = try f.run(args: layout + ["users", "-o", "json"])
-        let counts = Dictionary(uniqueKeysWithValues: (try users.json()["users"] as? [[String: Any]] ?? []).map { ($0["user"] as! String, $0["sessions"] as! Int) })
+        let counts = Dictionary(
+            uniqueKeysWithValues: (try users.json()["users"] as? [[String: Any]] ?? []).map { ($0["user"] as! String, $0["sessions"] as! Int) })
         XCTAssertEqual(counts["alice"], 1500)
         XCTAssertEqual(counts["bob"], 2)
         // show --user and revoke --user read the index's membership, not a mapping.
@@ -62,8 +66,10 @@ final class IndexLayoutEndToEndTests: XCTestCase {
 
     func testIndexBuildWritesMembersWithTheLongestExpiry() throws {
         let f = try Fixture()
-        try f.server.run([["SET", "session:s1", #"{"_user_id":"u1"}"#, "EX", "100"], ["SET", "session:s2", #"{"_user_id":"u1"}"#, "EX", "900"],
-                          ["SET", "session:s3", #"{"_user_id":"u2"}"#, "EX", "50"]])
+        try f.server.run([
+            ["SET", "session:s1", #"{"_user_id":"u1"}"#, "EX", "100"], ["SET", "session:s2", #"{"_user_id":"u1"}"#, "EX", "900"],
+            ["SET", "session:s3", #"{"_user_id":"u2"}"#, "EX", "50"],
+        ])
         let b = try f.run("--framework", "flask", "--index", "user_sessions:<user>", "index", "build", "-o", "json")
         XCTAssertEqual(b.status, 0, "\(b)")
         XCTAssertEqual(try b.json()["mapped"] as? Int, 3)

@@ -68,8 +68,10 @@ final class ListShowEndToEndTests: XCTestCase {
         let f = try Fixture()
         let c = try f.server.admin()
         let user: [UInt8] = [0x75, 0xFF]
-        _ = try c.pipeline([[Array("SET".utf8), Array("user:".utf8) + user + Array(":s1".utf8), Array("session:s1".utf8)],
-                            [Array("SET".utf8), Array("session:s1".utf8), Array("x".utf8)]])
+        _ = try c.pipeline([
+            [Array("SET".utf8), Array("user:".utf8) + user + Array(":s1".utf8), Array("session:s1".utf8)],
+            [Array("SET".utf8), Array("session:s1".utf8), Array("x".utf8)],
+        ])
         let table = try Sessionctl.run([Data("list".utf8), Data(user)], environment: ["SESSIONCTL_URL": f.server.url])
         assertExitStatus(table, 0)
         XCTAssertTrue(table.stdout.contains("u\\xff  s1"), table.stdout)
@@ -88,8 +90,9 @@ final class ListShowEndToEndTests: XCTestCase {
         assertExitStatus(r, 0)
         let obj = try r.json()
         let refused = try XCTUnwrap(obj["refused"] as? [[String: Any]])
-        XCTAssertEqual(Set(refused.compactMap { $0["reason"] as? String }),
-                       ["session key does not match --session-glob", "mapping key is not a string (WRONGTYPE)"])
+        XCTAssertEqual(
+            Set(refused.compactMap { $0["reason"] as? String }),
+            ["session key does not match --session-glob", "mapping key is not a string (WRONGTYPE)"])
         XCTAssertTrue(r.stderr.contains("warning: refused user:alice:evil -> config:main"), r.stderr)
     }
 
@@ -145,8 +148,10 @@ final class ListShowEndToEndTests: XCTestCase {
         let c = try f.server.admin()
         _ = try c.pipeline([
             [Array("SET".utf8), Array("user:alice:h1".utf8), Array("session:h1".utf8)],
-            [Array("HSET".utf8), Array("session:h1".utf8), [0x66, 0xFF], Array("one".utf8), [0x66, 0xFE], Array("two".utf8),
-             Array("f\\xff".utf8), Array("three".utf8), Array("plain".utf8), Array("four".utf8)],
+            [
+                Array("HSET".utf8), Array("session:h1".utf8), [0x66, 0xFF], Array("one".utf8), [0x66, 0xFE], Array("two".utf8),
+                Array("f\\xff".utf8), Array("three".utf8), Array("plain".utf8), Array("four".utf8),
+            ],
         ])
         let j = try f.run("show", "h1", "--json")
         assertExitStatus(j, 0)

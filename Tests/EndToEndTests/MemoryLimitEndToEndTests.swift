@@ -21,10 +21,15 @@ final class MemoryLimitEndToEndTests: XCTestCase {
             var extra: [[String]] = []
             for i in 0..<40 { extra.append(["SET", "user:orphan\(i % 7):o\(i)", "session:gone\(i)"]) }
             for i in 0..<30 { extra.append(["SET", "session:lonely\(i)", "{}", "EX", "600"]) }
-            for i in 0..<10 { extra.append(["SET", "session:forever\(i)", "{}"]); extra.append(["SET", "user:keeper:forever\(i)", "session:forever\(i)"]) }
+            for i in 0..<10 {
+                extra.append(["SET", "session:forever\(i)", "{}"])
+                extra.append(["SET", "user:keeper:forever\(i)", "session:forever\(i)"])
+            }
             extra.append(["SET", "user:caf\u{e9}:x1", "session:x1"])
             try f.server.run(extra)
-            _ = try f.server.admin().pipeline([[Array("SET".utf8), Array("user:".utf8) + [0xff, 0xfe] + Array(":y1".utf8), Array("session:y1".utf8)]])
+            _ = try f.server.admin().pipeline([
+                [Array("SET".utf8), Array("user:".utf8) + [0xff, 0xfe] + Array(":y1".utf8), Array("session:y1".utf8)]
+            ])
             Self.shared = f
             return f
         }
@@ -70,8 +75,9 @@ final class MemoryLimitEndToEndTests: XCTestCase {
 
     func testADiskTooFullForTheRunsIsOneLineAndExitOne() throws {
         let tmp = try TemporaryDirectory()
-        let mount = try Sessionctl.exec("/bin/mount", ["-t", "tmpfs", "-o", "size=16k", "tmpfs", tmp.path].map { Data($0.utf8) },
-                                        environment: [:], stdin: nil, timeout: 10)
+        let mount = try Sessionctl.exec(
+            "/bin/mount", ["-t", "tmpfs", "-o", "size=16k", "tmpfs", tmp.path].map { Data($0.utf8) },
+            environment: [:], stdin: nil, timeout: 10)
         XCTAssertEqual(mount.status, 0, "mount -t tmpfs (the tests run as root, as CI does): \(mount)")
         defer { _ = try? Sessionctl.exec("/bin/umount", [Data(tmp.path.utf8)], environment: [:], stdin: nil, timeout: 10) }
         let before = try f.dbsize()
@@ -89,8 +95,9 @@ final class MemoryLimitEndToEndTests: XCTestCase {
         let tmp = try TemporaryDirectory()
         let f = try self.f
         for command in ["users", "audit"] {
-            let r = try Sessionctl.run([command, "--rate", "1000", "--scan-count", "100", "--memory-limit", "4KiB"],
-                                       environment: ["SESSIONCTL_URL": f.server.url, "TMPDIR": tmp.path], interruptAfter: 1.5)
+            let r = try Sessionctl.run(
+                [command, "--rate", "1000", "--scan-count", "100", "--memory-limit", "4KiB"],
+                environment: ["SESSIONCTL_URL": f.server.url, "TMPDIR": tmp.path], interruptAfter: 1.5)
             XCTAssertEqual(r.status, 130, "\(r)")
             XCTAssertEqual(try tmp.contents(), [], "the spill directory is removed after Ctrl-C (\(command))")
             // What was counted before Ctrl-C is reported (merged from the spill), marked partial.

@@ -1,8 +1,8 @@
 import Foundation
 import RedisClient
+import SessionBasics
 import TestSupport
 import XCTest
-import SessionBasics
 
 /// Permission problems never read as an empty keyspace, named users never become `default`,
 /// and every message says which server it is about and where that came from.
@@ -64,8 +64,9 @@ final class PermissionsEndToEndTests: XCTestCase {
         XCTAssertTrue(fromEnv.stderr.contains("($REDIS_URL)"), fromEnv.stderr)
         // --askpass without a terminal: the first line of standard input.
         // --askpass and "-" would both read standard input: a usage error, nothing deleted.
-        let both = try Sessionctl.run(["revoke-user", "-", "--yes", "--askpass", "--url", "redis://ops2@127.0.0.1:\(f.server.port)"],
-                                      stdin: Data("ops2pw\nalice\n".utf8))
+        let both = try Sessionctl.run(
+            ["revoke-user", "-", "--yes", "--askpass", "--url", "redis://ops2@127.0.0.1:\(f.server.port)"],
+            stdin: Data("ops2pw\nalice\n".utf8))
         assertExitStatus(both, 2)
         XCTAssertTrue(both.stderr.contains("--askpass reads the password from standard input, which '-' also reads"), both.stderr)
         XCTAssertTrue(try f.exists("session:a1"))
@@ -74,30 +75,31 @@ final class PermissionsEndToEndTests: XCTestCase {
         XCTAssertFalse(piped.stdout.contains("ops2pw") || piped.stderr.contains("ops2pw"))
         // On a terminal it asks, without echo: the password is typed once the prompt is there.
         let driver = """
-        import os, pty, sys, time
-        pid, fd = pty.fork()
-        if pid == 0:
-            os.execv(sys.argv[1], [sys.argv[1], "ping", "--url", sys.argv[2]])
-        out = b""
-        deadline = time.time() + 20
-        while b"Password for" not in out and time.time() < deadline:
-            out += os.read(fd, 4096)
-        time.sleep(0.2)
-        os.write(fd, b"ops2pw\\n")
-        try:
-            while True:
-                data = os.read(fd, 4096)
-                if not data:
-                    break
-                out += data
-        except OSError:
-            pass
-        _, status = os.waitpid(pid, 0)
-        sys.stdout.write(out.decode(errors="replace"))
-        sys.exit(os.waitstatus_to_exitcode(status))
-        """
-        let tty = try Sessionctl.exec("/usr/bin/python3", ["-c", driver, Sessionctl.binary, "redis://ops2@127.0.0.1:\(f.server.port)"].map { Data($0.utf8) },
-                                      environment: ["TERM": "dumb"], stdin: nil, timeout: 30)
+            import os, pty, sys, time
+            pid, fd = pty.fork()
+            if pid == 0:
+                os.execv(sys.argv[1], [sys.argv[1], "ping", "--url", sys.argv[2]])
+            out = b""
+            deadline = time.time() + 20
+            while b"Password for" not in out and time.time() < deadline:
+                out += os.read(fd, 4096)
+            time.sleep(0.2)
+            os.write(fd, b"ops2pw\\n")
+            try:
+                while True:
+                    data = os.read(fd, 4096)
+                    if not data:
+                        break
+                    out += data
+            except OSError:
+                pass
+            _, status = os.waitpid(pid, 0)
+            sys.stdout.write(out.decode(errors="replace"))
+            sys.exit(os.waitstatus_to_exitcode(status))
+            """
+        let tty = try Sessionctl.exec(
+            "/usr/bin/python3", ["-c", driver, Sessionctl.binary, "redis://ops2@127.0.0.1:\(f.server.port)"].map { Data($0.utf8) },
+            environment: ["TERM": "dumb"], stdin: nil, timeout: 30)
         XCTAssertEqual(tty.status, 0, "\(tty)")
         XCTAssertTrue(tty.stdout.contains("Password for ops2@127.0.0.1:\(f.server.port): "), tty.stdout)
         XCTAssertFalse(tty.stdout.contains("ops2pw"), "not echoed: \(tty.stdout)")

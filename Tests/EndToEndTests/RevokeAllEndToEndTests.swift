@@ -1,8 +1,8 @@
 import Foundation
 import RedisClient
+import SessionBasics
 import TestSupport
 import XCTest
-import SessionBasics
 
 /// `revoke-all` and the filters, through the binary on real servers: every session key under
 /// the glob gone, nothing else touched, counts from the replies; the typed confirmation in a pty.
@@ -13,7 +13,9 @@ final class RevokeAllEndToEndTests: XCTestCase {
         var commands: [[String]] = []
         for i in 0..<n { commands += [["SET", "session:s\(i)", "{}", "EX", "600"], ["SET", "user:u\(i % 1000):s\(i)", "session:s\(i)"]] }
         commands += [["SET", "config:main", "keep"], ["SET", "user:x:orphan", "session:never-there"], ["SET", "cache:1", "keep"]]
-        for chunk in stride(from: 0, to: commands.count, by: 20_000) { try f.server.run(Array(commands[chunk..<min(chunk + 20_000, commands.count)])) }
+        for chunk in stride(from: 0, to: commands.count, by: 20_000) {
+            try f.server.run(Array(commands[chunk..<min(chunk + 20_000, commands.count)]))
+        }
         let dry = try f.run("revoke-all", "--dry-run", "-o", "json")
         XCTAssertEqual(dry.status, 0, "\(dry)")
         XCTAssertEqual(try dry.json()["revoked"] as? Int, n)
@@ -37,8 +39,9 @@ final class RevokeAllEndToEndTests: XCTestCase {
     func testCtrlCStopsBetweenPagesAndSaysWhatWasDone() throws {
         let f = try Fixture()
         try f.server.run((0..<4000).map { ["SET", "session:s\($0)", "{}", "EX", "600"] })
-        let r = try Sessionctl.run(["revoke-all", "--yes", "--rate", "1000", "--scan-count", "100", "-o", "json"],
-                                   environment: ["SESSIONCTL_URL": f.server.url], interruptAfter: 1.0)
+        let r = try Sessionctl.run(
+            ["revoke-all", "--yes", "--rate", "1000", "--scan-count", "100", "-o", "json"],
+            environment: ["SESSIONCTL_URL": f.server.url], interruptAfter: 1.0)
         XCTAssertEqual(r.status, 130, "\(r)")
         let j = try r.json()
         XCTAssertEqual(j["complete"] as? Bool, false)
@@ -51,8 +54,9 @@ final class RevokeAllEndToEndTests: XCTestCase {
 
     func testRevokeAllOnTheCluster() throws {
         let cluster = try RedisCluster()
-        try cluster.write((0..<3000).flatMap { [["SET", "session:c\($0)", "{}", "EX", "600"], ["SET", "user:u\($0 % 30):c\($0)", "session:c\($0)"]] }
-                          + [["SET", "other:1", "x"]])
+        try cluster.write(
+            (0..<3000).flatMap { [["SET", "session:c\($0)", "{}", "EX", "600"], ["SET", "user:u\($0 % 30):c\($0)", "session:c\($0)"]] }
+                + [["SET", "other:1", "x"]])
         let r = try Sessionctl.run(["revoke-all", "--yes", "-o", "json"], environment: ["SESSIONCTL_URL": cluster.url])
         XCTAssertEqual(r.status, 0, "\(r)")
         XCTAssertEqual((try r.json()["deleted"] as? [String: Int])?["session_keys"], 3000)
@@ -93,10 +97,11 @@ final class RevokeAllEndToEndTests: XCTestCase {
         let v4 = try f.run("--framework", "flask", "list", "alice", "--ip", "10.0.0.0/8", "-o", "json")
         XCTAssertEqual(Set((try v4.json()["sessions"] as? [[String: Any]])?.compactMap { $0["session"] as? String } ?? []), ["old", "here"])
         let ttl = try f.run("list", "alice", "--ttl-over", "1h", "-o", "json")
-        XCTAssertEqual(Set((try ttl.json()["sessions"] as? [[String: Any]])?.compactMap { $0["session"] as? String } ?? []), ["new", "noage"],
-                       "no expiry counts as more than any TTL")
+        XCTAssertEqual(
+            Set((try ttl.json()["sessions"] as? [[String: Any]])?.compactMap { $0["session"] as? String } ?? []), ["new", "noage"],
+            "no expiry counts as more than any TTL")
         // Idle times: OBJECT IDLETIME, read before anything touches the key.
-        usleep(3_200_000) // OBJECT IDLETIME counts whole seconds
+        usleep(3_200_000)  // OBJECT IDLETIME counts whole seconds
         _ = try f.server.run([["GET", "session:new"]])
         let idle = try f.run("list", "alice", "--idle-over", "2s", "-o", "json")
         XCTAssertFalse((try idle.json()["sessions"] as? [[String: Any]] ?? []).contains { $0["session"] as? String == "new" }, "\(idle)")
@@ -114,8 +119,10 @@ final class RevokeAllEndToEndTests: XCTestCase {
     func testBadFilterValuesAreUsageErrors() throws {
         let f = try Fixture()
         try f.seed([("alice", "s1")])
-        for (option, value) in [("--older-than", "-5m"), ("--older-than", "5x"), ("--idle-over", "99999999999d"), ("--ip", "10.0.0.0/33"),
-                                ("--ip", "::1/129"), ("--ip", "abc"), ("--ttl-over", "")] {
+        for (option, value) in [
+            ("--older-than", "-5m"), ("--older-than", "5x"), ("--idle-over", "99999999999d"), ("--ip", "10.0.0.0/33"),
+            ("--ip", "::1/129"), ("--ip", "abc"), ("--ttl-over", ""),
+        ] {
             let r = try f.run("revoke-user", "alice", option, value, "--yes")
             XCTAssertEqual(r.status, 2, "\(option) \(value): \(r)")
             XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
@@ -145,8 +152,9 @@ final class RevokeAllEndToEndTests: XCTestCase {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let config = dir.appendingPathComponent("config.yaml").path
         try "current-context: staging\ncontexts:\n  staging:\n    url: \(f.server.url)\n".write(toFile: config, atomically: true, encoding: .utf8)
-        let named = try inPseudoTerminal(["--context", "staging", "revoke-all"], url: f.server.url, answer: "staging", prompt: "to confirm: ",
-                                         env: ["SESSIONCTL_CONFIG": config])
+        let named = try inPseudoTerminal(
+            ["--context", "staging", "revoke-all"], url: f.server.url, answer: "staging", prompt: "to confirm: ",
+            env: ["SESSIONCTL_CONFIG": config])
         XCTAssertTrue(named.stdout.contains("or the context's name (staging)"), named.stdout)
         XCTAssertFalse(try f.exists("session:s3"), named.stdout)
     }
@@ -155,10 +163,13 @@ final class RevokeAllEndToEndTests: XCTestCase {
         let f = try Fixture()
         try f.server.run((0..<3000).map { ["SET", "session:s\($0)", "{}", "EX", "600"] })
         try f.server.run((0..<3000).map { ["SET", "user:u\($0 % 50):s\($0)", "session:s\($0)"] })
-        let r = try inTerminal("\(Sessionctl.binary) revoke-all --yes --rate 3000 --scan-count 100", input: "",
-                               env: ["SESSIONCTL_URL": f.server.url, "TERM": "dumb"])
-        XCTAssertTrue(r.stdout.range(of: #"scanned [0-9,]+ of [0-9,]+ keys \([0-9]+%\), [0-9,]+ matched, [0-9,]+/s(, ~[0-9]+s left)?; [0-9,]+ revoked"#,
-                                     options: .regularExpression) != nil, r.stdout)
+        let r = try inTerminal(
+            "\(Sessionctl.binary) revoke-all --yes --rate 3000 --scan-count 100", input: "",
+            env: ["SESSIONCTL_URL": f.server.url, "TERM": "dumb"])
+        XCTAssertTrue(
+            r.stdout.range(
+                of: #"scanned [0-9,]+ of [0-9,]+ keys \([0-9]+%\), [0-9,]+ matched, [0-9,]+/s(, ~[0-9]+s left)?; [0-9,]+ revoked"#,
+                options: .regularExpression) != nil, r.stdout)
         XCTAssertTrue(r.stdout.contains("mappings: scanned"), "the pass over the mappings is named: \(r.stdout)")
         XCTAssertTrue(r.stdout.contains("revoked 3,000 sessions") || r.stdout.contains("revoked 3000 sessions"), r.stdout)
         XCTAssertEqual(try f.dbsize(), 0)

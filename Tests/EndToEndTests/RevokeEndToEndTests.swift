@@ -75,41 +75,42 @@ final class RevokeEndToEndTests: XCTestCase {
         try f.seed([("alice", "s1")])
         // A pseudo-terminal from Python's pty module; SIGINT arrives while the prompt waits.
         let driver = """
-        import os, pty, signal, sys, time
-        pid, fd = pty.fork()
-        if pid == 0:
-            os.execv(sys.argv[1], [sys.argv[1], "revoke-user", "alice", "-u", sys.argv[2]])
-        out = b""
-        deadline = time.time() + 20
-        while b"[y/N]" not in out and time.time() < deadline:
-            out += os.read(fd, 4096)
-        os.kill(pid, signal.SIGINT)
-        import select
-        deadline = time.time() + 10
-        try:
-            while time.time() < deadline:
-                if not select.select([fd], [], [], 0.2)[0]:
-                    continue
-                data = os.read(fd, 4096)
-                if not data:
-                    break
-                out += data
-        except OSError:
-            pass
-        reaped, status = os.waitpid(pid, os.WNOHANG)
-        for _ in range(10):
-            if reaped:
-                break
-            time.sleep(0.1)
+            import os, pty, signal, sys, time
+            pid, fd = pty.fork()
+            if pid == 0:
+                os.execv(sys.argv[1], [sys.argv[1], "revoke-user", "alice", "-u", sys.argv[2]])
+            out = b""
+            deadline = time.time() + 20
+            while b"[y/N]" not in out and time.time() < deadline:
+                out += os.read(fd, 4096)
+            os.kill(pid, signal.SIGINT)
+            import select
+            deadline = time.time() + 10
+            try:
+                while time.time() < deadline:
+                    if not select.select([fd], [], [], 0.2)[0]:
+                        continue
+                    data = os.read(fd, 4096)
+                    if not data:
+                        break
+                    out += data
+            except OSError:
+                pass
             reaped, status = os.waitpid(pid, os.WNOHANG)
-        if not reaped:
-            os.kill(pid, signal.SIGKILL)  # never leave it behind: the test fails on the status
-            _, status = os.waitpid(pid, 0)
-        sys.stdout.write(out.decode(errors="replace"))
-        sys.exit(os.waitstatus_to_exitcode(status))
-        """
-        let r = try Sessionctl.exec("/usr/bin/python3", ["-c", driver, Sessionctl.binary, f.server.url].map { Data($0.utf8) },
-                                    environment: ["TERM": "dumb"], stdin: nil, timeout: 30)
+            for _ in range(10):
+                if reaped:
+                    break
+                time.sleep(0.1)
+                reaped, status = os.waitpid(pid, os.WNOHANG)
+            if not reaped:
+                os.kill(pid, signal.SIGKILL)  # never leave it behind: the test fails on the status
+                _, status = os.waitpid(pid, 0)
+            sys.stdout.write(out.decode(errors="replace"))
+            sys.exit(os.waitstatus_to_exitcode(status))
+            """
+        let r = try Sessionctl.exec(
+            "/usr/bin/python3", ["-c", driver, Sessionctl.binary, f.server.url].map { Data($0.utf8) },
+            environment: ["TERM": "dumb"], stdin: nil, timeout: 30)
         assertExitStatus(r, 130)
         XCTAssertTrue(r.stdout.contains("interrupted; nothing was deleted"), r.stdout)
         XCTAssertTrue(try f.exists("session:s1"))

@@ -1,8 +1,8 @@
 import Foundation
 import RedisClient
+import SessionBasics
 import TestSupport
 import XCTest
-import SessionBasics
 
 /// `--settle` against a real server, with a writer thread standing in for requests in flight:
 /// what comes back is deleted again and counted, what keeps coming back is reported (exit 5),
@@ -67,7 +67,7 @@ final class SettleEndToEndTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("session:c1 came back after 3 deletions"), r.stderr)
         XCTAssertTrue(r.stderr.contains("a request still in flight"), r.stderr)
         let table = try f.run("revoke-user", "carol", "--yes", "--settle", "0")
-        assertExitStatus(table, 3) // the mappings are gone: nothing left to find (the key lives on: the report said so)
+        assertExitStatus(table, 3)  // the mappings are gone: nothing left to find (the key lives on: the report said so)
     }
 
     func testSettleZeroWatchesNothingAndBadValuesAreUsageErrors() throws {
@@ -93,8 +93,9 @@ final class SettleEndToEndTests: XCTestCase {
         let f = try Fixture()
         try f.server.run([["SET", "sess:i1", "{}", "EX", "600"], ["SET", "sess:i2", "{}", "EX", "600"], ["SADD", "idx:ivy", "i1", "i2"]])
         let wait = writeBack(f, "sess:i2", times: 1, every: 0)
-        let r = try f.run("--index", "idx:<user>", "--session-key", "sess:<session>", "--session-glob", "sess:*",
-                          "revoke-user", "ivy", "--yes", "-o", "json", "--settle", "1s")
+        let r = try f.run(
+            "--index", "idx:<user>", "--session-key", "sess:<session>", "--session-glob", "sess:*",
+            "revoke-user", "ivy", "--yes", "-o", "json", "--settle", "1s")
         wait()
         assertExitStatus(r, 0)
         XCTAssertEqual((try r.json()["settle"] as? [String: Any])?["written_back"] as? [String], ["sess:i2"], r.stdout)
@@ -125,24 +126,35 @@ final class SettleEndToEndTests: XCTestCase {
         let port = try FreePort.pick()
         let server = Process()
         server.executableURL = URL(fileURLWithPath: try RedisServer.locate("openssl"))
-        server.arguments = ["s_server", "-accept", String(port), "-cert", certs.path("server.crt"), "-key", certs.path("server.key"), "-www", "-quiet"]
+        server.arguments = [
+            "s_server", "-accept", String(port), "-cert", certs.path("server.crt"), "-key", certs.path("server.key"), "-www", "-quiet",
+        ]
         server.standardOutput = FileHandle.nullDevice
         server.standardError = FileHandle.nullDevice
         try server.run()
-        defer { server.terminate(); server.waitUntilExit() }
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
         let deadline = Date().addingTimeInterval(10)
         while !FreePort.isListening(port) && Date() < deadline { usleep(50_000) }
         let f = try Fixture()
         try f.seed([("tess", "t1"), ("tess", "t2")])
-        let trusted = try f.run(args: ["revoke-user", "tess", "--yes", "-o", "json", "--settle", "0", "--cookie-name", "sid",
-                                       "--verify-url", "https://localhost:\(port)/account"], env: ["SSL_CERT_FILE": certs.path("ca.crt")])
+        let trusted = try f.run(
+            args: [
+                "revoke-user", "tess", "--yes", "-o", "json", "--settle", "0", "--cookie-name", "sid",
+                "--verify-url", "https://localhost:\(port)/account",
+            ], env: ["SSL_CERT_FILE": certs.path("ca.crt")])
         assertExitStatus(trusted, 5)
         let answers = try XCTUnwrap(try trusted.json()["verified"] as? [[String: Any]], trusted.stdout)
         XCTAssertEqual(answers.map { $0["result"] as? String }, ["logged_in", "logged_in"], "\(answers)")
         XCTAssertTrue(trusted.stderr.contains("still logs in (status 200, a 2xx status)"), trusted.stderr)
         try f.seed([("uma", "u1")])
-        let other = try f.run(args: ["revoke-user", "uma", "--yes", "-o", "json", "--settle", "0", "--cookie-name", "sid",
-                                     "--verify-url", "https://localhost:\(port)/account"], env: ["SSL_CERT_FILE": certs.path("other-ca.crt")])
+        let other = try f.run(
+            args: [
+                "revoke-user", "uma", "--yes", "-o", "json", "--settle", "0", "--cookie-name", "sid",
+                "--verify-url", "https://localhost:\(port)/account",
+            ], env: ["SSL_CERT_FILE": certs.path("other-ca.crt")])
         assertExitStatus(other, 5)
         let refused = try XCTUnwrap((try other.json()["verified"] as? [[String: Any]])?.first, other.stdout)
         XCTAssertEqual(refused["result"] as? String, "failed", "\(refused)")
@@ -150,8 +162,10 @@ final class SettleEndToEndTests: XCTestCase {
         XCTAssertFalse(try f.exists("session:u1"), "the revocation itself happened")
         // Bad values are usage errors, before anything is deleted.
         try f.seed([("vic", "v1")])
-        for args in [["--verify-url", "ftp://x/"], ["--verify-url", "http://h/", "--verify-logged-in", "(unclosed"], ["--verify-logged-in", "200"],
-                     ["--verify-url", "http://h/"]] {
+        for args in [
+            ["--verify-url", "ftp://x/"], ["--verify-url", "http://h/", "--verify-logged-in", "(unclosed"], ["--verify-logged-in", "200"],
+            ["--verify-url", "http://h/"],
+        ] {
             let bad = try f.run(args: ["revoke-user", "vic", "--yes"] + args)
             assertExitStatus(bad, 2)
             XCTAssertEqual(bad.stderr.split(separator: "\n").count, 1, "one line: \(bad.stderr)")
@@ -164,17 +178,20 @@ final class SettleEndToEndTests: XCTestCase {
         let f = try Fixture()
         let config = FileManager.default.temporaryDirectory.appendingPathComponent("settle-\(UUID().uuidString.prefix(6)).yaml")
         defer { try? FileManager.default.removeItem(at: config) }
-        try "current-context: here\ncontexts:\n  here:\n    url: \(f.server.url)\n    settle: 0.4s\n".write(to: config, atomically: true, encoding: .utf8)
+        try "current-context: here\ncontexts:\n  here:\n    url: \(f.server.url)\n    settle: 0.4s\n".write(
+            to: config, atomically: true, encoding: .utf8)
         func window(_ args: [String], _ env: [String: String]) throws -> Double? {
             try f.server.run([["SET", "user:pat:p1", "session:p1"], ["SET", "session:p1", "{}"]])
-            let r = try f.run(args: ["revoke-user", "pat", "--yes", "-o", "json"] + args, env: ["SESSIONCTL_CONFIG": config.path].merging(env) { _, b in b })
+            let r = try f.run(
+                args: ["revoke-user", "pat", "--yes", "-o", "json"] + args, env: ["SESSIONCTL_CONFIG": config.path].merging(env) { _, b in b })
             assertExitStatus(r, 0)
             return (try r.json()["settle"] as? [String: Any])?["window_seconds"] as? Double
         }
         XCTAssertEqual(try window([], ["SESSIONCTL_SETTLE": ""]), 0.4, "the context's")
         XCTAssertEqual(try window([], ["SESSIONCTL_SETTLE": "0.3s"]), 0.3, "the environment over the context")
         XCTAssertEqual(try window(["--settle", "0.5s"], ["SESSIONCTL_SETTLE": "0.3s"]), 0.5, "the flag over both")
-        try "contexts:\n  here:\n    url: \(f.server.url)\n    settle: soon\ncurrent-context: here\n".write(to: config, atomically: true, encoding: .utf8)
+        try "contexts:\n  here:\n    url: \(f.server.url)\n    settle: soon\ncurrent-context: here\n".write(
+            to: config, atomically: true, encoding: .utf8)
         let bad = try f.run(args: ["revoke-user", "pat", "--yes"], env: ["SESSIONCTL_CONFIG": config.path])
         assertExitStatus(bad, 2)
         XCTAssertTrue(bad.stderr.contains("line 4") && bad.stderr.contains("settle"), bad.stderr)

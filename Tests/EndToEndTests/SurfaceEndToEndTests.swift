@@ -9,8 +9,9 @@ final class SurfaceEndToEndTests: XCTestCase {
     }
 
     private func shell(_ program: String, _ args: [String], timeout: TimeInterval = 30) throws -> Sessionctl.Run {
-        try Sessionctl.exec(program, args.map { Data($0.utf8) }, environment: ["HOME": NSTemporaryDirectory(), "TERM": "xterm"],
-                            stdin: nil, timeout: timeout)
+        try Sessionctl.exec(
+            program, args.map { Data($0.utf8) }, environment: ["HOME": NSTemporaryDirectory(), "TERM": "xterm"],
+            stdin: nil, timeout: timeout)
     }
 
     private func words(_ run: Sessionctl.Run) -> Set<String> {
@@ -25,12 +26,12 @@ final class SurfaceEndToEndTests: XCTestCase {
         // As readline splits them: "=" is a word of its own, but the line has no blanks around it.
         let line = words.joined(separator: " ").replacingOccurrences(of: " = ", with: "=")
         let program = """
-        source /usr/share/bash-completion/bash_completion
-        source '\(script)'
-        COMP_WORDS=(\(quoted)); COMP_CWORD=\(words.count - 1); COMP_LINE='\(line)'; COMP_POINT=${#COMP_LINE}
-        _sessionctl
-        printf '%s\\n' "${COMPREPLY[@]}"
-        """
+            source /usr/share/bash-completion/bash_completion
+            source '\(script)'
+            COMP_WORDS=(\(quoted)); COMP_CWORD=\(words.count - 1); COMP_LINE='\(line)'; COMP_POINT=${#COMP_LINE}
+            _sessionctl
+            printf '%s\\n' "${COMPREPLY[@]}"
+            """
         let run = try shell("/bin/bash", ["-c", program])
         XCTAssertEqual(run.status, 0, run.description)
         return self.words(run)
@@ -60,7 +61,8 @@ final class SurfaceEndToEndTests: XCTestCase {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zfpath-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        try FileManager.default.copyItem(at: root.appendingPathComponent("completions/zsh/_sessionctl"), to: dir.appendingPathComponent("_sessionctl"))
+        try FileManager.default.copyItem(
+            at: root.appendingPathComponent("completions/zsh/_sessionctl"), to: dir.appendingPathComponent("_sessionctl"))
         let run = try shell("/usr/bin/zsh", [root.appendingPathComponent("Tests/Shells/zsh-complete.zsh").path, dir.path, line])
         XCTAssertEqual(run.status, 0, run.description)
         return words(run)
@@ -95,7 +97,9 @@ final class SurfaceEndToEndTests: XCTestCase {
     }
 
     func testCompletionCommandPrintsTheCommittedScripts() throws {
-        for (shell, path) in [("bash", "completions/bash/sessionctl"), ("zsh", "completions/zsh/_sessionctl"), ("fish", "completions/fish/sessionctl.fish")] {
+        for (shell, path) in [
+            ("bash", "completions/bash/sessionctl"), ("zsh", "completions/zsh/_sessionctl"), ("fish", "completions/fish/sessionctl.fish"),
+        ] {
             let r = try Sessionctl.run(["completion", shell])
             assertExitStatus(r, 0)
             XCTAssertEqual(r.stdout, try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8), shell)
@@ -114,8 +118,9 @@ final class SurfaceEndToEndTests: XCTestCase {
         let prefix = FileManager.default.temporaryDirectory.appendingPathComponent("prefix-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: prefix) }
         // BIN names the binary the tests already built, so the suite does not build release too.
-        let r = try Sessionctl.exec("/usr/bin/make", ["-s", "-C", root.path, "install", "PREFIX=\(prefix.path)", "BIN=\(Sessionctl.binary)"].map { Data($0.utf8) },
-                                    environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"], stdin: nil, timeout: 120)
+        let r = try Sessionctl.exec(
+            "/usr/bin/make", ["-s", "-C", root.path, "install", "PREFIX=\(prefix.path)", "BIN=\(Sessionctl.binary)"].map { Data($0.utf8) },
+            environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"], stdin: nil, timeout: 120)
         XCTAssertEqual(r.status, 0, r.description)
         let expected = [
             ("bin/sessionctl", nil),
@@ -128,11 +133,14 @@ final class SurfaceEndToEndTests: XCTestCase {
             let path = prefix.appendingPathComponent(installed).path
             XCTAssertTrue(FileManager.default.fileExists(atPath: path), installed)
             if let source {
-                XCTAssertEqual(FileManager.default.contents(atPath: path), FileManager.default.contents(atPath: root.appendingPathComponent(source).path), installed)
+                XCTAssertEqual(
+                    FileManager.default.contents(atPath: path), FileManager.default.contents(atPath: root.appendingPathComponent(source).path),
+                    installed)
             }
         }
         XCTAssertTrue(FileManager.default.isExecutableFile(atPath: prefix.appendingPathComponent("bin/sessionctl").path))
-        let version = try Sessionctl.exec(prefix.appendingPathComponent("bin/sessionctl").path, [Data("--version".utf8)], environment: [:], stdin: nil, timeout: 10)
+        let version = try Sessionctl.exec(
+            prefix.appendingPathComponent("bin/sessionctl").path, [Data("--version".utf8)], environment: [:], stdin: nil, timeout: 10)
         XCTAssertTrue(version.stdout.hasPrefix("sessionctl "))
     }
 }

@@ -43,7 +43,9 @@ final class TLSEndToEndTests: XCTestCase {
         let without = try Sessionctl.run(["ping", "--url", url, "--cacert", certs.path("ca.crt")])
         assertExitStatus(without, 4)
         XCTAssertTrue(without.stderr.contains("requires a client certificate"), without.stderr)
-        let with = try Sessionctl.run(["ping", "--url", url, "--cacert", certs.path("ca.crt"), "--cert", certs.path("client.crt"), "--key", certs.path("client.key")])
+        let with = try Sessionctl.run([
+            "ping", "--url", url, "--cacert", certs.path("ca.crt"), "--cert", certs.path("client.crt"), "--key", certs.path("client.key"),
+        ])
         assertExitStatus(with, 0)
     }
 }

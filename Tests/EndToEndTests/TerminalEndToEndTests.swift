@@ -11,7 +11,8 @@ final class TerminalEndToEndTests: XCTestCase {
         try f.server.run([["DEL", "session:s3"]])  // a stale mapping: shown in the table, not counted as a session
         // Enough keys that the scan takes a while at this rate: the "y" lands before the prompt.
         try f.server.run((0..<3000).map { ["SET", "noise:\($0)", "x"] })
-        let r = try inPseudoTerminal(["revoke-user", "ta1", "--rate", "4000", "--scan-count", "100"], url: f.server.url, typeAhead: "y\r", answer: "n")
+        let r = try inPseudoTerminal(
+            ["revoke-user", "ta1", "--rate", "4000", "--scan-count", "100"], url: f.server.url, typeAhead: "y\r", answer: "n")
         XCTAssertTrue(r.stdout.contains("<<still asking>>"), "the prompt waited for an answer given after it: \(r.stdout)")
         XCTAssertTrue(r.stdout.contains("Revoke 2 sessions of 1 user on 127.0.0.1:\(f.server.port) (and remove 1 stale mapping)?"), r.stdout)
         XCTAssertTrue(r.stdout.contains("stale: session gone; its mapping is removed"), r.stdout)
@@ -27,7 +28,9 @@ final class TerminalEndToEndTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stdout)
         // Each redraw: carriage return, erase to the end of the line, the text.
         let draws = r.stdout.components(separatedBy: "\r\u{1B}[K").dropFirst()
-            .map { $0.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\r" || $0 == "\n" || $0 == "\r\n" })[0] }.filter { !$0.isEmpty }
+            .map { $0.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\r" || $0 == "\n" || $0 == "\r\n" })[0] }.filter {
+                !$0.isEmpty
+            }
         XCTAssertGreaterThan(draws.count, 2, r.stdout)
         for d in draws { XCTAssertLessThan(d.count, 50, "one line, never wrapped: '\(d)'") }
         XCTAssertTrue(r.stdout.contains("USER"), "the table after the cleared line")
@@ -83,7 +86,9 @@ final class TerminalEndToEndTests: XCTestCase {
         Thread.sleep(forTimeInterval: 2.2)
         let before = try idle("session:i1")
         XCTAssertGreaterThanOrEqual(before, 2)
-        for args in [["list", "alice"], ["list", "alice", "-o", "json"], ["users"], ["users", "--live"], ["audit"], ["list", "alice", "--idle-over", "1s"]] {
+        for args in [
+            ["list", "alice"], ["list", "alice", "-o", "json"], ["users"], ["users", "--live"], ["audit"], ["list", "alice", "--idle-over", "1s"],
+        ] {
             let r = try f.run(args: args)
             XCTAssertEqual(r.status, 0, "\(args): \(r)")
             for key in ["session:i1", "session:i2", "session:i3"] {

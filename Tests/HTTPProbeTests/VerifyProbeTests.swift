@@ -1,6 +1,7 @@
-@testable import SessionCore
-@testable import HTTPProbe
 import XCTest
+
+@testable import HTTPProbe
+@testable import SessionCore
 
 /// The `--verify-url` probe's own parts: the URL and rule it accepts, and how it reads an answer
 /// (Content-Length, chunked, until close; never more than it was sent).
@@ -32,9 +33,11 @@ final class VerifyProbeTests: XCTestCase {
 
     func testReadingAnswers() {
         let sized = Array("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello, and more".utf8)
-        XCTAssertEqual(VerifyProbe.parse(sized).map { [String($0.0), String(decoding: $0.1, as: UTF8.self), String($0.2)] }, ["200", "hello", "true"])
+        XCTAssertEqual(
+            VerifyProbe.parse(sized).map { [String($0.0), String(decoding: $0.1, as: UTF8.self), String($0.2)] }, ["200", "hello", "true"])
         let chunked = Array("HTTP/1.1 401 No\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nanon\r\n5\r\nymous\r\n0\r\n\r\n".utf8)
-        XCTAssertEqual(VerifyProbe.parse(chunked).map { [String($0.0), String(decoding: $0.1, as: UTF8.self), String($0.2)] }, ["401", "anonymous", "true"])
+        XCTAssertEqual(
+            VerifyProbe.parse(chunked).map { [String($0.0), String(decoding: $0.1, as: UTF8.self), String($0.2)] }, ["401", "anonymous", "true"])
         let partial = Array("HTTP/1.1 401 No\r\nTransfer-Encoding: chunked\r\n\r\nffffffff\r\nab".utf8)
         XCTAssertEqual(VerifyProbe.parse(partial)?.2, false, "a chunk longer than what came is not complete")
         let huge = Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7fffffffffffffff\r\nab".utf8)

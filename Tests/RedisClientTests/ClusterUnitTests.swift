@@ -1,6 +1,6 @@
 import RedisClient
-import XCTest
 import SessionBasics
+import XCTest
 
 /// Slots, redirects and topology parsing, without a server.
 final class ClusterUnitTests: XCTestCase {
@@ -24,12 +24,16 @@ final class ClusterUnitTests: XCTestCase {
     }
 
     func testRedirects() {
-        XCTAssertEqual(Redirect(RedisError(message: "MOVED 3999 10.0.0.5:6381"), fromHost: "x"), .moved(slot: 3999, to: .tcp(host: "10.0.0.5", port: 6381)))
-        XCTAssertEqual(Redirect(RedisError(message: "ASK 12 node-2.example:6379"), fromHost: "x"), .ask(slot: 12, to: .tcp(host: "node-2.example", port: 6379)))
-        XCTAssertEqual(Redirect(RedisError(message: "MOVED 7 :6380"), fromHost: "seed.example"), .moved(slot: 7, to: .tcp(host: "seed.example", port: 6380)))
+        XCTAssertEqual(
+            Redirect(RedisError(message: "MOVED 3999 10.0.0.5:6381"), fromHost: "x"), .moved(slot: 3999, to: .tcp(host: "10.0.0.5", port: 6381)))
+        XCTAssertEqual(
+            Redirect(RedisError(message: "ASK 12 node-2.example:6379"), fromHost: "x"), .ask(slot: 12, to: .tcp(host: "node-2.example", port: 6379)))
+        XCTAssertEqual(
+            Redirect(RedisError(message: "MOVED 7 :6380"), fromHost: "seed.example"), .moved(slot: 7, to: .tcp(host: "seed.example", port: 6380)))
         XCTAssertEqual(Redirect(RedisError(message: "MOVED 7 ::1:6380"), fromHost: "x"), .moved(slot: 7, to: .tcp(host: "::1", port: 6380)))
-        XCTAssertEqual(Redirect(RedisError(message: "TRYAGAIN Multiple keys request during rehashing of slot"), fromHost: "x"),
-                       .retry("TRYAGAIN Multiple keys request during rehashing of slot"))
+        XCTAssertEqual(
+            Redirect(RedisError(message: "TRYAGAIN Multiple keys request during rehashing of slot"), fromHost: "x"),
+            .retry("TRYAGAIN Multiple keys request during rehashing of slot"))
         XCTAssertEqual(Redirect(RedisError(message: "CLUSTERDOWN The cluster is down"), fromHost: "x"), .retry("CLUSTERDOWN The cluster is down"))
         XCTAssertNil(Redirect(RedisError(message: "WRONGTYPE Operation"), fromHost: "x"))
     }
@@ -37,15 +41,25 @@ final class ClusterUnitTests: XCTestCase {
     func testParseClusterShardsWithHostNamesAndEmptyHosts() throws {
         func node(_ fields: [(String, RESPValue)]) -> RESPValue { .array(fields.flatMap { [.bulk(Array($0.0.utf8)), $0.1] }) }
         let reply = RESPValue.array([
-            .array([.bulk(b("slots")), .array([.integer(0), .integer(100), .integer(200), .integer(300)]),
-                    .bulk(b("nodes")), .array([
-                        node([("id", .bulk(b("a"))), ("port", .integer(7000)), ("tls-port", .integer(8000)), ("ip", .bulk(b("10.0.0.1"))),
-                              ("endpoint", .bulk(b("node-a.example"))), ("hostname", .bulk(b("node-a.example"))), ("role", .bulk(b("master"))), ("health", .bulk(b("online")))]),
-                        node([("id", .bulk(b("b"))), ("port", .integer(7001)), ("ip", .bulk(b(""))), ("endpoint", .bulk(b("?"))),
-                              ("role", .bulk(b("replica"))), ("health", .bulk(b("loading")))]),
-                    ])]),
-            .array([.bulk(b("slots")), .array([.integer(101), .integer(199)]),
-                    .bulk(b("nodes")), .array([node([("port", .integer(7002)), ("endpoint", .bulk(b(""))), ("role", .bulk(b("master")))])])]),
+            .array([
+                .bulk(b("slots")), .array([.integer(0), .integer(100), .integer(200), .integer(300)]),
+                .bulk(b("nodes")),
+                .array([
+                    node([
+                        ("id", .bulk(b("a"))), ("port", .integer(7000)), ("tls-port", .integer(8000)), ("ip", .bulk(b("10.0.0.1"))),
+                        ("endpoint", .bulk(b("node-a.example"))), ("hostname", .bulk(b("node-a.example"))), ("role", .bulk(b("master"))),
+                        ("health", .bulk(b("online"))),
+                    ]),
+                    node([
+                        ("id", .bulk(b("b"))), ("port", .integer(7001)), ("ip", .bulk(b(""))), ("endpoint", .bulk(b("?"))),
+                        ("role", .bulk(b("replica"))), ("health", .bulk(b("loading"))),
+                    ]),
+                ]),
+            ]),
+            .array([
+                .bulk(b("slots")), .array([.integer(101), .integer(199)]),
+                .bulk(b("nodes")), .array([node([("port", .integer(7002)), ("endpoint", .bulk(b(""))), ("role", .bulk(b("master")))])]),
+            ]),
         ])
         let plain = try XCTUnwrap(Topology.parseShards(reply, seedHost: "seed", tls: false))
         XCTAssertEqual(plain.primaries, [.tcp(host: "node-a.example", port: 7000), .tcp(host: "seed", port: 7002)])
@@ -60,8 +74,10 @@ final class ClusterUnitTests: XCTestCase {
 
     func testParseClusterSlots() throws {
         let reply = RESPValue.array([
-            .array([.integer(0), .integer(5460), .array([.bulk(b("127.0.0.1")), .integer(7000), .bulk(b("id1"))]),
-                    .array([.bulk(b("127.0.0.1")), .integer(7003), .bulk(b("id4"))])]),
+            .array([
+                .integer(0), .integer(5460), .array([.bulk(b("127.0.0.1")), .integer(7000), .bulk(b("id1"))]),
+                .array([.bulk(b("127.0.0.1")), .integer(7003), .bulk(b("id4"))]),
+            ]),
             .array([.integer(5461), .integer(16383), .array([.bulk(b("")), .integer(7001), .bulk(b("id2"))])]),
         ])
         let t = try XCTUnwrap(Topology.parseSlots(reply, seedHost: "seed"))

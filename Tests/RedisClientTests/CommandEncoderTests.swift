@@ -1,14 +1,15 @@
 import CHiredis
 import RedisClient
-import XCTest
 import SessionBasics
+import XCTest
 
 /// Commands formatted by hiredis's `redisFormatCommandArgv`, compared with literal RESP.
 final class CommandEncoderTests: XCTestCase {
     func testSimpleCommand() {
         let wire = CommandEncoder.encode(["SCAN", "0", "MATCH", "user:a\\*:*", "COUNT", "1000"].map { Array($0.utf8) })
-        XCTAssertEqual(String(decoding: wire, as: UTF8.self),
-                       "*6\r\n$4\r\nSCAN\r\n$1\r\n0\r\n$5\r\nMATCH\r\n$10\r\nuser:a\\*:*\r\n$5\r\nCOUNT\r\n$4\r\n1000\r\n")
+        XCTAssertEqual(
+            String(decoding: wire, as: UTF8.self),
+            "*6\r\n$4\r\nSCAN\r\n$1\r\n0\r\n$5\r\nMATCH\r\n$10\r\nuser:a\\*:*\r\n$5\r\nCOUNT\r\n$4\r\n1000\r\n")
     }
 
     func testBinaryAndEmptyArguments() {

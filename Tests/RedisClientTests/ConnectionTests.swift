@@ -1,7 +1,7 @@
 import RedisClient
+import SessionBasics
 import TestSupport
 import XCTest
-import SessionBasics
 
 /// Connections against real servers: TCP, unix socket, AUTH, ACL users, SELECT, deadlines, pipelining, SCAN.
 final class ConnectionTests: XCTestCase {
@@ -33,8 +33,10 @@ final class ConnectionTests: XCTestCase {
         let server = try RedisServer(extraConfig: ["requirepass adminpw", "user ops on >opspw ~* &* +@all", "user nobody off"])
         XCTAssertNoThrow(try Connection(address: server.address, options: ConnectionOptions(password: "adminpw")))
         XCTAssertNoThrow(try Connection(address: server.address, options: ConnectionOptions(username: "ops", password: "opspw")))
-        for options in [ConnectionOptions(password: "wrong"), ConnectionOptions(username: "ops", password: "nope"),
-                        ConnectionOptions(username: "ghost", password: "x"), ConnectionOptions()] {
+        for options in [
+            ConnectionOptions(password: "wrong"), ConnectionOptions(username: "ops", password: "nope"),
+            ConnectionOptions(username: "ghost", password: "x"), ConnectionOptions(),
+        ] {
             XCTAssertThrowsError(try Connection(address: server.address, options: options)) { error in
                 guard case RedisClientError.authenticationFailed = error else { return XCTFail("\(error)") }
                 XCTAssertTrue((error as! RedisClientError).isConnectFailure)
@@ -55,8 +57,11 @@ final class ConnectionTests: XCTestCase {
     func testSilentServerHitsTheConnectDeadline() throws {
         let silent = try SilentServer()
         let start = Date()
-        XCTAssertThrowsError(try Connection(address: .tcp(host: "127.0.0.1", port: silent.port),
-                                            options: ConnectionOptions(connectTimeout: 0.5, commandTimeout: 0.5))) { error in
+        XCTAssertThrowsError(
+            try Connection(
+                address: .tcp(host: "127.0.0.1", port: silent.port),
+                options: ConnectionOptions(connectTimeout: 0.5, commandTimeout: 0.5))
+        ) { error in
             guard case RedisClientError.connectFailed(_, let why) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(why.contains("did not answer"), why)
         }
@@ -107,8 +112,9 @@ final class ConnectionTests: XCTestCase {
     func testScanReportsAServerThatGoesAway() throws {
         let server = try RedisServer()
         try server.run((0..<2000).map { ["SET", "user:u:s\($0)", "v"] })
-        let keyspace = try RedisKeyspace(endpoint: RedisEndpoint(address: server.address),
-                                         options: ConnectionOptions(connectTimeout: 0.5, commandTimeout: 0.5))
+        let keyspace = try RedisKeyspace(
+            endpoint: RedisEndpoint(address: server.address),
+            options: ConnectionOptions(connectTimeout: 0.5, commandTimeout: 0.5))
         var calls = 0
         let outcome = try keyspace.scan(match: Array("user:*".utf8), count: 10) { _ in
             calls += 1

@@ -1,7 +1,7 @@
 import Foundation
 import RedisClient
-import XCTest
 import SessionBasics
+import XCTest
 
 /// Escaping ids for MATCH and matching on the client, with Redis's glob semantics.
 final class GlobTests: XCTestCase {

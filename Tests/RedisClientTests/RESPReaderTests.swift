@@ -1,6 +1,6 @@
 import RedisClient
-import XCTest
 import SessionBasics
+import XCTest
 
 /// RESP decoding by feeding bytes to hiredis's reader: no server.
 final class RESPReaderTests: XCTestCase {
@@ -55,7 +55,12 @@ final class RESPReaderTests: XCTestCase {
 
     func testGarbageIsAProtocolError() {
         let reader = RESPReader()
-        XCTAssertThrowsError(try { try reader.feed(Array("HTTP/1.1 400 Bad Request\r\n".utf8)); _ = try reader.next() }()) { error in
+        XCTAssertThrowsError(
+            try {
+                try reader.feed(Array("HTTP/1.1 400 Bad Request\r\n".utf8))
+                _ = try reader.next()
+            }()
+        ) { error in
             XCTAssertTrue(error is RESPReaderError, "\(error)")
         }
     }

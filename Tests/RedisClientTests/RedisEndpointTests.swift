@@ -1,6 +1,6 @@
 import RedisClient
-import XCTest
 import SessionBasics
+import XCTest
 
 /// Every URL form of SPEC.md, and the malformed ones.
 final class RedisEndpointTests: XCTestCase {
@@ -66,9 +66,11 @@ final class RedisEndpointTests: XCTestCase {
         XCTAssertEqual(RedisEndpoint.redact("redis://alice:hunter2@h:1/0"), "redis://***@h:1/0")
         XCTAssertEqual(RedisEndpoint.redact("redis://h:1/0"), "redis://h:1/0")
         // Passwords holding the characters that end a URL's authority: before, "port 's3cr' is not a number".
-        for (url, secret) in [("redis://alice:hunter2@h:bad", "hunter2"), ("redis://admin:s3cr/et@127.0.0.1:6379", "s3cr"),
-                              ("redis://admin:s3?cr@127.0.0.1:6379", "s3"), ("redis://admin:pa#ss/x@127.0.0.1:6379", "pa#ss"),
-                              ("rediss://admin:p@ss/w@h:1", "p@ss"), ("admin:s3cr/et@127.0.0.1", "s3cr")] {
+        for (url, secret) in [
+            ("redis://alice:hunter2@h:bad", "hunter2"), ("redis://admin:s3cr/et@127.0.0.1:6379", "s3cr"),
+            ("redis://admin:s3?cr@127.0.0.1:6379", "s3"), ("redis://admin:pa#ss/x@127.0.0.1:6379", "pa#ss"),
+            ("rediss://admin:p@ss/w@h:1", "p@ss"), ("admin:s3cr/et@127.0.0.1", "s3cr"),
+        ] {
             XCTAssertThrowsError(try RedisEndpoint.parse(url), url) { error in
                 XCTAssertFalse("\(error)".contains(secret), "\(url): \(error)")
                 XCTAssertFalse("\(error)".contains("admin"), "\(url): \(error)")

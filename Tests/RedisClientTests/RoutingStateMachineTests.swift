@@ -1,6 +1,7 @@
-@testable import RedisClient
 import SessionBasics
 import XCTest
+
+@testable import RedisClient
 
 /// The routing decisions, without a socket or a clock (rule 16): what goes where each round, and
 /// what a reply, a redirect, a lost node or Ctrl-C means next. `ScriptedRoutingTests` drives the
@@ -13,8 +14,10 @@ final class RoutingStateMachineTests: XCTestCase {
     private let second: UInt64 = 1_000_000_000
 
     private var cluster: Topology {
-        Topology(shards: [.init(primary: a, replicas: [], slots: [0...5460]), .init(primary: b, replicas: [], slots: [5461...10922]),
-                          .init(primary: c, replicas: [], slots: [10923...16383])])
+        Topology(shards: [
+            .init(primary: a, replicas: [], slots: [0...5460]), .init(primary: b, replicas: [], slots: [5461...10922]),
+            .init(primary: c, replicas: [], slots: [10923...16383]),
+        ])
     }
 
     /// A key whose slot `owner` serves in ``cluster``.
@@ -114,7 +117,11 @@ final class RoutingStateMachineTests: XCTestCase {
         while let round = m.startRound(cancelled: false, now: now) {
             rounds += 1
             for (node, _) in round {
-                if node == b { m.unreachable(b, RedisClientError.connectionLost(endpoint: "10.0.0.2:7000", reason: "reset"), now: now) } else { try m.received(node, [bulk("v")]) }
+                if node == b {
+                    m.unreachable(b, RedisClientError.connectionLost(endpoint: "10.0.0.2:7000", reason: "reset"), now: now)
+                } else {
+                    try m.received(node, [bulk("v")])
+                }
             }
             let end = m.endRound()
             if round.contains(where: { $0.node == b }) {
@@ -144,8 +151,11 @@ final class RoutingStateMachineTests: XCTestCase {
         m.unreachable(b, RedisClientError.connectionLost(endpoint: "10.0.0.2:7000", reason: "reset"), now: 0)
         XCTAssertTrue(m.endRound().refreshTopology)
         let promoted = RedisEndpoint.Address.tcp(host: "10.0.0.4", port: 7000)
-        m.adopt(Topology(shards: [.init(primary: a, replicas: [], slots: [0...5460]), .init(primary: promoted, replicas: [], slots: [5461...10922]),
-                                  .init(primary: c, replicas: [], slots: [10923...16383])]))
+        m.adopt(
+            Topology(shards: [
+                .init(primary: a, replicas: [], slots: [0...5460]), .init(primary: promoted, replicas: [], slots: [5461...10922]),
+                .init(primary: c, replicas: [], slots: [10923...16383]),
+            ]))
         m.finishRound()
         let round = try XCTUnwrap(m.startRound(cancelled: false, now: 1))
         XCTAssertEqual(round.map(\.node), [promoted])
@@ -183,7 +193,8 @@ final class RoutingStateMachineTests: XCTestCase {
     func testRepliesThatAreNotRedirectsAreAnswers() throws {
         var m = machine([key(on: a), key(on: a, 1), key(on: a, 2)])
         _ = m.startRound(cancelled: false, now: 0)
-        try m.received(a, [error("WRONGTYPE Operation against a key holding the wrong kind of value"), error("MOVED 99999 nowhere"), error("NOPERM no")])
+        try m.received(
+            a, [error("WRONGTYPE Operation against a key holding the wrong kind of value"), error("MOVED 99999 nowhere"), error("NOPERM no")])
         _ = m.endRound()
         m.finishRound()
         XCTAssertEqual(m.results[0], .reply(error("WRONGTYPE Operation against a key holding the wrong kind of value")))
@@ -199,9 +210,12 @@ final class RoutingStateMachineTests: XCTestCase {
             XCTAssertEqual(hint, "drop --no-cluster")
         }
         XCTAssertThrowsError(try RoutingStateMachine.onlyNodeResults([error("MOVED 12 10.0.0.9:7000")], node: a, seedHost: "10.0.0.1"))
-        XCTAssertNil(try RoutingStateMachine.onlyNodeResults([bulk("x"), error("LOADING Redis is loading the dataset in memory")], node: a, seedHost: "10.0.0.1"),
-                     "a reply that asks to wait takes the general path")
-        XCTAssertEqual(try RoutingStateMachine.onlyNodeResults([bulk("x"), error("ERR no")], node: a, seedHost: "10.0.0.1"),
-                       [.reply(bulk("x")), .reply(error("ERR no"))])
+        XCTAssertNil(
+            try RoutingStateMachine.onlyNodeResults(
+                [bulk("x"), error("LOADING Redis is loading the dataset in memory")], node: a, seedHost: "10.0.0.1"),
+            "a reply that asks to wait takes the general path")
+        XCTAssertEqual(
+            try RoutingStateMachine.onlyNodeResults([bulk("x"), error("ERR no")], node: a, seedHost: "10.0.0.1"),
+            [.reply(bulk("x")), .reply(error("ERR no"))])
     }
 }

@@ -1,7 +1,7 @@
 import RedisClient
+import SessionBasics
 import TestSupport
 import XCTest
-import SessionBasics
 
 /// Which way a lookup by a hash-tagged user finds its keys, told from the server's version reply:
 /// single-slot SCAN on Redis ≥ 7.4 and Valkey ≥ 8, the slot's keys asked directly on older ones,

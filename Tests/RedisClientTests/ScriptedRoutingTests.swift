@@ -1,7 +1,7 @@
 import RedisClient
+import SessionBasics
 import TestSupport
 import XCTest
-import SessionBasics
 
 /// Routing, retries, lost nodes and interruption, driven in-process through scripted
 /// transports: every reply is chosen by the test, so each path runs exactly.
@@ -14,10 +14,10 @@ final class ScriptedRoutingTests: XCTestCase {
     }
 
     private func keyspace(_ c: ScriptedCluster, timeout: Double = 1, cancellation: Cancellation = Cancellation()) throws -> RedisKeyspace {
-        try RedisKeyspace(endpoint: c.endpoint, options: ConnectionOptions(commandTimeout: timeout, cancellation: cancellation),
-                          connector: c.connector)
+        try RedisKeyspace(
+            endpoint: c.endpoint, options: ConnectionOptions(commandTimeout: timeout, cancellation: cancellation),
+            connector: c.connector)
     }
-
 
     /// Mappings and sessions for `users` × `sessions` each; returns the session ids.
     @discardableResult
@@ -114,7 +114,7 @@ final class ScriptedRoutingTests: XCTestCase {
 
     func testSlotsWithoutAPrimaryAreTypedFailures() throws {
         let c = scripted(3)
-        c.nodes[2].slots = [] // its slots are served by nobody
+        c.nodes[2].slots = []  // its slots are served by nobody
         let k = try keyspace(c, timeout: 0.3)
         let lost = (0..<200).map { "key\($0)" }.first { HashSlot.of(Bytes($0.utf8)) >= c.nodes[1].slots[0].upperBound + 1 }!
         guard let f = failure(of: try k.send([get(lost)])[0]) else { return XCTFail("expected a failure") }

@@ -1,13 +1,14 @@
 import RedisClient
+import SessionBasics
 import TestSupport
 import XCTest
-import SessionBasics
 
 /// TLS through OpenSSL under hiredis's reader and formatter, against a real TLS redis-server.
 final class TLSTests: XCTestCase {
     private func connect(_ server: RedisServer, host: String = "localhost", _ settings: TLSSettings) throws -> Connection {
-        try Connection(address: .tcp(host: host, port: server.port),
-                       options: ConnectionOptions(connectTimeout: 2, commandTimeout: 2, tls: TLSContext(settings: settings)))
+        try Connection(
+            address: .tcp(host: host, port: server.port),
+            options: ConnectionOptions(connectTimeout: 2, commandTimeout: 2, tls: TLSContext(settings: settings)))
     }
 
     private func tlsFailure(_ body: () throws -> Connection) -> String {
@@ -61,7 +62,8 @@ final class TLSTests: XCTestCase {
         let server = try RedisServer(tls: certs, requireClientCertificates: true)
         let without = tlsFailure { try connect(server, TLSSettings(caFile: certs.path("ca.crt"))) }
         XCTAssertEqual(without, "the server requires a client certificate (use --cert and --key)")
-        let with = try connect(server, TLSSettings(caFile: certs.path("ca.crt"), certificateFile: certs.path("client.crt"), keyFile: certs.path("client.key")))
+        let with = try connect(
+            server, TLSSettings(caFile: certs.path("ca.crt"), certificateFile: certs.path("client.crt"), keyFile: certs.path("client.key")))
         XCTAssertEqual(try with.execute("PING"), .status("PONG"))
     }
 
@@ -75,8 +77,10 @@ final class TLSTests: XCTestCase {
     func testTLSToASilentServerHitsTheDeadline() throws {
         let silent = try SilentServer()
         let start = Date()
-        XCTAssertThrowsError(try Connection(address: .tcp(host: "127.0.0.1", port: silent.port),
-                                            options: ConnectionOptions(connectTimeout: 0.5, tls: TLSContext(settings: TLSSettings(insecure: true)))))
+        XCTAssertThrowsError(
+            try Connection(
+                address: .tcp(host: "127.0.0.1", port: silent.port),
+                options: ConnectionOptions(connectTimeout: 0.5, tls: TLSContext(settings: TLSSettings(insecure: true)))))
         XCTAssertLessThan(Date().timeIntervalSince(start), 3)
     }
 

@@ -1,9 +1,9 @@
 import RedisClient
-import TestSupport
-import XCTest
+import RedisStore
 import SessionBasics
 import SessionCore
-import RedisStore
+import TestSupport
+import XCTest
 
 /// A keyspace built to hold a known number of each audit finding.
 enum AuditKeyspace {
@@ -17,7 +17,7 @@ enum AuditKeyspace {
         // 12 live sessions with a TTL: 5 under 5 min, 4 under 1 h, 3 under 1 d.
         for i in 0..<5 { session("alice", "a\(i)", sessionTTL: 100) }
         for i in 0..<4 { session("bob", "b\(i)", sessionTTL: 1000) }
-        for i in 0..<3 { session("carol", "c\(i)", sessionTTL: 50_000) }   // these 3 outlive their mapping (20000 s)
+        for i in 0..<3 { session("carol", "c\(i)", sessionTTL: 50_000) }  // these 3 outlive their mapping (20000 s)
         // 2 sessions that never expire (both outlive their mapping too).
         session("dave", "d0", sessionTTL: nil)
         session("dave", "d1", sessionTTL: nil)
@@ -50,9 +50,13 @@ enum AuditKeyspace {
         XCTAssertEqual(r.ttlBuckets.map(\.sessions), [5, 7, 3, 0, 0, 0], file: file, line: line)
         XCTAssertEqual(r.topUsers.first.map { String(decoding: $0.user, as: UTF8.self) }, "alice", file: file, line: line)
         XCTAssertEqual(r.topUsers.first?.sessions, 5, file: file, line: line)
-        XCTAssertEqual(Set((r.examples[.orphanedMappings] ?? []).map { String(decoding: $0, as: UTF8.self) }), ["user:frank:f0", "user:frank:f1"], file: file, line: line)
+        XCTAssertEqual(
+            Set((r.examples[.orphanedMappings] ?? []).map { String(decoding: $0, as: UTF8.self) }), ["user:frank:f0", "user:frank:f1"], file: file,
+            line: line)
         XCTAssertEqual(r.examples[.unmappedSessions]?.count, 3, "a few examples, not all", file: file, line: line)
-        XCTAssertTrue((r.examples[.unmappedSessions] ?? []).allSatisfy { String(decoding: $0, as: UTF8.self).hasPrefix("session:lost") }, file: file, line: line)
+        XCTAssertTrue(
+            (r.examples[.unmappedSessions] ?? []).allSatisfy { String(decoding: $0, as: UTF8.self).hasPrefix("session:lost") }, file: file, line: line
+        )
     }
 }
 
@@ -107,9 +111,10 @@ final class AuditTests: XCTestCase {
     func testManyUsersShareOneScanPass() throws {
         let f = try StoreFixture()
         let c = try f.server.admin()
-        _ = try c.pipeline((0..<300).flatMap { i in
-            [["SET", "user:u\(i):s\(i)", "session:s\(i)"], ["SET", "session:s\(i)", "x"]].map { $0.map { Array($0.utf8) } }
-        })
+        _ = try c.pipeline(
+            (0..<300).flatMap { i in
+                [["SET", "user:u\(i):s\(i)", "session:s\(i)"], ["SET", "session:s\(i)", "x"]].map { $0.map { Array($0.utf8) } }
+            })
         let wanted = (0..<300).filter { $0 % 3 == 0 }.map { b("u\($0)") } + [b("nobody")]
         let plan = try f.store.planRevoke(users: wanted)
         XCTAssertEqual(plan.targets.count, 100)

@@ -1,20 +1,24 @@
 import RedisClient
-import TestSupport
-import XCTest
+import RedisStore
 import SessionBasics
 import SessionCore
-import RedisStore
+import TestSupport
+import XCTest
 
 /// The domain operations on a real cluster of three primaries and three replicas.
 final class ClusterTests: XCTestCase {
     private func seed(_ cluster: RedisCluster, _ pairs: [(String, String)], template: (String, String) -> String = { "user:\($0):\($1)" }) throws {
-        try cluster.write(pairs.flatMap { u, s in [["SET", template(u, s), "session:\(s)"], ["SET", "session:\(s)", "{\"u\":\"\(u)\"}", "EX", "600"]] })
+        try cluster.write(
+            pairs.flatMap { u, s in [["SET", template(u, s), "session:\(s)"], ["SET", "session:\(s)", "{\"u\":\"\(u)\"}", "EX", "600"]] })
     }
 
-    private func store(_ cluster: RedisCluster, layout: SessionLayout? = nil, timeout: Double = 10,
-                       configure: (inout RedisSessionStore.Configuration) -> Void = { _ in }) throws -> RedisSessionStore {
-        let keyspace = try RedisKeyspace(endpoint: RedisEndpoint.parse(cluster.url),
-                                         options: ConnectionOptions(commandTimeout: timeout, tls: cluster.certificates?.clientContext()))
+    private func store(
+        _ cluster: RedisCluster, layout: SessionLayout? = nil, timeout: Double = 10,
+        configure: (inout RedisSessionStore.Configuration) -> Void = { _ in }
+    ) throws -> RedisSessionStore {
+        let keyspace = try RedisKeyspace(
+            endpoint: RedisEndpoint.parse(cluster.url),
+            options: ConnectionOptions(commandTimeout: timeout, tls: cluster.certificates?.clientContext()))
         XCTAssertTrue(keyspace.isCluster)
         XCTAssertEqual(keyspace.topology.shards.count, 3)
         return RedisSessionStore(keyspace: keyspace, layout: try layout ?? SessionLayout(), scanCount: 100, configure: configure)
@@ -55,7 +59,8 @@ final class ClusterTests: XCTestCase {
         // The local server is Redis 7.0, whose SCAN walks the whole node even for one slot: the
         // lookup asks the owner for the slot's keys instead, and finds exactly what SCAN finds.
         let pattern = layout.mapping.pattern(user: b("carol"), session: nil)
-        var direct = Set<[UInt8]>(), scanned = Set<[UInt8]>()
+        var direct = Set<[UInt8]>()
+        var scanned = Set<[UInt8]>()
         let outcome = try store.keyspace.scan(match: pattern, count: 100) { direct.formUnion($0) }
         XCTAssertEqual(outcome.path, .slotKeys)
         XCTAssertEqual(try store.keyspace.serverInfo(pings: 1).first?.scan.singleSlotScan, false)

@@ -30,8 +30,9 @@ final class FrameworkLayoutTests: XCTestCase {
         XCTAssertFalse(layout.mapping.acceptsSession(b("2::a:b")))
         // The cookie is the public id; the store's key is 2:: + its SHA-256 (checked against OpenSSL's command line).
         let ids = try CookieTransform.rackPrivateId.sessionIds(cookie: b("dc10e4e18b19ac938948e89f935e95f4"), secrets: CookieSecrets())
-        let expected = try RealSerializerRun.output("sh", ["-c", "printf %s dc10e4e18b19ac938948e89f935e95f4 | openssl dgst -sha256 -r | cut -d' ' -f1 | tr -d '\\n'"],
-                                                    hint: "apt-get install openssl")
+        let expected = try RealSerializerRun.output(
+            "sh", ["-c", "printf %s dc10e4e18b19ac938948e89f935e95f4 | openssl dgst -sha256 -r | cut -d' ' -f1 | tr -d '\\n'"],
+            hint: "apt-get install openssl")
         XCTAssertEqual(ids, [b("2::") + expected, b("dc10e4e18b19ac938948e89f935e95f4")])
     }
 }

@@ -1,7 +1,7 @@
-import XCTest
+import RedisStore
 import SessionBasics
 import SessionCore
-import RedisStore
+import XCTest
 
 /// Templates, patterns and the exact client-side split of mapping keys.
 final class LayoutTests: XCTestCase {

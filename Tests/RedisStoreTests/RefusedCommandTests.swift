@@ -19,7 +19,10 @@ final class RefusedCommandTests: XCTestCase {
             var seed: [[String]] = []
             for (user, sessions) in [("alice", ["a1", "a2", "a3"]), ("bob", ["b1"]), ("old", ["o1"])] {
                 for s in sessions {
-                    seed += [["SET", "session:\(s)", "{\"user_id\":\"\(user)\"}", "EX", "3600"], ["SET", "user:\(user):\(s)", "session:\(s)", "EX", "3600"]]
+                    seed += [
+                        ["SET", "session:\(s)", "{\"user_id\":\"\(user)\"}", "EX", "3600"],
+                        ["SET", "user:\(user):\(s)", "session:\(s)", "EX", "3600"],
+                    ]
                 }
             }
             // A stale mapping (prune's work), and a session without a mapping (index build's work).
@@ -53,11 +56,14 @@ final class RefusedCommandTests: XCTestCase {
         return Set(items.compactMap { if case .bulk(let b) = $0 { return String(decoding: b, as: UTF8.self) } else { return nil } })
     }
 
-    private func assertRefused(_ completeness: Completeness, _ command: String, _ operation: String, file: StaticString = #filePath, line: UInt = #line) {
+    private func assertRefused(
+        _ completeness: Completeness, _ command: String, _ operation: String, file: StaticString = #filePath, line: UInt = #line
+    ) {
         XCTAssertFalse(completeness.isComplete, "\(operation) without \(command) reported a complete result", file: file, line: line)
         XCTAssertTrue(completeness.deniedPermission, "\(operation): \(completeness.failures)", file: file, line: line)
-        XCTAssertTrue(completeness.failures.contains { $0.cause.uppercased().contains(command.uppercased().split(separator: "|").last!) },
-                      "\(operation) names the refused \(command): \(completeness.failures)", file: file, line: line)
+        XCTAssertTrue(
+            completeness.failures.contains { $0.cause.uppercased().contains(command.uppercased().split(separator: "|").last!) },
+            "\(operation) names the refused \(command): \(completeness.failures)", file: file, line: line)
     }
 
     func testLookupsWithoutTheirReads() throws {
@@ -112,6 +118,7 @@ final class RefusedCommandTests: XCTestCase {
         XCTAssertEqual(built.mapped, 0, "no mapping was written, none is counted")
         XCTAssertEqual(try keys(), before)
         // Its reads: each session's expiry (the mapping's expiry is the session's).
-        assertRefused(try store(refusing: "pexpiretime").buildIndex(markers: ["session:"], dryRun: true).completeness, "pexpiretime", "index build --dry-run")
+        assertRefused(
+            try store(refusing: "pexpiretime").buildIndex(markers: ["session:"], dryRun: true).completeness, "pexpiretime", "index build --dry-run")
     }
 }

@@ -1,9 +1,9 @@
 import RedisClient
-import TestSupport
-import XCTest
+import RedisStore
 import SessionBasics
 import SessionCore
-import RedisStore
+import TestSupport
+import XCTest
 
 /// Which way a lookup by a hash-tagged user finds its keys, told from the server's version reply:
 /// single-slot SCAN on Redis ≥ 7.4 and Valkey ≥ 8, the slot's keys asked directly on older ones,

@@ -1,9 +1,9 @@
 import RedisClient
-import TestSupport
-import XCTest
+import RedisStore
 import SessionBasics
 import SessionCore
-import RedisStore
+import TestSupport
+import XCTest
 
 /// Routing, retries, lost nodes and interruption, driven in-process through scripted
 /// transports: every reply is chosen by the test, so each path runs exactly.
@@ -16,8 +16,9 @@ final class ScriptedStoreTests: XCTestCase {
     }
 
     private func keyspace(_ c: ScriptedCluster, timeout: Double = 1, cancellation: Cancellation = Cancellation()) throws -> RedisKeyspace {
-        try RedisKeyspace(endpoint: c.endpoint, options: ConnectionOptions(commandTimeout: timeout, cancellation: cancellation),
-                          connector: c.connector)
+        try RedisKeyspace(
+            endpoint: c.endpoint, options: ConnectionOptions(commandTimeout: timeout, cancellation: cancellation),
+            connector: c.connector)
     }
 
     private func store(_ k: RedisKeyspace) throws -> RedisSessionStore {
@@ -74,7 +75,8 @@ final class ScriptedStoreTests: XCTestCase {
         // The victim's mapping sits late on a slow node; its slot moves, keys and all, to a node whose
         // scan has already finished. Before: complete, and the session was never found.
         let c = scripted(3)
-        let slow = c.nodes[0], done = c.nodes[2]
+        let slow = c.nodes[0]
+        let done = c.nodes[2]
         for i in 0..<400 { slow.keys[Bytes("noise:\(i)".utf8)] = Bytes("x".utf8) }
         let key = (0..<5000).map { "user:victim:s\($0)" }.first { slow.owns(HashSlot.of(Bytes($0.utf8))) }!
         let slot = HashSlot.of(Bytes(key.utf8))
@@ -123,7 +125,8 @@ final class ScriptedStoreTests: XCTestCase {
         XCTAssertLessThan(result.revoked.count, 120)
         // Nothing whose session could not be checked was deleted.
         for t in plan.targets where c.owner(of: String(decoding: t.sessionKey, as: UTF8.self)) === victim {
-            XCTAssertTrue(c.exists(String(decoding: t.mappingKey, as: UTF8.self)) || c.owner(of: String(decoding: t.mappingKey, as: UTF8.self)) !== victim)
+            XCTAssertTrue(
+                c.exists(String(decoding: t.mappingKey, as: UTF8.self)) || c.owner(of: String(decoding: t.mappingKey, as: UTF8.self)) !== victim)
         }
     }
 
@@ -143,7 +146,10 @@ final class ScriptedStoreTests: XCTestCase {
         XCTAssertGreaterThan(failed, 100, "one failure per session key on the lost node")
         XCTAssertLessThanOrEqual(result.completeness.failures.count, 2, "\(result.completeness.failures)")
         // Each says where, and is of a kind whose advice is to re-run once the node is back (SessionCtlCLI words it).
-        XCTAssertTrue(result.completeness.failures.allSatisfy { $0.description.contains(lost.address.description) && [.nodeUnreachable, .noPrimary, .redirectLimit].contains($0.kind) })
+        XCTAssertTrue(
+            result.completeness.failures.allSatisfy {
+                $0.description.contains(lost.address.description) && [.nodeUnreachable, .noPrimary, .redirectLimit].contains($0.kind)
+            })
         // No session on the lost node lost its mapping: each either is gone with its mapping or keeps both.
         for t in plan.targets {
             let session = c.exists(String(decoding: t.sessionKey, as: UTF8.self))

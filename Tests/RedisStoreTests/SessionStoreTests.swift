@@ -1,9 +1,9 @@
 import RedisClient
-import TestSupport
-import XCTest
+import RedisStore
 import SessionBasics
 import SessionCore
-import RedisStore
+import TestSupport
+import XCTest
 
 /// The domain operations against a real redis-server.
 final class SessionStoreTests: XCTestCase {
@@ -33,8 +33,10 @@ final class SessionStoreTests: XCTestCase {
     func testRefusalsAreReportedNeverFollowed() throws {
         let f = try StoreFixture()
         try f.add("alice", "s1")
-        try f.server.run([["SET", "user:alice:evil", "config:main"], ["SET", "config:main", "keep"],
-                          ["HSET", "user:alice:hash", "f", "v"], ["SET", "user:alice:empty", ""]])
+        try f.server.run([
+            ["SET", "user:alice:evil", "config:main"], ["SET", "config:main", "keep"],
+            ["HSET", "user:alice:hash", "f", "v"], ["SET", "user:alice:empty", ""],
+        ])
         let list = try f.store.list(users: [b("alice")])
         XCTAssertEqual(list.sessions.map { s($0.ref.session) }, ["s1"])
         let reasons = Dictionary(uniqueKeysWithValues: list.refused.map { (s($0.session), $0.reason) })
@@ -55,7 +57,7 @@ final class SessionStoreTests: XCTestCase {
         try f.add("alice", "s1")
         try f.add("alice", "s2")
         try f.add("bob", "s3")
-        try f.server.run([["DEL", "session:s2"]]) // s2 already expired: its mapping is still cleaned up, as stale
+        try f.server.run([["DEL", "session:s2"]])  // s2 already expired: its mapping is still cleaned up, as stale
         let plan = try f.store.planRevoke(users: [b("alice")])
         XCTAssertEqual(plan.targets.count, 2)
         let result = try f.store.revoke(plan)
@@ -93,9 +95,10 @@ final class SessionStoreTests: XCTestCase {
         let f = try StoreFixture()
         f.reconfigure { $0.batchSize = 100 }
         let c = try f.server.admin()
-        _ = try c.pipeline((0..<1234).flatMap { i in
-            [["SET", "user:big:s\(i)", "session:s\(i)"], ["SET", "session:s\(i)", "p"]].map { $0.map { Array($0.utf8) } }
-        })
+        _ = try c.pipeline(
+            (0..<1234).flatMap { i in
+                [["SET", "user:big:s\(i)", "session:s\(i)"], ["SET", "session:s\(i)", "p"]].map { $0.map { Array($0.utf8) } }
+            })
         let list = try f.store.list(users: [b("big")])
         XCTAssertEqual(list.sessions.count, 1234)
         let result = try f.store.revoke(try f.store.planRevoke(users: [b("big")]))
@@ -171,8 +174,15 @@ final class SessionStoreTests: XCTestCase {
     /// The fingerprint scans used before: FNV-1a, then splitmix64's finaliser, with no key.
     private static func oldFingerprint(_ s: String) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in s.utf8 { h ^= UInt64(byte); h = h &* 0x0000_0100_0000_01B3 }
-        h ^= h >> 30; h = h &* 0xbf58_476d_1ce4_e5b9; h ^= h >> 27; h = h &* 0x94d0_49bb_1331_11eb; h ^= h >> 31
+        for byte in s.utf8 {
+            h ^= UInt64(byte)
+            h = h &* 0x0000_0100_0000_01B3
+        }
+        h ^= h >> 30
+        h = h &* 0xbf58_476d_1ce4_e5b9
+        h ^= h >> 27
+        h = h &* 0x94d0_49bb_1331_11eb
+        h ^= h >> 31
         return h
     }
 }

@@ -1,9 +1,9 @@
 import RedisClient
-import TestSupport
-import XCTest
+import RedisStore
 import SessionBasics
 import SessionCore
-import RedisStore
+import TestSupport
+import XCTest
 
 /// A real server seeded with sessions, and a store over it.
 final class StoreFixture {

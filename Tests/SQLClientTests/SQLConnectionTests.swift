@@ -36,18 +36,22 @@ final class SQLConnectionTests: XCTestCase {
         let pg = try pg()
         try pg.psql("DROP TABLE IF EXISTS t; CREATE TABLE t (id varchar(255) PRIMARY KEY, n bigint, body text);")
         let my = try my()
-        try my.sql("CREATE DATABASE IF NOT EXISTS app; DROP TABLE IF EXISTS app.t; CREATE TABLE app.t (id varchar(255) PRIMARY KEY, n bigint, body longtext);"
-                   + "CREATE USER IF NOT EXISTS 'app'@'127.0.0.1' IDENTIFIED BY 'app-secret'; GRANT ALL ON app.* TO 'app'@'127.0.0.1';")
+        try my.sql(
+            "CREATE DATABASE IF NOT EXISTS app; DROP TABLE IF EXISTS app.t; CREATE TABLE app.t (id varchar(255) PRIMARY KEY, n bigint, body longtext);"
+                + "CREATE USER IF NOT EXISTS 'app'@'127.0.0.1' IDENTIFIED BY 'app-secret'; GRANT ALL ON app.* TO 'app'@'127.0.0.1';")
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("sqlc-\(UUID().uuidString.prefix(6)).db").path
         _ = try PostgresServer.run(["/usr/bin/sqlite3", file, "CREATE TABLE t (id varchar(255) PRIMARY KEY, n integer, body text);"])
-        return [try openSQL(SQLURL(pg.url())), try openSQL(SQLURL(my.url(user: "app", password: "app-secret", database: "app"))),
-                try openSQL(SQLURL("sqlite://" + file))]
+        return [
+            try openSQL(SQLURL(pg.url())), try openSQL(SQLURL(my.url(user: "app", password: "app-secret", database: "app"))),
+            try openSQL(SQLURL("sqlite://" + file)),
+        ]
     }
 
     func testParametersAreDataNotSQL() throws {
         for c in try connections() {
             let hostile = "x'; DROP TABLE t; --"
-            XCTAssertEqual(try c.execute("INSERT INTO t (id, n, body) VALUES (?, ?, ?)", [.string(hostile), .int(42), .string("a?b")]), 1, "\(c.engine)")
+            XCTAssertEqual(
+                try c.execute("INSERT INTO t (id, n, body) VALUES (?, ?, ?)", [.string(hostile), .int(42), .string("a?b")]), 1, "\(c.engine)")
             XCTAssertEqual(try c.execute("INSERT INTO t (id, n, body) VALUES (?, ?, ?)", [.string("plain"), .null, .string("")]), 1)
             let rows = try c.query("SELECT id, n, body FROM t WHERE id = ?", [.string(hostile)])
             XCTAssertEqual(rows.rows.count, 1, "\(c.engine)")
@@ -97,7 +101,9 @@ final class SQLConnectionTests: XCTestCase {
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         addr.sin_port = 0
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        _ = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
         listen(fd, 8)
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
@@ -124,7 +130,9 @@ final class SQLConnectionTests: XCTestCase {
         try my.sql("CREATE USER IF NOT EXISTS 'u3'@'127.0.0.1' IDENTIFIED BY 'p3';")
         let m = try openSQL(SQLURL(my.url(user: "u3", password: "p3", database: "")), options: o)
         let s2 = Date()
-        XCTAssertThrowsError(try m.query("SELECT count(*) FROM information_schema.columns a, information_schema.columns b, information_schema.columns c", [])) { e in
+        XCTAssertThrowsError(
+            try m.query("SELECT count(*) FROM information_schema.columns a, information_schema.columns b, information_schema.columns c", [])
+        ) { e in
             XCTAssertEqual((e as? SQLError)?.kind, .timeout, "\(e)")
         }
         XCTAssertLessThan(Date().timeIntervalSince(s2), 5)
@@ -142,8 +150,9 @@ final class SQLConnectionTests: XCTestCase {
         let lite = try openSQL(SQLURL("sqlite://" + file), options: o)
         XCTAssertThrowsError(try lite.execute("DELETE FROM ro", [])) { e in XCTAssertEqual((e as? SQLError)?.kind, .permission, "\(e)") }
         let my = try self.my()
-        try my.sql("CREATE DATABASE IF NOT EXISTS app; CREATE TABLE IF NOT EXISTS app.ro (id text); CREATE USER IF NOT EXISTS 'reader'@'127.0.0.1' IDENTIFIED BY 'r';"
-                   + " GRANT SELECT ON app.* TO 'reader'@'127.0.0.1';")
+        try my.sql(
+            "CREATE DATABASE IF NOT EXISTS app; CREATE TABLE IF NOT EXISTS app.ro (id text); CREATE USER IF NOT EXISTS 'reader'@'127.0.0.1' IDENTIFIED BY 'r';"
+                + " GRANT SELECT ON app.* TO 'reader'@'127.0.0.1';")
         let reader = try openSQL(SQLURL(my.url(user: "reader", password: "r", database: "app")))
         XCTAssertThrowsError(try reader.execute("DELETE FROM ro", [])) { e in XCTAssertEqual((e as? SQLError)?.kind, .permission, "\(e)") }
     }

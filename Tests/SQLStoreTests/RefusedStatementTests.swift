@@ -25,8 +25,12 @@ final class RefusedStatementTests: XCTestCase {
             }
             rows.append("('dead', 4, '10.1.2.3', 'ua', 'YTowOnt9', \(now - 90_000))")
             // Rows ordered so that the refused one comes on a later page than the first.
-            let mid = (0..<12).map { "('m\(String(format: "%02d", $0))', 5, '10.1.2.3', 'ua', 'YTowOnt9', \(now - 5))" } + ["('z9', 5, '10.1.2.3', 'ua', 'YTowOnt9', \(now - 5))"]
-            try server.psql("""
+            let mid =
+                (0..<12).map { "('m\(String(format: "%02d", $0))', 5, '10.1.2.3', 'ua', 'YTowOnt9', \(now - 5))" } + [
+                    "('z9', 5, '10.1.2.3', 'ua', 'YTowOnt9', \(now - 5))"
+                ]
+            try server.psql(
+                """
                 CREATE TABLE sessions (id varchar(255) PRIMARY KEY, user_id bigint, ip_address varchar(45), user_agent text, payload text NOT NULL, last_activity integer NOT NULL);
                 INSERT INTO sessions VALUES \(rows.joined(separator: ", "));
                 CREATE TABLE sessions_mid (LIKE sessions INCLUDING ALL);
@@ -67,8 +71,10 @@ final class RefusedStatementTests: XCTestCase {
     }
 
     /// The operation either ends in an incomplete result or stops with a refusal the CLI maps to exit 1.
-    private func assertNotComplete(_ operation: String, file: StaticString = #filePath, line: UInt = #line,
-                                   _ body: () throws -> Completeness) {
+    private func assertNotComplete(
+        _ operation: String, file: StaticString = #filePath, line: UInt = #line,
+        _ body: () throws -> Completeness
+    ) {
         do {
             let c = try body()
             XCTAssertFalse(c.isComplete, "\(operation): a refused statement, and a complete result", file: file, line: line)

@@ -1,23 +1,29 @@
 import Foundation
 import SQLClient
-import TestSupport
-import XCTest
+import SQLStore
 import SessionBasics
 import SessionCore
-import SQLStore
+import TestSupport
+import XCTest
 
 /// The SQL store on a SQLite file with Laravel's columns: order, lifetime, filters, what a
 /// revocation reports when rows vanish, and a table that is not a sessions table.
 final class SQLSessionStoreTests: XCTestCase {
-    private func table(_ rows: [(id: String, user: Int?, idle: Int)],
-                       configure: (inout SQLSessionStore.Configuration) -> Void = { _ in }) throws -> (SQLSessionStore, String) {
+    private func table(
+        _ rows: [(id: String, user: Int?, idle: Int)],
+        configure: (inout SQLSessionStore.Configuration) -> Void = { _ in }
+    ) throws -> (SQLSessionStore, String) {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString.prefix(6)).db").path
         let now = Int(Date().timeIntervalSince1970)
-        let values = rows.map { "('\($0.id)', \($0.user.map(String.init) ?? "NULL"), '10.1.2.3', 'ua', 'YTowOnt9', \(now - $0.idle))" }.joined(separator: ", ")
-        let r = try PostgresServer.run(["/usr/bin/sqlite3", path, """
+        let values = rows.map { "('\($0.id)', \($0.user.map(String.init) ?? "NULL"), '10.1.2.3', 'ua', 'YTowOnt9', \(now - $0.idle))" }.joined(
+            separator: ", ")
+        let r = try PostgresServer.run([
+            "/usr/bin/sqlite3", path,
+            """
             CREATE TABLE sessions (id varchar(255) PRIMARY KEY, user_id integer, ip_address varchar(45), user_agent text, payload text NOT NULL, last_activity integer NOT NULL);
             INSERT INTO sessions VALUES \(values);
-            """])
+            """,
+        ])
         XCTAssertEqual(r.status, 0, r.output)
         return (try open(path, configure: configure), path)
     }
@@ -70,7 +76,9 @@ final class SQLSessionStoreTests: XCTestCase {
         XCTAssertEqual(result.settle.writtenBack, [Array("w1".utf8)])
         XCTAssertEqual(result.revoked.count, 2)
         XCTAssertTrue(result.completeness.isComplete)
-        XCTAssertEqual(try PostgresServer.run(["/usr/bin/sqlite3", path, "SELECT count(*) FROM sessions"]).output.trimmingCharacters(in: .whitespacesAndNewlines), "0")
+        XCTAssertEqual(
+            try PostgresServer.run(["/usr/bin/sqlite3", path, "SELECT count(*) FROM sessions"]).output.trimmingCharacters(
+                in: .whitespacesAndNewlines), "0")
     }
 
     func testARowGoneBeforeTheDeleteIsStaleNotRevoked() throws {

@@ -1,6 +1,6 @@
-import XCTest
 import SessionBasics
 import SessionCore
+import XCTest
 
 /// `--verify-url` makes the cookie a browser holds from a session id: each transform's cookie
 /// turns back into the same id (Laravel's through a fresh encryption each time), and Rack's
@@ -14,7 +14,8 @@ final class CookieRoundTripTests: XCTestCase {
             guard case .success(let cookie) = t.cookie(forSession: id, name: "laravel_session", secrets: secrets) else {
                 return XCTFail("\(t): no cookie")
             }
-            XCTAssertTrue(cookie.allSatisfy { $0 < 0x80 && $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: ";") && $0 != UInt8(ascii: "+") }, "\(t): header-safe")
+            XCTAssertTrue(
+                cookie.allSatisfy { $0 < 0x80 && $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: ";") && $0 != UInt8(ascii: "+") }, "\(t): header-safe")
             XCTAssertEqual(try t.sessionIds(cookie: cookie, secrets: secrets), [id], "\(t)")
         }
         let a = try XCTUnwrap(try? CookieTransform.laravelEncrypted.cookie(forSession: id, name: "n", secrets: secrets).get())
@@ -32,10 +33,14 @@ final class CookieRoundTripTests: XCTestCase {
             (.laravelEncrypted, Array("x".utf8), "--app-key-file"),
         ]
         for (t, id, words) in cases {
-            guard case .failure(let e) = t.cookie(forSession: id, name: "c", secrets: none) else { XCTFail("\(t)"); continue }
+            guard case .failure(let e) = t.cookie(forSession: id, name: "c", secrets: none) else {
+                XCTFail("\(t)")
+                continue
+            }
             XCTAssertTrue(e.description.contains(words), e.description)
         }
         // A legacy Rack id is the public id itself.
-        XCTAssertEqual(try? CookieTransform.rackPrivateId.cookie(forSession: Array("abc123".utf8), name: "c", secrets: none).get(), Array("abc123".utf8))
+        XCTAssertEqual(
+            try? CookieTransform.rackPrivateId.cookie(forSession: Array("abc123".utf8), name: "c", secrets: none).get(), Array("abc123".utf8))
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
-import TestSupport
-import XCTest
 import SessionBasics
 import SessionCore
+import TestSupport
+import XCTest
 
 /// The partitioned spill-and-compare against a plain in-memory comparison of the same entries.
 final class DiffSpillTests: XCTestCase {
@@ -11,14 +11,19 @@ final class DiffSpillTests: XCTestCase {
         func entry(_ u: Int, _ s: Int, _ d: UInt8) -> SnapshotEntry {
             SnapshotEntry(user: Array("user\(u)".utf8), session: Array("s\(s)".utf8) + [0, 255], digest: Array(repeating: d, count: 32))
         }
-        var a: [SnapshotEntry] = [], b: [SnapshotEntry] = []
+        var a: [SnapshotEntry] = []
+        var b: [SnapshotEntry] = []
         for i in 0..<20_000 {
             let e = entry(Int.random(in: 0..<3000, using: &rng), i, 1)
             switch Int.random(in: 0..<20, using: &rng) {
             case 0: a.append(e)
             case 1: b.append(e)
-            case 2: a.append(e); b.append(SnapshotEntry(user: e.user, session: e.session, digest: Array(repeating: 2, count: 32)))
-            default: a.append(e); b.append(e)
+            case 2:
+                a.append(e)
+                b.append(SnapshotEntry(user: e.user, session: e.session, digest: Array(repeating: 2, count: 32)))
+            default:
+                a.append(e)
+                b.append(e)
             }
         }
         b.append(b[0])  // a duplicate line counts once
@@ -52,7 +57,10 @@ final class DiffSpillTests: XCTestCase {
             XCTAssertEqual(stat(directory.path + "/" + made[0], &info), 0)
             XCTAssertEqual(info.st_mode & 0o777, 0o700, "a private directory")
             var order: [[UInt8]] = []
-            summary = try spill.compare { got[$0.user] = $0; order.append($0.user) }
+            summary = try spill.compare {
+                got[$0.user] = $0
+                order.append($0.user)
+            }
             XCTAssertEqual(order, order.sorted { $0.lexicographicallyPrecedes($1) }, "users in byte order")
             var again: [[UInt8]: UserDifference] = [:]
             XCTAssertEqual(try spill.compare { again[$0.user] = $0 }, summary, "a second pass reads the same")

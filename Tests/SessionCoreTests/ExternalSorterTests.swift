@@ -1,8 +1,8 @@
 import Foundation
-import TestSupport
-import XCTest
 import SessionBasics
 import SessionCore
+import TestSupport
+import XCTest
 
 /// The spill-and-merge path against plain in-memory sorting and counting of the same records.
 final class ExternalSorterTests: XCTestCase {
@@ -57,7 +57,8 @@ final class ExternalSorterTests: XCTestCase {
             var info = stat()
             XCTAssertEqual(stat(directory.path + "/" + made[0], &info), 0)
             XCTAssertEqual(info.st_mode & 0o777, 0o700)
-            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path + "/" + made[0]), [], "run files are unlinked once open")
+            XCTAssertEqual(
+                try FileManager.default.contentsOfDirectory(atPath: directory.path + "/" + made[0]), [], "run files are unlinked once open")
         }
         XCTAssertEqual(try directory.contents(), [], "removed with the sorter")
     }
@@ -69,10 +70,12 @@ final class ExternalSorterTests: XCTestCase {
             let sorter = ExternalSorter(budget: MemoryLimit.minimumBytes, temporaryDirectory: directory.path, cancellation: cancellation)
             for r in records(200_000, seed: 4) { try sorter.add(r) }
             var seen = 0
-            XCTAssertThrowsError(try sorter.forEachRecord { _ in
-                seen += 1
-                if seen == 70_000 { cancellation.cancel() }
-            }) { error in
+            XCTAssertThrowsError(
+                try sorter.forEachRecord { _ in
+                    seen += 1
+                    if seen == 70_000 { cancellation.cancel() }
+                }
+            ) { error in
                 XCTAssertEqual((error as? SpillError)?.interrupted, true)
             }
             XCTAssertLessThan(seen, 200_000, "stopped before the end")
@@ -104,7 +107,9 @@ final class ExternalSorterTests: XCTestCase {
         XCTAssertThrowsError(try { for r in self.records(100_000, seed: 5) { try sorter.add(r) } }()) { error in
             XCTAssertTrue("\(error)".contains("No space left on device"), "\(error)")
         }
-        XCTAssertThrowsError(try ExternalSorter(budget: MemoryLimit.minimumBytes, temporaryDirectory: "/dev/full").add(Array(repeating: 1, count: 10_000))) { error in
+        XCTAssertThrowsError(
+            try ExternalSorter(budget: MemoryLimit.minimumBytes, temporaryDirectory: "/dev/full").add(Array(repeating: 1, count: 10_000))
+        ) { error in
             XCTAssertTrue("\(error)".contains("cannot make a temporary directory in /dev/full"), "\(error)")
         }
     }

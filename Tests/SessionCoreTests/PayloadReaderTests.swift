@@ -1,9 +1,9 @@
 import Foundation
+import SessionBasics
+import SessionCore
 import SessionPayload
 import TestSupport
 import XCTest
-import SessionBasics
-import SessionCore
 
 /// The framework readers on what the frameworks' current and previous versions write.
 final class PayloadReaderTests: XCTestCase {
@@ -11,10 +11,15 @@ final class PayloadReaderTests: XCTestCase {
 
     func testRailsCacheStoreEnvelopes() throws {
         // Rails 6.1's cache store: a Marshal'd ActiveSupport::Cache::Entry holding the session (real ActiveSupport).
-        let entry = try RealSerializerRun.output("ruby", ["-e", #"""
-            require "active_support"; require "active_support/cache"
-            STDOUT.write Marshal.dump(ActiveSupport::Cache::Entry.new({"warden.user.admin.key" => [[7], "salt"]}))
-            """#], hint: "apt-get install ruby-rails")
+        let entry = try RealSerializerRun.output(
+            "ruby",
+            [
+                "-e",
+                #"""
+                require "active_support"; require "active_support/cache"
+                STDOUT.write Marshal.dump(ActiveSupport::Cache::Entry.new({"warden.user.admin.key" => [[7], "salt"]}))
+                """#,
+            ], hint: "apt-get install ruby-rails")
         let reader = PayloadReader(kind: .rails)
         let d = reader.decode(entry)
         XCTAssertEqual(d.format, "rails-cache-entry+ruby-marshal")
@@ -31,8 +36,12 @@ final class PayloadReaderTests: XCTestCase {
     }
 
     func testPHPHandlersAndIgbinary() throws {
-        let php = try RealSerializerRun.output("php", ["-d", "session.save_path=/tmp", "-d", "session.serialize_handler=php_serialize", "-d", "error_reporting=0",
-                                                       "-r", #"session_start(); $_SESSION["user_id"] = 5; echo session_encode();"#], hint: "apt-get install php-cli")
+        let php = try RealSerializerRun.output(
+            "php",
+            [
+                "-d", "session.save_path=/tmp", "-d", "session.serialize_handler=php_serialize", "-d", "error_reporting=0",
+                "-r", #"session_start(); $_SESSION["user_id"] = 5; echo session_encode();"#,
+            ], hint: "apt-get install php-cli")
         let reader = PayloadReader(kind: .php)
         let d = reader.decode(php)
         XCTAssertEqual(d.format, "php-serialize", "php_serialize handler: \(String(decoding: php, as: UTF8.self))")

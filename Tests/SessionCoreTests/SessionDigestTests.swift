@@ -1,6 +1,7 @@
-@testable import SessionCore
 import SessionPayload
 import XCTest
+
+@testable import SessionCore
 
 /// The digest `diff` compares: the same data in any key order (and any encoding) has one digest.
 final class SessionDigestTests: XCTestCase {
@@ -8,10 +9,14 @@ final class SessionDigestTests: XCTestCase {
     private func s(_ t: String) -> PayloadValue { .string(Array(t.utf8)) }
 
     func testKeyOrderDoesNotCountButDataDoes() {
-        let a = PayloadValue.map([PayloadEntry(s("_token"), s("t")), PayloadEntry(s("login_web_x"), .int(42)), PayloadEntry(.int(7), s("seven")),
-                                  PayloadEntry(s("_flash"), .map([PayloadEntry(s("old"), .list([])), PayloadEntry(s("new"), .list([]))]))])
-        let b = PayloadValue.map([PayloadEntry(s("_flash"), .map([PayloadEntry(s("new"), .list([])), PayloadEntry(s("old"), .list([]))])),
-                                  PayloadEntry(.int(7), s("seven")), PayloadEntry(s("login_web_x"), .int(42)), PayloadEntry(s("_token"), s("t"))])
+        let a = PayloadValue.map([
+            PayloadEntry(s("_token"), s("t")), PayloadEntry(s("login_web_x"), .int(42)), PayloadEntry(.int(7), s("seven")),
+            PayloadEntry(s("_flash"), .map([PayloadEntry(s("old"), .list([])), PayloadEntry(s("new"), .list([]))])),
+        ])
+        let b = PayloadValue.map([
+            PayloadEntry(s("_flash"), .map([PayloadEntry(s("new"), .list([])), PayloadEntry(s("old"), .list([]))])),
+            PayloadEntry(.int(7), s("seven")), PayloadEntry(s("login_web_x"), .int(42)), PayloadEntry(s("_token"), s("t")),
+        ])
         XCTAssertEqual(digest(a), digest(b))
         let c = PayloadValue.map([PayloadEntry(s("_token"), s("t")), PayloadEntry(s("login_web_x"), .int(43))])
         XCTAssertNotEqual(digest(a), digest(c))

@@ -1,5 +1,6 @@
-@testable import SessionCtlCLI
 import XCTest
+
+@testable import SessionCtlCLI
 
 /// How tables write times: durations in their two largest units ("29d 4h"), times relative to now ("3h ago").
 final class CellFormatTests: XCTestCase {

@@ -1,5 +1,6 @@
-@testable import SessionCtlCLI
 import XCTest
+
+@testable import SessionCtlCLI
 
 /// YAML anchors and aliases are refused before Yams expands them (a few lines of nested aliases
 /// expand exponentially; the fuzzer found Yams hashing such a tree for ever). Values that merely
@@ -15,9 +16,11 @@ final class ConfigAliasTests: XCTestCase {
     }
 
     func testValuesThatOnlyContainStarsOrAmpersandsAreFine() {
-        for ok in ["session-glob: session:*\n", "session-glob: session:*x\n", "session-glob: \"*:django*\"\n",
-                   "session-glob: '*x'\n", "actor: a&b\n", "url: redis://[::1]:6379\n", "# *comment\na: b # &c\n",
-                   "mapping: \"u:<user>:<session>\"\n", "a: \"quoted \\\" *x\"\n", "a: x*y, *z\n", "a: 'it''s *x'\n"] {
+        for ok in [
+            "session-glob: session:*\n", "session-glob: session:*x\n", "session-glob: \"*:django*\"\n",
+            "session-glob: '*x'\n", "actor: a&b\n", "url: redis://[::1]:6379\n", "# *comment\na: b # &c\n",
+            "mapping: \"u:<user>:<session>\"\n", "a: \"quoted \\\" *x\"\n", "a: x*y, *z\n", "a: 'it''s *x'\n",
+        ] {
             XCTAssertNil(ConfigFile.aliasLine(ok), ok)
         }
     }

@@ -1,12 +1,13 @@
-@testable import SessionCtlCLI
+import HTTPProbe
 import RedisClient
-import XCTest
+import RedisStore
+import SQLClient
+import SQLStore
 import SessionBasics
 import SessionCore
-import RedisStore
-import SQLStore
-import SQLClient
-import HTTPProbe
+import XCTest
+
+@testable import SessionCtlCLI
 
 /// The one function that turns what happened into an exit status.
 final class ExitStatusTests: XCTestCase {
@@ -66,12 +67,14 @@ final class ExitStatusTests: XCTestCase {
             XCTAssertEqual(r.code, expected, "\(error)")
             XCTAssertFalse(r.error?.line.hasPrefix("unexpected error") ?? true, "\(error): \(r.error?.line ?? "-")")
         }
-        XCTAssertEqual(ExitCode.of(.failure(SQLError(.permission, "permission denied for table sessions")), cancelled: false).error?.line,
-                       "permission denied for table sessions")
+        XCTAssertEqual(
+            ExitCode.of(.failure(SQLError(.permission, "permission denied for table sessions")), cancelled: false).error?.line,
+            "permission denied for table sessions")
     }
 
     func testAnErrorCausedByCtrlCIsAnInterruption() {
-        let empty = CLIError("no user ids on standard input", ifInterrupted: "interrupted before any user id was read; nothing was deleted", code: .usage)
+        let empty = CLIError(
+            "no user ids on standard input", ifInterrupted: "interrupted before any user id was read; nothing was deleted", code: .usage)
         let r = ExitCode.of(.failure(empty), cancelled: true)
         XCTAssertEqual(r.code, .interrupted)
         XCTAssertEqual(r.error?.line, "interrupted before any user id was read; nothing was deleted")
@@ -83,9 +86,11 @@ final class ExitStatusTests: XCTestCase {
         var c = Completeness()
         for _ in 0..<2687 { c.record(PartialFailure(.nodeUnreachable, node: "10.0.0.3:6379", cause: "connection refused")) }
         c.record(PartialFailure(.deletionFailed, node: nil, cause: "UNLINK of a session key: NOPERM no permissions"))
-        XCTAssertEqual(c.summary, [
-            "commands not delivered to 10.0.0.3:6379: connection refused (2687 times); re-run once the node is back or the failover is done",
-            "deletion failed: UNLINK of a session key: NOPERM no permissions; the ACL user lacks a permission: grant what the README's least-privilege ACL user has (\(PartialFailure.leastPrivilegeACL)), with key patterns that match --mapping and --session-glob",
-        ])
+        XCTAssertEqual(
+            c.summary,
+            [
+                "commands not delivered to 10.0.0.3:6379: connection refused (2687 times); re-run once the node is back or the failover is done",
+                "deletion failed: UNLINK of a session key: NOPERM no permissions; the ACL user lacks a permission: grant what the README's least-privilege ACL user has (\(PartialFailure.leastPrivilegeACL)), with key patterns that match --mapping and --session-glob",
+            ])
     }
 }

@@ -19,8 +19,10 @@ final class LayerImportTests: XCTestCase {
         "RedisStore": ["SessionBasics", "SessionCore", "RedisClient", "SessionPayload", "SessionCrypto"],
         "SQLStore": ["SessionBasics", "SessionCore", "SQLClient", "SessionPayload", "SessionCrypto"],
         "HTTPProbe": ["SessionBasics", "SessionCore", "RedisClient"],
-        "SessionCtlCLI": ["SessionBasics", "SessionCore", "RedisStore", "SQLStore", "HTTPProbe", "RedisClient", "SQLClient",
-                          "SessionPayload", "SessionCrypto", "CMalloc", "Yams"],
+        "SessionCtlCLI": [
+            "SessionBasics", "SessionCore", "RedisStore", "SQLStore", "HTTPProbe", "RedisClient", "SQLClient",
+            "SessionPayload", "SessionCrypto", "CMalloc", "Yams",
+        ],
         "sessionctl": ["SessionCtlCLI"],
     ]
 
@@ -37,14 +39,17 @@ final class LayerImportTests: XCTestCase {
                 XCTFail("Sources/\(target) is a target this test does not know: say what it may import")
                 continue
             }
-            let files = FileManager.default.enumerator(atPath: sources.appendingPathComponent(target).path)?
+            let files =
+                FileManager.default.enumerator(atPath: sources.appendingPathComponent(target).path)?
                 .compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") } ?? []
             for file in files {
                 let text = try String(contentsOf: sources.appendingPathComponent(target).appendingPathComponent(file), encoding: .utf8)
-                for line in text.split(separator: "\n") where line.hasPrefix("import ") || line.hasPrefix("@testable import ") || line.hasPrefix("@_exported import ") {
+                for line in text.split(separator: "\n")
+                where line.hasPrefix("import ") || line.hasPrefix("@testable import ") || line.hasPrefix("@_exported import ") {
                     let module = String(line.split(separator: " ").last ?? "")
-                    XCTAssertTrue(allowed.contains(module) || Self.system.contains(module),
-                                  "Sources/\(target)/\(file) imports \(module), which its layer may not")
+                    XCTAssertTrue(
+                        allowed.contains(module) || Self.system.contains(module),
+                        "Sources/\(target)/\(file) imports \(module), which its layer may not")
                     checked += 1
                 }
             }

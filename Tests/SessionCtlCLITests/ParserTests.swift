@@ -1,8 +1,8 @@
-import SessionCtlCLI
-import XCTest
+import RedisStore
 import SessionBasics
 import SessionCore
-import RedisStore
+import SessionCtlCLI
+import XCTest
 
 /// The two-stage parser: tokens with indexes, binding, whole-line checks, and errors.
 final class ParserTests: XCTestCase {
@@ -21,13 +21,15 @@ final class ParserTests: XCTestCase {
 
     func testTokensKeepTheirIndexes() throws {
         let tokens = try Tokenizer.split(["-o", "json", "list", "--url=redis://h", "alice", "--", "--bob"].map { Array($0.utf8) })
-        XCTAssertEqual(tokens, [
-            .option("output", spelling: "-o", value: Array("json".utf8), index: 1),
-            .positional(Array("list".utf8), index: 3),
-            .option("url", spelling: "--url", value: Array("redis://h".utf8), index: 4),
-            .positional(Array("alice".utf8), index: 5),
-            .positional(Array("--bob".utf8), index: 7),
-        ])
+        XCTAssertEqual(
+            tokens,
+            [
+                .option("output", spelling: "-o", value: Array("json".utf8), index: 1),
+                .positional(Array("list".utf8), index: 3),
+                .option("url", spelling: "--url", value: Array("redis://h".utf8), index: 4),
+                .positional(Array("alice".utf8), index: 5),
+                .positional(Array("--bob".utf8), index: 7),
+            ])
     }
 
     func testOptionsBeforeOrAfterTheCommand() throws {
@@ -59,10 +61,12 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(error("list", "alice", "--outptu", "json"), .unknownOption("--outptu", index: 3, suggestion: "--output"))
         XCTAssertEqual(error("lsit", "alice"), .unknownCommand("lsit", index: 1, suggestion: "list"))
         XCTAssertEqual(error("frobnicate"), .unknownCommand("frobnicate", index: 1, suggestion: nil))
-        XCTAssertEqual(error("users", "--scan-count", "abc"),
-                       .invalidValue(option: "--scan-count", value: "abc", reason: "expected a whole number from 1 to 1000000", index: 2))
-        XCTAssertEqual(error("users", "--timeout", "-1"),
-                       .invalidValue(option: "--timeout", value: "-1", reason: "expected a number of seconds greater than 0, such as 5 or 0.5", index: 2))
+        XCTAssertEqual(
+            error("users", "--scan-count", "abc"),
+            .invalidValue(option: "--scan-count", value: "abc", reason: "expected a whole number from 1 to 1000000", index: 2))
+        XCTAssertEqual(
+            error("users", "--timeout", "-1"),
+            .invalidValue(option: "--timeout", value: "-1", reason: "expected a number of seconds greater than 0, such as 5 or 0.5", index: 2))
         XCTAssertEqual(error("users", "--timeout"), .missingValue(option: "--timeout", index: 2))
         XCTAssertEqual(error("users", "--json=yes"), .unexpectedValue(option: "--json", index: 2))
         XCTAssertEqual(error("list"), .missingArgument(command: "list", what: "at least one user id", index: 2))
@@ -73,18 +77,22 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(error("-x"), .unknownOption("-x", index: 1, suggestion: nil))
         XCTAssertEqual(error(), .missingCommand(index: 1))
         XCTAssertEqual(error("-q"), .missingCommand(index: 2))
-        XCTAssertEqual(error("users", "-o", "yaml"),
-                       .invalidValue(option: "-o", value: "yaml", reason: "expected table, wide, json or ndjson", index: 2))
-        XCTAssertEqual(error("users", "-o", "jsno"),
-                       .invalidValue(option: "-o", value: "jsno", reason: "expected table, wide, json or ndjson; did you mean 'json'?", index: 2))
+        XCTAssertEqual(
+            error("users", "-o", "yaml"),
+            .invalidValue(option: "-o", value: "yaml", reason: "expected table, wide, json or ndjson", index: 2))
+        XCTAssertEqual(
+            error("users", "-o", "jsno"),
+            .invalidValue(option: "-o", value: "jsno", reason: "expected table, wide, json or ndjson; did you mean 'json'?", index: 2))
         XCTAssertEqual(error("users", "--json", "-o", "table"), .conflict("--json and -o ask for different output formats", index: 3))
         XCTAssertEqual(error("show", "-"), .conflict("'show' does not read ids from stdin; name the sessions", index: 2))
-        XCTAssertEqual(error("revoke", "s1", "--user", ""),
-                       .invalidValue(option: "--user", value: "", reason: "a user id must not be empty", index: 3))
+        XCTAssertEqual(
+            error("revoke", "s1", "--user", ""),
+            .invalidValue(option: "--user", value: "", reason: "a user id must not be empty", index: 3))
         XCTAssertEqual(error("users", "--cluster", "--no-cluster"), .conflict("--cluster and --no-cluster contradict each other", index: 3))
         XCTAssertEqual(error("users", "--key", "k.pem"), .conflict("--key goes with --cert", index: 2))
-        XCTAssertEqual(error("completion", "tcsh"),
-                       .invalidValue(option: "completion", value: "tcsh", reason: "expected bash, zsh or fish", index: 2))
+        XCTAssertEqual(
+            error("completion", "tcsh"),
+            .invalidValue(option: "completion", value: "tcsh", reason: "expected bash, zsh or fish", index: 2))
     }
 
     func testEveryParseErrorCarriesAnIndex() {
@@ -163,7 +171,9 @@ final class ParserTests: XCTestCase {
             default: break
             }
             if case .value(_, let choices, _) = spec.value {
-                let sample = ["url": "redis://h", "mapping": "u:<user>:<session>", "session-key": "<value>", "ip": "10.0.0.0/8", "memory-limit": "16MiB"][spec.name] ?? "5"
+                let sample =
+                    ["url": "redis://h", "mapping": "u:<user>:<session>", "session-key": "<value>", "ip": "10.0.0.0/8", "memory-limit": "16MiB"][
+                        spec.name] ?? "5"
                 args += ["--\(spec.name)", choices.first ?? sample]
             } else {
                 args += ["--\(spec.name)"]

@@ -1,17 +1,21 @@
-@testable import SessionCtlCLI
 import RedisClient
-import XCTest
 import SessionBasics
+import XCTest
+
+@testable import SessionCtlCLI
 
 /// The progress line: keys scanned out of DBSIZE, matches, rate and time left.
 final class ProgressTests: XCTestCase {
     func testProgressLine() {
-        XCTAssertEqual(Progress.line(ScanProgress(examined: 500_000, matched: 12), total: 2_000_000, seconds: 2),
-                       "scanned 500,000 of 2,000,000 keys (25%), 12 matched, 250,000/s, ~7s left")
-        XCTAssertEqual(Progress.line(ScanProgress(examined: 1000, matched: 0), total: nil, seconds: 1),
-                       "scanned 1,000 keys, 0 matched, 1,000/s")
-        XCTAssertEqual(Progress.line(ScanProgress(examined: 3000, matched: 1), total: 2000, seconds: 1),
-                       "scanned 3,000 of 2,000 keys (100%), 1 matched, 3,000/s")
+        XCTAssertEqual(
+            Progress.line(ScanProgress(examined: 500_000, matched: 12), total: 2_000_000, seconds: 2),
+            "scanned 500,000 of 2,000,000 keys (25%), 12 matched, 250,000/s, ~7s left")
+        XCTAssertEqual(
+            Progress.line(ScanProgress(examined: 1000, matched: 0), total: nil, seconds: 1),
+            "scanned 1,000 keys, 0 matched, 1,000/s")
+        XCTAssertEqual(
+            Progress.line(ScanProgress(examined: 3000, matched: 1), total: 2000, seconds: 1),
+            "scanned 3,000 of 2,000 keys (100%), 1 matched, 3,000/s")
     }
 
     func testTheLineFitsTheTerminal() {
@@ -22,8 +26,10 @@ final class ProgressTests: XCTestCase {
             let line = Progress.fitted(p, total: 8_000_000, seconds: 3, pass: "users 1–50000", done: "1,202 revoked", width: width)
             XCTAssertLessThan(DisplayWidth.of(line), width, "\(width): \(line)")
         }
-        XCTAssertEqual(Progress.fitted(p, total: 8_000_000, seconds: 3, pass: nil, done: nil, width: 50), "scanned 1,500,000 of 8,000,000 keys (18%), 120,000 matched".count < 50
-                       ? "scanned 1,500,000 of 8,000,000 keys (18%), 120,000 matched" : "18%, 120,000 matched")
+        XCTAssertEqual(
+            Progress.fitted(p, total: 8_000_000, seconds: 3, pass: nil, done: nil, width: 50),
+            "scanned 1,500,000 of 8,000,000 keys (18%), 120,000 matched".count < 50
+                ? "scanned 1,500,000 of 8,000,000 keys (18%), 120,000 matched" : "18%, 120,000 matched")
     }
 
     func testProgressOnlyOnATerminal() {

@@ -1,8 +1,8 @@
-import SessionCtlCLI
-import XCTest
+import RedisStore
 import SessionBasics
 import SessionCore
-import RedisStore
+import SessionCtlCLI
+import XCTest
 
 /// Tables, escaping, display width, JSON and colour rules, with an injected console.
 final class RenderTests: XCTestCase {
@@ -37,8 +37,9 @@ final class RenderTests: XCTestCase {
 
     func testJSONEscapesAndAddsBase64ForBinary() {
         let json = JSON.object([("user", .bytes(Array("a\"b\\c\n".utf8))), ("session", .bytes([0x73, 0xFF])), ("ttl", .null), ("ok", .bool(true))])
-        XCTAssertEqual(json.render(pretty: false),
-                       #"{"user":"a\"b\\c\n","session":"s\\xff","session_base64":"c/8=","ttl":null,"ok":true}"#)
+        XCTAssertEqual(
+            json.render(pretty: false),
+            #"{"user":"a\"b\\c\n","session":"s\\xff","session_base64":"c/8=","ttl":null,"ok":true}"#)
         XCTAssertEqual(JSON.object([("a", .array([]))]).render(pretty: true), "{\n  \"a\": []\n}")
         XCTAssertEqual(JSON.string("\u{01}").render(pretty: false), "\"\\u0001\"")
     }
@@ -71,7 +72,8 @@ final class RenderTests: XCTestCase {
     }
 
     func testUsageErrorsGoToStderrWithStatus2() {
-        let out = BufferSink(), err = BufferSink()
+        let out = BufferSink()
+        let err = BufferSink()
         let code = SessionCtl.run(arguments: ["list", "a", "--outptu", "json"].map { Array($0.utf8) }, console: Console(out: out, err: err))
         XCTAssertEqual(code, 2)
         XCTAssertEqual(out.text, "")
@@ -80,8 +82,9 @@ final class RenderTests: XCTestCase {
 
     func testDestructiveCommandWithoutTerminalNeedsYes() {
         let err = BufferSink()
-        let code = SessionCtl.run(arguments: ["revoke-user", "alice"].map { Array($0.utf8) },
-                                  console: Console(out: BufferSink(), err: err, environment: ["SESSIONCTL_URL": "redis://127.0.0.1:1"]))
+        let code = SessionCtl.run(
+            arguments: ["revoke-user", "alice"].map { Array($0.utf8) },
+            console: Console(out: BufferSink(), err: err, environment: ["SESSIONCTL_URL": "redis://127.0.0.1:1"]))
         XCTAssertEqual(code, 2)
         XCTAssertTrue(err.text.contains("--yes"), err.text)
     }

@@ -1,5 +1,6 @@
-@testable import SessionCtlCLI
 import XCTest
+
+@testable import SessionCtlCLI
 
 /// Ids read from standard input as they arrive, in chunks that cut lines anywhere.
 final class StdinIDsTests: XCTestCase {
@@ -15,8 +16,9 @@ final class StdinIDsTests: XCTestCase {
         // Two bursts: "more input within the pause" is true inside a burst, false between them.
         var queue: [[UInt8]] = [Array("a\nb\n".utf8), Array("c\n".utf8), Array("d\ne\n".utf8)]
         var gaps = [true, false, true]  // asked before reading the 2nd, 3rd and 4th chunk
-        var it = StdinIDs.Batches(arguments: [[UInt8(ascii: "-")]], read: { queue.isEmpty ? nil : queue.removeFirst() }, size: 1000,
-                                  more: { _ in gaps.isEmpty ? true : gaps.removeFirst() })
+        var it = StdinIDs.Batches(
+            arguments: [[UInt8(ascii: "-")]], read: { queue.isEmpty ? nil : queue.removeFirst() }, size: 1000,
+            more: { _ in gaps.isEmpty ? true : gaps.removeFirst() })
         var out: [[String]] = []
         while let b = it.next() { out.append(b.map { String(decoding: $0, as: UTF8.self) }) }
         XCTAssertEqual(out, [["a", "b", "c"], ["d", "e"]], "a pause ends a batch; a burst is one")

@@ -1,9 +1,9 @@
 import Foundation
-import SessionCtlCLI
-import XCTest
+import RedisStore
 import SessionBasics
 import SessionCore
-import RedisStore
+import SessionCtlCLI
+import XCTest
 
 /// One source of truth: every option and command of the tables appears in `--help`, the man
 /// page and each completion script, and nothing appears there that the tables lack.
@@ -48,8 +48,11 @@ final class SurfaceDriftTests: XCTestCase {
         let surfaces: [(String, String)] = [
             ("--help", help), ("man page", manText),
             ("bash", try read("completions/bash/sessionctl")), ("zsh", try read("completions/zsh/_sessionctl")),
-            ("fish", try read("completions/fish/sessionctl.fish").split(separator: "\n").filter { $0.hasPrefix("complete -c sessionctl -l ") }
-                .map { "--" + $0.dropFirst("complete -c sessionctl -l ".count).split(separator: " ")[0] }.joined(separator: "\n")),
+            (
+                "fish",
+                try read("completions/fish/sessionctl.fish").split(separator: "\n").filter { $0.hasPrefix("complete -c sessionctl -l ") }
+                    .map { "--" + $0.dropFirst("complete -c sessionctl -l ".count).split(separator: " ")[0] }.joined(separator: "\n")
+            ),
         ]
         for (name, text) in surfaces {
             let found = longOptions(text)
@@ -59,19 +62,26 @@ final class SurfaceDriftTests: XCTestCase {
     }
 
     func testEveryCommandAppearsEverywhereAndNothingElse() throws {
-        let bash = try read("completions/bash/sessionctl"), zsh = try read("completions/zsh/_sessionctl"), fish = try read("completions/fish/sessionctl.fish")
+        let bash = try read("completions/bash/sessionctl")
+        let zsh = try read("completions/zsh/_sessionctl")
+        let fish = try read("completions/fish/sessionctl.fish")
         for c in tableCommands {
             XCTAssertTrue(help.contains("\n  \(c)"), "--help lacks \(c)")
-            XCTAssertTrue(bash.contains("compgen -W \"\(CommandName.allCases.map(\.rawValue).joined(separator: " "))\""), "bash lacks the command list")
+            XCTAssertTrue(
+                bash.contains("compgen -W \"\(CommandName.allCases.map(\.rawValue).joined(separator: " "))\""), "bash lacks the command list")
             XCTAssertTrue(zsh.contains("'\(c):"), "zsh lacks \(c)")
             XCTAssertTrue(fish.contains("-a \(c) "), "fish lacks \(c)")
         }
         // The man page's COMMANDS section lists exactly the table's commands.
         let commandsSection = manText.components(separatedBy: ".SH COMMANDS")[1].components(separatedBy: ".SH ")[0]
-        let listed = Set(commandsSection.components(separatedBy: ".TP\n.B ").dropFirst().compactMap { $0.split(separator: " ").first.map { String($0.split(separator: "\n")[0]) } })
+        let listed = Set(
+            commandsSection.components(separatedBy: ".TP\n.B ").dropFirst().compactMap {
+                $0.split(separator: " ").first.map { String($0.split(separator: "\n")[0]) }
+            })
         XCTAssertEqual(listed, tableCommands)
-        let fishCommands = Set(fish.split(separator: "\n").filter { $0.contains("-n __sessionctl_needs_command -a ") }
-            .map { String($0.components(separatedBy: "-a ")[1].split(separator: " ")[0]) })
+        let fishCommands = Set(
+            fish.split(separator: "\n").filter { $0.contains("-n __sessionctl_needs_command -a ") }
+                .map { String($0.components(separatedBy: "-a ")[1].split(separator: " ")[0]) })
         XCTAssertEqual(fishCommands, tableCommands)
     }
 
@@ -88,9 +98,13 @@ final class SurfaceDriftTests: XCTestCase {
     }
 
     func testManPageSectionsInOrder() throws {
-        let expected = ["NAME", "SYNOPSIS", "DESCRIPTION", "COMMANDS", "OPTIONS", "KEY LAYOUT", "FRAMEWORKS", "SQL STORES", "OUTPUT", "EXIT STATUS",
-                        "ENVIRONMENT", "FILES", "SECURITY", "EXAMPLES", "SEE ALSO"]
-        let sections = manText.split(separator: "\n").filter { $0.hasPrefix(".SH ") }.map { String($0.dropFirst(4)).replacingOccurrences(of: "\"", with: "") }
+        let expected = [
+            "NAME", "SYNOPSIS", "DESCRIPTION", "COMMANDS", "OPTIONS", "KEY LAYOUT", "FRAMEWORKS", "SQL STORES", "OUTPUT", "EXIT STATUS",
+            "ENVIRONMENT", "FILES", "SECURITY", "EXAMPLES", "SEE ALSO",
+        ]
+        let sections = manText.split(separator: "\n").filter { $0.hasPrefix(".SH ") }.map {
+            String($0.dropFirst(4)).replacingOccurrences(of: "\"", with: "")
+        }
         XCTAssertEqual(sections, expected)
     }
 
@@ -110,9 +124,9 @@ final class SurfaceDriftTests: XCTestCase {
     }
 }
 
-private extension Substring {
+extension Substring {
     /// The text without trailing `c`s.
-    func trimmingSuffix(_ c: Character) -> Substring {
+    fileprivate func trimmingSuffix(_ c: Character) -> Substring {
         var s = self
         while s.last == c { s = s.dropLast() }
         return s

@@ -7,12 +7,18 @@ import XCTest
 final class HostileInputTests: XCTestCase {
     /// One valid payload per format, small enough to mutate exhaustively.
     static let seeds: [(PayloadFormat, [UInt8])] = [
-        (.marshal, [4, 8, 0x7B, 7, 0x49, 0x22, 6, 0x61, 6, 0x3A, 6, 0x45, 0x54, 0x5B, 7, 0x69, 6, 0x40, 6]
-            + [0x3A, 6, 0x62, 0x6F, 0x3A, 6, 0x58, 6, 0x3A, 7, 0x40, 0x78, 0x69, 7]),
+        (
+            .marshal,
+            [4, 8, 0x7B, 7, 0x49, 0x22, 6, 0x61, 6, 0x3A, 6, 0x45, 0x54, 0x5B, 7, 0x69, 6, 0x40, 6]
+                + [0x3A, 6, 0x62, 0x6F, 0x3A, 6, 0x58, 6, 0x3A, 7, 0x40, 0x78, 0x69, 7]
+        ),
         (.phpSerialize, Array(#"a:3:{s:1:"a";i:1;s:1:"b";O:8:"stdClass":1:{s:1:"x";d:0.5;}s:1:"c";r:3;}"#.utf8)),
         (.phpSession, Array(#"user_id|i:42;ip|s:8:"10.0.0.1";o|a:1:{i:0;R:2;}"#.utf8)),
-        (.pickle, [0x80, 4, 0x95, 0x20, 0, 0, 0, 0, 0, 0, 0, 0x7D, 0x94, 0x28, 0x8C, 1, 0x61, 0x94, 0x4B, 1]
-            + [0x8C, 1, 0x62, 0x94, 0x5D, 0x94, 0x28, 0x68, 2, 0x88, 0x4E, 0x65, 0x75, 0x2E]),
+        (
+            .pickle,
+            [0x80, 4, 0x95, 0x20, 0, 0, 0, 0, 0, 0, 0, 0x7D, 0x94, 0x28, 0x8C, 1, 0x61, 0x94, 0x4B, 1]
+                + [0x8C, 1, 0x62, 0x94, 0x5D, 0x94, 0x28, 0x68, 2, 0x88, 0x4E, 0x65, 0x75, 0x2E]
+        ),
         (.msgpack, [0x83, 0xA1, 0x61, 0x01, 0xA1, 0x62, 0x92, 0xC3, 0xC0, 0xA1, 0x63, 0xD6, 0xFF, 0, 0, 0, 1]),
         (.json, Array(#"{"a":[1,2.5,"x\u00e9",{"b":null}],"c":true}"#.utf8)),
         (.javaSerialization, [0xAC, 0xED, 0x00, 0x05, 0x74, 0x00, 0x05] + Array("alice".utf8)),
@@ -65,8 +71,8 @@ final class HostileInputTests: XCTestCase {
 
     func testHugeLengthsAreRefusedBeforeAnyAllocation() {
         let cases: [(PayloadFormat, [UInt8])] = [
-            (.marshal, [4, 8, 0x22, 4, 0xFF, 0xFF, 0xFF, 0x7F]),          // a string of 2^31 bytes
-            (.marshal, [4, 8, 0x5B, 4, 0xFF, 0xFF, 0xFF, 0x7F]),          // an array of 2^31 items
+            (.marshal, [4, 8, 0x22, 4, 0xFF, 0xFF, 0xFF, 0x7F]),  // a string of 2^31 bytes
+            (.marshal, [4, 8, 0x5B, 4, 0xFF, 0xFF, 0xFF, 0x7F]),  // an array of 2^31 items
             (.phpSerialize, Array(#"s:9223372036854775807:"x";"#.utf8)),
             (.phpSerialize, Array("a:99999999999:{".utf8)),
             (.pickle, [0x80, 4, 0x8D, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F]),
@@ -103,9 +109,9 @@ final class HostileInputTests: XCTestCase {
 
     func testExponentialReferencesStopAtTheValueLimit() {
         // Each level holds the one before it twice: 2^40 values if references were copied blindly.
-        var marshal: [UInt8] = [4, 8, 0x5B, 46, 0x5B, 6, 0x30] // 41 items, the first [nil] (object 1)
-        var php = #"a:41:{i:0;a:1:{i:0;N;}"#                   // slot 2 is level 0; level L is slot 1 + 3L
-        var pickle: [UInt8] = [0x80, 2, 0x5D, 0x71, 0]           // level 0: [] in memo 0
+        var marshal: [UInt8] = [4, 8, 0x5B, 46, 0x5B, 6, 0x30]  // 41 items, the first [nil] (object 1)
+        var php = #"a:41:{i:0;a:1:{i:0;N;}"#  // slot 2 is level 0; level L is slot 1 + 3L
+        var pickle: [UInt8] = [0x80, 2, 0x5D, 0x71, 0]  // level 0: [] in memo 0
         for level in 1...40 {
             marshal += [0x5B, 7, 0x40, UInt8(level + 5), 0x40, UInt8(level + 5)]
             let previous = level == 1 ? 2 : 1 + 3 * (level - 1)
@@ -128,8 +134,9 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(try PHPSerialize.decode(Array("i:9223372036854775807;".utf8)), .int(Int64.max))
         XCTAssertThrowsError(try PHPSerialize.decode(Array("i:9223372036854775808;".utf8)))
         XCTAssertThrowsError(try PHPSerialize.decode(Array("i:-;".utf8)))
-        XCTAssertEqual(try RubyMarshal.decode([4, 8, 0x6C, 0x2D, 13] + Array(repeating: 0, count: 15) + [0x80]),
-                       .bigInt("-" + "170141183460469231731687303715884105728"), "a 128-bit negative bignum")
+        XCTAssertEqual(
+            try RubyMarshal.decode([4, 8, 0x6C, 0x2D, 13] + Array(repeating: 0, count: 15) + [0x80]),
+            .bigInt("-" + "170141183460469231731687303715884105728"), "a 128-bit negative bignum")
         XCTAssertEqual(try MessagePack.decode([0xD3, 0x80, 0, 0, 0, 0, 0, 0, 0]), .int(Int64.min))
         XCTAssertEqual(try JSONPayload.decode(Array("-9223372036854775809".utf8)), .bigInt("-9223372036854775809"))
     }

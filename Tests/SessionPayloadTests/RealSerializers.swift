@@ -10,7 +10,8 @@ enum RealSerializer {
     }
 
     static func php(_ script: String) throws -> [UInt8] {
-        try RealSerializerRun.output("php", ["-d", "session.save_path=/tmp", "-d", "error_reporting=0", "-r", script], hint: "apt-get install php-cli")
+        try RealSerializerRun.output(
+            "php", ["-d", "session.save_path=/tmp", "-d", "error_reporting=0", "-r", script], hint: "apt-get install php-cli")
     }
 
     static func python(_ script: String) throws -> [UInt8] {

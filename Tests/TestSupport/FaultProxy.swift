@@ -39,7 +39,9 @@ public final class FaultProxy: @unchecked Sendable {
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
         guard bound == 0, listen(fd, 64) == 0 else { throw TestSupportError("proxy cannot listen: \(String(cString: strerror(errno)))") }
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
@@ -67,7 +69,10 @@ public final class FaultProxy: @unchecked Sendable {
         let all = closed ? [] : [listener] + sockets
         closed = true
         lock.unlock()
-        for fd in all { shutdown(fd, Int32(SHUT_RDWR)); close(fd) }
+        for fd in all {
+            shutdown(fd, Int32(SHUT_RDWR))
+            close(fd)
+        }
     }
 
     private func acceptLoop() {
@@ -77,14 +82,23 @@ public final class FaultProxy: @unchecked Sendable {
             lock.lock()
             let refuse = closed || Date() < downUntil
             lock.unlock()
-            if refuse { abort(client); continue }
+            if refuse {
+                abort(client)
+                continue
+            }
             let server = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             var addr = sockaddr_in()
             addr.sin_family = sa_family_t(AF_INET)
             addr.sin_addr.s_addr = inet_addr("127.0.0.1")
             addr.sin_port = UInt16(upstream).bigEndian
-            let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(server, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-            if ok != 0 { close(server); abort(client); continue }
+            let ok = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(server, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            if ok != 0 {
+                close(server)
+                abort(client)
+                continue
+            }
             lock.lock()
             sockets += [client, server]
             lock.unlock()
@@ -105,7 +119,10 @@ public final class FaultProxy: @unchecked Sendable {
         var forwarded = 0
         while true {
             let n = buffer.withUnsafeMutableBytes { read(from, $0.baseAddress, $0.count) }
-            if n <= 0 { shutdown(to, Int32(SHUT_RDWR)); return }
+            if n <= 0 {
+                shutdown(to, Int32(SHUT_RDWR))
+                return
+            }
             lock.lock()
             let current = fault
             var resetNow = false

@@ -30,7 +30,9 @@ public enum FreePort {
         guard fd >= 0 else { return false }
         defer { close(fd) }
         var addr = loopback(port: port)
-        return withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
     }
 
     /// 127.0.0.1:`port` as a socket address.

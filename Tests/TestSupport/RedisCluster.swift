@@ -13,8 +13,10 @@ public final class RedisCluster: @unchecked Sendable {
     /// Starts six nodes and joins them; `extraConfig` goes into every node's config.
     public init(tls: TestCertificates? = nil, extraConfig: [String] = [], password: String? = nil) throws {
         certificates = tls
-        var config = ["cluster-enabled yes", "cluster-node-timeout 1000", "cluster-require-full-coverage no",
-                      "cluster-allow-reads-when-down no", "appendonly no"]
+        var config = [
+            "cluster-enabled yes", "cluster-node-timeout 1000", "cluster-require-full-coverage no",
+            "cluster-allow-reads-when-down no", "appendonly no",
+        ]
         if tls != nil { config += ["tls-cluster yes", "tls-replication yes"] }
         if let password { config += ["requirepass \(password)", "masterauth \(password)"] }
         for _ in 0..<6 {

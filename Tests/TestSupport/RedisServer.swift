@@ -18,8 +18,10 @@ public final class RedisServer: @unchecked Sendable {
     public let certificates: TestCertificates?
 
     /// Starts a server; with `tls`, it listens with TLS only, and `requireClientCertificates` makes it demand one.
-    public init(extraConfig: [String] = [], unixSocket: Bool = false, ipv6: Bool = false,
-                tls: TestCertificates? = nil, requireClientCertificates: Bool = false, clusterBus: Bool = false) throws {
+    public init(
+        extraConfig: [String] = [], unixSocket: Bool = false, ipv6: Bool = false,
+        tls: TestCertificates? = nil, requireClientCertificates: Bool = false, clusterBus: Bool = false
+    ) throws {
         certificates = tls
         let binary = try Self.locate("redis-server")
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("sessionctl-test-\(UUID().uuidString.prefix(8))")
@@ -38,8 +40,10 @@ public final class RedisServer: @unchecked Sendable {
             if clusterBus { config.append("cluster-port \(try FreePort.pick())") }
             if let socketPath { config += ["unixsocket \(socketPath)", "unixsocketperm 700"] }
             if let tls {
-                config += ["tls-port \(port)", "tls-cert-file \(tls.path("server.crt"))", "tls-key-file \(tls.path("server.key"))",
-                           "tls-ca-cert-file \(tls.path("ca.crt"))", "tls-auth-clients \(requireClientCertificates ? "yes" : "no")"]
+                config += [
+                    "tls-port \(port)", "tls-cert-file \(tls.path("server.crt"))", "tls-key-file \(tls.path("server.key"))",
+                    "tls-ca-cert-file \(tls.path("ca.crt"))", "tls-auth-clients \(requireClientCertificates ? "yes" : "no")",
+                ]
             }
             config += extraConfig
             let configFile = directory.appendingPathComponent("redis.conf")
@@ -135,7 +139,8 @@ public final class RedisServer: @unchecked Sendable {
             let candidate = dir + "/" + name
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
-        throw TestSupportError("\(name) is not installed: run 'apt-get install redis-server redis-tools' (the tests start real servers and never skip)")
+        throw TestSupportError(
+            "\(name) is not installed: run 'apt-get install redis-server redis-tools' (the tests start real servers and never skip)")
     }
 }
 

@@ -25,8 +25,11 @@ public final class PostgresServer: @unchecked Sendable {
             guard getpwnam("postgres") != nil else { throw TestSupportError("no 'postgres' user: run 'apt-get install postgresql'") }
             _ = try Self.run(["/bin/chown", "-R", "postgres:postgres", directory.path])
         }
-        let initdb = try Self.run(asUser + ["\(bin)/initdb", "-D", data.path, "-U", "postgres", "--pwfile", pwfile.path,
-                                            "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-locale", "--no-sync"])
+        let initdb = try Self.run(
+            asUser + [
+                "\(bin)/initdb", "-D", data.path, "-U", "postgres", "--pwfile", pwfile.path,
+                "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-locale", "--no-sync",
+            ])
         guard initdb.status == 0 else { throw TestSupportError("initdb failed: \(initdb.output)") }
         var tlsOptions: [String] = []
         if let tls {
@@ -40,13 +43,16 @@ public final class PostgresServer: @unchecked Sendable {
             tlsOptions = ["-c", "ssl=on", "-c", "ssl_cert_file=server.crt", "-c", "ssl_key_file=server.key"]
         }
         let log = directory.appendingPathComponent("postgres.log")
-        let bin = self.bin, directory = self.directory
+        let bin = self.bin
+        let directory = self.directory
         (port, process) = try startOnFreePort(name: "postgres", log: log, attempts: 300) { port in
             let p = Process()
             p.executableURL = URL(fileURLWithPath: asUser.first ?? "\(bin)/postgres")
-            p.arguments = Array(asUser.dropFirst()) + (asUser.isEmpty ? [] : ["\(bin)/postgres"]) +
-                ["-D", data.path, "-p", String(port), "-k", directory.path, "-c", "listen_addresses=127.0.0.1",
-                 "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "logging_collector=off"] + tlsOptions
+            p.arguments =
+                Array(asUser.dropFirst()) + (asUser.isEmpty ? [] : ["\(bin)/postgres"]) + [
+                    "-D", data.path, "-p", String(port), "-k", directory.path, "-c", "listen_addresses=127.0.0.1",
+                    "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "logging_collector=off",
+                ] + tlsOptions
             _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             p.standardOutput = FileHandle.nullDevice
             p.standardError = try FileHandle(forWritingTo: log)
@@ -72,8 +78,10 @@ public final class PostgresServer: @unchecked Sendable {
     /// Runs SQL through `psql` over the trusted socket, as the superuser; returns its unaligned output.
     @discardableResult
     public func psql(_ sql: String, database: String = "postgres") throws -> String {
-        let r = try Self.run(["\(bin)/psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", directory.path, "-p", String(port),
-                              "-U", "postgres", "-d", database, "-c", sql])
+        let r = try Self.run([
+            "\(bin)/psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", directory.path, "-p", String(port),
+            "-U", "postgres", "-d", database, "-c", sql,
+        ])
         guard r.status == 0 else { throw TestSupportError("psql failed: \(r.output)") }
         return r.output
     }
@@ -121,15 +129,20 @@ public final class MariaDBServer: @unchecked Sendable {
 
     /// Starts a server; with `tls`, it also offers TLS with the certificate for `localhost` and 127.0.0.1.
     public init(tls: TestCertificates? = nil) throws {
-        for tool in ["/usr/sbin/mariadbd", "/usr/bin/mariadb-install-db", "/usr/bin/mariadb"] where !FileManager.default.isExecutableFile(atPath: tool) {
-            throw TestSupportError("MariaDB is not installed (\(tool)): run 'apt-get install mariadb-server mariadb-client' (the tests start a real server and never skip)")
+        for tool in ["/usr/sbin/mariadbd", "/usr/bin/mariadb-install-db", "/usr/bin/mariadb"]
+        where !FileManager.default.isExecutableFile(atPath: tool) {
+            throw TestSupportError(
+                "MariaDB is not installed (\(tool)): run 'apt-get install mariadb-server mariadb-client' (the tests start a real server and never skip)"
+            )
         }
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("sessionctl-my-\(UUID().uuidString.prefix(8))")
         let data = directory.appendingPathComponent("data")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let user = getuid() == 0 ? "root" : String(cString: getpwuid(getuid()).pointee.pw_name)
-        let install = try PostgresServer.run(["/usr/bin/mariadb-install-db", "--no-defaults", "--datadir=\(data.path)", "--user=\(user)",
-                                              "--auth-root-authentication-method=normal", "--skip-test-db"])
+        let install = try PostgresServer.run([
+            "/usr/bin/mariadb-install-db", "--no-defaults", "--datadir=\(data.path)", "--user=\(user)",
+            "--auth-root-authentication-method=normal", "--skip-test-db",
+        ])
         guard install.status == 0 else { throw TestSupportError("mariadb-install-db failed: \(install.output.suffix(800))") }
         let log = directory.appendingPathComponent("mariadb.log")
         let sock = directory.appendingPathComponent("mysqld.sock").path
@@ -138,10 +151,13 @@ public final class MariaDBServer: @unchecked Sendable {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/sbin/mariadbd")
             try? FileManager.default.removeItem(at: log)
-            p.arguments = ["--no-defaults", "--datadir=\(data.path)", "--socket=\(sock)",
-                           "--port=\(port)", "--bind-address=127.0.0.1", "--user=\(user)", "--log-error=\(log.path)",
-                           "--pid-file=\(directory.appendingPathComponent("mariadb.pid").path)", "--skip-name-resolve",
-                           "--innodb-buffer-pool-size=32M", "--innodb-flush-log-at-trx-commit=0", "--skip-log-bin"]
+            p.arguments =
+                [
+                    "--no-defaults", "--datadir=\(data.path)", "--socket=\(sock)",
+                    "--port=\(port)", "--bind-address=127.0.0.1", "--user=\(user)", "--log-error=\(log.path)",
+                    "--pid-file=\(directory.appendingPathComponent("mariadb.pid").path)", "--skip-name-resolve",
+                    "--innodb-buffer-pool-size=32M", "--innodb-flush-log-at-trx-commit=0", "--skip-log-bin",
+                ]
                 + (tls.map { ["--ssl-ca=\($0.path("ca.crt"))", "--ssl-cert=\($0.path("server.crt"))", "--ssl-key=\($0.path("server.key"))"] } ?? [])
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
@@ -167,7 +183,8 @@ public final class MariaDBServer: @unchecked Sendable {
     /// Runs SQL through the `mariadb` client over the socket, as root; returns its tab-separated output.
     @discardableResult
     public func sql(_ text: String, database: String? = nil) throws -> String {
-        let r = try PostgresServer.run(["/usr/bin/mariadb", "--no-defaults", "-S", socket, "-u", "root", "-N", "-B"] + (database.map { [$0] } ?? []), stdin: text)
+        let r = try PostgresServer.run(
+            ["/usr/bin/mariadb", "--no-defaults", "-S", socket, "-u", "root", "-N", "-B"] + (database.map { [$0] } ?? []), stdin: text)
         guard r.status == 0 else { throw TestSupportError("mariadb failed: \(r.output)") }
         return r.output
     }

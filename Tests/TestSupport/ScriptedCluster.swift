@@ -122,7 +122,11 @@ public final class ScriptedCluster {
         case "INFO":
             let section = text.count > 1 ? text[1].lowercased() : "server"
             if section == "cluster" { return .reply(.bulk(Array("# Cluster\r\ncluster_enabled:\(isCluster ? 1 : 0)\r\n".utf8))) }
-            return .reply(.bulk(Array("# Server\r\n\(info.replacingOccurrences(of: "\n", with: "\r\n"))\r\nredis_mode:\(isCluster ? "cluster" : "standalone")\r\n".utf8)))
+            return .reply(
+                .bulk(
+                    Array(
+                        "# Server\r\n\(info.replacingOccurrences(of: "\n", with: "\r\n"))\r\nredis_mode:\(isCluster ? "cluster" : "standalone")\r\n"
+                            .utf8)))
         case "COMMAND":
             return .reply(.array([knowsClusterScan ? .array([.bulk(Array("clusterscan".utf8)), .integer(-2)]) : .null]))
         case "DBSIZE": return int(node.keys.count)
@@ -142,7 +146,8 @@ public final class ScriptedCluster {
                     let addr: String
                     if case .tcp(let h, let p) = n.address { addr = "\(h):\(p)@\(p + 10000)" } else { addr = ":0@0" }
                     let slots = n.slots.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
-                    return (["node\(i)", addr, n === node ? "myself,master" : "master", "-", "0", "0", "1", "connected"] + slots).joined(separator: " ")
+                    return (["node\(i)", addr, n === node ? "myself,master" : "master", "-", "0", "0", "1", "connected"] + slots).joined(
+                        separator: " ")
                 }
                 return .reply(.bulk(Array((lines.joined(separator: "\n") + "\n").utf8)))
             }
@@ -158,7 +163,9 @@ public final class ScriptedCluster {
         }
         switch name {
         case "GET": return .reply(node.keys[key].map { .bulk($0) } ?? .null)
-        case "SET": node.keys[key] = command.count > 2 ? command[2] : []; return ok()
+        case "SET":
+            node.keys[key] = command.count > 2 ? command[2] : []
+            return ok()
         case "EXISTS": return int(node.keys[key] == nil ? 0 : 1)
         case "UNLINK", "DEL":
             let had = node.keys.removeValue(forKey: key) != nil
@@ -176,13 +183,16 @@ public final class ScriptedCluster {
     }
 
     private func shards() -> RESPValue {
-        .array(nodes.map { node in
-            guard case .tcp(let host, let port) = node.address else { return .array([]) }
-            let slots = node.slots.flatMap { [RESPValue.integer(Int64($0.lowerBound)), .integer(Int64($0.upperBound))] }
-            let me: [RESPValue] = [.bulk(Array("ip".utf8)), .bulk(Array(host.utf8)), .bulk(Array("port".utf8)), .integer(Int64(port)),
-                                   .bulk(Array("role".utf8)), .bulk(Array("master".utf8)), .bulk(Array("health".utf8)), .bulk(Array("online".utf8))]
-            return .array([.bulk(Array("slots".utf8)), .array(slots), .bulk(Array("nodes".utf8)), .array([.array(me)])])
-        })
+        .array(
+            nodes.map { node in
+                guard case .tcp(let host, let port) = node.address else { return .array([]) }
+                let slots = node.slots.flatMap { [RESPValue.integer(Int64($0.lowerBound)), .integer(Int64($0.upperBound))] }
+                let me: [RESPValue] = [
+                    .bulk(Array("ip".utf8)), .bulk(Array(host.utf8)), .bulk(Array("port".utf8)), .integer(Int64(port)),
+                    .bulk(Array("role".utf8)), .bulk(Array("master".utf8)), .bulk(Array("health".utf8)), .bulk(Array("online".utf8)),
+                ]
+                return .array([.bulk(Array("slots".utf8)), .array(slots), .bulk(Array("nodes".utf8)), .array([.array(me)])])
+            })
     }
 
     /// SCAN with MATCH and COUNT over the node's keys in sorted order; the cursor is an index.
@@ -222,7 +232,7 @@ public final class ScriptedTransport: Transport {
         self.cluster = cluster
         self.node = node
         var fds: [Int32] = [-1, -1]
-        _ = pipe(&fds) // a descriptor that never becomes readable, for poll while a node is silent
+        _ = pipe(&fds)  // a descriptor that never becomes readable, for poll while a node is silent
         quiet = fds
     }
 

@@ -27,7 +27,9 @@ public final class ScriptedServer: @unchecked Sendable {
             addr.sin_family = sa_family_t(AF_INET)
             addr.sin_addr.s_addr = inet_addr("127.0.0.1")
             addr.sin_port = 0
-            let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            let bound = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
             guard bound == 0, listen(fd, 64) == 0 else { throw TestSupportError("cannot listen on loopback: \(String(cString: strerror(errno)))") }
             var len = socklen_t(MemoryLayout<sockaddr_in>.size)
             _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
@@ -77,7 +79,11 @@ public final class ScriptedServer: @unchecked Sendable {
             let fd = accept(listener, nil, nil)
             if fd < 0 { return }
             lock.lock()
-            if stopped { lock.unlock(); close(fd); return }
+            if stopped {
+                lock.unlock()
+                close(fd)
+                return
+            }
             clients.append(fd)
             lock.unlock()
             Thread { [self] in serve(fd, node) }.start()

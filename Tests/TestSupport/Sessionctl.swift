@@ -30,22 +30,29 @@ public enum Sessionctl {
 
     /// Runs sessionctl with `arguments` and a clean environment plus `environment`, feeding `stdin`.
     /// With `holdStdinOpen`, standard input is a pipe that stays open (and empty) until the run ends.
-    public static func run(_ arguments: [String], environment: [String: String] = [:], stdin: Data? = nil,
-                           timeout: TimeInterval = 60, interruptAfter: TimeInterval? = nil, holdStdinOpen: Bool = false) throws -> Run {
-        try exec(binary, arguments.map { Data($0.utf8) }, environment: environment, stdin: stdin, timeout: timeout,
-                 interruptAfter: interruptAfter, holdStdinOpen: holdStdinOpen)
+    public static func run(
+        _ arguments: [String], environment: [String: String] = [:], stdin: Data? = nil,
+        timeout: TimeInterval = 60, interruptAfter: TimeInterval? = nil, holdStdinOpen: Bool = false
+    ) throws -> Run {
+        try exec(
+            binary, arguments.map { Data($0.utf8) }, environment: environment, stdin: stdin, timeout: timeout,
+            interruptAfter: interruptAfter, holdStdinOpen: holdStdinOpen)
     }
 
     /// Runs with raw-byte arguments (ids that are not UTF-8).
-    public static func run(_ arguments: [Data], environment: [String: String] = [:], stdin: Data? = nil,
-                           timeout: TimeInterval = 60) throws -> Run {
+    public static func run(
+        _ arguments: [Data], environment: [String: String] = [:], stdin: Data? = nil,
+        timeout: TimeInterval = 60
+    ) throws -> Run {
         try exec(binary, arguments, environment: environment, stdin: stdin, timeout: timeout)
     }
 
     /// Runs any program with raw-byte arguments through posix_spawn and collects its output.
     /// With `interruptAfter`, SIGINT is sent that many seconds after the start, as Ctrl-C would.
-    public static func exec(_ program: String, _ arguments: [Data], environment: [String: String], stdin: Data?,
-                            timeout: TimeInterval, interruptAfter: TimeInterval? = nil, holdStdinOpen: Bool = false) throws -> Run {
+    public static func exec(
+        _ program: String, _ arguments: [Data], environment: [String: String], stdin: Data?,
+        timeout: TimeInterval, interruptAfter: TimeInterval? = nil, holdStdinOpen: Bool = false
+    ) throws -> Run {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sessionctl-run-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -78,12 +85,13 @@ public enum Sessionctl {
         posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
 
-        let argv: [UnsafeMutablePointer<CChar>?] = ([Data(program.utf8)] + arguments).map { d in
-            let p = UnsafeMutablePointer<CChar>.allocate(capacity: d.count + 1)
-            d.withUnsafeBytes { raw in for (i, b) in raw.enumerated() { p[i] = CChar(bitPattern: b) } }
-            p[d.count] = 0
-            return p
-        } + [nil]
+        let argv: [UnsafeMutablePointer<CChar>?] =
+            ([Data(program.utf8)] + arguments).map { d in
+                let p = UnsafeMutablePointer<CChar>.allocate(capacity: d.count + 1)
+                d.withUnsafeBytes { raw in for (i, b) in raw.enumerated() { p[i] = CChar(bitPattern: b) } }
+                p[d.count] = 0
+                return p
+            } + [nil]
         let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             for p in argv { p?.deallocate() }
@@ -114,7 +122,8 @@ public enum Sessionctl {
         let exitStatus: Int32 = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
         let out = FileManager.default.contents(atPath: outPath) ?? Data()
         let err = FileManager.default.contents(atPath: errPath) ?? Data()
-        return Run(stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self),
-                   status: exitStatus, stdoutBytes: out)
+        return Run(
+            stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self),
+            status: exitStatus, stdoutBytes: out)
     }
 }

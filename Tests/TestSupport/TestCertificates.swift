@@ -25,7 +25,9 @@ public final class TestCertificates: @unchecked Sendable {
             try p.run()
             p.waitUntilExit()
             guard p.terminationStatus == 0 else {
-                throw TestSupportError("openssl \(args.joined(separator: " ")) failed: \(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))")
+                throw TestSupportError(
+                    "openssl \(args.joined(separator: " ")) failed: \(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))"
+                )
             }
         }
         try "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\nextendedKeyUsage=serverAuth,clientAuth\n"
@@ -35,9 +37,14 @@ public final class TestCertificates: @unchecked Sendable {
             try run(["req", "-x509"] + ec + ["-keyout", "\(ca).key", "-out", "\(ca).crt", "-days", "2", "-subj", "/CN=sessionctl test \(ca)"])
         }
         for (name, ext) in [("server", "server.ext"), ("client", "client.ext")] {
-            try run(["req"] + ec + ["-keyout", "\(name).key", "-out", "\(name).csr", "-subj", "/CN=\(name == "server" ? "localhost" : "sessionctl client")"])
-            try run(["x509", "-req", "-in", "\(name).csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-                     "-out", "\(name).crt", "-days", "2", "-extfile", ext])
+            try run(
+                ["req"] + ec + [
+                    "-keyout", "\(name).key", "-out", "\(name).csr", "-subj", "/CN=\(name == "server" ? "localhost" : "sessionctl client")",
+                ])
+            try run([
+                "x509", "-req", "-in", "\(name).csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+                "-out", "\(name).crt", "-days", "2", "-extfile", ext,
+            ])
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A real web application (Flask, Django, PHP, Rails, Laravel) started for a test class on a
@@ -24,8 +25,10 @@ public final class WebApp: @unchecked Sendable {
 
     /// Starts `program arguments…` with `$PORT`, `$REDIS_PORT` and `environment`; `{port}` in an argument is replaced by the port.
     /// Fails with `installHint` when the program is missing, and with the app's log when it does not answer.
-    public init(name: String, program: String, arguments: [String], environment: [String: String], cookieName: String,
-                installHint: String, readyPath: String = "/me", timeout: TimeInterval = 60) throws {
+    public init(
+        name: String, program: String, arguments: [String], environment: [String: String], cookieName: String,
+        installHint: String, readyPath: String = "/me", timeout: TimeInterval = 60
+    ) throws {
         guard let path = WebApp.which(program) else {
             throw TestSupportError("\(program) is not installed, needed for the \(name) app: \(installHint) (scripts/setup.sh installs it)")
         }
@@ -83,14 +86,19 @@ public final class WebApp: @unchecked Sendable {
         var parents: [Int32: Int32] = [:]
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
             guard let p = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { continue }
+                let close = stat.lastIndex(of: ")")
+            else { continue }
             // pid (comm) state ppid …: the name may hold spaces, so read after its closing parenthesis.
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             if fields.count > 1, let ppid = Int32(fields[1]) { parents[p] = ppid }
         }
-        var out: [Int32] = [], frontier = [pid]
+        var out: [Int32] = []
+        var frontier = [pid]
         while let next = frontier.popLast() {
-            for (child, parent) in parents where parent == next { out.append(child); frontier.append(child) }
+            for (child, parent) in parents where parent == next {
+                out.append(child)
+                frontier.append(child)
+            }
         }
         return out
     }
@@ -172,7 +180,9 @@ public final class WebApp: @unchecked Sendable {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         var addr = FreePort.loopback(port: port)
-        let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let ok = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
         guard ok == 0 else { throw TestSupportError("connect to port \(port): \(String(cString: strerror(errno)))") }
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUser-Agent: sessionctl-test/1.0\r\nConnection: close\r\n"
         if !cookies.isEmpty { head += "Cookie: " + cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ") + "\r\n" }

@@ -1,12 +1,13 @@
 import RedisClient
-import SessionCtlCLI
 import SQLClient
+import SessionCtlCLI
 import SessionPayload
+
 #if canImport(Glibc)
-import Glibc
-import SessionBasics
-import SessionCore
-import RedisStore
+    import Glibc
+    import SessionBasics
+    import SessionCore
+    import RedisStore
 #endif
 
 /// What each fuzz target feeds the bytes to. Every target must end without a trap, within
@@ -157,93 +158,105 @@ func complain(_ message: String) {
 }
 
 #if FUZZING
-nonisolated(unsafe) private var target = FuzzTarget.resp
+    nonisolated(unsafe) private var target = FuzzTarget.resp
 
-/// libFuzzer's driver (in the fuzzer runtime that -sanitize=fuzzer links).
-@_silgen_name("LLVMFuzzerRunDriver")
-private func runDriver(_ argc: UnsafeMutablePointer<Int32>,
-                       _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-                       _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Int32
+    /// libFuzzer's driver (in the fuzzer runtime that -sanitize=fuzzer links).
+    @_silgen_name("LLVMFuzzerRunDriver")
+    private func runDriver(
+        _ argc: UnsafeMutablePointer<Int32>,
+        _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+        _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
+    ) -> Int32
 
-/// Built with -sanitize=fuzzer -DFUZZING: hands the chosen target to libFuzzer's driver.
-@main
-struct Fuzz {
-    static func main() {
-        target = chosenTarget()
-        var argc = CommandLine.argc
-        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-        exit(runDriver(&argc, &argv) { data, size in
-            target.run(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
-            return 0
-        })
+    /// Built with -sanitize=fuzzer -DFUZZING: hands the chosen target to libFuzzer's driver.
+    @main
+    struct Fuzz {
+        static func main() {
+            target = chosenTarget()
+            var argc = CommandLine.argc
+            var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+            exit(
+                runDriver(&argc, &argv) { data, size in
+                    target.run(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
+                    return 0
+                })
+        }
     }
-}
 #else
-/// Without libFuzzer: replays files or folders of inputs through the chosen target (the suite
-/// replays the seed corpus and every crash found, kept as regression inputs).
-@main
-struct Replay {
-    static func main() {
-        let target = chosenTarget()
-        var count = 0
-        let arguments = Array(CommandLine.arguments.dropFirst())
-        if arguments.first == "--seconds", arguments.count >= 3, let seconds = Double(arguments[1]) {
-            // make bench: how many bytes a second the target gets through, per input.
-            for file in arguments.dropFirst(2) {
-                guard let data = read(file) else { complain("cannot read \(file)"); exit(1) }
-                throughput(target, data, seconds: seconds, name: file)
+    /// Without libFuzzer: replays files or folders of inputs through the chosen target (the suite
+    /// replays the seed corpus and every crash found, kept as regression inputs).
+    @main
+    struct Replay {
+        static func main() {
+            let target = chosenTarget()
+            var count = 0
+            let arguments = Array(CommandLine.arguments.dropFirst())
+            if arguments.first == "--seconds", arguments.count >= 3, let seconds = Double(arguments[1]) {
+                // make bench: how many bytes a second the target gets through, per input.
+                for file in arguments.dropFirst(2) {
+                    guard let data = read(file) else {
+                        complain("cannot read \(file)")
+                        exit(1)
+                    }
+                    throughput(target, data, seconds: seconds, name: file)
+                }
+                return
             }
-            return
+            for path in arguments {
+                for file in files(path) {
+                    guard let data = read(file) else {
+                        complain("cannot read \(file)")
+                        exit(1)
+                    }
+                    target.run(data)
+                    count += 1
+                }
+            }
+            print("replayed \(count) inputs through \(target.rawValue)")
         }
-        for path in arguments {
-            for file in files(path) {
-                guard let data = read(file) else { complain("cannot read \(file)"); exit(1) }
-                target.run(data)
-                count += 1
+
+        /// Runs `data` through `target` for about `seconds` and prints `NAME runs bytes seconds MB/s`.
+        private static func throughput(_ target: FuzzTarget, _ data: [UInt8], seconds: Double, name: String) {
+            var ts = timespec()
+            func now() -> Double {
+                clock_gettime(CLOCK_MONOTONIC, &ts)
+                return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+            }
+            let start = now()
+            var runs = 0
+            while now() - start < seconds {
+                for _ in 0..<100 {
+                    if target == .payload { _ = FuzzTarget.decodeOnce(data) } else { target.run(data) }
+                }
+                runs += 100
+            }
+            let spent = now() - start
+            print("\(name) \(runs) \(data.count) \(spent) \(Double(runs * data.count) / spent / 1e6)")
+        }
+
+        private static func files(_ path: String) -> [String] {
+            guard let dir = opendir(path) else { return [path] }
+            defer { closedir(dir) }
+            var out: [String] = []
+            while let entry = readdir(dir) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                if !name.hasPrefix(".") { out.append(path + "/" + name) }
+            }
+            return out.sorted()
+        }
+
+        private static func read(_ path: String) -> [UInt8]? {
+            let fd = open(path, O_RDONLY)
+            guard fd >= 0 else { return nil }
+            defer { close(fd) }
+            var out: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+                if n < 0 { return nil }
+                if n == 0 { return out }
+                out += chunk[0..<n]
             }
         }
-        print("replayed \(count) inputs through \(target.rawValue)")
     }
-
-    /// Runs `data` through `target` for about `seconds` and prints `NAME runs bytes seconds MB/s`.
-    private static func throughput(_ target: FuzzTarget, _ data: [UInt8], seconds: Double, name: String) {
-        var ts = timespec()
-        func now() -> Double { clock_gettime(CLOCK_MONOTONIC, &ts); return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9 }
-        let start = now()
-        var runs = 0
-        while now() - start < seconds {
-            for _ in 0..<100 {
-                if target == .payload { _ = FuzzTarget.decodeOnce(data) } else { target.run(data) }
-            }
-            runs += 100
-        }
-        let spent = now() - start
-        print("\(name) \(runs) \(data.count) \(spent) \(Double(runs * data.count) / spent / 1e6)")
-    }
-
-    private static func files(_ path: String) -> [String] {
-        guard let dir = opendir(path) else { return [path] }
-        defer { closedir(dir) }
-        var out: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if !name.hasPrefix(".") { out.append(path + "/" + name) }
-        }
-        return out.sorted()
-    }
-
-    private static func read(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 { return nil }
-            if n == 0 { return out }
-            out += chunk[0..<n]
-        }
-    }
-}
 #endif

@@ -13,7 +13,9 @@ public struct IndexTemplate: Equatable, Sendable {
     public init(_ source: String) throws(LayoutError) {
         template = try KeyTemplate(source, allowed: [.user])
         guard template.placeholders == [.user] else { throw .badTemplate(source, "an index template names <user> once, as in user_sessions:<user>") }
-        var before = Bytes(), after = Bytes(), seen = false
+        var before = Bytes()
+        var after = Bytes()
+        var seen = false
         for part in template.parts {
             switch part {
             case .literal(let b): if seen { after = b } else { before = b }

@@ -36,7 +36,10 @@ public struct KeyTemplate: Equatable, Sendable {
                     guard allowed.contains(p) else {
                         throw .badTemplate(source, "<\(name)> cannot be used here; allowed: \(Self.names(allowed))")
                     }
-                    if !literal.isEmpty { parts.append(.literal(literal)); literal = [] }
+                    if !literal.isEmpty {
+                        parts.append(.literal(literal))
+                        literal = []
+                    }
                     parts.append(.placeholder(p))
                     i = close + 1
                     continue

@@ -45,7 +45,10 @@ public struct MappingTemplate: Equatable, Sendable {
         // A template that starts with a placeholder (or with punctuation only) reaches outside any
         // namespace: `<user>:<session>` matches `config:main` and `ratelimit:1.2.3.4`.
         guard literals[0].contains(where: { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) }) else {
-            throw .badTemplate(source, "a mapping template must start with a literal prefix holding a letter or digit, as in user:<user>:<session>, so that it cannot match keys outside its namespace")
+            throw .badTemplate(
+                source,
+                "a mapping template must start with a literal prefix holding a letter or digit, as in user:<user>:<session>, so that it cannot match keys outside its namespace"
+            )
         }
         prefix = literals[0]
         separator = literals[1]
@@ -74,7 +77,8 @@ public struct MappingTemplate: Equatable, Sendable {
     /// `user:a:b:s3`, which belongs to user `a:b`.
     public func parse(_ key: Bytes, user knownUser: Bytes? = nil, session knownSession: Bytes? = nil) -> (user: Bytes, session: Bytes)? {
         guard key.count >= prefix.count + separator.count + suffix.count + 2,
-              key.starts(with: prefix), key.reversed().starts(with: suffix.reversed()) else { return nil }
+            key.starts(with: prefix), key.reversed().starts(with: suffix.reversed())
+        else { return nil }
         let middle = key[prefix.count..<(key.count - suffix.count)]
         if userFirst, let idPrefix = sessionIdPrefix, let at = lastIndex(of: separator + idPrefix, in: middle) {
             // `user:1:2::<hex>`: the session id is the prefixed id, the user what stands before it.

@@ -27,16 +27,20 @@ public struct SessionLayout: Equatable, Sendable {
     public static let defaultSessionGlob = "session:*"
 
     /// A layout from the three options.
-    public init(mapping: String = MappingTemplate.defaultSource,
-                sessionKey: String = SessionLayout.defaultSessionKey,
-                sessionGlob: String = SessionLayout.defaultSessionGlob) throws(LayoutError) {
+    public init(
+        mapping: String = MappingTemplate.defaultSource,
+        sessionKey: String = SessionLayout.defaultSessionKey,
+        sessionGlob: String = SessionLayout.defaultSessionGlob
+    ) throws(LayoutError) {
         try self.init(mapping: mapping, sessionKey: sessionKey, sessionGlobs: [sessionGlob])
     }
 
     /// A layout with several session-key globs (a preset's), a session-id prefix that may hold the
     /// mapping separator (Rack's `2::`), and keys that cannot be revoked by deletion.
-    public init(mapping: String, sessionKey: String, sessionGlobs: [String], sessionIdPrefix: String? = nil,
-                unrevocable: [(glob: String, reason: String)] = []) throws(LayoutError) {
+    public init(
+        mapping: String, sessionKey: String, sessionGlobs: [String], sessionIdPrefix: String? = nil,
+        unrevocable: [(glob: String, reason: String)] = []
+    ) throws(LayoutError) {
         self.mapping = try MappingTemplate(mapping, sessionIdPrefix: sessionIdPrefix)
         self.sessionKey = try KeyTemplate(sessionKey, allowed: [.user, .session, .value])
         guard !self.sessionKey.parts.isEmpty else {

@@ -70,9 +70,16 @@ extension RedisSessionStore {
     private func count(_ facts: ExternalSorter, into report: inout AuditReport, top: Int, examples: Int) throws {
         var best = TopUsers(top)
         var users = 0
-        var user: [UInt8] = [], userSessions = 0, previousMapping: [UInt8] = [], anyMapping = false
-        var session: [UInt8] = [], seen = false, referenced = false, anySession = false
-        var previousIndex: [UInt8] = [], previousStale: [UInt8] = []
+        var user: [UInt8] = []
+        var userSessions = 0
+        var previousMapping: [UInt8] = []
+        var anyMapping = false
+        var session: [UInt8] = []
+        var seen = false
+        var referenced = false
+        var anySession = false
+        var previousIndex: [UInt8] = []
+        var previousStale: [UInt8] = []
         func decode(_ raw: UnsafeRawBufferPointer) -> Bytes {
             var r = OrderedBytes.Reader(raw)
             return r.field() ?? []
@@ -98,7 +105,9 @@ extension RedisSessionStore {
             guard let kind = reader.byte() else { throw malformed }
             switch kind {
             case AuditRecord.mapping:
-                guard let rawUser = reader.rawField(), let rawKey = reader.rawField(), let flagByte = reader.byte(), let bucket = reader.byte() else { throw malformed }
+                guard let rawUser = reader.rawField(), let rawKey = reader.rawField(), let flagByte = reader.byte(), let bucket = reader.byte() else {
+                    throw malformed
+                }
                 let start = UnsafeRawBufferPointer(rebasing: r[0..<(reader.at - 2)])
                 // One record per mapping key: the first of its repeats.
                 if same(&previousMapping, start) { return }
@@ -223,7 +232,7 @@ extension RedisSessionStore {
         for (m, reply) in zip(mappings, first) {
             // A node that could not be reached, or a refused PTTL: never taken for an expired key.
             guard let mappingTTL = completeness.required(reply[0], "PTTL")?.integer else { continue }
-            if mappingTTL == -2 { continue } // expired since the scan
+            if mappingTTL == -2 { continue }  // expired since the scan
             var flags: Flags = mappingTTL == -1 ? .withoutTTL : []
             var value: Bytes?
             if readsValue {

@@ -90,7 +90,8 @@ extension RedisSessionStore {
             guard let ms = completeness.required(reply[0], "PTTL")?.integer, ms > 0 else { continue }
             let minute = (now + ms + 59_999) / 60_000 * 60_000
             for m in [minute - 60_000, minute, minute + 60_000] {
-                candidates.append((s.ref, .init(key: Self.springNamespace + Bytes("expirations:\(m)".utf8), member: Bytes("expires:".utf8) + s.id, sorted: false)))
+                candidates.append(
+                    (s.ref, .init(key: Self.springNamespace + Bytes("expirations:\(m)".utf8), member: Bytes("expires:".utf8) + s.id, sorted: false)))
             }
         }
         // Only keys of the right type: SREM on a sorted set (or ZREM on a set) is an error reply.
@@ -114,8 +115,15 @@ extension RedisSessionStore {
         var keys: [Bytes] = []
         for ref in refs {
             guard let c = companions[ref] else { continue }
-            for k in c.keys { commands.append([Verb.unlink, k]); isKey.append(true); keys.append(k) }
-            for m in c.members { commands.append([m.sorted ? Verb.zrem : Verb.srem, m.key, m.member]); isKey.append(false) }
+            for k in c.keys {
+                commands.append([Verb.unlink, k])
+                isKey.append(true)
+                keys.append(k)
+            }
+            for m in c.members {
+                commands.append([m.sorted ? Verb.zrem : Verb.srem, m.key, m.member])
+                isKey.append(false)
+            }
         }
         let replies = try batched(commands, completeness: &result.completeness) { [$0] }
         for (key, reply) in zip(isKey, replies) {

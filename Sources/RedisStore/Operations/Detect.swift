@@ -69,7 +69,10 @@ extension RedisSessionStore {
                 for key in keys {
                     report.sampled += 1
                     if key.starts(with: springIndex) {
-                        let prefix = Array(key.prefix(springIndex.count + (key.dropFirst(springIndex.count).firstIndex(of: UInt8(ascii: ":")).map { $0 - springIndex.count + 1 } ?? 0)))
+                        let prefix = Array(
+                            key.prefix(
+                                springIndex.count
+                                    + (key.dropFirst(springIndex.count).firstIndex(of: UInt8(ascii: ":")).map { $0 - springIndex.count + 1 } ?? 0)))
                         indexes[prefix, default: DetectReport.Other(prefix: prefix, example: key)].keys += 1
                     } else if let (source, _) = templates.first(where: { $0.1.parse(key) != nil }) {
                         mappings[source, default: DetectReport.Mappings(template: source, example: key)].keys += 1
@@ -88,13 +91,19 @@ extension RedisSessionStore {
         // Formats of a few payloads per glob; a hash is Spring's.
         let globsRead = payloadKeys.keys.sorted()
         let wanted = globsRead.flatMap { g in payloadKeys[g]!.map { (g, $0) } }
-        let replies = try batched(wanted, completeness: &report.completeness) { [[Verb.type, $0.1], [Verb.getrange, $0.1, Verb.zero, Bytes("511".utf8)]] }
+        let replies = try batched(wanted, completeness: &report.completeness) {
+            [[Verb.type, $0.1], [Verb.getrange, $0.1, Verb.zero, Bytes("511".utf8)]]
+        }
         for ((glob, _), reply) in zip(wanted, replies) {
             let type = report.completeness.value(of: reply[0])?.text ?? "none"
             var format = "unknown"
-            if type == "hash" { format = "hash" } else if case .bulk(let b)? = report.completeness.value(of: reply[1]) {
+            if type == "hash" {
+                format = "hash"
+            } else if case .bulk(let b)? = report.completeness.value(of: reply[1]) {
                 format = PayloadFormat.sniff(b).map(\.rawValue) ?? (b.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } ? "integer" : "unknown")
-            } else if type != "string" { format = type }
+            } else if type != "string" {
+                format = type
+            }
             sessions[glob]?.formats[format, default: 0] += 1
         }
         for glob in sessions.keys { sessions[glob]!.frameworks = Self.frameworks(glob: glob, formats: sessions[glob]!.formats) }
@@ -102,7 +111,9 @@ extension RedisSessionStore {
         let examplesOfMappings = mappings.values.map(\.example)
         let pointers = try batched(examplesOfMappings, completeness: &report.completeness) { [[Verb.get, $0]] }
         for (key, reply) in zip(examplesOfMappings, pointers) {
-            if case .bulk(let v)? = report.completeness.value(of: reply[0]), let source = mappings.first(where: { $0.value.example == key })?.key { mappings[source]?.pointsTo = v }
+            if case .bulk(let v)? = report.completeness.value(of: reply[0]), let source = mappings.first(where: { $0.value.example == key })?.key {
+                mappings[source]?.pointsTo = v
+            }
         }
         report.sessions = sessions.values.sorted { $0.keys > $1.keys }
         report.mappings = mappings.values.sorted { $0.keys > $1.keys }

@@ -7,8 +7,11 @@ extension RedisSessionStore {
     /// SMEMBERS), each member turned into a session key by `--session-key`, or by the mapping's
     /// value when it is `<value>`. Members that cannot be session ids are refused, with the reason.
     func indexedSessions(users: [Bytes], index: IndexTemplate, completeness: inout Completeness)
-        throws -> (refs: [SessionRef], members: [SessionRef: IndexMember], refused: [Refusal], notFound: [Bytes]) {
-        var refs: [SessionRef] = [], refused: [Refusal] = [], notFound: [Bytes] = []
+        throws -> (refs: [SessionRef], members: [SessionRef: IndexMember], refused: [Refusal], notFound: [Bytes])
+    {
+        var refs: [SessionRef] = []
+        var refused: [Refusal] = []
+        var notFound: [Bytes] = []
         var members: [SessionRef: IndexMember] = [:]
         let types = try batched(users, completeness: &completeness) { [[Verb.type, index.key(user: $0)]] }
         var viaMapping: [StoreMapping] = []
@@ -16,17 +19,24 @@ extension RedisSessionStore {
             let key = index.key(user: user)
             guard let type = completeness.required(reply[0], "TYPE")?.text else { continue }
             guard type == "set" || type == "zset" else {
-                if type == "none" { notFound.append(user) } else {
-                    refused.append(Refusal(user: user, session: [], mappingKey: key, sessionKey: nil,
-                                           reason: .serverError("index key is a \(type), not a set or sorted set (WRONGTYPE)")))
+                if type == "none" {
+                    notFound.append(user)
+                } else {
+                    refused.append(
+                        Refusal(
+                            user: user, session: [], mappingKey: key, sessionKey: nil,
+                            reason: .serverError("index key is a \(type), not a set or sorted set (WRONGTYPE)")))
                 }
                 continue
             }
             let sorted = type == "zset"
             for id in try scanMembers(key, sorted: sorted, &completeness) {
                 guard !id.isEmpty, layout.mapping.acceptsSession(id) else {
-                    refused.append(Refusal(user: user, session: id, mappingKey: key, sessionKey: nil,
-                                           reason: .serverError("index member is not a session id of the layout (empty, or holds '\(layout.mapping.separatorText)')")))
+                    refused.append(
+                        Refusal(
+                            user: user, session: id, mappingKey: key, sessionKey: nil,
+                            reason: .serverError("index member is not a session id of the layout (empty, or holds '\(layout.mapping.separatorText)')")
+                        ))
                     continue
                 }
                 let mappingKey = layout.mapping.key(user: user, session: id)
@@ -48,12 +58,18 @@ extension RedisSessionStore {
             // --session-key <value>: the mapping says where each member's session lives.
             let (found, why) = try resolve(viaMapping.map { Mapping(key: $0.key, user: $0.user, session: $0.session) }, completeness: &completeness)
             let byKey = Dictionary(viaMapping.map { ($0.key, $0.index) }, uniquingKeysWith: { a, _ in a })
-            for ref in found { refs.append(ref); members[ref] = byKey[ref.mappingKey] }
+            for ref in found {
+                refs.append(ref)
+                members[ref] = byKey[ref.mappingKey]
+            }
             refused += why
             let resolved = Set(found.map(\.mappingKey) + why.map(\.mappingKey))
             for m in viaMapping where !resolved.contains(m.key) {
-                refused.append(Refusal(user: m.user, session: m.session, mappingKey: m.index.key, sessionKey: nil,
-                                       reason: .serverError("index member has no mapping to say where its session lives; give --session-key (e.g. session:<session>)")))
+                refused.append(
+                    Refusal(
+                        user: m.user, session: m.session, mappingKey: m.index.key, sessionKey: nil,
+                        reason: .serverError(
+                            "index member has no mapping to say where its session lives; give --session-key (e.g. session:<session>)")))
             }
         }
         return (refs, members, refused, notFound)
@@ -66,20 +82,33 @@ extension RedisSessionStore {
     /// `show --user`, `revoke --user` with an index: the ids that are members of the user's index
     /// (SISMEMBER or ZSCORE, pipelined), as sessions; the others are not found.
     func indexedSessions(ids: [Bytes], user: Bytes, index: IndexTemplate, completeness: inout Completeness)
-        throws -> (refs: [SessionRef], members: [SessionRef: IndexMember], refused: [Refusal], notFound: [Bytes]) {
+        throws -> (refs: [SessionRef], members: [SessionRef: IndexMember], refused: [Refusal], notFound: [Bytes])
+    {
         let key = index.key(user: user)
         guard let type = completeness.required(try keyspace.send([[Verb.type, key]])[0], "TYPE")?.text else { return ([], [:], [], []) }
         guard type == "set" || type == "zset" else {
             if type == "none" { return ([], [:], [], ids) }
-            return ([], [:], [Refusal(user: user, session: [], mappingKey: key, sessionKey: nil,
-                                      reason: .serverError("index key is a \(type), not a set or sorted set (WRONGTYPE)"))], [])
+            return (
+                [], [:],
+                [
+                    Refusal(
+                        user: user, session: [], mappingKey: key, sessionKey: nil,
+                        reason: .serverError("index key is a \(type), not a set or sorted set (WRONGTYPE)"))
+                ], []
+            )
         }
         let sorted = type == "zset"
         let replies = try batched(ids, completeness: &completeness) { [[sorted ? Verb.zscore : Verb.sismember, key, $0]] }
-        var refs: [SessionRef] = [], members: [SessionRef: IndexMember] = [:], refused: [Refusal] = [], notFound: [Bytes] = []
+        var refs: [SessionRef] = []
+        var members: [SessionRef: IndexMember] = [:]
+        var refused: [Refusal] = []
+        var notFound: [Bytes] = []
         for (id, reply) in zip(ids, replies) {
             guard let v = completeness.required(reply[0], sorted ? "ZSCORE" : "SISMEMBER") else { continue }
-            guard sorted ? v != .null : v.integer == 1 else { notFound.append(id); continue }
+            guard sorted ? v != .null : v.integer == 1 else {
+                notFound.append(id)
+                continue
+            }
             switch layout.sessionKey(user: user, session: id, mappingValue: nil) {
             case .success(let sessionKey):
                 let ref = SessionRef(user: user, session: id, mappingKey: layout.mapping.key(user: user, session: id), sessionKey: sessionKey)
@@ -106,10 +135,14 @@ extension RedisSessionStore {
             }
             let reply = try keyspace.send([[verb, key, cursor, Verb.count, Bytes("5000".utf8)]])[0]
             guard let page = completeness.required(reply, sorted ? "ZSCAN" : "SSCAN")?.array, page.count == 2, let next = page[0].bytes,
-                  let items = page[1].array else { break }
+                let items = page[1].array
+            else { break }
             if sorted {
                 var i = 0
-                while i < items.count { if let m = items[i].bytes { out.append(m) }; i += 2 }
+                while i < items.count {
+                    if let m = items[i].bytes { out.append(m) }
+                    i += 2
+                }
             } else {
                 out += items.compactMap(\.bytes)
             }

@@ -40,8 +40,10 @@ extension RedisSessionStore {
     /// whether it was already there). Idempotent. With `dryRun`, reads what the mappings hold and
     /// writes nothing. `beforeWriting` sees each batch first (the audit trail); if it throws, that
     /// batch and the rest are left alone. Stops between pages on Ctrl-C; `resume` says where to start again.
-    public func buildIndex(markers: [String], dryRun: Bool, from start: [RedisEndpoint.Address: Bytes?] = [:],
-                           beforeWriting: ([SessionRef]) throws(AuditTrailError) -> Void = { _ in }) throws -> IndexBuildResult {
+    public func buildIndex(
+        markers: [String], dryRun: Bool, from start: [RedisEndpoint.Address: Bytes?] = [:],
+        beforeWriting: ([SessionRef]) throws(AuditTrailError) -> Void = { _ in }
+    ) throws -> IndexBuildResult {
         var result = IndexBuildResult()
         let markerBytes = markers.map { Bytes($0.utf8) }
         struct Stop: Error {}
@@ -75,7 +77,12 @@ extension RedisSessionStore {
                     let replies = try batched(writes, completeness: &completeness) { [[Verb.get, $0.ref.mappingKey]] }
                     for (w, reply) in zip(writes, replies) {
                         guard let v = completeness.required(reply[0], "GET") else { continue }
-                        if v.bytes == w.ref.sessionKey { result.alreadyMapped += 1 } else { result.mapped += 1; result.example("mapped", w.ref.mappingKey) }
+                        if v.bytes == w.ref.sessionKey {
+                            result.alreadyMapped += 1
+                        } else {
+                            result.mapped += 1
+                            result.example("mapped", w.ref.mappingKey)
+                        }
                     }
                     return
                 }
@@ -101,7 +108,12 @@ extension RedisSessionStore {
                 for (w, reply) in zip(writes, replies) {
                     for extra in reply.dropFirst() { _ = completeness.required(extra, "SADD") }
                     guard let v = completeness.required(reply[0], "SET") else { continue }
-                    if v.bytes == w.ref.sessionKey { result.alreadyMapped += 1 } else { result.mapped += 1; result.example("mapped", w.ref.mappingKey) }
+                    if v.bytes == w.ref.sessionKey {
+                        result.alreadyMapped += 1
+                    } else {
+                        result.mapped += 1
+                        result.example("mapped", w.ref.mappingKey)
+                    }
                 }
             }
             result.completeness.merge(outcome.completeness)
@@ -124,8 +136,9 @@ extension RedisSessionStore {
             for s in sessions {
                 guard case .user(let user, let fields) = s.outcome, wanted.contains(user), seen.insert(s.key).inserted else { continue }
                 let id = s.session ?? s.key
-                let ref = SessionRef(user: user, session: id, mappingKey: layout.mapping.acceptsSession(id) ? layout.mapping.key(user: user, session: id) : [],
-                                     sessionKey: s.key)
+                let ref = SessionRef(
+                    user: user, session: id, mappingKey: layout.mapping.acceptsSession(id) ? layout.mapping.key(user: user, session: id) : [],
+                    sessionKey: s.key)
                 found.append(SessionRecord(ref: ref, exists: true, ttl: s.ttl, bytes: s.bytes, idleSeconds: nil, fields: fields))
             }
         }

@@ -43,10 +43,11 @@ extension RedisSessionStore {
                 if let v = payloadReader.decode(b).value { fields = fieldPaths.extract(from: v) }
             case .error(let e)? where e.code == "WRONGTYPE":
                 if let (pairs, cut) = try hashFields(records[i].ref.sessionKey, &completeness), !cut,
-                   let v = payloadReader.decode(hash: pairs).value {
+                    let v = payloadReader.decode(hash: pairs).value
+                {
                     fields = fieldPaths.extract(from: v)
                 }
-            default: break // truncated at --max-payload, or gone since: fields unknown
+            default: break  // truncated at --max-payload, or gone since: fields unknown
             }
             records[i].fields = fields
         }

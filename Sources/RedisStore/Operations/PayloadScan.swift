@@ -2,8 +2,9 @@ import RedisClient
 import SessionBasics
 import SessionCore
 import SessionPayload
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One session key read and decoded while walking the session keys under the glob
@@ -65,8 +66,10 @@ extension RedisSessionStore {
     /// Walks the session keys under the glob (one SCAN pass, resumable from `start`), reads and
     /// decodes each page's payloads in one pipeline (`GETRANGE` within `--max-payload`, `PEXPIRETIME`,
     /// `PTTL`, `STRLEN`; hashes by `HSCAN`), and hands each page's sessions to `page`.
-    func scanPayloads(markers: [Bytes], from start: [RedisEndpoint.Address: Bytes?] = [:], completeness: inout Completeness,
-                      _ page: ([ScannedSession], inout Completeness) throws -> Void) throws -> ScanOutcome {
+    func scanPayloads(
+        markers: [Bytes], from start: [RedisEndpoint.Address: Bytes?] = [:], completeness: inout Completeness,
+        _ page: ([ScannedSession], inout Completeness) throws -> Void
+    ) throws -> ScanOutcome {
         let limit = Bytes(String(max(maxPayload, 1) - 1).utf8)
         let globs = globLiterals()
         var inner = Completeness()
@@ -81,9 +84,13 @@ extension RedisSessionStore {
             let now = WallClock.nowMillis()
             for (key, reply) in zip(keys, replies) {
                 guard let expiry = inner.required(reply[1], "PEXPIRETIME")?.integer else { continue }
-                var s = ScannedSession(key: key, session: sessionId(of: key, markers: markers, globs: globs), expiresAt: expiry >= 0 ? expiry : nil,
-                                       ttl: nil, bytes: inner.value(of: reply[2])?.integer, outcome: .gone)
-                if expiry == -2 { sessions.append(s); continue }
+                var s = ScannedSession(
+                    key: key, session: sessionId(of: key, markers: markers, globs: globs), expiresAt: expiry >= 0 ? expiry : nil,
+                    ttl: nil, bytes: inner.value(of: reply[2])?.integer, outcome: .gone)
+                if expiry == -2 {
+                    sessions.append(s)
+                    continue
+                }
                 var decoded: DecodedPayload?
                 switch inner.readable(reply[0], "GETRANGE", expecting: ["WRONGTYPE"]) {
                 case .bulk(let b)?:
@@ -98,7 +105,7 @@ extension RedisSessionStore {
                         if cut { s.outcome = .undecodable("longer than --max-payload (\(maxPayload) bytes)") }
                     }
                 default:
-                    continue // not read: the failure is recorded
+                    continue  // not read: the failure is recorded
                 }
                 if let d = decoded {
                     if let v = d.value {

@@ -16,7 +16,8 @@ extension RedisSessionStore {
             plan.targets += try orphans(refs, &plan.completeness)
             pending.removeAll(keepingCapacity: true)
         }
-        let outcome = try keyspace.scan(match: layout.mapping.pattern(user: nil, session: nil), count: scanCount, rate: scanRate, progress: progress) { keys in
+        let outcome = try keyspace.scan(match: layout.mapping.pattern(user: nil, session: nil), count: scanCount, rate: scanRate, progress: progress)
+        { keys in
             for key in keys {
                 guard let ids = layout.mapping.parse(key) else { continue }
                 pending.append(Mapping(key: key, user: ids.user, session: ids.session))
@@ -54,9 +55,11 @@ extension RedisSessionStore {
     /// (`waiting` is told how long first), then checks each session again and deletes only the
     /// mappings whose session is still missing. A session whose existence cannot be checked (its
     /// node lost, `EXISTS` refused) keeps its mapping, and the result is incomplete.
-    public func prune(_ plan: RevokePlan, grace: Double = 0, waiting: (Double) -> Void = { _ in },
-                      beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void = { _ in },
-                      afterDeleting: ([SessionRef]) -> Void = { _ in }) throws -> RevokeResult {
+    public func prune(
+        _ plan: RevokePlan, grace: Double = 0, waiting: (Double) -> Void = { _ in },
+        beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void = { _ in },
+        afterDeleting: ([SessionRef]) -> Void = { _ in }
+    ) throws -> RevokeResult {
         if let checked = plan.checkedAt, grace > 0, !plan.targets.isEmpty {
             let elapsed = Double(Deadline.now() - checked) / 1e9
             if elapsed < grace {
@@ -73,8 +76,9 @@ extension RedisSessionStore {
             if !plan.indexMembers.isEmpty { try self.removeIndexMembers(done, plan.indexMembers, &result) }
             return done
         }
-        return try executeInBatches(plan, choose: { batch, result in try orphans(batch, &result.completeness) },
-                                    beforeDeleting: beforeDeleting, afterDeleting: afterDeleting, delete)
+        return try executeInBatches(
+            plan, choose: { batch, result in try orphans(batch, &result.completeness) },
+            beforeDeleting: beforeDeleting, afterDeleting: afterDeleting, delete)
     }
 
     /// The sessions of `refs` whose session key does not exist, by a pipelined `EXISTS`.

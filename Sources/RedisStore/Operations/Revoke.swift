@@ -30,7 +30,8 @@ extension RedisSessionStore {
         var refused = refused
         for ref in refs {
             if let why = layout.unrevocableReason(ref.sessionKey), cachedDBRows == nil {
-                refused.append(Refusal(user: ref.user, session: ref.session, mappingKey: ref.mappingKey, sessionKey: ref.sessionKey, reason: .cannotRevoke(why)))
+                refused.append(
+                    Refusal(user: ref.user, session: ref.session, mappingKey: ref.mappingKey, sessionKey: ref.sessionKey, reason: .cannotRevoke(why)))
             } else {
                 targets.append(ref)
             }
@@ -84,8 +85,10 @@ extension RedisSessionStore {
     /// A framework's other copies of each session go with it (``Companions``), and then the deleted
     /// keys are watched for ``settleWindow`` seconds: what a request in flight writes back is
     /// deleted again (``settle(_:window:)``).
-    public func revoke(_ plan: RevokePlan, beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void = { _ in },
-                       afterDeleting: ([SessionRef]) -> Void = { _ in }) throws -> RevokeResult {
+    public func revoke(
+        _ plan: RevokePlan, beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void = { _ in },
+        afterDeleting: ([SessionRef]) -> Void = { _ in }
+    ) throws -> RevokeResult {
         var copies: [Bytes] = []
         var result = try executeInBatches(plan, beforeDeleting: beforeDeleting, afterDeleting: afterDeleting) { batch, result in
             let chunk = try deleteCachedDBRows(batch, &result)
@@ -127,15 +130,20 @@ extension RedisSessionStore {
     /// The shared loop of `revoke` and `prune`: per batch, pick what to delete (`work` gets
     /// the batch, returns the sessions wholly done), with the audit record written ahead and
     /// corrected after. `choose` narrows a batch before its record is written.
-    func executeInBatches(_ plan: RevokePlan, choose: ([SessionRef], inout RevokeResult) throws -> [SessionRef] = { c, _ in c },
-                          beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void,
-                          afterDeleting: ([SessionRef]) -> Void,
-                          _ work: ([SessionRef], inout RevokeResult) throws -> [SessionRef]) throws -> RevokeResult {
+    func executeInBatches(
+        _ plan: RevokePlan, choose: ([SessionRef], inout RevokeResult) throws -> [SessionRef] = { c, _ in c },
+        beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void,
+        afterDeleting: ([SessionRef]) -> Void,
+        _ work: ([SessionRef], inout RevokeResult) throws -> [SessionRef]
+    ) throws -> RevokeResult {
         var result = RevokeResult(refused: plan.refused, notFound: plan.notFound, completeness: plan.completeness)
         result.filteredOut = plan.filteredOut
         var start = 0
         while start < plan.targets.count {
-            if keyspace.cancellation.isCancelled { result.completeness.recordInterruption(); break }
+            if keyspace.cancellation.isCancelled {
+                result.completeness.recordInterruption()
+                break
+            }
             let batch = Array(plan.targets[start..<min(start + batchSize, plan.targets.count)])
             start += batch.count
             let chunk = try choose(batch, &result)
@@ -193,8 +201,10 @@ extension RedisSessionStore {
     /// `UNLINK`s one key of each of `refs` (pipelined), adds the server's counts to `counter`,
     /// and returns the refs whose key is confirmed gone; failures go into the result's completeness.
     /// `absent` sees each ref whose key was not there (the reply was 0).
-    private func unlink(_ refs: [SessionRef], _ key: KeyPath<SessionRef, Bytes>, counting counter: WritableKeyPath<RevokeResult, Int>,
-                        _ what: String, _ result: inout RevokeResult, absent: (SessionRef) -> Void = { _ in }) throws -> [SessionRef] {
+    private func unlink(
+        _ refs: [SessionRef], _ key: KeyPath<SessionRef, Bytes>, counting counter: WritableKeyPath<RevokeResult, Int>,
+        _ what: String, _ result: inout RevokeResult, absent: (SessionRef) -> Void = { _ in }
+    ) throws -> [SessionRef] {
         var done: [SessionRef] = []
         let replies = try batched(refs, completeness: &result.completeness) { [[Verb.unlink, $0[keyPath: key]]] }
         for (ref, reply) in zip(refs, replies) {

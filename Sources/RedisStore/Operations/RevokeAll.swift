@@ -1,8 +1,9 @@
 import RedisClient
 import SessionBasics
 import SessionCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension RedisSessionStore {
@@ -13,9 +14,11 @@ extension RedisSessionStore {
     /// eight-byte keyed fingerprint per session deleted. Stops between pages on Ctrl-C.
     /// `afterPage` sees the counts so far after each page (a progress line), and once more, with
     /// `removingMappings` set, before the pass over the mappings begins.
-    public func revokeAll(filter: SessionFilter, dryRun: Bool,
-                          beforeDeleting: ([Bytes]) throws(AuditTrailError) -> Void = { _ in },
-                          afterPage: (RevokeAllResult) -> Void = { _ in }) throws -> RevokeAllResult {
+    public func revokeAll(
+        filter: SessionFilter, dryRun: Bool,
+        beforeDeleting: ([Bytes]) throws(AuditTrailError) -> Void = { _ in },
+        afterPage: (RevokeAllResult) -> Void = { _ in }
+    ) throws -> RevokeAllResult {
         var result = RevokeAllResult()
         let fingerprint = KeyFingerprint()
         var deleted = Set<UInt64>()
@@ -31,7 +34,10 @@ extension RedisSessionStore {
                 var keys = page.filter { layout.isSessionKey($0) }
                 result.sessions += keys.count
                 keys = keys.filter { key in
-                    guard layout.unrevocableReason(key) == nil else { result.refused += 1; return false }
+                    guard layout.unrevocableReason(key) == nil else {
+                        result.refused += 1
+                        return false
+                    }
                     return true
                 }
                 if !filter.isEmpty && !keys.isEmpty {
@@ -47,7 +53,9 @@ extension RedisSessionStore {
                             fields = fieldPaths.extract(from: v)
                         }
                         let session = sessionId(of: key, markers: [], globs: globs) ?? key
-                        switch filter.verdict(session: session, idle: inner.value(of: reply[0])?.integer, ttl: ttl >= 0 ? ttl : nil, fields: fields, now: now) {
+                        switch filter.verdict(
+                            session: session, idle: inner.value(of: reply[0])?.integer, ttl: ttl >= 0 ? ttl : nil, fields: fields, now: now)
+                        {
                         case .keep: chosen.append(key)
                         case .drop(let why):
                             result.kept += 1
@@ -62,7 +70,10 @@ extension RedisSessionStore {
                 defer { afterPage(result) }
                 if keys.isEmpty { return }
                 for k in keys.prefix(max(0, 5 - result.examples.count)) { result.examples.append(k) }
-                if dryRun { result.revoked += keys.count; return }
+                if dryRun {
+                    result.revoked += keys.count
+                    return
+                }
                 do { try beforeDeleting(keys) } catch let error as AuditTrailError {
                     result.stoppedBy = error
                     throw Stop()
@@ -108,7 +119,8 @@ extension RedisSessionStore {
             result.indexMembersRemoved += scratch.indexMembersRemoved
             inner.merge(scratch.completeness)
         }
-        let outcome = try keyspace.scan(match: layout.mapping.pattern(user: nil, session: nil), count: scanCount, rate: scanRate, progress: progress) { page in
+        let outcome = try keyspace.scan(match: layout.mapping.pattern(user: nil, session: nil), count: scanCount, rate: scanRate, progress: progress)
+        { page in
             var candidates: [(key: Bytes, user: Bytes, session: Bytes)] = []
             for key in page { if let ids = layout.mapping.parse(key) { candidates.append((key, ids.user, ids.session)) } }
             if candidates.isEmpty { return }

@@ -42,7 +42,7 @@ extension RedisSessionStore {
                     detail.payloadTruncated = truncated
                 }
             case "none":
-                break // expired between the two reads
+                break  // expired between the two reads
             default:
                 detail.payload = .other(type: type)
             }
@@ -74,13 +74,15 @@ extension RedisSessionStore {
         var pages = 0
         repeat {
             pages += 1
-            if pages > 10_000 { return (pairs, true) } // a cursor that never returns to 0
+            if pages > 10_000 { return (pairs, true) }  // a cursor that never returns to 0
             let reply = try keyspace.send([[Verb.hscan, key, cursor, Verb.count, Bytes("100".utf8)]])[0]
             guard let page = completeness.required(reply, "HSCAN")?.array, page.count == 2, let next = page[0].bytes,
-                  let flat = page[1].array else { return nil }
+                let flat = page[1].array
+            else { return nil }
             var i = 0
             while i + 1 < flat.count {
-                let field = flat[i].bytes ?? [], value = flat[i + 1].bytes ?? []
+                let field = flat[i].bytes ?? []
+                let value = flat[i + 1].bytes ?? []
                 if size >= maxPayload { return (pairs, true) }
                 let room = max(0, maxPayload - size - field.count)
                 pairs.append((field, Array(value.prefix(room))))
@@ -96,7 +98,8 @@ extension RedisSessionStore {
     /// Finds the mappings of session ids: by exact key when the user is known, else by SCAN.
     /// Ids whose mapping is absent (or vanished before its read) are not found.
     func locate(sessions ids: [Bytes], user: Bytes?, completeness: inout Completeness)
-        throws -> (refs: [SessionRef], refused: [Refusal], notFound: [Bytes]) {
+        throws -> (refs: [SessionRef], refused: [Refusal], notFound: [Bytes])
+    {
         var mappings: [Mapping] = []
         var notFound: [Bytes] = []
         let ids = uniqued(ids)
@@ -117,7 +120,10 @@ extension RedisSessionStore {
             }
         } else {
             for id in ids {
-                if keyspace.cancellation.isCancelled { completeness.recordInterruption(); break }
+                if keyspace.cancellation.isCancelled {
+                    completeness.recordInterruption()
+                    break
+                }
                 let found = try findMappings(user: nil, session: id, completeness: &completeness)
                 if found.isEmpty { notFound.append(id) }
                 mappings += found

@@ -10,7 +10,8 @@ extension RedisSessionStore {
     public func snapshot(_ body: ([SnapshotEntry]) throws -> Void) throws -> Completeness {
         guard index == nil else { throw SnapshotError("snapshot and diff read the mapping keys; without --index they work on this keyspace too") }
         var completeness = Completeness()
-        let outcome = try keyspace.scan(match: layout.mapping.pattern(user: nil, session: nil), count: scanCount, rate: scanRate, progress: progress) { keys in
+        let outcome = try keyspace.scan(match: layout.mapping.pattern(user: nil, session: nil), count: scanCount, rate: scanRate, progress: progress)
+        { keys in
             var mappings: [(key: Bytes, user: Bytes, session: Bytes)] = []
             for key in keys {
                 guard let ids = layout.mapping.parse(key) else { continue }
@@ -22,7 +23,8 @@ extension RedisSessionStore {
             for (m, reply) in zip(mappings, values) {
                 // Gone since the scan, or not a string (not a mapping): left out; a refused GET is recorded.
                 guard case .bulk(let v)? = completeness.readable(reply[0], "GET", expecting: ["WRONGTYPE"]),
-                      case .success(let key) = layout.sessionKey(user: m.user, session: m.session, mappingValue: v) else { continue }
+                    case .success(let key) = layout.sessionKey(user: m.user, session: m.session, mappingValue: v)
+                else { continue }
                 sessions.append((m.user, m.session, key))
             }
             let data = try batched(sessions, completeness: &completeness) { [[Verb.get, $0.key]] }
@@ -30,9 +32,10 @@ extension RedisSessionStore {
             var hashes: [(user: Bytes, session: Bytes, key: Bytes)] = []
             for (s, reply) in zip(sessions, data) {
                 switch completeness.readable(reply[0], "GET", expecting: ["WRONGTYPE"]) {
-                case .bulk(let b)?: entries.append(SnapshotEntry(user: s.user, session: s.session, digest: SessionDigest.of(payloadReader.decode(b), raw: b)))
+                case .bulk(let b)?:
+                    entries.append(SnapshotEntry(user: s.user, session: s.session, digest: SessionDigest.of(payloadReader.decode(b), raw: b)))
                 case .error?: hashes.append(s)
-                default: break // gone since the mapping was read, or not read (recorded)
+                default: break  // gone since the mapping was read, or not read (recorded)
                 }
             }
             let fields = try batched(hashes, completeness: &completeness) { [[Verb.hgetall, $0.key]] }

@@ -1,6 +1,7 @@
 import SessionBasics
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The audit log file: records appended as JSON lines and synced before anything is deleted.
@@ -50,7 +51,9 @@ public final class AuditLogFile: AuditSink {
             throw refuse("the link changed while it was opened")
         }
         if info.st_mode & S_IFMT == S_IFREG && info.st_mode & 0o077 != 0 {
-            warnings.append("the audit log '\(path)' can be read by others (mode \(String(info.st_mode & 0o777, radix: 8))): it names users and when they were logged out; chmod 600 it")
+            warnings.append(
+                "the audit log '\(path)' can be read by others (mode \(String(info.st_mode & 0o777, radix: 8))): it names users and when they were logged out; chmod 600 it"
+            )
         }
         fd = opened
     }

@@ -1,7 +1,8 @@
 import SessionBasics
 import SessionCrypto
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Why the audit trail could not be written; nothing more is deleted then (exit status 1).
@@ -93,14 +94,23 @@ public final class AuditTrail {
         let time = Self.now()
         let records: [[(String, JSON)]] = order.map { user in
             let sessions = byUser[user]!
-            return [("time", .string(time)), ("actor", .string(context.actor)), ("reason", context.reason.map { .string($0) } ?? .null),
-                    ("host", .string(context.host)),
-                    ("target", target.map { t in .object([("endpoint", .string(t.endpoint)), ("database", .int(Int64(t.database))),
-                                                          ("cluster", .bool(t.cluster)), ("tls", .bool(t.tls))]) } ?? .null),
-                    ("command", .string(context.command)), ("event", .string(event)), ("user", .bytes(user)),
-                    (Self.countName(event), .int(Int64(sessions.count))),
-                    ("session_id_sha256", .array(sessions.map { .string(Digest.sha256Hex($0.session)) })),
-                    ("session_key_sha256", .array(sessions.map { .string(Digest.sha256Hex($0.sessionKey)) }))]
+            return [
+                ("time", .string(time)), ("actor", .string(context.actor)), ("reason", context.reason.map { .string($0) } ?? .null),
+                ("host", .string(context.host)),
+                (
+                    "target",
+                    target.map { t in
+                        .object([
+                            ("endpoint", .string(t.endpoint)), ("database", .int(Int64(t.database))),
+                            ("cluster", .bool(t.cluster)), ("tls", .bool(t.tls)),
+                        ])
+                    } ?? .null
+                ),
+                ("command", .string(context.command)), ("event", .string(event)), ("user", .bytes(user)),
+                (Self.countName(event), .int(Int64(sessions.count))),
+                ("session_id_sha256", .array(sessions.map { .string(Digest.sha256Hex($0.session)) })),
+                ("session_key_sha256", .array(sessions.map { .string(Digest.sha256Hex($0.sessionKey)) })),
+            ]
         }
         for sink in sinks { try sink.write(records) }
     }
@@ -111,13 +121,22 @@ public final class AuditTrail {
         guard isEnabled, !checks.isEmpty else { return }
         let time = Self.now()
         let records: [[(String, JSON)]] = checks.map { c in
-            [("time", .string(time)), ("actor", .string(context.actor)), ("reason", context.reason.map { .string($0) } ?? .null),
-             ("host", .string(context.host)),
-             ("target", target.map { t in .object([("endpoint", .string(t.endpoint)), ("database", .int(Int64(t.database))),
-                                                   ("cluster", .bool(t.cluster)), ("tls", .bool(t.tls))]) } ?? .null),
-             ("command", .string(context.command)), ("event", .string("verify")), ("user", .bytes(c.ref.user)),
-             ("session_id_sha256", .array([.string(Digest.sha256Hex(c.ref.session))])),
-             ("verify_url", .string(url)), ("result", .string(c.answer.name)), ("status", c.answer.status.map { .int(Int64($0)) } ?? .null)]
+            [
+                ("time", .string(time)), ("actor", .string(context.actor)), ("reason", context.reason.map { .string($0) } ?? .null),
+                ("host", .string(context.host)),
+                (
+                    "target",
+                    target.map { t in
+                        .object([
+                            ("endpoint", .string(t.endpoint)), ("database", .int(Int64(t.database))),
+                            ("cluster", .bool(t.cluster)), ("tls", .bool(t.tls)),
+                        ])
+                    } ?? .null
+                ),
+                ("command", .string(context.command)), ("event", .string("verify")), ("user", .bytes(c.ref.user)),
+                ("session_id_sha256", .array([.string(Digest.sha256Hex(c.ref.session))])),
+                ("verify_url", .string(url)), ("result", .string(c.answer.name)), ("status", c.answer.status.map { .int(Int64($0)) } ?? .null),
+            ]
         }
         for sink in sinks { try sink.write(records) }
     }
@@ -143,7 +162,8 @@ public final class AuditTrail {
             let s = String(n)
             return String(repeating: "0", count: max(0, width - s.count)) + s
         }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1))-\(pad(parts.tm_mday))T\(pad(parts.tm_hour)):\(pad(parts.tm_min)):\(pad(parts.tm_sec)).\(pad(Int32(ts.tv_nsec / 1_000_000), 3))Z"
+        return
+            "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1))-\(pad(parts.tm_mday))T\(pad(parts.tm_hour)):\(pad(parts.tm_min)):\(pad(parts.tm_sec)).\(pad(Int32(ts.tv_nsec / 1_000_000), 3))Z"
     }
 
     /// This machine's name, or `unknown`.

@@ -1,11 +1,13 @@
 import SessionBasics
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Which of the two stores an entry came from.
 public enum DiffSide: Int, Sendable {
-    case a = 0, b = 1
+    case a = 0
+    case b = 1
 }
 
 /// One user's differences between the stores.
@@ -74,8 +76,10 @@ public final class DiffSpill: @unchecked Sendable {
     /// sorted. May be called again (a table measures its columns in a first pass).
     public func compare(_ report: (UserDifference) throws -> Void) throws -> DiffSummary {
         var summary = DiffSummary()
-        var user: [UInt8] = [], session: [UInt8] = []
-        var anyUser = false, anySession = false
+        var user: [UInt8] = []
+        var session: [UInt8] = []
+        var anyUser = false
+        var anySession = false
         var digests: [[UInt8]?] = [nil, nil]
         var current = UserDifference(user: [])
         var userIn = [false, false]

@@ -75,7 +75,8 @@ public enum SessionDigest {
             let keys = entries.map { scalarForm($0.key) }
             if keys.allSatisfy({ $0 != nil }) {
                 let order = entries.indices.sorted { i, j in
-                    let x = keys[i]!, y = keys[j]!
+                    let x = keys[i]!
+                    let y = keys[j]!
                     if x.tag != y.tag { return x.tag < y.tag }
                     if x.bytes.count != y.bytes.count { return x.bytes.count < y.bytes.count }
                     return x.bytes.lexicographicallyPrecedes(y.bytes)

@@ -1,8 +1,9 @@
 import SessionBasics
 import SessionCrypto
 import SessionPayload
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The NDJSON file `sessionctl snapshot` writes and `diff --against FILE` reads: a header line
@@ -16,8 +17,10 @@ public enum SnapshotFile {
     static let maxLine = 1 << 20
 
     /// Reads the file at `path`, handing entries over a page at a time. Errors name the line.
-    public static func read(_ path: String, page: Int = 1000, cancellation: Cancellation? = nil,
-                            _ body: ([SnapshotEntry]) throws -> Void) throws -> Completeness {
+    public static func read(
+        _ path: String, page: Int = 1000, cancellation: Cancellation? = nil,
+        _ body: ([SnapshotEntry]) throws -> Void
+    ) throws -> Completeness {
         var completeness = Completeness()
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw SnapshotError("cannot read the snapshot '\(path)': \(String(cString: strerror(errno)))") }
@@ -42,7 +45,10 @@ public enum SnapshotFile {
             }
         }
         while true {
-            if cancellation?.isCancelled == true { completeness.recordInterruption(); break }
+            if cancellation?.isCancelled == true {
+                completeness.recordInterruption()
+                break
+            }
             let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
             guard n >= 0 else { throw SnapshotError("cannot read the snapshot '\(path)': \(String(cString: strerror(errno)))") }

@@ -24,9 +24,11 @@ public struct AuditReport: Equatable, Sendable {
         public var isProblem: Bool { ![.mappings, .users, .liveSessions, .indexKeys, .anonymousSessions].contains(self) }
 
         /// What a Redis keyspace is audited for.
-        public static let redis: [Finding] = [.mappings, .users, .liveSessions, .orphanedMappings, .mappingsWithoutTTL, .sessionsWithoutTTL,
-                                              .mappingsExpiringBeforeSession, .unmappedSessions, .refused, .indexKeys, .staleIndexMembers,
-                                              .indexesWithoutTTL]
+        public static let redis: [Finding] = [
+            .mappings, .users, .liveSessions, .orphanedMappings, .mappingsWithoutTTL, .sessionsWithoutTTL,
+            .mappingsExpiringBeforeSession, .unmappedSessions, .refused, .indexKeys, .staleIndexMembers,
+            .indexesWithoutTTL,
+        ]
 
         /// How the table names it.
         public var title: String {
@@ -82,7 +84,10 @@ public struct AuditReport: Equatable, Sendable {
     }
 
     /// A value from its parts (the memberwise initializer, for the stores).
-    package init(applicable: [Finding] = Finding.redis, topUsers: [UserCount] = [], examples: [Finding: [Bytes]] = [:], completeness: Completeness = Completeness()) {
+    package init(
+        applicable: [Finding] = Finding.redis, topUsers: [UserCount] = [], examples: [Finding: [Bytes]] = [:],
+        completeness: Completeness = Completeness()
+    ) {
         self.applicable = applicable
         self.topUsers = topUsers
         self.examples = examples

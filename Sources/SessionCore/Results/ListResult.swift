@@ -15,7 +15,10 @@ public struct ListResult: Equatable, Sendable {
     public var bytesAreMemory = false
 
     /// A value from its parts (the memberwise initializer, for the stores).
-    package init(sessions: [SessionRecord] = [], refused: [Refusal] = [], filteredOut: [FilteredOut] = [], completeness: Completeness = Completeness(), bytesAreMemory: Bool = false) {
+    package init(
+        sessions: [SessionRecord] = [], refused: [Refusal] = [], filteredOut: [FilteredOut] = [], completeness: Completeness = Completeness(),
+        bytesAreMemory: Bool = false
+    ) {
         self.sessions = sessions
         self.refused = refused
         self.filteredOut = filteredOut

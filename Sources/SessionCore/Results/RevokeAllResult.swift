@@ -1,6 +1,7 @@
 import SessionBasics
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What `revoke-all` did (or, dry, would do), counted from the server's replies.

@@ -20,7 +20,11 @@ public struct RevokePlan: Equatable, Sendable {
     public var companions: [SessionRef: Companions] = [:]
 
     /// A value from its parts (the memberwise initializer, for the stores).
-    package init(targets: [SessionRef] = [], refused: [Refusal] = [], notFound: [Bytes] = [], completeness: Completeness = Completeness(), checkedAt: UInt64? = nil, indexMembers: [SessionRef: IndexMember] = [:], filteredOut: [FilteredOut] = [], companions: [SessionRef: Companions] = [:]) {
+    package init(
+        targets: [SessionRef] = [], refused: [Refusal] = [], notFound: [Bytes] = [], completeness: Completeness = Completeness(),
+        checkedAt: UInt64? = nil, indexMembers: [SessionRef: IndexMember] = [:], filteredOut: [FilteredOut] = [],
+        companions: [SessionRef: Companions] = [:]
+    ) {
         self.targets = targets
         self.refused = refused
         self.notFound = notFound

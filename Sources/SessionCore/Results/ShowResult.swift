@@ -38,7 +38,10 @@ public struct SessionDetail: Equatable, Sendable {
     public var decoded: DecodedPayload?
 
     /// A value from its parts (the memberwise initializer, for the stores).
-    package init(record: SessionRecord, type: String, idleSeconds: Int64? = nil, payload: Payload, payloadTruncated: Bool = false, decoded: DecodedPayload? = nil) {
+    package init(
+        record: SessionRecord, type: String, idleSeconds: Int64? = nil, payload: Payload, payloadTruncated: Bool = false,
+        decoded: DecodedPayload? = nil
+    ) {
         self.record = record
         self.type = type
         self.idleSeconds = idleSeconds

@@ -1,6 +1,7 @@
 import SessionBasics
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What the watch after a revocation saw (`--settle`): a request that was already running when a
@@ -41,7 +42,8 @@ public struct SettleReport: Equatable, Sendable {
     }
 
     /// Why a key keeps coming back, in words for the operator.
-    public static let likelyCause = "a request still in flight keeps writing it back (a long poll, a slow upload, a retry loop), "
+    public static let likelyCause =
+        "a request still in flight keeps writing it back (a long poll, a slow upload, a retry loop), "
         + "or the store reloads it from elsewhere (a database table behind a cache, a second store the application writes to)"
 }
 
@@ -73,9 +75,11 @@ package struct SettleWatch {
     package var cancellation: Cancellation
     package var progress: ((SettleProgress) -> Void)?
 
-    package func run(each: (([Bytes]) throws -> Void) throws -> Void,
-             present: ([Bytes], inout Completeness) throws -> [Bytes],
-             delete: ([Bytes], inout Completeness) throws -> [Bytes]) throws -> SettleReport {
+    package func run(
+        each: (([Bytes]) throws -> Void) throws -> Void,
+        present: ([Bytes], inout Completeness) throws -> [Bytes],
+        delete: ([Bytes], inout Completeness) throws -> [Bytes]
+    ) throws -> SettleReport {
         var report = SettleReport(window: window)
         report.watched = count
         guard window > 0, count > 0 else { return report }
@@ -86,12 +90,17 @@ package struct SettleWatch {
         var deletions: [Bytes: Int] = [:]
         var givenUp = Set<Bytes>()
         while true {
-            if cancellation.isCancelled { report.completeness.recordInterruption(); break }
+            if cancellation.isCancelled {
+                report.completeness.recordInterruption()
+                break
+            }
             let now = elapsed()
             if now >= quietUntil { break }
             if now >= cap {
-                report.completeness.record(PartialFailure(.keptComingBack, node: nil,
-                                                          cause: "keys were still coming back when the watch stopped after \(Int(now))s"))
+                report.completeness.record(
+                    PartialFailure(
+                        .keptComingBack, node: nil,
+                        cause: "keys were still coming back when the watch stopped after \(Int(now))s"))
                 break
             }
             progress?(SettleProgress(watched: count, writtenBack: report.writtenBack.count, secondsLeft: quietUntil - now))
@@ -112,8 +121,10 @@ package struct SettleWatch {
                 if n >= SettleReport.maxDeletions {
                     givenUp.insert(key)
                     report.keptComingBack.append(key)
-                    report.completeness.record(PartialFailure(.keptComingBack, node: nil,
-                                                              cause: "\(Escape.visible(key)) came back after \(n) deletions: \(SettleReport.likelyCause)"))
+                    report.completeness.record(
+                        PartialFailure(
+                            .keptComingBack, node: nil,
+                            cause: "\(Escape.visible(key)) came back after \(n) deletions: \(SettleReport.likelyCause)"))
                 } else {
                     again.append(key)
                 }

@@ -1,6 +1,7 @@
 import SessionBasics
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Sorts byte strings (records) in bounded memory, exactly: records are kept in one flat buffer
@@ -171,7 +172,10 @@ public final class ExternalSorter {
                             for k in (i + 1)..<j {
                                 let e = a[k]
                                 var m = k
-                                while m > i && less(e, a[m - 1]) { a[m] = a[m - 1]; m -= 1 }
+                                while m > i && less(e, a[m - 1]) {
+                                    a[m] = a[m - 1]
+                                    m -= 1
+                                }
                                 a[m] = e
                             }
                         } else {
@@ -259,7 +263,10 @@ public final class ExternalSorter {
         page.reserveCapacity(size)
         try forEachRecord { record in
             page.append(Bytes(record))
-            if page.count == size { try body(page); page.removeAll(keepingCapacity: true) }
+            if page.count == size {
+                try body(page)
+                page.removeAll(keepingCapacity: true)
+            }
         }
         if !page.isEmpty { try body(page) }
     }
@@ -308,7 +315,8 @@ public final class ExternalSorter {
                 func siftDown(_ from: Int) {
                     var i = from
                     while true {
-                        let l = 2 * i + 1, r = l + 1
+                        let l = 2 * i + 1
+                        let r = l + 1
                         var m = i
                         if l < size && less(h[l], h[m]) { m = l }
                         if r < size && less(h[r], h[m]) { m = r }

@@ -37,7 +37,10 @@ package enum OrderedBytes {
             while at < bytes.count {
                 let b = bytes[at]
                 at += 1
-                guard b == 0 else { out.append(b); continue }
+                guard b == 0 else {
+                    out.append(b)
+                    continue
+                }
                 guard at < bytes.count else { return nil }
                 let next = bytes[at]
                 at += 1
@@ -53,7 +56,10 @@ package enum OrderedBytes {
             let start = at
             while at + 1 < bytes.count {
                 if bytes[at] == 0 {
-                    if bytes[at + 1] == 0 { at += 2; return UnsafeRawBufferPointer(rebasing: bytes[start..<at]) }
+                    if bytes[at + 1] == 0 {
+                        at += 2
+                        return UnsafeRawBufferPointer(rebasing: bytes[start..<at])
+                    }
                     at += 2
                 } else {
                     at += 1
@@ -65,7 +71,10 @@ package enum OrderedBytes {
         mutating func number() -> UInt64? {
             guard at + 8 <= bytes.count else { return nil }
             var n: UInt64 = 0
-            for _ in 0..<8 { n = n << 8 | UInt64(bytes[at]); at += 1 }
+            for _ in 0..<8 {
+                n = n << 8 | UInt64(bytes[at])
+                at += 1
+            }
             return n
         }
 

@@ -1,6 +1,7 @@
 import SessionBasics
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reads one run's records back through a buffer of fixed size (grown only for a record larger than it).

@@ -1,6 +1,7 @@
 import SessionBasics
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A failure of the spill files: a temporary directory that cannot be made, a full disk, or a

@@ -43,9 +43,11 @@ public final class UserTally {
     /// Each user with its live and stale counts, in the order of the pairs (by user).
     fileprivate func eachGroup(_ body: (Bytes, Int, Int) throws -> Void) throws {
         // The encoded fields are compared as they are; the user is decoded once a user.
-        var previous: [UInt8] = [], previousKey: [UInt8] = []
+        var previous: [UInt8] = []
+        var previousKey: [UInt8] = []
         var user: Bytes?
-        var n = 0, stale = 0
+        var n = 0
+        var stale = 0
         var counted = false
         try pairs.forEachRecord { r in
             var reader = OrderedBytes.Reader(r)

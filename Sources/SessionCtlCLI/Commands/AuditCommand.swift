@@ -1,8 +1,8 @@
-import SessionBasics
-import SessionCore
+import HTTPProbe
 import RedisStore
 import SQLStore
-import HTTPProbe
+import SessionBasics
+import SessionCore
 
 /// `sessionctl audit`: the whole-keyspace report.
 enum AuditCommand {
@@ -13,13 +13,20 @@ enum AuditCommand {
         switch ctx.invocation.output {
         case .json, .ndjson:
             let problems = report.applicable.filter { $0.isProblem && report.counts[$0, default: 0] > 0 }
-            ctx.emit(.object([
-                ("counts", .object(report.applicable.map { ($0.rawValue, .int(Int64(report.counts[$0, default: 0]))) })),
-                ("top_users", .array(report.topUsers.map { .object([("user", .bytes($0.user)), ("sessions", .int(Int64($0.sessions)))]) })),
-                ("ttl_buckets", .array(report.ttlBuckets.map { .object([("max_seconds", $0.maxSeconds.map { .int($0) } ?? .null), ("sessions", .int(Int64($0.sessions)))]) })),
-                ("examples", .object(problems.map { ($0.rawValue, .array((report.examples[$0] ?? []).map { .bytes($0) })) })),
-                ("complete", .bool(report.completeness.isComplete)),
-            ]))
+            ctx.emit(
+                .object([
+                    ("counts", .object(report.applicable.map { ($0.rawValue, .int(Int64(report.counts[$0, default: 0]))) })),
+                    ("top_users", .array(report.topUsers.map { .object([("user", .bytes($0.user)), ("sessions", .int(Int64($0.sessions)))]) })),
+                    (
+                        "ttl_buckets",
+                        .array(
+                            report.ttlBuckets.map {
+                                .object([("max_seconds", $0.maxSeconds.map { .int($0) } ?? .null), ("sessions", .int(Int64($0.sessions)))])
+                            })
+                    ),
+                    ("examples", .object(problems.map { ($0.rawValue, .array((report.examples[$0] ?? []).map { .bytes($0) })) })),
+                    ("complete", .bool(report.completeness.isComplete)),
+                ]))
         case .table, .wide:
             ctx.print(table(report, index: store.hasIndex, color: ctx.color))
         }

@@ -1,11 +1,12 @@
 import RedisClient
+
 #if canImport(Glibc)
-import Glibc
-import SessionBasics
-import SessionCore
-import RedisStore
-import SQLStore
-import HTTPProbe
+    import Glibc
+    import SessionBasics
+    import SessionCore
+    import RedisStore
+    import SQLStore
+    import HTTPProbe
 #endif
 
 /// `sessionctl context list|show [NAME]|use NAME`: the contexts of the configuration file.
@@ -16,7 +17,8 @@ enum ContextCommand {
         let sub = args.first ?? "list"
         guard let file = try ConfigFile.load(env) else {
             let place = ConfigFile.location(env)?.path ?? "~/.config/sessionctl/config.yaml"
-            throw CLIError("no configuration file at \(place)", hint: "see 'sessionctl help context' for its shape", code: sub == "list" ? .notFound : .usage)
+            throw CLIError(
+                "no configuration file at \(place)", hint: "see 'sessionctl help context' for its shape", code: sub == "list" ? .notFound : .usage)
         }
         let selected = ctx.invocation.context ?? env["SESSIONCTL_CONTEXT"].flatMap { $0.isEmpty ? nil : $0 } ?? file.current
         switch sub {
@@ -27,17 +29,25 @@ enum ContextCommand {
             ctx.note("current context: \(name) (\(file.path))")
         case "show":
             guard let c = try file.context(named: args.count > 1 ? args[1] : selected) else {
-                throw CLIError("no context is selected and \(file.path) has no current-context", hint: "name one: sessionctl context show NAME", code: .usage)
+                throw CLIError(
+                    "no context is selected and \(file.path) has no current-context", hint: "name one: sessionctl context show NAME", code: .usage)
             }
             let rows = effective(c, env: env)
             if ctx.invocation.output == .json || ctx.invocation.output == .ndjson {
                 // A password is never printed: only that one is set.
                 let values = c.values.map { ($0.key, $0.key == "password" ? "(set; not shown)" : $0.value) }
-                ctx.emit(.object([("name", .string(c.name)), ("current", .bool(c.name == selected)),
-                                  ("options", .object(values.map { ($0.0, .string($0.1)) })),
-                                  ("effective", .array(rows.map { r in
-                                      .object([("option", .string(r.option)), ("value", .string(r.value)), ("source", .string(r.source))])
-                                  }))]))
+                ctx.emit(
+                    .object([
+                        ("name", .string(c.name)), ("current", .bool(c.name == selected)),
+                        ("options", .object(values.map { ($0.0, .string($0.1)) })),
+                        (
+                            "effective",
+                            .array(
+                                rows.map { r in
+                                    .object([("option", .string(r.option)), ("value", .string(r.value)), ("source", .string(r.source))])
+                                })
+                        ),
+                    ]))
             } else {
                 var table = Table(headers: ["OPTION", "VALUE", "FROM"])
                 for r in rows { table.add([r.option, r.value, r.source]) }
@@ -46,15 +56,27 @@ enum ContextCommand {
             }
         default:
             if ctx.invocation.output == .json || ctx.invocation.output == .ndjson {
-                ctx.emit(.object([("file", .string(file.path)), ("current", selected.map { .string($0) } ?? .null),
-                                  ("contexts", .array(file.contexts.map { c in
-                                      .object([("name", .string(c.name)), ("url", c.values.first { $0.key == "url" }.map { .string(RedisEndpoint.redact($0.value)) } ?? .null)])
-                                  }))]))
+                ctx.emit(
+                    .object([
+                        ("file", .string(file.path)), ("current", selected.map { .string($0) } ?? .null),
+                        (
+                            "contexts",
+                            .array(
+                                file.contexts.map { c in
+                                    .object([
+                                        ("name", .string(c.name)),
+                                        ("url", c.values.first { $0.key == "url" }.map { .string(RedisEndpoint.redact($0.value)) } ?? .null),
+                                    ])
+                                })
+                        ),
+                    ]))
             } else {
                 var table = Table(headers: ["CURRENT", "NAME", "URL", "FRAMEWORK"])
                 for c in file.contexts {
-                    table.add([c.name == selected ? "*" : "", c.name, c.values.first { $0.key == "url" }.map { RedisEndpoint.redact($0.value) } ?? "-",
-                               c.values.first { $0.key == "framework" }?.value ?? "-"])
+                    table.add([
+                        c.name == selected ? "*" : "", c.name, c.values.first { $0.key == "url" }.map { RedisEndpoint.redact($0.value) } ?? "-",
+                        c.values.first { $0.key == "framework" }?.value ?? "-",
+                    ])
                 }
                 ctx.print(table.render(color: ctx.color, headers: !ctx.invocation.noHeaders))
             }
@@ -83,13 +105,17 @@ enum ContextCommand {
             switch key {
             case "url":
                 if let name = ["SESSIONCTL_URL", "REDIS_URL"].first(where: { set($0) != nil }) {
-                    rows.append(.init(option: key, value: RedisEndpoint.redact(set(name)!), source: "$\(name) (context: \(RedisEndpoint.redact(value)))"))
+                    rows.append(
+                        .init(option: key, value: RedisEndpoint.redact(set(name)!), source: "$\(name) (context: \(RedisEndpoint.redact(value)))"))
                 } else {
                     rows.append(.init(option: key, value: RedisEndpoint.redact(value), source: fromContext))
                 }
             case "password", "password-file":
                 let shown = key == "password" ? "(set; not shown)" : value
-                rows.append(.init(option: key, value: shown, source: set("REDISCLI_AUTH") != nil ? "context, below $REDISCLI_AUTH and a URL password" : fromContext))
+                rows.append(
+                    .init(
+                        option: key, value: shown,
+                        source: set("REDISCLI_AUTH") != nil ? "context, below $REDISCLI_AUTH and a URL password" : fromContext))
             case "framework", "audit-log", "settle":
                 let name = ["framework": "SESSIONCTL_FRAMEWORK", "audit-log": "SESSIONCTL_AUDIT_LOG"][key] ?? "SESSIONCTL_SETTLE"
                 if let e = set(name) {
@@ -154,4 +180,3 @@ enum ContextCommand {
         }
     }
 }
-

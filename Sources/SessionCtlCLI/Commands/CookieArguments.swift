@@ -1,9 +1,9 @@
+import HTTPProbe
 import RedisClient
-import SessionBasics
-import SessionCore
 import RedisStore
 import SQLStore
-import HTTPProbe
+import SessionBasics
+import SessionCore
 
 /// `show --cookie` and `revoke --cookie`: the arguments are cookie values, turned into session
 /// ids by the framework's transform before anything is looked up.
@@ -13,16 +13,18 @@ enum CookieArguments {
         let inv = ctx.invocation
         guard inv.cookie else { return inv.arguments.map { [$0] } }
         guard let framework = try ctx.framework() else {
-            throw CLIError("--cookie needs --framework: how a cookie becomes a session id depends on the framework",
-                           hint: "e.g. --framework rails (or $SESSIONCTL_FRAMEWORK)", code: .usage)
+            throw CLIError(
+                "--cookie needs --framework: how a cookie becomes a session id depends on the framework",
+                hint: "e.g. --framework rails (or $SESSIONCTL_FRAMEWORK)", code: .usage)
         }
         let secrets = try ctx.cookieSecrets()
         return try inv.arguments.map { cookie in
             do {
                 return try framework.cookie.sessionIds(cookie: cookie, secrets: secrets)
             } catch let error as CookieError {
-                throw CLIError("cookie '\(Escape.visible(Array(cookie.prefix(48))))\(cookie.count > 48 ? "…" : "")': \(error.description)",
-                               hint: "give the cookie's value as the browser holds it (for \(framework.name): \(hint(framework.cookie)))", code: .usage)
+                throw CLIError(
+                    "cookie '\(Escape.visible(Array(cookie.prefix(48))))\(cookie.count > 48 ? "…" : "")': \(error.description)",
+                    hint: "give the cookie's value as the browser holds it (for \(framework.name): \(hint(framework.cookie)))", code: .usage)
             }
         }
     }

@@ -1,8 +1,8 @@
-import SessionBasics
-import SessionCore
+import HTTPProbe
 import RedisStore
 import SQLStore
-import HTTPProbe
+import SessionBasics
+import SessionCore
 
 /// `sessionctl detect`: which framework, payload format and mapping a sample of the keyspace looks like.
 enum DetectCommand {
@@ -13,38 +13,70 @@ enum DetectCommand {
         let flags = suggestion(report)
         switch ctx.invocation.output {
         case .json, .ndjson:
-            ctx.emit(.object([
-                ("sampled", .int(Int64(report.sampled))), ("total_keys", .int(report.totalKeys)),
-                ("sessions", .array(report.sessions.map { s in
-                    .object([("glob", .string(s.glob)), ("keys", .int(Int64(s.keys))),
-                             ("formats", .object(s.formats.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) })),
-                             ("frameworks", .array(s.frameworks.map { .string($0) })), ("example", .bytes(s.example))])
-                })),
-                ("mappings", .array(report.mappings.map { m in
-                    .object([("template", .string(m.template)), ("keys", .int(Int64(m.keys))), ("example", .bytes(m.example)),
-                             ("points_to", m.pointsTo.map { .bytes($0) } ?? .null)])
-                })),
-                ("indexes", .array(report.indexes.map { o in
-                    .object([("prefix", .bytes(o.prefix)), ("keys", .int(Int64(o.keys))), ("example", .bytes(o.example))])
-                })),
-                ("other", .array(report.other.prefix(20).map { o in
-                    .object([("prefix", .bytes(o.prefix)), ("keys", .int(Int64(o.keys))), ("example", .bytes(o.example))])
-                })),
-                ("suggestion", flags.map { .object([("framework", report.framework.map { .string($0) } ?? .null), ("flags", .array($0.map { .string($0) }))]) } ?? .null),
-                ("complete", .bool(report.completeness.isComplete)),
-            ]))
+            ctx.emit(
+                .object([
+                    ("sampled", .int(Int64(report.sampled))), ("total_keys", .int(report.totalKeys)),
+                    (
+                        "sessions",
+                        .array(
+                            report.sessions.map { s in
+                                .object([
+                                    ("glob", .string(s.glob)), ("keys", .int(Int64(s.keys))),
+                                    ("formats", .object(s.formats.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) })),
+                                    ("frameworks", .array(s.frameworks.map { .string($0) })), ("example", .bytes(s.example)),
+                                ])
+                            })
+                    ),
+                    (
+                        "mappings",
+                        .array(
+                            report.mappings.map { m in
+                                .object([
+                                    ("template", .string(m.template)), ("keys", .int(Int64(m.keys))), ("example", .bytes(m.example)),
+                                    ("points_to", m.pointsTo.map { .bytes($0) } ?? .null),
+                                ])
+                            })
+                    ),
+                    (
+                        "indexes",
+                        .array(
+                            report.indexes.map { o in
+                                .object([("prefix", .bytes(o.prefix)), ("keys", .int(Int64(o.keys))), ("example", .bytes(o.example))])
+                            })
+                    ),
+                    (
+                        "other",
+                        .array(
+                            report.other.prefix(20).map { o in
+                                .object([("prefix", .bytes(o.prefix)), ("keys", .int(Int64(o.keys))), ("example", .bytes(o.example))])
+                            })
+                    ),
+                    (
+                        "suggestion",
+                        flags.map {
+                            .object([("framework", report.framework.map { .string($0) } ?? .null), ("flags", .array($0.map { .string($0) }))])
+                        } ?? .null
+                    ),
+                    ("complete", .bool(report.completeness.isComplete)),
+                ]))
         case .table, .wide:
             ctx.print("sampled \(report.sampled) of \(report.totalKeys) keys\n\n")
-            var table = Table(headers: ["KIND", "PATTERN", "KEYS", "FORMAT", "FRAMEWORK", "EXAMPLE"],
-                              alignments: [.left, .left, .right, .left, .left, .left])
+            var table = Table(
+                headers: ["KIND", "PATTERN", "KEYS", "FORMAT", "FRAMEWORK", "EXAMPLE"],
+                alignments: [.left, .left, .right, .left, .left, .left])
             for s in report.sessions {
                 let formats = s.formats.sorted { $0.value > $1.value }.map { "\($0.key)" }.joined(separator: ", ")
-                table.add(["sessions", s.glob, String(s.keys), formats.isEmpty ? "-" : formats,
-                           s.frameworks.isEmpty ? "?" : s.frameworks.joined(separator: ", "), Cell.text(Array(s.example.prefix(48)))])
+                table.add([
+                    "sessions", s.glob, String(s.keys), formats.isEmpty ? "-" : formats,
+                    s.frameworks.isEmpty ? "?" : s.frameworks.joined(separator: ", "), Cell.text(Array(s.example.prefix(48))),
+                ])
             }
             for m in report.mappings {
-                table.add(["mappings", m.template, String(m.keys), "-", "-", Cell.text(Array(m.example.prefix(48)))
-                           + (m.pointsTo.map { " -> " + Cell.text(Array($0.prefix(48))) } ?? "")])
+                table.add([
+                    "mappings", m.template, String(m.keys), "-", "-",
+                    Cell.text(Array(m.example.prefix(48)))
+                        + (m.pointsTo.map { " -> " + Cell.text(Array($0.prefix(48))) } ?? ""),
+                ])
             }
             for o in report.indexes {
                 table.add(["index", Cell.text(o.prefix) + "*", String(o.keys), "-", "spring", Cell.text(Array(o.example.prefix(48)))])
@@ -60,7 +92,9 @@ enum DetectCommand {
                 ctx.print("no framework's session keys were found in the sample: name the layout with --session-glob and --mapping\n")
             }
             if report.mappings.isEmpty {
-                ctx.print("no mapping keys (user:<user>:<session>) were found: the application must write one per session for list and revoke-user to find users\n")
+                ctx.print(
+                    "no mapping keys (user:<user>:<session>) were found: the application must write one per session for list and revoke-user to find users\n"
+                )
             }
         }
         ctx.reportIncomplete(report.completeness)

@@ -1,13 +1,14 @@
 import Dispatch
 import RedisClient
 import SQLClient
+
 #if canImport(Glibc)
-import Glibc
-import SessionBasics
-import SessionCore
-import RedisStore
-import SQLStore
-import HTTPProbe
+    import Glibc
+    import SessionBasics
+    import SessionCore
+    import RedisStore
+    import SQLStore
+    import HTTPProbe
 #endif
 
 /// `sessionctl diff --against URL|FILE`: the two stores compared user by user, in bounded memory
@@ -20,7 +21,8 @@ enum DiffCommand {
         let a = try ctx.openBackend()
         let labelA = a.auditTarget.endpoint
         // B: a store's URL, or a snapshot file.
-        let isURL = SQLURL.isSQL(against) || ["redis://", "rediss://", "unix://", "valkey://", "valkeys://"].contains { against.lowercased().hasPrefix($0) }
+        let isURL =
+            SQLURL.isSQL(against) || ["redis://", "rediss://", "unix://", "valkey://", "valkeys://"].contains { against.lowercased().hasPrefix($0) }
         var other: (any SessionBackend)?
         if isURL {
             var b = inv
@@ -32,8 +34,9 @@ enum DiffCommand {
         } else {
             var info = stat()
             guard stat(against, &info) == 0 else {
-                throw CLIError("--against '\(against)' is neither a store's URL nor a snapshot file: \(String(cString: strerror(errno)))",
-                               hint: "give redis://…, postgres://…, mysql://…, sqlite:///… or a file 'sessionctl snapshot' wrote", code: .usage)
+                throw CLIError(
+                    "--against '\(against)' is neither a store's URL nor a snapshot file: \(String(cString: strerror(errno)))",
+                    hint: "give redis://…, postgres://…, mysql://…, sqlite:///… or a file 'sessionctl snapshot' wrote", code: .usage)
             }
         }
         let labelB = other?.auditTarget.endpoint ?? against
@@ -96,14 +99,22 @@ enum DiffCommand {
             ctx.print("  \"b\": \(side(labelB, summary.sessionsB, summary.usersB).render(pretty: true, indent: 1)),\n  \"users\": [")
             try ctx.printJSONItems { item in
                 _ = try spill.compare { d in
-                    item(.object([("user", .bytes(d.user)), ("only_in_a", .array(d.onlyInA.map { .bytes($0) })),
-                                  ("only_in_b", .array(d.onlyInB.map { .bytes($0) })), ("differs", .array(d.differ.map { .bytes($0) }))]))
+                    item(
+                        .object([
+                            ("user", .bytes(d.user)), ("only_in_a", .array(d.onlyInA.map { .bytes($0) })),
+                            ("only_in_b", .array(d.onlyInB.map { .bytes($0) })), ("differs", .array(d.differ.map { .bytes($0) })),
+                        ]))
                 }
             }
             let tail = JSON.object([
-                ("summary", .object([("only_in_a", .int(Int64(summary.onlyInA))), ("only_in_b", .int(Int64(summary.onlyInB))),
-                                     ("differs", .int(Int64(summary.differ))), ("users_differing", .int(Int64(summary.usersDiffering))),
-                                     ("users_identical", .int(Int64(summary.usersIdentical)))])),
+                (
+                    "summary",
+                    .object([
+                        ("only_in_a", .int(Int64(summary.onlyInA))), ("only_in_b", .int(Int64(summary.onlyInB))),
+                        ("differs", .int(Int64(summary.differ))), ("users_differing", .int(Int64(summary.usersDiffering))),
+                        ("users_identical", .int(Int64(summary.usersIdentical))),
+                    ])
+                ),
                 ("identical", .bool(summary.identical)),
                 ("complete", .bool(completeness.isComplete)),
             ]).render(pretty: true)
@@ -122,12 +133,15 @@ enum DiffCommand {
                 _ = try spill.compare { d in for r in rows(d) { ctx.print(table.line(r, widths: widths) + "\n") } }
             }
         }
-        ctx.note("A \(labelA): \(Cell.plural(summary.sessionsA, "session")) of \(Cell.plural(summary.usersA, "user")); "
-                 + "B \(labelB): \(Cell.plural(summary.sessionsB, "session")) of \(Cell.plural(summary.usersB, "user"))")
+        ctx.note(
+            "A \(labelA): \(Cell.plural(summary.sessionsA, "session")) of \(Cell.plural(summary.usersA, "user")); "
+                + "B \(labelB): \(Cell.plural(summary.sessionsB, "session")) of \(Cell.plural(summary.usersB, "user"))")
         if summary.identical {
             ctx.note("identical: every session of every user is in both, with the same data")
         } else {
-            ctx.note("\(Cell.plural(summary.usersDiffering, "user")) differ (\(summary.usersIdentical) identical): \(summary.onlyInA) only in A, \(summary.onlyInB) only in B, \(summary.differ) with different data")
+            ctx.note(
+                "\(Cell.plural(summary.usersDiffering, "user")) differ (\(summary.usersIdentical) identical): \(summary.onlyInA) only in A, \(summary.onlyInB) only in B, \(summary.differ) with different data"
+            )
         }
         ctx.reportIncomplete(completeness)
         if inv.exitCode && !summary.identical { return .differs(completeness) }

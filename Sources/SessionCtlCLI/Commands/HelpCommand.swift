@@ -8,13 +8,13 @@ enum HelpCommand {
     /// The whole tool's help.
     static func overview() -> String {
         var out = """
-        sessionctl \(SessionCtl.version): find, show and revoke web-application sessions stored in Redis or in SQL tables
+            sessionctl \(SessionCtl.version): find, show and revoke web-application sessions stored in Redis or in SQL tables
 
-        Usage: sessionctl [OPTIONS] COMMAND [ARGS...]
+            Usage: sessionctl [OPTIONS] COMMAND [ARGS...]
 
-        Commands:
+            Commands:
 
-        """
+            """
         let width = CommandTable.all.map { usage($0).count }.max() ?? 0
         for c in CommandTable.all {
             out += "  " + pad(usage(c), width) + "  " + c.summary + "\n"
@@ -22,11 +22,11 @@ enum HelpCommand {
         out += options(OptionTable.all)
         out += """
 
-        Options may stand before or after the command; -- ends options.
-        Exit status: 0 success, 1 failure, 2 usage, 3 not found, 4 cannot connect,
-        5 incomplete, 130 interrupted. See 'sessionctl help COMMAND' and man sessionctl.
+            Options may stand before or after the command; -- ends options.
+            Exit status: 0 success, 1 failure, 2 usage, 3 not found, 4 cannot connect,
+            5 incomplete, 130 interrupted. See 'sessionctl help COMMAND' and man sessionctl.
 
-        """
+            """
         return out
     }
 

@@ -1,9 +1,9 @@
+import HTTPProbe
 import RedisClient
-import SessionBasics
-import SessionCore
 import RedisStore
 import SQLStore
-import HTTPProbe
+import SessionBasics
+import SessionCore
 
 /// `sessionctl index build`: writes the mapping for sessions that have none, from their payloads.
 enum IndexCommand {
@@ -13,28 +13,41 @@ enum IndexCommand {
         let trail = try RevokeCommand.auditTrail(ctx)
         let store = try ctx.openRedisStore()
         if let stream = inv.auditStream, !inv.dryRun { trail.add(AuditStream(keyspace: store.keyspace, key: stream)) }
-        trail.target = AuditTrail.Target(endpoint: store.keyspace.endpoint.description, database: store.keyspace.options.database,
-                                         cluster: store.keyspace.isCluster, tls: store.keyspace.options.tls != nil)
+        trail.target = AuditTrail.Target(
+            endpoint: store.keyspace.endpoint.description, database: store.keyspace.options.database,
+            cluster: store.keyspace.isCluster, tls: store.keyspace.options.tls != nil)
         let markers = try ctx.framework()?.idMarkers ?? []
         let result = try store.buildIndex(markers: markers, dryRun: inv.dryRun, from: start) { refs throws(AuditTrailError) in
             try trail.record(refs, event: "index_build")
         }
         ctx.progress.finish()
-        let rows: [(String, String, Int)] = [("mapped", inv.dryRun ? "would map" : "mapped", result.mapped),
-                                             ("already_mapped", "already mapped", result.alreadyMapped),
-                                             ("anonymous", "anonymous (no user; not mapped)", result.anonymous),
-                                             ("undecodable", "undecodable", result.undecodable),
-                                             ("refused", "refused (no usable session id)", result.refused)]
+        let rows: [(String, String, Int)] = [
+            ("mapped", inv.dryRun ? "would map" : "mapped", result.mapped),
+            ("already_mapped", "already mapped", result.alreadyMapped),
+            ("anonymous", "anonymous (no user; not mapped)", result.anonymous),
+            ("undecodable", "undecodable", result.undecodable),
+            ("refused", "refused (no usable session id)", result.refused),
+        ]
         switch inv.output {
         case .json, .ndjson:
             var fields: [(String, JSON)] = [("dry_run", .bool(inv.dryRun))]
             for (name, _, n) in rows { fields.append((name, .int(Int64(n)))) }
-            fields.append(("examples", .object(rows.compactMap { name, _, _ in
-                result.examples[name].map { (name, .array($0.map { .bytes($0) })) }
-            })))
-            fields.append(("undecodable_reasons", .array(result.reasons.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map {
-                .object([("session_key", .bytes($0.key)), ("reason", .string($0.value))])
-            })))
+            fields.append(
+                (
+                    "examples",
+                    .object(
+                        rows.compactMap { name, _, _ in
+                            result.examples[name].map { (name, .array($0.map { .bytes($0) })) }
+                        })
+                ))
+            fields.append(
+                (
+                    "undecodable_reasons",
+                    .array(
+                        result.reasons.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map {
+                            .object([("session_key", .bytes($0.key)), ("reason", .string($0.value))])
+                        })
+                ))
             fields.append(("complete", .bool(result.completeness.isComplete)))
             if !result.resume.isEmpty { fields.append(("resume", .string(resumeToken(result.resume)))) }
             ctx.emit(.object(fields))
@@ -48,7 +61,9 @@ enum IndexCommand {
         }
         if let stop = result.stoppedBy { return .stopped(stop) }
         let verb = inv.dryRun ? "dry run: would map" : "mapped"
-        ctx.note("\(verb) \(Cell.plural(result.mapped, "session")) (\(result.alreadyMapped) already mapped, \(result.anonymous) anonymous, \(result.undecodable) undecodable, \(result.refused) refused)")
+        ctx.note(
+            "\(verb) \(Cell.plural(result.mapped, "session")) (\(result.alreadyMapped) already mapped, \(result.anonymous) anonymous, \(result.undecodable) undecodable, \(result.refused) refused)"
+        )
         if result.mapped + result.alreadyMapped == 0 && result.anonymous + result.undecodable > 0 {
             ctx.console.warn("no session named a user: check --framework and --user-field (sessionctl show SESSION decodes one)")
         }
@@ -69,8 +84,11 @@ enum IndexCommand {
         var out: [RedisEndpoint.Address: Bytes?] = [:]
         for part in token.split(separator: ",") {
             guard let eq = part.lastIndex(of: "=") else { throw bad(token) }
-            let node = String(part[..<eq]), cursor = String(part[part.index(after: eq)...])
-            guard cursor == "done" || (!cursor.isEmpty && cursor.count <= 20 && cursor.allSatisfy(\.isASCII) && cursor.allSatisfy(\.isNumber)) else { throw bad(token) }
+            let node = String(part[..<eq])
+            let cursor = String(part[part.index(after: eq)...])
+            guard cursor == "done" || (!cursor.isEmpty && cursor.count <= 20 && cursor.allSatisfy(\.isASCII) && cursor.allSatisfy(\.isNumber)) else {
+                throw bad(token)
+            }
             let address: RedisEndpoint.Address
             if node.hasPrefix("unix:") {
                 address = .unix(path: String(node.dropFirst(5)))
@@ -89,6 +107,8 @@ enum IndexCommand {
     }
 
     private static func bad(_ token: String) -> CLIError {
-        CLIError("--resume '\(token)' is not a resume token", hint: "give the token an interrupted 'index build' printed (host:port=cursor,…)", code: .usage)
+        CLIError(
+            "--resume '\(token)' is not a resume token", hint: "give the token an interrupted 'index build' printed (host:port=cursor,…)",
+            code: .usage)
     }
 }

@@ -1,9 +1,9 @@
+import HTTPProbe
 import RedisClient
-import SessionBasics
-import SessionCore
 import RedisStore
 import SQLStore
-import HTTPProbe
+import SessionBasics
+import SessionCore
 
 /// `sessionctl list USER...`: the sessions of each user.
 enum ListCommand {
@@ -12,7 +12,9 @@ enum ListCommand {
         var details = try wantsDetails(ctx)
         let result: ListResult
         if ctx.invocation.scanPayloads {
-            ctx.note("--scan-payloads decodes every session under the glob: it reads the whole keyspace, server and client; 'sessionctl index build' writes the mappings that make list fast")
+            ctx.note(
+                "--scan-payloads decodes every session under the glob: it reads the whole keyspace, server and client; 'sessionctl index build' writes the mappings that make list fast"
+            )
             result = try store.listByPayloads(users: ctx.invocation.arguments, markers: try ctx.framework()?.idMarkers ?? [])
             details = details || ctx.invocation.output != .table
         } else {
@@ -22,8 +24,10 @@ enum ListCommand {
         ctx.progress.finish()
         switch ctx.invocation.output {
         case .json:
-            var fields: [(String, JSON)] = [("sessions", .array(result.sessions.map { .object(JSONModels.record($0, details: details)) })),
-                                            ("refused", .array(result.refused.map(JSONModels.refusal)))]
+            var fields: [(String, JSON)] = [
+                ("sessions", .array(result.sessions.map { .object(JSONModels.record($0, details: details)) })),
+                ("refused", .array(result.refused.map(JSONModels.refusal))),
+            ]
             if ctx.invocation.hasFilters { fields.append(("filtered_out", JSONModels.filteredOut(result.filteredOut))) }
             // What "bytes" measures: the payload, or (where reading its length would reset the idle time) the key's memory.
             fields.append(("bytes_measure", .string(result.bytesAreMemory ? "memory" : "payload")))
@@ -35,15 +39,18 @@ enum ListCommand {
             if result.sessions.isEmpty {
                 ctx.note(result.completeness.isComplete ? "no sessions found" : "no sessions could be read (see below)")
             } else {
-                var table = Table(headers: ["USER", "SESSION", "TTL", "IDLE", "CREATED", "LAST SEEN", "IP", "USER AGENT", "SESSION KEY"],
-                                  alignments: [.left, .left, .right, .right, .right, .right, .left, .left, .left])
+                var table = Table(
+                    headers: ["USER", "SESSION", "TTL", "IDLE", "CREATED", "LAST SEEN", "IP", "USER AGENT", "SESSION KEY"],
+                    alignments: [.left, .left, .right, .right, .right, .right, .left, .left, .left])
                 let now = Cell.now()
                 for s in result.sessions {
                     let f = s.fields ?? SessionFields()
-                    table.add([Cell.text(s.ref.user), Cell.text(s.ref.session), s.exists ? Cell.ttl(s.ttl) : "gone",
-                               s.idleSeconds.map { Cell.ttl($0) } ?? "-", f.createdAt.map { Cell.ago($0, now: now) } ?? "-",
-                               f.lastSeenAt.map { Cell.ago($0, now: now) } ?? "-", f.ip.map { Cell.text(Array($0.utf8)) } ?? "-",
-                               f.userAgent.map { Cell.text(Array($0.utf8.prefix(40))) } ?? "-", Cell.text(s.ref.sessionKey)])
+                    table.add([
+                        Cell.text(s.ref.user), Cell.text(s.ref.session), s.exists ? Cell.ttl(s.ttl) : "gone",
+                        s.idleSeconds.map { Cell.ttl($0) } ?? "-", f.createdAt.map { Cell.ago($0, now: now) } ?? "-",
+                        f.lastSeenAt.map { Cell.ago($0, now: now) } ?? "-", f.ip.map { Cell.text(Array($0.utf8)) } ?? "-",
+                        f.userAgent.map { Cell.text(Array($0.utf8.prefix(40))) } ?? "-", Cell.text(s.ref.sessionKey),
+                    ])
                 }
                 ctx.print(table.render(color: ctx.color, headers: !ctx.invocation.noHeaders))
             }
@@ -51,11 +58,14 @@ enum ListCommand {
             if result.sessions.isEmpty {
                 ctx.note(result.completeness.isComplete ? "no sessions found" : "no sessions could be read (see below)")
             } else {
-                var table = Table(headers: ["USER", "SESSION", "TTL", result.bytesAreMemory ? "MEMORY" : "BYTES", "SESSION KEY"],
-                                  alignments: [.left, .left, .right, .right, .left])
+                var table = Table(
+                    headers: ["USER", "SESSION", "TTL", result.bytesAreMemory ? "MEMORY" : "BYTES", "SESSION KEY"],
+                    alignments: [.left, .left, .right, .right, .left])
                 for s in result.sessions {
-                    table.add([Cell.text(s.ref.user), Cell.text(s.ref.session), s.exists ? Cell.ttl(s.ttl) : "gone",
-                               s.bytes.map(String.init) ?? "-", Cell.text(s.ref.sessionKey)])
+                    table.add([
+                        Cell.text(s.ref.user), Cell.text(s.ref.session), s.exists ? Cell.ttl(s.ttl) : "gone",
+                        s.bytes.map(String.init) ?? "-", Cell.text(s.ref.sessionKey),
+                    ])
                 }
                 ctx.print(table.render(color: ctx.color, headers: !ctx.invocation.noHeaders))
             }
@@ -63,7 +73,9 @@ enum ListCommand {
         RefusalReport.warn(result.refused, ctx)
         if !result.filteredOut.isEmpty {
             let undecided = result.filteredOut.filter(\.undecided).count
-            ctx.note("\(Cell.plural(result.filteredOut.count, "session")) left out by the filters\(undecided > 0 ? " (\(undecided) undecided: age or IP unknown)" : "")")
+            ctx.note(
+                "\(Cell.plural(result.filteredOut.count, "session")) left out by the filters\(undecided > 0 ? " (\(undecided) undecided: age or IP unknown)" : "")"
+            )
         }
         ctx.reportIncomplete(result.completeness)
         return .finished(result.completeness, didSomething: !result.sessions.isEmpty)

@@ -1,9 +1,9 @@
+import HTTPProbe
 import RedisClient
-import SessionBasics
-import SessionCore
 import RedisStore
 import SQLStore
-import HTTPProbe
+import SessionBasics
+import SessionCore
 
 /// `sessionctl revoke-all`: ends every session under the glob (after a leaked secret).
 enum RevokeAllCommand {
@@ -11,8 +11,9 @@ enum RevokeAllCommand {
         let inv = ctx.invocation
         let canAsk = ctx.console.stdinIsTerminal && ctx.console.stderrIsTerminal
         if !inv.dryRun && !inv.yes && !canAsk {
-            throw CLIError("'revoke-all' deletes every session and there is no terminal to confirm on",
-                           hint: "pass --yes to confirm, or --dry-run to count what would be deleted", code: .usage)
+            throw CLIError(
+                "'revoke-all' deletes every session and there is no terminal to confirm on",
+                hint: "pass --yes to confirm, or --dry-run to count what would be deleted", code: .usage)
         }
         let trail = try RevokeCommand.auditTrail(ctx)
         let store = try ctx.openBackend()
@@ -26,7 +27,8 @@ enum RevokeAllCommand {
             try trail.record(keys.map { SessionRef(user: all, session: $0, mappingKey: [], sessionKey: $0) }, event: "revoke_all")
         } afterPage: { sofar in
             // The progress line says what was done, not only what was scanned.
-            ctx.progress.done = "\(Progress.grouped(sofar.revoked)) \(inv.dryRun ? "would be revoked" : "revoked")"
+            ctx.progress.done =
+                "\(Progress.grouped(sofar.revoked)) \(inv.dryRun ? "would be revoked" : "revoked")"
                 + (sofar.kept + sofar.undecided > 0 ? ", \(Progress.grouped(sofar.kept + sofar.undecided)) kept" : "")
             if sofar.removingMappings { ctx.progress.pass = "mappings" }
         }
@@ -35,22 +37,36 @@ enum RevokeAllCommand {
         let verb = inv.dryRun ? "would revoke" : "revoked"
         switch inv.output {
         case .json, .ndjson:
-            ctx.emit(.object([
-                ("dry_run", .bool(inv.dryRun)), ("sessions", .int(Int64(result.sessions))), ("revoked", .int(Int64(result.revoked))),
-                ("kept_by_filters", .int(Int64(result.kept))), ("undecided", .int(Int64(result.undecided))), ("refused", .int(Int64(result.refused))),
-                ("deleted", .object([("session_keys", .int(Int64(result.sessionKeysDeleted))), ("mapping_keys", .int(Int64(result.mappingKeysDeleted))),
-                                     ("index_members", .int(Int64(result.indexMembersRemoved)))]
-                                     + (ctx.targetIsSQL ? [("rows", .int(Int64(result.sessionKeysDeleted)))] : []))),
-                ("examples", .array(result.examples.map { .bytes($0) })),
-                ("kept_examples", .array(result.keptExamples.map { .object([("session_key", .bytes($0.key)), ("reason", .string($0.reason))]) })),
-                ("written_back", .int(Int64(result.settle.writtenBack.count))),
-                ("settle", RevokeOutput.settleJSON(result.settle)),
-                ("complete", .bool(result.completeness.isComplete)),
-            ]))
+            ctx.emit(
+                .object([
+                    ("dry_run", .bool(inv.dryRun)), ("sessions", .int(Int64(result.sessions))), ("revoked", .int(Int64(result.revoked))),
+                    ("kept_by_filters", .int(Int64(result.kept))), ("undecided", .int(Int64(result.undecided))),
+                    ("refused", .int(Int64(result.refused))),
+                    (
+                        "deleted",
+                        .object(
+                            [
+                                ("session_keys", .int(Int64(result.sessionKeysDeleted))), ("mapping_keys", .int(Int64(result.mappingKeysDeleted))),
+                                ("index_members", .int(Int64(result.indexMembersRemoved))),
+                            ]
+                                + (ctx.targetIsSQL ? [("rows", .int(Int64(result.sessionKeysDeleted)))] : []))
+                    ),
+                    ("examples", .array(result.examples.map { .bytes($0) })),
+                    (
+                        "kept_examples",
+                        .array(result.keptExamples.map { .object([("session_key", .bytes($0.key)), ("reason", .string($0.reason))]) })
+                    ),
+                    ("written_back", .int(Int64(result.settle.writtenBack.count))),
+                    ("settle", RevokeOutput.settleJSON(result.settle)),
+                    ("complete", .bool(result.completeness.isComplete)),
+                ]))
         case .table, .wide:
             var table = Table(headers: ["RESULT", "SESSIONS", "EXAMPLES"], alignments: [.left, .right, .left])
             table.add([verb, String(result.revoked), result.examples.prefix(3).map(Cell.text).joined(separator: ", ")])
-            table.add(["kept by the filters", String(result.kept), result.keptExamples.first { _ in true }.map { "\(Cell.text($0.key)) (\($0.reason))" } ?? ""])
+            table.add([
+                "kept by the filters", String(result.kept),
+                result.keptExamples.first { _ in true }.map { "\(Cell.text($0.key)) (\($0.reason))" } ?? "",
+            ])
             table.add(["undecided (age or IP unknown; kept)", String(result.undecided), ""])
             table.add(["refused (deleting would not end them)", String(result.refused), ""])
             ctx.print(table.render(color: ctx.color, headers: !inv.noHeaders))
@@ -60,16 +76,20 @@ enum RevokeAllCommand {
             ctx.note("dry run: would revoke \(Cell.plural(result.revoked, "session")) of \(result.sessions) under the glob; nothing was deleted")
         } else {
             if ctx.targetIsSQL {
-                ctx.note("revoked \(Cell.plural(result.revoked, "session")) of \(result.sessions) (deleted \(Cell.plural(result.sessionKeysDeleted, "row")))")
+                ctx.note(
+                    "revoked \(Cell.plural(result.revoked, "session")) of \(result.sessions) (deleted \(Cell.plural(result.sessionKeysDeleted, "row")))"
+                )
             } else {
-                ctx.note("revoked \(Cell.plural(result.revoked, "session")) of \(result.sessions) (deleted \(Cell.plural(result.sessionKeysDeleted, "session key")), "
-                         + "\(Cell.plural(result.mappingKeysDeleted, "mapping key")), \(Cell.plural(result.indexMembersRemoved, "index member")))")
+                ctx.note(
+                    "revoked \(Cell.plural(result.revoked, "session")) of \(result.sessions) (deleted \(Cell.plural(result.sessionKeysDeleted, "session key")), "
+                        + "\(Cell.plural(result.mappingKeysDeleted, "mapping key")), \(Cell.plural(result.indexMembersRemoved, "index member")))")
             }
         }
         if !inv.dryRun { RevokeOutput.noteSettle(result.settle, ctx) }
         if !inv.dryRun && result.completeness.interrupted && result.sessionKeysDeleted > 0 && !ctx.targetIsSQL {
-            ctx.console.warn("stopped after revoking \(Cell.plural(result.sessionKeysDeleted, "session")): their mapping keys were left; "
-                             + "'sessionctl prune' removes them, and running revoke-all again ends the rest")
+            ctx.console.warn(
+                "stopped after revoking \(Cell.plural(result.sessionKeysDeleted, "session")): their mapping keys were left; "
+                    + "'sessionctl prune' removes them, and running revoke-all again ends the rest")
         }
         ctx.reportIncomplete(result.completeness)
         return .finished(result.completeness, didSomething: result.revoked > 0)
@@ -83,14 +103,16 @@ enum RevokeAllCommand {
         let context = ctx.invocation.fromContext.name
         // Nothing typed before the question answers it.
         ctx.console.discardTypeahead()
-        ctx.console.err.write("This ends \(store.revokeAllScope) on \(target)\(context.map { " (context \($0))" } ?? "")"
-                              + "\(store.filter.isEmpty ? "" : " that the filters keep") (\(store.sizeDescription())).\n"
-                              + "Type the server's host (\(host))\(context.map { " or the context's name (\($0))" } ?? "") to confirm: ")
+        ctx.console.err.write(
+            "This ends \(store.revokeAllScope) on \(target)\(context.map { " (context \($0))" } ?? "")"
+                + "\(store.filter.isEmpty ? "" : " that the filters keep") (\(store.sizeDescription())).\n"
+                + "Type the server's host (\(host))\(context.map { " or the context's name (\($0))" } ?? "") to confirm: ")
         ctx.console.err.flush()
         let answer = ctx.console.readLine()?.trimmingSpaces ?? ""
         guard answer == host || answer == target || (context != nil && answer == context) else {
-            throw CLIError(answer.isEmpty ? "aborted; nothing was deleted" : "'\(answer)' is not \(host); aborted, nothing was deleted",
-                           ifInterrupted: "interrupted; nothing was deleted", code: .failure)
+            throw CLIError(
+                answer.isEmpty ? "aborted; nothing was deleted" : "'\(answer)' is not \(host); aborted, nothing was deleted",
+                ifInterrupted: "interrupted; nothing was deleted", code: .failure)
         }
     }
 }

@@ -1,9 +1,9 @@
+import HTTPProbe
 import RedisClient
-import SessionBasics
-import SessionCore
 import RedisStore
 import SQLStore
-import HTTPProbe
+import SessionBasics
+import SessionCore
 
 /// `revoke SESSION...`, `revoke-user USER...` and `prune`: the destructive commands.
 ///
@@ -21,8 +21,9 @@ enum RevokeCommand {
         let readsStdin = inv.arguments.contains([UInt8(ascii: "-")])
         let canAsk = ctx.console.stdinIsTerminal && ctx.console.stderrIsTerminal && !readsStdin
         if !inv.dryRun && !inv.yes && !canAsk {
-            throw CLIError("'\(inv.command.rawValue)' deletes keys and there is no terminal to confirm on",
-                           hint: "pass --yes to confirm, or --dry-run to see what would be deleted", code: .usage)
+            throw CLIError(
+                "'\(inv.command.rawValue)' deletes keys and there is no terminal to confirm on",
+                hint: "pass --yes to confirm, or --dry-run to see what would be deleted", code: .usage)
         }
         let trail = try auditTrail(ctx)
         let ids = inv.command == .revoke ? try CookieArguments.sessionIds(ctx) : []
@@ -64,8 +65,9 @@ enum RevokeCommand {
                 if result.stoppedBy != nil || result.completeness.interrupted { break }
             }
             if !any {
-                throw CLIError("no user ids on standard input", hint: "give one id per line",
-                               ifInterrupted: "interrupted before any user id was read; nothing was deleted", code: .usage)
+                throw CLIError(
+                    "no user ids on standard input", hint: "give one id per line",
+                    ifInterrupted: "interrupted before any user id was read; nothing was deleted", code: .usage)
             }
         }
         ctx.progress.finish()
@@ -77,7 +79,8 @@ enum RevokeCommand {
         // revoke: any session not found is exit 3; revoke-user: only when no user named had a session.
         // Stale mappings removed are not revocations: they are counted apart and warned of loudly (a
         // re-run after a partial failure removes the mappings of sessions already ended, and succeeds).
-        let notFound = inv.command == .revokeUser ? total.revoked.isEmpty && total.refused.isEmpty && !total.notFound.isEmpty : !total.notFound.isEmpty
+        let notFound =
+            inv.command == .revokeUser ? total.revoked.isEmpty && total.refused.isEmpty && !total.notFound.isEmpty : !total.notFound.isEmpty
         return .finished(total.completeness, notFound: notFound, didSomething: !total.revoked.isEmpty)
     }
 
@@ -97,8 +100,10 @@ enum RevokeCommand {
     }
 
     /// Runs one plan: a dry run, nothing to do, or (after confirmation) the deletions with the audit trail ahead.
-    private static func execute(_ plan: RevokePlan, _ store: any SessionBackend, _ trail: AuditTrail, _ ctx: CommandContext,
-                                prune: Bool = false, verify: VerifyCookies? = nil) throws -> RevokeResult {
+    private static func execute(
+        _ plan: RevokePlan, _ store: any SessionBackend, _ trail: AuditTrail, _ ctx: CommandContext,
+        prune: Bool = false, verify: VerifyCookies? = nil
+    ) throws -> RevokeResult {
         let inv = ctx.invocation
         ctx.progress.finish()
         if inv.dryRun {
@@ -120,10 +125,13 @@ enum RevokeCommand {
             do { try trail.record(failed, event: event + "_failed") } catch { ctx.console.error("\(error)") }
         }
         var result = try ctx.timings.measure("delete") {
-            prune ? try store.prune(plan, grace: inv.grace, waiting: { seconds in
+            prune
+                ? try store.prune(
+                    plan, grace: inv.grace,
+                    waiting: { seconds in
                         ctx.note("waiting \(Cell.duration(Int64(seconds.rounded(.up)))) (--grace) to check again that these sessions are still gone")
                     }, beforeDeleting: record, afterDeleting: correct)
-                  : try store.revoke(plan, beforeDeleting: record, afterDeleting: correct)
+                : try store.revoke(plan, beforeDeleting: record, afterDeleting: correct)
         }
         ctx.progress.finish()
         recordSettle(result.settle, owners: owners(plan), trail, ctx)
@@ -157,17 +165,22 @@ enum RevokeCommand {
 
     /// The table of what will be done, then the question. `preview` (revocations) tells live
     /// sessions from stale mappings, so that the count asked about is of sessions.
-    private static func confirm(_ plan: RevokePlan, _ preview: RevokeResult?, _ store: any SessionBackend, _ ctx: CommandContext, prune: Bool) -> Bool {
+    private static func confirm(_ plan: RevokePlan, _ preview: RevokeResult?, _ store: any SessionBackend, _ ctx: CommandContext, prune: Bool) -> Bool
+    {
         var table = Table(headers: ["USER", "SESSION", prune ? "MAPPING KEY" : "SESSION KEY", "WHAT"])
         let live = preview?.revoked ?? plan.targets
         for t in live {
-            table.add([Cell.text(t.user), Cell.text(t.session), Cell.text(prune ? t.mappingKey : t.sessionKey), prune ? "delete the mapping" : "revoke"])
+            table.add([
+                Cell.text(t.user), Cell.text(t.session), Cell.text(prune ? t.mappingKey : t.sessionKey), prune ? "delete the mapping" : "revoke",
+            ])
         }
         // What is not a session, or will not be touched, in the table that is confirmed (not only after).
         for t in preview?.stale ?? [] {
             table.add([Cell.text(t.user), Cell.text(t.session), Cell.text(t.sessionKey), "stale: session gone; its mapping is removed"])
         }
-        for r in plan.refused { table.add([Cell.text(r.user), Cell.text(r.session), r.sessionKey.map(Cell.text) ?? "-", "not touched: refused (\(r.reason))"]) }
+        for r in plan.refused {
+            table.add([Cell.text(r.user), Cell.text(r.session), r.sessionKey.map(Cell.text) ?? "-", "not touched: refused (\(r.reason))"])
+        }
         ctx.console.err.write(table.render(color: false))
         if !plan.completeness.isComplete {
             ctx.console.warn("the search was incomplete: other sessions may exist")
@@ -179,7 +192,8 @@ enum RevokeCommand {
         // The watch after, said before: the operator knows why it will take a few seconds.
         let window = (try? ctx.settleWindow()) ?? 0
         let watch = window > 0 ? ", then watches them \(Cell.seconds(window)) for write-backs (--settle)" : ""
-        let question = prune
+        let question =
+            prune
             ? "Delete \(Cell.plural(plan.targets.count, "orphaned mapping")) of \(Cell.plural(users, "user"))\(place)? [y/N] "
             : "Revoke \(Cell.plural(live.count, "session")) of \(Cell.plural(users, "user"))\(place)\(stale > 0 ? " (and remove \(Cell.plural(stale, "stale mapping")))" : "")? This deletes each session key and its mapping\(watch). [y/N] "
         // A "y" typed while the scan ran must not answer a question it never saw.

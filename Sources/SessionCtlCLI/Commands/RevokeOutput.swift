@@ -1,8 +1,8 @@
-import SessionBasics
-import SessionCore
+import HTTPProbe
 import RedisStore
 import SQLStore
-import HTTPProbe
+import SessionBasics
+import SessionCore
 
 /// How the destructive commands report: NDJSON line by line as batches finish; JSON and the
 /// table once at the end; a summary and warnings on stderr.
@@ -32,7 +32,9 @@ final class RevokeOutput {
         }
         for id in r.notFound { ctx.emit(.object([(idName, .bytes(id)), ("result", .string("not_found"))])) }
         for ref in r.notHeld { ctx.emit(.object(JSONModels.ref(ref) + [("result", .string("not_held"))])) }
-        for v in r.verified { ctx.emit(.object(Self.verificationFields(v).map { $0.0 == "result" ? ("result", .string("verified_" + v.answer.name)) : $0 })) }
+        for v in r.verified {
+            ctx.emit(.object(Self.verificationFields(v).map { $0.0 == "result" ? ("result", .string("verified_" + v.answer.name)) : $0 }))
+        }
         for key in r.settle.writtenBack { ctx.emit(.object([("session_key", .bytes(key)), ("result", .string("written_back_deleted_again"))])) }
         for key in r.settle.keptComingBack { ctx.emit(.object([("session_key", .bytes(key)), ("result", .string("kept_coming_back"))])) }
         ctx.console.out.flush()
@@ -40,17 +42,29 @@ final class RevokeOutput {
 
     /// One `--verify-url` answer: the session, `refused`/`logged_in`/`failed`/`no_cookie`, the status, why.
     static func verificationFields(_ v: Verification) -> [(String, JSON)] {
-        [("user", .bytes(v.ref.user)), ("session", .bytes(v.ref.session)), ("result", .string(v.answer.name)),
-         ("status", v.answer.status.map { .int(Int64($0)) } ?? .null), ("reason", v.answer.reason.map { .string($0) } ?? .null)]
+        [
+            ("user", .bytes(v.ref.user)), ("session", .bytes(v.ref.session)), ("result", .string(v.answer.name)),
+            ("status", v.answer.status.map { .int(Int64($0)) } ?? .null), ("reason", v.answer.reason.map { .string($0) } ?? .null),
+        ]
     }
 
     /// The watch after the deletions, as JSON: its window, what came back, what was given up on.
     static func settleJSON(_ s: SettleReport) -> JSON {
-        .object([("window_seconds", .double(s.window)), ("watched_keys", .int(Int64(s.watched))), ("checks", .int(Int64(s.checks))),
-                 ("seconds", .double((s.seconds * 1000).rounded() / 1000)),
-                 ("written_back", .array(s.writtenBack.map { .bytes($0) })),
-                 ("kept_coming_back", .array(s.keptComingBack.map { .object([("session_key", .bytes($0)), ("deletions", .int(Int64(SettleReport.maxDeletions))),
-                                                                                ("likely_cause", .string(SettleReport.likelyCause))]) }))])
+        .object([
+            ("window_seconds", .double(s.window)), ("watched_keys", .int(Int64(s.watched))), ("checks", .int(Int64(s.checks))),
+            ("seconds", .double((s.seconds * 1000).rounded() / 1000)),
+            ("written_back", .array(s.writtenBack.map { .bytes($0) })),
+            (
+                "kept_coming_back",
+                .array(
+                    s.keptComingBack.map {
+                        .object([
+                            ("session_key", .bytes($0)), ("deletions", .int(Int64(SettleReport.maxDeletions))),
+                            ("likely_cause", .string(SettleReport.likelyCause)),
+                        ])
+                    })
+            ),
+        ])
     }
 
     /// What the watch saw, on stderr: always said when something came back (even with --quiet).
@@ -62,9 +76,10 @@ final class RevokeOutput {
             return
         }
         let keys = Array(Set(s.writtenBack)).sorted { $0.lexicographicallyPrecedes($1) }
-        ctx.console.warn("\(Cell.plural(keys.count, "revoked session key")) came back while settling (a request in flight wrote \(keys.count == 1 ? "it" : "them") back) "
-                         + "and \(keys.count == 1 ? "was" : "were") deleted again\(s.writtenBack.count > keys.count ? " (\(s.writtenBack.count) times in all)" : ""): "
-                         + keys.prefix(5).map(Cell.text).joined(separator: ", ") + (keys.count > 5 ? ", …" : ""))
+        ctx.console.warn(
+            "\(Cell.plural(keys.count, "revoked session key")) came back while settling (a request in flight wrote \(keys.count == 1 ? "it" : "them") back) "
+                + "and \(keys.count == 1 ? "was" : "were") deleted again\(s.writtenBack.count > keys.count ? " (\(s.writtenBack.count) times in all)" : ""): "
+                + keys.prefix(5).map(Cell.text).joined(separator: ", ") + (keys.count > 5 ? ", …" : ""))
     }
 
     /// Prints the whole result (JSON, table) and the summary.
@@ -75,14 +90,35 @@ final class RevokeOutput {
                 ("dry_run", .bool(dry)),
                 ("revoked", .array(r.revoked.map { .object(JSONModels.ref($0)) })),
                 ("stale", .array(r.stale.map { .object(JSONModels.ref($0)) })),
-                ("not_held", .array(r.notHeld.map { .object(JSONModels.ref($0) + [("reason", .string("came back after \(SettleReport.maxDeletions) deletions: \(SettleReport.likelyCause)"))]) })),
+                (
+                    "not_held",
+                    .array(
+                        r.notHeld.map {
+                            .object(
+                                JSONModels.ref($0) + [
+                                    ("reason", .string("came back after \(SettleReport.maxDeletions) deletions: \(SettleReport.likelyCause)"))
+                                ])
+                        })
+                ),
                 ("refused", .array(r.refused.map(JSONModels.refusal))),
                 ("not_found", .array(r.notFound.map { .bytes($0) })),
-                ("users", .array(perUser(r).map { .object([("user", .bytes($0.user)), ("revoked", .int(Int64($0.revoked))), ("refused", .int(Int64($0.refused)))]) })),
-                ("deleted", .object([("session_keys", .int(Int64(r.sessionKeysDeleted))), ("mapping_keys", .int(Int64(r.mappingKeysDeleted))),
-                                     ("index_members", .int(Int64(r.indexMembersRemoved))), ("copies", .int(Int64(r.companionKeysDeleted))),
-                                     ("expiration_entries", .int(Int64(r.companionMembersRemoved))), ("cached_db_rows", .int(Int64(r.cachedDBRowsDeleted)))]
-                                     + (sql ? [("rows", .int(Int64(r.sessionKeysDeleted)))] : []))),
+                (
+                    "users",
+                    .array(
+                        perUser(r).map {
+                            .object([("user", .bytes($0.user)), ("revoked", .int(Int64($0.revoked))), ("refused", .int(Int64($0.refused)))])
+                        })
+                ),
+                (
+                    "deleted",
+                    .object(
+                        [
+                            ("session_keys", .int(Int64(r.sessionKeysDeleted))), ("mapping_keys", .int(Int64(r.mappingKeysDeleted))),
+                            ("index_members", .int(Int64(r.indexMembersRemoved))), ("copies", .int(Int64(r.companionKeysDeleted))),
+                            ("expiration_entries", .int(Int64(r.companionMembersRemoved))), ("cached_db_rows", .int(Int64(r.cachedDBRowsDeleted))),
+                        ]
+                            + (sql ? [("rows", .int(Int64(r.sessionKeysDeleted)))] : []))
+                ),
                 ("written_back", .int(Int64(r.settle.writtenBack.count))),
                 ("settle", Self.settleJSON(r.settle)),
                 ("complete", .bool(r.completeness.isComplete)),
@@ -99,55 +135,84 @@ final class RevokeOutput {
                 let byMapping = ctx.invocation.command == .prune && !sql
                 var table = Table(headers: ["USER", "SESSION", byMapping ? "MAPPING KEY" : sql ? "ROW" : "SESSION KEY", "RESULT"])
                 for ref in r.revoked {
-                    table.add([ref.user.isEmpty && sql ? "-" : Cell.text(ref.user), Cell.text(ref.session),
-                               Cell.text(byMapping ? ref.mappingKey : ref.sessionKey), verb])
+                    table.add([
+                        ref.user.isEmpty && sql ? "-" : Cell.text(ref.user), Cell.text(ref.session),
+                        Cell.text(byMapping ? ref.mappingKey : ref.sessionKey), verb,
+                    ])
                 }
                 for ref in r.stale {
-                    table.add([Cell.text(ref.user), Cell.text(ref.session), Cell.text(ref.sessionKey),
-                               sql ? "stale: the row was already gone"
-                                   : dry ? "stale: session key does not exist; its mapping would be removed" : "stale: session key did not exist; mapping removed"])
+                    table.add([
+                        Cell.text(ref.user), Cell.text(ref.session), Cell.text(ref.sessionKey),
+                        sql
+                            ? "stale: the row was already gone"
+                            : dry
+                                ? "stale: session key does not exist; its mapping would be removed"
+                                : "stale: session key did not exist; mapping removed",
+                    ])
                 }
                 for ref in r.notHeld {
-                    table.add([Cell.text(ref.user), Cell.text(ref.session), Cell.text(ref.sessionKey),
-                               "NOT revoked: came back after \(SettleReport.maxDeletions) deletions (see below)"])
+                    table.add([
+                        Cell.text(ref.user), Cell.text(ref.session), Cell.text(ref.sessionKey),
+                        "NOT revoked: came back after \(SettleReport.maxDeletions) deletions (see below)",
+                    ])
                 }
                 for f in r.filteredOut {
-                    table.add([Cell.text(f.ref.user), Cell.text(f.ref.session), Cell.text(f.ref.sessionKey), (f.undecided ? "kept, undecided: " : "kept: ") + f.reason])
+                    table.add([
+                        Cell.text(f.ref.user), Cell.text(f.ref.session), Cell.text(f.ref.sessionKey),
+                        (f.undecided ? "kept, undecided: " : "kept: ") + f.reason,
+                    ])
                 }
                 let prune = ctx.invocation.command == .prune
                 for f in r.refused {
-                    table.add([Cell.text(f.user), Cell.text(f.session), prune ? Cell.text(f.mappingKey) : f.sessionKey.map(Cell.text) ?? "-",
-                               "refused: \(f.reason)"])
+                    table.add([
+                        Cell.text(f.user), Cell.text(f.session), prune ? Cell.text(f.mappingKey) : f.sessionKey.map(Cell.text) ?? "-",
+                        "refused: \(f.reason)",
+                    ])
                 }
                 ctx.print(table.render(color: ctx.color, headers: !ctx.invocation.noHeaders))
             }
         }
         for id in r.notFound {
-            ctx.console.error(idName == "user" ? "user '\(Cell.text(id))' has no sessions (no mapping key matched)" : "session '\(Cell.text(id))' not found")
+            ctx.console.error(
+                idName == "user" ? "user '\(Cell.text(id))' has no sessions (no mapping key matched)" : "session '\(Cell.text(id))' not found")
         }
         let users = Set(r.revoked.map(\.user)).count
         let what = ctx.invocation.command == .prune ? (sql ? "expired row" : "orphaned mapping") : "session"
         if sql && !dry {
             let verb = ctx.invocation.command == .prune ? "pruned" : "revoked"
-            ctx.note("\(verb) \(Cell.plural(r.revoked.count, what))\(ctx.invocation.command == .prune ? "" : " of \(Cell.plural(users, "user"))") (deleted \(Cell.plural(r.sessionKeysDeleted, "row")))")
+            ctx.note(
+                "\(verb) \(Cell.plural(r.revoked.count, what))\(ctx.invocation.command == .prune ? "" : " of \(Cell.plural(users, "user"))") (deleted \(Cell.plural(r.sessionKeysDeleted, "row")))"
+            )
             if !r.stale.isEmpty { ctx.note("\(Cell.plural(r.stale.count, "row")) had already gone before the DELETE (not counted as revoked)") }
         } else if dry {
             ctx.note("dry run: \(verb) \(Cell.plural(r.revoked.count, what)) of \(Cell.plural(users, "user")); nothing was deleted")
-            if !r.stale.isEmpty { ctx.note("dry run: would remove \(Cell.plural(r.stale.count, "stale mapping")) whose session key does not exist (not counted as sessions)") }
+            if !r.stale.isEmpty {
+                ctx.note(
+                    "dry run: would remove \(Cell.plural(r.stale.count, "stale mapping")) whose session key does not exist (not counted as sessions)")
+            }
         } else if ctx.invocation.command == .prune {
             let members = r.indexMembersRemoved > 0 ? ", removed \(Cell.plural(r.indexMembersRemoved, "stale index member"))" : ""
-            ctx.note("pruned \(Cell.plural(r.revoked.count, "orphaned mapping")) of \(Cell.plural(users, "user")) (deleted \(Cell.plural(r.mappingKeysDeleted, "mapping key"))\(members))")
+            ctx.note(
+                "pruned \(Cell.plural(r.revoked.count, "orphaned mapping")) of \(Cell.plural(users, "user")) (deleted \(Cell.plural(r.mappingKeysDeleted, "mapping key"))\(members))"
+            )
         } else {
             let members = r.indexMembersRemoved > 0 ? ", removed \(Cell.plural(r.indexMembersRemoved, "index member"))" : ""
-            let copies = (r.companionKeysDeleted > 0 ? ", \(Cell.plural(r.companionKeysDeleted, "copy", "copies")) the framework keeps" : "")
+            let copies =
+                (r.companionKeysDeleted > 0 ? ", \(Cell.plural(r.companionKeysDeleted, "copy", "copies")) the framework keeps" : "")
                 + (r.cachedDBRowsDeleted > 0 ? ", \(Cell.plural(r.cachedDBRowsDeleted, "django_session row")) first" : "")
-            ctx.note("revoked \(Cell.plural(r.revoked.count, "session")) of \(Cell.plural(users, "user")) (deleted \(Cell.plural(r.sessionKeysDeleted, "session key")), \(Cell.plural(r.mappingKeysDeleted, "mapping key"))\(copies)\(members))")
-            if !r.stale.isEmpty { ctx.note("removed \(Cell.plural(r.stale.count, "stale mapping")) whose session key did not exist (not counted as revoked)") }
+            ctx.note(
+                "revoked \(Cell.plural(r.revoked.count, "session")) of \(Cell.plural(users, "user")) (deleted \(Cell.plural(r.sessionKeysDeleted, "session key")), \(Cell.plural(r.mappingKeysDeleted, "mapping key"))\(copies)\(members))"
+            )
+            if !r.stale.isEmpty {
+                ctx.note("removed \(Cell.plural(r.stale.count, "stale mapping")) whose session key did not exist (not counted as revoked)")
+            }
             warnNoLiveSession(r)
         }
         if !r.filteredOut.isEmpty {
             let undecided = r.filteredOut.filter(\.undecided).count
-            ctx.note("kept \(Cell.plural(r.filteredOut.count, "session")) the filters left out\(undecided > 0 ? " (\(undecided) undecided: age or IP unknown)" : "")")
+            ctx.note(
+                "kept \(Cell.plural(r.filteredOut.count, "session")) the filters left out\(undecided > 0 ? " (\(undecided) undecided: age or IP unknown)" : "")"
+            )
         }
         if !dry && ctx.invocation.command != .prune { Self.noteSettle(r.settle, ctx) }
         if let url = ctx.invocation.verifyURL, !r.verified.isEmpty { ctx.note(VerifyCookies.summary(r.verified, url: url, dry: dry)) }
@@ -162,9 +227,10 @@ final class RevokeOutput {
         var seen = Set<[UInt8]>()
         for ref in r.stale where !revokedUsers.contains(ref.user) && seen.insert(ref.user).inserted {
             let n = r.stale.filter { $0.user == ref.user }.count
-            ctx.console.warn("none of the session keys of user '\(Cell.text(ref.user))' existed (\(Cell.plural(n, "mapping")), e.g. \(Cell.text(ref.sessionKey))): "
-                + "no live session was ended. Either they had already ended (an earlier run, their expiry), or the mappings point at keys "
-                + "the application does not write (a wrong prefix or --session-key): 'sessionctl detect' shows the layout in use")
+            ctx.console.warn(
+                "none of the session keys of user '\(Cell.text(ref.user))' existed (\(Cell.plural(n, "mapping")), e.g. \(Cell.text(ref.sessionKey))): "
+                    + "no live session was ended. Either they had already ended (an earlier run, their expiry), or the mappings point at keys "
+                    + "the application does not write (a wrong prefix or --session-key): 'sessionctl detect' shows the layout in use")
         }
     }
 

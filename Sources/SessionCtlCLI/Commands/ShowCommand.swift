@@ -1,8 +1,8 @@
-import SessionBasics
-import SessionCore
+import HTTPProbe
 import RedisStore
 import SQLStore
-import HTTPProbe
+import SessionBasics
+import SessionCore
 
 /// `sessionctl show SESSION...`: one session in full.
 enum ShowCommand {
@@ -14,10 +14,13 @@ enum ShowCommand {
         ctx.progress.finish()
         switch ctx.invocation.output {
         case .json:
-            ctx.emit(.object([("sessions", .array(result.sessions.map(json))),
-                              ("refused", .array(result.refused.map(JSONModels.refusal))),
-                              ("not_found", .array(result.notFound.map { .bytes($0) })),
-                              ("complete", .bool(result.completeness.isComplete))]))
+            ctx.emit(
+                .object([
+                    ("sessions", .array(result.sessions.map(json))),
+                    ("refused", .array(result.refused.map(JSONModels.refusal))),
+                    ("not_found", .array(result.notFound.map { .bytes($0) })),
+                    ("complete", .bool(result.completeness.isComplete)),
+                ]))
         case .ndjson:
             for s in result.sessions { ctx.emit(json(s)) }
         case .table, .wide:
@@ -77,7 +80,10 @@ enum ShowCommand {
             ("idle", s.idleSeconds.map { Cell.ttl($0) } ?? "-"),
         ]
         if let f = r.fields {
-            if let u = f.user { rows.append(("payload user", u == String(decoding: r.ref.user, as: UTF8.self) ? u : "\(u) (the mapping says \(Cell.text(r.ref.user)))")) }
+            if let u = f.user {
+                rows.append(
+                    ("payload user", u == String(decoding: r.ref.user, as: UTF8.self) ? u : "\(u) (the mapping says \(Cell.text(r.ref.user)))"))
+            }
             if let t = f.createdAt { rows.append(("created", Cell.time(t))) }
             if let t = f.lastSeenAt { rows.append(("last seen", Cell.time(t))) }
             if let ip = f.ip { rows.append(("ip", Cell.text(Array(ip.utf8)))) }

@@ -1,9 +1,9 @@
-import SessionCrypto
-import SessionBasics
-import SessionCore
+import HTTPProbe
 import RedisStore
 import SQLStore
-import HTTPProbe
+import SessionBasics
+import SessionCore
+import SessionCrypto
 
 /// `sessionctl snapshot`: every session as NDJSON (a header line, then user, session and digest),
 /// the file `diff --against FILE` compares with. Written page by page: memory stays bounded.
@@ -14,8 +14,11 @@ enum SnapshotCommand {
             throw CLIError("snapshot writes NDJSON (one session a line)", hint: "drop -o, or pass -o ndjson", code: .usage)
         }
         let store = try ctx.openBackend()
-        ctx.emit(.object([(SnapshotFile.marker, .int(Int64(SnapshotFile.version))), ("source", .string(store.auditTarget.endpoint)),
-                          ("taken_at", .string(Timestamp.rfc3339(Cell.now())))]))
+        ctx.emit(
+            .object([
+                (SnapshotFile.marker, .int(Int64(SnapshotFile.version))), ("source", .string(store.auditTarget.endpoint)),
+                ("taken_at", .string(Timestamp.rfc3339(Cell.now()))),
+            ]))
         var written = 0
         let completeness = try store.snapshot { page in
             for e in page {

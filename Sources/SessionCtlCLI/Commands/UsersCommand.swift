@@ -1,8 +1,8 @@
-import SessionBasics
-import SessionCore
+import HTTPProbe
 import RedisStore
 import SQLStore
-import HTTPProbe
+import SessionBasics
+import SessionCore
 
 /// `sessionctl users`: every user with a mapping, with counts, written as they come back from
 /// the count (which spills past `--memory-limit`): nothing here holds all the users at once.
@@ -13,7 +13,9 @@ enum UsersCommand {
         let inv = ctx.invocation
         let store = try ctx.openBackend()
         if inv.live && store.hasIndex {
-            throw CLIError("--live checks each mapping's session; with --index the counts are the index's members", hint: "list the user's sessions to see which exist", code: .usage)
+            throw CLIError(
+                "--live checks each mapping's session; with --index the counts are the index's members",
+                hint: "list the user's sessions to see which exist", code: .usage)
         }
         let result = try store.users(sort: inv.sort, minimum: inv.min, top: inv.top, live: inv.live)
         ctx.progress.finish()

@@ -1,9 +1,9 @@
+import HTTPProbe
 import RedisClient
-import SessionBasics
-import SessionCore
 import RedisStore
 import SQLStore
-import HTTPProbe
+import SessionBasics
+import SessionCore
 
 /// `--verify-url`: after a revocation has settled, each revoked session's cookie is sent to the
 /// application, and its answer is reported and written to the audit trail. A cookie that still
@@ -29,17 +29,23 @@ final class VerifyCookies {
         let inv = ctx.invocation
         guard let url = inv.verifyURL else {
             if inv.verifyLoggedIn != nil || inv.cookieName != nil {
-                throw CLIError("\(inv.verifyLoggedIn != nil ? "--verify-logged-in" : "--cookie-name") goes with --verify-url", hint: "give --verify-url URL, a page only a logged-in user sees", code: .usage)
+                throw CLIError(
+                    "\(inv.verifyLoggedIn != nil ? "--verify-logged-in" : "--cookie-name") goes with --verify-url",
+                    hint: "give --verify-url URL, a page only a logged-in user sees", code: .usage)
             }
             return nil
         }
         let framework = try ctx.framework()
         guard let name = inv.cookieName ?? framework?.cookieName else {
-            throw CLIError("--verify-url needs the session cookie's name",
-                           hint: framework?.name == "rails" ? "give --cookie-name (Rails names it after the app, e.g. _myapp_session)" : "give --cookie-name, or --framework", code: .usage)
+            throw CLIError(
+                "--verify-url needs the session cookie's name",
+                hint: framework?.name == "rails"
+                    ? "give --cookie-name (Rails names it after the app, e.g. _myapp_session)" : "give --cookie-name, or --framework", code: .usage)
         }
         var probe: VerifyProbe
-        do { probe = try VerifyProbe(url: url, loggedIn: inv.verifyLoggedIn, cookieName: name) } catch { throw CLIError(error.description, code: .usage) }
+        do { probe = try VerifyProbe(url: url, loggedIn: inv.verifyLoggedIn, cookieName: name) } catch {
+            throw CLIError(error.description, code: .usage)
+        }
         probe.connectTimeout = inv.connectTimeout
         probe.timeout = inv.timeout
         return VerifyCookies(probe: probe, url: url, transform: framework?.cookie ?? .plain, secrets: try ctx.cookieSecrets())
@@ -53,7 +59,10 @@ final class VerifyCookies {
         guard !result.revoked.isEmpty else { return }
         var checks: [Verification] = []
         for (i, ref) in result.revoked.enumerated() {
-            if ctx.console.cancellation.isCancelled { result.completeness.recordInterruption(); break }
+            if ctx.console.cancellation.isCancelled {
+                result.completeness.recordInterruption()
+                break
+            }
             ctx.progress.status("verifying with \(url): \(i + 1) of \(result.revoked.count) cookies")
             let answer: VerifyProbe.Answer
             if let cookie = given[ref.session] {
@@ -72,8 +81,10 @@ final class VerifyCookies {
             case .failed(let why) where dry, .noCookie(let why) where dry:
                 ctx.console.warn("could not verify \(who): \(why)")
             case .loggedIn(let status):
-                result.completeness.record(PartialFailure(.verificationFailed, node: nil,
-                                                          cause: "GET \(url) with the cookie of \(who) still logs in (status \(status), \(probe.rule)): the revocation did not hold"))
+                result.completeness.record(
+                    PartialFailure(
+                        .verificationFailed, node: nil,
+                        cause: "GET \(url) with the cookie of \(who) still logs in (status \(status), \(probe.rule)): the revocation did not hold"))
             case .failed(let why), .noCookie(let why):
                 result.completeness.record(PartialFailure(.verificationFailed, node: nil, cause: "could not verify \(who): \(why)"))
             }
@@ -87,8 +98,10 @@ final class VerifyCookies {
     static func summary(_ checks: [Verification], url: String, dry: Bool) -> String {
         let wanted = checks.filter { $0.answer.name == (dry ? "logged_in" : "refused") }
         let statuses = Set(wanted.compactMap(\.answer.status)).sorted().map(String.init).joined(separator: ", ")
-        return (dry ? "dry run: asked with GET \(url), the application still lets in \(wanted.count) of \(Cell.plural(checks.count, "cookie")) that would be revoked"
-                    : "verified with GET \(url): the application refused \(wanted.count) of \(Cell.plural(checks.count, "revoked cookie"))")
+        return
+            (dry
+            ? "dry run: asked with GET \(url), the application still lets in \(wanted.count) of \(Cell.plural(checks.count, "cookie")) that would be revoked"
+            : "verified with GET \(url): the application refused \(wanted.count) of \(Cell.plural(checks.count, "revoked cookie"))")
             + (wanted.isEmpty ? "" : " (status \(statuses))")
     }
 }

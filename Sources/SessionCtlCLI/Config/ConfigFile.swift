@@ -1,12 +1,13 @@
 import RedisClient
 import Yams
+
 #if canImport(Glibc)
-import Glibc
-import SessionBasics
-import SessionCore
-import RedisStore
-import SQLStore
-import HTTPProbe
+    import Glibc
+    import SessionBasics
+    import SessionCore
+    import RedisStore
+    import SQLStore
+    import HTTPProbe
 #endif
 
 /// The configuration file: named contexts, each a set of options, and the current one. Parsed
@@ -28,8 +29,10 @@ public struct ConfigFile {
     static let allowedKeys: Set<String> = {
         let groups: Set<OptionGroup> = [.connection, .tls, .cluster, .layout]
         var keys = Set(OptionTable.all.filter { groups.contains($0.group) && $0.name != "context" && $0.name != "askpass" }.map(\.name))
-        keys.formUnion(["audit-log", "actor", "audit-stream", "wait-replicas", "app-key-file", "secret-file", "password",
-                         "settle", "cookie-name", "verify-url", "verify-logged-in", "cached-db-url"])
+        keys.formUnion([
+            "audit-log", "actor", "audit-stream", "wait-replicas", "app-key-file", "secret-file", "password",
+            "settle", "cookie-name", "verify-url", "verify-logged-in", "cached-db-url",
+        ])
         keys.remove("no-cluster")
         return keys
     }()
@@ -48,8 +51,9 @@ public struct ConfigFile {
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         if fd < 0 {
             if errno == ENOENT && !explicit { return nil }
-            throw CLIError("cannot read the configuration file '\(path)': \(String(cString: strerror(errno)))",
-                           hint: explicit ? "check $SESSIONCTL_CONFIG" : nil, code: .usage)
+            throw CLIError(
+                "cannot read the configuration file '\(path)': \(String(cString: strerror(errno)))",
+                hint: explicit ? "check $SESSIONCTL_CONFIG" : nil, code: .usage)
         }
         defer { close(fd) }
         var info = stat()
@@ -67,8 +71,9 @@ public struct ConfigFile {
         var file = try parse(String(decoding: bytes, as: UTF8.self), path: path)
         // As ssh does: a file holding a password must be the owner's alone.
         if file.contexts.contains(where: \.hasPassword) && info.st_mode & 0o077 != 0 {
-            throw CLIError("the configuration file '\(path)' holds a password and group or others can read it",
-                           hint: "chmod 600 \(path)", code: .usage)
+            throw CLIError(
+                "the configuration file '\(path)' holds a password and group or others can read it",
+                hint: "chmod 600 \(path)", code: .usage)
         }
         file.contexts.sort { $0.name < $1.name }
         return file
@@ -79,16 +84,27 @@ public struct ConfigFile {
     /// `{` or `,` inside a flow collection), followed by a name. `session:*` and `"*x"` are not.
     static func aliasLine(_ text: String) -> Int? {
         let b = Array(text.utf8)
-        var line = 1, i = 0, flow = 0
+        var line = 1
+        var i = 0
+        var flow = 0
         var quote: UInt8? = nil
         var atNodeStart = true  // nothing but spaces since a place where a node may start
         func isSpace(_ c: UInt8) -> Bool { c == 32 || c == 9 }
         while i < b.count {
             let c = b[i]
             i += 1
-            if c == 10 { line += 1; if quote == nil { atNodeStart = true }; continue }
+            if c == 10 {
+                line += 1
+                if quote == nil { atNodeStart = true }
+                continue
+            }
             if let q = quote {
-                if c == 92 && q == 34 { i += 1 } else if c == q { quote = nil; atNodeStart = false }
+                if c == 92 && q == 34 {
+                    i += 1
+                } else if c == q {
+                    quote = nil
+                    atNodeStart = false
+                }
                 continue
             }
             if isSpace(c) { continue }
@@ -98,7 +114,10 @@ public struct ConfigFile {
             }
             let next: UInt8 = i < b.count ? b[i] : 10
             if atNodeStart && (c == 38 || c == 42) && !isSpace(next) && next != 10 && ![44, 91, 93, 123, 125].contains(next) { return line }
-            if atNodeStart && (c == 39 || c == 34) { quote = c; continue }
+            if atNodeStart && (c == 39 || c == 34) {
+                quote = c
+                continue
+            }
             let indicatorWithSpace = (c == 58 || c == 45 || c == 63) && (isSpace(next) || next == 10)  // ": ", "- ", "? "
             if indicatorWithSpace {
                 atNodeStart = true
@@ -122,8 +141,9 @@ public struct ConfigFile {
         // Aliases are refused before Yams sees the text: a few lines of nested aliases expand
         // exponentially (a "billion laughs"), and a file of contexts never needs them.
         if let line = aliasLine(text) {
-            throw CLIError("the configuration file '\(path)', line \(line): YAML anchors and aliases (&name, *name) are not allowed here",
-                           hint: "write each value out", code: .usage)
+            throw CLIError(
+                "the configuration file '\(path)', line \(line): YAML anchors and aliases (&name, *name) are not allowed here",
+                hint: "write each value out", code: .usage)
         }
         let root: Node?
         do { root = try Yams.compose(yaml: text) } catch let e as YamlError {
@@ -149,7 +169,9 @@ public struct ConfigFile {
                             let hint = Suggest.closest(to: key, in: Array(allowedKeys)).map { "; did you mean '\($0)'?" } ?? ""
                             throw bad(path, keyNode, "unknown key '\(key)' in context '\(name)'\(hint)")
                         }
-                        guard let value = valueNode.scalar?.string else { throw bad(path, valueNode, "'\(key)' in context '\(name)' must be a single value") }
+                        guard let value = valueNode.scalar?.string else {
+                            throw bad(path, valueNode, "'\(key)' in context '\(name)' must be a single value")
+                        }
                         context.values.append((key, value, keyNode.mark?.line ?? 0))
                     }
                     file.contexts.append(context)
@@ -173,7 +195,8 @@ public struct ConfigFile {
     public func context(named name: String?) throws -> Context? {
         guard let wanted = name ?? current else { return nil }
         guard let c = contexts.first(where: { $0.name == wanted }) else {
-            let hint = Suggest.closest(to: wanted, in: contexts.map(\.name)).map { "did you mean '\($0)'?" }
+            let hint =
+                Suggest.closest(to: wanted, in: contexts.map(\.name)).map { "did you mean '\($0)'?" }
                 ?? "the contexts are: \(contexts.map(\.name).joined(separator: ", "))"
             throw CLIError("no context '\(wanted)' in \(path)", hint: hint, code: .usage)
         }

@@ -1,9 +1,9 @@
+import HTTPProbe
 import RedisClient
-import SessionBasics
-import SessionCore
 import RedisStore
 import SQLStore
-import HTTPProbe
+import SessionBasics
+import SessionCore
 
 /// The shells `completion` writes scripts for.
 public enum Shell: String, CaseIterable, Sendable {
@@ -30,8 +30,9 @@ public enum Binder {
                 if command == nil {
                     let word = String(decoding: bytes, as: UTF8.self)
                     guard let name = CommandName(rawValue: word) else {
-                        throw .unknownCommand(word, index: index,
-                                              suggestion: Suggest.closest(to: word, in: CommandName.allCases.map(\.rawValue)))
+                        throw .unknownCommand(
+                            word, index: index,
+                            suggestion: Suggest.closest(to: word, in: CommandName.allCases.map(\.rawValue)))
                     }
                     command = (name, index)
                 } else {
@@ -62,7 +63,7 @@ public enum Binder {
 
     private static func check(_ inv: inout Invocation, options: [(OptionSpec, String, Int)], end: Int) throws(ParseError) {
         let name = inv.command.rawValue
-        if inv.help { return } // `sessionctl list --help` shows help, whatever else is wrong
+        if inv.help { return }  // `sessionctl list --help` shows help, whatever else is wrong
         for (spec, spelling, index) in options {
             if let scope = spec.commands, !scope.contains(inv.command) {
                 throw .optionNotForCommand(option: spelling, command: name, index: index)
@@ -83,7 +84,8 @@ public enum Binder {
             }
             if sub == "use" && inv.arguments.count != 2 { throw .missingArgument(command: name, what: "the context to use", index: end) }
             if inv.arguments.count > 2 || (sub == "list" && inv.arguments.count > 1) {
-                throw .unexpectedArgument(command: name, value: String(decoding: inv.arguments.last!, as: UTF8.self), index: inv.argumentIndexes.last!)
+                throw .unexpectedArgument(
+                    command: name, value: String(decoding: inv.arguments.last!, as: UTF8.self), index: inv.argumentIndexes.last!)
             }
         case .diff:
             if let extra = inv.arguments.first {
@@ -119,7 +121,8 @@ public enum Binder {
             if let topic = inv.arguments.first {
                 let t = String(decoding: topic, as: UTF8.self)
                 guard CommandName(rawValue: t) != nil else {
-                    throw .unknownCommand(t, index: inv.argumentIndexes[0], suggestion: Suggest.closest(to: t, in: CommandName.allCases.map(\.rawValue)))
+                    throw .unknownCommand(
+                        t, index: inv.argumentIndexes[0], suggestion: Suggest.closest(to: t, in: CommandName.allCases.map(\.rawValue)))
                 }
             }
         }

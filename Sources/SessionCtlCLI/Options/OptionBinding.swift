@@ -1,9 +1,9 @@
+import HTTPProbe
 import RedisClient
-import SessionBasics
-import SessionCore
 import RedisStore
 import SQLStore
-import HTTPProbe
+import SessionBasics
+import SessionCore
 
 /// How an option's value is read and where it lands in the ``Invocation``: the part of an
 /// option's table row that makes it one row, not four places.
@@ -28,7 +28,9 @@ public struct OptionBinding: Sendable {
     /// Non-empty raw bytes (ids and keys are binary).
     static func bytes(_ path: WritableKeyPath<Invocation, Bytes?> & Sendable, meta: String, what: String) -> OptionBinding {
         OptionBinding(value: .value(meta: meta)) { inv, value, spelling, index throws(ParseError) in
-            guard let value, !value.isEmpty else { throw .invalidValue(option: spelling, value: "", reason: "\(what) must not be empty", index: index) }
+            guard let value, !value.isEmpty else {
+                throw .invalidValue(option: spelling, value: "", reason: "\(what) must not be empty", index: index)
+            }
             inv[keyPath: path] = value
         }
     }
@@ -38,7 +40,8 @@ public struct OptionBinding: Sendable {
         OptionBinding(value: .value(meta: "SECONDS")) { inv, value, spelling, index throws(ParseError) in
             let text = value.map { String(decoding: $0, as: UTF8.self) } ?? ""
             guard let s = Double(text), s.isFinite, s > 0, s <= 86_400 else {
-                throw .invalidValue(option: spelling, value: text, reason: "expected a number of seconds greater than 0, such as 5 or 0.5", index: index)
+                throw .invalidValue(
+                    option: spelling, value: text, reason: "expected a number of seconds greater than 0, such as 5 or 0.5", index: index)
             }
             inv[keyPath: path] = s
         }
@@ -61,8 +64,10 @@ public struct OptionBinding: Sendable {
     private static func seconds(_ value: Bytes?, _ spelling: String, _ index: Int, _ range: ClosedRange<Double>) throws(ParseError) -> Double {
         let text = value.map { String(decoding: $0, as: UTF8.self) } ?? ""
         guard let seconds = parseDuration(text), range.contains(seconds) else {
-            throw .invalidValue(option: spelling, value: text,
-                                reason: "expected a duration from \(Int(range.lowerBound))s to \(Int(range.upperBound / 86_400))d, such as 90s, 15m, 12h or 30d", index: index)
+            throw .invalidValue(
+                option: spelling, value: text,
+                reason: "expected a duration from \(Int(range.lowerBound))s to \(Int(range.upperBound / 86_400))d, such as 90s, 15m, 12h or 30d",
+                index: index)
         }
         return seconds
     }
@@ -72,7 +77,9 @@ public struct OptionBinding: Sendable {
         OptionBinding(value: .value(meta: "CIDR")) { inv, value, spelling, index throws(ParseError) in
             let text = value.map { String(decoding: $0, as: UTF8.self) } ?? ""
             guard CIDR(text) != nil else {
-                throw .invalidValue(option: spelling, value: text, reason: "expected an IPv4 or IPv6 network such as 10.0.0.0/8, 2001:db8::/32 or 192.0.2.7", index: index)
+                throw .invalidValue(
+                    option: spelling, value: text, reason: "expected an IPv4 or IPv6 network such as 10.0.0.0/8, 2001:db8::/32 or 192.0.2.7",
+                    index: index)
             }
             inv[keyPath: path] = text
         }
@@ -81,7 +88,9 @@ public struct OptionBinding: Sendable {
     /// A non-empty id, added to a list each time the option is given.
     static func appending(_ path: WritableKeyPath<Invocation, [Bytes]> & Sendable, meta: String, what: String) -> OptionBinding {
         OptionBinding(value: .value(meta: meta)) { inv, value, spelling, index throws(ParseError) in
-            guard let value, !value.isEmpty else { throw .invalidValue(option: spelling, value: "", reason: "\(what) must not be empty", index: index) }
+            guard let value, !value.isEmpty else {
+                throw .invalidValue(option: spelling, value: "", reason: "\(what) must not be empty", index: index)
+            }
             inv[keyPath: path].append(value)
         }
     }
@@ -96,7 +105,8 @@ public struct OptionBinding: Sendable {
             number = number.dropLast()
         }
         guard !number.isEmpty, number.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),
-              let n = Double(number), n.isFinite, n >= 0 else { return nil }
+            let n = Double(number), n.isFinite, n >= 0
+        else { return nil }
         return n * scale
     }
 
@@ -105,7 +115,10 @@ public struct OptionBinding: Sendable {
         OptionBinding(value: .value(meta: "SIZE")) { inv, value, spelling, index throws(ParseError) in
             let text = value.map { String(decoding: $0, as: UTF8.self) } ?? ""
             guard let bytes = parseSize(text), range.contains(bytes) else {
-                throw .invalidValue(option: spelling, value: text, reason: "expected a size from \(describe(range.lowerBound)) to \(describe(range.upperBound)), such as 4096, 64KiB or 1MiB", index: index)
+                throw .invalidValue(
+                    option: spelling, value: text,
+                    reason: "expected a size from \(describe(range.lowerBound)) to \(describe(range.upperBound)), such as 4096, 64KiB or 1MiB",
+                    index: index)
             }
             inv[keyPath: path] = bytes
         }
@@ -121,8 +134,10 @@ public struct OptionBinding: Sendable {
 
     /// Bytes in `4096`, `64k`, `64KiB`, `1m`, `1MiB`, `1g`, `1GiB`; `nil` when malformed.
     static func parseSize(_ text: String) -> Int? {
-        let units: [(String, Int)] = [("kib", 1 << 10), ("mib", 1 << 20), ("gib", 1 << 30), ("kb", 1 << 10), ("mb", 1 << 20), ("gb", 1 << 30),
-                                      ("k", 1 << 10), ("m", 1 << 20), ("g", 1 << 30), ("b", 1)]
+        let units: [(String, Int)] = [
+            ("kib", 1 << 10), ("mib", 1 << 20), ("gib", 1 << 30), ("kb", 1 << 10), ("mb", 1 << 20), ("gb", 1 << 30),
+            ("k", 1 << 10), ("m", 1 << 20), ("g", 1 << 30), ("b", 1),
+        ]
         let lower = text.lowercased()
         var number = Substring(lower)
         var scale = 1
@@ -150,8 +165,9 @@ public struct OptionBinding: Sendable {
     }
 
     /// One of an enumeration's raw values; the choices come from the enumeration.
-    static func choice<E: RawRepresentable & CaseIterable & Sendable>(_ path: WritableKeyPath<Invocation, E> & Sendable, meta: String) -> OptionBinding
-        where E.RawValue == String {
+    static func choice<E: RawRepresentable & CaseIterable & Sendable>(_ path: WritableKeyPath<Invocation, E> & Sendable, meta: String)
+        -> OptionBinding
+    where E.RawValue == String {
         let names = E.allCases.map(\.rawValue)
         return OptionBinding(value: .value(meta: meta, choices: names)) { inv, value, spelling, index throws(ParseError) in
             let text = value.map { String(decoding: $0, as: UTF8.self) } ?? ""
@@ -209,7 +225,8 @@ public struct OptionBinding: Sendable {
     private static func number(_ value: Bytes?, _ spelling: String, _ index: Int, _ range: ClosedRange<Int>) throws(ParseError) -> Int {
         let text = value.map { String(decoding: $0, as: UTF8.self) } ?? ""
         guard let n = Int(text), range.contains(n) else {
-            throw .invalidValue(option: spelling, value: text, reason: "expected a whole number from \(range.lowerBound) to \(range.upperBound)", index: index)
+            throw .invalidValue(
+                option: spelling, value: text, reason: "expected a whole number from \(range.lowerBound) to \(range.upperBound)", index: index)
         }
         return n
     }

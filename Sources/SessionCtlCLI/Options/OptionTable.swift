@@ -1,8 +1,9 @@
-import SessionBasics
-import SessionCore
+import HTTPProbe
 import RedisStore
 import SQLStore
-import HTTPProbe
+import SessionBasics
+import SessionCore
+
 /// The kind of value an option takes.
 public enum OptionValue: Equatable, Sendable {
     /// A flag with no value.
@@ -66,142 +67,229 @@ public enum OptionTable {
 
     /// Every option, in help order.
     public static let all: [OptionSpec] = [
-        OptionSpec(name: "context", short: nil, binding: .text(\.context, meta: "NAME"), group: .connection, commands: nil,
-                   help: "the configuration file's context NAME (default $SESSIONCTL_CONTEXT, then current-context)"),
-        OptionSpec(name: "url", short: "u", binding: .text(\.url, meta: "URL"), group: .connection, commands: server,
-                   help: "redis://[[user][:password]@]host[:port][/db], rediss://…, unix:///path[?db=N]; a sessions table: postgres://…, mysql://…, sqlite:///path (default: $SESSIONCTL_URL, $REDIS_URL, redis://127.0.0.1:6379)"),
-        OptionSpec(name: "password-file", short: nil, binding: .text(\.passwordFile, meta: "FILE", isFile: true), group: .connection, commands: server,
-                   help: "read the password from the first line of FILE (else $REDISCLI_AUTH)"),
-        OptionSpec(name: "askpass", short: nil, binding: .flag(\.askpass), group: .connection, commands: server,
-                   help: "type the password at a prompt without echo (read from stdin without a terminal), as redis-cli --askpass"),
-        OptionSpec(name: "connect-timeout", short: nil, binding: .seconds(\.connectTimeout), group: .connection, commands: server,
-                   help: "give up connecting after SECONDS (default 5)"),
-        OptionSpec(name: "timeout", short: nil, binding: .seconds(\.timeout), group: .connection, commands: server,
-                   help: "give up on a reply after SECONDS (default 10)"),
+        OptionSpec(
+            name: "context", short: nil, binding: .text(\.context, meta: "NAME"), group: .connection, commands: nil,
+            help: "the configuration file's context NAME (default $SESSIONCTL_CONTEXT, then current-context)"),
+        OptionSpec(
+            name: "url", short: "u", binding: .text(\.url, meta: "URL"), group: .connection, commands: server,
+            help:
+                "redis://[[user][:password]@]host[:port][/db], rediss://…, unix:///path[?db=N]; a sessions table: postgres://…, mysql://…, sqlite:///path (default: $SESSIONCTL_URL, $REDIS_URL, redis://127.0.0.1:6379)"
+        ),
+        OptionSpec(
+            name: "password-file", short: nil, binding: .text(\.passwordFile, meta: "FILE", isFile: true), group: .connection, commands: server,
+            help: "read the password from the first line of FILE (else $REDISCLI_AUTH)"),
+        OptionSpec(
+            name: "askpass", short: nil, binding: .flag(\.askpass), group: .connection, commands: server,
+            help: "type the password at a prompt without echo (read from stdin without a terminal), as redis-cli --askpass"),
+        OptionSpec(
+            name: "connect-timeout", short: nil, binding: .seconds(\.connectTimeout), group: .connection, commands: server,
+            help: "give up connecting after SECONDS (default 5)"),
+        OptionSpec(
+            name: "timeout", short: nil, binding: .seconds(\.timeout), group: .connection, commands: server,
+            help: "give up on a reply after SECONDS (default 10)"),
 
-        OptionSpec(name: "tls", short: nil, binding: .flag(\.tls), group: .tls, commands: server,
-                   help: "connect with TLS (the same as a rediss:// URL)"),
-        OptionSpec(name: "cacert", short: nil, binding: .text(\.cacert, meta: "FILE", isFile: true), group: .tls, commands: server,
-                   help: "trust the CA certificates in FILE (PEM) instead of the system store"),
-        OptionSpec(name: "cacertdir", short: nil, binding: .text(\.cacertdir, meta: "DIR", isFile: true), group: .tls, commands: server,
-                   help: "trust the hashed CA certificates in DIR instead of the system store"),
-        OptionSpec(name: "cert", short: nil, binding: .text(\.cert, meta: "FILE", isFile: true), group: .tls, commands: server,
-                   help: "client certificate (PEM), for servers that require one"),
-        OptionSpec(name: "key", short: nil, binding: .text(\.key, meta: "FILE", isFile: true), group: .tls, commands: server,
-                   help: "private key of --cert (PEM)"),
-        OptionSpec(name: "sni", short: nil, binding: .text(\.sni, meta: "NAME"), group: .tls, commands: server,
-                   help: "server name to send and to verify the certificate against, instead of each node's host"),
-        OptionSpec(name: "insecure", short: nil, binding: .flag(\.insecure), group: .tls, commands: server,
-                   help: "do not verify the server's certificate or host name (warns; never in production)"),
+        OptionSpec(
+            name: "tls", short: nil, binding: .flag(\.tls), group: .tls, commands: server,
+            help: "connect with TLS (the same as a rediss:// URL)"),
+        OptionSpec(
+            name: "cacert", short: nil, binding: .text(\.cacert, meta: "FILE", isFile: true), group: .tls, commands: server,
+            help: "trust the CA certificates in FILE (PEM) instead of the system store"),
+        OptionSpec(
+            name: "cacertdir", short: nil, binding: .text(\.cacertdir, meta: "DIR", isFile: true), group: .tls, commands: server,
+            help: "trust the hashed CA certificates in DIR instead of the system store"),
+        OptionSpec(
+            name: "cert", short: nil, binding: .text(\.cert, meta: "FILE", isFile: true), group: .tls, commands: server,
+            help: "client certificate (PEM), for servers that require one"),
+        OptionSpec(
+            name: "key", short: nil, binding: .text(\.key, meta: "FILE", isFile: true), group: .tls, commands: server,
+            help: "private key of --cert (PEM)"),
+        OptionSpec(
+            name: "sni", short: nil, binding: .text(\.sni, meta: "NAME"), group: .tls, commands: server,
+            help: "server name to send and to verify the certificate against, instead of each node's host"),
+        OptionSpec(
+            name: "insecure", short: nil, binding: .flag(\.insecure), group: .tls, commands: server,
+            help: "do not verify the server's certificate or host name (warns; never in production)"),
 
-        OptionSpec(name: "cluster", short: nil, binding: .cluster(true), group: .cluster, commands: server,
-                   help: "the server is a Redis Cluster (default: detect)", requires: .cluster),
-        OptionSpec(name: "no-cluster", short: nil, binding: .cluster(false), group: .cluster, commands: server,
-                   help: "treat the server as standalone, even if it is a cluster node"),
+        OptionSpec(
+            name: "cluster", short: nil, binding: .cluster(true), group: .cluster, commands: server,
+            help: "the server is a Redis Cluster (default: detect)", requires: .cluster),
+        OptionSpec(
+            name: "no-cluster", short: nil, binding: .cluster(false), group: .cluster, commands: server,
+            help: "treat the server as standalone, even if it is a cluster node"),
 
-        OptionSpec(name: "output", short: "o", binding: .output(nil), group: .output, commands: nil,
-                   help: "table (default), wide (list: idle, created, last seen, IP, user agent), json or ndjson"),
-        OptionSpec(name: "json", short: nil, binding: .output(.json), group: .output, commands: nil,
-                   help: "the same as --output json"),
-        OptionSpec(name: "no-color", short: nil, binding: .flag(\.noColor), group: .output, commands: nil,
-                   help: "never colour the output (also: NO_COLOR=1, TERM=dumb)"),
-        OptionSpec(name: "no-headers", short: nil, binding: .flag(\.noHeaders), group: .output, commands: nil,
-                   help: "tables without their header line, as kubectl has"),
-        OptionSpec(name: "quiet", short: "q", binding: .flag(\.quiet), group: .output, commands: server,
-                   help: "no progress or summaries on stderr; errors still show"),
+        OptionSpec(
+            name: "output", short: "o", binding: .output(nil), group: .output, commands: nil,
+            help: "table (default), wide (list: idle, created, last seen, IP, user agent), json or ndjson"),
+        OptionSpec(
+            name: "json", short: nil, binding: .output(.json), group: .output, commands: nil,
+            help: "the same as --output json"),
+        OptionSpec(
+            name: "no-color", short: nil, binding: .flag(\.noColor), group: .output, commands: nil,
+            help: "never colour the output (also: NO_COLOR=1, TERM=dumb)"),
+        OptionSpec(
+            name: "no-headers", short: nil, binding: .flag(\.noHeaders), group: .output, commands: nil,
+            help: "tables without their header line, as kubectl has"),
+        OptionSpec(
+            name: "quiet", short: "q", binding: .flag(\.quiet), group: .output, commands: server,
+            help: "no progress or summaries on stderr; errors still show"),
 
-        OptionSpec(name: "framework", short: "f", binding: .framework(), group: .layout, commands: server,
-                   help: "the layout and payload format of a framework: \(OptionBinding.list(Framework.names)) (default $SESSIONCTL_FRAMEWORK); the options below override it"),
-        OptionSpec(name: "mapping", short: nil, binding: .text(\.mapping, meta: "TEMPLATE"), group: .layout, commands: server,
-                   help: "mapping-key template with <user> and <session> (default user:<user>:<session>)", requires: .keyLayout),
-        OptionSpec(name: "session-key", short: nil, binding: .text(\.sessionKey, meta: "TEMPLATE"), group: .layout, commands: server,
-                   help: "where session data lives: <value> (the mapping's value, default) or a template such as session:<session>", requires: .keyLayout),
-        OptionSpec(name: "session-glob", short: nil, binding: .text(\.sessionGlob, meta: "GLOB"), group: .layout, commands: server,
-                   help: "never read or delete a session key outside GLOB (default session:*, or the framework's)", requires: .keyLayout),
-        OptionSpec(name: "index", short: nil, binding: .text(\.index, meta: "TEMPLATE"), group: .layout, commands: server,
-                   help: "a per-user SET or ZSET of session ids with <user> (user_sessions:<user>): list, revoke-user and users read it instead of scanning", requires: .index),
-        OptionSpec(name: "against", short: nil, binding: .text(\.against, meta: "URL|FILE"), group: .selection, commands: [.diff],
-                   help: "the store to compare with: a URL (redis://, postgres://, mysql://, sqlite:///…) or a file 'sessionctl snapshot' wrote"),
-        OptionSpec(name: "exit-code", short: nil, binding: .flag(\.exitCode), group: .selection, commands: [.diff],
-                   help: "exit 1 when the stores differ (as git diff --exit-code)"),
-        OptionSpec(name: "table", short: nil, binding: .text(\.table, meta: "NAME"), group: .layout, commands: server,
-                   help: "the sessions table of a SQL URL (default sessions, then django_session); Laravel's and Django's columns are recognised"),
-        OptionSpec(name: "lifetime", short: nil, binding: .duration(\Invocation.lifetime, 1...315_360_000), group: .layout, commands: server,
-                   help: "Laravel's session lifetime (config/session.php, default 120m): a row idle longer is dead, audit counts it and prune deletes it"),
-        OptionSpec(name: "user-field", short: nil, binding: .text(\.userField, meta: "PATH"), group: .layout, commands: server,
-                   help: "where a decoded payload names the user, as a dot path (warden.user.admin.key.0.0); tried before the framework's"),
-        OptionSpec(name: "scan-count", short: nil, binding: .count(\.scanCount, 1...1_000_000), group: .layout, commands: server,
-                   help: "SCAN COUNT hint (default 1000)"),
-        OptionSpec(name: "rate", short: nil, binding: .count(\.rate, 1...1_000_000_000, meta: "KEYS_PER_SECOND"), group: .layout, commands: server,
-                   help: "examine at most this many keys a second on each primary, to spare a busy server"),
+        OptionSpec(
+            name: "framework", short: "f", binding: .framework(), group: .layout, commands: server,
+            help:
+                "the layout and payload format of a framework: \(OptionBinding.list(Framework.names)) (default $SESSIONCTL_FRAMEWORK); the options below override it"
+        ),
+        OptionSpec(
+            name: "mapping", short: nil, binding: .text(\.mapping, meta: "TEMPLATE"), group: .layout, commands: server,
+            help: "mapping-key template with <user> and <session> (default user:<user>:<session>)", requires: .keyLayout),
+        OptionSpec(
+            name: "session-key", short: nil, binding: .text(\.sessionKey, meta: "TEMPLATE"), group: .layout, commands: server,
+            help: "where session data lives: <value> (the mapping's value, default) or a template such as session:<session>", requires: .keyLayout),
+        OptionSpec(
+            name: "session-glob", short: nil, binding: .text(\.sessionGlob, meta: "GLOB"), group: .layout, commands: server,
+            help: "never read or delete a session key outside GLOB (default session:*, or the framework's)", requires: .keyLayout),
+        OptionSpec(
+            name: "index", short: nil, binding: .text(\.index, meta: "TEMPLATE"), group: .layout, commands: server,
+            help: "a per-user SET or ZSET of session ids with <user> (user_sessions:<user>): list, revoke-user and users read it instead of scanning",
+            requires: .index),
+        OptionSpec(
+            name: "against", short: nil, binding: .text(\.against, meta: "URL|FILE"), group: .selection, commands: [.diff],
+            help: "the store to compare with: a URL (redis://, postgres://, mysql://, sqlite:///…) or a file 'sessionctl snapshot' wrote"),
+        OptionSpec(
+            name: "exit-code", short: nil, binding: .flag(\.exitCode), group: .selection, commands: [.diff],
+            help: "exit 1 when the stores differ (as git diff --exit-code)"),
+        OptionSpec(
+            name: "table", short: nil, binding: .text(\.table, meta: "NAME"), group: .layout, commands: server,
+            help: "the sessions table of a SQL URL (default sessions, then django_session); Laravel's and Django's columns are recognised"),
+        OptionSpec(
+            name: "lifetime", short: nil, binding: .duration(\Invocation.lifetime, 1...315_360_000), group: .layout, commands: server,
+            help: "Laravel's session lifetime (config/session.php, default 120m): a row idle longer is dead, audit counts it and prune deletes it"),
+        OptionSpec(
+            name: "user-field", short: nil, binding: .text(\.userField, meta: "PATH"), group: .layout, commands: server,
+            help: "where a decoded payload names the user, as a dot path (warden.user.admin.key.0.0); tried before the framework's"),
+        OptionSpec(
+            name: "scan-count", short: nil, binding: .count(\.scanCount, 1...1_000_000), group: .layout, commands: server,
+            help: "SCAN COUNT hint (default 1000)"),
+        OptionSpec(
+            name: "rate", short: nil, binding: .count(\.rate, 1...1_000_000_000, meta: "KEYS_PER_SECOND"), group: .layout, commands: server,
+            help: "examine at most this many keys a second on each primary, to spare a busy server"),
 
-        OptionSpec(name: "user", short: nil, binding: .bytes(\.user, meta: "USER", what: "a user id"), group: .selection, commands: [.revoke, .show],
-                   help: "only sessions of USER (the mapping key is then read directly, no scan)"),
-        OptionSpec(name: "sort", short: nil, binding: .choice(\.sort, meta: "KEY"), group: .selection, commands: [.users],
-                   help: "order users by count (default) or user"),
-        OptionSpec(name: "min", short: nil, binding: .count(\.min, 1...Int(Int32.max)), group: .selection, commands: [.users],
-                   help: "only users with at least N sessions"),
-        OptionSpec(name: "top", short: nil, binding: .count(\.top, 1...Int(Int32.max)), group: .selection, commands: [.users, .audit],
-                   help: "only the first N users (users), or how many top users to report (audit, default 10)"),
+        OptionSpec(
+            name: "user", short: nil, binding: .bytes(\.user, meta: "USER", what: "a user id"), group: .selection, commands: [.revoke, .show],
+            help: "only sessions of USER (the mapping key is then read directly, no scan)"),
+        OptionSpec(
+            name: "sort", short: nil, binding: .choice(\.sort, meta: "KEY"), group: .selection, commands: [.users],
+            help: "order users by count (default) or user"),
+        OptionSpec(
+            name: "min", short: nil, binding: .count(\.min, 1...Int(Int32.max)), group: .selection, commands: [.users],
+            help: "only users with at least N sessions"),
+        OptionSpec(
+            name: "top", short: nil, binding: .count(\.top, 1...Int(Int32.max)), group: .selection, commands: [.users, .audit],
+            help: "only the first N users (users), or how many top users to report (audit, default 10)"),
 
-        OptionSpec(name: "idle-over", short: nil, binding: .duration(\Invocation.idleOver, 0...315_360_000), group: .selection, commands: [.list, .revokeUser, .revokeAll],
-                   help: "only sessions idle for longer than DURATION (OBJECT IDLETIME, read before anything touches them)"),
-        OptionSpec(name: "older-than", short: nil, binding: .duration(\Invocation.olderThan, 0...315_360_000), group: .selection, commands: [.list, .revokeUser, .revokeAll],
-                   help: "only sessions created longer than DURATION ago (from the payload; a session of unknown age is never matched)"),
-        OptionSpec(name: "ttl-over", short: nil, binding: .duration(\Invocation.ttlOver, 0...315_360_000), group: .selection, commands: [.list, .revokeUser, .revokeAll],
-                   help: "only sessions with more than DURATION left to live (no expiry counts as more)"),
-        OptionSpec(name: "ip", short: nil, binding: .cidr(\.ip), group: .selection, commands: [.list, .revokeUser, .revokeAll],
-                   help: "only sessions whose payload's IP address is in CIDR (IPv4 or IPv6)"),
-        OptionSpec(name: "except", short: nil, binding: .appending(\.except, meta: "SESSION", what: "a session id"), group: .selection, commands: [.revokeUser],
-                   help: "keep this session (log out everywhere but here); may be given more than once"),
-        OptionSpec(name: "cookie", short: nil, binding: .flag(\.cookie), group: .selection, commands: [.show, .revoke],
-                   help: "the arguments are cookie values as the browser holds them, turned into session ids by --framework"),
-        OptionSpec(name: "secret-file", short: nil, binding: .text(\.secretFile, meta: "FILE", isFile: true), group: .selection, commands: [.show, .revoke],
-                   help: "express-session secrets, one a line: --cookie checks the cookie's signature against them"),
-        OptionSpec(name: "app-key-file", short: nil, binding: .text(\.appKeyFile, meta: "FILE", isFile: true), group: .selection, commands: server,
-                   help: "Laravel's APP_KEY (a .env file or base64:…): opens encrypted cookies and SESSION_ENCRYPT payloads"),
-        OptionSpec(name: "live", short: nil, binding: .flag(\.live), group: .selection, commands: [.users],
-                   help: "check each mapping's session (pipelined EXISTS): count live sessions, and stale mappings apart"),
-        OptionSpec(name: "memory-limit", short: nil, binding: .size(\.memoryLimit, MemoryLimit.minimumBytes...(1 << 40)), group: .selection,
-                   commands: [.users, .audit, .diff, .revokeAll],
-                   help: "the memory users, audit and diff may use for what they count, and revoke-all for the keys it watches after deleting (default 64MiB); past it they spill sorted runs to a private directory under $TMPDIR and merge them, exactly"),
-        OptionSpec(name: "max-payload", short: nil, binding: .size(\.maxPayload, 1...(1 << 30)), group: .selection, commands: [.show],
-                   help: "read and show at most SIZE bytes of each payload (default 64KiB); the rest is counted"),
-        OptionSpec(name: "dry-run", short: nil, binding: .flag(\.dryRun), group: .destructive, commands: changing,
-                   help: "print exactly what would be deleted and delete nothing"),
-        OptionSpec(name: "wait-replicas", short: nil, binding: .count(\.waitReplicas, 0...1_000), group: .destructive, commands: [.revoke, .revokeUser],
-                   help: "replicas per primary that must confirm the session keys' deletion (WAIT) before mappings go (default: all; 0: no check)", requires: .replicas),
-        OptionSpec(name: "settle", short: nil, binding: .duration(\Invocation.settle, 0...86_400), group: .destructive, commands: revoking,
-                   help: "after deleting, watch the revoked keys this long for sessions a request in flight writes back, delete them again, and wait until a whole DURATION passes without one (default 5s, else $SESSIONCTL_SETTLE; 0: off)"),
-        OptionSpec(name: "verify-url", short: nil, binding: .text(\.verifyURL, meta: "URL"), group: .destructive, commands: [.revoke, .revokeUser],
-                   help: "after settling, ask the application: GET URL with each revoked session's cookie, and report whether it still logs in (http:// or https://)"),
-        OptionSpec(name: "verify-logged-in", short: nil, binding: .text(\.verifyLoggedIn, meta: "STATUS|REGEX"), group: .destructive, commands: [.revoke, .revokeUser],
-                   help: "what --verify-url's answer looks like when the cookie still logs in: a status code (200), or a pattern in the body (default: any 2xx status)"),
-        OptionSpec(name: "cookie-name", short: nil, binding: .text(\.cookieName, meta: "NAME"), group: .destructive, commands: [.revoke, .revokeUser],
-                   help: "the session cookie's name for --verify-url (default: the framework's, e.g. laravel_session, sessionid, PHPSESSID)"),
-        OptionSpec(name: "cached-db-url", short: nil, binding: .text(\.cachedDBURL, meta: "URL"), group: .destructive, commands: [.revoke, .revokeUser],
-                   help: "Django cached_db: the database (postgres://, mysql://, sqlite:///…) whose django_session rows are deleted with their cache keys; without it such sessions are refused"),
-        OptionSpec(name: "grace", short: nil, binding: .duration(\.grace, 0...604_800), group: .destructive, commands: [.prune],
-                   help: "a mapping is orphaned when its session was missing on two checks this far apart (default 60s; 0: one immediate re-check)"),
-        OptionSpec(name: "resume", short: nil, binding: .text(\.resume, meta: "TOKEN"), group: .destructive, commands: [.index],
-                   help: "index build: continue an interrupted run from the token it printed (host:port=cursor,…)"),
-        OptionSpec(name: "scan-payloads", short: nil, binding: .flag(\.scanPayloads), group: .selection, commands: [.list],
-                   help: "no mapping needed: find the users' sessions by decoding every payload under the glob (O(keyspace); index build makes it fast)", requires: .payloadScan),
-        OptionSpec(name: "yes", short: "y", binding: .flag(\.yes), group: .destructive, commands: destructive,
-                   help: "do not ask for confirmation (required without a terminal)"),
-        OptionSpec(name: "audit-log", short: nil, binding: .text(\.auditLog, meta: "FILE", isFile: true), group: .destructive, commands: changing,
-                   help: "append a JSON line per affected user to FILE before deleting (default $SESSIONCTL_AUDIT_LOG)"),
-        OptionSpec(name: "actor", short: nil, binding: .text(\.actor, meta: "NAME"), group: .destructive, commands: changing,
-                   help: "who is acting, for the audit trail (default $SUDO_USER, then $USER)"),
-        OptionSpec(name: "reason", short: nil, binding: .text(\.reason, meta: "TEXT"), group: .destructive, commands: changing,
-                   help: "why, for the audit trail (a ticket or incident id)"),
-        OptionSpec(name: "audit-stream", short: nil, binding: .bytes(\.auditStream, meta: "KEY", what: "a stream key"), group: .destructive, commands: changing,
-                   help: "also XADD each audit record to the Redis stream KEY", requires: .auditStream),
+        OptionSpec(
+            name: "idle-over", short: nil, binding: .duration(\Invocation.idleOver, 0...315_360_000), group: .selection,
+            commands: [.list, .revokeUser, .revokeAll],
+            help: "only sessions idle for longer than DURATION (OBJECT IDLETIME, read before anything touches them)"),
+        OptionSpec(
+            name: "older-than", short: nil, binding: .duration(\Invocation.olderThan, 0...315_360_000), group: .selection,
+            commands: [.list, .revokeUser, .revokeAll],
+            help: "only sessions created longer than DURATION ago (from the payload; a session of unknown age is never matched)"),
+        OptionSpec(
+            name: "ttl-over", short: nil, binding: .duration(\Invocation.ttlOver, 0...315_360_000), group: .selection,
+            commands: [.list, .revokeUser, .revokeAll],
+            help: "only sessions with more than DURATION left to live (no expiry counts as more)"),
+        OptionSpec(
+            name: "ip", short: nil, binding: .cidr(\.ip), group: .selection, commands: [.list, .revokeUser, .revokeAll],
+            help: "only sessions whose payload's IP address is in CIDR (IPv4 or IPv6)"),
+        OptionSpec(
+            name: "except", short: nil, binding: .appending(\.except, meta: "SESSION", what: "a session id"), group: .selection,
+            commands: [.revokeUser],
+            help: "keep this session (log out everywhere but here); may be given more than once"),
+        OptionSpec(
+            name: "cookie", short: nil, binding: .flag(\.cookie), group: .selection, commands: [.show, .revoke],
+            help: "the arguments are cookie values as the browser holds them, turned into session ids by --framework"),
+        OptionSpec(
+            name: "secret-file", short: nil, binding: .text(\.secretFile, meta: "FILE", isFile: true), group: .selection, commands: [.show, .revoke],
+            help: "express-session secrets, one a line: --cookie checks the cookie's signature against them"),
+        OptionSpec(
+            name: "app-key-file", short: nil, binding: .text(\.appKeyFile, meta: "FILE", isFile: true), group: .selection, commands: server,
+            help: "Laravel's APP_KEY (a .env file or base64:…): opens encrypted cookies and SESSION_ENCRYPT payloads"),
+        OptionSpec(
+            name: "live", short: nil, binding: .flag(\.live), group: .selection, commands: [.users],
+            help: "check each mapping's session (pipelined EXISTS): count live sessions, and stale mappings apart"),
+        OptionSpec(
+            name: "memory-limit", short: nil, binding: .size(\.memoryLimit, MemoryLimit.minimumBytes...(1 << 40)), group: .selection,
+            commands: [.users, .audit, .diff, .revokeAll],
+            help:
+                "the memory users, audit and diff may use for what they count, and revoke-all for the keys it watches after deleting (default 64MiB); past it they spill sorted runs to a private directory under $TMPDIR and merge them, exactly"
+        ),
+        OptionSpec(
+            name: "max-payload", short: nil, binding: .size(\.maxPayload, 1...(1 << 30)), group: .selection, commands: [.show],
+            help: "read and show at most SIZE bytes of each payload (default 64KiB); the rest is counted"),
+        OptionSpec(
+            name: "dry-run", short: nil, binding: .flag(\.dryRun), group: .destructive, commands: changing,
+            help: "print exactly what would be deleted and delete nothing"),
+        OptionSpec(
+            name: "wait-replicas", short: nil, binding: .count(\.waitReplicas, 0...1_000), group: .destructive, commands: [.revoke, .revokeUser],
+            help: "replicas per primary that must confirm the session keys' deletion (WAIT) before mappings go (default: all; 0: no check)",
+            requires: .replicas),
+        OptionSpec(
+            name: "settle", short: nil, binding: .duration(\Invocation.settle, 0...86_400), group: .destructive, commands: revoking,
+            help:
+                "after deleting, watch the revoked keys this long for sessions a request in flight writes back, delete them again, and wait until a whole DURATION passes without one (default 5s, else $SESSIONCTL_SETTLE; 0: off)"
+        ),
+        OptionSpec(
+            name: "verify-url", short: nil, binding: .text(\.verifyURL, meta: "URL"), group: .destructive, commands: [.revoke, .revokeUser],
+            help:
+                "after settling, ask the application: GET URL with each revoked session's cookie, and report whether it still logs in (http:// or https://)"
+        ),
+        OptionSpec(
+            name: "verify-logged-in", short: nil, binding: .text(\.verifyLoggedIn, meta: "STATUS|REGEX"), group: .destructive,
+            commands: [.revoke, .revokeUser],
+            help:
+                "what --verify-url's answer looks like when the cookie still logs in: a status code (200), or a pattern in the body (default: any 2xx status)"
+        ),
+        OptionSpec(
+            name: "cookie-name", short: nil, binding: .text(\.cookieName, meta: "NAME"), group: .destructive, commands: [.revoke, .revokeUser],
+            help: "the session cookie's name for --verify-url (default: the framework's, e.g. laravel_session, sessionid, PHPSESSID)"),
+        OptionSpec(
+            name: "cached-db-url", short: nil, binding: .text(\.cachedDBURL, meta: "URL"), group: .destructive, commands: [.revoke, .revokeUser],
+            help:
+                "Django cached_db: the database (postgres://, mysql://, sqlite:///…) whose django_session rows are deleted with their cache keys; without it such sessions are refused"
+        ),
+        OptionSpec(
+            name: "grace", short: nil, binding: .duration(\.grace, 0...604_800), group: .destructive, commands: [.prune],
+            help: "a mapping is orphaned when its session was missing on two checks this far apart (default 60s; 0: one immediate re-check)"),
+        OptionSpec(
+            name: "resume", short: nil, binding: .text(\.resume, meta: "TOKEN"), group: .destructive, commands: [.index],
+            help: "index build: continue an interrupted run from the token it printed (host:port=cursor,…)"),
+        OptionSpec(
+            name: "scan-payloads", short: nil, binding: .flag(\.scanPayloads), group: .selection, commands: [.list],
+            help: "no mapping needed: find the users' sessions by decoding every payload under the glob (O(keyspace); index build makes it fast)",
+            requires: .payloadScan),
+        OptionSpec(
+            name: "yes", short: "y", binding: .flag(\.yes), group: .destructive, commands: destructive,
+            help: "do not ask for confirmation (required without a terminal)"),
+        OptionSpec(
+            name: "audit-log", short: nil, binding: .text(\.auditLog, meta: "FILE", isFile: true), group: .destructive, commands: changing,
+            help: "append a JSON line per affected user to FILE before deleting (default $SESSIONCTL_AUDIT_LOG)"),
+        OptionSpec(
+            name: "actor", short: nil, binding: .text(\.actor, meta: "NAME"), group: .destructive, commands: changing,
+            help: "who is acting, for the audit trail (default $SUDO_USER, then $USER)"),
+        OptionSpec(
+            name: "reason", short: nil, binding: .text(\.reason, meta: "TEXT"), group: .destructive, commands: changing,
+            help: "why, for the audit trail (a ticket or incident id)"),
+        OptionSpec(
+            name: "audit-stream", short: nil, binding: .bytes(\.auditStream, meta: "KEY", what: "a stream key"), group: .destructive,
+            commands: changing,
+            help: "also XADD each audit record to the Redis stream KEY", requires: .auditStream),
 
-        OptionSpec(name: "help", short: "h", binding: .flag(\.help), group: .general, commands: nil,
-                   help: "show help (also: sessionctl help COMMAND)"),
-        OptionSpec(name: "version", short: nil, binding: .flag(\.version), group: .general, commands: nil,
-                   help: "print the version"),
+        OptionSpec(
+            name: "help", short: "h", binding: .flag(\.help), group: .general, commands: nil,
+            help: "show help (also: sessionctl help COMMAND)"),
+        OptionSpec(
+            name: "version", short: nil, binding: .flag(\.version), group: .general, commands: nil,
+            help: "print the version"),
     ]
 
     /// The option spelt `--name`.

@@ -44,8 +44,8 @@ public enum ParseError: Error, Equatable, Sendable, CustomStringConvertible {
     public var index: Int {
         switch self {
         case .unknownOption(_, let i, _), .unknownCommand(_, let i, _), .missingCommand(let i), .missingValue(_, let i),
-             .unexpectedValue(_, let i), .invalidValue(_, _, _, let i), .optionNotForCommand(_, _, let i),
-             .missingArgument(_, _, let i), .unexpectedArgument(_, _, let i), .emptyID(_, let i), .conflict(_, let i):
+            .unexpectedValue(_, let i), .invalidValue(_, _, _, let i), .optionNotForCommand(_, _, let i),
+            .missingArgument(_, _, let i), .unexpectedArgument(_, _, let i), .emptyID(_, let i), .conflict(_, let i):
             return i
         }
     }

@@ -36,8 +36,9 @@ public enum Tokenizer {
                 let body = text.dropFirst(2)
                 let name = body.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
                 guard let spec = OptionTable.long(name) else {
-                    throw .unknownOption("--\(name)", index: index(i),
-                                         suggestion: Suggest.closest(to: name, in: OptionTable.all.map(\.name)).map { "--\($0)" })
+                    throw .unknownOption(
+                        "--\(name)", index: index(i),
+                        suggestion: Suggest.closest(to: name, in: OptionTable.all.map(\.name)).map { "--\($0)" })
                 }
                 if let eq = arg.firstIndex(of: UInt8(ascii: "=")) {
                     guard spec.takesValue else { throw .unexpectedValue(option: "--\(name)", index: index(i)) }

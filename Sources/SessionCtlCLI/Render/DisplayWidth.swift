@@ -4,7 +4,10 @@ public enum DisplayWidth {
     public static func of(_ s: String) -> Int {
         // Printable ASCII, the common case in tables: one column a byte.
         var ascii = true
-        for b in s.utf8 where b < 0x20 || b >= 0x7F { ascii = false; break }
+        for b in s.utf8 where b < 0x20 || b >= 0x7F {
+            ascii = false
+            break
+        }
         if ascii { return s.utf8.count }
         var w = 0
         for scalar in s.unicodeScalars { w += width(of: scalar) }

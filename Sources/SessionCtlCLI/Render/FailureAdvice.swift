@@ -13,18 +13,21 @@ extension PartialFailure {
         case .nodeUnreachable, .noPrimary, .redirectLimit:
             return "re-run once the node is back or the failover is done"
         case .scanStopped:
-            return cause.contains("cursor did not return") || cause.contains("resharding") ? nil : "re-run once the node is back or the failover is done"
+            return cause.contains("cursor did not return") || cause.contains("resharding")
+                ? nil : "re-run once the node is back or the failover is done"
         case .replicationUnconfirmed:
             return "the mappings were kept so the sessions stay findable; re-run once the replicas have caught up (--wait-replicas 0 skips the check)"
         case .keptComingBack:
-            return "find what writes the key (the application's log for that session), stop it, then revoke again; 'sessionctl show' shows who it belongs to"
+            return
+                "find what writes the key (the application's log for that session), stop it, then revoke again; 'sessionctl show' shows who it belongs to"
         case .commandFailed, .deletionFailed, .verificationFailed:
             return nil
         }
     }
 
     /// The rules of the README's least-privilege ACL user.
-    static let leastPrivilegeACL = "ACL SETUSER sessionctl on >PASSWORD ~user:* ~session:* resetchannels -@all +scan +get +ttl +strlen +type "
+    static let leastPrivilegeACL =
+        "ACL SETUSER sessionctl on >PASSWORD ~user:* ~session:* resetchannels -@all +scan +get +ttl +strlen +type "
         + "+exists +object|idletime +memory|usage +unlink +wait +info +dbsize +ping +cluster|shards +cluster|slots +cluster|nodes"
 }
 

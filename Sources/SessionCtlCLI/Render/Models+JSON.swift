@@ -1,10 +1,10 @@
 #if canImport(Glibc)
-import Glibc
-import SessionBasics
-import SessionCore
-import RedisStore
-import SQLStore
-import HTTPProbe
+    import Glibc
+    import SessionBasics
+    import SessionCore
+    import RedisStore
+    import SQLStore
+    import HTTPProbe
 #endif
 
 /// The JSON shapes of SPEC.md, one builder per domain value.
@@ -12,14 +12,19 @@ enum JSONModels {
     /// `{"user", "session", "mapping_key", "session_key"}`.
     static func ref(_ r: SessionRef) -> [(String, JSON)] {
         // A SQL row has no mapping key (null); a Redis mapping key is never empty.
-        [("user", .bytes(r.user)), ("session", .bytes(r.session)),
-         ("mapping_key", r.mappingKey.isEmpty ? .null : .bytes(r.mappingKey)), ("session_key", .bytes(r.sessionKey))]
+        [
+            ("user", .bytes(r.user)), ("session", .bytes(r.session)),
+            ("mapping_key", r.mappingKey.isEmpty ? .null : .bytes(r.mappingKey)), ("session_key", .bytes(r.sessionKey)),
+        ]
     }
 
     /// A `list` session: the reference plus `exists`, `ttl`, `bytes`; with `details`, `idle_seconds` and `fields`.
     static func record(_ r: SessionRecord, details: Bool = false) -> [(String, JSON)] {
-        var out = ref(r.ref) + [("exists", .bool(r.exists)), ("ttl", r.ttl.map { .int($0) } ?? .null),
-                                ("bytes", r.bytes.map { .int($0) } ?? .null)]
+        var out =
+            ref(r.ref) + [
+                ("exists", .bool(r.exists)), ("ttl", r.ttl.map { .int($0) } ?? .null),
+                ("bytes", r.bytes.map { .int($0) } ?? .null),
+            ]
         if details {
             out.append(("idle_seconds", r.idleSeconds.map { .int($0) } ?? .null))
             if let f = r.fields { out.append(("fields", PayloadRender.fieldsJSON(f))) }
@@ -34,8 +39,10 @@ enum JSONModels {
 
     /// A refused mapping with its `reason`.
     static func refusal(_ r: Refusal) -> JSON {
-        .object([("user", .bytes(r.user)), ("session", .bytes(r.session)), ("mapping_key", .bytes(r.mappingKey)),
-                 ("session_key", r.sessionKey.map { .bytes($0) } ?? .null), ("reason", .string(r.reason.description))])
+        .object([
+            ("user", .bytes(r.user)), ("session", .bytes(r.session)), ("mapping_key", .bytes(r.mappingKey)),
+            ("session_key", r.sessionKey.map { .bytes($0) } ?? .null), ("reason", .string(r.reason.description)),
+        ])
     }
 }
 

@@ -1,9 +1,9 @@
-import SessionPayload
-import SessionBasics
-import SessionCore
+import HTTPProbe
 import RedisStore
 import SQLStore
-import HTTPProbe
+import SessionBasics
+import SessionCore
+import SessionPayload
 
 /// Decoded payloads for people (an indented tree) and for scripts (JSON as SPEC says:
 /// objects as `{"$class": NAME, …}`).
@@ -108,8 +108,8 @@ enum PayloadRender {
     }
 }
 
-private extension String {
-    func replacingQuotes() -> String {
+extension String {
+    fileprivate func replacingQuotes() -> String {
         var out = ""
         for c in self { if c == "\"" { out += "\\\"" } else { out.append(c) } }
         return out

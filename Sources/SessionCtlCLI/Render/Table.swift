@@ -53,7 +53,7 @@ public struct Table {
             }
         }
         var line = parts.joined(separator: "  ")
-        while line.last == " " { line.removeLast() } // an empty last cell leaves no trailing blanks
+        while line.last == " " { line.removeLast() }  // an empty last cell leaves no trailing blanks
         return line
     }
 }

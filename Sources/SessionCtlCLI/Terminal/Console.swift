@@ -1,7 +1,8 @@
 import RedisClient
+
 #if canImport(Glibc)
-import Glibc
-import SessionBasics
+    import Glibc
+    import SessionBasics
 #endif
 
 /// The terminal as the commands see it: injected, so tests drive the table, colour and prompt paths without a tty.
@@ -36,12 +37,14 @@ public final class Console {
     public let columns: () -> Int?
 
     /// A console from its parts.
-    public init(out: any OutputSink, err: any OutputSink, stdoutIsTerminal: Bool = false, stderrIsTerminal: Bool = false,
-                stdinIsTerminal: Bool = false, environment: [String: String] = [:],
-                readInput: @escaping () -> [UInt8]? = { nil }, readLine: @escaping () -> String? = { nil },
-                cancellation: Cancellation = Cancellation(), readSecret: @escaping (String) -> String? = { _ in nil },
-                inputWithin: @escaping (Int32) -> Bool = { _ in true }, discardTypeahead: @escaping () -> Void = {},
-                columns: @escaping () -> Int? = { nil }) {
+    public init(
+        out: any OutputSink, err: any OutputSink, stdoutIsTerminal: Bool = false, stderrIsTerminal: Bool = false,
+        stdinIsTerminal: Bool = false, environment: [String: String] = [:],
+        readInput: @escaping () -> [UInt8]? = { nil }, readLine: @escaping () -> String? = { nil },
+        cancellation: Cancellation = Cancellation(), readSecret: @escaping (String) -> String? = { _ in nil },
+        inputWithin: @escaping (Int32) -> Bool = { _ in true }, discardTypeahead: @escaping () -> Void = {},
+        columns: @escaping () -> Int? = { nil }
+    ) {
         self.columns = columns
         self.inputWithin = inputWithin
         self.discardTypeahead = discardTypeahead
@@ -66,20 +69,21 @@ public final class Console {
             if let eq = s.firstIndex(of: "=") { env[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
             p += 1
         }
-        return Console(out: FileSink(fd: 1), err: FileSink(fd: 2),
-                       stdoutIsTerminal: isatty(1) == 1, stderrIsTerminal: isatty(2) == 1, stdinIsTerminal: isatty(0) == 1,
-                       environment: env, readInput: { readStandardInput(cancellation) }, readLine: { readAnswer(cancellation) },
-                       cancellation: cancellation, readSecret: { prompt in readSecretLine(prompt, cancellation) },
-                       inputWithin: { ms in
-                           var pfd = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
-                           return poll(&pfd, 1, ms) > 0
-                       },
-                       discardTypeahead: { if isatty(0) == 1 { tcflush(0, TCIFLUSH) } },
-                       columns: {
-                           var size = winsize()
-                           if ioctl(2, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 { return Int(size.ws_col) }
-                           return env["COLUMNS"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
-                       })
+        return Console(
+            out: FileSink(fd: 1), err: FileSink(fd: 2),
+            stdoutIsTerminal: isatty(1) == 1, stderrIsTerminal: isatty(2) == 1, stdinIsTerminal: isatty(0) == 1,
+            environment: env, readInput: { readStandardInput(cancellation) }, readLine: { readAnswer(cancellation) },
+            cancellation: cancellation, readSecret: { prompt in readSecretLine(prompt, cancellation) },
+            inputWithin: { ms in
+                var pfd = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+                return poll(&pfd, 1, ms) > 0
+            },
+            discardTypeahead: { if isatty(0) == 1 { tcflush(0, TCIFLUSH) } },
+            columns: {
+                var size = winsize()
+                if ioctl(2, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 { return Int(size.ws_col) }
+                return env["COLUMNS"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
+            })
     }
 
     /// One line from standard input, unbuffered; `nil` at its end or on Ctrl-C (Swift's
@@ -143,7 +147,7 @@ public final class Console {
     private static func waitForInput(_ cancellation: Cancellation) -> Bool {
         while !cancellation.isCancelled {
             var pfd = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
-            if poll(&pfd, 1, 200) > 0 { return true } // readable, at its end, or an error the read will tell
+            if poll(&pfd, 1, 200) > 0 { return true }  // readable, at its end, or an error the read will tell
         }
         return false
     }

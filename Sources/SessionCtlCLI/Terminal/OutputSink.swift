@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Somewhere bytes go: a file descriptor, or a buffer in tests.
@@ -40,11 +40,17 @@ public final class FileSink: OutputSink {
     }
 
     public func flush() {
-        guard !isClosed else { buffer.removeAll(keepingCapacity: true); return }
+        guard !isClosed else {
+            buffer.removeAll(keepingCapacity: true)
+            return
+        }
         var offset = 0
         while offset < buffer.count {
             let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n > 0 { offset += n; continue }
+            if n > 0 {
+                offset += n
+                continue
+            }
             if n < 0 && errno == EINTR { continue }
             if n < 0 && errno != EPIPE { writeError = String(cString: strerror(errno)) }
             isClosed = true

@@ -63,8 +63,10 @@ final class Progress {
             if let done { text += "; " + done }
             return text
         }
-        let candidates = [compose(long, [matched, speed, left], done), compose(long, [matched, left], done), compose(long, [matched], done),
-                          compose(short, [matched], done), compose(short, [], done), compose(short, [], nil)]
+        let candidates = [
+            compose(long, [matched, speed, left], done), compose(long, [matched, left], done), compose(long, [matched], done),
+            compose(short, [matched], done), compose(short, [], done), compose(short, [], nil),
+        ]
         guard let width else { return candidates[0] }
         let room = max(width - 1, 10)
         if let fits = candidates.first(where: { DisplayWidth.of($0) <= room }) { return fits }

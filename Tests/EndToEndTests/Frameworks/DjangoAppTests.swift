@@ -7,8 +7,9 @@ final class DjangoAppTests: XCTestCase {
     nonisolated(unsafe) static var fixture = ClassFixture()
 
     static func start(engine: String) -> ClassFixture {
-        .redisApp(framework: "django", program: "python3", arguments: [WebApp.sources.appendingPathComponent("django/app.py").path],
-                  environment: ["DJANGO_SESSION_ENGINE": engine], cookieName: "sessionid", installHint: "pip install 'django>=5.2,<6' redis")
+        .redisApp(
+            framework: "django", program: "python3", arguments: [WebApp.sources.appendingPathComponent("django/app.py").path],
+            environment: ["DJANGO_SESSION_ENGINE": engine], cookieName: "sessionid", installHint: "pip install 'django>=5.2,<6' redis")
     }
 
     override class func setUp() { fixture = start(engine: "django.contrib.sessions.backends.cache") }
@@ -63,7 +64,9 @@ final class DjangoCachedDBAppTests: XCTestCase {
         XCTAssertTrue((refused.first?["reason"] as? String)?.contains("reloaded from the django_session table") == true, r.stdout)
         XCTAssertTrue(r.stderr.contains("nothing was revoked"), r.stderr)
         let table = try s.run(["revoke-user", "--dry-run", "--", "1"])
-        XCTAssertTrue(table.stdout.contains("reloaded from the django_session table") || table.stderr.contains("reloaded from the django_session table"), "\(table)")
+        XCTAssertTrue(
+            table.stdout.contains("reloaded from the django_session table") || table.stderr.contains("reloaded from the django_session table"),
+            "\(table)")
         XCTAssertTrue(try alice.isLoggedIn())
         // Why: delete the cache key by hand, and the app still lets the cookie in (and writes the key back).
         let key = try XCTUnwrap(listed.first?["session_key"] as? String)

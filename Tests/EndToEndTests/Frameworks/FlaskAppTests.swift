@@ -7,8 +7,9 @@ final class FlaskAppTests: XCTestCase {
     nonisolated(unsafe) static var fixture = ClassFixture()
 
     override class func setUp() {
-        fixture = .redisApp(framework: "flask", program: "python3", arguments: [WebApp.sources.appendingPathComponent("flask/app.py").path],
-                            cookieName: "session", installHint: "pip install flask-session flask-login")
+        fixture = .redisApp(
+            framework: "flask", program: "python3", arguments: [WebApp.sources.appendingPathComponent("flask/app.py").path],
+            cookieName: "session", installHint: "pip install flask-session flask-login")
     }
 
     override class func tearDown() { fixture.stop() }

@@ -1,8 +1,8 @@
 import Foundation
 import RedisClient
+import SessionBasics
 import TestSupport
 import XCTest
-import SessionBasics
 
 /// One real application and its Redis, started once per test class, and the story every
 /// framework must pass: users log in over HTTP, sessionctl lists, shows (decoded) and revokes
@@ -36,8 +36,11 @@ final class FrameworkScenario {
     /// The whole story; `format` is the payload format `show` must name. User ids are what the
     /// app stores (Django and Rails use database ids), as `/me` tells.
     func story(format: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let alice1 = try app.login("alice"), alice2 = try app.login("alice"), bob = try app.login("bob")
-        let alice = try XCTUnwrap(try alice1.userId(), file: file, line: line), bobId = try XCTUnwrap(try bob.userId(), file: file, line: line)
+        let alice1 = try app.login("alice")
+        let alice2 = try app.login("alice")
+        let bob = try app.login("bob")
+        let alice = try XCTUnwrap(try alice1.userId(), file: file, line: line)
+        let bobId = try XCTUnwrap(try bob.userId(), file: file, line: line)
 
         // list: both of alice's sessions, with the fields the payload holds.
         let listed = try sessions(of: alice)
@@ -52,7 +55,9 @@ final class FrameworkScenario {
         }
         let wide = try run(["list", "-o", "wide", "--", alice])
         XCTAssertEqual(wide.status, 0, "\(wide)", file: file, line: line)
-        XCTAssertTrue(wide.stdout.contains("IP") && wide.stdout.contains("127.0.0.1") && wide.stdout.contains("sessionctl-test/1.0"), wide.stdout, file: file, line: line)
+        XCTAssertTrue(
+            wide.stdout.contains("IP") && wide.stdout.contains("127.0.0.1") && wide.stdout.contains("sessionctl-test/1.0"), wide.stdout, file: file,
+            line: line)
 
         // show: the decoded payload and its fields.
         let id = try XCTUnwrap(listed.first?["session"] as? String, file: file, line: line)
@@ -93,7 +98,8 @@ final class FrameworkScenario {
 extension FrameworkScenario {
     /// Every key matching `pattern`, by SCAN.
     func scanKeys(_ pattern: String) throws -> [String] {
-        var cursor = "0", out: [String] = []
+        var cursor = "0"
+        var out: [String] = []
         repeat {
             let page = try redis.run([["SCAN", cursor, "MATCH", pattern, "COUNT", "1000"]])[0].array ?? []
             cursor = page.first?.text ?? "0"
@@ -105,10 +111,13 @@ extension FrameworkScenario {
     /// An app with no mapping: its mapping keys are deleted, `index build` writes them from the
     /// payloads, `list` through them equals `list --scan-payloads`, and revoking through them logs the user out.
     func indexBuildStory(file: StaticString = #filePath, line: UInt = #line) throws {
-        let ivan1 = try app.login("ivan"), ivan2 = try app.login("ivan"), judy = try app.login("judy")
-        let ivan = try XCTUnwrap(try ivan1.userId(), file: file, line: line), judyId = try XCTUnwrap(try judy.userId(), file: file, line: line)
+        let ivan1 = try app.login("ivan")
+        let ivan2 = try app.login("ivan")
+        let judy = try app.login("judy")
+        let ivan = try XCTUnwrap(try ivan1.userId(), file: file, line: line)
+        let judyId = try XCTUnwrap(try judy.userId(), file: file, line: line)
         let anonymous = app.browser()
-        _ = try anonymous.get("/me") // some frameworks store a session for every visitor
+        _ = try anonymous.get("/me")  // some frameworks store a session for every visitor
         // The application as it was before it wrote mappings.
         let mappings = try scanKeys("*user:*")
         XCTAssertFalse(mappings.isEmpty, file: file, line: line)
@@ -134,7 +143,9 @@ extension FrameworkScenario {
 
         // list through the new mappings finds what decoding every payload finds.
         let listed = try run(["list", "-o", "json", "--", ivan, judyId])
-        func keys(_ r: Sessionctl.Run) throws -> [String] { (try r.json()["sessions"] as? [[String: Any]] ?? []).compactMap { $0["session_key"] as? String }.sorted() }
+        func keys(_ r: Sessionctl.Run) throws -> [String] {
+            (try r.json()["sessions"] as? [[String: Any]] ?? []).compactMap { $0["session_key"] as? String }.sorted()
+        }
         XCTAssertEqual(try keys(listed), try keys(scanned), file: file, line: line)
         XCTAssertEqual(try keys(listed).count, 3, listed.stdout, file: file, line: line)
         // The mapping expires with its session.
@@ -156,7 +167,8 @@ extension FrameworkScenario {
     /// Starts `GET /slow?ms=N` with `browser`'s cookies on another thread: a request in flight
     /// that has read the session and will write it back as it ends. `wait()` returns its answer.
     func slowRequest(_ browser: WebApp.Browser, ms: Int) -> () -> WebApp.Response? {
-        let cookies = browser.cookies, app = self.app
+        let cookies = browser.cookies
+        let app = self.app
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var response: WebApp.Response?
         DispatchQueue.global().async {
@@ -182,8 +194,9 @@ extension FrameworkScenario {
         XCTAssertEqual(off.status, 0, "\(off)", file: file, line: line)
         XCTAssertEqual(try off.json()["written_back"] as? Int, 0, off.stdout, file: file, line: line)
         XCTAssertEqual(first()?.status, 200, "the slow request began logged in", file: file, line: line)
-        XCTAssertTrue(try early.isLoggedIn(), "without the watch, the request in flight wrote the session back and the cookie works again",
-                      file: file, line: line)
+        XCTAssertTrue(
+            try early.isLoggedIn(), "without the watch, the request in flight wrote the session back and the cookie works again",
+            file: file, line: line)
 
         let late = try app.login("trent")
         let trent = try XCTUnwrap(try late.userId(), file: file, line: line)
@@ -235,7 +248,8 @@ extension FrameworkScenario {
         XCTAssertTrue(try wendy.isLoggedIn(), file: file, line: line)
         let after = try run(["revoke-user", "--yes", "-o", "json", "--verify-url", me, "--", wendyId])
         XCTAssertEqual(after.status, 0, "\(after)", file: file, line: line)
-        XCTAssertEqual((try after.json()["verified"] as? [[String: Any]])?.first?["result"] as? String, "refused", after.stdout, file: file, line: line)
+        XCTAssertEqual(
+            (try after.json()["verified"] as? [[String: Any]])?.first?["result"] as? String, "refused", after.stdout, file: file, line: line)
 
         // A body pattern: the app's 401 page says "anonymous"; an app that nobody answers is no proof.
         let xavier = try app.login("xavier")
@@ -263,14 +277,17 @@ struct ClassFixture {
 
     /// A real Redis and the framework's app on it, started once for a test class: the server's port
     /// is in the app's `$REDIS_PORT` and replaces `{redis}` in its arguments.
-    static func redisApp(framework: String, name: String? = nil, program: String, arguments: [String], environment: [String: String] = [:],
-                         cookieName: String, installHint: String, timeout: TimeInterval = 60) -> ClassFixture {
+    static func redisApp(
+        framework: String, name: String? = nil, program: String, arguments: [String], environment: [String: String] = [:],
+        cookieName: String, installHint: String, timeout: TimeInterval = 60
+    ) -> ClassFixture {
         start {
             let redis = try RedisServer()
-            let app = try WebApp(name: name ?? framework, program: program,
-                                 arguments: arguments.map { $0.replacingOccurrences(of: "{redis}", with: String(redis.port)) },
-                                 environment: environment.merging(["REDIS_PORT": String(redis.port)]) { own, _ in own },
-                                 cookieName: cookieName, installHint: installHint, timeout: timeout)
+            let app = try WebApp(
+                name: name ?? framework, program: program,
+                arguments: arguments.map { $0.replacingOccurrences(of: "{redis}", with: String(redis.port)) },
+                environment: environment.merging(["REDIS_PORT": String(redis.port)]) { own, _ in own },
+                cookieName: cookieName, installHint: installHint, timeout: timeout)
             return FrameworkScenario(framework: framework, redis: redis, app: app)
         }
     }

@@ -13,13 +13,16 @@ final class LaravelAppTests: XCTestCase {
         ClassFixture.start {
             let redis = try RedisServer()
             let key = "base64:" + Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
-            let app = try WebApp(name: "laravel", program: "php",
-                                 arguments: ["-S", "127.0.0.1:{port}", WebApp.sources.appendingPathComponent("laravel/public/index.php").path],
-                                 environment: ["REDIS_PORT": String(redis.port), "APP_KEY": key, "SESSION_ENCRYPT": encrypt ? "1" : "",
-                                               "APP_SERVICES_CACHE": "services.php", "APP_PACKAGES_CACHE": "packages.php",
-                                               // Requests at once: a slow one in flight must not hold up the rest.
-                                               "PHP_CLI_SERVER_WORKERS": "4"],
-                                 cookieName: "laravel_session", installHint: "apt-get install php-cli php-redis php-laravel-framework")
+            let app = try WebApp(
+                name: "laravel", program: "php",
+                arguments: ["-S", "127.0.0.1:{port}", WebApp.sources.appendingPathComponent("laravel/public/index.php").path],
+                environment: [
+                    "REDIS_PORT": String(redis.port), "APP_KEY": key, "SESSION_ENCRYPT": encrypt ? "1" : "",
+                    "APP_SERVICES_CACHE": "services.php", "APP_PACKAGES_CACHE": "packages.php",
+                    // Requests at once: a slow one in flight must not hold up the rest.
+                    "PHP_CLI_SERVER_WORKERS": "4",
+                ],
+                cookieName: "laravel_session", installHint: "apt-get install php-cli php-redis php-laravel-framework")
             let env = app.directory.appendingPathComponent(".env")
             try "APP_NAME=laravel\nAPP_KEY=\(key)\n".write(to: env, atomically: true, encoding: .utf8)
             let scenario = FrameworkScenario(framework: "laravel", redis: redis, app: app)
@@ -72,19 +75,23 @@ final class LaravelAppTests: XCTestCase {
         // A wrong key: the cookie cannot be opened, a usage error that says so, and nothing is revoked.
         let wrong = s.app.directory.appendingPathComponent("wrong.env")
         try "APP_KEY=base64:\(Data(repeating: 7, count: 32).base64EncodedString())\n".write(to: wrong, atomically: true, encoding: .utf8)
-        let bad = try Sessionctl.run(["--framework", "laravel", "--app-key-file", wrong.path, "revoke", "--cookie", "--yes", "--", try XCTUnwrap(dave.session)],
-                                     environment: ["SESSIONCTL_URL": s.redis.url])
+        let bad = try Sessionctl.run(
+            ["--framework", "laravel", "--app-key-file", wrong.path, "revoke", "--cookie", "--yes", "--", try XCTUnwrap(dave.session)],
+            environment: ["SESSIONCTL_URL": s.redis.url])
         XCTAssertEqual(bad.status, 2, "\(bad)")
         XCTAssertTrue(bad.stderr.contains("MAC does not match"), bad.stderr)
         XCTAssertEqual(bad.stderr.split(separator: "\n").count, 1, "one line: \(bad.stderr)")
         XCTAssertTrue(try dave.isLoggedIn())
         // No key at all for a Laravel cookie: a usage error naming the option.
-        let none = try Sessionctl.run(["--framework", "laravel", "revoke", "--cookie", "--yes", "--", try XCTUnwrap(dave.session)],
-                                      environment: ["SESSIONCTL_URL": s.redis.url])
+        let none = try Sessionctl.run(
+            ["--framework", "laravel", "revoke", "--cookie", "--yes", "--", try XCTUnwrap(dave.session)],
+            environment: ["SESSIONCTL_URL": s.redis.url])
         XCTAssertEqual(none.status, 2, "\(none)")
         XCTAssertTrue(none.stderr.contains("--app-key-file"), none.stderr)
         // The right key: revoked, and the app refuses the cookie.
-        let good = try s.run(["revoke", "--cookie", "--yes", "-o", "json", "--verify-url", "http://127.0.0.1:\(s.app.port)/me", "--", try XCTUnwrap(dave.session)])
+        let good = try s.run([
+            "revoke", "--cookie", "--yes", "-o", "json", "--verify-url", "http://127.0.0.1:\(s.app.port)/me", "--", try XCTUnwrap(dave.session),
+        ])
         XCTAssertEqual(good.status, 0, "\(good)")
         XCTAssertEqual((try good.json()["verified"] as? [[String: Any]])?.first?["result"] as? String, "refused", good.stdout)
         XCTAssertFalse(try dave.isLoggedIn())

@@ -7,9 +7,10 @@ final class RailsAppTests: XCTestCase {
     nonisolated(unsafe) static var fixture = ClassFixture()
 
     override class func setUp() {
-        fixture = .redisApp(framework: "rails", program: "ruby", arguments: [WebApp.sources.appendingPathComponent("rails/app.rb").path],
-                            cookieName: "_app_session",
-                            installHint: "apt-get install ruby-rails ruby-devise ruby-redis-actionpack ruby-sqlite3 ruby-webrick", timeout: 120)
+        fixture = .redisApp(
+            framework: "rails", program: "ruby", arguments: [WebApp.sources.appendingPathComponent("rails/app.rb").path],
+            cookieName: "_app_session",
+            installHint: "apt-get install ruby-rails ruby-devise ruby-redis-actionpack ruby-sqlite3 ruby-webrick", timeout: 120)
     }
 
     override class func tearDown() { fixture.stop() }
@@ -43,11 +44,14 @@ final class RailsAppTests: XCTestCase {
             _ = try s.redis.run([["DEL", privateKey]])
             XCTAssertTrue(try b.isLoggedIn(), "redis-rack falls back to the public id")
             XCTAssertEqual(try s.redis.run([["EXISTS", privateKey, legacyKey]])[0], .integer(2), "the request wrote the private-id key again")
-            let r = byCookie ? try s.run(["revoke", "--cookie", "--yes", "-o", "json", "--", try XCTUnwrap(b.session)])
-                             : try s.run(["revoke-user", "--yes", "-o", "json", "--", id])
+            let r =
+                byCookie
+                ? try s.run(["revoke", "--cookie", "--yes", "-o", "json", "--", try XCTUnwrap(b.session)])
+                : try s.run(["revoke-user", "--yes", "-o", "json", "--", id])
             XCTAssertEqual(r.status, 0, "\(r)")
             XCTAssertEqual((try r.json()["deleted"] as? [String: Int])?["copies"], 1, r.stdout)
-            XCTAssertEqual(try s.redis.run([["EXISTS", privateKey, legacyKey]])[0], .integer(0), "both keys gone (\(byCookie ? "by cookie" : "by user"))")
+            XCTAssertEqual(
+                try s.redis.run([["EXISTS", privateKey, legacyKey]])[0], .integer(0), "both keys gone (\(byCookie ? "by cookie" : "by user"))")
             XCTAssertFalse(try b.isLoggedIn())
         }
         // A dry run names the copy and deletes nothing.

@@ -1,8 +1,8 @@
 import Foundation
 import RedisClient
+import SessionBasics
 import TestSupport
 import XCTest
-import SessionBasics
 
 /// Express (express-session + connect-redis + passport) and Spring Session cannot be installed
 /// here (npm and Maven Central are out of reach), so these tests write keys and payloads of the
@@ -18,20 +18,24 @@ final class ShapeOnlyFrameworkTests: XCTestCase {
 
     /// express-session's cookie: `s:` + sid + `.` + base64(HMAC-SHA256(secret, sid)) without padding, percent-encoded.
     private func expressCookie(_ sid: String, secret: String) throws -> String {
-        let out = try RealSerializerRun.python("""
-        import base64, hashlib, hmac, sys, urllib.parse
-        sig = base64.b64encode(hmac.new(b"\(secret)", b"\(sid)", hashlib.sha256).digest()).decode().rstrip("=")
-        sys.stdout.write(urllib.parse.quote("s:\(sid)." + sig, safe=""))
-        """)
+        let out = try RealSerializerRun.python(
+            """
+            import base64, hashlib, hmac, sys, urllib.parse
+            sig = base64.b64encode(hmac.new(b"\(secret)", b"\(sid)", hashlib.sha256).digest()).decode().rstrip("=")
+            sys.stdout.write(urllib.parse.quote("s:\(sid)." + sig, safe=""))
+            """)
         return String(decoding: out, as: UTF8.self)
     }
 
     func testExpressSessionsWithSignedCookies() throws {
         let server = try RedisServer()
         let sid = "Jm1Fq0D2nXK8wVb3yLhT4sP9uZcR7eAa"
-        let payload = #"{"cookie":{"originalMaxAge":86400000,"expires":"2030-01-02T03:04:05.000Z","secure":false,"httpOnly":true,"path":"/"},"passport":{"user":"42"},"ip":"10.9.8.7","created_at":"2026-11-30T12:00:00.000Z"}"#
-        _ = try server.run([["SET", "sess:\(sid)", payload, "EX", "86400"], ["SET", "user:42:\(sid)", "sess:\(sid)"],
-                            ["SET", "sess:other", #"{"cookie":{},"passport":{"user":"7"}}"#], ["SET", "user:7:other", "sess:other"]])
+        let payload =
+            #"{"cookie":{"originalMaxAge":86400000,"expires":"2030-01-02T03:04:05.000Z","secure":false,"httpOnly":true,"path":"/"},"passport":{"user":"42"},"ip":"10.9.8.7","created_at":"2026-11-30T12:00:00.000Z"}"#
+        _ = try server.run([
+            ["SET", "sess:\(sid)", payload, "EX", "86400"], ["SET", "user:42:\(sid)", "sess:\(sid)"],
+            ["SET", "sess:other", #"{"cookie":{},"passport":{"user":"7"}}"#], ["SET", "user:7:other", "sess:other"],
+        ])
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("express-\(UUID().uuidString.prefix(6))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let secrets = dir.appendingPathComponent("secrets")
@@ -64,8 +68,9 @@ final class ShapeOnlyFrameworkTests: XCTestCase {
 
         let revoked = try sessionctl(server, ["--framework", "express", "--secret-file", secrets.path, "revoke", "--cookie", "--yes", cookie])
         XCTAssertEqual(revoked.status, 0, "\(revoked)")
-        XCTAssertEqual(try server.run([["EXISTS", "sess:\(sid)"], ["EXISTS", "user:42:\(sid)"], ["EXISTS", "sess:other"]]),
-                       [.integer(0), .integer(0), .integer(1)])
+        XCTAssertEqual(
+            try server.run([["EXISTS", "sess:\(sid)"], ["EXISTS", "user:42:\(sid)"], ["EXISTS", "sess:other"]]),
+            [.integer(0), .integer(0), .integer(1)])
     }
 
     // MARK: Spring Session
@@ -73,8 +78,9 @@ final class ShapeOnlyFrameworkTests: XCTestCase {
     func testSpringSessionHashesDecodedFromJavaSerialization() throws {
         let server = try RedisServer()
         let created: Int64 = 1_700_000_000_000
-        let lines = try RealSerializerRun.output("java", [WebApp.sources.appendingPathComponent("spring/SpringValues.java").path, String(created)],
-                                                 hint: "apt-get install openjdk-17-jdk-headless")
+        let lines = try RealSerializerRun.output(
+            "java", [WebApp.sources.appendingPathComponent("spring/SpringValues.java").path, String(created)],
+            hint: "apt-get install openjdk-17-jdk-headless")
         let id = "8b2d6c0e-1f4a-4c5e-9d3b-2a7f6e1c0b9d"
         let key = "spring:session:sessions:\(id)"
         var hset: [Data] = [Data("HSET".utf8), Data(key.utf8)]
@@ -115,9 +121,11 @@ final class ShapeOnlyFrameworkTests: XCTestCase {
         let ends = Int64(Date().timeIntervalSince1970 * 1000) + 1_800_000
         let minute = (ends + 59_999) / 60_000 * 60_000
         let bucket = "spring:session:expirations:\(minute)"
-        _ = try server.run([["SET", expiresKey, ""], ["PEXPIRE", expiresKey, "1800000"], ["SADD", bucket, "expires:bob-1", "expires:other"],
-                            ["ZADD", "spring:session:sessions:expirations", String(ends), "bob-1"],
-                            ["ZADD", "spring:session:sessions:expirations", String(ends), "other"]])
+        _ = try server.run([
+            ["SET", expiresKey, ""], ["PEXPIRE", expiresKey, "1800000"], ["SADD", bucket, "expires:bob-1", "expires:other"],
+            ["ZADD", "spring:session:sessions:expirations", String(ends), "bob-1"],
+            ["ZADD", "spring:session:sessions:expirations", String(ends), "other"],
+        ])
         let dry = try sessionctl(server, ["--framework", "spring", "revoke-user", "bob", "--dry-run"])
         XCTAssertEqual(try server.run([["EXISTS", expiresKey]])[0], .integer(1), "a dry run deletes nothing: \(dry)")
         let revokedBob = try sessionctl(server, ["--framework", "spring", "revoke-user", "bob", "--yes", "-o", "json"])

@@ -13,14 +13,21 @@ final class DiffEndToEndTests: XCTestCase {
     }
 
     func testADoubleWriteThatDroppedSessionsIsFoundExactly() throws {
-        let a = try RedisServer(), b = try RedisServer()
-        var seedA: [[String]] = [], seedB: [[String]] = []
-        var dropped: Set<String> = [], changed: Set<String> = []
+        let a = try RedisServer()
+        let b = try RedisServer()
+        var seedA: [[String]] = []
+        var seedB: [[String]] = []
+        var dropped: Set<String> = []
+        var changed: Set<String> = []
         for i in 0..<3000 {
-            let user = "u\(i % 700)", s = "s\(i)"
+            let user = "u\(i % 700)"
+            let s = "s\(i)"
             let payload = "{\"user_id\":\"\(user)\",\"n\":\(i)}"
             seedA += [["SET", "user:\(user):\(s)", "session:\(s)"], ["SET", "session:\(s)", payload, "EX", "600"]]
-            if i % 81 == 7 { dropped.insert("\(user) \(s)"); continue }
+            if i % 81 == 7 {
+                dropped.insert("\(user) \(s)")
+                continue
+            }
             let written = i % 500 == 3 ? "{\"user_id\":\"\(user)\",\"n\":-1}" : payload
             if written != payload { changed.insert("\(user) \(s)") }
             seedB += [["SET", "user:\(user):\(s)", "session:\(s)"], ["SET", "session:\(s)", written, "EX", "600"]]
@@ -45,8 +52,9 @@ final class DiffEndToEndTests: XCTestCase {
         let same = try Sessionctl.run(["--url", a.url, "diff", "--against", a.url, "--exit-code"])
         XCTAssertEqual(same.status, 0, "\(same)")
         XCTAssertTrue(same.stderr.contains("identical"), same.stderr)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter { $0.hasPrefix("sessionctl-diff-") }, [],
-                       "the spill directory is removed")
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter { $0.hasPrefix("sessionctl-diff-") }, [],
+            "the spill directory is removed")
     }
 
     func testABlueGreenDeployIsCheckedAgainstASnapshot() throws {
@@ -74,23 +82,28 @@ final class DiffEndToEndTests: XCTestCase {
     func testRedisAgainstASQLTableOfTheSameLaravelSessions() throws {
         // The same three sessions written as Laravel writes them to Redis and to its database table.
         let php = """
-        $a = ['_token' => 'tok', 'login_web_59ba36addc2b2f9401580f014c7f58ea4e30989d' => 7];
-        $b = ['_token' => 'tok2', 'login_web_59ba36addc2b2f9401580f014c7f58ea4e30989d' => 8];
-        echo serialize(serialize($a)), "\\n", serialize(serialize($b)), "\\n", base64_encode(serialize($a)), "\\n", base64_encode(serialize($b)), "\\n";
-        """
+            $a = ['_token' => 'tok', 'login_web_59ba36addc2b2f9401580f014c7f58ea4e30989d' => 7];
+            $b = ['_token' => 'tok2', 'login_web_59ba36addc2b2f9401580f014c7f58ea4e30989d' => 8];
+            echo serialize(serialize($a)), "\\n", serialize(serialize($b)), "\\n", base64_encode(serialize($a)), "\\n", base64_encode(serialize($b)), "\\n";
+            """
         let out = try PostgresServer.run(["/usr/bin/php", "-r", php])
         XCTAssertEqual(out.status, 0, out.output)
         let lines = out.output.split(separator: "\n").map(String.init)
         let redis = try RedisServer()
-        try redis.run([["SET", "laravel_database_laravel_cache:aaa", lines[0]], ["SET", "laravel_database_user:7:aaa", "laravel_database_laravel_cache:aaa"],
-                       ["SET", "laravel_database_laravel_cache:bbb", lines[1]], ["SET", "laravel_database_user:8:bbb", "laravel_database_laravel_cache:bbb"],
-                       ["SET", "laravel_database_laravel_cache:ccc", lines[1]], ["SET", "laravel_database_user:8:ccc", "laravel_database_laravel_cache:ccc"]])
+        try redis.run([
+            ["SET", "laravel_database_laravel_cache:aaa", lines[0]], ["SET", "laravel_database_user:7:aaa", "laravel_database_laravel_cache:aaa"],
+            ["SET", "laravel_database_laravel_cache:bbb", lines[1]], ["SET", "laravel_database_user:8:bbb", "laravel_database_laravel_cache:bbb"],
+            ["SET", "laravel_database_laravel_cache:ccc", lines[1]], ["SET", "laravel_database_user:8:ccc", "laravel_database_laravel_cache:ccc"],
+        ])
         let db = FileManager.default.temporaryDirectory.appendingPathComponent("diff-\(UUID().uuidString.prefix(6)).db").path
         let now = Int(Date().timeIntervalSince1970)
-        let made = try PostgresServer.run(["/usr/bin/sqlite3", db, """
+        let made = try PostgresServer.run([
+            "/usr/bin/sqlite3", db,
+            """
             CREATE TABLE sessions (id varchar(255) PRIMARY KEY, user_id integer, ip_address varchar(45), user_agent text, payload text NOT NULL, last_activity integer NOT NULL);
             INSERT INTO sessions VALUES ('aaa', 7, NULL, NULL, '\(lines[2])', \(now)), ('bbb', 8, NULL, NULL, '\(lines[2])', \(now));
-            """])
+            """,
+        ])
         XCTAssertEqual(made.status, 0, made.output)
         let r = try Sessionctl.run(["--url", redis.url, "--framework", "laravel", "diff", "--against", "sqlite://" + db, "-o", "ndjson"])
         XCTAssertEqual(r.status, 0, "\(r)")
@@ -103,8 +116,9 @@ final class DiffEndToEndTests: XCTestCase {
         let f = try Fixture()
         try f.seed((0..<3000).map { ("u\($0 % 300)", "c\($0)") })
         let tmp = try TemporaryDirectory()
-        let r = try Sessionctl.run(["diff", "--against", f.server.url, "--rate", "1000", "--scan-count", "100", "--memory-limit", "4KiB"],
-                                   environment: ["SESSIONCTL_URL": f.server.url, "TMPDIR": tmp.path], interruptAfter: 1.0)
+        let r = try Sessionctl.run(
+            ["diff", "--against", f.server.url, "--rate", "1000", "--scan-count", "100", "--memory-limit", "4KiB"],
+            environment: ["SESSIONCTL_URL": f.server.url, "TMPDIR": tmp.path], interruptAfter: 1.0)
         XCTAssertEqual(r.status, 130, "\(r)")
         XCTAssertEqual(try tmp.contents(), [], "the spill directory is removed after Ctrl-C")
     }
@@ -136,8 +150,10 @@ final class DiffEndToEndTests: XCTestCase {
         XCTAssertEqual(try f.dbsize(), 6002)
         // A spill that cannot be written (a file-size limit: EFBIG, as a full disk gives ENOSPC): exit 1, one line.
         let tmp = try TemporaryDirectory()
-        let limited = try Sessionctl.exec("/bin/bash", ["-c", "ulimit -f 1; exec \"$0\" diff --against \"$1\" --memory-limit 4KiB", Sessionctl.binary, f.server.url].map { Data($0.utf8) },
-                                          environment: ["SESSIONCTL_URL": f.server.url, "TMPDIR": tmp.path], stdin: nil, timeout: 60)
+        let limited = try Sessionctl.exec(
+            "/bin/bash",
+            ["-c", "ulimit -f 1; exec \"$0\" diff --against \"$1\" --memory-limit 4KiB", Sessionctl.binary, f.server.url].map { Data($0.utf8) },
+            environment: ["SESSIONCTL_URL": f.server.url, "TMPDIR": tmp.path], stdin: nil, timeout: 60)
         XCTAssertEqual(limited.status, 1, "\(limited)")
         XCTAssertTrue(limited.stderr.contains("cannot write to the temporary directory") && limited.stderr.contains("File too large"), limited.stderr)
         XCTAssertEqual(limited.stderr.split(separator: "\n").count, 1, limited.stderr)

@@ -9,9 +9,10 @@ final class DjangoDatabaseAppTests: XCTestCase {
 
     override class func setUp() {
         scenario = Result {
-            let app = try WebApp(name: "django-db", program: "python3", arguments: [WebApp.sources.appendingPathComponent("django/app.py").path],
-                                 environment: ["DJANGO_SESSION_ENGINE": "django.contrib.sessions.backends.db"], cookieName: "sessionid",
-                                 installHint: "python3 -m pip install 'django>=5.2,<6' redis")
+            let app = try WebApp(
+                name: "django-db", program: "python3", arguments: [WebApp.sources.appendingPathComponent("django/app.py").path],
+                environment: ["DJANGO_SESSION_ENGINE": "django.contrib.sessions.backends.db"], cookieName: "sessionid",
+                installHint: "python3 -m pip install 'django>=5.2,<6' redis")
             let db = app.directory.appendingPathComponent("db.sqlite3").path
             return SQLAppScenario(app: app, url: "sqlite://" + db, framework: "django", environment: [:], table: "django_session") { sql in
                 let r = try PostgresServer.run(["/usr/bin/sqlite3", db, sql])

@@ -17,20 +17,28 @@ final class LaravelDatabaseAppTests: XCTestCase {
     nonisolated(unsafe) static var apps: Result<Apps, Error>?
 
     static func laravel(connection: String, port: Int, key: String) throws -> WebApp {
-        let env = ["APP_KEY": key, "SESSION_DRIVER": "database", "DB_CONNECTION": connection, "DB_PORT": String(port),
-                   "DB_DATABASE": "app", "DB_USERNAME": "app", "DB_PASSWORD": "app-pw",
-                   "APP_SERVICES_CACHE": "services.php", "APP_PACKAGES_CACHE": "packages.php"]
+        let env = [
+            "APP_KEY": key, "SESSION_DRIVER": "database", "DB_CONNECTION": connection, "DB_PORT": String(port),
+            "DB_DATABASE": "app", "DB_USERNAME": "app", "DB_PASSWORD": "app-pw",
+            "APP_SERVICES_CACHE": "services.php", "APP_PACKAGES_CACHE": "packages.php",
+        ]
         // The sessions table, by Laravel's own migration (php artisan session:table's stub).
         var migrateEnv = ProcessInfo.processInfo.environment.filter { ["PATH", "HOME", "LANG"].contains($0.key) }
         for (k, v) in env { migrateEnv[k] = v }
         migrateEnv["APP_DIR"] = FileManager.default.temporaryDirectory.path
-        let argv = ["/usr/bin/env"] + migrateEnv.map { "\($0.key)=\($0.value)" } + ["php", WebApp.sources.appendingPathComponent("laravel/migrate.php").path]
+        let argv =
+            ["/usr/bin/env"] + migrateEnv.map { "\($0.key)=\($0.value)" } + [
+                "php", WebApp.sources.appendingPathComponent("laravel/migrate.php").path,
+            ]
         let migrated = try PostgresServer.run(argv)
-        guard migrated.status == 0, migrated.output.contains("ok") else { throw TestSupportError("Laravel's sessions migration failed: \(migrated.output.suffix(1500))") }
-        return try WebApp(name: "laravel-\(connection)", program: "php",
-                          arguments: ["-S", "127.0.0.1:{port}", WebApp.sources.appendingPathComponent("laravel/public/index.php").path],
-                          environment: env, cookieName: "laravel_session",
-                          installHint: "apt-get install php-cli php-laravel-framework php-mysql php-pgsql")
+        guard migrated.status == 0, migrated.output.contains("ok") else {
+            throw TestSupportError("Laravel's sessions migration failed: \(migrated.output.suffix(1500))")
+        }
+        return try WebApp(
+            name: "laravel-\(connection)", program: "php",
+            arguments: ["-S", "127.0.0.1:{port}", WebApp.sources.appendingPathComponent("laravel/public/index.php").path],
+            environment: env, cookieName: "laravel_session",
+            installHint: "apt-get install php-cli php-laravel-framework php-mysql php-pgsql")
     }
 
     override class func setUp() {
@@ -38,8 +46,9 @@ final class LaravelDatabaseAppTests: XCTestCase {
             let key = "base64:" + Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
             let certs = try TestCertificates()
             let my = try MariaDBServer(tls: certs)
-            try my.sql("CREATE DATABASE app; CREATE USER 'app'@'127.0.0.1' IDENTIFIED BY 'app-pw'; GRANT ALL ON app.* TO 'app'@'127.0.0.1';"
-                       + "CREATE USER 'reader'@'127.0.0.1' IDENTIFIED BY 'reader-pw'; GRANT SELECT ON app.* TO 'reader'@'127.0.0.1';")
+            try my.sql(
+                "CREATE DATABASE app; CREATE USER 'app'@'127.0.0.1' IDENTIFIED BY 'app-pw'; GRANT ALL ON app.* TO 'app'@'127.0.0.1';"
+                    + "CREATE USER 'reader'@'127.0.0.1' IDENTIFIED BY 'reader-pw'; GRANT SELECT ON app.* TO 'reader'@'127.0.0.1';")
             let pg = try PostgresServer(tls: certs)
             try pg.psql("CREATE ROLE app LOGIN PASSWORD 'app-pw'; CREATE ROLE reader LOGIN PASSWORD 'reader-pw';")
             try pg.psql("CREATE DATABASE app OWNER app")
@@ -48,10 +57,14 @@ final class LaravelDatabaseAppTests: XCTestCase {
             try pg.psql("GRANT SELECT ON sessions TO reader;", database: "app")
             let keyFile = onMy.directory.appendingPathComponent(".env")
             try "APP_KEY=\(key)\n".write(to: keyFile, atomically: true, encoding: .utf8)
-            let a = SQLAppScenario(app: onMy, url: "mysql://app@127.0.0.1:\(my.port)/app", framework: "laravel", environment: ["MYSQL_PWD": "app-pw"],
-                                   table: "sessions") { try my.sql($0, database: "app") }
-            let b = SQLAppScenario(app: onPg, url: "postgres://app@127.0.0.1:\(pg.port)/app", framework: "laravel", environment: ["PGPASSWORD": "app-pw"],
-                                   table: "sessions") { try pg.psql($0, database: "app") }
+            let a = SQLAppScenario(
+                app: onMy, url: "mysql://app@127.0.0.1:\(my.port)/app", framework: "laravel", environment: ["MYSQL_PWD": "app-pw"],
+                table: "sessions"
+            ) { try my.sql($0, database: "app") }
+            let b = SQLAppScenario(
+                app: onPg, url: "postgres://app@127.0.0.1:\(pg.port)/app", framework: "laravel", environment: ["PGPASSWORD": "app-pw"],
+                table: "sessions"
+            ) { try pg.psql($0, database: "app") }
             // The app's lifetime is 60 minutes (config/session.php).
             a.options = ["--lifetime", "60m"]
             b.options = ["--lifetime", "60m"]
@@ -60,7 +73,10 @@ final class LaravelDatabaseAppTests: XCTestCase {
     }
 
     override class func tearDown() {
-        if case .success(let a)? = apps { a.onMariaDB.app.stop(); a.onPostgres.app.stop() }
+        if case .success(let a)? = apps {
+            a.onMariaDB.app.stop()
+            a.onPostgres.app.stop()
+        }
         apps = nil
     }
 
@@ -97,7 +113,8 @@ final class LaravelDatabaseAppTests: XCTestCase {
             XCTAssertEqual(try s.rowCount(), rows, "a dry run deletes nothing")
             // Typed confirmation in a terminal: the wrong host aborts, the right one ends every session.
             func typed(_ answer: String) throws -> Sessionctl.Run {
-                try inPseudoTerminal(["--framework", "laravel", "revoke-all"], url: s.url, answer: answer, prompt: "to confirm: ", env: s.environment)
+                try inPseudoTerminal(
+                    ["--framework", "laravel", "revoke-all"], url: s.url, answer: answer, prompt: "to confirm: ", env: s.environment)
             }
             let wrong = try typed("db.example")
             XCTAssertTrue(wrong.stdout.contains("every row of the table sessions") && wrong.stdout.contains("aborted"), wrong.stdout)
@@ -121,8 +138,10 @@ final class LaravelDatabaseAppTests: XCTestCase {
 
     func testAReadOnlyUserCannotRevokeAndNothingIsDeleted() throws {
         let a = try get()
-        for (s, url, env) in [(a.onMariaDB, "mysql://reader@127.0.0.1:\(a.mariadb.port)/app", ["MYSQL_PWD": "reader-pw"]),
-                              (a.onPostgres, "postgres://reader@127.0.0.1:\(a.postgres.port)/app", ["PGPASSWORD": "reader-pw"])] {
+        for (s, url, env) in [
+            (a.onMariaDB, "mysql://reader@127.0.0.1:\(a.mariadb.port)/app", ["MYSQL_PWD": "reader-pw"]),
+            (a.onPostgres, "postgres://reader@127.0.0.1:\(a.postgres.port)/app", ["PGPASSWORD": "reader-pw"]),
+        ] {
             let dave = try s.app.login("41")
             // Reading works for a read-only user.
             let list = try s.run(["list", "-o", "json", "--", "41"], url: url, extraEnvironment: env)
@@ -165,7 +184,8 @@ final class LaravelDatabaseAppTests: XCTestCase {
         // The password from --password-file ranks above $PGPASSWORD (here wrong).
         let file = s.app.directory.appendingPathComponent("pgpass").path
         try "app-pw\n".write(toFile: file, atomically: true, encoding: .utf8)
-        let byFile = try s.run(["--password-file", file, "revoke-user", "--yes", "--", "51"], url: verified, extraEnvironment: ["PGPASSWORD": "wrong"])
+        let byFile = try s.run(
+            ["--password-file", file, "revoke-user", "--yes", "--", "51"], url: verified, extraEnvironment: ["PGPASSWORD": "wrong"])
         XCTAssertEqual(byFile.status, 0, "\(byFile)")
         XCTAssertFalse(try erin.isLoggedIn())
     }
@@ -176,7 +196,9 @@ final class LaravelDatabaseAppTests: XCTestCase {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var addr = FreePort.loopback(port: 0)
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        _ = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
         listen(fd, 8)
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }

@@ -27,8 +27,9 @@ final class SQLAppScenario: @unchecked Sendable {
 
     /// sessionctl with the URL, the framework and the scenario's options.
     func run(_ args: [String], url: String? = nil, extraEnvironment: [String: String] = [:]) throws -> Sessionctl.Run {
-        try Sessionctl.run(["--url", url ?? self.url, "--framework", framework] + options + args,
-                           environment: environment.merging(extraEnvironment) { _, b in b })
+        try Sessionctl.run(
+            ["--url", url ?? self.url, "--framework", framework] + options + args,
+            environment: environment.merging(extraEnvironment) { _, b in b })
     }
 
     /// The `list -o json` sessions of `user`.
@@ -51,7 +52,8 @@ final class SQLAppScenario: @unchecked Sendable {
         let alice = try XCTUnwrap(try a1.userId())
         let first = try sessions(of: alice).compactMap { $0["session"] as? String }
         XCTAssertEqual(first.count, 1, "\(first)", file: file, line: line)
-        let a2 = try app.login("7"), bob = try app.login("8")
+        let a2 = try app.login("7")
+        let bob = try app.login("8")
         let bobId = try XCTUnwrap(try bob.userId())
         XCTAssertEqual(try a2.userId(), alice)
         let here = try XCTUnwrap(try sessions(of: alice).compactMap { $0["session"] as? String }.first { !first.contains($0) })
@@ -67,7 +69,10 @@ final class SQLAppScenario: @unchecked Sendable {
         XCTAssertEqual(detailed.status, 0, "\(detailed)")
         // users: counts per user.
         let users = try run(["users", "-o", "json"])
-        let counts = Dictionary(uniqueKeysWithValues: ((try users.json()["users"] as? [[String: Any]]) ?? []).map { ($0["user"] as? String ?? "", $0["sessions"] as? Int ?? 0) })
+        let counts = Dictionary(
+            uniqueKeysWithValues: ((try users.json()["users"] as? [[String: Any]]) ?? []).map {
+                ($0["user"] as? String ?? "", $0["sessions"] as? Int ?? 0)
+            })
         XCTAssertEqual(counts[alice], 2, "\(users)", file: file, line: line)
         XCTAssertEqual(counts[bobId], 1, "\(users)", file: file, line: line)
         // show: decoded, the user read from the data.
@@ -126,7 +131,8 @@ final class SQLAppScenario: @unchecked Sendable {
         _ = try admin(age(bobRow))
         // (No request now: Laravel would start an anonymous session under the same id and write it back fresh.)
         let agedAudit = try run(["audit", "-o", "json"])
-        XCTAssertEqual((try agedAudit.json()["counts"] as? [String: Int])?["expired_sessions"], expiredBefore + 1, "\(agedAudit)", file: file, line: line)
+        XCTAssertEqual(
+            (try agedAudit.json()["counts"] as? [String: Int])?["expired_sessions"], expiredBefore + 1, "\(agedAudit)", file: file, line: line)
         let rowsBefore = try rowCount()
         let pruneDry = try run(["prune", "--dry-run", "-o", "json"])
         let doomed = (try pruneDry.json()["revoked"] as? [[String: Any]])?.compactMap { $0["session"] as? String } ?? []
