@@ -7,7 +7,7 @@ BIN ?=
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)/sessionctl
 INSTALL_BIN = $(if $(BIN),$(BIN),$(RELEASE_BIN))
 
-.PHONY: all build test demo bench dist fuzz sanitize install uninstall completions clean
+.PHONY: all build test demo bench dist fuzz sanitize install uninstall completions clean format
 
 all: build
 
@@ -44,6 +44,10 @@ sanitize:
 	scripts/setup.sh
 	$(SWIFT) build --build-tests --scratch-path .build-asan -Xswiftc -sanitize=address
 	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --skip-build --scratch-path .build-asan --disable-swift-testing
+
+# Formats the tree as .swift-format says (scripts/test.sh lints it with --strict).
+format:
+	$(SWIFT) format format --in-place --recursive --parallel Sources Tests fuzz/Targets Package.swift
 
 # Regenerates the committed completion scripts from the option table.
 completions:

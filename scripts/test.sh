@@ -9,6 +9,8 @@ scripts/setup.sh
 scripts/test-dist.sh
 # A short run of every fuzz target, so that the fuzz build never rots (make fuzz runs them long).
 scripts/fuzz.sh 5
+# The layout is swift format's (the toolchain's own; .swift-format): lint --strict fails on any drift.
+swift format lint --strict --recursive --parallel Sources Tests fuzz/Targets Package.swift
 # Warnings are errors: the build stays warning-free.
 swift build --build-tests -Xswiftc -warnings-as-errors
 swift test --skip-build --disable-swift-testing
