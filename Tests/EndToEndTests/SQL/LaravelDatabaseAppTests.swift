@@ -48,13 +48,17 @@ final class LaravelDatabaseAppTests: XCTestCase {
             let my = try MariaDBServer(tls: certs)
             try my.sql(
                 "CREATE DATABASE app; CREATE USER 'app'@'127.0.0.1' IDENTIFIED BY 'app-pw'; GRANT ALL ON app.* TO 'app'@'127.0.0.1';"
-                    + "CREATE USER 'reader'@'127.0.0.1' IDENTIFIED BY 'reader-pw'; GRANT SELECT ON app.* TO 'reader'@'127.0.0.1';")
+                    + "CREATE USER 'reader'@'127.0.0.1' IDENTIFIED BY 'reader-pw'; GRANT SELECT ON app.* TO 'reader'@'127.0.0.1';"
+                    + "CREATE USER 'partial'@'127.0.0.1' IDENTIFIED BY 'partial-pw';")
             let pg = try PostgresServer(tls: certs)
-            try pg.psql("CREATE ROLE app LOGIN PASSWORD 'app-pw'; CREATE ROLE reader LOGIN PASSWORD 'reader-pw';")
+            try pg.psql("CREATE ROLE app LOGIN PASSWORD 'app-pw'; CREATE ROLE reader LOGIN PASSWORD 'reader-pw'; CREATE ROLE partial LOGIN PASSWORD 'partial-pw';")
             try pg.psql("CREATE DATABASE app OWNER app")
             let onMy = try laravel(connection: "mysql", port: my.port, key: key)
             let onPg = try laravel(connection: "pgsql", port: pg.port, key: key)
             try pg.psql("GRANT SELECT ON sessions TO reader;", database: "app")
+            // A role that sees the table's columns but may read only their ids: every read of a session is refused.
+            try pg.psql("GRANT SELECT (id), UPDATE ON sessions TO partial;", database: "app")
+            try my.sql("GRANT SELECT (id), UPDATE ON app.sessions TO 'partial'@'127.0.0.1';")
             let keyFile = onMy.directory.appendingPathComponent(".env")
             try "APP_KEY=\(key)\n".write(to: keyFile, atomically: true, encoding: .utf8)
             let a = SQLAppScenario(
@@ -154,6 +158,45 @@ final class LaravelDatabaseAppTests: XCTestCase {
             XCTAssertFalse(r.stdout.contains("revoked") && !r.stdout.contains("failed"), r.stdout)
             XCTAssertEqual(try s.rowCount(), rows, "nothing deleted")
             XCTAssertTrue(try dave.isLoggedIn())
+        }
+    }
+
+    /// `prune` whose DELETE the server refuses (a SELECT-only role): before, exit 0 and "complete":
+    /// true, the dead row still there. Now the run is incomplete (exit 5) and says why.
+    func testAPruneWhoseDeleteIsRefusedIsIncomplete() throws {
+        let a = try get()
+        for (s, url, env) in [
+            (a.onMariaDB, "mysql://reader@127.0.0.1:\(a.mariadb.port)/app", ["MYSQL_PWD": "reader-pw"]),
+            (a.onPostgres, "postgres://reader@127.0.0.1:\(a.postgres.port)/app", ["PGPASSWORD": "reader-pw"]),
+        ] {
+            let erin = try s.app.login("43")
+            let id = try XCTUnwrap(try s.sessions(of: "43").first?["session"] as? String)
+            _ = try s.admin(Self.age(id))
+            let rows = try s.rowCount()
+            let r = try s.run(["prune", "--yes", "-o", "json"], url: url, extraEnvironment: env)
+            assertExitStatus(r, 5)
+            XCTAssertEqual(try r.json()["complete"] as? Bool, false, r.stdout)
+            XCTAssertTrue(r.stderr.contains("denied"), r.stderr)
+            XCTAssertEqual(try s.rowCount(), rows, "the refused row is still there, and the result says so")
+            _ = try s.admin("DELETE FROM sessions WHERE id = '\(id)'")
+            _ = erin
+        }
+    }
+
+    /// A statement the server refuses after connecting (a role that may read only the ids) ends with
+    /// the server's words and exit 1, through the one exit-code function: never "unexpected error".
+    func testARefusedReadEndsWithTheServersWords() throws {
+        let a = try get()
+        for (s, url, env) in [
+            (a.onMariaDB, "mysql://partial@127.0.0.1:\(a.mariadb.port)/app", ["MYSQL_PWD": "partial-pw"]),
+            (a.onPostgres, "postgres://partial@127.0.0.1:\(a.postgres.port)/app", ["PGPASSWORD": "partial-pw"]),
+        ] {
+            for args in [["list", "--", "41"], ["users"], ["audit"], ["snapshot"], ["revoke-user", "--yes", "--", "41"]] {
+                let r = try s.run(args, url: url, extraEnvironment: env)
+                XCTAssertTrue([1, 5].contains(r.status), "\(args): \(r)")
+                XCTAssertFalse(r.stderr.contains("unexpected error"), "\(args): \(r.stderr)")
+                XCTAssertTrue(r.stderr.lowercased().contains("denied"), "\(args): \(r.stderr)")
+            }
         }
     }
 
