@@ -51,7 +51,9 @@ final class LaravelDatabaseAppTests: XCTestCase {
                     + "CREATE USER 'reader'@'127.0.0.1' IDENTIFIED BY 'reader-pw'; GRANT SELECT ON app.* TO 'reader'@'127.0.0.1';"
                     + "CREATE USER 'partial'@'127.0.0.1' IDENTIFIED BY 'partial-pw';")
             let pg = try PostgresServer(tls: certs)
-            try pg.psql("CREATE ROLE app LOGIN PASSWORD 'app-pw'; CREATE ROLE reader LOGIN PASSWORD 'reader-pw'; CREATE ROLE partial LOGIN PASSWORD 'partial-pw';")
+            try pg.psql(
+                "CREATE ROLE app LOGIN PASSWORD 'app-pw'; CREATE ROLE reader LOGIN PASSWORD 'reader-pw'; CREATE ROLE partial LOGIN PASSWORD 'partial-pw';"
+            )
             try pg.psql("CREATE DATABASE app OWNER app")
             let onMy = try laravel(connection: "mysql", port: my.port, key: key)
             let onPg = try laravel(connection: "pgsql", port: pg.port, key: key)
