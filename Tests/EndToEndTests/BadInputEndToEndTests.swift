@@ -52,6 +52,34 @@ final class BadInputEndToEndTests: XCTestCase {
         XCTAssertTrue(try f.exists("ratelimit:1.2.3.4"))
     }
 
+    /// `--lifetime 120` was 120 seconds while Laravel's `SESSION_LIFETIME=120` is minutes: `prune`
+    /// deleted rows idle 10 and 30 minutes. A bare number is now a usage error that names the unit.
+    func testALifetimeWithoutAUnitIsRefusedAndNothingIsPruned() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path + "/sessions.db"
+        let now = Int(Date().timeIntervalSince1970)
+        let made = try PostgresServer.run([
+            "/usr/bin/sqlite3", path,
+            """
+            CREATE TABLE sessions (id varchar(255) PRIMARY KEY, user_id integer, ip_address varchar(45), user_agent text, payload text NOT NULL, last_activity integer NOT NULL);
+            INSERT INTO sessions VALUES ('idle10m', 1, '10.0.0.1', 'ua', 'YTowOnt9', \(now - 600)), ('idle30m', 2, '10.0.0.1', 'ua', 'YTowOnt9', \(now - 1800));
+            """,
+        ])
+        XCTAssertEqual(made.status, 0, made.output)
+        let r = try Sessionctl.run(["--url", "sqlite://" + path, "prune", "--lifetime", "120", "--yes"])
+        assertExitStatus(r, 2)
+        XCTAssertTrue(r.stderr.contains("120m") && r.stderr.contains("minutes"), r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "one line: \(r.stderr)")
+        let count = try PostgresServer.run(["/usr/bin/sqlite3", path, "SELECT count(*) FROM sessions"])
+        XCTAssertEqual(count.output.trimmingCharacters(in: .whitespacesAndNewlines), "2", "nothing pruned")
+        // With the unit, Laravel's 120 minutes keeps both rows.
+        let ok = try Sessionctl.run(["--url", "sqlite://" + path, "prune", "--lifetime", "120m", "--yes"])
+        assertExitStatus(ok, 0)
+        XCTAssertEqual(
+            try PostgresServer.run(["/usr/bin/sqlite3", path, "SELECT count(*) FROM sessions"]).output.trimmingCharacters(
+                in: .whitespacesAndNewlines), "2")
+    }
+
     func testRefusedPortIsExit4() throws {
         let port = try FreePort.pick()
         let r = try run(["list", "alice", "--url", "redis://127.0.0.1:\(port)"])

@@ -172,7 +172,10 @@ final class ParserTests: XCTestCase {
             }
             if case .value(_, let choices, _) = spec.value {
                 let sample =
-                    ["url": "redis://h", "mapping": "u:<user>:<session>", "session-key": "<value>", "ip": "10.0.0.0/8", "memory-limit": "16MiB"][
+                    [
+                        "url": "redis://h", "mapping": "u:<user>:<session>", "session-key": "<value>", "ip": "10.0.0.0/8", "memory-limit": "16MiB",
+                        "lifetime": "120m",
+                    ][
                         spec.name] ?? "5"
                 args += ["--\(spec.name)", choices.first ?? sample]
             } else {

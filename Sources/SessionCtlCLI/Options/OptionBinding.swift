@@ -54,6 +54,19 @@ public struct OptionBinding: Sendable {
         }
     }
 
+    /// An optional duration that must name its unit (`120m`, `2h`): a bare number is refused with
+    /// `why`, where the application's own setting counts in another unit than seconds.
+    static func durationWithUnit(_ path: WritableKeyPath<Invocation, Double?> & Sendable, _ range: ClosedRange<Double>, why: String) -> OptionBinding
+    {
+        OptionBinding(value: .value(meta: "DURATION")) { inv, value, spelling, index throws(ParseError) in
+            let text = value.map { String(decoding: $0, as: UTF8.self) } ?? ""
+            if let last = text.last, last.isNumber {
+                throw .invalidValue(option: spelling, value: text, reason: "give the unit: \(why)", index: index)
+            }
+            inv[keyPath: path] = try seconds(value, spelling, index, range)
+        }
+    }
+
     /// An optional duration, as `duration` reads it.
     static func duration(_ path: WritableKeyPath<Invocation, Double?> & Sendable, _ range: ClosedRange<Double>) -> OptionBinding {
         OptionBinding(value: .value(meta: "DURATION")) { inv, value, spelling, index throws(ParseError) in

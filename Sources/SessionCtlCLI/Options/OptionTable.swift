@@ -161,7 +161,11 @@ public enum OptionTable {
             name: "table", short: nil, binding: .text(\.table, meta: "NAME"), group: .layout, commands: server,
             help: "the sessions table of a SQL URL (default sessions, then django_session); Laravel's and Django's columns are recognised"),
         OptionSpec(
-            name: "lifetime", short: nil, binding: .duration(\Invocation.lifetime, 1...315_360_000), group: .layout, commands: server,
+            name: "lifetime", short: nil,
+            binding: .durationWithUnit(
+                \Invocation.lifetime, 1...315_360_000,
+                why: "Laravel's SESSION_LIFETIME counts minutes, so its 120 is --lifetime 120m (a bare number is not taken for seconds)"),
+            group: .layout, commands: server,
             help: "Laravel's session lifetime (config/session.php, default 120m): a row idle longer is dead, audit counts it and prune deletes it"),
         OptionSpec(
             name: "user-field", short: nil, binding: .text(\.userField, meta: "PATH"), group: .layout, commands: server,
