@@ -34,3 +34,36 @@ public enum Digest {
         return String(decoding: out, as: UTF8.self)
     }
 }
+
+/// SHA-256 over bytes given a piece at a time (a snapshot's lines as they are written or read):
+/// the one owner of its OpenSSL digest context.
+public final class SHA256Hasher {
+    private let context: OpaquePointer
+
+    /// A hasher that has seen nothing.
+    public init() {
+        // EVP_MD_CTX_new fails only when OpenSSL cannot allocate.
+        guard let c = EVP_MD_CTX_new(), EVP_DigestInit_ex(c, EVP_sha256(), nil) == 1 else { preconditionFailure("SHA-256 failed in OpenSSL") }
+        context = c
+    }
+
+    deinit { EVP_MD_CTX_free(context) }
+
+    /// Adds `bytes`.
+    public func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+        let ok =
+            bytes.withContiguousStorageIfAvailable { EVP_DigestUpdate(context, $0.baseAddress, $0.count) }
+            ?? Array(bytes).withUnsafeBytes {
+                EVP_DigestUpdate(context, $0.baseAddress, $0.count)
+            }
+        precondition(ok == 1, "SHA-256 failed in OpenSSL")
+    }
+
+    /// The digest of everything added; the hasher is not to be used after.
+    public func finish() -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        precondition(EVP_DigestFinal_ex(context, &digest, &length) == 1 && length == 32, "SHA-256 failed in OpenSSL")
+        return Array(digest.prefix(Int(length)))
+    }
+}

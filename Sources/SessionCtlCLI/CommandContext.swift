@@ -366,8 +366,8 @@ final class CommandContext {
 
     /// Reports a partial result on stderr (always, even with `--quiet`): one line per kind of
     /// failure, node and cause, with a count and what to do.
-    func reportIncomplete(_ completeness: Completeness) {
-        if !completeness.isComplete && invocation.output.isTable {
+    func reportIncomplete(_ completeness: Completeness, markTable: Bool = true) {
+        if !completeness.isComplete && invocation.output.isTable && markTable {
             // The table says itself that it is partial, wherever it is read (JSON has "complete": false).
             print("# partial result (\(completeness.interrupted ? "interrupted" : "incomplete")): see the lines on stderr\n")
         }

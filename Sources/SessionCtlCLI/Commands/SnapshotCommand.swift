@@ -5,8 +5,9 @@ import SessionBasics
 import SessionCore
 import SessionCrypto
 
-/// `sessionctl snapshot`: every session as NDJSON (a header line, then user, session and digest),
-/// the file `diff --against FILE` compares with. Written page by page: memory stays bounded.
+/// `sessionctl snapshot`: every session as NDJSON (a header line, then user, session and digest,
+/// then a trailer with the count, the completeness and the lines' digest), the file
+/// `diff --against FILE` compares with. Written page by page: memory stays bounded.
 enum SnapshotCommand {
     static func run(_ ctx: CommandContext) throws -> Outcome {
         let inv = ctx.invocation
@@ -19,17 +20,18 @@ enum SnapshotCommand {
                 (SnapshotFile.marker, .int(Int64(SnapshotFile.version))), ("source", .string(store.auditTarget.endpoint)),
                 ("taken_at", .string(Timestamp.rfc3339(Cell.now()))),
             ]))
-        var written = 0
+        let writer = SnapshotFile.Writer()
         let completeness = try store.snapshot { page in
-            for e in page {
-                ctx.emit(.object([("user", .bytes(e.user)), ("session", .bytes(e.session)), ("digest", .string(Digest.hex(e.digest)))]))
-            }
-            written += page.count
+            for e in page { ctx.print(writer.line(e) + "\n") }
             ctx.console.out.flush()
         }
+        // The trailer: how many lines, whether everything was read, and their digest (diff refuses a file cut short).
+        ctx.print(writer.trailer(complete: completeness.isComplete) + "\n")
+        let written = writer.count
         ctx.progress.finish()
         ctx.note("wrote \(Cell.plural(written, "session"))")
-        ctx.reportIncomplete(completeness)
+        // The file is NDJSON whatever -o says: its trailer, not a table's marker line, says it is partial.
+        ctx.reportIncomplete(completeness, markTable: false)
         return .finished(completeness, didSomething: written > 0)
     }
 }

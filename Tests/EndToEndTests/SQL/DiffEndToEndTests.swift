@@ -64,8 +64,8 @@ final class DiffEndToEndTests: XCTestCase {
         XCTAssertEqual(snap.status, 0, "\(snap)")
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("snap-\(UUID().uuidString.prefix(6)).ndjson")
         try snap.stdout.write(to: file, atomically: true, encoding: .utf8)
-        XCTAssertTrue(snap.stdout.hasPrefix("{\"sessionctl_snapshot\":1,"), snap.stdout)
-        XCTAssertEqual(snap.stdout.split(separator: "\n").count, 51)
+        XCTAssertTrue(snap.stdout.hasPrefix("{\"sessionctl_snapshot\":2,"), snap.stdout)
+        XCTAssertEqual(snap.stdout.split(separator: "\n").count, 52, "a header, 50 sessions, a trailer")
         // The deploy loses user3's sessions.
         let lost = try f.run("revoke-user", "user3", "--yes")
         XCTAssertEqual(lost.status, 0, "\(lost)")
@@ -77,6 +77,50 @@ final class DiffEndToEndTests: XCTestCase {
         // A table for people.
         let t = try f.run("diff", "--against", file.path)
         XCTAssertTrue(t.stdout.contains("user3") && t.stdout.contains("only in B"), t.stdout)
+    }
+
+    /// A side whose reads the server refuses (an ACL user whose key patterns miss `session:*`) was
+    /// "identical", exit 0, and its snapshot an empty file, exit 0. Now each is incomplete (exit 5).
+    /// A snapshot cut at a line boundary (its writer killed, the disk full) was accepted with the
+    /// lost sessions invisible; now its trailer proves it whole, or diff refuses it.
+    func testARefusedSideIsIncompleteAndACutSnapshotIsRefused() throws {
+        let f = try Fixture()
+        try f.seed((0..<13).map { ("user\($0 % 4)", "s\($0)") })
+        try f.server.run([["ACL", "SETUSER", "narrow", "on", ">narrow-pw", "~user:*", "resetchannels", "+@all"]])
+        let narrow = "redis://narrow@127.0.0.1:\(f.server.port)"
+        let refused = try f.run(args: ["--url", narrow, "snapshot"], env: ["REDISCLI_AUTH": "narrow-pw"])
+        // Refused for want of a permission with nothing read: a failure (1), as the contract says; never 0.
+        assertExitStatus(refused, 1)
+        XCTAssertTrue(refused.stderr.contains("NOPERM"), refused.stderr)
+        let trailer = try XCTUnwrap(refused.stdout.split(separator: "\n").last)
+        XCTAssertTrue(trailer.contains("\"sessionctl_snapshot_end\"") && trailer.contains("\"complete\":false"), String(trailer))
+        let d = try f.run(args: ["diff", "--exit-code", "--against", "redis://narrow:narrow-pw@127.0.0.1:\(f.server.port)", "-q"])
+        assertExitStatus(d, 5)
+        XCTAssertFalse(d.stdout.contains("identical"), d.stdout)
+        // A snapshot that read everything, then the same file cut, with a line lost, and as version 1.
+        let snap = try f.run("snapshot")
+        assertExitStatus(snap, 0)
+        let lines = snap.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 15)
+        func diff(_ text: [String]) throws -> Sessionctl.Run {
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("cut-\(UUID().uuidString.prefix(6)).ndjson")
+            try (text.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+            return try f.run("diff", "--exit-code", "--against", file.path)
+        }
+        assertExitStatus(try diff(lines), 0)
+        let cut = try diff(Array(lines.prefix(9)))
+        assertExitStatus(cut, 2)
+        XCTAssertTrue(cut.stderr.contains("without its trailer") && cut.stderr.contains("cut"), cut.stderr)
+        let lost = try diff(lines.enumerated().filter { $0.offset != 5 }.map(\.element))
+        assertExitStatus(lost, 2)
+        XCTAssertTrue(lost.stderr.contains("counts 13 sessions, the file holds 12"), lost.stderr)
+        let changed = try diff(lines.map { $0.replacingOccurrences(of: "\"s7\"", with: "\"s77\"") })
+        assertExitStatus(changed, 2)
+        XCTAssertTrue(changed.stderr.contains("digest"), changed.stderr)
+        let old = try diff(
+            [lines[0].replacingOccurrences(of: "\"sessionctl_snapshot\":2", with: "\"sessionctl_snapshot\":1")] + lines.dropFirst().dropLast())
+        assertExitStatus(old, 5)
+        XCTAssertTrue(old.stderr.contains("no trailer"), old.stderr)
     }
 
     func testRedisAgainstASQLTableOfTheSameLaravelSessions() throws {
