@@ -1,6 +1,7 @@
+import SessionBasics
+
 #if canImport(Glibc)
     import Glibc
-    import SessionBasics
 #endif
 
 /// Runs one pipelined exchange on each of several connections at once, waiting on all

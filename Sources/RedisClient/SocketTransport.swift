@@ -1,8 +1,8 @@
 import CHiredis
+import SessionBasics
 
 #if canImport(Glibc)
     import Glibc
-    import SessionBasics
 #endif
 
 /// A plain TCP or unix-domain socket: hiredis connects it, this type owns the descriptor.

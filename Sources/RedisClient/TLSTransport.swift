@@ -1,8 +1,8 @@
 import COpenSSL
+import SessionBasics
 
 #if canImport(Glibc)
     import Glibc
-    import SessionBasics
 #endif
 
 /// TLS over a connected socket with OpenSSL: the handshake, host-name verification, SNI,

@@ -1,13 +1,13 @@
+import HTTPProbe
 import RedisClient
+import RedisStore
+import SQLStore
+import SessionBasics
+import SessionCore
 import SessionPayload
 
 #if canImport(Glibc)
     import Glibc
-    import SessionBasics
-    import SessionCore
-    import RedisStore
-    import SQLStore
-    import HTTPProbe
 #endif
 
 /// What every command gets: the bound command line, the console, and a way to reach the server.

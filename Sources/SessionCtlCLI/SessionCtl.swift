@@ -1,13 +1,13 @@
 import CMalloc
+import HTTPProbe
 import RedisClient
+import RedisStore
+import SQLStore
+import SessionBasics
+import SessionCore
 
 #if canImport(Glibc)
     import Glibc
-    import SessionBasics
-    import SessionCore
-    import RedisStore
-    import SQLStore
-    import HTTPProbe
 #endif
 
 /// The process's one request to stop, set by SIGINT and SIGTERM and passed down from here.

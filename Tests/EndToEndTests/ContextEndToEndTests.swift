@@ -144,4 +144,41 @@ final class ContextEndToEndTests: XCTestCase {
         let missing = try Sessionctl.run(["--context", "x", "ping"], environment: ["SESSIONCTL_CONFIG": "/nonexistent/config.yaml"])
         XCTAssertEqual(missing.status, 2, "\(missing)")
     }
+
+    /// `-o json context show prod` printed `redis://:s3cr3tPW@…` and `postgres://app:pgS3cret@…` in
+    /// clear (the table masked them), and a 0644 file was refused with a `password:` key but
+    /// accepted with the password inside a `url:`. Every password is masked in every output format,
+    /// and a file readable by others is refused wherever its password stands.
+    func testPasswordsInURLsAreNeverShownAndKeepTheFilePrivate() throws {
+        let text = """
+            current-context: prod
+            contexts:
+              prod:
+                url: redis://:s3cr3tPW@127.0.0.1:1
+                cached-db-url: postgres://app:pgS3cret@127.0.0.1:5432/app
+              sql:
+                url: postgres://app:pgS3cret@127.0.0.1:5432/app
+            """
+        let config = try configFile(text)
+        let env = ["SESSIONCTL_CONFIG": config]
+        for args in [
+            ["-o", "json", "context", "show", "prod"], ["context", "show", "prod"], ["-o", "json", "context", "show", "sql"],
+            ["-o", "json", "context", "list"], ["context", "list"], ["-o", "ndjson", "context", "show", "prod"],
+        ] {
+            let r = try Sessionctl.run(args, environment: env)
+            assertExitStatus(r, 0)
+            for secret in ["s3cr3tPW", "pgS3cret"] {
+                XCTAssertFalse(r.stdout.contains(secret) || r.stderr.contains(secret), "\(args) shows a password: \(r)")
+            }
+        }
+        XCTAssertTrue(try Sessionctl.run(["-o", "json", "context", "show", "sql"], environment: env).stdout.contains("postgres://***@127.0.0.1"))
+        // A file others can read is refused when a URL holds a password, as it is for a password: key.
+        let open = try configFile(text, mode: 0o644)
+        let refused = try Sessionctl.run(["context", "list"], environment: ["SESSIONCTL_CONFIG": open])
+        assertExitStatus(refused, 2)
+        XCTAssertTrue(refused.stderr.contains("holds a password") && refused.stderr.contains("chmod 600"), refused.stderr)
+        XCTAssertFalse(refused.stderr.contains("s3cr3tPW"), refused.stderr)
+        let noSecret = try configFile("current-context: x\ncontexts:\n  x:\n    url: redis://127.0.0.1:1\n", mode: 0o644)
+        assertExitStatus(try Sessionctl.run(["context", "list"], environment: ["SESSIONCTL_CONFIG": noSecret]), 0)
+    }
 }

@@ -1,13 +1,13 @@
 import RedisClient
+import RedisStore
 import SQLClient
+import SessionBasics
+import SessionCore
 import SessionCtlCLI
 import SessionPayload
 
 #if canImport(Glibc)
     import Glibc
-    import SessionBasics
-    import SessionCore
-    import RedisStore
 #endif
 
 /// What each fuzz target feeds the bytes to. Every target must end without a trap, within

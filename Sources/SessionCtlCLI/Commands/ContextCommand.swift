@@ -1,12 +1,8 @@
 import RedisClient
+import SessionBasics
 
 #if canImport(Glibc)
     import Glibc
-    import SessionBasics
-    import SessionCore
-    import RedisStore
-    import SQLStore
-    import HTTPProbe
 #endif
 
 /// `sessionctl context list|show [NAME]|use NAME`: the contexts of the configuration file.
@@ -34,8 +30,8 @@ enum ContextCommand {
             }
             let rows = effective(c, env: env)
             if ctx.invocation.output == .json || ctx.invocation.output == .ndjson {
-                // A password is never printed: only that one is set.
-                let values = c.values.map { ($0.key, $0.key == "password" ? "(set; not shown)" : $0.value) }
+                // A password is never printed, in a password: key or inside a URL: only that one is set.
+                let values = c.values.map { ($0.key, ConfigFile.shown(key: $0.key, value: $0.value)) }
                 ctx.emit(
                     .object([
                         ("name", .string(c.name)), ("current", .bool(c.name == selected)),
@@ -124,7 +120,7 @@ enum ContextCommand {
                     rows.append(.init(option: key, value: value, source: fromContext))
                 }
             default:
-                rows.append(.init(option: key, value: value, source: fromContext))
+                rows.append(.init(option: key, value: ConfigFile.shown(key: key, value: value), source: fromContext))
             }
         }
         // The settings every command uses, when the context leaves them out.

@@ -1,14 +1,14 @@
 import Dispatch
+import HTTPProbe
 import RedisClient
+import RedisStore
 import SQLClient
+import SQLStore
+import SessionBasics
+import SessionCore
 
 #if canImport(Glibc)
     import Glibc
-    import SessionBasics
-    import SessionCore
-    import RedisStore
-    import SQLStore
-    import HTTPProbe
 #endif
 
 /// `sessionctl diff --against URL|FILE`: the two stores compared user by user, in bounded memory

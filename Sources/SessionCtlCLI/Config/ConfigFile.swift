@@ -1,13 +1,13 @@
+import HTTPProbe
 import RedisClient
+import RedisStore
+import SQLStore
+import SessionBasics
+import SessionCore
 import Yams
 
 #if canImport(Glibc)
     import Glibc
-    import SessionBasics
-    import SessionCore
-    import RedisStore
-    import SQLStore
-    import HTTPProbe
 #endif
 
 /// The configuration file: named contexts, each a set of options, and the current one. Parsed
@@ -17,8 +17,8 @@ public struct ConfigFile {
     public struct Context {
         public var name: String
         var values: [(key: String, value: String, line: Int)]
-        /// Whether it holds a password.
-        var hasPassword: Bool { values.contains { $0.key == "password" } }
+        /// Whether it holds a password: a `password:` key, or one inside any URL (`redis://:pw@…`, `postgres://app:pw@…`).
+        var hasPassword: Bool { values.contains { $0.key == "password" || ConfigFile.urlHasPassword($0.value) } }
     }
 
     let path: String
@@ -77,6 +77,18 @@ public struct ConfigFile {
         }
         file.contexts.sort { $0.name < $1.name }
         return file
+    }
+
+    /// Whether `value` is a URL with a password in it (`scheme://user:password@…` or `scheme://:password@…`).
+    static func urlHasPassword(_ value: String) -> Bool {
+        guard let scheme = value.range(of: "://"), let at = value[scheme.upperBound...].lastIndex(of: "@") else { return false }
+        return value[scheme.upperBound..<at].contains(":")
+    }
+
+    /// A context's value as it may be shown: a URL without its credentials, a password not at all.
+    static func shown(key: String, value: String) -> String {
+        if key == "password" { return "(set; not shown)" }
+        return value.contains("://") ? RedisEndpoint.redact(value) : value
     }
 
     /// The line of the first YAML anchor (`&name`) or alias (`*name`) outside quotes and comments:

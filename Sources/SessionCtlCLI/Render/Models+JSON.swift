@@ -1,10 +1,11 @@
+import HTTPProbe
+import RedisStore
+import SQLStore
+import SessionBasics
+import SessionCore
+
 #if canImport(Glibc)
     import Glibc
-    import SessionBasics
-    import SessionCore
-    import RedisStore
-    import SQLStore
-    import HTTPProbe
 #endif
 
 /// The JSON shapes of SPEC.md, one builder per domain value.

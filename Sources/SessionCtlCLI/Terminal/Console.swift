@@ -1,8 +1,8 @@
 import RedisClient
+import SessionBasics
 
 #if canImport(Glibc)
     import Glibc
-    import SessionBasics
 #endif
 
 /// The terminal as the commands see it: injected, so tests drive the table, colour and prompt paths without a tty.
