@@ -29,6 +29,8 @@ public struct VerifyProbe {
         case success
         /// This status.
         case status(Int)
+        /// Any of these statuses or classes (`2xx`, `401,403`), as the operator wrote them.
+        case statuses([ClosedRange<Int>], written: String)
         /// A body that matches this regular expression.
         case pattern(String)
 
@@ -36,8 +38,38 @@ public struct VerifyProbe {
             switch self {
             case .success: return "a 2xx status"
             case .status(let s): return "status \(s)"
+            case .statuses(_, let text): return "status \(text)"
             case .pattern(let p): return "a body matching /\(p)/"
             }
+        }
+
+        /// Whether the rule names `status` itself (then that status is a definite answer).
+        func names(_ status: Int) -> Bool {
+            switch self {
+            case .success: return (200..<300).contains(status)
+            case .status(let s): return s == status
+            case .statuses(let ranges, _): return ranges.contains { $0.contains(status) }
+            case .pattern: return false
+            }
+        }
+
+        /// A status rule from `401`, `2xx` or `401,403,5xx`; `nil` when the text is not one.
+        static func statuses(_ text: String) -> Rule? {
+            var ranges: [ClosedRange<Int>] = []
+            for part in text.lowercased().split(separator: ",", omittingEmptySubsequences: false) {
+                let p = Array(part.utf8)
+                guard p.count == 3, (UInt8(ascii: "1")...UInt8(ascii: "5")).contains(p[0]) else { return nil }
+                let first = Int(p[0] - UInt8(ascii: "0"))
+                if p[1] == UInt8(ascii: "x") && p[2] == UInt8(ascii: "x") {
+                    ranges.append((first * 100)...(first * 100 + 99))
+                } else if let n = Int(String(part)), n >= 100, n <= 599 {
+                    ranges.append(n...n)
+                } else {
+                    return nil
+                }
+            }
+            if ranges.count == 1, ranges[0].count == 1 { return .status(ranges[0].lowerBound) }
+            return .statuses(ranges, written: text)
         }
     }
 
@@ -102,7 +134,7 @@ public struct VerifyProbe {
         }
         switch loggedIn {
         case nil: rule = .success
-        case let text? where text.count == 3 && text.allSatisfy(\.isNumber): rule = .status(Int(text)!)
+        case let text? where Rule.statuses(text) != nil: rule = Rule.statuses(text)!
         case let text?:
             guard (try? Regex(text)) != nil else { throw Failure("--verify-logged-in '\(text)' is neither a status code nor a regular expression") }
             rule = .pattern(text)
@@ -112,8 +144,8 @@ public struct VerifyProbe {
     /// Asks the application with `cookie` (already percent-encoded) and judges its answer.
     public func ask(cookie: Bytes, cancellation: Cancellation) -> Answer {
         do {
-            let (status, body) = try get(cookie: cookie, cancellation: cancellation)
-            return judge(status: status, body: body) ? .loggedIn(status: status) : .refused(status: status)
+            let response = try get(cookie: cookie, cancellation: cancellation)
+            return verdict(response)
         } catch let f as Failure {
             return .failed(f.description)
         } catch {
@@ -121,19 +153,64 @@ public struct VerifyProbe {
         }
     }
 
+    /// What an application's answer proves. Only a definite answer proves anything: a status the
+    /// rule names is "logged in"; a redirect or a server error it does not name proves nothing
+    /// (`inconclusive`); a body pattern not found in a body that was cut (by the cap or the
+    /// connection) is `failed`, never "refused".
+    func verdict(_ r: Response) -> Answer {
+        switch rule {
+        case .pattern:
+            if judge(status: r.status, body: r.body) { return .loggedIn(status: r.status) }
+            if let why = inconclusive(r) { return .inconclusive(status: r.status, reason: why) }
+            guard r.complete else {
+                return .failed(
+                    "the answer (status \(r.status)) was cut \(r.body.count >= Self.maxBody ? "at \(Self.maxBody >> 20) MiB" : "by the connection") before \(rule) could be ruled out"
+                )
+            }
+            return .refused(status: r.status)
+        case .success, .status, .statuses:
+            if rule.names(r.status) { return .loggedIn(status: r.status) }
+            if let why = inconclusive(r) { return .inconclusive(status: r.status, reason: why) }
+            return .refused(status: r.status)
+        }
+    }
+
+    /// Why a status the rule does not name proves nothing about the cookie; `nil` for a refusal.
+    private func inconclusive(_ r: Response) -> String? {
+        switch r.status {
+        case 300..<400:
+            let to = r.location.map { " to \($0)" } ?? ""
+            return
+                "a redirect\(to) proves nothing about the cookie; point --verify-url at the page it leads to, or name the status in --verify-logged-in"
+        case 500..<600:
+            return "the application failed (status \(r.status)): no answer about the cookie"
+        default:
+            return nil
+        }
+    }
+
+    /// One answer as read: the final status (after any 1xx), the body (at most ``maxBody``),
+    /// whether the whole body arrived, and where a redirect points.
+    struct Response {
+        var status: Int
+        var body: Bytes
+        var complete: Bool
+        var location: String?
+    }
+
     /// Whether an answer means "logged in".
     public func judge(status: Int, body: Bytes) -> Bool {
         switch rule {
-        case .success: return (200..<300).contains(status)
-        case .status(let s): return status == s
+        case .success, .status, .statuses: return rule.names(status)
         case .pattern(let p):
             guard let regex = try? Regex(p) else { return false }
             return String(decoding: body, as: UTF8.self).contains(regex)
         }
     }
 
-    /// One GET on a new connection (`Connection: close`), with the deadlines; the status and the body.
-    func get(cookie: Bytes, cancellation: Cancellation) throws -> (Int, Bytes) {
+    /// One GET on a new connection (`Connection: close`), with the deadlines: the answer, its body
+    /// read to its end, to the connection's close, or to the cap.
+    func get(cookie: Bytes, cancellation: Cancellation) throws -> Response {
         let socket = try SocketTransport(address: .tcp(host: host, port: port), connectTimeout: connectTimeout, cancellation: cancellation)
         let deadline = Deadline.after(seconds: timeout)
         let transport: any Transport =
@@ -147,32 +224,46 @@ public struct VerifyProbe {
         try head.withUnsafeBytes { try transport.write($0, deadline: deadline) }
         var data = Bytes()
         var buffer = [UInt8](repeating: 0, count: 16_384)
+        var closed = false
         while data.count < Self.maxBody + 16_384 {
             let n = try buffer.withUnsafeMutableBytes { try transport.read(into: $0, deadline: deadline) }
-            if n == 0 { break }
+            if n == 0 {
+                closed = true
+                break
+            }
             data += buffer[0..<n]
-            if let (status, body, complete) = Self.parse(data), complete { return (status, body) }
+            if let (status, body, complete, location) = Self.parse(data), complete {
+                return Response(status: status, body: body, complete: true, location: location)
+            }
         }
-        guard let (status, body, _) = Self.parse(data) else { throw Failure("\(host):\(port) did not answer with HTTP") }
-        return (status, body)
+        guard let (status, body, complete, location) = Self.parse(data, closed: closed) else {
+            throw Failure("\(host):\(port) did not answer with HTTP")
+        }
+        return Response(status: status, body: Array(body.prefix(Self.maxBody)), complete: complete && body.count <= Self.maxBody, location: location)
     }
 
-    /// The status, the body so far (de-chunked), and whether it is all there; `nil` before the head is in.
-    static func parse(_ data: Bytes) -> (Int, Bytes, Bool)? {
+    /// The final status (interim 1xx answers skipped), the body so far (de-chunked), whether it is
+    /// all there (a body that ends with the connection is, once `closed`), and the redirect's
+    /// `Location`; `nil` before the head is in.
+    static func parse(_ data: Bytes, closed: Bool = false) -> (Int, Bytes, Bool, String?)? {
         let crlf2: [UInt8] = [13, 10, 13, 10]
         guard let end = (0..<max(0, data.count - 3)).first(where: { data[$0..<($0 + 4)].elementsEqual(crlf2) }) else { return nil }
         let head = String(decoding: data[..<end], as: UTF8.self)
         let lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
         let parts = lines.first?.split(separator: " ") ?? []
-        guard parts.count >= 2, parts[0].hasPrefix("HTTP/"), let status = Int(parts[1]) else { return nil }
+        guard parts.count >= 2, parts[0].hasPrefix("HTTP/"), let status = Int(parts[1]), (100...599).contains(status) else { return nil }
+        // 100 Continue, 103 Early Hints: an interim answer; the final one follows.
+        if (100..<200).contains(status) && status != 101 { return parse(Array(data[(end + 4)...]), closed: closed) }
         var length: Int?
         var chunked = false
+        var location: String?
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
             let name = line[..<colon].lowercased()
             let value = line[line.index(after: colon)...].trimmingPrefix(" ")
             if name == "content-length" { length = Int(value) }
             if name == "transfer-encoding" && value.lowercased().contains("chunked") { chunked = true }
+            if name == "location" { location = String(value.prefix(200)) }
         }
         var body = Array(data[(end + 4)...])
         if chunked {
@@ -181,21 +272,26 @@ public struct VerifyProbe {
             while let nl = (i..<max(i, body.count - 1)).first(where: { body[$0] == 13 && body[$0 + 1] == 10 }),
                 let size = Int(String(decoding: body[i..<nl], as: UTF8.self).split(separator: ";").first ?? "", radix: 16)
             {
-                if size == 0 { return (status, out, true) }
-                guard size <= body.count, nl + 2 + size <= body.count else { break }
+                if size == 0 { return (status, out, true, location) }
+                guard size <= body.count, nl + 2 + size <= body.count else {
+                    // A chunk not all here: what came of it is body too (a marker in it is found).
+                    if nl + 2 < body.count { out += body[(nl + 2)..<(nl + 2 + min(size, body.count - (nl + 2)))] }
+                    break
+                }
                 out += body[(nl + 2)..<(nl + 2 + size)]
                 i = nl + 2 + size + 2
             }
-            return (status, out, false)
+            return (status, out, false, location)
         }
         if let length {
             if body.count >= length {
                 body = Array(body.prefix(length))
-                return (status, body, true)
+                return (status, body, true, location)
             }
-            return (status, body, false)
+            return (status, body, false, location)
         }
-        return (status, body, false)
+        // No length and not chunked: the body ends when the connection does.
+        return (status, body, closed, location)
     }
 }
 

@@ -206,4 +206,81 @@ final class SettleEndToEndTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("settling (--settle): watching 1 key for write-backs"), r.stdout)
         XCTAssertTrue(r.stdout.contains("settled: nothing came back in 1s"), r.stdout)
     }
+
+    /// `--verify-url` against an application that still accepts the cookie, answering as real
+    /// servers do: each was called "refused" (exit 0). An interim 1xx before the 200, a redirect
+    /// the rule does not name, a body cut by the cap or the connection before the marker, and a
+    /// status class read as a body pattern: now logged in, inconclusive or failed, and exit 5.
+    func testOnlyADefiniteAnswerIsARefusal() throws {
+        let script = try TemporaryDirectory()
+        let program = script.path + "/raw_http.py"
+        try """
+        import socket, sys, threading
+        mib = 1 << 20
+        answers = {
+            "/early": b"HTTP/1.1 103 Early Hints\\r\\nLink: </a.css>\\r\\n\\r\\nHTTP/1.1 200 OK\\r\\nContent-Length: 7\\r\\n\\r\\nWelcome",
+            "/continue": b"HTTP/1.1 100 Continue\\r\\n\\r\\nHTTP/1.1 200 OK\\r\\nContent-Length: 7\\r\\n\\r\\nWelcome",
+            "/force-ssl": b"HTTP/1.1 301 Moved Permanently\\r\\nLocation: https://app.example/account\\r\\nContent-Length: 0\\r\\n\\r\\n",
+            "/big": b"HTTP/1.1 200 OK\\r\\nContent-Length: %d\\r\\n\\r\\n" % (mib + mib // 2) + b"x" * (mib + 100) + b"Welcome" + b"y" * (mib // 2 - 107),
+            "/cut": b"HTTP/1.1 200 OK\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n400\\r\\n" + b"z" * 300,
+            "/plain": b"HTTP/1.1 200 OK\\r\\nContent-Length: 5\\r\\n\\r\\nhello",
+        }
+        def serve(c):
+            try:
+                data = b""
+                while b"\\r\\n\\r\\n" not in data:
+                    more = c.recv(4096)
+                    if not more: return
+                    data += more
+                path = data.split(b" ")[1].decode()
+                c.sendall(answers.get(path, b"HTTP/1.1 404 No\\r\\nContent-Length: 0\\r\\n\\r\\n"))
+            finally:
+                c.close()
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", int(sys.argv[1])))
+        s.listen(16)
+        s.settimeout(120)
+        while True:
+            c, _ = s.accept()
+            threading.Thread(target=serve, args=(c,), daemon=True).start()
+        """.write(toFile: program, atomically: true, encoding: .utf8)
+        let port = try FreePort.pick()
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        server.arguments = ["python3", program, String(port)]
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        let deadline = Date().addingTimeInterval(10)
+        while !FreePort.isListening(port) && Date() < deadline { usleep(50_000) }
+        let f = try Fixture()
+        for (n, (path, rule, expected)) in [
+            ("/early", nil, "logged_in"), ("/continue", nil, "logged_in"), ("/force-ssl", nil, "inconclusive"),
+            ("/big", "Welcome", "failed"), ("/cut", "Welcome", "failed"), ("/plain", "2xx", "logged_in"),
+        ].enumerated() {
+            try f.seed([("user\(n)", "s\(n)")])
+            let r = try f.run(
+                args: [
+                    "revoke-user", "user\(n)", "--yes", "-o", "json", "--settle", "0", "--cookie-name", "sid", "--verify-url",
+                    "http://127.0.0.1:\(port)\(path)",
+                ]
+                    + (rule.map { ["--verify-logged-in", $0] } ?? []))
+            assertExitStatus(r, 5)
+            let answer = try XCTUnwrap((try r.json()["verified"] as? [[String: Any]])?.first, "\(path): \(r.stdout)")
+            XCTAssertEqual(answer["result"] as? String, expected, "\(path): \(answer)")
+            XCTAssertEqual(try r.json()["complete"] as? Bool, false, path)
+        }
+        // A refusal is still a refusal: 404 with the default rule.
+        try f.seed([("zed", "z1")])
+        let refused = try f.run(
+            args: [
+                "revoke-user", "zed", "--yes", "-o", "json", "--settle", "0", "--cookie-name", "sid", "--verify-url", "http://127.0.0.1:\(port)/gone",
+            ])
+        assertExitStatus(refused, 0)
+    }
 }

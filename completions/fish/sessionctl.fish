@@ -101,7 +101,7 @@ complete -c sessionctl -l dry-run -d 'print exactly what would be deleted and de
 complete -c sessionctl -l wait-replicas -r -f -d 'replicas per primary that must confirm the session keys\' deletion (WAIT) before mappings go (default: all; 0: no check)'
 complete -c sessionctl -l settle -r -f -d 'after deleting, watch the revoked keys this long for sessions a request in flight writes back, delete them again, and wait until a whole DURATION passes without one (default 5s, else $SESSIONCTL_SETTLE; 0: off)'
 complete -c sessionctl -l verify-url -r -f -d 'after settling, ask the application: GET URL with each revoked session\'s cookie, and report whether it still logs in (http:// or https://)'
-complete -c sessionctl -l verify-logged-in -r -f -d 'what --verify-url\'s answer looks like when the cookie still logs in: a status code (200), or a pattern in the body (default: any 2xx status)'
+complete -c sessionctl -l verify-logged-in -r -f -d 'what --verify-url\'s answer looks like when the cookie still logs in: statuses or classes (200, 2xx, 401,403), or a pattern in the body (default: any 2xx status)'
 complete -c sessionctl -l cookie-name -r -f -d 'the session cookie\'s name for --verify-url (default: the framework\'s, e.g. laravel_session, sessionid, PHPSESSID)'
 complete -c sessionctl -l cached-db-url -r -f -d 'Django cached_db: the database (postgres://, mysql://, sqlite:///…) whose django_session rows are deleted with their cache keys; without it such sessions are refused'
 complete -c sessionctl -l grace -r -f -d 'a mapping is orphaned when its session was missing on two checks this far apart (default 60s; 0: one immediate re-check)'

@@ -8,6 +8,8 @@ public struct Verification: Equatable, Sendable {
         case refused(status: Int)
         /// It still logs in: the revocation did not hold.
         case loggedIn(status: Int)
+        /// An answer that proves nothing about the cookie (a redirect, a server error): the status, and why.
+        case inconclusive(status: Int, reason: String)
         /// No answer to judge by (the reason).
         case failed(String)
         /// No cookie could be made for the session (the reason).
@@ -27,11 +29,12 @@ public struct Verification: Equatable, Sendable {
 }
 
 extension Verification.Answer {
-    /// `refused`, `logged_in`, `failed` or `no_cookie`, as JSON and the audit trail name it.
+    /// `refused`, `logged_in`, `inconclusive`, `failed` or `no_cookie`, as JSON and the audit trail name it.
     public var name: String {
         switch self {
         case .refused: return "refused"
         case .loggedIn: return "logged_in"
+        case .inconclusive: return "inconclusive"
         case .failed: return "failed"
         case .noCookie: return "no_cookie"
         }
@@ -40,7 +43,7 @@ extension Verification.Answer {
     /// The HTTP status the application answered, when it did.
     public var status: Int? {
         switch self {
-        case .refused(let s), .loggedIn(let s): return s
+        case .refused(let s), .loggedIn(let s), .inconclusive(let s, _): return s
         case .failed, .noCookie: return nil
         }
     }
@@ -48,7 +51,7 @@ extension Verification.Answer {
     /// Why there is no verdict, when there is none.
     public var reason: String? {
         switch self {
-        case .failed(let r), .noCookie(let r): return r
+        case .failed(let r), .noCookie(let r), .inconclusive(_, let r): return r
         case .refused, .loggedIn: return nil
         }
     }

@@ -85,6 +85,10 @@ final class VerifyCookies {
                     PartialFailure(
                         .verificationFailed, node: nil,
                         cause: "GET \(url) with the cookie of \(who) still logs in (status \(status), \(probe.rule)): the revocation did not hold"))
+            case .inconclusive(let status, let why) where dry:
+                ctx.console.warn("could not verify \(who): status \(status): \(why)")
+            case .inconclusive(let status, let why):
+                result.completeness.record(PartialFailure(.verificationFailed, node: nil, cause: "could not verify \(who): status \(status): \(why)"))
             case .failed(let why), .noCookie(let why):
                 result.completeness.record(PartialFailure(.verificationFailed, node: nil, cause: "could not verify \(who): \(why)"))
             }

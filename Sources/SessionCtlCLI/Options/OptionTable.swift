@@ -251,7 +251,7 @@ public enum OptionTable {
             name: "verify-logged-in", short: nil, binding: .text(\.verifyLoggedIn, meta: "STATUS|REGEX"), group: .destructive,
             commands: [.revoke, .revokeUser],
             help:
-                "what --verify-url's answer looks like when the cookie still logs in: a status code (200), or a pattern in the body (default: any 2xx status)"
+                "what --verify-url's answer looks like when the cookie still logs in: statuses or classes (200, 2xx, 401,403), or a pattern in the body (default: any 2xx status)"
         ),
         OptionSpec(
             name: "cookie-name", short: nil, binding: .text(\.cookieName, meta: "NAME"), group: .destructive, commands: [.revoke, .revokeUser],
