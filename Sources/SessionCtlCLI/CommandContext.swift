@@ -30,14 +30,46 @@ final class CommandContext {
 
     // MARK: Connection settings
 
-    /// The URL and where it came from, for messages: `--url`, `$SESSIONCTL_URL`, `$REDIS_URL` or the default.
+    /// The URL and where it came from, for messages: `--url`, then a context the operator named,
+    /// then `$SESSIONCTL_URL` or `$REDIS_URL` (set on many application hosts), then the current
+    /// context, then the default.
     func targetURL() -> (url: String, source: String) {
         if let u = invocation.url { return (u, "--url") }
-        for name in ["SESSIONCTL_URL", "REDIS_URL"] {
-            if let u = console.environment[name], !u.isEmpty { return (u, "$\(name)") }
-        }
-        if let u = invocation.fromContext.url, let name = invocation.fromContext.name { return (u, "context '\(name)'") }
+        let context = invocation.fromContext
+        if context.explicit, let u = context.url, let name = context.name { return (u, "context '\(name)'") }
+        if let (name, u) = environmentURL() { return (u, "$\(name)") }
+        if let u = context.url, let name = context.name { return (u, "context '\(name)'") }
         return (RedisEndpoint.defaultURL, "the default URL")
+    }
+
+    /// `$SESSIONCTL_URL` or `$REDIS_URL`, whichever is set first.
+    private func environmentURL() -> (name: String, url: String)? {
+        for name in ["SESSIONCTL_URL", "REDIS_URL"] {
+            if let u = console.environment[name], !u.isEmpty { return (name, u) }
+        }
+        return nil
+    }
+
+    /// Whether the target came from the context (a URL it names, not one from the flag or the environment).
+    var targetIsTheContexts: Bool { targetURL().source.hasPrefix("context ") }
+
+    /// Whether the context's password is for the target: the context names no URL, or the target is its URL
+    /// (a password is never sent to a server that `$REDIS_URL` or `--url` chose instead).
+    var contextPasswordFits: Bool { invocation.fromContext.url.map { $0 == targetURL().url } ?? true }
+
+    /// One line on stderr for each environment variable that a context the operator named overrides:
+    /// the operator sees that `$REDIS_URL` (say) was set, and that it is not the target.
+    func warnOverriddenEnvironment() {
+        let context = invocation.fromContext
+        guard context.explicit, let name = context.name, invocation.command.talksToServer else { return }
+        if invocation.url == nil, let u = context.url, let (variable, value) = environmentURL(), value != u {
+            console.warn(
+                "$\(variable) is set (\(RedisEndpoint.redact(value))) but the context '\(name)' you named wins: the target is \(RedisEndpoint.redact(u))"
+            )
+        }
+        if invocation.framework == nil, let f = context.framework, let env = console.environment["SESSIONCTL_FRAMEWORK"], !env.isEmpty, env != f {
+            console.warn("$SESSIONCTL_FRAMEWORK is set (\(env)) but the context '\(name)' you named wins: the framework is \(f)")
+        }
     }
 
     /// The endpoint and connection options, with the password from `--password-file`, the URL or `$REDISCLI_AUTH`.
@@ -55,11 +87,16 @@ final class CommandContext {
             password = try askPassword(for: endpoint)
         } else if let file = invocation.passwordFile {
             password = try readPasswordFile(file)
+        } else if password == nil, invocation.fromContext.explicit && targetIsTheContexts,
+            let own = try invocation.fromContext.passwordFile.map(readPasswordFile) ?? invocation.fromContext.password
+        {
+            // The context the operator named brings its own password for its own server.
+            password = own
         } else if password == nil, let env = console.environment["REDISCLI_AUTH"], !env.isEmpty {
             password = env
-        } else if password == nil, let file = invocation.fromContext.passwordFile {
+        } else if password == nil, contextPasswordFits, let file = invocation.fromContext.passwordFile {
             password = try readPasswordFile(file)
-        } else if password == nil, let inContext = invocation.fromContext.password {
+        } else if password == nil, contextPasswordFits, let inContext = invocation.fromContext.password {
             password = inContext
         }
         if let user = endpoint.username, password == nil {
@@ -161,6 +198,7 @@ final class CommandContext {
     /// The framework preset: `--framework`, else `$SESSIONCTL_FRAMEWORK`; `nil` for none.
     func framework() throws -> Framework? {
         if let name = invocation.framework { return Framework.named(name) }
+        if invocation.fromContext.explicit, let named = invocation.fromContext.framework { return Framework.named(named) }
         guard let env = console.environment["SESSIONCTL_FRAMEWORK"], !env.isEmpty else {
             return invocation.fromContext.framework.flatMap(Framework.named)
         }

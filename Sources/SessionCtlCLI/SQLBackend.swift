@@ -64,11 +64,16 @@ extension CommandContext {
             if url.password == nil, let env = console.environment[envName], !env.isEmpty { options.password = env }
         } else if let file = inv.passwordFile {
             options.password = try readPasswordFile(file)
+        } else if url.password == nil, inv.fromContext.explicit && targetIsTheContexts,
+            let own = try inv.fromContext.passwordFile.map(readPasswordFile) ?? inv.fromContext.password
+        {
+            // The context the operator named brings its own password for its own database.
+            options.password = own
         } else if url.password == nil, let env = console.environment[envName], !env.isEmpty {
             options.password = env
-        } else if url.password == nil, let file = inv.fromContext.passwordFile {
+        } else if url.password == nil, contextPasswordFits, let file = inv.fromContext.passwordFile {
             options.password = try readPasswordFile(file)
-        } else if url.password == nil, let p = inv.fromContext.password {
+        } else if url.password == nil, contextPasswordFits, let p = inv.fromContext.password {
             options.password = p
         }
         let connection: any SQLConnection

@@ -69,6 +69,7 @@ public enum SessionCtl {
             return ExitCode.usage.rawValue
         }
         let context = CommandContext(invocation: invocation, console: console)
+        context.warnOverriddenEnvironment()
         defer {
             if let line = context.timings.line {
                 console.err.write(line + "\n")

@@ -181,4 +181,47 @@ final class ContextEndToEndTests: XCTestCase {
         let noSecret = try configFile("current-context: x\ncontexts:\n  x:\n    url: redis://127.0.0.1:1\n", mode: 0o644)
         assertExitStatus(try Sessionctl.run(["context", "list"], environment: ["SESSIONCTL_CONFIG": noSecret]), 0)
     }
+
+    /// With `$REDIS_URL` pointing at production (as on many application hosts), `--context staging
+    /// revoke-user alice --yes` revoked the production session. A context the operator named wins
+    /// over the environment's URL, framework and password, and one stderr line says what was
+    /// overridden; the current-context (not named) still ranks below the environment.
+    func testANamedContextWinsOverTheEnvironmentsURL() throws {
+        let production = try Fixture()
+        try production.seed([("alice", "prod1")])
+        let staging = try Fixture()
+        try staging.seed([("alice", "stag1")])
+        try staging.server.run([["ACL", "SETUSER", "oncall", "on", ">staging-pw", "~*", "&*", "+@all"]])
+        let config = try configFile(
+            """
+            current-context: staging
+            contexts:
+              staging:
+                url: redis://oncall@127.0.0.1:\(staging.server.port)
+                password: staging-pw
+                framework: flask
+            """)
+        let env = [
+            "SESSIONCTL_CONFIG": config, "REDIS_URL": production.server.url, "REDISCLI_AUTH": "production-pw", "SESSIONCTL_FRAMEWORK": "rails",
+        ]
+        for chosen in [["--context", "staging"], []] {
+            let r = try Sessionctl.run(
+                chosen + ["revoke-user", "alice", "--yes", "--settle", "0"],
+                environment: chosen.isEmpty ? env.merging(["SESSIONCTL_CONTEXT": "staging"]) { _, b in b } : env)
+            assertExitStatus(r, 0)
+            XCTAssertTrue(try production.exists("session:prod1"), "production is not the target: \(r)")
+            XCTAssertTrue(
+                r.stderr.contains("$REDIS_URL is set (redis://127.0.0.1:\(production.server.port)) but the context 'staging' you named wins"),
+                r.stderr)
+            XCTAssertTrue(r.stderr.contains("$SESSIONCTL_FRAMEWORK is set (rails) but the context 'staging' you named wins"), r.stderr)
+            try staging.seed([("alice", "stag1")])
+        }
+        XCTAssertFalse(try production.exists("session:never-written"))
+        // The current-context, not named: the environment still ranks above it (and nothing is said).
+        let ambient = try Sessionctl.run(
+            ["list", "alice", "-o", "json"], environment: ["SESSIONCTL_CONFIG": config, "REDIS_URL": production.server.url])
+        assertExitStatus(ambient, 0)
+        XCTAssertEqual((try ambient.json()["sessions"] as? [[String: Any]])?.first?["session"] as? String, "prod1", "\(ambient)")
+        XCTAssertFalse(ambient.stderr.contains("you named wins"), ambient.stderr)
+    }
 }

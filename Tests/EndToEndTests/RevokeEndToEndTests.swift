@@ -59,7 +59,7 @@ final class RevokeEndToEndTests: XCTestCase {
         try f.seed([("alice", "s1"), ("bob", "s2")])
         let no = try inPseudoTerminal(["revoke-user", "alice"], url: f.server.url, answer: "n")
         assertExitStatus(no, 1)
-        XCTAssertTrue(no.stdout.contains("Revoke 1 session of 1 user on 127.0.0.1:\(f.server.port)?"), no.stdout)
+        XCTAssertTrue(no.stdout.contains("Revoke 1 session of 1 user on 127.0.0.1:\(f.server.port), the target from --url?"), no.stdout)
         XCTAssertTrue(no.stdout.contains("aborted; nothing was deleted"), no.stdout)
         XCTAssertTrue(try f.exists("session:s1"))
         let yes = try inPseudoTerminal(["revoke-user", "alice"], url: f.server.url, answer: "y")

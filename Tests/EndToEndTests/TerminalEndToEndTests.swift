@@ -14,7 +14,9 @@ final class TerminalEndToEndTests: XCTestCase {
         let r = try inPseudoTerminal(
             ["revoke-user", "ta1", "--rate", "4000", "--scan-count", "100"], url: f.server.url, typeAhead: "y\r", answer: "n")
         XCTAssertTrue(r.stdout.contains("<<still asking>>"), "the prompt waited for an answer given after it: \(r.stdout)")
-        XCTAssertTrue(r.stdout.contains("Revoke 2 sessions of 1 user on 127.0.0.1:\(f.server.port) (and remove 1 stale mapping)?"), r.stdout)
+        XCTAssertTrue(
+            r.stdout.contains("Revoke 2 sessions of 1 user (and remove 1 stale mapping) on 127.0.0.1:\(f.server.port), the target from --url?"),
+            r.stdout)
         XCTAssertTrue(r.stdout.contains("stale: session gone; its mapping is removed"), r.stdout)
         XCTAssertTrue(r.stdout.contains("aborted; nothing was deleted"), r.stdout)
         XCTAssertEqual(r.status, 1, r.stdout)

@@ -100,11 +100,12 @@ enum RevokeAllCommand {
     private static func confirm(_ ctx: CommandContext, _ store: any SessionBackend) throws {
         let host = store.confirmationHost
         let target = store.auditTarget.endpoint
-        let context = ctx.invocation.fromContext.name
+        // The context's name confirms only the context's own server (not one $REDIS_URL chose).
+        let context = ctx.targetURL().url == ctx.invocation.fromContext.url ? ctx.invocation.fromContext.name : nil
         // Nothing typed before the question answers it.
         ctx.console.discardTypeahead()
         ctx.console.err.write(
-            "This ends \(store.revokeAllScope) on \(target)\(context.map { " (context \($0))" } ?? "")"
+            "This ends \(store.revokeAllScope) on \(target), the target from \(ctx.targetURL().source),"
                 + "\(store.filter.isEmpty ? "" : " that the filters keep") (\(store.sizeDescription())).\n"
                 + "Type the server's host (\(host))\(context.map { " or the context's name (\($0))" } ?? "") to confirm: ")
         ctx.console.err.flush()

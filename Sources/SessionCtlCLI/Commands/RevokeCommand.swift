@@ -187,15 +187,16 @@ enum RevokeCommand {
         }
         let users = Set(live.map(\.user)).count
         let stale = preview?.stale.count ?? 0
-        // Where: the server (and context), so that a prompt in the wrong terminal reads wrong.
-        let place = " on \(store.auditTarget.endpoint)" + (ctx.invocation.fromContext.name.map { " (context \($0))" } ?? "")
+        // Where, and where that came from, so that a prompt in the wrong terminal reads wrong (a
+        // context's name is no comfort when $REDIS_URL chose the server).
+        let place = " on \(store.auditTarget.endpoint), the target from \(ctx.targetURL().source)"
         // The watch after, said before: the operator knows why it will take a few seconds.
         let window = (try? ctx.settleWindow()) ?? 0
         let watch = window > 0 ? ", then watches them \(Cell.seconds(window)) for write-backs (--settle)" : ""
         let question =
             prune
             ? "Delete \(Cell.plural(plan.targets.count, "orphaned mapping")) of \(Cell.plural(users, "user"))\(place)? [y/N] "
-            : "Revoke \(Cell.plural(live.count, "session")) of \(Cell.plural(users, "user"))\(place)\(stale > 0 ? " (and remove \(Cell.plural(stale, "stale mapping")))" : "")? This deletes each session key and its mapping\(watch). [y/N] "
+            : "Revoke \(Cell.plural(live.count, "session")) of \(Cell.plural(users, "user"))\(stale > 0 ? " (and remove \(Cell.plural(stale, "stale mapping")))" : "")\(place)? This deletes each session key and its mapping\(watch). [y/N] "
         // A "y" typed while the scan ran must not answer a question it never saw.
         ctx.console.discardTypeahead()
         ctx.console.err.write(question)

@@ -229,6 +229,7 @@ extension Invocation {
         guard command != .context, let ctx = try file.context(named: named) else { return self }
         var inv = self
         inv.fromContext.name = ctx.name
+        inv.fromContext.explicit = named != nil
         for (key, value, line) in ctx.values {
             let place = "\(file.path), line \(line)"
             switch key {

@@ -16,6 +16,10 @@ public enum OutputFormat: String, Sendable, CaseIterable {
 /// Settings a context holds whose environment variables rank above it.
 public struct ContextDefaults: Sendable, Equatable {
     public var name: String?
+    /// Whether the operator named the context (`--context`, `$SESSIONCTL_CONTEXT`): then it ranks
+    /// above ambient environment variables (`$REDIS_URL`, `$SESSIONCTL_FRAMEWORK`, …), which only
+    /// the configuration file's `current-context` ranks below.
+    public var explicit = false
     public var url: String?
     public var password: String?
     public var passwordFile: String?
