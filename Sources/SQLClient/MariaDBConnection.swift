@@ -64,6 +64,9 @@ public final class MariaDBConnection: SQLConnection {
         // The server stops a statement past the deadline too; a read-only run cannot write.
         // (A number of ours, formatted: the variable takes no placeholder.)
         _ = try execute("SET SESSION max_statement_time = \(Double(options.timeout))", [])
+        // Django writes naive UTC datetimes: read and compare them in UTC, whatever the server's
+        // --default-time-zone (else a live session reads as expired there, and prune deletes it).
+        _ = try execute("SET SESSION time_zone = '+00:00'", [])
         if options.readOnly { _ = try execute("SET SESSION TRANSACTION READ ONLY", []) }
     }
 

@@ -32,8 +32,9 @@ public final class PostgresConnection: SQLConnection {
             }
             params.append((k, v))
         }
-        // The server enforces the statement deadline too, and a read-only run cannot write.
-        var serverOptions = "-c statement_timeout=\(Int(options.timeout * 1000))"
+        // The server enforces the statement deadline too, and a read-only run cannot write. Times
+        // are read and compared in UTC, as the frameworks write them, whatever the server's TimeZone.
+        var serverOptions = "-c statement_timeout=\(Int(options.timeout * 1000)) -c TimeZone=UTC"
         if options.readOnly { serverOptions += " -c default_transaction_read_only=on" }
         params.append(("options", serverOptions))
         let keys = params.map { strdup($0.0) }
