@@ -83,6 +83,25 @@ extension CookieTransform {
         }
     }
 
+    /// Whether `value`, given as a session id, has the shape of this framework's cookie and not of a
+    /// session id (Laravel's encrypted envelope, express's `s:<id>.<signature>`, Spring's base64 of a
+    /// UUID): then it is a cookie given without `--cookie`. Rack's public id may be a legacy session
+    /// id too, and a plain cookie is the id: neither is ever taken for a cookie.
+    public func isCookieNotId(_ value: Bytes) -> Bool {
+        let v = Self.percentDecoded(value)
+        switch self {
+        case .plain, .rackPrivateId:
+            return false
+        case .laravelEncrypted:
+            return LaravelEnvelope.looksLike(v)
+        case .expressSigned:
+            return v.starts(with: Array("s:".utf8)) && v.lastIndex(of: UInt8(ascii: ".")).map { $0 > 2 } == true
+        case .base64:
+            guard v.count == 48, let id = CookieCrypto.base64Decode(v), id.count == 36 else { return false }
+            return [8, 13, 18, 23].allSatisfy { id[$0] == UInt8(ascii: "-") }
+        }
+    }
+
     /// The cookie value a browser holding session `id` sends (for `--verify-url`), percent-encoded
     /// as a Cookie header carries it; or why it cannot be made: Rack's cookie is the public id, of
     /// which the store keeps only a hash.

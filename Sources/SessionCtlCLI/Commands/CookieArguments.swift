@@ -11,7 +11,15 @@ enum CookieArguments {
     /// Per argument, the session ids it may stand for (itself without `--cookie`).
     static func sessionIds(_ ctx: CommandContext) throws -> [[Bytes]] {
         let inv = ctx.invocation
-        guard inv.cookie else { return inv.arguments.map { [$0] } }
+        guard inv.cookie else {
+            // A cookie given as an id would be "not found" (exit 3, as if already gone): say what it is instead.
+            if let framework = try ctx.framework(), let cookie = inv.arguments.first(where: framework.cookie.isCookieNotId) {
+                throw CLIError(
+                    "'\(Escape.visible(Array(cookie.prefix(48))))\(cookie.count > 48 ? "…" : "")' looks like a \(framework.name) cookie, not a session id",
+                    hint: "add --cookie to turn it into its session id (\(hint(framework.cookie)))", code: .usage)
+            }
+            return inv.arguments.map { [$0] }
+        }
         guard let framework = try ctx.framework() else {
             throw CLIError(
                 "--cookie needs --framework: how a cookie becomes a session id depends on the framework",

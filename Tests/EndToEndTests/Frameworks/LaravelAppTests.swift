@@ -53,6 +53,24 @@ final class LaravelAppTests: XCTestCase {
         try Self.fixture.get().verifyStory()
     }
 
+    /// A cookie given as an id: `revoke 'eyJpdiI6…' --yes` answered "not found", exit 3, the code of
+    /// "already gone", while the session still logged in. Now a usage error that says to add --cookie.
+    func testACookieGivenAsAnIdIsSaidToBeACookie() throws {
+        let s = try Self.fixture.get()
+        let erin = try s.app.login("erin")
+        let cookie = try XCTUnwrap(erin.session)
+        for command in ["revoke", "show"] {
+            let r = try s.run([command, "--yes", "--", cookie].filter { command == "revoke" || $0 != "--yes" })
+            assertExitStatus(r, 2)
+            XCTAssertTrue(r.stderr.contains("looks like a laravel cookie, not a session id") && r.stderr.contains("add --cookie"), r.stderr)
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "one line: \(r.stderr)")
+        }
+        XCTAssertTrue(try erin.isLoggedIn(), "nothing was revoked")
+        let byCookie = try s.run(["revoke", "--cookie", "--yes", "--", cookie])
+        assertExitStatus(byCookie, 0)
+        XCTAssertFalse(try erin.isLoggedIn())
+    }
+
     func testListShowAndRevokeAreProvenByTheApp() throws {
         try Self.fixture.get().story(format: "php-serialize+php-serialize")
     }
