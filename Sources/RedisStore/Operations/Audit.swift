@@ -5,9 +5,9 @@ import SessionCore
 /// The facts one pass of `audit` writes down, as records of an ``ExternalSorter``: sorted, the
 /// repeats SCAN gives collapse and each finding is counted once, exactly, in bounded memory.
 private enum AuditRecord {
-    /// `[1][user][mapping key][flags][bucket][session key if flags has .sessionWithoutTTL]`
+    /// `[1][user][mapping key][flags][bucket]`
     static let mapping: UInt8 = 1
-    /// `[2][session key][0 = seen by the scan, 1 = a mapping or index member points to it]`
+    /// `[2][session key][0 = seen by the scan, 1 = a mapping or index member points to it][1 = no expiry]`
     static let session: UInt8 = 2
     /// `[3][index key][flags]`
     static let index: UInt8 = 3
@@ -39,9 +39,12 @@ extension RedisSessionStore {
         let facts = ExternalSorter(memory, cancellation: keyspace.cancellation)
         do {
             var pending: [Mapping] = []
+            var sessions: [Bytes] = []
             func flush() throws {
                 try auditBatch(pending, into: facts, completeness: &report.completeness)
                 pending.removeAll(keepingCapacity: true)
+                try auditSessions(sessions, into: facts, completeness: &report.completeness)
+                sessions.removeAll(keepingCapacity: true)
             }
             let pattern = SessionLayout.commonPattern(layout.mapping.pattern(user: nil, session: nil), layout.sessionScanPattern)
             let outcome = try keyspace.scan(match: pattern, count: scanCount, rate: scanRate, progress: progress) { keys in
@@ -49,14 +52,10 @@ extension RedisSessionStore {
                     if let ids = layout.mapping.parse(key) {
                         pending.append(Mapping(key: key, user: ids.user, session: ids.session))
                     } else if layout.isSessionKey(key) {
-                        try facts.add { out in
-                            out.append(AuditRecord.session)
-                            OrderedBytes.append(key, to: &out)
-                            out.append(0)
-                        }
+                        sessions.append(key)
                     }
                 }
-                if pending.count >= batchSize { try flush() }
+                if pending.count >= batchSize || sessions.count >= batchSize { try flush() }
             }
             try flush()
             report.completeness.merge(outcome.completeness)
@@ -64,6 +63,49 @@ extension RedisSessionStore {
         if let index { try auditIndex(index, into: facts, completeness: &report.completeness) }
         try count(facts, into: &report, top: top, examples: examples)
         return report
+    }
+
+    /// The session keys the scan saw, with their expiry (`PTTL`): every session under the glob is
+    /// counted for "without expiry", mapped or not. One gone since the scan is no longer a session.
+    private func auditSessions(_ keys: [Bytes], into facts: ExternalSorter, completeness: inout Completeness) throws {
+        if keys.isEmpty { return }
+        let ttls = try batched(keys, completeness: &completeness) { [[Verb.pttl, $0]] }
+        for (key, reply) in zip(keys, ttls) {
+            guard let ttl = completeness.required(reply[0], "PTTL")?.integer, ttl != -2 else { continue }
+            try facts.add { out in
+                out.append(AuditRecord.session)
+                OrderedBytes.append(key, to: &out)
+                out.append(0)
+                out.append(ttl == -1 ? 1 : 0)
+            }
+        }
+    }
+
+    /// With a framework preset: whose each unmapped session is, from its payload (anonymous
+    /// visitors, or a user's session that `list` and `revoke-user` cannot find), or undecodable.
+    private func classifyUnmapped(_ keys: [Bytes], into report: inout AuditReport, examples: Int) throws {
+        if keys.isEmpty { return }
+        let limit = Bytes(String(max(maxPayload, 1) - 1).utf8)
+        let replies = try batched(keys, completeness: &report.completeness) { [[Verb.getrange, $0, Verb.zero, limit]] }
+        for (key, reply) in zip(keys, replies) {
+            var decoded: DecodedPayload?
+            switch report.completeness.readable(reply[0], "GETRANGE", expecting: ["WRONGTYPE"]) {
+            case .bulk(let b)? where !b.isEmpty: decoded = payloadReader.decode(b)
+            case .error(let e)? where e.code == "WRONGTYPE":
+                if let (pairs, cut) = try hashFields(key, &report.completeness), !cut { decoded = payloadReader.decode(hash: pairs) }
+            default: break  // gone since, or not read (recorded)
+            }
+            guard let decoded else { continue }
+            if let v = decoded.value {
+                if fieldPaths.extract(from: v).user != nil {
+                    report.note(.unmappedUserSessions, key, examples: examples)
+                } else {
+                    report.note(.anonymousSessions, key, examples: examples)
+                }
+            } else {
+                report.note(.undecodablePayloads, key, examples: examples)
+            }
+        }
     }
 
     /// Reads the sorted records back and counts each finding once.
@@ -77,7 +119,11 @@ extension RedisSessionStore {
         var session: [UInt8] = []
         var seen = false
         var referenced = false
+        var noTTL = false
         var anySession = false
+        var unmapped: [Bytes] = []
+        let classify = payloadReader.kind != .sniff
+        if classify { report.applicable += [.unmappedUserSessions, .anonymousSessions, .undecodablePayloads] }
         var previousIndex: [UInt8] = []
         var previousStale: [UInt8] = []
         func decode(_ raw: UnsafeRawBufferPointer) -> Bytes {
@@ -90,8 +136,18 @@ extension RedisSessionStore {
                 best.offer(UserCount(user: user.withUnsafeBytes { decode($0) }, sessions: userSessions))
             }
         }
-        func endSession() {
-            if anySession && seen && !referenced { report.note(.unmappedSessions, session.withUnsafeBytes { decode($0) }, examples: examples) }
+        func endSession() throws {
+            guard anySession else { return }
+            let key = session.withUnsafeBytes { decode($0) }
+            if noTTL && (seen || referenced) { report.note(.sessionsWithoutTTL, key, examples: examples) }
+            if seen && !referenced {
+                report.note(.unmappedSessions, key, examples: examples)
+                if classify { unmapped.append(key) }
+                if unmapped.count >= batchSize {
+                    try classifyUnmapped(unmapped, into: &report, examples: examples)
+                    unmapped.removeAll(keepingCapacity: true)
+                }
+            }
         }
         let malformed = SpillError("a spill record of the audit is malformed")
         func same(_ kept: inout [UInt8], _ raw: UnsafeRawBufferPointer) -> Bool {
@@ -129,19 +185,20 @@ extension RedisSessionStore {
                     report.counts[.liveSessions, default: 0] += 1
                     if bucket != 0xff { report.ttlBuckets[Int(bucket)].sessions += 1 }
                 }
-                if flags.contains(.sessionWithoutTTL) { report.note(.sessionsWithoutTTL, reader.field() ?? [], examples: examples) }
                 if flags.contains(.expiresBeforeSession) { report.note(.mappingsExpiringBeforeSession, key, examples: examples) }
             case AuditRecord.session:
                 guard let raw = reader.rawField(), let mark = reader.byte() else { throw malformed }
                 if !anySession || session.withUnsafeBytes({ ExternalSorter.compare($0, raw) }) != 0 {
-                    endSession()
+                    try endSession()
                     session.removeAll(keepingCapacity: true)
                     session.append(contentsOf: raw)
                     seen = false
                     referenced = false
+                    noTTL = false
                     anySession = true
                 }
                 if mark == 0 { seen = true } else { referenced = true }
+                if reader.byte() == 1 { noTTL = true }
             case AuditRecord.index:
                 guard let raw = reader.rawField(), let flagByte = reader.byte() else { throw malformed }
                 if same(&previousIndex, raw) { return }
@@ -156,7 +213,8 @@ extension RedisSessionStore {
             }
         }
         endUser()
-        endSession()
+        try endSession()
+        try classifyUnmapped(unmapped, into: &report, examples: examples)
         report.counts[.users] = users
         report.topUsers = best.users
     }
@@ -185,6 +243,7 @@ extension RedisSessionStore {
                     out.append(AuditRecord.session)
                     OrderedBytes.append(ref.sessionKey, to: &out)
                     out.append(1)
+                    out.append(0)
                 }
             }
             for ref in try orphans(found.refs, &c) {
@@ -217,11 +276,12 @@ extension RedisSessionStore {
                 if let sessionKey { OrderedBytes.append(sessionKey, to: &out) }
             }
         }
-        func referenced(_ key: Bytes) throws {
+        func referenced(_ key: Bytes, withoutTTL: Bool = false) throws {
             try facts.add { out in
                 out.append(AuditRecord.session)
                 OrderedBytes.append(key, to: &out)
                 out.append(1)
+                out.append(withoutTTL ? 1 : 0)
             }
         }
         let readsValue = layout.sessionKeyIsMappingValue
@@ -270,13 +330,14 @@ extension RedisSessionStore {
                 continue
             case -1:
                 flags.formUnion([.live, .sessionWithoutTTL])
+                try referenced(sessionKey, withoutTTL: true)
             default:
                 flags.insert(.live)
                 let seconds = ttl / 1000 + (ttl % 1000 > 0 ? 1 : 0)
                 bucket = UInt8(AuditReport.bucketBounds.firstIndex { seconds <= $0 } ?? AuditReport.bucketBounds.count)
             }
             if mappingTTL >= 0 && (ttl == -1 || ttl > mappingTTL) { flags.insert(.expiresBeforeSession) }
-            try record(m, flags, bucket: bucket, sessionKey: flags.contains(.sessionWithoutTTL) ? sessionKey : nil)
+            try record(m, flags, bucket: bucket)
         }
     }
 }

@@ -19,6 +19,8 @@ public struct AuditReport: Equatable, Sendable {
         case anonymousSessions = "anonymous_sessions"
         case expiredSessions = "expired_sessions"
         case undecodablePayloads = "undecodable_payloads"
+        // Redis with a preset: the unmapped sessions, by whose they are.
+        case unmappedUserSessions = "unmapped_user_sessions"
 
         /// Whether it is a problem to show examples of (not a plain tally).
         public var isProblem: Bool { ![.mappings, .users, .liveSessions, .indexKeys, .anonymousSessions].contains(self) }
@@ -48,6 +50,7 @@ public struct AuditReport: Equatable, Sendable {
             case .anonymousSessions: return "sessions of no user (anonymous)"
             case .expiredSessions: return "rows past their lifetime (prune deletes them)"
             case .undecodablePayloads: return "session data that does not decode"
+            case .unmappedUserSessions: return "sessions of a user no mapping points to (list and revoke-user cannot find them)"
             }
         }
     }
