@@ -30,6 +30,9 @@ extension SQLSessionStore: SessionBackend {
     }
 
     public func auditStream(key: Bytes) -> (any AuditSink)? { nil }
+
+    /// A table's schema names its framework already.
+    public func frameworkHint() throws -> String? { nil }
 }
 
 extension SQLSessionStore {

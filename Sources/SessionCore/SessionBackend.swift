@@ -46,6 +46,9 @@ public protocol SessionBackend: AnyObject {
     func listByPayloads(users: [Bytes], markers: [String]) throws -> ListResult
     /// `--audit-stream KEY`: a second audit sink kept in the store itself (``StoreCapabilities/auditStream``).
     func auditStream(key: Bytes) -> (any AuditSink)?
+    /// The framework preset the store's keys look like, from a small sample (the cheap part of
+    /// `detect`), for a run given none whose ids may be split wrongly; `nil` when none fits.
+    func frameworkHint() throws -> String?
 
     func list(users: [Bytes], details: Bool) throws -> ListResult
     func show(sessions ids: [Bytes], user: Bytes?) throws -> ShowResult

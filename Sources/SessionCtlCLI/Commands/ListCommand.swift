@@ -71,6 +71,7 @@ enum ListCommand {
             }
         }
         RefusalReport.warn(result.refused, ctx)
+        try FrameworkHint.afterEmptyResult(found: !result.sessions.isEmpty || !result.refused.isEmpty, store, ctx)
         if !result.filteredOut.isEmpty {
             let undecided = result.filteredOut.filter(\.undecided).count
             ctx.note(
@@ -121,5 +122,20 @@ enum RefusalReport {
             let target = r.sessionKey.map { " -> \(Cell.text($0))" } ?? ""
             ctx.console.warn("refused \(Cell.text(r.mappingKey))\(target): \(r.reason)")
         }
+    }
+}
+
+/// Without a preset, a framework's ids can be split wrongly (Rack's `2::<sha256>` holds the
+/// mapping's separator: user `1` reads as `1:2:`): say which `--framework` the keys look like.
+enum FrameworkHint {
+    /// After a lookup by user found nothing, with no preset: the cheap part of `detect`.
+    static func afterEmptyResult(found: Bool, _ store: any SessionBackend, _ ctx: CommandContext) throws {
+        guard !found, try ctx.framework() == nil, ctx.invocation.mapping == nil, let name = try store.frameworkHint() else { return }
+        ctx.console.warn("nothing found, and the keys look like \(name)'s: its ids may be split another way; try --framework \(name)")
+    }
+
+    /// A user id that ends in the mapping's separator: the session ids hold it, and the split is wrong.
+    static func oddUser(_ user: Bytes, separator: Bytes) -> Bool {
+        !separator.isEmpty && user.count > separator.count && Array(user.suffix(separator.count)) == separator
     }
 }

@@ -22,8 +22,16 @@ enum UsersCommand {
         // A table's rows and an index's members are sessions; mapping keys may outlive theirs.
         let countsSessions = ctx.targetIsSQL || store.hasIndex
         let counted = inv.live ? "live sessions" : (countsSessions ? "sessions" : "mappings")
+        // Users that end in the mapping's separator: ids split the wrong way (no preset). Said once, after the result.
+        let hasPreset = try ctx.framework() != nil
+        let separator: Bytes = ctx.targetIsSQL || hasPreset || inv.mapping != nil ? [] : Array(try ctx.layout().mapping.separatorText.utf8)
+        var odd: Bytes?
+        func check(_ u: UserCount) {
+            if odd == nil, FrameworkHint.oddUser(u.user, separator: separator) { odd = u.user }
+        }
         func row(_ u: UserCount) -> JSON {
-            .object([("user", .bytes(u.user)), ("sessions", .int(Int64(u.sessions)))] + (inv.live ? [("stale", .int(Int64(u.stale)))] : []))
+            check(u)
+            return .object([("user", .bytes(u.user)), ("sessions", .int(Int64(u.sessions)))] + (inv.live ? [("stale", .int(Int64(u.stale)))] : []))
         }
         var found = 0
         switch inv.output {
@@ -49,6 +57,7 @@ enum UsersCommand {
             var widths = table.headers.map(DisplayWidth.of)
             func cells(_ u: UserCount) -> [String] { [Cell.text(u.user), String(u.sessions)] + (inv.live ? [String(u.stale)] : []) }
             try result.ranking.forEachUser { u in
+                check(u)
                 for (i, c) in cells(u).enumerated() { widths[i] = max(widths[i], DisplayWidth.of(c)) }
                 found += 1
             }
@@ -58,6 +67,12 @@ enum UsersCommand {
                 if !inv.noHeaders { ctx.print(table.header(widths: widths, color: ctx.color)) }
                 try result.ranking.forEachUser { u in ctx.print(table.line(cells(u), widths: widths) + "\n") }
             }
+        }
+        if let odd {
+            let name = try store.frameworkHint()
+            ctx.console.warn(
+                "user ids such as '\(Cell.text(odd))' end in '\(String(decoding: separator, as: UTF8.self))', the mapping's separator: the session ids hold it, so the split is wrong"
+                    + (name.map { "; the keys look like \($0)'s: try --framework \($0)" } ?? "; give --framework or --mapping"))
         }
         ctx.reportIncomplete(result.completeness)
         return .finished(result.completeness, didSomething: found > 0)

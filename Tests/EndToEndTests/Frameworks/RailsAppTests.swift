@@ -28,6 +28,27 @@ final class RailsAppTests: XCTestCase {
         try Self.fixture.get().story(format: "ruby-marshal")
     }
 
+    /// Without a preset, Rack's private ids (`2::<sha256>`) hold the mapping's separator: `list 1`
+    /// said "no sessions found", exit 0, and `users` listed `1:2:`, with nothing said. Now both say
+    /// which --framework the keys look like.
+    func testWithoutAPresetTheSplitIsSaidToBeWrong() throws {
+        let s = try Self.fixture.get()
+        let b = try s.app.login("nopreset")
+        let id = try XCTUnwrap(try b.userId())
+        let env = ["SESSIONCTL_URL": s.redis.url]
+        let list = try Sessionctl.run(["list", id], environment: env)
+        assertExitStatus(list, 0)
+        XCTAssertTrue(list.stderr.contains("the keys look like rails's") && list.stderr.contains("try --framework rails"), list.stderr)
+        let users = try Sessionctl.run(["users"], environment: env)
+        assertExitStatus(users, 0)
+        XCTAssertTrue(users.stdout.contains("\(id):2:"), users.stdout)
+        XCTAssertTrue(users.stderr.contains("end in ':', the mapping's separator") && users.stderr.contains("try --framework rails"), users.stderr)
+        // With the preset, nothing to say.
+        let right = try s.run(["list", id])
+        assertExitStatus(right, 0)
+        XCTAssertFalse(right.stderr.contains("try --framework"), right.stderr)
+    }
+
     /// redis-rack reads `<prefix><public id>` when the private-id key is missing (sessions stored
     /// before 2.1), and its logout deletes both: so must a revocation, or the cookie lives on.
     func testALegacyPublicIdKeyGoesWithThePrivateOne() throws {
