@@ -16,6 +16,9 @@ extension SQLSessionStore {
         var result = RevokeAllResult()
         // The ids deleted, for the watch after: on disk past a share of --memory-limit.
         let watch = settleWindow > 0 && !dryRun ? ExternalSorter(memory, share: 0.5, cancellation: cancellation) : nil
+        // Before the first deletion: the watch's spill directory is made and written to.
+        if let watch { try watch.prepare() }
+        var watching = watch
         let now = WallClock.now()
         let id = table.schema.idColumn
         struct Stop: Error {}
@@ -59,7 +62,17 @@ extension SQLSessionStore {
                     case .success(let n):
                         result.sessionKeysDeleted += n
                         result.revoked += n
-                        for key in chunk { try watch?.add(key) }
+                        do {
+                            for key in chunk { try watching?.add(key) }
+                        } catch let e as SpillError where !e.interrupted {
+                            // Like Ctrl-C: no page more is deleted, and what was deleted cannot be watched.
+                            watching = nil
+                            result.completeness.record(
+                                PartialFailure(
+                                    .spillFailed, node: display,
+                                    cause: "the watch's spill failed (\(e)) after \(result.revoked) sessions were revoked; no page more was deleted"))
+                            throw Stop()
+                        }
                     case .failure(let e):
                         // A refusal (a read-only user) or a lost connection: stop, and say what was done.
                         result.completeness.record(PartialFailure(.deletionFailed, node: display, cause: e.message), times: chunk.count)
@@ -72,7 +85,7 @@ extension SQLSessionStore {
             // Refused or lost after pages were revoked: what was done is reported, and the run is incomplete.
             result.completeness.record(PartialFailure(.commandFailed, node: display, cause: e.message))
         }
-        if let watch, watch.count > 0, !result.completeness.interrupted {
+        if let watch = watching, watch.count > 0, !result.completeness.interrupted {
             result.settling = true
             afterPage(result)
             result.settle = try settle(count: watch.count, window: settleWindow) { body in try watch.batches(of: batchSize, body) }

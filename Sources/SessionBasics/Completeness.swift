@@ -24,6 +24,8 @@ public struct PartialFailure: Hashable, Sendable, CustomStringConvertible {
         case keptComingBack
         /// The application still let a revoked cookie in, or could not be asked (`--verify-url`).
         case verificationFailed
+        /// A file of sessionctl's own could not be written (the spill of the watch after deleting): the run stopped there.
+        case spillFailed
     }
 
     /// What went wrong.
@@ -52,6 +54,7 @@ public struct PartialFailure: Hashable, Sendable, CustomStringConvertible {
         case .replicationUnconfirmed: return "deletions not confirmed by the replicas\(node.map { " of \($0)" } ?? ""): \(cause)"
         case .keptComingBack: return "a revocation did not hold: \(cause)"
         case .verificationFailed: return "verification: \(cause)"
+        case .spillFailed: return "stopped: \(cause)"
         }
     }
 

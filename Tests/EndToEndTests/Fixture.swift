@@ -40,6 +40,12 @@ final class Fixture {
         try server.run([["EXISTS", key]], password: password)[0] == .integer(1)
     }
 
+    /// The keys matching `pattern` (KEYS: a test's small keyspace).
+    func keys(_ pattern: String) throws -> [String] {
+        guard case .array(let items) = try server.run([["KEYS", pattern]], password: password)[0] else { return [] }
+        return items.compactMap(\.text)
+    }
+
     func dbsize() throws -> Int64 {
         try server.run([["DBSIZE"]], password: password)[0].integer ?? -1
     }

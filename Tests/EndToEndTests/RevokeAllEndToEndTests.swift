@@ -174,4 +174,38 @@ final class RevokeAllEndToEndTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("revoked 3,000 sessions") || r.stdout.contains("revoked 3000 sessions"), r.stdout)
         XCTAssertEqual(try f.dbsize(), 0)
     }
+
+    /// The watch's spill failing (`$TMPDIR` missing, or `ulimit -f` hit after some deletions) ended
+    /// with exit 1, "cannot make a temporary directory", no count, the mappings left and nothing
+    /// watched. Now the spill is proven before the first deletion, and a failure mid-run ends like
+    /// Ctrl-C: the result so far, counted from the server, its mappings removed, exit 5.
+    func testASpillThatFailsNeverLosesTheAccount() throws {
+        let f = try Fixture()
+        try f.seed((0..<3000).map { ("u\($0 % 50)", "s\($0)") })
+        let before = try f.dbsize()
+        let missing = try f.run(args: ["revoke-all", "--yes", "--settle", "1s"], env: ["TMPDIR": "/nonexistent-tmp"])
+        assertExitStatus(missing, 1)
+        XCTAssertTrue(missing.stderr.contains("cannot make a temporary directory"), missing.stderr)
+        XCTAssertEqual(try f.dbsize(), before, "nothing was deleted")
+        // A file-size limit that the spill reaches after some pages were deleted.
+        let tmp = try TemporaryDirectory()
+        let limited = try Sessionctl.exec(
+            "/bin/bash",
+            [
+                "-c", "ulimit -f 8; exec \"$0\" revoke-all --yes --settle 1s --memory-limit 4KiB --scan-count 100 -o json",
+                Sessionctl.binary,
+            ].map { Data($0.utf8) },
+            environment: ["SESSIONCTL_URL": f.server.url, "TMPDIR": tmp.path], stdin: nil, timeout: 60)
+        assertExitStatus(limited, 5)
+        XCTAssertTrue(limited.stderr.contains("stopped: the watch's spill failed") && limited.stderr.contains("File too large"), limited.stderr)
+        let json = try limited.json()
+        let revoked = try XCTUnwrap(json["revoked"] as? Int, limited.stdout)
+        XCTAssertGreaterThan(revoked, 0, "some pages were deleted before the limit: \(limited.stdout)")
+        XCTAssertLessThan(revoked, 3000)
+        XCTAssertEqual(json["complete"] as? Bool, false)
+        let sessions = try f.keys("session:*").count
+        XCTAssertEqual(sessions, 3000 - revoked, "the count is what the server deleted")
+        XCTAssertEqual(try f.keys("user:*").count, sessions, "the mappings of the deleted sessions are gone; the others stay")
+        XCTAssertEqual(try tmp.contents(), [], "the spill directory is removed")
+    }
 }

@@ -24,6 +24,10 @@ extension RedisSessionStore {
         var deleted = Set<UInt64>()
         // The keys deleted, for the watch after: on disk past a share of --memory-limit.
         let watch = settleWindow > 0 && !dryRun ? ExternalSorter(memory, share: 0.5, cancellation: keyspace.cancellation) : nil
+        // Before the first deletion: the watch's spill directory is made and written to, so that a
+        // missing $TMPDIR or a full disk stops the run before it deletes anything.
+        if let watch { try watch.prepare() }
+        var watching = watch
         var inner = Completeness()
         let limit = Bytes(String(max(maxPayload, 1) - 1).utf8)
         let now = Double(WallClock.nowMillis()) / 1000
@@ -79,12 +83,23 @@ extension RedisSessionStore {
                     throw Stop()
                 }
                 let replies = try batched(keys, completeness: &inner) { [[Verb.unlink, $0]] }
+                var spill: SpillError?
                 for (key, reply) in zip(keys, replies) {
                     guard let n = inner.required(reply[0], "UNLINK")?.integer else { continue }
                     result.sessionKeysDeleted += Int(n)
                     if n == 1 { result.revoked += 1 }
                     deleted.insert(fingerprint(key))
-                    try watch?.add(key)
+                    do { try watching?.add(key) } catch let e as SpillError where !e.interrupted { spill = e }
+                }
+                if let spill {
+                    // Like Ctrl-C: no page more is deleted; what was deleted is counted from the
+                    // server's replies, its mappings removed; it cannot be watched.
+                    watching = nil
+                    inner.record(
+                        PartialFailure(
+                            .spillFailed, node: nil,
+                            cause: "the watch's spill failed (\(spill)) after \(result.revoked) sessions were revoked; no page more was deleted"))
+                    throw Stop()
                 }
             }
             result.completeness.merge(outcome.completeness)
@@ -97,7 +112,7 @@ extension RedisSessionStore {
             try removeMappings(to: deleted, fingerprint: fingerprint, &result)
         }
         // What was deleted is watched even when the audit trail stopped the run.
-        if let watch {
+        if let watch = watching {
             result.settling = true
             afterPage(result)
             result.settle = try settle(count: watch.count, window: settleWindow) { body in try watch.batches(of: batchSize, body) }

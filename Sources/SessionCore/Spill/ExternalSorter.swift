@@ -92,6 +92,15 @@ public final class ExternalSorter {
         if buffer.count + index.count * 32 >= runBudget { try spill() }
     }
 
+    /// Makes the spill directory and writes into it, before anything depends on it (a revocation
+    /// proves it can keep what it deletes before the first deletion): a missing `$TMPDIR` or a
+    /// full disk is an error now, not halfway.
+    public func prepare() throws {
+        let probe = try directory.file()
+        try [UInt8](repeating: 0, count: 4096).withUnsafeBytes { try probe.append($0) }
+        try probe.flush()
+    }
+
     /// Adds a record.
     public func add(_ record: Bytes) throws {
         try add { $0 += record }
