@@ -99,15 +99,19 @@ extension RedisSessionStore {
             for (ref, failure) in zip(gone, confirmed) {
                 if let failure { result.completeness.record(failure) } else { safe.append(ref) }
             }
-            let done = try unlinkMappings(safe, &result)
-            // A session key that was not there: its mapping is removed, and it is not called revoked.
-            result.stale += done.filter { absent.contains($0.mappingKey) }
-            if !plan.indexMembers.isEmpty { try removeIndexMembers(done, plan.indexMembers, &result) }
-            if !plan.companions.isEmpty { copies += try removeCompanions(done, plan.companions, &result) }
-            return done
+            // A session key that was not there: its mapping is removed (after the watch), and it is not called revoked.
+            result.stale += safe.filter { absent.contains($0.mappingKey) }
+            if !plan.companions.isEmpty { copies += try removeCompanions(safe, plan.companions, &result) }
+            return safe
         }
         // Stale ones too: a request in flight can write back a session whose key had just expired.
         result.settled(try settle((result.revoked + result.stale).map(\.sessionKey) + copies, window: settleWindow), companions: plan.companions)
+        // Only now the mappings (and index members) go, and only of the sessions that stayed gone: a
+        // session the watch gave up on keeps its mapping, so that its user's next lookup finds it.
+        // A mapping left behind (refused, or Ctrl-C) is a stale mapping, said in the completeness;
+        // its session is revoked all the same (its key is gone).
+        let done = try unlinkMappings(result.revoked + result.stale, &result)
+        if !plan.indexMembers.isEmpty { try removeIndexMembers(done, plan.indexMembers, &result) }
         return result
     }
 

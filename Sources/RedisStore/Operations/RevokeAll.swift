@@ -106,17 +106,19 @@ extension RedisSessionStore {
         } catch is Stop {}
         result.completeness.merge(inner)
         if dryRun || result.completeness.interrupted || deleted.isEmpty { return result }
-        if result.stoppedBy == nil {
-            result.removingMappings = true
-            afterPage(result)
-            try removeMappings(to: deleted, fingerprint: fingerprint, &result)
-        }
-        // What was deleted is watched even when the audit trail stopped the run.
+        // What was deleted is watched first, even when the audit trail stopped the run.
         if let watch = watching {
             result.settling = true
             afterPage(result)
             result.settle = try settle(count: watch.count, window: settleWindow) { body in try watch.batches(of: batchSize, body) }
             result.completeness.merge(result.settle.completeness)
+            // A session the watch gave up on keeps its mapping: its user's next lookup finds it.
+            for key in result.settle.keptComingBack { deleted.remove(fingerprint(key)) }
+        }
+        if result.stoppedBy == nil && !deleted.isEmpty {
+            result.removingMappings = true
+            afterPage(result)
+            try removeMappings(to: deleted, fingerprint: fingerprint, &result)
         }
         return result
     }

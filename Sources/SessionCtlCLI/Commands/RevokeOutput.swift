@@ -69,6 +69,13 @@ final class RevokeOutput {
 
     /// What the watch saw, on stderr: always said when something came back (even with --quiet).
     static func noteSettle(_ s: SettleReport, _ ctx: CommandContext) {
+        // How long was watched, and what that does not cover: a request that began before the
+        // revocation and ends later than the watch writes its session back unseen.
+        if s.window > 0 && s.watched > 0 {
+            ctx.note(
+                "watched \(Cell.seconds(s.window)) of quiet for write-backs: a request in flight that ends later than that can still write its session back; "
+                    + "--settle 60s covers the usual proxy timeouts")
+        }
         guard !s.writtenBack.isEmpty else {
             if s.window > 0 && s.watched > 0 && s.completeness.isComplete {
                 ctx.note("settled: nothing came back in \(Cell.seconds(s.window)) of watching \(Cell.plural(s.watched, "key")) (--settle)")
