@@ -9,8 +9,9 @@ extension SQLSessionStore {
     public func list(users: [Bytes], details: Bool = false) throws -> ListResult {
         var result = ListResult()
         let now = WallClock.now()
-        let (rows, completeness) = try rows(users: users)
+        let (rows, completeness, unknown) = try rows(users: users)
         result.completeness = completeness
+        result.refused = unknown
         let order = Dictionary(users.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         let records = rows.map { record($0, now: now, details: details) }
             .sorted { a, b in
@@ -67,8 +68,9 @@ extension SQLSessionStore {
     public func planRevoke(users: [Bytes]) throws -> RevokePlan {
         var plan = RevokePlan()
         let now = WallClock.now()
-        let (rows, completeness) = try rows(users: users)
+        let (rows, completeness, unknown) = try rows(users: users)
         plan.completeness = completeness
+        plan.refused = unknown
         let (kept, out) = filter.split(rows.map { record($0, now: now, details: false) }, now: now)
         plan.targets = kept.map(\.ref)
         plan.filteredOut = out
@@ -216,8 +218,14 @@ extension SQLSessionStore {
                 [.int(Int64(now) - lifetime)])
             for v in r.rows { if let u = v[0].bytes { try tally.add(user: u, count: Int(v[1].integer ?? 0)) } }
         case .django:
+            var unknown = 0
             completeness = try eachRow { r in
+                if r.undecodable != nil { unknown += 1 }
                 if let u = r.user, (remaining(r, now: now) ?? 1) > 0 { try tally.add(user: u, key: r.id) }
+            }
+            if unknown > 0 {
+                completeness.record(
+                    PartialFailure(.undecodable, node: display, cause: "session data that does not decode: not counted for any user"), times: unknown)
             }
         }
         return UsersResult(ranking: try tally.ranking(sort: sort, minimum: minimum, top: top), completeness: completeness)
@@ -238,7 +246,11 @@ extension SQLSessionStore {
             }
             report.counts[.liveSessions, default: 0] += 1
             report.bucket(ttlSeconds: ttl)
-            if table.schema == .django, decode(r).value == nil { report.note(.undecodablePayloads, r.id, examples: examples) }
+            // Data that does not decode is counted apart: its user is unknown, never "anonymous".
+            if r.undecodable != nil {
+                report.note(.undecodablePayloads, r.id, examples: examples)
+                return
+            }
             guard let u = r.user else {
                 report.note(.anonymousSessions, r.id, examples: examples)
                 return

@@ -98,6 +98,8 @@ public final class SQLSessionStore {
         var lastActivity: Double?
         /// Django's `expire_date`, as seconds since 1970.
         var expires: Double?
+        /// Why Django's session data does not decode: then the row's user is unknown (not "none").
+        var undecodable: String?
     }
 
     /// The columns read, in the order ``row(_:)`` expects.
@@ -127,14 +129,15 @@ public final class SQLSessionStore {
                 lastActivity: v[5].string.flatMap { Double($0.trimmingCharacters()) })
         case .django:
             var r = Row(id: v[0].bytes ?? [], payload: v[1].bytes ?? [], expires: v[2].string.flatMap { Double($0.trimmingCharacters()) })
-            r.user = djangoUser(r.payload)
+            let decoded = payloadReader.decodeDjangoSigned(r.payload)
+            if let value = decoded.value { r.user = djangoUser(value) } else { r.undecodable = decoded.error ?? "no decoder recognises it" }
             return r
         }
     }
 
-    /// `_auth_user_id` of Django's session data (a string in JSON, or an integer).
-    private func djangoUser(_ data: Bytes) -> Bytes? {
-        guard let v = payloadReader.decodeDjangoSigned(data).value, let u = v["_auth_user_id"] else { return nil }
+    /// `_auth_user_id` of Django's decoded session data (a string in JSON, or an integer).
+    private func djangoUser(_ v: PayloadValue) -> Bytes? {
+        guard let u = v["_auth_user_id"] else { return nil }
         switch u {
         case .string(let b): return b
         case .int(let i): return Array(String(i).utf8)
@@ -189,7 +192,9 @@ public final class SQLSessionStore {
     }
 
     /// Rows of `users`: by the indexed `user_id` column (Laravel), or one pass decoding every row (Django).
-    func rows(users: [Bytes]) throws -> (rows: [Row], completeness: Completeness) {
+    /// Django's rows are found by decoding every row: one whose data does not decode may be any
+    /// user's, so it is returned apart (`unknown`: its id and why) and the result is incomplete.
+    func rows(users: [Bytes]) throws -> (rows: [Row], completeness: Completeness, unknown: [Refusal]) {
         switch table.schema {
         case .laravel:
             // An id that is not an integer matches nothing in an integer column (and is never sent as one).
@@ -201,12 +206,26 @@ public final class SQLSessionStore {
                 let r = try connection.query("SELECT \(selectList) FROM \(quotedTable) WHERE user_id IN (\(marks)) ORDER BY user_id, id", params)
                 out += r.rows.map(row)
             }
-            return (out, Completeness())
+            return (out, Completeness(), [])
         case .django:
             let wanted = Set(users)
             var out: [Row] = []
-            let c = try eachRow { r in if let u = r.user, wanted.contains(u) { out.append(r) } }
-            return (out, c)
+            var unknown: [Refusal] = []
+            var c = try eachRow { r in
+                if let u = r.user, wanted.contains(u) {
+                    out.append(r)
+                } else if let why = r.undecodable {
+                    unknown.append(Refusal(user: [], session: r.id, mappingKey: [], sessionKey: r.id, reason: .undecodable(why)))
+                }
+            }
+            if !unknown.isEmpty {
+                c.record(
+                    PartialFailure(
+                        .undecodable, node: display,
+                        cause: "session data that does not decode: \(unknown.count == 1 ? "a row" : "\(unknown.count) rows")"),
+                    times: unknown.count)
+            }
+            return (out, c, unknown)
         }
     }
 

@@ -26,6 +26,8 @@ public struct PartialFailure: Hashable, Sendable, CustomStringConvertible {
         case verificationFailed
         /// A file of sessionctl's own could not be written (the spill of the watch after deleting): the run stopped there.
         case spillFailed
+        /// Session data that does not decode (past the decoders' limits, or malformed): whose it is cannot be told.
+        case undecodable
     }
 
     /// What went wrong.
@@ -55,6 +57,7 @@ public struct PartialFailure: Hashable, Sendable, CustomStringConvertible {
         case .keptComingBack: return "a revocation did not hold: \(cause)"
         case .verificationFailed: return "verification: \(cause)"
         case .spillFailed: return "stopped: \(cause)"
+        case .undecodable: return "whose sessions cannot be told\(at): \(cause)"
         }
     }
 

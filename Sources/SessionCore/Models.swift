@@ -56,6 +56,8 @@ public struct Refusal: Equatable, Sendable {
         case serverError(String)
         /// Deleting the key would not end the session (a preset knows why).
         case cannotRevoke(String)
+        /// Its session data does not decode (the reason): whose session it is cannot be told.
+        case undecodable(String)
 
         public var description: String {
             switch self {
@@ -64,6 +66,9 @@ public struct Refusal: Equatable, Sendable {
             case .mappingNotString: return "mapping key is not a string (WRONGTYPE)"
             case .serverError(let m): return "server error: \(m)"
             case .cannotRevoke(let why): return why
+            case .undecodable(let why):
+                return
+                    "its session data does not decode (\(why)): whose session it is cannot be told, so it is neither taken for another user's nor revoked"
             }
         }
     }

@@ -88,6 +88,12 @@ public enum JSONPayload {
             case UInt8(ascii: "t"): return try literal("true", .bool(true))
             case UInt8(ascii: "f"): return try literal("false", .bool(false))
             case UInt8(ascii: "n"): return try literal("null", .null)
+            // What Python's json writes (allow_nan, its default): Django and Flask sessions may hold them.
+            case UInt8(ascii: "N"): return try literal("NaN", .double(.nan))
+            case UInt8(ascii: "I"): return try literal("Infinity", .double(.infinity))
+            case UInt8(ascii: "-") where r.bytes.count > r.position + 1 && r.bytes[r.position + 1] == UInt8(ascii: "I"):
+                r.position += 1
+                return try literal("Infinity", .double(-.infinity))
             default: return try number()
             }
         }
@@ -113,6 +119,20 @@ public enum JSONPayload {
                 return .double(d)
             }
             throw PayloadError("'\(text.prefix(40))' is not a number", at: start)
+        }
+
+        /// The low surrogate of an escaped pair (`\\udc00`…), consumed only when it is one.
+        mutating func lowSurrogate() -> UInt32? {
+            let p = r.position
+            guard r.bytes.count >= p + 6, r.bytes[p] == UInt8(ascii: "\\"), r.bytes[p + 1] == UInt8(ascii: "u") else { return nil }
+            var v: UInt32 = 0
+            for b in r.bytes[(p + 2)..<(p + 6)] {
+                guard let d = hexDigit(b) else { return nil }
+                v = v << 4 | d
+            }
+            guard (0xDC00...0xDFFF).contains(v) else { return nil }
+            r.position = p + 6
+            return v
         }
 
         mutating func hex4() throws(PayloadError) -> UInt32 {
@@ -141,15 +161,17 @@ public enum JSONPayload {
                     case UInt8(ascii: "r"): out.append(13)
                     case UInt8(ascii: "t"): out.append(9)
                     case UInt8(ascii: "u"):
+                        let escape = r.position - 2
                         var code = try hex4()
-                        if (0xD800...0xDBFF).contains(code) {
-                            guard try r.u8() == UInt8(ascii: "\\"), try r.u8() == UInt8(ascii: "u") else { throw r.error("a lone surrogate") }
-                            let low = try hex4()
-                            guard (0xDC00...0xDFFF).contains(low) else { throw r.error("a lone surrogate") }
+                        if (0xD800...0xDBFF).contains(code), let low = lowSurrogate() {
                             code = 0x10000 + (code - 0xD800) << 10 + (low - 0xDC00)
                         }
-                        guard let scalar = Unicode.Scalar(code) else { throw r.error("a lone surrogate") }
-                        out += Array(String(Character(scalar)).utf8)
+                        if let scalar = Unicode.Scalar(code) {
+                            out += Array(String(Character(scalar)).utf8)
+                        } else {
+                            // A lone surrogate (Python's json writes one as it is): kept as its escape, as text.
+                            out += r.bytes[escape..<r.position]
+                        }
                     default:
                         r.position -= 1
                         throw r.error("bad escape")

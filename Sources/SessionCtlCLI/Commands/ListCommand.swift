@@ -119,6 +119,11 @@ extension ListCommand {
 enum RefusalReport {
     static func warn(_ refused: [Refusal], _ ctx: CommandContext) {
         for r in refused {
+            // A row of a table has no mapping key: it is named by its id.
+            guard !r.mappingKey.isEmpty else {
+                ctx.console.warn("refused session '\(Cell.text(r.session))': \(r.reason)")
+                continue
+            }
             let target = r.sessionKey.map { " -> \(Cell.text($0))" } ?? ""
             ctx.console.warn("refused \(Cell.text(r.mappingKey))\(target): \(r.reason)")
         }

@@ -20,6 +20,8 @@ extension PartialFailure {
         case .keptComingBack:
             return
                 "find what writes the key (the application's log for that session), stop it, then revoke again; 'sessionctl show' shows who it belongs to"
+        case .undecodable:
+            return "they may be this user's: revoke them by id ('sessionctl revoke ID'), or end them with revoke-all"
         case .spillFailed:
             return "set $TMPDIR to a directory with room, or raise --memory-limit, then run again: what was not revoked is still there"
         case .commandFailed, .deletionFailed, .verificationFailed:

@@ -78,7 +78,23 @@ def slow(request):
     return HttpResponse("anonymous", status=401)
 
 
-urlpatterns = [path("login", do_login), path("me", me), path("slow", slow)]
+def poison(request):
+    """Puts what Django 5.2 writes but a strict JSON reader refuses into the session: NaN,
+    Infinity, a lone surrogate, lists nested 120 deep, or 210,000 values."""
+    kind = request.GET["kind"]
+    value = {
+        "nan": float("nan"),
+        "inf": float("inf"),
+        "surrogate": "\ud800",
+        "deep": __import__("functools").reduce(lambda inner, _: [inner], range(120), 0),
+        "huge": list(range(210_000)),
+    }[kind]
+    request.session["extra"] = value
+    request.session.save()
+    return HttpResponse(f"poisoned={kind}")
+
+
+urlpatterns = [path("login", do_login), path("me", me), path("slow", slow), path("poison", poison)]
 
 if __name__ == "__main__":
     call_command("migrate", verbosity=0, interactive=False)
