@@ -160,7 +160,7 @@ final class ParserTests: XCTestCase {
             case "user": args = ["revoke", "s1"]
             case "sort", "min", "top": args = ["users"]
             case "grace": args = ["prune"]
-            case "max-payload": args = ["show", "s1"]
+            case "max-payload", "reveal": args = ["show", "s1"]
             case "cookie", "secret-file": args = ["revoke", "s1"]
             case "resume": args = ["index", "build"]
             case "scan-payloads": args = ["list", "alice"]

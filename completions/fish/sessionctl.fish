@@ -92,6 +92,7 @@ complete -c sessionctl -l ttl-over -r -f -d 'only sessions with more than DURATI
 complete -c sessionctl -l ip -r -f -d 'only sessions whose payload\'s IP address is in CIDR (IPv4 or IPv6)'
 complete -c sessionctl -l except -r -f -d 'keep this session (log out everywhere but here); may be given more than once'
 complete -c sessionctl -l cookie -d 'the arguments are cookie values as the browser holds them, turned into session ids by --framework'
+complete -c sessionctl -l reveal -d 'print the secrets a session holds (CSRF tokens, password salts and digests, API keys), which show redacts by default'
 complete -c sessionctl -l secret-file -r -F -d 'express-session secrets, one a line: --cookie checks the cookie\'s signature against them'
 complete -c sessionctl -l app-key-file -r -F -d 'Laravel\'s APP_KEY (a .env file or base64:…): opens encrypted cookies and SESSION_ENCRYPT payloads'
 complete -c sessionctl -l live -d 'check each mapping\'s session (pipelined EXISTS): count live sessions, and stale mappings apart'

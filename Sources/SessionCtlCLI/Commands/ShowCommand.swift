@@ -10,6 +10,15 @@ enum ShowCommand {
         let ids = try CookieArguments.sessionIds(ctx)
         let store = try ctx.openBackend()
         var result = try store.show(sessions: ids.flatMap(\.self), user: ctx.invocation.user)
+        if !ctx.invocation.reveal {
+            var redacted = 0
+            result.sessions = result.sessions.map { s in
+                let (shown, n) = Self.redacted(s)
+                redacted += n
+                return shown
+            }
+            if redacted > 0 { ctx.note("\(Cell.plural(redacted, "secret value")) redacted (tokens, salts, keys); --reveal shows them") }
+        }
         result.notFound = CookieArguments.notFound(ids, ctx, found: Set(result.sessions.map(\.record.ref.session) + result.refused.map(\.session)))
         ctx.progress.finish()
         switch ctx.invocation.output {
@@ -35,6 +44,29 @@ enum ShowCommand {
         RefusalReport.warn(result.refused, ctx)
         ctx.reportIncomplete(result.completeness)
         return .finished(result.completeness, notFound: !result.notFound.isEmpty, didSomething: !result.sessions.isEmpty)
+    }
+
+    /// The session as `show` prints it without `--reveal`: its secrets redacted in the decoded
+    /// payload and in a hash's fields, and the raw payload, which holds them too, replaced by a note.
+    static func redacted(_ s: SessionDetail) -> (SessionDetail, Int) {
+        var s = s
+        var count = 0
+        if let value = s.decoded?.value {
+            let (clean, n) = Redaction.redact(value)
+            s.decoded?.value = clean
+            count += n
+        }
+        switch s.payload {
+        case .hash(let pairs):
+            let (clean, n) = Redaction.redact(fields: pairs)
+            s.payload = .hash(clean)
+            count += n
+        case .string(let b) where count > 0:
+            s.payload = .string(
+                Array("(\(b.count) bytes holding \(Cell.plural(count, "secret value")): redacted; the decoded payload shows the rest)".utf8))
+        default: break
+        }
+        return (s, count)
     }
 
     private static func json(_ s: SessionDetail) -> JSON {

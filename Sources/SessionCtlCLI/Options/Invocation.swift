@@ -93,6 +93,8 @@ public struct Invocation: Sendable {
     public var live = false
     /// The arguments of `show`/`revoke` are cookie values.
     public var cookie = false
+    /// `show --reveal`: secrets the session holds are printed, not redacted.
+    public var reveal = false
     // Filters (list, revoke-user, revoke-all): seconds, or a network
     public var idleOver: Double?
     public var olderThan: Double?

@@ -213,6 +213,9 @@ public enum OptionTable {
             name: "cookie", short: nil, binding: .flag(\.cookie), group: .selection, commands: [.show, .revoke],
             help: "the arguments are cookie values as the browser holds them, turned into session ids by --framework"),
         OptionSpec(
+            name: "reveal", short: nil, binding: .flag(\.reveal), group: .selection, commands: [.show],
+            help: "print the secrets a session holds (CSRF tokens, password salts and digests, API keys), which show redacts by default"),
+        OptionSpec(
             name: "secret-file", short: nil, binding: .text(\.secretFile, meta: "FILE", isFile: true), group: .selection, commands: [.show, .revoke],
             help: "express-session secrets, one a line: --cookie checks the cookie's signature against them"),
         OptionSpec(

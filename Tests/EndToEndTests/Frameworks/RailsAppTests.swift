@@ -49,6 +49,31 @@ final class RailsAppTests: XCTestCase {
         XCTAssertFalse(right.stderr.contains("try --framework"), right.stderr)
     }
 
+    /// `show` printed Devise's password salt (`warden.user.user.key` is `[[id], salt]`) and Rails's
+    /// CSRF token: now redacted in the table, in JSON and in the raw payload, unless --reveal.
+    func testShowRedactsWhatTheSessionKeepsSecret() throws {
+        let s = try Self.fixture.get()
+        let b = try s.app.login("secretive")
+        let id = try XCTUnwrap(try b.userId())
+        let session = try XCTUnwrap(try s.sessions(of: id).first?["session"] as? String)
+        let revealed = try s.run(["show", "--reveal", "-o", "json", "--", session])
+        assertExitStatus(revealed, 0)
+        let decoded = try XCTUnwrap((try revealed.json()["sessions"] as? [[String: Any]])?.first?["payload_decoded"] as? [String: Any])
+        let key = try XCTUnwrap(decoded["warden.user.user.key"] as? [Any], "\(decoded)")
+        let salt = try XCTUnwrap(key.last as? String, "Devise keeps the salt: \(key)")
+        XCTAssertGreaterThan(salt.count, 10)
+        for args in [["show", "-o", "json", "--", session], ["show", "--", session]] {
+            let r = try s.run(args)
+            assertExitStatus(r, 0)
+            XCTAssertFalse(r.stdout.contains(salt), "\(args) prints the password salt")
+            XCTAssertTrue(r.stdout.contains("(redacted; --reveal shows it)"), r.stdout)
+            XCTAssertTrue(r.stderr.contains("redacted") && r.stderr.contains("--reveal"), r.stderr)
+        }
+        let json = try s.run(["show", "-o", "json", "--", session])
+        let user = try XCTUnwrap((try json.json()["sessions"] as? [[String: Any]])?.first?["fields"] as? [String: Any])
+        XCTAssertEqual(user["user"] as? String, id, "the user is still read")
+    }
+
     /// redis-rack reads `<prefix><public id>` when the private-id key is missing (sessions stored
     /// before 2.1), and its logout deletes both: so must a revocation, or the cookie lives on.
     func testALegacyPublicIdKeyGoesWithThePrivateOne() throws {
