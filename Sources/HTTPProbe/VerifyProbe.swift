@@ -148,6 +148,11 @@ public struct VerifyProbe {
             return verdict(response)
         } catch let f as Failure {
             return .failed(f.description)
+        } catch RedisClientError.tlsFailed(let endpoint, let reason) {
+            // The probe has no --sni: the URL's host is the name the certificate must hold.
+            let why = reason.replacing("(use the name on the certificate, or --sni)", with: "(give --verify-url the name on the certificate)")
+                .replacing("(connect by host name, or --sni)", with: "(give --verify-url the host name on the certificate)")
+            return .failed("TLS with \(endpoint) failed: \(why)")
         } catch {
             return .failed("\(error)")
         }

@@ -38,8 +38,13 @@ public final class SQLiteConnection: SQLConnection {
     }
 
     public func columns(of table: String) throws(SQLError) -> [SQLColumn] {
-        // PRAGMA takes no parameters; the name is checked and quoted first.
-        let rows = try query("PRAGMA table_info(\(try quote(table)))", [])
+        // PRAGMA takes no parameters; the name is checked and quoted first. A schema goes before the
+        // pragma's name (`PRAGMA "main".table_info("sessions")`), never inside its argument.
+        let parts = table.split(separator: ".", maxSplits: 1).map(String.init)
+        let pragma =
+            parts.count == 2
+            ? "PRAGMA \(try quote(parts[0])).table_info(\(try quote(parts[1])))" : "PRAGMA table_info(\(try quote(table)))"
+        let rows = try query(pragma, [])
         return rows.rows.compactMap { r in
             guard r.count > 2, let name = r[1].string else { return nil }
             return SQLColumn(name: name, type: (r[2].string ?? "").lowercased())

@@ -72,6 +72,10 @@ final class BadInputEndToEndTests: XCTestCase {
         XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "one line: \(r.stderr)")
         let count = try PostgresServer.run(["/usr/bin/sqlite3", path, "SELECT count(*) FROM sessions"])
         XCTAssertEqual(count.output.trimmingCharacters(in: .whitespacesAndNewlines), "2", "nothing pruned")
+        // A table named with its schema, as SQLite names it (was "near '.': syntax error").
+        let schema = try Sessionctl.run(["--url", "sqlite://" + path, "--table", "main.sessions", "list", "1", "-o", "json"])
+        assertExitStatus(schema, 0)
+        XCTAssertEqual((try schema.json()["sessions"] as? [Any])?.count, 1, "\(schema)")
         // With the unit, Laravel's 120 minutes keeps both rows.
         let ok = try Sessionctl.run(["--url", "sqlite://" + path, "prune", "--lifetime", "120m", "--yes"])
         assertExitStatus(ok, 0)

@@ -37,6 +37,11 @@ final class IndexLayoutEndToEndTests: XCTestCase {
         XCTAssertTrue(refused.contains { ($0["reason"] as? String)?.contains("not a session id") == true })
         XCTAssertEqual(
             refused.filter { ($0["reason"] as? String)?.contains("not a session id") == true }.count, 2, "e:1 and ../config:main hold the separator")
+        // A user with no index key: the message names the index key, not "no mapping key matched".
+        let nobody = try f.run(args: layout + ["revoke-user", "nobody", "--yes"])
+        assertExitStatus(nobody, 3)
+        XCTAssertTrue(nobody.stderr.contains("the index key idx:nobody is missing or empty"), nobody.stderr)
+        XCTAssertFalse(nobody.stderr.contains("no mapping key matched"), nobody.stderr)
         // users: SCAN over the index keys, SCARD/ZCARD.
         let users = try f.run(args: layout + ["users", "-o", "json"])
         let counts = Dictionary(

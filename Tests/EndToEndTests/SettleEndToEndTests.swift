@@ -168,6 +168,16 @@ final class SettleEndToEndTests: XCTestCase {
         XCTAssertEqual(refused["result"] as? String, "failed", "\(refused)")
         XCTAssertTrue((refused["reason"] as? String ?? "").contains("certificate"), "\(refused)")
         XCTAssertFalse(try f.exists("session:u1"), "the revocation itself happened")
+        // A name the certificate does not hold: the reason names what to give the probe, not --sni (which it has not).
+        try f.seed([("wes", "w1")])
+        let mismatch = try f.run(
+            args: [
+                "revoke-user", "wes", "--yes", "-o", "json", "--settle", "0", "--cookie-name", "sid",
+                "--verify-url", "https://127.0.0.2:\(port)/account",
+            ], env: ["SSL_CERT_FILE": certs.path("ca.crt")])
+        assertExitStatus(mismatch, 5)
+        let reason = try XCTUnwrap((try mismatch.json()["verified"] as? [[String: Any]])?.first?["reason"] as? String, mismatch.stdout)
+        XCTAssertTrue(reason.contains("mismatch") && !reason.contains("--sni"), reason)
         // Bad values are usage errors, before anything is deleted.
         try f.seed([("vic", "v1")])
         for args in [

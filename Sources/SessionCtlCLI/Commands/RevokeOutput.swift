@@ -11,6 +11,14 @@ final class RevokeOutput {
     private var dry: Bool { ctx.invocation.dryRun }
     private var verb: String { ctx.invocation.command == .prune ? (dry ? "would prune" : "pruned") : (dry ? "would revoke" : "revoked") }
 
+    /// Where a user's sessions were looked for, for "has no sessions": a table's rows, the index
+    /// key `--index` names, or the mapping keys.
+    static func whereLooked(_ ctx: CommandContext, user: Bytes) -> String {
+        if ctx.targetIsSQL { return "no row of the table is theirs" }
+        if let index = try? ctx.indexTemplate() { return "the index key \(Cell.text(index.key(user: user))) is missing or empty" }
+        return "no mapping key matched"
+    }
+
     init(_ ctx: CommandContext) {
         self.ctx = ctx
     }
@@ -181,7 +189,8 @@ final class RevokeOutput {
         }
         for id in r.notFound {
             ctx.console.error(
-                idName == "user" ? "user '\(Cell.text(id))' has no sessions (no mapping key matched)" : "session '\(Cell.text(id))' not found")
+                idName == "user"
+                    ? "user '\(Cell.text(id))' has no sessions (\(Self.whereLooked(ctx, user: id)))" : "session '\(Cell.text(id))' not found")
         }
         let users = Set(r.revoked.map(\.user)).count
         let what = ctx.invocation.command == .prune ? (sql ? "expired row" : "orphaned mapping") : "session"

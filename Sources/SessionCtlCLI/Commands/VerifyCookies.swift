@@ -48,6 +48,12 @@ final class VerifyCookies {
         }
         probe.connectTimeout = inv.connectTimeout
         probe.timeout = inv.timeout
+        if framework?.cookie == .rackPrivateId && !inv.cookie {
+            // Said once, before anything is deleted, not once a session after.
+            ctx.console.warn(
+                "--verify-url: a Rails store keeps only a hash of each cookie, so the sessions found here cannot be tried (they will read 'could not verify'); give the cookies to 'revoke --cookie' to verify them"
+            )
+        }
         return VerifyCookies(probe: probe, url: url, transform: framework?.cookie ?? .plain, secrets: try ctx.cookieSecrets())
     }
 
@@ -89,7 +95,10 @@ final class VerifyCookies {
                 ctx.console.warn("could not verify \(who): status \(status): \(why)")
             case .inconclusive(let status, let why):
                 result.completeness.record(PartialFailure(.verificationFailed, node: nil, cause: "could not verify \(who): status \(status): \(why)"))
-            case .failed(let why), .noCookie(let why):
+            case .noCookie(let why):
+                // One cause for all: counted, not a line a session.
+                result.completeness.record(PartialFailure(.verificationFailed, node: nil, cause: "could not verify: \(why)"))
+            case .failed(let why):
                 result.completeness.record(PartialFailure(.verificationFailed, node: nil, cause: "could not verify \(who): \(why)"))
             }
         }
@@ -102,10 +111,16 @@ final class VerifyCookies {
     static func summary(_ checks: [Verification], url: String, dry: Bool) -> String {
         let wanted = checks.filter { $0.answer.name == (dry ? "logged_in" : "refused") }
         let statuses = Set(wanted.compactMap(\.answer.status)).sorted().map(String.init).joined(separator: ", ")
+        // Kept apart: a cookie that still logs in (not revoked) and one that could not be tried.
+        let stillIn = dry ? 0 : checks.filter { $0.answer.name == "logged_in" }.count
+        let unverified = checks.filter { ["failed", "no_cookie", "inconclusive"].contains($0.answer.name) }.count
+        let rest =
+            (stillIn > 0 ? "; \(stillIn) still \(stillIn == 1 ? "logs" : "log") in (not revoked)" : "")
+            + (unverified > 0 ? "; \(unverified) could not be verified" : "")
         return
             (dry
             ? "dry run: asked with GET \(url), the application still lets in \(wanted.count) of \(Cell.plural(checks.count, "cookie")) that would be revoked"
             : "verified with GET \(url): the application refused \(wanted.count) of \(Cell.plural(checks.count, "revoked cookie"))")
-            + (wanted.isEmpty ? "" : " (status \(statuses))")
+            + (wanted.isEmpty ? "" : " (status \(statuses))") + rest
     }
 }

@@ -74,6 +74,30 @@ final class RailsAppTests: XCTestCase {
         XCTAssertEqual(user["user"] as? String, id, "the user is still read")
     }
 
+    /// `--verify-url` with the Rails preset, sessions found by user: their private ids cannot become
+    /// cookies. Said once before deleting (not a line a session after), and "could not verify" is
+    /// kept apart from "not revoked" in JSON and in the summary.
+    func testVerifyingRailsSessionsFoundByUserIsSaidOnce() throws {
+        let s = try Self.fixture.get()
+        let a = try s.app.login("verify-once")
+        _ = try s.app.login("verify-once")
+        let id = try XCTUnwrap(try a.userId())
+        let r = try s.run([
+            "revoke-user", "--yes", "-o", "json", "--settle", "0", "--cookie-name", "_app_session", "--verify-url",
+            "http://127.0.0.1:\(s.app.port)/me",
+            "--", id,
+        ])
+        assertExitStatus(r, 5)
+        let answers = try XCTUnwrap(try r.json()["verified"] as? [[String: Any]], r.stdout)
+        XCTAssertEqual(answers.map { $0["result"] as? String }, ["no_cookie", "no_cookie"], "\(answers)")
+        let lines = r.stderr.split(separator: "\n")
+        XCTAssertEqual(lines.filter { $0.contains("keeps only a hash of each cookie") }.count, 1, r.stderr)
+        XCTAssertEqual(
+            lines.filter { $0.contains("incomplete:") && $0.contains("could not verify") }.count, 1, "one line for both sessions: \(r.stderr)")
+        XCTAssertTrue(r.stderr.contains("2 could not be verified") && !r.stderr.contains("not revoked"), r.stderr)
+        XCTAssertFalse(try a.isLoggedIn(), "revoked all the same")
+    }
+
     /// redis-rack reads `<prefix><public id>` when the private-id key is missing (sessions stored
     /// before 2.1), and its logout deletes both: so must a revocation, or the cookie lives on.
     func testALegacyPublicIdKeyGoesWithThePrivateOne() throws {
