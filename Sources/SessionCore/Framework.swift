@@ -36,6 +36,9 @@ public struct Framework: Sendable {
     public var companions: CompanionKind? = nil
     /// The session cookie's usual name (`--cookie-name` for `--verify-url`); Rails names it after the app.
     public var cookieName: String? = nil
+    /// What a session of this framework is (rule 19): every path that deletes or maps refuses a key
+    /// whose session is not of this shape, and counts it as "not a session"; `nil` when not declared.
+    public var sessionShape: SessionShape? = nil
 
     /// How a framework's payloads are decoded.
     public enum PayloadKind: String, Sendable {
@@ -73,10 +76,12 @@ public struct Framework: Sendable {
         Framework(
             name: "laravel", summary: "Laravel's Redis session driver (PHP serialize, twice; SESSION_ENCRYPT with --app-key-file)",
             mapping: "laravel_database_user:<user>:<session>",
-            sessionGlobs: ["*_cache:*", "*_cache_*", "*-cache-*"], sessionIdPrefix: nil,
+            sessionGlobs: ["*_database_*_cache:*", "*_database_*_cache_*", "*-database-*-cache-*"], sessionIdPrefix: nil,
             payload: .laravel, fields: FieldPaths(user: [laravelLogin, "user_id"]),
             cookie: .laravelEncrypted, unrevocable: [], idMarkers: ["_cache:", "_cache_", "-cache-"],
-            sessionKeyTemplate: "laravel_database_laravel_cache:<session>", cookieName: "laravel_session"),
+            sessionKeyTemplate: "laravel_database_laravel_cache:<session>", cookieName: "laravel_session",
+            sessionShape: SessionShape(
+                idLength: 40...40, idAlphabet: .alphanumeric, payloadKey: "_token", described: "40 letters and digits, its data holding _token")),
         Framework(
             name: "php", summary: "PHP native sessions on phpredis (PHPREDIS_SESSION:, php or php_serialize handler)",
             mapping: "user:<user>:<session>", sessionGlobs: ["PHPREDIS_SESSION:*", "PHPREDIS_CLUSTER_SESSION:*"], sessionIdPrefix: nil,
@@ -128,7 +133,7 @@ public struct Framework: Sendable {
     package init(
         name: String, summary: String, mapping: String, sessionGlobs: [String], sessionIdPrefix: String? = nil, payload: PayloadKind,
         fields: FieldPaths, cookie: CookieTransform, unrevocable: [(glob: String, reason: String)], idMarkers: [String], index: String? = nil,
-        sessionKeyTemplate: String? = nil, companions: CompanionKind? = nil, cookieName: String? = nil
+        sessionKeyTemplate: String? = nil, companions: CompanionKind? = nil, cookieName: String? = nil, sessionShape: SessionShape? = nil
     ) {
         self.name = name
         self.summary = summary
@@ -144,6 +149,7 @@ public struct Framework: Sendable {
         self.sessionKeyTemplate = sessionKeyTemplate
         self.companions = companions
         self.cookieName = cookieName
+        self.sessionShape = sessionShape
     }
 }
 

@@ -58,6 +58,8 @@ public struct Refusal: Equatable, Sendable {
         case cannotRevoke(String)
         /// Its session data does not decode (the reason): whose session it is cannot be told.
         case undecodable(String)
+        /// Not a session of the preset's framework (the shape it fails): a cache entry or another application's key.
+        case notASession(String)
 
         public var description: String {
             switch self {
@@ -66,6 +68,7 @@ public struct Refusal: Equatable, Sendable {
             case .mappingNotString: return "mapping key is not a string (WRONGTYPE)"
             case .serverError(let m): return "server error: \(m)"
             case .cannotRevoke(let why): return why
+            case .notASession(let shape): return "not a session: the preset's sessions are \(shape)"
             case .undecodable(let why):
                 return
                     "its session data does not decode (\(why)): whose session it is cannot be told, so it is neither taken for another user's nor revoked"

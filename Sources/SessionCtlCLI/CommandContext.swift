@@ -224,6 +224,7 @@ final class CommandContext {
             sessionIdPrefix: invocation.mapping == nil ? f?.sessionIdPrefix : nil,
             unrevocable: f?.unrevocable ?? [])
         layout.companions = f?.companions
+        layout.shape = f?.sessionShape
         return layout
     }
 

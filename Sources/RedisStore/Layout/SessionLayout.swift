@@ -14,6 +14,8 @@ public struct SessionLayout: Equatable, Sendable {
     public let unrevocable: [Unrevocable]
     /// Other copies the framework keeps of each session (a preset's), deleted with it.
     public var companions: CompanionKind?
+    /// What a session is (a preset's): a mapping to an id of another shape is refused, never followed.
+    public var shape: SessionShape?
 
     /// A glob of session keys a deletion cannot revoke, and why.
     public struct Unrevocable: Equatable, Sendable {
@@ -92,6 +94,7 @@ public struct SessionLayout: Equatable, Sendable {
 
     /// The session key of a mapping, or the reason it is refused.
     public func sessionKey(user: Bytes, session: Bytes, mappingValue: Bytes?) -> Result<Bytes, Refusal.Reason> {
+        if let shape, !shape.matchesId(session) { return .failure(.notASession(shape.described)) }
         if sessionKeyIsMappingValue {
             // The common layout: no template to fill in.
             guard let key = mappingValue, !key.isEmpty else { return .failure(.emptyMappingValue) }

@@ -14,6 +14,8 @@ public struct IndexBuildResult: Sendable {
     public var undecodable = 0
     /// Sessions whose id cannot stand in a mapping key (it holds the separator, or no id could be read).
     public var refused = 0
+    /// Keys under the globs that are not the preset's sessions (their id or their data has another shape).
+    public var notSessions = 0
     /// A few session keys of each kind.
     public var examples: [String: [Bytes]] = [:]
     /// Why, for the undecodable examples.
@@ -54,6 +56,10 @@ extension RedisSessionStore {
                 for s in sessions {
                     switch s.outcome {
                     case .gone: continue
+                    case .notASession:
+                        // A cache entry or another application's key under the preset's globs: never mapped.
+                        result.notSessions += 1
+                        result.example("not a session", s.key)
                     case .anonymous:
                         result.anonymous += 1
                         result.example("anonymous", s.key)

@@ -28,6 +28,8 @@ struct ScannedSession {
         case undecodable(String)
         /// Gone between the scan and the read.
         case gone
+        /// Not of the preset's sessions' shape (its id, or its data): a cache entry or another application's key.
+        case notASession(String)
     }
 }
 
@@ -107,8 +109,12 @@ extension RedisSessionStore {
                 default:
                     continue  // not read: the failure is recorded
                 }
-                if let d = decoded {
-                    if let v = d.value {
+                if let shape = layout.shape, !(s.session.map(shape.matchesId) ?? false) {
+                    s.outcome = .notASession(shape.described)
+                } else if let d = decoded {
+                    if let shape = layout.shape, let v = d.value, !shape.matchesPayload(v) {
+                        s.outcome = .notASession(shape.described)
+                    } else if let v = d.value {
                         let fields = fieldPaths.extract(from: v)
                         s.outcome = fields.user.map { .user(Array($0.utf8), fields) } ?? .anonymous
                     } else {

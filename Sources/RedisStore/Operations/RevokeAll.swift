@@ -42,6 +42,12 @@ extension RedisSessionStore {
                         result.refused += 1
                         return false
                     }
+                    // A key under the preset's globs whose id is not of its sessions' shape: not a session.
+                    if let shape = layout.shape, !(sessionId(of: key, markers: [], globs: globs).map(shape.matchesId) ?? false) {
+                        result.notSessions += 1
+                        if result.notSessionExamples.count < 5 { result.notSessionExamples.append(key) }
+                        return false
+                    }
                     return true
                 }
                 if !filter.isEmpty && !keys.isEmpty {

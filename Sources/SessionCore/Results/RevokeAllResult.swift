@@ -15,6 +15,9 @@ public struct RevokeAllResult: Sendable {
     public var undecided = 0
     /// Sessions deleting would not end (a preset's reason), left alone.
     public var refused = 0
+    /// Keys under the globs that are not the preset's sessions (another id shape), left alone; a few of them.
+    public var notSessions = 0
+    public var notSessionExamples: [Bytes] = []
     public var sessionKeysDeleted = 0
     public var mappingKeysDeleted = 0
     public var indexMembersRemoved = 0

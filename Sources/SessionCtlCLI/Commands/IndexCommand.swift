@@ -27,6 +27,7 @@ enum IndexCommand {
             ("anonymous", "anonymous (no user; not mapped)", result.anonymous),
             ("undecodable", "undecodable", result.undecodable),
             ("refused", "refused (no usable session id)", result.refused),
+            ("not_sessions", "not sessions (another shape: a cache entry, another app's key)", result.notSessions),
         ]
         switch inv.output {
         case .json, .ndjson:

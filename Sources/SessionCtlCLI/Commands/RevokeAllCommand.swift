@@ -42,6 +42,7 @@ enum RevokeAllCommand {
                     ("dry_run", .bool(inv.dryRun)), ("sessions", .int(Int64(result.sessions))), ("revoked", .int(Int64(result.revoked))),
                     ("kept_by_filters", .int(Int64(result.kept))), ("undecided", .int(Int64(result.undecided))),
                     ("refused", .int(Int64(result.refused))),
+                    ("not_sessions", .int(Int64(result.notSessions))),
                     (
                         "deleted",
                         .object(
@@ -69,6 +70,12 @@ enum RevokeAllCommand {
             ])
             table.add(["undecided (age or IP unknown; kept)", String(result.undecided), ""])
             table.add(["refused (deleting would not end them)", String(result.refused), ""])
+            if result.notSessions > 0 {
+                table.add([
+                    "not sessions (another shape: left alone)", String(result.notSessions),
+                    result.notSessionExamples.prefix(3).map(Cell.text).joined(separator: ", "),
+                ])
+            }
             ctx.print(table.render(color: ctx.color, headers: !inv.noHeaders))
         }
         if let stop = result.stoppedBy { return .stopped(stop) }

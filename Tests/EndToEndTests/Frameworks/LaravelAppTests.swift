@@ -71,6 +71,34 @@ final class LaravelAppTests: XCTestCase {
         XCTAssertFalse(try erin.isLoggedIn())
     }
 
+    /// Laravel's session driver shares the cache's namespace: `index build` mapped the cache entry
+    /// `dashboard_42` (its value `serialize(['user_id'=>42])`) to user 42, `revoke-user 42` then
+    /// deleted it as a session, and the preset's globs made `revoke-all` delete other applications'
+    /// keys. A Laravel session is now 40 letters and digits holding `_token`, under the app's own
+    /// prefixes; what fails that is counted as "not a session" and left alone.
+    func testWhatIsNotALaravelSessionIsNeverMappedOrDeleted() throws {
+        let s = try Self.fixture.get()
+        let b = try s.app.login("cachey")
+        let id = try XCTUnwrap(try b.userId())
+        let entry = try PostgresServer.run(["/usr/bin/php", "-r", "echo serialize(['user_id' => '\(id)']);"])
+        XCTAssertEqual(entry.status, 0, entry.output)
+        let foreign = ["nginx-page-cache-home", "rails_cache_views:42", "sidekiq_cache_stats"]
+        _ = try s.redis.run([["SET", "laravel_database_laravel_cache:dashboard_\(id)", entry.output]] + foreign.map { ["SET", $0, "x"] })
+        let built = try s.run(["index", "build", "-o", "json"])
+        XCTAssertEqual(built.status, 0, built.stderr)
+        XCTAssertGreaterThanOrEqual(try built.json()["not_sessions"] as? Int ?? 0, 1, built.stdout)
+        XCTAssertEqual(try s.redis.run([["EXISTS", "laravel_database_user:\(id):dashboard_\(id)"]])[0], .integer(0), "the cache entry is not mapped")
+        let user = try s.run(["revoke-user", "--yes", "--settle", "0", "--", id])
+        assertExitStatus(user, 0)
+        XCTAssertFalse(try b.isLoggedIn())
+        let all = try s.run(["revoke-all", "--yes", "--settle", "0", "-o", "json"])
+        assertExitStatus(all, 0)
+        XCTAssertGreaterThanOrEqual(try all.json()["not_sessions"] as? Int ?? 0, 1, all.stdout)
+        for key in foreign + ["laravel_database_laravel_cache:dashboard_\(id)"] {
+            XCTAssertEqual(try s.redis.run([["EXISTS", key]])[0], .integer(1), "\(key) is not a Laravel session and stays")
+        }
+    }
+
     func testListShowAndRevokeAreProvenByTheApp() throws {
         try Self.fixture.get().story(format: "php-serialize+php-serialize")
     }
