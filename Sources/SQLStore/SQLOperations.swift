@@ -233,8 +233,8 @@ extension SQLSessionStore {
 
     /// One pass over the table: live sessions, distinct users, anonymous sessions, sessions the
     /// framework no longer accepts, payloads that do not decode, TTL buckets and the top users.
-    public func audit(top: Int = 10, examples: Int = 3) throws -> AuditReport {
-        var report = AuditReport()
+    public func audit(top: Int = 10, examples: Int = 3) throws -> KeyspaceReport {
+        var report = KeyspaceReport()
         report.applicable = [.liveSessions, .users, .anonymousSessions, .expiredSessions, .undecodablePayloads]
         let perUser = UserTally(memory, cancellation: cancellation)
         let now = WallClock.now()

@@ -59,7 +59,7 @@ public protocol SessionBackend: AnyObject {
         afterDeleting: ([SessionRef]) -> Void
     ) throws -> RevokeResult
     func users(sort: UserSort, minimum: Int, top: Int?, live: Bool) throws -> UsersResult
-    func audit(top: Int, examples: Int) throws -> AuditReport
+    func audit(top: Int, examples: Int) throws -> KeyspaceReport
     /// Ends every session the filter keeps (`revoke-all`), a page at a time, each page's audit record first.
     func revokeAll(
         filter: SessionFilter, dryRun: Bool, beforeDeleting: ([Bytes]) throws(AuditTrailError) -> Void,

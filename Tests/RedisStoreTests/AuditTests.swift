@@ -38,9 +38,9 @@ enum AuditKeyspace {
         return c
     }
 
-    static func check(_ r: AuditReport, file: StaticString = #filePath, line: UInt = #line) {
+    static func check(_ r: KeyspaceReport, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertTrue(r.completeness.isComplete, "\(r.completeness.failures)", file: file, line: line)
-        let expected: [AuditReport.Finding: Int] = [
+        let expected: [KeyspaceReport.Finding: Int] = [
             .mappings: 22, .users: 7, .liveSessions: 17, .orphanedMappings: 2, .mappingsWithoutTTL: 4,
             .sessionsWithoutTTL: 2, .mappingsExpiringBeforeSession: 5, .unmappedSessions: 4, .refused: 3,
         ]

@@ -4,7 +4,7 @@ import SessionCore
 
 /// The facts one pass of `audit` writes down, as records of an ``ExternalSorter``: sorted, the
 /// repeats SCAN gives collapse and each finding is counted once, exactly, in bounded memory.
-private enum AuditRecord {
+private enum KeyspaceFact {
     /// `[1][user][mapping key][flags][bucket]`
     static let mapping: UInt8 = 1
     /// `[2][session key][0 = seen by the scan, 1 = a mapping or index member points to it][1 = no expiry]`
@@ -34,8 +34,8 @@ extension RedisSessionStore {
     /// key once however often SCAN returned it; a session key no mapping points to is one whose
     /// record has no reference beside it. Examples are the first keys of each finding in byte
     /// order. A session created during the audit may be reported as unmapped.
-    public func audit(top: Int = 10, examples: Int = 3) throws -> AuditReport {
-        var report = AuditReport()
+    public func audit(top: Int = 10, examples: Int = 3) throws -> KeyspaceReport {
+        var report = KeyspaceReport()
         let facts = ExternalSorter(memory, cancellation: keyspace.cancellation)
         do {
             var pending: [Mapping] = []
@@ -73,7 +73,7 @@ extension RedisSessionStore {
         for (key, reply) in zip(keys, ttls) {
             guard let ttl = completeness.required(reply[0], "PTTL")?.integer, ttl != -2 else { continue }
             try facts.add { out in
-                out.append(AuditRecord.session)
+                out.append(KeyspaceFact.session)
                 OrderedBytes.append(key, to: &out)
                 out.append(0)
                 out.append(ttl == -1 ? 1 : 0)
@@ -83,7 +83,7 @@ extension RedisSessionStore {
 
     /// With a framework preset: whose each unmapped session is, from its payload (anonymous
     /// visitors, or a user's session that `list` and `revoke-user` cannot find), or undecodable.
-    private func classifyUnmapped(_ keys: [Bytes], into report: inout AuditReport, examples: Int) throws {
+    private func classifyUnmapped(_ keys: [Bytes], into report: inout KeyspaceReport, examples: Int) throws {
         if keys.isEmpty { return }
         let limit = Bytes(String(max(maxPayload, 1) - 1).utf8)
         let replies = try batched(keys, completeness: &report.completeness) { [[Verb.getrange, $0, Verb.zero, limit]] }
@@ -109,7 +109,7 @@ extension RedisSessionStore {
     }
 
     /// Reads the sorted records back and counts each finding once.
-    private func count(_ facts: ExternalSorter, into report: inout AuditReport, top: Int, examples: Int) throws {
+    private func count(_ facts: ExternalSorter, into report: inout KeyspaceReport, top: Int, examples: Int) throws {
         var best = TopUsers(top)
         var users = 0
         var user: [UInt8] = []
@@ -160,7 +160,7 @@ extension RedisSessionStore {
             var reader = OrderedBytes.Reader(r)
             guard let kind = reader.byte() else { throw malformed }
             switch kind {
-            case AuditRecord.mapping:
+            case KeyspaceFact.mapping:
                 guard let rawUser = reader.rawField(), let rawKey = reader.rawField(), let flagByte = reader.byte(), let bucket = reader.byte() else {
                     throw malformed
                 }
@@ -176,7 +176,7 @@ extension RedisSessionStore {
                 }
                 userSessions += 1
                 let key = decode(rawKey)
-                let flags = AuditRecord.Flags(rawValue: flagByte)
+                let flags = KeyspaceFact.Flags(rawValue: flagByte)
                 report.counts[.mappings, default: 0] += 1
                 if flags.contains(.withoutTTL) { report.note(.mappingsWithoutTTL, key, examples: examples) }
                 if flags.contains(.refused) { report.note(.refused, key, examples: examples) }
@@ -186,7 +186,7 @@ extension RedisSessionStore {
                     if bucket != 0xff { report.ttlBuckets[Int(bucket)].sessions += 1 }
                 }
                 if flags.contains(.expiresBeforeSession) { report.note(.mappingsExpiringBeforeSession, key, examples: examples) }
-            case AuditRecord.session:
+            case KeyspaceFact.session:
                 guard let raw = reader.rawField(), let mark = reader.byte() else { throw malformed }
                 if !anySession || session.withUnsafeBytes({ ExternalSorter.compare($0, raw) }) != 0 {
                     try endSession()
@@ -199,12 +199,12 @@ extension RedisSessionStore {
                 }
                 if mark == 0 { seen = true } else { referenced = true }
                 if reader.byte() == 1 { noTTL = true }
-            case AuditRecord.index:
+            case KeyspaceFact.index:
                 guard let raw = reader.rawField(), let flagByte = reader.byte() else { throw malformed }
                 if same(&previousIndex, raw) { return }
                 report.counts[.indexKeys, default: 0] += 1
-                if AuditRecord.Flags(rawValue: flagByte).contains(.withoutTTL) { report.note(.indexesWithoutTTL, decode(raw), examples: examples) }
-            case AuditRecord.staleMember:
+                if KeyspaceFact.Flags(rawValue: flagByte).contains(.withoutTTL) { report.note(.indexesWithoutTTL, decode(raw), examples: examples) }
+            case KeyspaceFact.staleMember:
                 guard let key = reader.field(), let id = reader.field() else { throw malformed }
                 if same(&previousStale, UnsafeRawBufferPointer(rebasing: r[1...])) { return }
                 report.note(.staleIndexMembers, key + Bytes(" ".utf8) + id, examples: examples)
@@ -232,15 +232,15 @@ extension RedisSessionStore {
             for (user, reply) in zip(users, ttls) {
                 guard let ttl = c.required(reply[0], "PTTL")?.integer, ttl != -2 else { continue }
                 try facts.add { out in
-                    out.append(AuditRecord.index)
+                    out.append(KeyspaceFact.index)
                     OrderedBytes.append(index.key(user: user), to: &out)
-                    out.append(ttl == -1 ? AuditRecord.Flags.withoutTTL.rawValue : 0)
+                    out.append(ttl == -1 ? KeyspaceFact.Flags.withoutTTL.rawValue : 0)
                 }
             }
             let found = try indexedSessions(users: users, index: index, completeness: &c)
             for ref in found.refs {
                 try facts.add { out in
-                    out.append(AuditRecord.session)
+                    out.append(KeyspaceFact.session)
                     OrderedBytes.append(ref.sessionKey, to: &out)
                     out.append(1)
                     out.append(0)
@@ -248,7 +248,7 @@ extension RedisSessionStore {
             }
             for ref in try orphans(found.refs, &c) {
                 try facts.add { out in
-                    out.append(AuditRecord.staleMember)
+                    out.append(KeyspaceFact.staleMember)
                     OrderedBytes.append(found.members[ref]?.key ?? index.key(user: ref.user), to: &out)
                     OrderedBytes.append(ref.session, to: &out)
                 }
@@ -265,10 +265,10 @@ extension RedisSessionStore {
     /// The facts of a batch of mappings: `PTTL` (and `GET`) of each, then `PTTL` of its session.
     private func auditBatch(_ mappings: [Mapping], into facts: ExternalSorter, completeness: inout Completeness) throws {
         if mappings.isEmpty { return }
-        typealias Flags = AuditRecord.Flags
+        typealias Flags = KeyspaceFact.Flags
         func record(_ m: Mapping, _ flags: Flags, bucket: UInt8 = 0xff, sessionKey: Bytes? = nil) throws {
             try facts.add { out in
-                out.append(AuditRecord.mapping)
+                out.append(KeyspaceFact.mapping)
                 OrderedBytes.append(m.user, to: &out)
                 OrderedBytes.append(m.key, to: &out)
                 out.append(flags.rawValue)
@@ -278,7 +278,7 @@ extension RedisSessionStore {
         }
         func referenced(_ key: Bytes, withoutTTL: Bool = false) throws {
             try facts.add { out in
-                out.append(AuditRecord.session)
+                out.append(KeyspaceFact.session)
                 OrderedBytes.append(key, to: &out)
                 out.append(1)
                 out.append(withoutTTL ? 1 : 0)
@@ -334,7 +334,7 @@ extension RedisSessionStore {
             default:
                 flags.insert(.live)
                 let seconds = ttl / 1000 + (ttl % 1000 > 0 ? 1 : 0)
-                bucket = UInt8(AuditReport.bucketBounds.firstIndex { seconds <= $0 } ?? AuditReport.bucketBounds.count)
+                bucket = UInt8(KeyspaceReport.bucketBounds.firstIndex { seconds <= $0 } ?? KeyspaceReport.bucketBounds.count)
             }
             if mappingTTL >= 0 && (ttl == -1 || ttl > mappingTTL) { flags.insert(.expiresBeforeSession) }
             try record(m, flags, bucket: bucket)

@@ -34,10 +34,10 @@ enum AuditCommand {
         return .finished(report.completeness, didSomething: report.counts[.mappings, default: 0] + report.counts[.unmappedSessions, default: 0] > 0)
     }
 
-    private static func table(_ r: AuditReport, index: Bool, color: Bool) -> String {
+    private static func table(_ r: KeyspaceReport, index: Bool, color: Bool) -> String {
         var findings = Table(headers: ["FINDING", "COUNT", "EXAMPLES"], alignments: [.left, .right, .left])
         // The index rows only when an index is audited (JSON always has their counts).
-        let indexFindings: [AuditReport.Finding] = [.indexKeys, .staleIndexMembers, .indexesWithoutTTL]
+        let indexFindings: [KeyspaceReport.Finding] = [.indexKeys, .staleIndexMembers, .indexesWithoutTTL]
         for f in r.applicable where index || !indexFindings.contains(f) {
             let examples = f.isProblem ? (r.examples[f] ?? []).map(Cell.text).joined(separator: ", ") : ""
             findings.add([f.title, String(r.counts[f, default: 0]), examples])

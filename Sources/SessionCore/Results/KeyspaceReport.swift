@@ -1,7 +1,7 @@
 import SessionBasics
 
 /// What `audit` found in one pass over the keyspace. Only aggregates and a few examples are kept.
-public struct AuditReport: Equatable, Sendable {
+public struct KeyspaceReport: Equatable, Sendable {
     /// A finding, named as in the JSON `counts` object.
     public enum Finding: String, CaseIterable, Sendable {
         case mappings, users
@@ -71,7 +71,7 @@ public struct AuditReport: Equatable, Sendable {
     /// Whether every node was scanned.
     public var completeness = Completeness()
 
-    public static func == (a: AuditReport, b: AuditReport) -> Bool {
+    public static func == (a: KeyspaceReport, b: KeyspaceReport) -> Bool {
         a.counts == b.counts && a.topUsers == b.topUsers && a.examples == b.examples && a.completeness == b.completeness
             && a.ttlBuckets.map(\.sessions) == b.ttlBuckets.map(\.sessions)
     }
