@@ -11,7 +11,10 @@ import SessionPayload
 #endif
 
 /// What each fuzz target feeds the bytes to. Every target must end without a trap, within
-/// bounded memory and time, whatever the bytes; an error is a fine answer.
+/// bounded memory and time, whatever the bytes; an error is a fine answer. Each also checks what
+/// must hold (a `precondition`, which the fuzzer reports as a crash): an escaped glob matches
+/// itself, a decoded tree stays within the limits passed in, a template and a sealed cookie
+/// round-trip.
 enum FuzzTarget: String, CaseIterable, Sendable {
     /// Bytes from the network → RESP values, then the readers of network values (topology, redirects).
     case resp
@@ -55,7 +58,10 @@ enum FuzzTarget: String, CaseIterable, Sendable {
             let pattern = parts.first ?? []
             let string = parts.count > 1 ? parts[1] : []
             _ = Glob.matches(Array(pattern.prefix(256)), Array(string.prefix(4096)))
-            _ = Glob.matches(Glob.escape(Array(pattern.prefix(256))), Array(pattern.prefix(256)))
+            // Escaped, any bytes match exactly themselves: what keeps ids out of MATCH's metacharacters.
+            let literal = Array(pattern.prefix(256))
+            precondition(Glob.matches(Glob.escape(literal), literal), "an escaped pattern does not match itself")
+            if !literal.isEmpty { precondition(!Glob.matches(Glob.escape(literal), literal + [0x78]), "an escaped pattern matches more than itself") }
         }
     }
 
@@ -84,6 +90,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         let formats = PayloadFormat.allCases
         if Int(selector) < formats.count {
             if let v = try? formats[Int(selector)].decode(body, limits: limits) {
+                checkLimits(v, limits)
                 _ = FieldPaths.generic.extract(from: v)
                 _ = PayloadPath("a.*.0.b")?.lookup(v)
             }
@@ -92,6 +99,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
             var reader = PayloadReader(kind: kinds[Int(selector) % kinds.count], appKey: Array(repeating: 7, count: 32))
             reader.limits = limits
             let decoded = reader.decode(body)
+            if let v = decoded.value { checkLimits(v, limits) }
             // The SQL tables' columns: Laravel's base64 payload, Django's signed (maybe zlib-compressed) data.
             _ = reader.decodeLaravelRow(body)
             _ = reader.decodeDjangoSigned(body)
@@ -101,6 +109,25 @@ enum FuzzTarget: String, CaseIterable, Sendable {
             _ = reader.decode(hash: pairs)
         }
         _ = PayloadFormat.sniff(body)
+    }
+
+    /// A decoded tree never holds more containers inside containers, or more values, than the
+    /// limits the decoder was given (each decoder layer has its own budget: a layer's limits
+    /// twice over at most, for the envelopes that wrap one payload in another).
+    private static func checkLimits(_ v: PayloadValue, _ limits: PayloadLimits) {
+        var nodes = 0
+        func depth(_ v: PayloadValue, _ level: Int) -> Int {
+            nodes += 1
+            precondition(nodes <= limits.maxNodes, "a decoded tree holds more values than its limits allow")
+            switch v {
+            case .list(let items): return items.map { depth($0, level + 1) }.max() ?? level + 1
+            case .map(let entries), .object(_, let entries):
+                return entries.map { max(depth($0.key, level + 1), depth($0.value, level + 1)) }.max() ?? level + 1
+            default: return level
+            }
+        }
+        let d = depth(v, 0)
+        precondition(d <= limits.maxDepth, "a decoded tree is deeper than its limits allow")
     }
 
     /// The framework reader the first byte picks (as in `payload`), on the rest, once: what make bench times.
@@ -121,6 +148,11 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         let secrets = CookieSecrets(signing: [Array("keyboard cat".utf8)], appKey: Array(repeating: 7, count: 32))
         _ = try? transforms[Int(selector) % transforms.count].sessionIds(cookie: Array(data.dropFirst()), secrets: secrets)
         _ = CookieSecrets.laravelAppKey(fromFile: Array(data.dropFirst()))
+        // Laravel's envelope: what is sealed with a key opens with it to the same bytes.
+        let plain = Array(data.dropFirst().prefix(4096))
+        if let sealed = LaravelEnvelope.seal(plain, key: secrets.appKey!) {
+            precondition((try? LaravelEnvelope.open(sealed, key: secrets.appKey!)) == plain, "a sealed cookie does not open to what was sealed")
+        }
     }
 
     private static func template(_ data: [UInt8]) {
@@ -139,6 +171,13 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         if lines.count > 3 { _ = m.parse(lines[3]) }
         _ = try? SessionLayout(mapping: source, sessionKey: String(decoding: session, as: UTF8.self), sessionGlob: "session:*")
     }
+}
+
+/// `--list-targets`: the targets, one a line (scripts/fuzz.sh takes its list from here, not from a copy).
+func listTargetsIfAsked() {
+    guard CommandLine.arguments.dropFirst().first == "--list-targets" else { return }
+    for t in FuzzTarget.allCases { print(t.rawValue) }
+    exit(0)
 }
 
 /// The target chosen by `$SESSIONCTL_FUZZ_TARGET`.
@@ -172,6 +211,7 @@ func complain(_ message: String) {
     @main
     struct Fuzz {
         static func main() {
+            listTargetsIfAsked()
             target = chosenTarget()
             var argc = CommandLine.argc
             var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
@@ -188,6 +228,7 @@ func complain(_ message: String) {
     @main
     struct Replay {
         static func main() {
+            listTargetsIfAsked()
             let target = chosenTarget()
             var count = 0
             let arguments = Array(CommandLine.arguments.dropFirst())
