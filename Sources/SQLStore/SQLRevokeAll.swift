@@ -85,6 +85,12 @@ extension SQLSessionStore {
             // Refused or lost after pages were revoked: what was done is reported, and the run is incomplete.
             result.completeness.record(PartialFailure(.commandFailed, node: display, cause: e.message))
         }
+        if result.undecided > 0 {
+            // The filters could not judge these (a field they need is unknown): kept, and the run is not complete.
+            result.completeness.record(
+                PartialFailure(.undecodable, node: display, cause: "sessions the filters cannot judge (a field they need is unknown): kept"),
+                times: result.undecided)
+        }
         if let watch = watching, watch.count > 0, !result.completeness.interrupted {
             result.settling = true
             afterPage(result)

@@ -22,7 +22,9 @@ final class IndexBuildEndToEndTests: XCTestCase {
         ])
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("index-\(UUID().uuidString.prefix(6)).log")
         let r = try f.run("--framework", "flask", "index", "build", "-o", "json", "--audit-log", log.path, "--reason", "INC-7")
-        XCTAssertEqual(r.status, 0, "\(r)")
+        // session:junk does not decode: it may be anyone's, so the build is not complete (exit 5) and says so.
+        XCTAssertEqual(r.status, 5, "\(r)")
+        XCTAssertTrue(r.stderr.contains("does not decode"), r.stderr)
         let j = try r.json()
         XCTAssertEqual(j["mapped"] as? Int, 3)
         XCTAssertEqual(j["anonymous"] as? Int, 1)
@@ -37,6 +39,12 @@ final class IndexBuildEndToEndTests: XCTestCase {
         XCTAssertEqual(records.count, 2, "one record per user: \(records)")
         XCTAssertTrue(
             records.allSatisfy { $0.contains("\"event\":\"index_build\"") && $0.contains("\"reason\":\"INC-7\"") && $0.contains("sessions_mapped") })
+        // Without mappings, by payloads: a session that does not decode may be alice's: listed as refused, exit 5.
+        let scanned = try f.run("--framework", "flask", "list", "alice", "--scan-payloads", "-o", "json")
+        XCTAssertEqual(scanned.status, 5, "\(scanned)")
+        XCTAssertEqual(
+            (try scanned.json()["refused"] as? [[String: Any]])?.compactMap { $0["session_key"] as? String }, ["session:junk"], scanned.stdout)
+        XCTAssertEqual((try scanned.json()["sessions"] as? [Any])?.count, 2)
         let list = try f.run("list", "alice", "-o", "json")
         XCTAssertEqual((try list.json()["sessions"] as? [Any])?.count, 2)
         // The table, on stdout; the summary on stderr.

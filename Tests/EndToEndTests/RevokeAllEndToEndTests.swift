@@ -110,6 +110,9 @@ final class RevokeAllEndToEndTests: XCTestCase {
         let all = try f.run("--framework", "flask", "revoke-all", "--older-than", "30d", "--yes", "-o", "json")
         XCTAssertEqual(try all.json()["revoked"] as? Int, 2, "\(all)")
         XCTAssertEqual(try all.json()["undecided"] as? Int, 1)
+        // A session the filter cannot judge is kept, and the run says it is not complete.
+        XCTAssertEqual(all.status, 5, all.stderr)
+        XCTAssertTrue(all.stderr.contains("the filters cannot judge"), all.stderr)
         XCTAssertTrue(try f.exists("session:new") && f.exists("session:noage"))
         XCTAssertFalse(try f.exists("session:old") || f.exists("session:here"))
         XCTAssertFalse(try f.exists("user:alice:old"))

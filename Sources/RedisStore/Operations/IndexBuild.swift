@@ -126,6 +126,12 @@ extension RedisSessionStore {
             if outcome.completeness.interrupted || reads.interrupted { result.resume = outcome.resume }
         } catch is Stop {}
         result.completeness.merge(reads)
+        // A session whose data does not decode may be any user's: not mapped, and the build is not complete.
+        if result.undecodable > 0 {
+            result.completeness.record(
+                PartialFailure(.undecodable, node: nil, cause: "session data that does not decode: not mapped, its user unknown"),
+                times: result.undecodable)
+        }
         return result
     }
 
@@ -140,6 +146,14 @@ extension RedisSessionStore {
         var found: [SessionRecord] = []
         let outcome = try scanPayloads(markers: markerBytes, completeness: &reads) { sessions, _ in
             for s in sessions {
+                if case .undecodable(let why) = s.outcome, seen.insert(s.key).inserted {
+                    // It may be one of these users' sessions: listed, and the result is not complete.
+                    result.refused.append(
+                        Refusal(user: [], session: s.session ?? s.key, mappingKey: [], sessionKey: s.key, reason: .undecodable(why)))
+                    result.completeness.record(
+                        PartialFailure(.undecodable, node: nil, cause: "session data that does not decode: its user is unknown"))
+                    continue
+                }
                 guard case .user(let user, let fields) = s.outcome, wanted.contains(user), seen.insert(s.key).inserted else { continue }
                 let id = s.session ?? s.key
                 let ref = SessionRef(

@@ -71,8 +71,12 @@ extension RedisSessionStore {
                             result.kept += 1
                             if result.keptExamples.count < 5 { result.keptExamples.append((key, why)) }
                         case .unknown(let why):
+                            // The filter cannot tell (its field unknown): kept, and the run is not complete.
                             result.undecided += 1
                             if result.keptExamples.count < 5 { result.keptExamples.append((key, why)) }
+                            inner.record(
+                                PartialFailure(
+                                    .undecodable, node: nil, cause: "sessions the filters cannot judge (a field they need is unknown): kept"))
                         }
                     }
                     keys = chosen
