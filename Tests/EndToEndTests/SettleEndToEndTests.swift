@@ -23,6 +23,17 @@ final class SettleEndToEndTests: XCTestCase {
         return { done.wait() }
     }
 
+    /// Starts `server` (`program` with `arguments`) and waits up to 10 s until it listens on `port`.
+    func listening(_ server: Process, _ port: Int, _ program: String, _ arguments: [String]) throws {
+        server.executableURL = URL(fileURLWithPath: program)
+        server.arguments = arguments
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        let deadline = Date().addingTimeInterval(10)
+        while !FreePort.isListening(port) && Date() < deadline { usleep(50_000) }
+    }
+
     func testAWriteBackIsDeletedAgainCountedAndAudited() throws {
         let f = try Fixture()
         try f.seed([("alice", "s1"), ("alice", "s2"), ("bob", "s3")])
@@ -133,19 +144,13 @@ final class SettleEndToEndTests: XCTestCase {
         let certs = try TestCertificates()
         let port = try FreePort.pick()
         let server = Process()
-        server.executableURL = URL(fileURLWithPath: try RedisServer.locate("openssl"))
-        server.arguments = [
-            "s_server", "-accept", String(port), "-cert", certs.path("server.crt"), "-key", certs.path("server.key"), "-www", "-quiet",
-        ]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
+        try listening(
+            server, port, try RedisServer.locate("openssl"),
+            ["s_server", "-accept", String(port), "-cert", certs.path("server.crt"), "-key", certs.path("server.key"), "-www", "-quiet"])
         defer {
             server.terminate()
             server.waitUntilExit()
         }
-        let deadline = Date().addingTimeInterval(10)
-        while !FreePort.isListening(port) && Date() < deadline { usleep(50_000) }
         let f = try Fixture()
         try f.seed([("tess", "t1"), ("tess", "t2")])
         let trusted = try f.run(
@@ -265,17 +270,11 @@ final class SettleEndToEndTests: XCTestCase {
         """.write(toFile: program, atomically: true, encoding: .utf8)
         let port = try FreePort.pick()
         let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        server.arguments = ["python3", program, String(port)]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
+        try listening(server, port, "/usr/bin/env", ["python3", program, String(port)])
         defer {
             server.terminate()
             server.waitUntilExit()
         }
-        let deadline = Date().addingTimeInterval(10)
-        while !FreePort.isListening(port) && Date() < deadline { usleep(50_000) }
         let f = try Fixture()
         for (n, (path, rule, expected)) in [
             ("/early", nil, "logged_in"), ("/continue", nil, "logged_in"), ("/force-ssl", nil, "inconclusive"),

@@ -14,24 +14,12 @@ final class ScriptedRoutingTests: XCTestCase {
     }
 
     private func keyspace(_ c: ScriptedCluster, timeout: Double = 1, cancellation: Cancellation = Cancellation()) throws -> RedisKeyspace {
-        try RedisKeyspace(
-            endpoint: c.endpoint, options: ConnectionOptions(commandTimeout: timeout, cancellation: cancellation),
-            connector: c.connector)
+        try c.keyspace(timeout: timeout, cancellation: cancellation)
     }
 
-    /// Mappings and sessions for `users` × `sessions` each; returns the session ids.
     @discardableResult
     private func seed(_ c: ScriptedCluster, users: [String], sessions: Int, withSessionKeys: Bool = true) -> [String] {
-        var ids: [String] = []
-        for u in users {
-            for i in 0..<sessions {
-                let id = "\(u)-\(i)"
-                c.set("user:\(u):\(id)", "session:\(id)")
-                if withSessionKeys { c.set("session:\(id)", "payload") }
-                ids.append(id)
-            }
-        }
-        return ids
+        c.seedSessions(users: users, sessions: sessions, withSessionKeys: withSessionKeys)
     }
 
     private func get(_ key: String) -> [Bytes] { [Bytes("GET".utf8), Bytes(key.utf8)] }

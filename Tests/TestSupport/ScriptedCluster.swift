@@ -291,3 +291,25 @@ public enum RESPWriter {
         }
     }
 }
+
+extension ScriptedCluster {
+    /// A keyspace over this cluster's scripted transports.
+    public func keyspace(timeout: Double = 1, cancellation: Cancellation = Cancellation()) throws -> RedisKeyspace {
+        try RedisKeyspace(endpoint: endpoint, options: ConnectionOptions(commandTimeout: timeout, cancellation: cancellation), connector: connector)
+    }
+
+    /// Mappings (`user:<u>:<id>` → `session:<id>`) and sessions for `users` × `sessions` each; returns the session ids.
+    @discardableResult
+    public func seedSessions(users: [String], sessions: Int, withSessionKeys: Bool = true) -> [String] {
+        var ids: [String] = []
+        for u in users {
+            for i in 0..<sessions {
+                let id = "\(u)-\(i)"
+                set("user:\(u):\(id)", "session:\(id)")
+                if withSessionKeys { set("session:\(id)", "payload") }
+                ids.append(id)
+            }
+        }
+        return ids
+    }
+}
