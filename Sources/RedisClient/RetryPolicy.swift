@@ -36,8 +36,4 @@ public struct RetryPolicy: Sendable, Equatable {
         return base - base / 4 + jitter
     }
 
-    /// Sleeps `nanoseconds`, waking early on cancellation.
-    static func sleep(nanoseconds: UInt64, _ cancellation: Cancellation) {
-        cancellation.sleep(nanoseconds: nanoseconds)
-    }
 }

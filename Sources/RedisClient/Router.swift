@@ -145,10 +145,10 @@ final class Router {
             }
             topology = machine.topology
             let end = machine.endRound()
-            if let backoff = end.backoff { RetryPolicy.sleep(nanoseconds: backoff, cancellation) }
+            if let backoff = end.backoff { cancellation.sleep(nanoseconds: backoff) }
             if end.refreshTopology, refreshTopology() { machine.adopt(topology) }
             machine.finishRound()
-            if let wait = end.wait { RetryPolicy.sleep(nanoseconds: wait, cancellation) }
+            if let wait = end.wait { cancellation.sleep(nanoseconds: wait) }
         }
         topology = machine.topology
         return machine.results

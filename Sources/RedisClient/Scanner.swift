@@ -268,7 +268,7 @@ struct Scanner {
                 let waiting = scans.filter { !$0.done && !$0.failed }
                 guard let next = waiting.map(\.notBefore).min() else { return }
                 let now = Deadline.now()
-                if next > now { RetryPolicy.sleep(nanoseconds: next - now, cancellation) }
+                if next > now { cancellation.sleep(nanoseconds: next - now) }
                 continue
             }
             // Each node's next page is asked for as soon as its reply is in, not when the slowest node's is.

@@ -10,16 +10,9 @@ import XCTest
 /// and plain SCAN whenever the direct way is closed. The answers are the same every way.
 final class ScanPathStoreTests: XCTestCase {
     private func cluster(info: String) throws -> (ScriptedCluster, RedisKeyspace) {
-        let c = ScriptedCluster(primaries: 3)
-        c.info = info
-        for u in ["alice", "bob", "carol"] {
-            for i in 0..<20 { c.set("user:{\(u)}:s\(i)", "session:\(u)\(i)") }
-        }
-        // Same slot as alice's keys, not matching the pattern: the client must filter them out.
-        c.set("other:{alice}:x", "y")
+        let c = ScriptedCluster.hashTaggedUsers(info: info)
         addTeardownBlock { c.hook = nil }
-        let k = try RedisKeyspace(endpoint: c.endpoint, options: ConnectionOptions(commandTimeout: 1), connector: c.connector)
-        return (c, k)
+        return (c, try c.keyspace())
     }
 
     func testAStoreLooksUpAHashTaggedUserTheCheapWay() throws {

@@ -313,3 +313,18 @@ extension ScriptedCluster {
         return ids
     }
 }
+
+extension ScriptedCluster {
+    /// Three primaries holding hash-tagged mappings of alice, bob and carol (20 each), and a key in
+    /// alice's slot that no mapping pattern matches (a client must filter it out); `info` is the
+    /// servers' INFO (their version decides the scan path).
+    public static func hashTaggedUsers(info: String) -> ScriptedCluster {
+        let c = ScriptedCluster(primaries: 3)
+        c.info = info
+        for u in ["alice", "bob", "carol"] {
+            for i in 0..<20 { c.set("user:{\(u)}:s\(i)", "session:\(u)\(i)") }
+        }
+        c.set("other:{alice}:x", "y")
+        return c
+    }
+}
