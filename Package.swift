@@ -31,8 +31,10 @@ let package = Package(
         // MARK: Layers, each depending only on the ones below it (each target's README says what it may import)
         // Shared basics: bytes, cancellation, deadlines, the clock, completeness and partial failure.
         .target(name: "SessionBasics", exclude: ["README.md"]),
-        // The wire to Redis, and the socket and TLS transports.
-        .target(name: "RedisClient", dependencies: ["SessionBasics", "CHiredis", "COpenSSL"], exclude: ["README.md"]),
+        // Byte streams with deadlines: the socket and TLS transports, for RESP and HTTP alike.
+        .target(name: "SessionTransport", dependencies: ["SessionBasics", "CHiredis", "COpenSSL"], exclude: ["README.md"]),
+        // The wire to Redis.
+        .target(name: "RedisClient", dependencies: ["SessionBasics", "SessionTransport", "CHiredis"], exclude: ["README.md"]),
         // One connection type per SQL engine.
         .target(name: "SQLClient", dependencies: ["SessionBasics", "CLibPQ", "CMariaDB", "CSQLite", "CSQLLoader"], exclude: ["README.md"]),
         .target(name: "SessionPayload", exclude: ["README.md"]),
@@ -47,12 +49,12 @@ let package = Package(
         .target(
             name: "SQLStore", dependencies: ["SessionBasics", "SessionCore", "SQLClient", "SessionCrypto", "SessionPayload"], exclude: ["README.md"]),
         // --verify-url: asks the application over HTTP(S) whether a cookie still logs in.
-        .target(name: "HTTPProbe", dependencies: ["SessionBasics", "SessionCore", "RedisClient"], exclude: ["README.md"]),
+        .target(name: "HTTPProbe", dependencies: ["SessionBasics", "SessionCore", "SessionTransport"], exclude: ["README.md"]),
         .target(
             name: "SessionCtlCLI",
             dependencies: [
                 "CMalloc", "SessionBasics", "SessionCore", "RedisStore", "SQLStore", "HTTPProbe",
-                "SessionPayload", "SessionCrypto", "RedisClient", "SQLClient", .product(name: "Yams", package: "Yams"),
+                "SessionPayload", "SessionCrypto", "SessionTransport", "RedisClient", "SQLClient", .product(name: "Yams", package: "Yams"),
             ], exclude: ["README.md"]),
         .executableTarget(name: "sessionctl", dependencies: ["SessionCtlCLI"]),
 
@@ -64,9 +66,10 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
 
         // MARK: Tests: one target per source target, and the binary end to end
-        .target(name: "TestSupport", dependencies: ["SessionBasics", "RedisClient", "SQLClient"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["SessionBasics", "SessionTransport", "RedisClient", "SQLClient"], path: "Tests/TestSupport"),
         .testTarget(name: "SessionBasicsTests", dependencies: ["SessionBasics"]),
-        .testTarget(name: "RedisClientTests", dependencies: ["SessionBasics", "RedisClient", "CHiredis", "TestSupport"]),
+        .testTarget(name: "SessionTransportTests", dependencies: ["SessionTransport", "SessionBasics", "TestSupport"]),
+        .testTarget(name: "RedisClientTests", dependencies: ["SessionBasics", "SessionTransport", "RedisClient", "CHiredis", "TestSupport"]),
         .testTarget(name: "SQLClientTests", dependencies: ["SQLClient", "TestSupport"]),
         .testTarget(name: "SessionPayloadTests", dependencies: ["SessionPayload", "TestSupport"]),
         .testTarget(name: "SessionCryptoTests", dependencies: ["SessionCrypto"]),
@@ -77,7 +80,10 @@ let package = Package(
         .testTarget(name: "HTTPProbeTests", dependencies: ["HTTPProbe", "SessionCore", "SessionBasics"]),
         .testTarget(
             name: "SessionCtlCLITests",
-            dependencies: ["SessionCtlCLI", "SessionBasics", "SessionCore", "RedisStore", "SQLStore", "HTTPProbe", "RedisClient", "SQLClient"]),
+            dependencies: [
+                "SessionCtlCLI", "SessionBasics", "SessionCore", "RedisStore", "SQLStore", "HTTPProbe", "SessionTransport", "RedisClient",
+                "SQLClient",
+            ]),
         .testTarget(name: "EndToEndTests", dependencies: ["sessionctl", "TestSupport", "SessionBasics", "RedisClient"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,11 +1,11 @@
-import RedisClient
 import SessionBasics
 import SessionCore
+import SessionTransport
 
 /// `--verify-url`: after a revocation has settled, the application itself is asked whether each
 /// revoked cookie still logs in, an HTTP GET with the cookie, so that an operator can show an
 /// auditor that the application agrees. One request at a time, each with a deadline; the bytes
-/// leave through RedisClient's transports (plain or TLS, the host name verified).
+/// leave through the shared transports (SessionTransport) (plain or TLS, the host name verified).
 public struct VerifyProbe {
     /// Where to ask: `http://host[:port]/path?query` or `https://…`.
     public let secure: Bool
@@ -148,7 +148,7 @@ public struct VerifyProbe {
             return verdict(response)
         } catch let f as Failure {
             return .failed(f.description)
-        } catch RedisClientError.tlsFailed(let endpoint, let reason) {
+        } catch TransportError.tlsFailed(let endpoint, let reason) {
             // The probe has no --sni: the URL's host is the name the certificate must hold.
             let why = reason.replacing("(use the name on the certificate, or --sni)", with: "(give --verify-url the name on the certificate)")
                 .replacing("(connect by host name, or --sni)", with: "(give --verify-url the host name on the certificate)")

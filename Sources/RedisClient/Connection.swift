@@ -1,4 +1,5 @@
 import SessionBasics
+import SessionTransport
 
 /// One connection to one server: connect, `AUTH`, `SELECT`, then commands one at a time or pipelined.
 ///
@@ -18,16 +19,20 @@ public final class Connection {
         self.address = address
         self.options = options
         let deadline = Deadline.after(seconds: options.connectTimeout)
-        let socket = try SocketTransport(address: address, connectTimeout: options.connectTimeout, cancellation: options.cancellation)
-        if let tls = options.tls {
-            let host: String
-            switch address {
-            case .tcp(let h, _): host = h
-            case .unix: host = "localhost"
+        do {
+            let socket = try SocketTransport(address: address, connectTimeout: options.connectTimeout, cancellation: options.cancellation)
+            if let tls = options.tls {
+                let host: String
+                switch address {
+                case .tcp(let h, _): host = h
+                case .unix: host = "localhost"
+                }
+                transport = try TLSTransport(socket: socket, context: tls, host: host, endpoint: address.description, deadline: deadline)
+            } else {
+                transport = socket
             }
-            transport = try TLSTransport(socket: socket, context: tls, host: host, endpoint: address.description, deadline: deadline)
-        } else {
-            transport = socket
+        } catch let error as TransportError {
+            throw RedisClientError(error)
         }
         readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
         try handshake(selectDatabase: selectDatabase)
@@ -153,9 +158,9 @@ public final class Connection {
         replyDeadline = fixed ?? .after(seconds: options.commandTimeout)
         do {
             try out.withUnsafeBytes { raw in try transport.write(raw, deadline: replyDeadline) }
-        } catch let error as RedisClientError {
+        } catch let error as TransportError {
             brokenReason = error.description
-            throw error
+            throw RedisClientError(error)
         }
         pending = commands.count
         collected = []
@@ -172,7 +177,10 @@ public final class Connection {
                 if !fixedDeadline { replyDeadline = .after(seconds: options.commandTimeout) }
             }
             if pending == 0 { return try finish() }
-            let n = try transport.read(into: readBuffer, deadline: replyDeadline)
+            let n: Int
+            do { n = try transport.read(into: readBuffer, deadline: replyDeadline) } catch let error as TransportError {
+                throw RedisClientError(error)
+            }
             if n == 0 { throw RedisClientError.connectionLost(endpoint: address.description, reason: "the server closed the connection") }
             do {
                 try reader.feed(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))

@@ -1,4 +1,5 @@
 import SessionBasics
+import SessionTransport
 
 /// How every connection the tool opens is made: credentials, deadlines, pipelining.
 public struct ConnectionOptions: Sendable {

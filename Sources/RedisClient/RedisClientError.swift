@@ -1,4 +1,5 @@
 import SessionBasics
+import SessionTransport
 
 /// A failure on the client side: connecting, authenticating, TLS, the wire, a deadline, bad input.
 ///
@@ -66,10 +67,17 @@ public enum RedisClientError: Error, Equatable, Sendable, CustomStringConvertibl
     }
 }
 
-/// Formats seconds the way the options take them: `5s`, `0.5s`.
-func formatSeconds(_ s: Double) -> String {
-    if s == s.rounded() { return "\(Int(s))s" }
-    return "\(s)s"
+extension RedisClientError {
+    /// The stream's failure, in the client's words (the same text).
+    public init(_ error: TransportError) {
+        switch error {
+        case .connectFailed(let ep, let why): self = .connectFailed(endpoint: ep, reason: why)
+        case .tlsFailed(let ep, let why): self = .tlsFailed(endpoint: ep, reason: why)
+        case .timedOut(let ep, let op, let s): self = .timedOut(endpoint: ep, operation: op, seconds: s)
+        case .connectionLost(let ep, let why): self = .connectionLost(endpoint: ep, reason: why)
+        case .interrupted: self = .interrupted
+        }
+    }
 }
 
 extension RedisClientError: ClassifiedError {

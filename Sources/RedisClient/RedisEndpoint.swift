@@ -1,14 +1,10 @@
 import SessionBasics
+import SessionTransport
 
 /// Where a server is and how to log in: what a `redis://`, `rediss://` or `unix://` URL says.
 public struct RedisEndpoint: Equatable, Sendable, CustomStringConvertible {
     /// A TCP host and port, or a unix socket path.
-    public enum Address: Equatable, Sendable, Hashable {
-        /// A host name, IPv4 or IPv6 address (without brackets) and a port.
-        case tcp(host: String, port: Int)
-        /// An absolute path to a unix socket.
-        case unix(path: String)
-    }
+    public typealias Address = SocketAddress
 
     /// Where to connect.
     public var address: Address
@@ -35,17 +31,6 @@ public struct RedisEndpoint: Equatable, Sendable, CustomStringConvertible {
 
     /// The default when no URL is given: `redis://127.0.0.1:6379`.
     public static let defaultURL = "redis://127.0.0.1:6379"
-}
-
-extension RedisEndpoint.Address: CustomStringConvertible {
-    public var description: String {
-        switch self {
-        case .tcp(let host, let port):
-            return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-        case .unix(let path):
-            return "unix:\(path)"
-        }
-    }
 }
 
 // MARK: - Parsing

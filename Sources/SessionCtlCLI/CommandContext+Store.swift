@@ -12,7 +12,7 @@ import SessionPayload
 extension CommandContext {
     /// The framework preset: `--framework`, else `$SESSIONCTL_FRAMEWORK`; `nil` for none.
     func framework() throws -> Framework? {
-        if let name = invocation.framework { return Framework.named(name) }
+        if let name = invocation.layout.framework { return Framework.named(name) }
         if invocation.fromContext.explicit, let named = invocation.fromContext.framework { return Framework.named(named) }
         guard let env = console.environment["SESSIONCTL_FRAMEWORK"], !env.isEmpty else {
             return invocation.fromContext.framework.flatMap(Framework.named)
@@ -28,15 +28,15 @@ extension CommandContext {
     /// The key layout: each option given, else the framework's, else the default.
     func layout() throws -> SessionLayout {
         let f = try framework()
-        let globs = invocation.sessionGlob.map { [$0] } ?? f?.sessionGlobs ?? [SessionLayout.defaultSessionGlob]
+        let globs = invocation.layout.sessionGlob.map { [$0] } ?? f?.sessionGlobs ?? [SessionLayout.defaultSessionGlob]
         // With an index, members are session ids: the framework says where their data lives.
         let derived = try indexTemplate() != nil ? f?.sessionKeyTemplate : nil
         var layout = try SessionLayout(
-            mapping: invocation.mapping ?? f?.mapping ?? MappingTemplate.defaultSource,
-            sessionKey: invocation.sessionKey ?? derived ?? SessionLayout.defaultSessionKey,
+            mapping: invocation.layout.mapping ?? f?.mapping ?? MappingTemplate.defaultSource,
+            sessionKey: invocation.layout.sessionKey ?? derived ?? SessionLayout.defaultSessionKey,
             sessionGlobs: globs,
             // A prefix only applies to the framework's own template.
-            sessionIdPrefix: invocation.mapping == nil ? f?.sessionIdPrefix : nil,
+            sessionIdPrefix: invocation.layout.mapping == nil ? f?.sessionIdPrefix : nil,
             unrevocable: f?.unrevocable ?? [])
         layout.companions = f?.companions
         layout.shape = f?.sessionShape
@@ -46,14 +46,14 @@ extension CommandContext {
     /// The index: `--index`, else the framework's own (Spring's principal index); `nil` for none.
     func indexTemplate() throws -> IndexTemplate? {
         let preset = try framework()?.index
-        guard let source = invocation.index ?? preset else { return nil }
+        guard let source = invocation.layout.index ?? preset else { return nil }
         return try IndexTemplate(source)
     }
 
     /// Where decoded payloads name the user and the rest: `--user-field` first, then the framework's (or the common names).
     func fieldPaths() throws -> FieldPaths {
         var paths = try framework()?.fields ?? .generic
-        if let text = invocation.userField {
+        if let text = invocation.layout.userField {
             guard let p = PayloadPath(text) else {
                 throw CLIError(
                     "--user-field '\(text)' has more than \(PayloadPath.maxParts) parts", hint: "name the field with fewer dots", code: .usage)
@@ -66,12 +66,12 @@ extension CommandContext {
     /// The secrets `--secret-file` and `--app-key-file` name.
     func cookieSecrets() throws -> CookieSecrets {
         var secrets = CookieSecrets()
-        if let file = invocation.secretFile {
+        if let file = invocation.sessions.secretFile {
             let text = try readSmallFile(file, option: "--secret-file")
             secrets.signing = text.split(whereSeparator: { $0 == 10 || $0 == 13 }).map(Array.init).filter { !$0.isEmpty }
             guard !secrets.signing.isEmpty else { throw CLIError("--secret-file '\(file)' holds no secret", hint: "one secret a line", code: .usage) }
         }
-        if let file = invocation.appKeyFile {
+        if let file = invocation.layout.appKeyFile {
             guard let key = CookieSecrets.laravelAppKey(fromFile: try readSmallFile(file, option: "--app-key-file")) else {
                 throw CLIError(
                     "--app-key-file '\(file)' holds no Laravel app key",
@@ -108,10 +108,10 @@ extension CommandContext {
         let (endpoint, options) = try connectionSettings()
         let keyspace = try openKeyspace(endpoint, options)
         var configuration = RedisSessionStore.Configuration()
-        configuration.scanCount = invocation.scanCount
-        configuration.scanRate = invocation.rate
-        configuration.waitReplicas = invocation.waitReplicas
-        configuration.maxPayload = invocation.maxPayload
+        configuration.scanCount = invocation.layout.scanCount
+        configuration.scanRate = invocation.layout.rate
+        configuration.waitReplicas = invocation.revoke.waitReplicas
+        configuration.maxPayload = invocation.show.maxPayload
         configuration.memory = memoryLimit
         configuration.payloadReader = PayloadReader(kind: try framework()?.payload ?? .sniff, appKey: try cookieSecrets().appKey)
         configuration.fieldPaths = try fieldPaths()
@@ -142,7 +142,7 @@ extension CommandContext {
     /// The watch after a revocation: `--settle`, else `$SESSIONCTL_SETTLE`, else the context's
     /// `settle:`, else 5 seconds (0 turns it off).
     func settleWindow() throws -> Double {
-        if let s = invocation.settle { return s }
+        if let s = invocation.destructive.settle { return s }
         if let env = console.environment["SESSIONCTL_SETTLE"], !env.isEmpty {
             guard let s = OptionBinding.parseDuration(env), s <= 86_400 else {
                 throw CLIError("$SESSIONCTL_SETTLE is not a duration: '\(env)'", hint: "such as 5s, 0.5s or 0 (off)", code: .usage)
@@ -161,17 +161,17 @@ extension CommandContext {
     /// The filters the options give (`--idle-over`, `--older-than`, `--ttl-over`, `--ip`, `--except`).
     func filterFromOptions() -> SessionFilter {
         var filter = SessionFilter()
-        filter.idleOver = invocation.idleOver.map { Int64($0.rounded(.down)) }
-        filter.olderThan = invocation.olderThan
-        filter.ttlOver = invocation.ttlOver.map { Int64($0.rounded(.down)) }
-        filter.ip = invocation.ip.flatMap(CIDR.init)
-        filter.except = Set(invocation.except)
+        filter.idleOver = invocation.filters.idleOver.map { Int64($0.rounded(.down)) }
+        filter.olderThan = invocation.filters.olderThan
+        filter.ttlOver = invocation.filters.ttlOver.map { Int64($0.rounded(.down)) }
+        filter.ip = invocation.filters.ip.flatMap(CIDR.init)
+        filter.except = Set(invocation.filters.except)
         return filter
     }
 
     /// Connects with the cluster mode the options ask for.
     func openKeyspace(_ endpoint: RedisEndpoint, _ options: ConnectionOptions) throws -> RedisKeyspace {
-        let mode: ClusterMode = invocation.cluster.map { $0 ? .cluster : .standalone } ?? .detect
+        let mode: ClusterMode = invocation.connection.cluster.map { $0 ? .cluster : .standalone } ?? .detect
         let keyspace: RedisKeyspace
         do {
             keyspace = try timings.measure("connect") { try RedisKeyspace(endpoint: endpoint, options: options, mode: mode) }
@@ -185,6 +185,6 @@ extension CommandContext {
 
     /// `--memory-limit`, spilling under `$TMPDIR`.
     var memoryLimit: MemoryLimit {
-        MemoryLimit(bytes: invocation.memoryLimit, temporaryDirectory: MemoryLimit.temporaryDirectory(console.environment))
+        MemoryLimit(bytes: invocation.counting.memoryLimit, temporaryDirectory: MemoryLimit.temporaryDirectory(console.environment))
     }
 }

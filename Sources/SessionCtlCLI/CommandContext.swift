@@ -5,6 +5,7 @@ import SQLStore
 import SessionBasics
 import SessionCore
 import SessionPayload
+import SessionTransport
 
 #if canImport(Glibc)
     import Glibc
@@ -17,15 +18,15 @@ final class CommandContext {
     let progress: Progress
     /// Phase durations, printed with `SESSIONCTL_TIMINGS=1`.
     let timings: Timings
-    /// Whether stdout gets colour.
-    let color: Bool
+    /// What `-o` asked for, made once: every command hands its result to it.
+    let printer: Printer
 
     init(invocation: Invocation, console: Console) {
         self.invocation = invocation
         self.console = console
-        progress = Progress(console: console, quiet: invocation.quiet)
+        progress = Progress(console: console, quiet: invocation.output.quiet)
         timings = Timings(environment: console.environment)
-        color = console.colorEnabled(noColorFlag: invocation.noColor)
+        printer = Printer(invocation.output, color: console.colorEnabled(noColorFlag: invocation.output.noColor), console: console)
     }
 
     // MARK: Connection settings
@@ -34,7 +35,7 @@ final class CommandContext {
     /// then `$SESSIONCTL_URL` or `$REDIS_URL` (set on many application hosts), then the current
     /// context, then the default.
     func targetURL() -> (url: String, source: String) {
-        if let u = invocation.url { return (u, "--url") }
+        if let u = invocation.connection.url { return (u, "--url") }
         let context = invocation.fromContext
         if context.explicit, let u = context.url, let name = context.name { return (u, "context '\(name)'") }
         if let (name, u) = environmentURL() { return (u, "$\(name)") }
@@ -62,12 +63,14 @@ final class CommandContext {
     func warnOverriddenEnvironment() {
         let context = invocation.fromContext
         guard context.explicit, let name = context.name, invocation.command.talksToServer else { return }
-        if invocation.url == nil, let u = context.url, let (variable, value) = environmentURL(), value != u {
+        if invocation.connection.url == nil, let u = context.url, let (variable, value) = environmentURL(), value != u {
             console.warn(
                 "$\(variable) is set (\(RedisEndpoint.redact(value))) but the context '\(name)' you named wins: the target is \(RedisEndpoint.redact(u))"
             )
         }
-        if invocation.framework == nil, let f = context.framework, let env = console.environment["SESSIONCTL_FRAMEWORK"], !env.isEmpty, env != f {
+        if invocation.layout.framework == nil, let f = context.framework, let env = console.environment["SESSIONCTL_FRAMEWORK"], !env.isEmpty,
+            env != f
+        {
             console.warn("$SESSIONCTL_FRAMEWORK is set (\(env)) but the context '\(name)' you named wins: the framework is \(f)")
         }
     }
@@ -77,15 +80,15 @@ final class CommandContext {
         let (url, source) = targetURL()
         let fromArgv = source == "--url"
         var endpoint = try RedisEndpoint.parse(url)
-        if invocation.tls { endpoint.tls = true }
+        if invocation.connection.tls { endpoint.tls = true }
         let tls = try tlsContext(enabled: endpoint.tls, endpoint: endpoint)
         var password = endpoint.password
-        if endpoint.password != nil && fromArgv && !invocation.quiet {
+        if endpoint.password != nil && fromArgv && !invocation.output.quiet {
             console.warn("a password in --url is visible to other users of this machine; use $REDISCLI_AUTH or --password-file")
         }
-        if invocation.askpass {
+        if invocation.connection.askpass {
             password = try askPassword(for: endpoint)
-        } else if let file = invocation.passwordFile {
+        } else if let file = invocation.connection.passwordFile {
             password = try readPasswordFile(file)
         } else if password == nil, invocation.fromContext.explicit && targetIsTheContexts,
             let own = try invocation.fromContext.passwordFile.map(readPasswordFile) ?? invocation.fromContext.password
@@ -110,7 +113,7 @@ final class CommandContext {
         }
         let options = ConnectionOptions(
             username: endpoint.username, password: password, database: endpoint.database,
-            connectTimeout: invocation.connectTimeout, commandTimeout: invocation.timeout, tls: tls,
+            connectTimeout: invocation.connection.connectTimeout, commandTimeout: invocation.connection.timeout, tls: tls,
             cancellation: console.cancellation)
         return (endpoint, options)
     }
@@ -120,8 +123,8 @@ final class CommandContext {
         let inv = invocation
         // Only flags on the command line: a context's TLS files wait for a TLS URL (one from the environment may be plain).
         let given: [(String, Bool)] = [
-            ("--cacert", inv.cacert != nil), ("--cacertdir", inv.cacertdir != nil), ("--cert", inv.cert != nil),
-            ("--sni", inv.sni != nil), ("--insecure", inv.insecure),
+            ("--cacert", inv.connection.cacert != nil), ("--cacertdir", inv.connection.cacertdir != nil), ("--cert", inv.connection.cert != nil),
+            ("--sni", inv.connection.sni != nil), ("--insecure", inv.connection.insecure),
         ].filter { inv.given.contains(String($0.0.dropFirst(2))) }
         guard enabled else {
             if let (name, _) = given.first(where: { $0.1 }) {
@@ -132,15 +135,15 @@ final class CommandContext {
         if case .unix = endpoint.address {
             throw CLIError("TLS over a unix socket is not supported", hint: "use redis:// for unix sockets", code: .usage)
         }
-        if inv.insecure {
+        if inv.connection.insecure {
             console.warn("--insecure: the server's certificate and host name are not verified; anyone on the path can read and change this session")
         }
         let settings = TLSSettings(
-            caFile: inv.cacert, caDirectory: inv.cacertdir, certificateFile: inv.cert,
-            keyFile: inv.key, serverName: inv.sni, insecure: inv.insecure)
+            caFile: inv.connection.cacert, caDirectory: inv.connection.cacertdir, certificateFile: inv.connection.cert,
+            keyFile: inv.connection.key, serverName: inv.connection.sni, insecure: inv.connection.insecure)
         do {
             return try TLSContext(settings: settings)
-        } catch RedisClientError.tlsFailed(_, let reason) {
+        } catch TransportError.tlsFailed(_, let reason) {
             throw CLIError(reason, code: .usage)
         }
     }
@@ -195,23 +198,6 @@ final class CommandContext {
 
     // MARK: Output
 
-    /// Writes JSON to stdout: pretty for `json`, one line for `ndjson`.
-    func emit(_ json: JSON) {
-        console.out.write(json.render(pretty: invocation.output == .json) + "\n")
-    }
-
-    /// Writes the items of an array field of a pretty JSON object printed a piece at a time (after
-    /// its `"name": [`), each item as `each` hands it over, so that a long result is never held
-    /// whole; ends the array and its line. The same text as the whole object rendered at once.
-    func printJSONItems(_ each: ((JSON) -> Void) throws -> Void) rethrows {
-        var first = true
-        try each { item in
-            print((first ? "\n    " : ",\n    ") + item.render(pretty: true, indent: 2))
-            first = false
-        }
-        print(first ? "],\n" : "\n  ],\n")
-    }
-
     /// Writes text to stdout.
     func print(_ text: String) {
         console.out.write(text)
@@ -219,14 +205,14 @@ final class CommandContext {
 
     /// Writes a note to stderr unless `--quiet`.
     func note(_ text: String) {
-        guard !invocation.quiet else { return }
+        guard !invocation.output.quiet else { return }
         console.err.write("\(text)\n")
     }
 
     /// Reports a partial result on stderr (always, even with `--quiet`): one line per kind of
     /// failure, node and cause, with a count and what to do.
     func reportIncomplete(_ completeness: Completeness, markTable: Bool = true) {
-        if !completeness.isComplete && invocation.output.isTable && markTable {
+        if !completeness.isComplete && printer.isText && markTable {
             // The table says itself that it is partial, wherever it is read (JSON has "complete": false).
             print("# partial result (\(completeness.interrupted ? "interrupted" : "incomplete")): see the lines on stderr\n")
         }

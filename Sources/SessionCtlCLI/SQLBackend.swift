@@ -29,7 +29,7 @@ extension CommandContext {
     /// Django's database for `--cached-db-url`: the `django_session` table whose rows a
     /// `cached_db` revocation deletes before the cache keys (Django would reload them).
     func openCachedDBRows() throws -> SQLSessionStore? {
-        guard let text = invocation.cachedDBURL else { return nil }
+        guard let text = invocation.revoke.cachedDBURL else { return nil }
         guard SQLURL.isSQL(text) else {
             throw CLIError(
                 "--cached-db-url '\(RedisEndpoint.redact(text))' is not a database URL",
@@ -49,10 +49,10 @@ extension CommandContext {
         do { url = try SQLURL(text) } catch { throw CLIError(error.message, code: .usage) }
         let inv = invocation
         var options = SQLOptions()
-        options.connectTimeout = inv.connectTimeout
-        options.timeout = inv.timeout
-        options.readOnly = !inv.command.changesKeys || inv.dryRun
-        if url.password != nil && source == "--url" && !inv.quiet {
+        options.connectTimeout = inv.connection.connectTimeout
+        options.timeout = inv.connection.timeout
+        options.readOnly = !inv.command.changesKeys || inv.destructive.dryRun
+        if url.password != nil && source == "--url" && !inv.output.quiet {
             console.warn(
                 "a password in --url is visible to other users of this machine; use --password-file or $\(url.engine == .postgres ? "PGPASSWORD" : "MYSQL_PWD")"
             )
@@ -62,7 +62,7 @@ extension CommandContext {
         // the database's comes from its own variable (or the URL).
         if auxiliary {
             if url.password == nil, let env = console.environment[envName], !env.isEmpty { options.password = env }
-        } else if let file = inv.passwordFile {
+        } else if let file = inv.connection.passwordFile {
             options.password = try readPasswordFile(file)
         } else if url.password == nil, inv.fromContext.explicit && targetIsTheContexts,
             let own = try inv.fromContext.passwordFile.map(readPasswordFile) ?? inv.fromContext.password
@@ -85,17 +85,17 @@ extension CommandContext {
         let framework = try framework()
         let prefer: SQLSessionSchema? = auxiliary ? .django : framework.flatMap { SQLSessionSchema(rawValue: $0.name) }
         let table: SQLSessionTable
-        do { table = try SQLSessionTable.locate(connection, name: auxiliary ? nil : inv.table, prefer: prefer) } catch let e as SQLStoreError {
+        do { table = try SQLSessionTable.locate(connection, name: auxiliary ? nil : inv.layout.table, prefer: prefer) } catch let e as SQLStoreError {
             throw CLIError(e.description, hint: "name the table with --table", code: .usage)
         } catch let e as SQLError {
             throw CLIError(e.message, code: Self.exitCode(e))
         }
         var configuration = SQLSessionStore.Configuration()
-        if let lifetime = inv.lifetime { configuration.lifetime = Int64(lifetime) }
+        if let lifetime = inv.layout.lifetime { configuration.lifetime = Int64(lifetime) }
         configuration.memory = memoryLimit
         configuration.host = url.path ?? url.parameter("host") ?? url.parameter("socket") ?? url.host ?? "localhost"
         configuration.appKey = try cookieSecrets().appKey
-        if framework != nil || inv.userField != nil { configuration.fieldPaths = try fieldPaths() }
+        if framework != nil || inv.layout.userField != nil { configuration.fieldPaths = try fieldPaths() }
         configuration.filter = filterFromOptions()
         if !auxiliary { configuration.settleWindow = try settleWindow() }
         let progress = self.progress

@@ -1,5 +1,6 @@
 import RedisClient
 import SessionBasics
+import SessionTransport
 import TestSupport
 import XCTest
 

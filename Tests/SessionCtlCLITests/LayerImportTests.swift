@@ -11,16 +11,17 @@ final class LayerImportTests: XCTestCase {
     /// What each target may import (besides the system's), as its README says.
     private static let allowed: [String: Set<String>] = [
         "SessionBasics": [],
-        "RedisClient": ["SessionBasics", "CHiredis", "COpenSSL"],
+        "SessionTransport": ["SessionBasics", "CHiredis", "COpenSSL"],
+        "RedisClient": ["SessionBasics", "SessionTransport", "CHiredis"],
         "SQLClient": ["SessionBasics", "CLibPQ", "CMariaDB", "CSQLite", "CSQLLoader"],
         "SessionPayload": [],
         "SessionCrypto": ["COpenSSL", "CZlib"],
         "SessionCore": ["SessionBasics", "SessionPayload", "SessionCrypto"],
         "RedisStore": ["SessionBasics", "SessionCore", "RedisClient", "SessionPayload", "SessionCrypto"],
         "SQLStore": ["SessionBasics", "SessionCore", "SQLClient", "SessionPayload", "SessionCrypto"],
-        "HTTPProbe": ["SessionBasics", "SessionCore", "RedisClient"],
+        "HTTPProbe": ["SessionBasics", "SessionCore", "SessionTransport"],
         "SessionCtlCLI": [
-            "SessionBasics", "SessionCore", "RedisStore", "SQLStore", "HTTPProbe", "RedisClient", "SQLClient",
+            "SessionBasics", "SessionCore", "RedisStore", "SQLStore", "HTTPProbe", "SessionTransport", "RedisClient", "SQLClient",
             "SessionPayload", "SessionCrypto", "CMalloc", "Yams",
         ],
         "sessionctl": ["SessionCtlCLI"],
@@ -63,5 +64,6 @@ final class LayerImportTests: XCTestCase {
         XCTAssertFalse(try XCTUnwrap(Self.allowed["RedisStore"]).contains("SQLStore"), "the stores do not import each other")
         XCTAssertFalse(try XCTUnwrap(Self.allowed["SQLStore"]).contains("RedisStore"))
         XCTAssertFalse(try XCTUnwrap(Self.allowed["SQLStore"]).contains("RedisClient"))
+        XCTAssertFalse(try XCTUnwrap(Self.allowed["HTTPProbe"]).contains("RedisClient"), "the HTTP probe speaks HTTP over the shared transports")
     }
 }

@@ -38,19 +38,19 @@ final class ParserTests: XCTestCase {
         for inv in [a, b] {
             XCTAssertEqual(inv.command, .list)
             XCTAssertEqual(inv.arguments.map { String(decoding: $0, as: UTF8.self) }, ["alice", "bob"])
-            XCTAssertEqual(inv.url, "redis://h:1")
-            XCTAssertEqual(inv.output, .json)
+            XCTAssertEqual(inv.connection.url, "redis://h:1")
+            XCTAssertEqual(inv.output.format, .json)
         }
     }
 
     func testValueForms() throws {
-        XCTAssertEqual(try parse("users", "--scan-count=50").scanCount, 50)
-        XCTAssertEqual(try parse("users", "--scan-count", "50").scanCount, 50)
-        XCTAssertEqual(try parse("users", "-ondjson").output, .ndjson)
-        XCTAssertEqual(try parse("users", "--timeout", "0.25").timeout, 0.25)
+        XCTAssertEqual(try parse("users", "--scan-count=50").layout.scanCount, 50)
+        XCTAssertEqual(try parse("users", "--scan-count", "50").layout.scanCount, 50)
+        XCTAssertEqual(try parse("users", "-ondjson").output.format, .ndjson)
+        XCTAssertEqual(try parse("users", "--timeout", "0.25").connection.timeout, 0.25)
         let clustered = try parse("revoke-user", "-yq", "alice")
-        XCTAssertTrue(clustered.yes)
-        XCTAssertTrue(clustered.quiet)
+        XCTAssertTrue(clustered.destructive.yes)
+        XCTAssertTrue(clustered.output.quiet)
         XCTAssertEqual(try parse("list", "--", "-alice").arguments, [Array("-alice".utf8)])
         XCTAssertEqual(try parse("revoke-user", "-", "--dry-run").arguments, [Array("-".utf8)])
         XCTAssertEqual(try parse("--version").command, .version)
@@ -118,26 +118,26 @@ final class ParserTests: XCTestCase {
     }
 
     func testSizes() throws {
-        XCTAssertEqual(try parse("show", "s", "--max-payload", "4096").maxPayload, 4096)
-        XCTAssertEqual(try parse("show", "s", "--max-payload", "64KiB").maxPayload, 65_536)
-        XCTAssertEqual(try parse("show", "s", "--max-payload", "1m").maxPayload, 1 << 20)
-        XCTAssertEqual(try parse("audit", "--memory-limit", "16MiB").memoryLimit, 16 << 20)
-        XCTAssertEqual(try parse("users").memoryLimit, 64 << 20)
+        XCTAssertEqual(try parse("show", "s", "--max-payload", "4096").show.maxPayload, 4096)
+        XCTAssertEqual(try parse("show", "s", "--max-payload", "64KiB").show.maxPayload, 65_536)
+        XCTAssertEqual(try parse("show", "s", "--max-payload", "1m").show.maxPayload, 1 << 20)
+        XCTAssertEqual(try parse("audit", "--memory-limit", "16MiB").counting.memoryLimit, 16 << 20)
+        XCTAssertEqual(try parse("users").counting.memoryLimit, 64 << 20)
         XCTAssertThrowsError(try parse("users", "--memory-limit", "1k"), "below the 4 KiB floor")
-        XCTAssertEqual(try parse("show", "s").maxPayload, 65_536)
+        XCTAssertEqual(try parse("show", "s").show.maxPayload, 65_536)
         for bad in ["0", "-1", "2GiB", "lots", "1.5k", "", "99999999999999999999"] {
             XCTAssertNotNil(error("show", "s", "--max-payload", bad), bad)
         }
     }
 
     func testDurations() throws {
-        XCTAssertEqual(try parse("prune", "--grace", "90s").grace, 90)
-        XCTAssertEqual(try parse("prune", "--grace", "15m").grace, 900)
-        XCTAssertEqual(try parse("prune", "--grace", "2h").grace, 7_200)
-        XCTAssertEqual(try parse("prune", "--grace", "1d").grace, 86_400)
-        XCTAssertEqual(try parse("prune", "--grace", "0").grace, 0)
-        XCTAssertEqual(try parse("prune", "--grace", "0.5").grace, 0.5)
-        XCTAssertEqual(try parse("prune").grace, 60)
+        XCTAssertEqual(try parse("prune", "--grace", "90s").prune.grace, 90)
+        XCTAssertEqual(try parse("prune", "--grace", "15m").prune.grace, 900)
+        XCTAssertEqual(try parse("prune", "--grace", "2h").prune.grace, 7_200)
+        XCTAssertEqual(try parse("prune", "--grace", "1d").prune.grace, 86_400)
+        XCTAssertEqual(try parse("prune", "--grace", "0").prune.grace, 0)
+        XCTAssertEqual(try parse("prune", "--grace", "0.5").prune.grace, 0.5)
+        XCTAssertEqual(try parse("prune").prune.grace, 60)
         for bad in ["-5m", "5x", "99999999999d", "", "m", "1e3", "nan", "inf", "1.2.3s"] {
             guard case .invalidValue(let option, _, _, let index)? = error("prune", "--grace", bad) else {
                 return XCTFail("'\(bad)' was accepted")

@@ -1,6 +1,7 @@
 import Foundation
 import RedisClient
 import SessionBasics
+import SessionTransport
 
 /// A real `redis-server` started for a test in its own temporary folder, on a free loopback
 /// port or a unix socket, and stopped when the value goes away.

@@ -1,6 +1,7 @@
 import Foundation
 import RedisClient
 import SessionBasics
+import SessionTransport
 
 /// What a scripted node does with one command: answer, close the connection, or say nothing.
 public enum ScriptedAnswer {
@@ -241,7 +242,7 @@ public final class ScriptedTransport: Transport {
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer, deadline: Deadline) throws {
-        if closed { throw RedisClientError.connectionLost(endpoint: node.address.description, reason: "closed by the script") }
+        if closed { throw TransportError.connectionLost(endpoint: node.address.description, reason: "closed by the script") }
         try parser.feed(Array(bytes))
         while let value = try parser.next() {
             let command = value.array?.compactMap(\.bytes) ?? []
@@ -267,7 +268,7 @@ public final class ScriptedTransport: Transport {
         }
         if closed { return 0 }
         while !deadline.hasPassed { usleep(1_000) }
-        throw RedisClientError.timedOut(endpoint: node.address.description, operation: "a command", seconds: deadline.seconds)
+        throw TransportError.timedOut(endpoint: node.address.description, operation: "a command", seconds: deadline.seconds)
     }
 
     public var descriptor: Int32 { quiet[0] }

@@ -1,6 +1,7 @@
 import Foundation
 import RedisClient
 import SessionBasics
+import SessionTransport
 
 /// A CA, a server certificate for `localhost` and 127.0.0.1, a client certificate, and an
 /// unrelated CA, made with the `openssl` command in a temporary folder.

@@ -96,6 +96,8 @@ extension RedisSessionStore {
         }
         for ((glob, _), reply) in zip(wanted, replies) {
             let type = report.completeness.value(of: reply[0])?.text ?? "none"
+            // A key that expired or was deleted since the scan saw it says nothing of the format.
+            if type == "none" { continue }
             var format = "unknown"
             if type == "hash" {
                 format = "hash"

@@ -1,5 +1,6 @@
 import RedisClient
 import SessionBasics
+import SessionCore
 
 #if canImport(Glibc)
     import Glibc
@@ -28,56 +29,62 @@ enum ContextCommand {
                 throw CLIError(
                     "no context is selected and \(file.path) has no current-context", hint: "name one: sessionctl context show NAME", code: .usage)
             }
-            let rows = effective(c, env: env)
-            if ctx.invocation.output == .json || ctx.invocation.output == .ndjson {
-                // A password is never printed, in a password: key or inside a URL: only that one is set.
-                let values = c.values.map { ($0.key, ConfigFile.shown(key: $0.key, value: $0.value)) }
-                ctx.emit(
-                    .object([
-                        ("name", .string(c.name)), ("current", .bool(c.name == selected)),
-                        ("options", .object(values.map { ($0.0, .string($0.1)) })),
-                        (
-                            "effective",
-                            .array(
-                                rows.map { r in
-                                    .object([("option", .string(r.option)), ("value", .string(r.value)), ("source", .string(r.source))])
-                                })
-                        ),
-                    ]))
-            } else {
-                var table = Table(headers: ["OPTION", "VALUE", "FROM"])
-                for r in rows { table.add([r.option, r.value, r.source]) }
-                ctx.print("context \(c.name)\(c.name == selected ? " (current)" : "")\n")
-                ctx.print(table.render(color: ctx.color, headers: !ctx.invocation.noHeaders))
-            }
+            // A password is never printed, in a password: key or inside a URL: only that one is set.
+            let values = c.values.map { ($0.key, ConfigFile.shown(key: $0.key, value: $0.value)) }
+            ctx.printer.print(Shown(name: c.name, current: c.name == selected, values: values, rows: effective(c, env: env)))
         default:
-            if ctx.invocation.output == .json || ctx.invocation.output == .ndjson {
-                ctx.emit(
-                    .object([
-                        ("file", .string(file.path)), ("current", selected.map { .string($0) } ?? .null),
-                        (
-                            "contexts",
-                            .array(
-                                file.contexts.map { c in
-                                    .object([
-                                        ("name", .string(c.name)),
-                                        ("url", c.values.first { $0.key == "url" }.map { .string(RedisEndpoint.redact($0.value)) } ?? .null),
-                                    ])
-                                })
-                        ),
-                    ]))
-            } else {
-                var table = Table(headers: ["CURRENT", "NAME", "URL", "FRAMEWORK"])
-                for c in file.contexts {
-                    table.add([
-                        c.name == selected ? "*" : "", c.name, c.values.first { $0.key == "url" }.map { RedisEndpoint.redact($0.value) } ?? "-",
-                        c.values.first { $0.key == "framework" }?.value ?? "-",
-                    ])
-                }
-                ctx.print(table.render(color: ctx.color, headers: !ctx.invocation.noHeaders))
-            }
+            ctx.printer.print(Listed(file: file, selected: selected))
         }
         return .finished(Completeness(), didSomething: true)
+    }
+
+    /// `context show`: the context's own settings, and what each option is with where it came from.
+    struct Shown: Printable {
+        let name: String
+        let current: Bool
+        /// The context's settings as written, passwords hidden.
+        let values: [(String, String)]
+        let rows: [Effective]
+
+        func json() -> JSON {
+            .object([
+                ("name", .string(name)), ("current", .bool(current)),
+                ("options", .object(values.map { ($0.0, .string($0.1)) })),
+                (
+                    "effective",
+                    .array(rows.map { r in .object([("option", .string(r.option)), ("value", .string(r.value)), ("source", .string(r.source))]) })
+                ),
+            ])
+        }
+
+        func text(_ style: TextStyle) -> String {
+            var table = Table(headers: ["OPTION", "VALUE", "FROM"])
+            for r in rows { table.add([r.option, r.value, r.source]) }
+            return "context \(name)\(current ? " (current)" : "")\n" + table.render(color: style.color, headers: style.headers)
+        }
+    }
+
+    /// `context list`: the file's contexts, the current one marked.
+    struct Listed: Printable {
+        let file: ConfigFile
+        let selected: String?
+
+        private func url(_ c: ConfigFile.Context) -> String? { c.values.first { $0.key == "url" }.map { RedisEndpoint.redact($0.value) } }
+
+        func json() -> JSON {
+            .object([
+                ("file", .string(file.path)), ("current", selected.map { .string($0) } ?? .null),
+                ("contexts", .array(file.contexts.map { c in .object([("name", .string(c.name)), ("url", url(c).map { .string($0) } ?? .null)]) })),
+            ])
+        }
+
+        func text(_ style: TextStyle) -> String {
+            var table = Table(headers: ["CURRENT", "NAME", "URL", "FRAMEWORK"])
+            for c in file.contexts {
+                table.add([c.name == selected ? "*" : "", c.name, url(c) ?? "-", c.values.first { $0.key == "framework" }?.value ?? "-"])
+            }
+            return table.render(color: style.color, headers: style.headers)
+        }
     }
 
     /// One setting as a command would use it with this context selected: its value and where it comes from.

@@ -11,7 +11,7 @@ enum CookieArguments {
     /// Per argument, the session ids it may stand for (itself without `--cookie`).
     static func sessionIds(_ ctx: CommandContext) throws -> [[Bytes]] {
         let inv = ctx.invocation
-        guard inv.cookie else {
+        guard inv.sessions.cookie else {
             // A cookie given as an id would be "not found" (exit 3, as if already gone): say what it is instead.
             if let framework = try ctx.framework(), let cookie = inv.arguments.first(where: framework.cookie.isCookieNotId) {
                 throw CLIError(

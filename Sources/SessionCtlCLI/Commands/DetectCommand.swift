@@ -11,56 +11,67 @@ enum DetectCommand {
         let report = try store.detect()
         ctx.progress.finish()
         let flags = suggestion(report)
-        switch ctx.invocation.output {
-        case .json, .ndjson:
-            ctx.emit(
-                .object([
-                    ("sampled", .int(Int64(report.sampled))), ("total_keys", .int(report.totalKeys)),
-                    (
-                        "sessions",
-                        .array(
-                            report.sessions.map { s in
-                                .object([
-                                    ("glob", .string(s.glob)), ("keys", .int(Int64(s.keys))),
-                                    ("formats", .object(s.formats.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) })),
-                                    ("frameworks", .array(s.frameworks.map { .string($0) })), ("example", .bytes(s.example)),
-                                ])
-                            })
-                    ),
-                    (
-                        "mappings",
-                        .array(
-                            report.mappings.map { m in
-                                .object([
-                                    ("template", .string(m.template)), ("keys", .int(Int64(m.keys))), ("example", .bytes(m.example)),
-                                    ("points_to", m.pointsTo.map { .bytes($0) } ?? .null),
-                                ])
-                            })
-                    ),
-                    (
-                        "indexes",
-                        .array(
-                            report.indexes.map { o in
-                                .object([("prefix", .bytes(o.prefix)), ("keys", .int(Int64(o.keys))), ("example", .bytes(o.example))])
-                            })
-                    ),
-                    (
-                        "other",
-                        .array(
-                            report.other.prefix(20).map { o in
-                                .object([("prefix", .bytes(o.prefix)), ("keys", .int(Int64(o.keys))), ("example", .bytes(o.example))])
-                            })
-                    ),
-                    (
-                        "suggestion",
-                        flags.map {
-                            .object([("framework", report.framework.map { .string($0) } ?? .null), ("flags", .array($0.map { .string($0) }))])
-                        } ?? .null
-                    ),
-                    ("complete", .bool(report.completeness.isComplete)),
-                ]))
-        case .table, .wide:
-            ctx.print("sampled \(report.sampled) of \(report.totalKeys) keys\n\n")
+        ctx.printer.print(Printed(report: report, flags: flags))
+        ctx.reportIncomplete(report.completeness)
+        return .finished(report.completeness, didSomething: report.sampled > 0)
+    }
+
+    /// The report as `detect` prints it, with the flags that fit it.
+    struct Printed: Printable {
+        let report: DetectReport
+        let flags: [String]?
+
+        func json() -> JSON {
+            .object([
+                ("sampled", .int(Int64(report.sampled))), ("total_keys", .int(report.totalKeys)),
+                (
+                    "sessions",
+                    .array(
+                        report.sessions.map { s in
+                            .object([
+                                ("glob", .string(s.glob)), ("keys", .int(Int64(s.keys))),
+                                ("formats", .object(s.formats.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) })),
+                                ("frameworks", .array(s.frameworks.map { .string($0) })), ("example", .bytes(s.example)),
+                            ])
+                        })
+                ),
+                (
+                    "mappings",
+                    .array(
+                        report.mappings.map { m in
+                            .object([
+                                ("template", .string(m.template)), ("keys", .int(Int64(m.keys))), ("example", .bytes(m.example)),
+                                ("points_to", m.pointsTo.map { .bytes($0) } ?? .null),
+                            ])
+                        })
+                ),
+                (
+                    "indexes",
+                    .array(
+                        report.indexes.map { o in
+                            .object([("prefix", .bytes(o.prefix)), ("keys", .int(Int64(o.keys))), ("example", .bytes(o.example))])
+                        })
+                ),
+                (
+                    "other",
+                    .array(
+                        report.other.prefix(20).map { o in
+                            .object([("prefix", .bytes(o.prefix)), ("keys", .int(Int64(o.keys))), ("example", .bytes(o.example))])
+                        })
+                ),
+                (
+                    "suggestion",
+                    flags.map {
+                        .object([("framework", report.framework.map { .string($0) } ?? .null), ("flags", .array($0.map { .string($0) }))])
+                    } ?? .null
+                ),
+                ("complete", .bool(report.completeness.isComplete)),
+            ])
+        }
+
+        func text(_ style: TextStyle) -> String {
+            var out = ""
+            out += "sampled \(report.sampled) of \(report.totalKeys) keys\n\n"
             var table = Table(
                 headers: ["KIND", "PATTERN", "KEYS", "FORMAT", "FRAMEWORK", "EXAMPLE"],
                 alignments: [.left, .left, .right, .left, .left, .left])
@@ -84,21 +95,19 @@ enum DetectCommand {
             for o in report.other.prefix(10) {
                 table.add(["other", Cell.text(o.prefix) + ":*", String(o.keys), "-", "-", Cell.text(Array(o.example.prefix(48)))])
             }
-            ctx.print(table.render(color: ctx.color, headers: !ctx.invocation.noHeaders))
-            ctx.print("\n")
+            out += table.render(color: style.color, headers: style.headers)
+            out += "\n"
             if let flags {
-                ctx.print("use: sessionctl \(flags.joined(separator: " ")) …\n")
+                out += "use: sessionctl \(flags.joined(separator: " ")) …\n"
             } else {
-                ctx.print("no framework's session keys were found in the sample: name the layout with --session-glob and --mapping\n")
+                out += "no framework's session keys were found in the sample: name the layout with --session-glob and --mapping\n"
             }
             if report.mappings.isEmpty {
-                ctx.print(
+                out +=
                     "no mapping keys (user:<user>:<session>) were found: the application must write one per session for list and revoke-user to find users\n"
-                )
             }
+            return out
         }
-        ctx.reportIncomplete(report.completeness)
-        return .finished(report.completeness, didSomething: report.sampled > 0)
     }
 
     /// The flags that fit what was seen: the framework, and its glob when a narrower one fits.

@@ -17,7 +17,7 @@ import SessionCore
 enum DiffCommand {
     static func run(_ ctx: CommandContext) throws -> Outcome {
         let inv = ctx.invocation
-        let against = inv.against ?? ""
+        let against = inv.diff.against ?? ""
         let a = try ctx.openBackend()
         let labelA = a.auditTarget.endpoint
         // B: a store's URL, or a snapshot file.
@@ -26,10 +26,10 @@ enum DiffCommand {
         var other: (any SessionBackend)?
         if isURL {
             var b = inv
-            b.url = against
-            b.passwordFile = nil  // --password-file is A's; B's password comes from its URL or its engine's variable
+            b.connection.url = against
+            b.connection.passwordFile = nil  // --password-file is A's; B's password comes from its URL or its engine's variable
             b.fromContext = ContextDefaults()
-            b.quiet = true  // one progress line, A's: B is read at the same time on another thread
+            b.output.quiet = true  // one progress line, A's: B is read at the same time on another thread
             other = try CommandContext(invocation: b, console: ctx.console).openBackend()
         } else {
             var info = stat()
@@ -78,61 +78,9 @@ enum DiffCommand {
         }
         completeness.merge(b.completeness)
         if completeness.interrupted { return .finished(completeness, didSomething: false) }
-        // Pass one counts (and measures the table's columns); pass two writes.
-        let table = Table(headers: ["USER", "SESSION", "DIFFERENCE"])
-        var widths = table.headers.map(DisplayWidth.of)
-        func rows(_ d: UserDifference) -> [[String]] {
-            d.onlyInA.map { [Cell.text(d.user), Cell.text($0), "only in A"] } + d.onlyInB.map { [Cell.text(d.user), Cell.text($0), "only in B"] }
-                + d.differ.map { [Cell.text(d.user), Cell.text($0), "data differs"] }
-        }
-        let summary = try spill.compare { d in
-            guard inv.output.isTable else { return }
-            for r in rows(d) { for (i, c) in r.enumerated() { widths[i] = max(widths[i], DisplayWidth.of(c)) } }
-        }
-        switch inv.output {
-        case .json:
-            // The same text as one pretty JSON value, a user at a time.
-            func side(_ label: String, _ sessions: Int, _ users: Int) -> JSON {
-                .object([("source", .string(label)), ("sessions", .int(Int64(sessions))), ("users", .int(Int64(users)))])
-            }
-            ctx.print("{\n  \"a\": \(side(labelA, summary.sessionsA, summary.usersA).render(pretty: true, indent: 1)),\n")
-            ctx.print("  \"b\": \(side(labelB, summary.sessionsB, summary.usersB).render(pretty: true, indent: 1)),\n  \"users\": [")
-            try ctx.printJSONItems { item in
-                _ = try spill.compare { d in
-                    item(
-                        .object([
-                            ("user", .bytes(d.user)), ("only_in_a", .array(d.onlyInA.map { .bytes($0) })),
-                            ("only_in_b", .array(d.onlyInB.map { .bytes($0) })), ("differs", .array(d.differ.map { .bytes($0) })),
-                        ]))
-                }
-            }
-            let tail = JSON.object([
-                (
-                    "summary",
-                    .object([
-                        ("only_in_a", .int(Int64(summary.onlyInA))), ("only_in_b", .int(Int64(summary.onlyInB))),
-                        ("differs", .int(Int64(summary.differ))), ("users_differing", .int(Int64(summary.usersDiffering))),
-                        ("users_identical", .int(Int64(summary.usersIdentical))),
-                    ])
-                ),
-                ("identical", .bool(summary.identical)),
-                ("complete", .bool(completeness.isComplete)),
-            ]).render(pretty: true)
-            // The tail object's fields, inside the object already open.
-            ctx.print(String(tail.dropFirst(2)))
-            ctx.print("\n")
-        case .ndjson:
-            _ = try spill.compare { d in
-                for (kind, ids) in [("only_in_a", d.onlyInA), ("only_in_b", d.onlyInB), ("differs", d.differ)] {
-                    for s in ids { ctx.emit(.object([("user", .bytes(d.user)), ("session", .bytes(s)), ("difference", .string(kind))])) }
-                }
-            }
-        case .table, .wide:
-            if !summary.identical {
-                if !inv.noHeaders { ctx.print(table.header(widths: widths, color: ctx.color)) }
-                _ = try spill.compare { d in for r in rows(d) { ctx.print(table.line(r, widths: widths) + "\n") } }
-            }
-        }
+        // Pass one counts; the printer's passes write (a table's measures its columns first).
+        let summary = try spill.compare { _ in }
+        try ctx.printer.print(Comparison(spill: spill, summary: summary, labelA: labelA, labelB: labelB, completeness: completeness))
         ctx.note(
             "A \(labelA): \(Cell.plural(summary.sessionsA, "session")) of \(Cell.plural(summary.usersA, "user")); "
                 + "B \(labelB): \(Cell.plural(summary.sessionsB, "session")) of \(Cell.plural(summary.usersB, "user"))")
@@ -144,7 +92,62 @@ enum DiffCommand {
             )
         }
         ctx.reportIncomplete(completeness)
-        if inv.exitCode && !summary.identical { return .differs(completeness) }
+        if inv.diff.exitCode && !summary.identical { return .differs(completeness) }
         return .finished(completeness, didSomething: true)
+    }
+
+    /// The differences as `diff` prints them, read back from the spill files a user at a time on each pass.
+    struct Comparison: Listing {
+        let spill: DiffSpill
+        let summary: DiffSummary
+        let labelA: String
+        let labelB: String
+        let completeness: Completeness
+
+        var itemsName: String { "users" }
+
+        func head() -> [(String, JSON)] {
+            func side(_ label: String, _ sessions: Int, _ users: Int) -> JSON {
+                .object([("source", .string(label)), ("sessions", .int(Int64(sessions))), ("users", .int(Int64(users)))])
+            }
+            return [("a", side(labelA, summary.sessionsA, summary.usersA)), ("b", side(labelB, summary.sessionsB, summary.usersB))]
+        }
+
+        func forEachItem(_ body: (UserDifference) throws -> Void) throws { _ = try spill.compare(body) }
+
+        func json(_ d: UserDifference) -> JSON {
+            .object([
+                ("user", .bytes(d.user)), ("only_in_a", .array(d.onlyInA.map { .bytes($0) })),
+                ("only_in_b", .array(d.onlyInB.map { .bytes($0) })), ("differs", .array(d.differ.map { .bytes($0) })),
+            ])
+        }
+
+        func lines(_ d: UserDifference) -> [JSON] {
+            [("only_in_a", d.onlyInA), ("only_in_b", d.onlyInB), ("differs", d.differ)].flatMap { kind, ids in
+                ids.map { JSON.object([("user", .bytes(d.user)), ("session", .bytes($0)), ("difference", .string(kind))]) }
+            }
+        }
+
+        func table(_ style: TextStyle) -> Table { Table(headers: ["USER", "SESSION", "DIFFERENCE"]) }
+
+        func rows(_ d: UserDifference, _ style: TextStyle) -> [[String]] {
+            d.onlyInA.map { [Cell.text(d.user), Cell.text($0), "only in A"] } + d.onlyInB.map { [Cell.text(d.user), Cell.text($0), "only in B"] }
+                + d.differ.map { [Cell.text(d.user), Cell.text($0), "data differs"] }
+        }
+
+        func tail() -> [(String, JSON)] {
+            [
+                (
+                    "summary",
+                    .object([
+                        ("only_in_a", .int(Int64(summary.onlyInA))), ("only_in_b", .int(Int64(summary.onlyInB))),
+                        ("differs", .int(Int64(summary.differ))), ("users_differing", .int(Int64(summary.usersDiffering))),
+                        ("users_identical", .int(Int64(summary.usersIdentical))),
+                    ])
+                ),
+                ("identical", .bool(summary.identical)),
+                ("complete", .bool(completeness.isComplete)),
+            ]
+        }
     }
 }

@@ -9,59 +9,21 @@ import SessionCore
 enum IndexCommand {
     static func run(_ ctx: CommandContext) throws -> Outcome {
         let inv = ctx.invocation
-        let start = try inv.resume.map(parseResume) ?? [:]
+        let start = try inv.indexBuild.resume.map(parseResume) ?? [:]
         let trail = try RevokeCommand.auditTrail(ctx)
         let store = try ctx.openRedisStore()
-        if let stream = inv.auditStream, !inv.dryRun { trail.add(AuditStream(keyspace: store.keyspace, key: stream)) }
+        if let stream = inv.destructive.auditStream, !inv.destructive.dryRun { trail.add(AuditStream(keyspace: store.keyspace, key: stream)) }
         trail.target = AuditTrail.Target(
             endpoint: store.keyspace.endpoint.description, database: store.keyspace.options.database,
             cluster: store.keyspace.isCluster, tls: store.keyspace.options.tls != nil)
         let markers = try ctx.framework()?.idMarkers ?? []
-        let result = try store.buildIndex(markers: markers, dryRun: inv.dryRun, from: start) { refs throws(AuditTrailError) in
+        let result = try store.buildIndex(markers: markers, dryRun: inv.destructive.dryRun, from: start) { refs throws(AuditTrailError) in
             try trail.record(refs, event: "index_build")
         }
         ctx.progress.finish()
-        let rows: [(String, String, Int)] = [
-            ("mapped", inv.dryRun ? "would map" : "mapped", result.mapped),
-            ("already_mapped", "already mapped", result.alreadyMapped),
-            ("anonymous", "anonymous (no user; not mapped)", result.anonymous),
-            ("undecodable", "undecodable", result.undecodable),
-            ("refused", "refused (no usable session id)", result.refused),
-            ("not_sessions", "not sessions (another shape: a cache entry, another app's key)", result.notSessions),
-        ]
-        switch inv.output {
-        case .json, .ndjson:
-            var fields: [(String, JSON)] = [("dry_run", .bool(inv.dryRun))]
-            for (name, _, n) in rows { fields.append((name, .int(Int64(n)))) }
-            fields.append(
-                (
-                    "examples",
-                    .object(
-                        rows.compactMap { name, _, _ in
-                            result.examples[name].map { (name, .array($0.map { .bytes($0) })) }
-                        })
-                ))
-            fields.append(
-                (
-                    "undecodable_reasons",
-                    .array(
-                        result.reasons.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map {
-                            .object([("session_key", .bytes($0.key)), ("reason", .string($0.value))])
-                        })
-                ))
-            fields.append(("complete", .bool(result.completeness.isComplete)))
-            if !result.resume.isEmpty { fields.append(("resume", .string(resumeToken(result.resume)))) }
-            ctx.emit(.object(fields))
-        case .table, .wide:
-            var table = Table(headers: ["RESULT", "SESSIONS", "EXAMPLE"], alignments: [.left, .right, .left])
-            for (name, label, n) in rows {
-                let example = result.examples[name]?.first.map { Cell.text($0) + (result.reasons[$0].map { " (\($0))" } ?? "") } ?? ""
-                table.add([label, String(n), example])
-            }
-            ctx.print(table.render(color: ctx.color, headers: !ctx.invocation.noHeaders))
-        }
+        ctx.printer.print(Printed(result: result, dryRun: inv.destructive.dryRun))
         if let stop = result.stoppedBy { return .stopped(stop) }
-        let verb = inv.dryRun ? "dry run: would map" : "mapped"
+        let verb = inv.destructive.dryRun ? "dry run: would map" : "mapped"
         ctx.note(
             "\(verb) \(Cell.plural(result.mapped, "session")) (\(result.alreadyMapped) already mapped, \(result.anonymous) anonymous, \(result.undecodable) undecodable, \(result.refused) refused)"
         )
@@ -73,6 +35,51 @@ enum IndexCommand {
         }
         ctx.reportIncomplete(result.completeness)
         return .finished(result.completeness, didSomething: result.mapped + result.alreadyMapped > 0)
+    }
+
+    /// What `index build` did, as a table of outcomes with an example each, or one JSON object.
+    struct Printed: Printable {
+        let result: IndexBuildResult
+        let dryRun: Bool
+
+        /// Each outcome: its JSON name, its label, its count.
+        private var outcomes: [(String, String, Int)] {
+            [
+                ("mapped", dryRun ? "would map" : "mapped", result.mapped),
+                ("already_mapped", "already mapped", result.alreadyMapped),
+                ("anonymous", "anonymous (no user; not mapped)", result.anonymous),
+                ("undecodable", "undecodable", result.undecodable),
+                ("refused", "refused (no usable session id)", result.refused),
+                ("not_sessions", "not sessions (another shape: a cache entry, another app's key)", result.notSessions),
+            ]
+        }
+
+        func json() -> JSON {
+            var fields: [(String, JSON)] = [("dry_run", .bool(dryRun))]
+            for (name, _, n) in outcomes { fields.append((name, .int(Int64(n)))) }
+            fields.append(
+                ("examples", .object(outcomes.compactMap { name, _, _ in result.examples[name].map { (name, .array($0.map { .bytes($0) })) } })))
+            fields.append(
+                (
+                    "undecodable_reasons",
+                    .array(
+                        result.reasons.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map {
+                            .object([("session_key", .bytes($0.key)), ("reason", .string($0.value))])
+                        })
+                ))
+            fields.append(("complete", .bool(result.completeness.isComplete)))
+            if !result.resume.isEmpty { fields.append(("resume", .string(IndexCommand.resumeToken(result.resume)))) }
+            return .object(fields)
+        }
+
+        func text(_ style: TextStyle) -> String {
+            var table = Table(headers: ["RESULT", "SESSIONS", "EXAMPLE"], alignments: [.left, .right, .left])
+            for (name, label, n) in outcomes {
+                let example = result.examples[name]?.first.map { Cell.text($0) + (result.reasons[$0].map { " (\($0))" } ?? "") } ?? ""
+                table.add([label, String(n), example])
+            }
+            return table.render(color: style.color, headers: style.headers)
+        }
     }
 
     /// `host:port=cursor,…` (`done` for a node whose scan had ended).

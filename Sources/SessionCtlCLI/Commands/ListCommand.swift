@@ -11,65 +11,18 @@ enum ListCommand {
         let store = try ctx.openBackend()
         var details = try wantsDetails(ctx)
         let result: ListResult
-        if ctx.invocation.scanPayloads {
+        if ctx.invocation.list.scanPayloads {
             ctx.note(
                 "--scan-payloads decodes every session under the glob: it reads the whole keyspace, server and client; 'sessionctl index build' writes the mappings that make list fast"
             )
             result = try store.listByPayloads(users: ctx.invocation.arguments, markers: try ctx.framework()?.idMarkers ?? [])
-            details = details || ctx.invocation.output != .table
+            details = details || !ctx.printer.isText || ctx.printer.isWide
         } else {
-            if ctx.invocation.output == .ndjson { return try stream(store, ctx, details: details) }
+            if ctx.printer.streams { return try stream(store, ctx, details: details) }
             result = try store.list(users: ctx.invocation.arguments, details: details)
         }
         ctx.progress.finish()
-        switch ctx.invocation.output {
-        case .json:
-            var fields: [(String, JSON)] = [
-                ("sessions", .array(result.sessions.map { .object(JSONModels.record($0, details: details)) })),
-                ("refused", .array(result.refused.map(JSONModels.refusal))),
-            ]
-            if ctx.invocation.hasFilters { fields.append(("filtered_out", JSONModels.filteredOut(result.filteredOut))) }
-            // What "bytes" measures: the payload, or (where reading its length would reset the idle time) the key's memory.
-            fields.append(("bytes_measure", .string(result.bytesAreMemory ? "memory" : "payload")))
-            fields.append(("complete", .bool(result.completeness.isComplete)))
-            ctx.emit(.object(fields))
-        case .ndjson:
-            for s in result.sessions { ctx.emit(.object(JSONModels.record(s, details: details))) }
-        case .wide:
-            if result.sessions.isEmpty {
-                ctx.note(result.completeness.isComplete ? "no sessions found" : "no sessions could be read (see below)")
-            } else {
-                var table = Table(
-                    headers: ["USER", "SESSION", "TTL", "IDLE", "CREATED", "LAST SEEN", "IP", "USER AGENT", "SESSION KEY"],
-                    alignments: [.left, .left, .right, .right, .right, .right, .left, .left, .left])
-                let now = Cell.now()
-                for s in result.sessions {
-                    let f = s.fields ?? SessionFields()
-                    table.add([
-                        Cell.text(s.ref.user), Cell.text(s.ref.session), s.exists ? Cell.ttl(s.ttl) : "gone",
-                        s.idleSeconds.map { Cell.ttl($0) } ?? "-", f.createdAt.map { Cell.ago($0, now: now) } ?? "-",
-                        f.lastSeenAt.map { Cell.ago($0, now: now) } ?? "-", f.ip.map { Cell.text(Array($0.utf8)) } ?? "-",
-                        f.userAgent.map { Cell.text(Array($0.utf8.prefix(40))) } ?? "-", Cell.text(s.ref.sessionKey),
-                    ])
-                }
-                ctx.print(table.render(color: ctx.color, headers: !ctx.invocation.noHeaders))
-            }
-        case .table:
-            if result.sessions.isEmpty {
-                ctx.note(result.completeness.isComplete ? "no sessions found" : "no sessions could be read (see below)")
-            } else {
-                var table = Table(
-                    headers: ["USER", "SESSION", "TTL", result.bytesAreMemory ? "MEMORY" : "BYTES", "SESSION KEY"],
-                    alignments: [.left, .left, .right, .right, .left])
-                for s in result.sessions {
-                    table.add([
-                        Cell.text(s.ref.user), Cell.text(s.ref.session), s.exists ? Cell.ttl(s.ttl) : "gone",
-                        s.bytes.map(String.init) ?? "-", Cell.text(s.ref.sessionKey),
-                    ])
-                }
-                ctx.print(table.render(color: ctx.color, headers: !ctx.invocation.noHeaders))
-            }
-        }
+        ctx.printer.print(Printed(result: result, details: details, filtered: ctx.invocation.filters.isSet))
         RefusalReport.warn(result.refused, ctx)
         try FrameworkHint.afterEmptyResult(found: !result.sessions.isEmpty || !result.refused.isEmpty, store, ctx)
         if !result.filteredOut.isEmpty {
@@ -84,12 +37,66 @@ enum ListCommand {
 }
 
 extension ListCommand {
+    /// The sessions as `list` prints them: a table (`-o wide` with what the payloads say), one
+    /// JSON object, or a session a line.
+    struct Printed: Printable {
+        let result: ListResult
+        /// Whether the records hold what the payloads say (their JSON then has it).
+        let details: Bool
+        /// Whether filters were given (the JSON then says what they left out).
+        let filtered: Bool
+
+        func json() -> JSON {
+            var fields: [(String, JSON)] = [
+                ("sessions", .array(lines())),
+                ("refused", .array(result.refused.map(JSONModels.refusal))),
+            ]
+            if filtered { fields.append(("filtered_out", JSONModels.filteredOut(result.filteredOut))) }
+            // What "bytes" measures: the payload, or (where reading its length would reset the idle time) the key's memory.
+            fields.append(("bytes_measure", .string(result.bytesAreMemory ? "memory" : "payload")))
+            fields.append(("complete", .bool(result.completeness.isComplete)))
+            return .object(fields)
+        }
+
+        func lines() -> [JSON] { result.sessions.map { .object(JSONModels.record($0, details: details)) } }
+
+        var emptyNote: String? { result.completeness.isComplete ? "no sessions found" : "no sessions could be read (see below)" }
+
+        func text(_ style: TextStyle) -> String {
+            guard !result.sessions.isEmpty else { return "" }
+            if style.wide {
+                var table = Table(
+                    headers: ["USER", "SESSION", "TTL", "IDLE", "CREATED", "LAST SEEN", "IP", "USER AGENT", "SESSION KEY"],
+                    alignments: [.left, .left, .right, .right, .right, .right, .left, .left, .left])
+                let now = Cell.now()
+                for s in result.sessions {
+                    let f = s.fields ?? SessionFields()
+                    table.add([
+                        Cell.text(s.ref.user), Cell.text(s.ref.session), s.exists ? Cell.ttl(s.ttl) : "gone",
+                        s.idleSeconds.map { Cell.ttl($0) } ?? "-", f.createdAt.map { Cell.ago($0, now: now) } ?? "-",
+                        f.lastSeenAt.map { Cell.ago($0, now: now) } ?? "-", f.ip.map { Cell.text(Array($0.utf8)) } ?? "-",
+                        f.userAgent.map { Cell.text(Array($0.utf8.prefix(40))) } ?? "-", Cell.text(s.ref.sessionKey),
+                    ])
+                }
+                return table.render(color: style.color, headers: style.headers)
+            }
+            var table = Table(
+                headers: ["USER", "SESSION", "TTL", result.bytesAreMemory ? "MEMORY" : "BYTES", "SESSION KEY"],
+                alignments: [.left, .left, .right, .right, .left])
+            for s in result.sessions {
+                table.add([
+                    Cell.text(s.ref.user), Cell.text(s.ref.session), s.exists ? Cell.ttl(s.ttl) : "gone",
+                    s.bytes.map(String.init) ?? "-", Cell.text(s.ref.sessionKey),
+                ])
+            }
+            return table.render(color: style.color, headers: style.headers)
+        }
+    }
     /// Payloads are read (idle time, decoded fields) for `-o wide`, and for JSON with `--framework`.
     static func wantsDetails(_ ctx: CommandContext) throws -> Bool {
-        let out = ctx.invocation.output
-        if out == .wide { return true }
+        if ctx.printer.isWide { return true }
         let framework = try ctx.framework()
-        return out != .table && framework != nil
+        return !ctx.printer.isText && framework != nil
     }
 
     /// NDJSON: users in batches, each batch's sessions printed as soon as it is read.
@@ -103,7 +110,7 @@ extension ListCommand {
             start += batch.count
             let result = try store.list(users: batch, details: details)
             ctx.progress.finish()
-            for s in result.sessions { ctx.emit(.object(JSONModels.record(s, details: details))) }
+            ctx.printer.print(Printed(result: result, details: details, filtered: false))
             found = found || !result.sessions.isEmpty
             ctx.console.out.flush()
             RefusalReport.warn(result.refused, ctx)
@@ -135,7 +142,7 @@ enum RefusalReport {
 enum FrameworkHint {
     /// After a lookup by user found nothing, with no preset: the cheap part of `detect`.
     static func afterEmptyResult(found: Bool, _ store: any SessionBackend, _ ctx: CommandContext) throws {
-        guard !found, try ctx.framework() == nil, ctx.invocation.mapping == nil, let name = try store.frameworkHint() else { return }
+        guard !found, try ctx.framework() == nil, ctx.invocation.layout.mapping == nil, let name = try store.frameworkHint() else { return }
         ctx.console.warn("nothing found, and the keys look like \(name)'s: its ids may be split another way; try --framework \(name)")
     }
 

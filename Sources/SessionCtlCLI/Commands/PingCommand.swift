@@ -13,35 +13,14 @@ enum PingCommand {
         let keyspace = try ctx.openKeyspace(endpoint, options)
         let nodes = try keyspace.serverInfo()
         let mode = keyspace.isCluster ? "cluster" : "standalone"
-        switch ctx.invocation.output {
-        case .json, .ndjson:
-            let list = nodes.map { n -> JSON in
-                .object([
-                    ("address", .string(n.address.description)), ("version", .string(n.version)), ("mode", .string(n.mode)),
-                    ("role", .string(n.role)), ("keys", .int(n.keys)), ("latency_ms", .double((n.latencyMilliseconds * 1000).rounded() / 1000)),
-                    ("single_slot_scan", .bool(n.scan.singleSlotScan)), ("clusterscan", .bool(n.scan.clusterScan)),
-                ])
-            }
-            if ctx.invocation.output == .json {
-                ctx.emit(
-                    .object([("endpoint", .string(endpoint.description)), ("mode", .string(mode)), ("nodes", .array(list)), ("ok", .bool(true))]))
-            } else {
-                for n in list { ctx.emit(n) }
-            }
-        case .table, .wide:
-            // -o wide: what a lookup by a hash-tagged user costs on each node.
-            let wide = ctx.invocation.output == .wide
-            var table = Table(
-                headers: ["NODE", "VERSION", "MODE", "ROLE", "KEYS", "LATENCY"] + (wide ? ["SCAN"] : []),
-                alignments: [.left, .left, .left, .left, .right, .right, .left])
-            for n in nodes {
-                let scan = n.scan.singleSlotScan ? "single-slot" : (n.scan.clusterEnabled ? "whole node (GETKEYSINSLOT for one slot)" : "whole node")
-                table.add(
-                    [n.address.description, n.version, n.mode, n.role, String(n.keys), formatLatency(n.latencyMilliseconds)]
-                        + (wide ? [scan + (n.scan.clusterScan ? ", CLUSTERSCAN" : "")] : []))
-            }
-            ctx.print(table.render(color: ctx.color, headers: !ctx.invocation.noHeaders))
+        let rows = nodes.map { n in
+            let scan = n.scan.singleSlotScan ? "single-slot" : (n.scan.clusterEnabled ? "whole node (GETKEYSINSLOT for one slot)" : "whole node")
+            return Printed.Node(
+                address: n.address.description, version: n.version, mode: n.mode, role: n.role, keys: n.keys, latency: n.latencyMilliseconds,
+                scanJSON: [("single_slot_scan", .bool(n.scan.singleSlotScan)), ("clusterscan", .bool(n.scan.clusterScan))],
+                scanText: scan + (n.scan.clusterScan ? ", CLUSTERSCAN" : ""))
         }
+        ctx.printer.print(Printed(endpoint: endpoint.description, mode: mode, nodes: rows, counted: "KEYS"))
         return .success
     }
 
@@ -52,25 +31,61 @@ enum PingCommand {
         let p = try store.ping()
         let mode = store.connection.engine.rawValue
         let role = "\(store.table.schema.rawValue) table \(store.table.name)"
-        switch ctx.invocation.output {
-        case .json, .ndjson:
-            let node = JSON.object([
-                ("address", .string(store.display)), ("version", .string(p.version)), ("mode", .string(mode)), ("role", .string(role)),
-                ("keys", .int(p.rows)), ("latency_ms", .double((p.latencyMilliseconds * 1000).rounded() / 1000)),
-            ])
-            if ctx.invocation.output == .json {
-                ctx.emit(.object([("endpoint", .string(store.display)), ("mode", .string(mode)), ("nodes", .array([node])), ("ok", .bool(true))]))
-            } else {
-                ctx.emit(node)
-            }
-        case .table, .wide:
-            var table = Table(
-                headers: ["NODE", "VERSION", "MODE", "ROLE", "ROWS", "LATENCY"],
-                alignments: [.left, .left, .left, .left, .right, .right])
-            table.add([store.display, String(p.version.prefix(40)), mode, role, String(p.rows), formatLatency(p.latencyMilliseconds)])
-            ctx.print(table.render(color: ctx.color, headers: !ctx.invocation.noHeaders))
-        }
+        let node = Printed.Node(
+            address: store.display, version: p.version, mode: mode, role: role, keys: p.rows, latency: p.latencyMilliseconds, scanJSON: [],
+            scanText: nil)
+        ctx.printer.print(Printed(endpoint: store.display, mode: mode, nodes: [node], counted: "ROWS"))
         return .success
+    }
+
+    /// The nodes as `ping` prints them: a table, one JSON object, or a node a line.
+    struct Printed: Printable {
+        /// One server: a Redis node, or a database (its mode the engine, its role the sessions table).
+        struct Node {
+            let address: String
+            let version: String
+            let mode: String
+            let role: String
+            let keys: Int64
+            let latency: Double
+            /// How a lookup by a hash-tagged user is scanned (Redis only).
+            let scanJSON: [(String, JSON)]
+            /// The same for `-o wide`; `nil` where it does not apply.
+            let scanText: String?
+        }
+        let endpoint: String
+        let mode: String
+        let nodes: [Node]
+        /// What the keys column counts: KEYS or ROWS.
+        let counted: String
+
+        private func json(_ n: Node) -> JSON {
+            .object(
+                [
+                    ("address", .string(n.address)), ("version", .string(n.version)), ("mode", .string(n.mode)), ("role", .string(n.role)),
+                    ("keys", .int(n.keys)), ("latency_ms", .double((n.latency * 1000).rounded() / 1000)),
+                ] + n.scanJSON)
+        }
+
+        func json() -> JSON {
+            .object([("endpoint", .string(endpoint)), ("mode", .string(mode)), ("nodes", .array(nodes.map(json))), ("ok", .bool(true))])
+        }
+
+        func lines() -> [JSON] { nodes.map(json) }
+
+        func text(_ style: TextStyle) -> String {
+            // -o wide: what a lookup by a hash-tagged user costs on each node.
+            let wide = style.wide && nodes.contains { $0.scanText != nil }
+            var table = Table(
+                headers: ["NODE", "VERSION", "MODE", "ROLE", counted, "LATENCY"] + (wide ? ["SCAN"] : []),
+                alignments: [.left, .left, .left, .left, .right, .right, .left])
+            for n in nodes {
+                table.add(
+                    [n.address, String(n.version.prefix(40)), n.mode, n.role, String(n.keys), formatLatency(n.latency)]
+                        + (wide ? [n.scanText ?? "-"] : []))
+            }
+            return table.render(color: style.color, headers: style.headers)
+        }
     }
 
     private static func formatLatency(_ ms: Double) -> String {

@@ -10,58 +10,90 @@ enum RevokeAllCommand {
     static func run(_ ctx: CommandContext) throws -> Outcome {
         let inv = ctx.invocation
         let canAsk = ctx.console.stdinIsTerminal && ctx.console.stderrIsTerminal
-        if !inv.dryRun && !inv.yes && !canAsk {
+        if !inv.destructive.dryRun && !inv.destructive.yes && !canAsk {
             throw CLIError(
                 "'revoke-all' deletes every session and there is no terminal to confirm on",
                 hint: "pass --yes to confirm, or --dry-run to count what would be deleted", code: .usage)
         }
         let trail = try RevokeCommand.auditTrail(ctx)
         let store = try ctx.openBackend()
-        if let key = inv.auditStream, !inv.dryRun, let stream = store.auditStream(key: key) { trail.add(stream) }
+        if let key = inv.destructive.auditStream, !inv.destructive.dryRun, let stream = store.auditStream(key: key) { trail.add(stream) }
         trail.target = store.auditTarget
-        if !inv.dryRun && !inv.yes {
+        if !inv.destructive.dryRun && !inv.destructive.yes {
             try confirm(ctx, store)
         }
         let all = Bytes("*".utf8)
-        let result = try store.revokeAll(filter: store.filter, dryRun: inv.dryRun) { keys throws(AuditTrailError) in
+        let result = try store.revokeAll(filter: store.filter, dryRun: inv.destructive.dryRun) { keys throws(AuditTrailError) in
             try trail.record(keys.map { SessionRef(user: all, session: $0, mappingKey: [], sessionKey: $0) }, event: "revoke_all")
         } afterPage: { sofar in
             // The progress line says what was done, not only what was scanned.
             ctx.progress.done =
-                "\(Progress.grouped(sofar.revoked)) \(inv.dryRun ? "would be revoked" : "revoked")"
+                "\(Progress.grouped(sofar.revoked)) \(inv.destructive.dryRun ? "would be revoked" : "revoked")"
                 + (sofar.kept + sofar.undecided > 0 ? ", \(Progress.grouped(sofar.kept + sofar.undecided)) kept" : "")
             if sofar.removingMappings { ctx.progress.pass = "mappings" }
         }
         ctx.progress.finish()
         RevokeCommand.recordSettle(result.settle, owners: [:], trail, ctx)
-        let verb = inv.dryRun ? "would revoke" : "revoked"
-        switch inv.output {
-        case .json, .ndjson:
-            ctx.emit(
-                .object([
-                    ("dry_run", .bool(inv.dryRun)), ("sessions", .int(Int64(result.sessions))), ("revoked", .int(Int64(result.revoked))),
-                    ("kept_by_filters", .int(Int64(result.kept))), ("undecided", .int(Int64(result.undecided))),
-                    ("refused", .int(Int64(result.refused))),
-                    ("not_sessions", .int(Int64(result.notSessions))),
-                    (
-                        "deleted",
-                        .object(
-                            [
-                                ("session_keys", .int(Int64(result.sessionKeysDeleted))), ("mapping_keys", .int(Int64(result.mappingKeysDeleted))),
-                                ("index_members", .int(Int64(result.indexMembersRemoved))),
-                            ]
-                                + (ctx.targetIsSQL ? [("rows", .int(Int64(result.sessionKeysDeleted)))] : []))
-                    ),
-                    ("examples", .array(result.examples.map { .bytes($0) })),
-                    (
-                        "kept_examples",
-                        .array(result.keptExamples.map { .object([("session_key", .bytes($0.key)), ("reason", .string($0.reason))]) })
-                    ),
-                    ("written_back", .int(Int64(result.settle.writtenBack.count))),
-                    ("settle", RevokeOutput.settleJSON(result.settle)),
-                    ("complete", .bool(result.completeness.isComplete)),
-                ]))
-        case .table, .wide:
+        ctx.printer.print(Printed(result: result, dryRun: inv.destructive.dryRun, sql: ctx.targetIsSQL))
+        if let stop = result.stoppedBy { return .stopped(stop) }
+        if inv.destructive.dryRun {
+            ctx.note("dry run: would revoke \(Cell.plural(result.revoked, "session")) of \(result.sessions) under the glob; nothing was deleted")
+        } else {
+            if ctx.targetIsSQL {
+                ctx.note(
+                    "revoked \(Cell.plural(result.revoked, "session")) of \(result.sessions) (deleted \(Cell.plural(result.sessionKeysDeleted, "row")))"
+                )
+            } else {
+                ctx.note(
+                    "revoked \(Cell.plural(result.revoked, "session")) of \(result.sessions) (deleted \(Cell.plural(result.sessionKeysDeleted, "session key")), "
+                        + "\(Cell.plural(result.mappingKeysDeleted, "mapping key")), \(Cell.plural(result.indexMembersRemoved, "index member")))")
+            }
+        }
+        if !inv.destructive.dryRun { RevokeOutput.noteSettle(result.settle, ctx) }
+        if !inv.destructive.dryRun && result.completeness.interrupted && result.sessionKeysDeleted > 0 && !ctx.targetIsSQL {
+            ctx.console.warn(
+                "stopped after revoking \(Cell.plural(result.sessionKeysDeleted, "session")): their mapping keys were left; "
+                    + "'sessionctl prune' removes them, and running revoke-all again ends the rest")
+        }
+        ctx.reportIncomplete(result.completeness)
+        return .finished(result.completeness, didSomething: result.revoked > 0)
+    }
+
+    /// What `revoke-all` did, as a table of outcomes or one JSON object.
+    struct Printed: Printable {
+        let result: RevokeAllResult
+        let dryRun: Bool
+        /// Whether the store is a table (its deletions are rows).
+        let sql: Bool
+
+        func json() -> JSON {
+            .object([
+                ("dry_run", .bool(dryRun)), ("sessions", .int(Int64(result.sessions))), ("revoked", .int(Int64(result.revoked))),
+                ("kept_by_filters", .int(Int64(result.kept))), ("undecided", .int(Int64(result.undecided))),
+                ("refused", .int(Int64(result.refused))),
+                ("not_sessions", .int(Int64(result.notSessions))),
+                (
+                    "deleted",
+                    .object(
+                        [
+                            ("session_keys", .int(Int64(result.sessionKeysDeleted))), ("mapping_keys", .int(Int64(result.mappingKeysDeleted))),
+                            ("index_members", .int(Int64(result.indexMembersRemoved))),
+                        ]
+                            + (sql ? [("rows", .int(Int64(result.sessionKeysDeleted)))] : []))
+                ),
+                ("examples", .array(result.examples.map { .bytes($0) })),
+                (
+                    "kept_examples",
+                    .array(result.keptExamples.map { .object([("session_key", .bytes($0.key)), ("reason", .string($0.reason))]) })
+                ),
+                ("written_back", .int(Int64(result.settle.writtenBack.count))),
+                ("settle", RevokeOutput.settleJSON(result.settle)),
+                ("complete", .bool(result.completeness.isComplete)),
+            ])
+        }
+
+        func text(_ style: TextStyle) -> String {
+            let verb = dryRun ? "would revoke" : "revoked"
             var table = Table(headers: ["RESULT", "SESSIONS", "EXAMPLES"], alignments: [.left, .right, .left])
             table.add([verb, String(result.revoked), result.examples.prefix(3).map(Cell.text).joined(separator: ", ")])
             table.add([
@@ -76,30 +108,8 @@ enum RevokeAllCommand {
                     result.notSessionExamples.prefix(3).map(Cell.text).joined(separator: ", "),
                 ])
             }
-            ctx.print(table.render(color: ctx.color, headers: !inv.noHeaders))
+            return table.render(color: style.color, headers: style.headers)
         }
-        if let stop = result.stoppedBy { return .stopped(stop) }
-        if inv.dryRun {
-            ctx.note("dry run: would revoke \(Cell.plural(result.revoked, "session")) of \(result.sessions) under the glob; nothing was deleted")
-        } else {
-            if ctx.targetIsSQL {
-                ctx.note(
-                    "revoked \(Cell.plural(result.revoked, "session")) of \(result.sessions) (deleted \(Cell.plural(result.sessionKeysDeleted, "row")))"
-                )
-            } else {
-                ctx.note(
-                    "revoked \(Cell.plural(result.revoked, "session")) of \(result.sessions) (deleted \(Cell.plural(result.sessionKeysDeleted, "session key")), "
-                        + "\(Cell.plural(result.mappingKeysDeleted, "mapping key")), \(Cell.plural(result.indexMembersRemoved, "index member")))")
-            }
-        }
-        if !inv.dryRun { RevokeOutput.noteSettle(result.settle, ctx) }
-        if !inv.dryRun && result.completeness.interrupted && result.sessionKeysDeleted > 0 && !ctx.targetIsSQL {
-            ctx.console.warn(
-                "stopped after revoking \(Cell.plural(result.sessionKeysDeleted, "session")): their mapping keys were left; "
-                    + "'sessionctl prune' removes them, and running revoke-all again ends the rest")
-        }
-        ctx.reportIncomplete(result.completeness)
-        return .finished(result.completeness, didSomething: result.revoked > 0)
     }
 
     /// On a terminal the operator types the server's host (or host:port) to confirm: a `y` typed

@@ -20,7 +20,7 @@ enum RevokeCommand {
         let inv = ctx.invocation
         let readsStdin = inv.arguments.contains([UInt8(ascii: "-")])
         let canAsk = ctx.console.stdinIsTerminal && ctx.console.stderrIsTerminal && !readsStdin
-        if !inv.dryRun && !inv.yes && !canAsk {
+        if !inv.destructive.dryRun && !inv.destructive.yes && !canAsk {
             throw CLIError(
                 "'\(inv.command.rawValue)' deletes keys and there is no terminal to confirm on",
                 hint: "pass --yes to confirm, or --dry-run to see what would be deleted", code: .usage)
@@ -28,22 +28,22 @@ enum RevokeCommand {
         let trail = try auditTrail(ctx)
         let ids = inv.command == .revoke ? try CookieArguments.sessionIds(ctx) : []
         let verify = try VerifyCookies.fromOptions(ctx)
-        if inv.cookie {
+        if inv.sessions.cookie {
             // The cookies as given: --verify-url sends them back, and Rack's legacy key is the public id.
             for (cookie, candidates) in zip(inv.arguments, ids) { for id in candidates { verify?.given[id] = cookie } }
         }
         var rackPublicIds: [Bytes: Bytes] = [:]
-        if inv.cookie, try ctx.framework()?.cookie == .rackPrivateId {
+        if inv.sessions.cookie, try ctx.framework()?.cookie == .rackPrivateId {
             for candidates in ids where candidates.count == 2 { rackPublicIds[candidates[0]] = candidates[1] }
         }
         let store = try ctx.openBackend(rackPublicIds: rackPublicIds)
-        if let key = inv.auditStream, !inv.dryRun, let stream = store.auditStream(key: key) { trail.add(stream) }
+        if let key = inv.destructive.auditStream, !inv.destructive.dryRun, let stream = store.auditStream(key: key) { trail.add(stream) }
         trail.target = store.auditTarget
         let output = RevokeOutput(ctx)
         var total = RevokeResult()
         switch inv.command {
         case .revoke:
-            var plan = try ctx.timings.measure("plan") { try store.planRevoke(sessions: ids.flatMap(\.self), user: inv.user) }
+            var plan = try ctx.timings.measure("plan") { try store.planRevoke(sessions: ids.flatMap(\.self), user: inv.sessions.user) }
             plan.notFound = CookieArguments.notFound(ids, ctx, found: Set(plan.targets.map(\.session) + plan.refused.map(\.session)))
             total = try execute(plan, store, trail, ctx, verify: verify)
             output.stream(total)
@@ -73,7 +73,7 @@ enum RevokeCommand {
         ctx.progress.finish()
         output.finish(total)
         if let stop = total.stoppedBy { return .stopped(stop) }
-        if !inv.dryRun && total.revoked.isEmpty && !total.refused.isEmpty && inv.command != .prune {
+        if !inv.destructive.dryRun && total.revoked.isEmpty && !total.refused.isEmpty && inv.command != .prune {
             return .stopped(CLIError("nothing was revoked: every mapping found (\(total.refused.count)) was refused", code: .failure))
         }
         // revoke: any session not found is exit 3; revoke-user: only when no user named had a session.
@@ -89,9 +89,12 @@ enum RevokeCommand {
         let inv = ctx.invocation
         let env = ctx.console.environment
         // A context's actor is an explicit setting, so it ranks above $SUDO_USER and $USER, which are always there.
-        let actor = inv.actor ?? inv.fromContext.actor ?? [env["SUDO_USER"], env["USER"]].compactMap { $0 }.first { !$0.isEmpty } ?? "unknown"
-        let trail = AuditTrail(AuditTrail.Context(actor: actor, reason: inv.reason, command: inv.command.rawValue))
-        if let log = inv.auditLog ?? env["SESSIONCTL_AUDIT_LOG"].flatMap({ $0.isEmpty ? nil : $0 }) ?? inv.fromContext.auditLog, !inv.dryRun {
+        let actor =
+            inv.destructive.actor ?? inv.fromContext.actor ?? [env["SUDO_USER"], env["USER"]].compactMap { $0 }.first { !$0.isEmpty } ?? "unknown"
+        let trail = AuditTrail(AuditTrail.Context(actor: actor, reason: inv.destructive.reason, command: inv.command.rawValue))
+        if let log = inv.destructive.auditLog ?? env["SESSIONCTL_AUDIT_LOG"].flatMap({ $0.isEmpty ? nil : $0 }) ?? inv.fromContext.auditLog,
+            !inv.destructive.dryRun
+        {
             let file = try AuditLogFile(path: log)
             for w in file.warnings { ctx.console.warn(w) }
             trail.add(file)
@@ -106,7 +109,7 @@ enum RevokeCommand {
     ) throws -> RevokeResult {
         let inv = ctx.invocation
         ctx.progress.finish()
-        if inv.dryRun {
+        if inv.destructive.dryRun {
             if prune { return plan.resultWithoutDeleting(listingTargets: true) }
             var preview = try store.dryRun(plan)
             // The before of a before-and-after: which of these cookies log in now.
@@ -114,7 +117,7 @@ enum RevokeCommand {
             return preview
         }
         if plan.targets.isEmpty || plan.completeness.interrupted { return plan.resultWithoutDeleting(listingTargets: false) }
-        if !inv.yes, !confirm(plan, prune ? nil : try store.dryRun(plan), store, ctx, prune: prune) {
+        if !inv.destructive.yes, !confirm(plan, prune ? nil : try store.dryRun(plan), store, ctx, prune: prune) {
             // On Ctrl-C the top level says "interrupted" and exits 130.
             throw CLIError("aborted; nothing was deleted", ifInterrupted: "interrupted; nothing was deleted", code: .failure)
         }
@@ -127,7 +130,7 @@ enum RevokeCommand {
         var result = try ctx.timings.measure("delete") {
             prune
                 ? try store.prune(
-                    plan, grace: inv.grace,
+                    plan, grace: inv.prune.grace,
                     waiting: { seconds in
                         ctx.note("waiting \(Cell.duration(Int64(seconds.rounded(.up)))) (--grace) to check again that these sessions are still gone")
                     }, beforeDeleting: record, afterDeleting: correct)

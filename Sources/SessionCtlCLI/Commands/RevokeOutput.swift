@@ -8,7 +8,7 @@ import SessionCore
 /// table once at the end; a summary and warnings on stderr.
 final class RevokeOutput {
     private let ctx: CommandContext
-    private var dry: Bool { ctx.invocation.dryRun }
+    private var dry: Bool { ctx.invocation.destructive.dryRun }
     private var verb: String { ctx.invocation.command == .prune ? (dry ? "would prune" : "pruned") : (dry ? "would revoke" : "revoked") }
 
     /// Where a user's sessions were looked for, for "has no sessions": a table's rows, the index
@@ -31,20 +31,22 @@ final class RevokeOutput {
 
     /// Prints a batch's lines at once when the output is NDJSON.
     func stream(_ r: RevokeResult) {
-        guard ctx.invocation.output == .ndjson else { return }
+        guard ctx.printer.streams else { return }
         let result = ctx.invocation.command == .prune ? (dry ? "would_prune" : "pruned") : (dry ? "would_revoke" : "revoked")
-        for ref in r.revoked { ctx.emit(.object(JSONModels.ref(ref) + [("result", .string(result))])) }
-        for ref in r.stale { ctx.emit(.object(JSONModels.ref(ref) + [("result", .string("stale_mapping_removed"))])) }
+        for ref in r.revoked { ctx.printer.emit(.object(JSONModels.ref(ref) + [("result", .string(result))])) }
+        for ref in r.stale { ctx.printer.emit(.object(JSONModels.ref(ref) + [("result", .string("stale_mapping_removed"))])) }
         for f in r.refused {
-            if case .object(let fields) = JSONModels.refusal(f) { ctx.emit(.object(fields + [("result", .string("refused"))])) }
+            if case .object(let fields) = JSONModels.refusal(f) { ctx.printer.emit(.object(fields + [("result", .string("refused"))])) }
         }
-        for id in r.notFound { ctx.emit(.object([(idName, .bytes(id)), ("result", .string("not_found"))])) }
-        for ref in r.notHeld { ctx.emit(.object(JSONModels.ref(ref) + [("result", .string("not_held"))])) }
+        for id in r.notFound { ctx.printer.emit(.object([(idName, .bytes(id)), ("result", .string("not_found"))])) }
+        for ref in r.notHeld { ctx.printer.emit(.object(JSONModels.ref(ref) + [("result", .string("not_held"))])) }
         for v in r.verified {
-            ctx.emit(.object(Self.verificationFields(v).map { $0.0 == "result" ? ("result", .string("verified_" + v.answer.name)) : $0 }))
+            ctx.printer.emit(.object(Self.verificationFields(v).map { $0.0 == "result" ? ("result", .string("verified_" + v.answer.name)) : $0 }))
         }
-        for key in r.settle.writtenBack { ctx.emit(.object([("session_key", .bytes(key)), ("result", .string("written_back_deleted_again"))])) }
-        for key in r.settle.keptComingBack { ctx.emit(.object([("session_key", .bytes(key)), ("result", .string("kept_coming_back"))])) }
+        for key in r.settle.writtenBack {
+            ctx.printer.emit(.object([("session_key", .bytes(key)), ("result", .string("written_back_deleted_again"))]))
+        }
+        for key in r.settle.keptComingBack { ctx.printer.emit(.object([("session_key", .bytes(key)), ("result", .string("kept_coming_back"))])) }
         ctx.console.out.flush()
     }
 
@@ -99,94 +101,10 @@ final class RevokeOutput {
 
     /// Prints the whole result (JSON, table) and the summary.
     func finish(_ r: RevokeResult) {
-        switch ctx.invocation.output {
-        case .json:
-            var fields: [(String, JSON)] = [
-                ("dry_run", .bool(dry)),
-                ("revoked", .array(r.revoked.map { .object(JSONModels.ref($0)) })),
-                ("stale", .array(r.stale.map { .object(JSONModels.ref($0)) })),
-                (
-                    "not_held",
-                    .array(
-                        r.notHeld.map {
-                            .object(
-                                JSONModels.ref($0) + [
-                                    ("reason", .string("came back after \(SettleReport.maxDeletions) deletions: \(SettleReport.likelyCause)"))
-                                ])
-                        })
-                ),
-                ("refused", .array(r.refused.map(JSONModels.refusal))),
-                ("not_found", .array(r.notFound.map { .bytes($0) })),
-                (
-                    "users",
-                    .array(
-                        perUser(r).map {
-                            .object([("user", .bytes($0.user)), ("revoked", .int(Int64($0.revoked))), ("refused", .int(Int64($0.refused)))])
-                        })
-                ),
-                (
-                    "deleted",
-                    .object(
-                        [
-                            ("session_keys", .int(Int64(r.sessionKeysDeleted))), ("mapping_keys", .int(Int64(r.mappingKeysDeleted))),
-                            ("index_members", .int(Int64(r.indexMembersRemoved))), ("copies", .int(Int64(r.companionKeysDeleted))),
-                            ("expiration_entries", .int(Int64(r.companionMembersRemoved))), ("cached_db_rows", .int(Int64(r.cachedDBRowsDeleted))),
-                        ]
-                            + (sql ? [("rows", .int(Int64(r.sessionKeysDeleted)))] : []))
-                ),
-                ("written_back", .int(Int64(r.settle.writtenBack.count))),
-                ("settle", Self.settleJSON(r.settle)),
-                ("complete", .bool(r.completeness.isComplete)),
-            ]
-            if ctx.invocation.hasFilters { fields.insert(("filtered_out", JSONModels.filteredOut(r.filteredOut)), at: fields.count - 1) }
-            if ctx.invocation.verifyURL != nil {
-                fields.insert(("verified", .array(r.verified.map { .object(Self.verificationFields($0)) })), at: fields.count - 1)
-            }
-            ctx.emit(.object(fields))
-        case .ndjson:
-            break
-        case .table, .wide:
-            if !r.revoked.isEmpty || !r.refused.isEmpty || !r.stale.isEmpty || !r.filteredOut.isEmpty || !r.notHeld.isEmpty {
-                let byMapping = ctx.invocation.command == .prune && !sql
-                var table = Table(headers: ["USER", "SESSION", byMapping ? "MAPPING KEY" : sql ? "ROW" : "SESSION KEY", "RESULT"])
-                for ref in r.revoked {
-                    table.add([
-                        ref.user.isEmpty && sql ? "-" : Cell.text(ref.user), Cell.text(ref.session),
-                        Cell.text(byMapping ? ref.mappingKey : ref.sessionKey), verb,
-                    ])
-                }
-                for ref in r.stale {
-                    table.add([
-                        Cell.text(ref.user), Cell.text(ref.session), Cell.text(ref.sessionKey),
-                        sql
-                            ? "stale: the row was already gone"
-                            : dry
-                                ? "stale: session key does not exist; its mapping would be removed"
-                                : "stale: session key did not exist; mapping removed",
-                    ])
-                }
-                for ref in r.notHeld {
-                    table.add([
-                        Cell.text(ref.user), Cell.text(ref.session), Cell.text(ref.sessionKey),
-                        "NOT revoked: came back after \(SettleReport.maxDeletions) deletions (see below)",
-                    ])
-                }
-                for f in r.filteredOut {
-                    table.add([
-                        Cell.text(f.ref.user), Cell.text(f.ref.session), Cell.text(f.ref.sessionKey),
-                        (f.undecided ? "kept, undecided: " : "kept: ") + f.reason,
-                    ])
-                }
-                let prune = ctx.invocation.command == .prune
-                for f in r.refused {
-                    table.add([
-                        Cell.text(f.user), Cell.text(f.session), prune ? Cell.text(f.mappingKey) : f.sessionKey.map(Cell.text) ?? "-",
-                        "refused: \(f.reason)",
-                    ])
-                }
-                ctx.print(table.render(color: ctx.color, headers: !ctx.invocation.noHeaders))
-            }
-        }
+        ctx.printer.print(
+            Printed(
+                result: r, dry: dry, prune: ctx.invocation.command == .prune, sql: sql, filtered: ctx.invocation.filters.isSet,
+                verifying: ctx.invocation.revoke.verifyURL != nil))
         for id in r.notFound {
             ctx.console.error(
                 idName == "user"
@@ -231,9 +149,117 @@ final class RevokeOutput {
             )
         }
         if !dry && ctx.invocation.command != .prune { Self.noteSettle(r.settle, ctx) }
-        if let url = ctx.invocation.verifyURL, !r.verified.isEmpty { ctx.note(VerifyCookies.summary(r.verified, url: url, dry: dry)) }
+        if let url = ctx.invocation.revoke.verifyURL, !r.verified.isEmpty { ctx.note(VerifyCookies.summary(r.verified, url: url, dry: dry)) }
         if !r.refused.isEmpty { ctx.note("refused \(Cell.plural(r.refused.count, "mapping")): see the RESULT column or \"refused\" in JSON") }
         ctx.reportIncomplete(r.completeness)
+    }
+
+    /// The whole result as the destructive commands print it at the end: the table, or one JSON
+    /// object. NDJSON's lines were written batch by batch as the batches finished (``stream(_:)``).
+    struct Printed: Printable {
+        let result: RevokeResult
+        let dry: Bool
+        let prune: Bool
+        /// Whether the store is a table (rows, no mapping keys).
+        let sql: Bool
+        /// Whether filters were given (the JSON then says what they left out).
+        let filtered: Bool
+        /// Whether `--verify-url` asked the application (the JSON then has its answers).
+        let verifying: Bool
+
+        private var verb: String { prune ? (dry ? "would prune" : "pruned") : (dry ? "would revoke" : "revoked") }
+
+        func json() -> JSON {
+            let r = result
+            var fields: [(String, JSON)] = [
+                ("dry_run", .bool(dry)),
+                ("revoked", .array(r.revoked.map { .object(JSONModels.ref($0)) })),
+                ("stale", .array(r.stale.map { .object(JSONModels.ref($0)) })),
+                (
+                    "not_held",
+                    .array(
+                        r.notHeld.map {
+                            .object(
+                                JSONModels.ref($0) + [
+                                    ("reason", .string("came back after \(SettleReport.maxDeletions) deletions: \(SettleReport.likelyCause)"))
+                                ])
+                        })
+                ),
+                ("refused", .array(r.refused.map(JSONModels.refusal))),
+                ("not_found", .array(r.notFound.map { .bytes($0) })),
+                (
+                    "users",
+                    .array(
+                        RevokeOutput.perUser(r).map {
+                            .object([("user", .bytes($0.user)), ("revoked", .int(Int64($0.revoked))), ("refused", .int(Int64($0.refused)))])
+                        })
+                ),
+                (
+                    "deleted",
+                    .object(
+                        [
+                            ("session_keys", .int(Int64(r.sessionKeysDeleted))), ("mapping_keys", .int(Int64(r.mappingKeysDeleted))),
+                            ("index_members", .int(Int64(r.indexMembersRemoved))), ("copies", .int(Int64(r.companionKeysDeleted))),
+                            ("expiration_entries", .int(Int64(r.companionMembersRemoved))), ("cached_db_rows", .int(Int64(r.cachedDBRowsDeleted))),
+                        ]
+                            + (sql ? [("rows", .int(Int64(r.sessionKeysDeleted)))] : []))
+                ),
+                ("written_back", .int(Int64(r.settle.writtenBack.count))),
+                ("settle", RevokeOutput.settleJSON(r.settle)),
+                ("complete", .bool(r.completeness.isComplete)),
+            ]
+            if filtered { fields.insert(("filtered_out", JSONModels.filteredOut(r.filteredOut)), at: fields.count - 1) }
+            if verifying {
+                fields.insert(("verified", .array(r.verified.map { .object(RevokeOutput.verificationFields($0)) })), at: fields.count - 1)
+            }
+            return .object(fields)
+        }
+
+        func lines() -> [JSON] { [] }
+
+        func text(_ style: TextStyle) -> String {
+            let r = result
+            if !r.revoked.isEmpty || !r.refused.isEmpty || !r.stale.isEmpty || !r.filteredOut.isEmpty || !r.notHeld.isEmpty {
+                let byMapping = prune && !sql
+                var table = Table(headers: ["USER", "SESSION", byMapping ? "MAPPING KEY" : sql ? "ROW" : "SESSION KEY", "RESULT"])
+                for ref in r.revoked {
+                    table.add([
+                        ref.user.isEmpty && sql ? "-" : Cell.text(ref.user), Cell.text(ref.session),
+                        Cell.text(byMapping ? ref.mappingKey : ref.sessionKey), verb,
+                    ])
+                }
+                for ref in r.stale {
+                    table.add([
+                        Cell.text(ref.user), Cell.text(ref.session), Cell.text(ref.sessionKey),
+                        sql
+                            ? "stale: the row was already gone"
+                            : dry
+                                ? "stale: session key does not exist; its mapping would be removed"
+                                : "stale: session key did not exist; mapping removed",
+                    ])
+                }
+                for ref in r.notHeld {
+                    table.add([
+                        Cell.text(ref.user), Cell.text(ref.session), Cell.text(ref.sessionKey),
+                        "NOT revoked: came back after \(SettleReport.maxDeletions) deletions (see below)",
+                    ])
+                }
+                for f in r.filteredOut {
+                    table.add([
+                        Cell.text(f.ref.user), Cell.text(f.ref.session), Cell.text(f.ref.sessionKey),
+                        (f.undecided ? "kept, undecided: " : "kept: ") + f.reason,
+                    ])
+                }
+                for f in r.refused {
+                    table.add([
+                        Cell.text(f.user), Cell.text(f.session), prune ? Cell.text(f.mappingKey) : f.sessionKey.map(Cell.text) ?? "-",
+                        "refused: \(f.reason)",
+                    ])
+                }
+                return table.render(color: style.color, headers: style.headers)
+            }
+            return ""
+        }
     }
 
     /// Users none of whose mapped session keys existed: an operator must never take that for a
@@ -251,7 +277,7 @@ final class RevokeOutput {
     }
 
     /// Per user: sessions revoked and mappings refused, in order of first appearance.
-    private func perUser(_ r: RevokeResult) -> [(user: [UInt8], revoked: Int, refused: Int)] {
+    static func perUser(_ r: RevokeResult) -> [(user: [UInt8], revoked: Int, refused: Int)] {
         var order: [[UInt8]] = []
         var counts: [[UInt8]: (Int, Int)] = [:]
         for ref in r.revoked {

@@ -9,8 +9,8 @@ enum ShowCommand {
     static func run(_ ctx: CommandContext) throws -> Outcome {
         let ids = try CookieArguments.sessionIds(ctx)
         let store = try ctx.openBackend()
-        var result = try store.show(sessions: ids.flatMap(\.self), user: ctx.invocation.user)
-        if !ctx.invocation.reveal {
+        var result = try store.show(sessions: ids.flatMap(\.self), user: ctx.invocation.sessions.user)
+        if !ctx.invocation.show.reveal {
             var redacted = 0
             result.sessions = result.sessions.map { s in
                 let (shown, n) = Self.redacted(s)
@@ -21,29 +21,31 @@ enum ShowCommand {
         }
         result.notFound = CookieArguments.notFound(ids, ctx, found: Set(result.sessions.map(\.record.ref.session) + result.refused.map(\.session)))
         ctx.progress.finish()
-        switch ctx.invocation.output {
-        case .json:
-            ctx.emit(
-                .object([
-                    ("sessions", .array(result.sessions.map(json))),
-                    ("refused", .array(result.refused.map(JSONModels.refusal))),
-                    ("not_found", .array(result.notFound.map { .bytes($0) })),
-                    ("complete", .bool(result.completeness.isComplete)),
-                ]))
-        case .ndjson:
-            for s in result.sessions { ctx.emit(json(s)) }
-        case .table, .wide:
-            var first = true
-            for s in result.sessions {
-                if !first { ctx.print("\n") }
-                first = false
-                ctx.print(block(s, color: ctx.color))
-            }
-        }
+        ctx.printer.print(Printed(result: result))
         for id in result.notFound { ctx.console.error("session '\(Cell.text(id))' not found") }
         RefusalReport.warn(result.refused, ctx)
         ctx.reportIncomplete(result.completeness)
         return .finished(result.completeness, notFound: !result.notFound.isEmpty, didSomething: !result.sessions.isEmpty)
+    }
+
+    /// The sessions as `show` prints them: a block each for people, an object each for scripts.
+    struct Printed: Printable {
+        let result: ShowResult
+
+        func json() -> JSON {
+            .object([
+                ("sessions", .array(result.sessions.map(ShowCommand.json))),
+                ("refused", .array(result.refused.map(JSONModels.refusal))),
+                ("not_found", .array(result.notFound.map { .bytes($0) })),
+                ("complete", .bool(result.completeness.isComplete)),
+            ])
+        }
+
+        func lines() -> [JSON] { result.sessions.map(ShowCommand.json) }
+
+        func text(_ style: TextStyle) -> String {
+            result.sessions.map { ShowCommand.block($0, color: style.color) }.joined(separator: "\n")
+        }
     }
 
     /// The session as `show` prints it without `--reveal`: its secrets redacted in the decoded

@@ -11,15 +11,16 @@ import SessionCrypto
 enum SnapshotCommand {
     static func run(_ ctx: CommandContext) throws -> Outcome {
         let inv = ctx.invocation
-        if inv.given.contains("output") && inv.output != .ndjson {
+        if inv.given.contains("output") && inv.output.format != .ndjson {
             throw CLIError("snapshot writes NDJSON (one session a line)", hint: "drop -o, or pass -o ndjson", code: .usage)
         }
         let store = try ctx.openBackend()
-        ctx.emit(
-            .object([
-                (SnapshotFile.marker, .int(Int64(SnapshotFile.version))), ("source", .string(store.auditTarget.endpoint)),
-                ("taken_at", .string(Timestamp.rfc3339(Cell.now()))),
-            ]))
+        // The file is NDJSON whatever the printer: its lines are the format diff reads.
+        let header = JSON.object([
+            (SnapshotFile.marker, .int(Int64(SnapshotFile.version))), ("source", .string(store.auditTarget.endpoint)),
+            ("taken_at", .string(Timestamp.rfc3339(Cell.now()))),
+        ])
+        ctx.print(header.render(pretty: false) + "\n")
         let writer = SnapshotFile.Writer()
         let completeness = try store.snapshot { page in
             for e in page { ctx.print(writer.line(e) + "\n") }

@@ -12,62 +12,22 @@ enum UsersCommand {
     static func run(_ ctx: CommandContext) throws -> Outcome {
         let inv = ctx.invocation
         let store = try ctx.openBackend()
-        if inv.live && store.hasIndex {
+        if inv.users.live && store.hasIndex {
             throw CLIError(
                 "--live checks each mapping's session; with --index the counts are the index's members",
                 hint: "list the user's sessions to see which exist", code: .usage)
         }
-        let result = try store.users(sort: inv.sort, minimum: inv.min, top: inv.top, live: inv.live)
+        let result = try store.users(sort: inv.users.sort, minimum: inv.users.min, top: inv.counting.top, live: inv.users.live)
         ctx.progress.finish()
         // A table's rows and an index's members are sessions; mapping keys may outlive theirs.
         let countsSessions = ctx.targetIsSQL || store.hasIndex
-        let counted = inv.live ? "live sessions" : (countsSessions ? "sessions" : "mappings")
+        let counted = inv.users.live ? "live sessions" : (countsSessions ? "sessions" : "mappings")
         // Users that end in the mapping's separator: ids split the wrong way (no preset). Said once, after the result.
         let hasPreset = try ctx.framework() != nil
-        let separator: Bytes = ctx.targetIsSQL || hasPreset || inv.mapping != nil ? [] : Array(try ctx.layout().mapping.separatorText.utf8)
-        var odd: Bytes?
-        func check(_ u: UserCount) {
-            if odd == nil, FrameworkHint.oddUser(u.user, separator: separator) { odd = u.user }
-        }
-        func row(_ u: UserCount) -> JSON {
-            check(u)
-            return .object([("user", .bytes(u.user)), ("sessions", .int(Int64(u.sessions)))] + (inv.live ? [("stale", .int(Int64(u.stale)))] : []))
-        }
-        var found = 0
-        switch inv.output {
-        case .json:
-            // The same text as one pretty JSON value, a user at a time.
-            ctx.print("{\n  \"users\": [")
-            try ctx.printJSONItems { item in
-                try result.ranking.forEachUser { u in
-                    item(row(u))
-                    found += 1
-                }
-            }
-            ctx.print("  \"counted\": \"\(counted)\",\n  \"complete\": \(result.completeness.isComplete)\n}\n")
-        case .ndjson:
-            try result.ranking.forEachUser { u in
-                ctx.emit(row(u))
-                found += 1
-            }
-        case .table, .wide:
-            // Two passes over the ranking: the columns' widths, then the rows. The header names what is counted.
-            let headers = inv.live ? ["USER", "LIVE", "STALE"] : ["USER", countsSessions ? "SESSIONS" : "MAPPINGS"]
-            let table = Table(headers: headers, alignments: [.left, .right, .right])
-            var widths = table.headers.map(DisplayWidth.of)
-            func cells(_ u: UserCount) -> [String] { [Cell.text(u.user), String(u.sessions)] + (inv.live ? [String(u.stale)] : []) }
-            try result.ranking.forEachUser { u in
-                check(u)
-                for (i, c) in cells(u).enumerated() { widths[i] = max(widths[i], DisplayWidth.of(c)) }
-                found += 1
-            }
-            if found == 0 {
-                ctx.note(result.completeness.isComplete ? "no users with sessions found" : "no users could be counted (see below)")
-            } else {
-                if !inv.noHeaders { ctx.print(table.header(widths: widths, color: ctx.color)) }
-                try result.ranking.forEachUser { u in ctx.print(table.line(cells(u), widths: widths) + "\n") }
-            }
-        }
+        let separator: Bytes = ctx.targetIsSQL || hasPreset || inv.layout.mapping != nil ? [] : Array(try ctx.layout().mapping.separatorText.utf8)
+        let listing = Ranking(result: result, counted: counted, live: inv.users.live, countsSessions: countsSessions, separator: separator)
+        let found = try ctx.printer.print(listing)
+        let odd = listing.odd.user
         if let odd {
             let name = try store.frameworkHint()
             ctx.console.warn(
@@ -76,5 +36,46 @@ enum UsersCommand {
         }
         ctx.reportIncomplete(result.completeness)
         return .finished(result.completeness, didSomething: found > 0)
+    }
+
+    /// The ranking as `users` prints it, read from the count a user at a time on each pass.
+    struct Ranking: Listing {
+        let result: UsersResult
+        /// What the numbers count: mappings, sessions or live sessions.
+        let counted: String
+        let live: Bool
+        let countsSessions: Bool
+        /// The mapping's separator, for the check that ids were split the wrong way (empty: no check).
+        let separator: Bytes
+        /// The first user whose id ends in the separator, once a pass has seen it.
+        final class Odd { var user: Bytes? }
+        let odd = Odd()
+
+        var itemsName: String { "users" }
+
+        func forEachItem(_ body: (UserCount) throws -> Void) throws {
+            try result.ranking.forEachUser { u in
+                if odd.user == nil, FrameworkHint.oddUser(u.user, separator: separator) { odd.user = u.user }
+                try body(u)
+            }
+        }
+
+        func json(_ u: UserCount) -> JSON {
+            .object([("user", .bytes(u.user)), ("sessions", .int(Int64(u.sessions)))] + (live ? [("stale", .int(Int64(u.stale)))] : []))
+        }
+
+        func table(_ style: TextStyle) -> Table {
+            // The header names what is counted.
+            Table(
+                headers: live ? ["USER", "LIVE", "STALE"] : ["USER", countsSessions ? "SESSIONS" : "MAPPINGS"], alignments: [.left, .right, .right])
+        }
+
+        func rows(_ u: UserCount, _ style: TextStyle) -> [[String]] {
+            [[Cell.text(u.user), String(u.sessions)] + (live ? [String(u.stale)] : [])]
+        }
+
+        func tail() -> [(String, JSON)] { [("counted", .string(counted)), ("complete", .bool(result.completeness.isComplete))] }
+
+        var emptyNote: String? { result.completeness.isComplete ? "no users with sessions found" : "no users could be counted (see below)" }
     }
 }

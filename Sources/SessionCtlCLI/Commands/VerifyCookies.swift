@@ -27,28 +27,28 @@ final class VerifyCookies {
     /// The verifier the options ask for, checked before anything is looked up or deleted; `nil` without `--verify-url`.
     static func fromOptions(_ ctx: CommandContext) throws -> VerifyCookies? {
         let inv = ctx.invocation
-        guard let url = inv.verifyURL else {
-            if inv.verifyLoggedIn != nil || inv.cookieName != nil {
+        guard let url = inv.revoke.verifyURL else {
+            if inv.revoke.verifyLoggedIn != nil || inv.revoke.cookieName != nil {
                 throw CLIError(
-                    "\(inv.verifyLoggedIn != nil ? "--verify-logged-in" : "--cookie-name") goes with --verify-url",
+                    "\(inv.revoke.verifyLoggedIn != nil ? "--verify-logged-in" : "--cookie-name") goes with --verify-url",
                     hint: "give --verify-url URL, a page only a logged-in user sees", code: .usage)
             }
             return nil
         }
         let framework = try ctx.framework()
-        guard let name = inv.cookieName ?? framework?.cookieName else {
+        guard let name = inv.revoke.cookieName ?? framework?.cookieName else {
             throw CLIError(
                 "--verify-url needs the session cookie's name",
                 hint: framework?.name == "rails"
                     ? "give --cookie-name (Rails names it after the app, e.g. _myapp_session)" : "give --cookie-name, or --framework", code: .usage)
         }
         var probe: VerifyProbe
-        do { probe = try VerifyProbe(url: url, loggedIn: inv.verifyLoggedIn, cookieName: name) } catch {
+        do { probe = try VerifyProbe(url: url, loggedIn: inv.revoke.verifyLoggedIn, cookieName: name) } catch {
             throw CLIError(error.description, code: .usage)
         }
-        probe.connectTimeout = inv.connectTimeout
-        probe.timeout = inv.timeout
-        if framework?.cookie == .rackPrivateId && !inv.cookie {
+        probe.connectTimeout = inv.connection.connectTimeout
+        probe.timeout = inv.connection.timeout
+        if framework?.cookie == .rackPrivateId && !inv.sessions.cookie {
             // Said once, before anything is deleted, not once a session after.
             ctx.console.warn(
                 "--verify-url: a Rails store keeps only a hash of each cookie, so the sessions found here cannot be tried (they will read 'could not verify'); give the cookies to 'revoke --cookie' to verify them"
@@ -61,7 +61,7 @@ final class VerifyCookies {
     /// asks about those that would be revoked: "logged in" is then the expected answer (the
     /// before of a before-and-after), and nothing fails.
     func run(_ result: inout RevokeResult, _ trail: AuditTrail, _ ctx: CommandContext) {
-        let dry = ctx.invocation.dryRun
+        let dry = ctx.invocation.destructive.dryRun
         guard !result.revoked.isEmpty else { return }
         var checks: [Verification] = []
         for (i, ref) in result.revoked.enumerated() {

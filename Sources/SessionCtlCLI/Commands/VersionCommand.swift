@@ -1,11 +1,15 @@
+import SessionCore
+
 /// `sessionctl version` and `--version`.
 enum VersionCommand {
     static func run(_ ctx: CommandContext) -> Outcome {
-        if ctx.invocation.output.isTable {
-            ctx.print("sessionctl \(SessionCtl.version)\n")
-        } else {
-            ctx.emit(.object([("version", .string(SessionCtl.version))]))
-        }
+        ctx.printer.print(Printed())
         return .success
+    }
+
+    /// The version, as people and scripts read it.
+    struct Printed: Printable {
+        func json() -> JSON { .object([("version", .string(SessionCtl.version))]) }
+        func text(_ style: TextStyle) -> String { "sessionctl \(SessionCtl.version)\n" }
     }
 }

@@ -254,7 +254,7 @@ extension Invocation {
                     // cluster: true|false means --cluster or --no-cluster.
                     if inv.given.contains("no-cluster") { continue }
                     guard value == "true" || value == "false" else { throw CLIError("\(place): cluster is true or false", code: .usage) }
-                    inv.cluster = value == "true"
+                    inv.connection.cluster = value == "true"
                     inv.setByContext.insert(value == "true" ? "cluster" : "no-cluster")
                     continue
                 }

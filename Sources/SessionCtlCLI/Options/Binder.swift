@@ -91,7 +91,7 @@ public enum Binder {
             if let extra = inv.arguments.first {
                 throw .unexpectedArgument(command: name, value: String(decoding: extra, as: UTF8.self), index: inv.argumentIndexes[0])
             }
-            if inv.against == nil { throw .missingArgument(command: name, what: "--against URL|FILE, the store to compare with", index: end) }
+            if inv.diff.against == nil { throw .missingArgument(command: name, what: "--against URL|FILE, the store to compare with", index: end) }
         case .users, .audit, .prune, .detect, .revokeAll, .ping, .version, .snapshot:
             if let extra = inv.arguments.first {
                 throw .unexpectedArgument(command: name, value: String(decoding: extra, as: UTF8.self), index: inv.argumentIndexes[0])
@@ -126,7 +126,7 @@ public enum Binder {
                 }
             }
         }
-        if inv.key != nil && inv.cert == nil, let (_, _, index) = options.first(where: { $0.0.name == "key" }) {
+        if inv.connection.key != nil && inv.connection.cert == nil, let (_, _, index) = options.first(where: { $0.0.name == "key" }) {
             throw .conflict("--key goes with --cert", index: index)
         }
     }

@@ -8,9 +8,6 @@ import SessionCore
 /// The output format.
 public enum OutputFormat: String, Sendable, CaseIterable {
     case table, wide, json, ndjson
-
-    /// Whether the output is a table for people (`table` or `wide`).
-    public var isTable: Bool { self == .table || self == .wide }
 }
 
 /// Settings a context holds whose environment variables rank above it.
@@ -31,16 +28,8 @@ public struct ContextDefaults: Sendable, Equatable {
     public init() {}
 }
 
-/// A command line bound to typed values: stage two's result.
-public struct Invocation: Sendable {
-    /// The command to run.
-    public var command: CommandName = .help
-    /// Positional arguments after the command, as bytes (ids are binary).
-    public var arguments: [Bytes] = []
-    /// Argv index of each positional argument, for messages.
-    public var argumentIndexes: [Int] = []
-
-    // Connection
+/// Where the server is and how to reach it: every command that talks to one.
+public struct TargetOptions: Sendable {
     public var url: String?
     public var passwordFile: String?
     public var askpass = false
@@ -54,24 +43,28 @@ public struct Invocation: Sendable {
     public var key: String?
     public var sni: String?
     public var insecure = false
-    // Cluster: nil detects
+    /// `--cluster`/`--no-cluster`; `nil` detects.
     public var cluster: Bool?
-    // Output
-    public var output: OutputFormat = .table
-    /// How the output format was asked for (`--json`, `-o table`), to name both sides of a conflict.
-    var outputSource: String?
+}
+
+/// How the result is written: the printer is made from these once per run (``Printer``).
+public struct OutputOptions: Sendable {
+    public var format: OutputFormat = .table
+    /// How the format was asked for (`--json`, `-o table`), to name both sides of a conflict.
+    var source: String?
     public var noColor = false
+    /// Tables without their header line.
+    public var noHeaders = false
     public var quiet = false
-    // Layout: `nil` takes the framework's, else the default
+}
+
+/// Where sessions live and how their payloads read: `nil` takes the framework's, else the default.
+public struct LayoutOptions: Sendable {
     public var framework: String?
     public var mapping: String?
     public var sessionKey: String?
     public var sessionGlob: String?
     public var userField: String?
-    /// What `diff` compares with (`--against`): a URL or a snapshot file.
-    public var against: String?
-    /// `diff --exit-code`.
-    public var exitCode = false
     /// The sessions table of a SQL URL (`--table`).
     public var table: String?
     /// Laravel's session lifetime in seconds (`--lifetime`).
@@ -80,22 +73,12 @@ public struct Invocation: Sendable {
     public var index: String?
     public var scanCount = 1000
     public var rate: Int?
-    // Selection
-    public var user: Bytes?
-    public var sort: UserSort = .count
-    public var min = 1
-    public var top: Int?
-    /// The most payload bytes `show` reads and prints per session.
-    public var maxPayload = 64 * 1024
-    /// The memory `users`, `audit`, `diff` may spend on what they count (`--memory-limit`).
-    public var memoryLimit = MemoryLimit.defaultBytes
-    /// `users --live`: check each mapping's session, count live and stale apart.
-    public var live = false
-    /// The arguments of `show`/`revoke` are cookie values.
-    public var cookie = false
-    /// `show --reveal`: secrets the session holds are printed, not redacted.
-    public var reveal = false
-    // Filters (list, revoke-user, revoke-all): seconds, or a network
+    /// Laravel's APP_KEY (`--app-key-file`).
+    public var appKeyFile: String?
+}
+
+/// The filters of `list`, `revoke-user` and `revoke-all`: seconds, or a network.
+public struct FilterOptions: Sendable {
     public var idleOver: Double?
     public var olderThan: Double?
     public var ttlOver: Double?
@@ -103,21 +86,25 @@ public struct Invocation: Sendable {
     /// `revoke-user --except SESSION` (repeatable).
     public var except: [Bytes] = []
     /// Whether any filter was given.
-    public var hasFilters: Bool { idleOver != nil || olderThan != nil || ttlOver != nil || ip != nil || !except.isEmpty }
-    /// Tables without their header line.
-    public var noHeaders = false
-    /// `list --scan-payloads`: find sessions by decoding payloads, not by mappings.
-    public var scanPayloads = false
-    /// `index build --resume TOKEN`.
-    public var resume: String?
-    public var secretFile: String?
-    public var appKeyFile: String?
-    // Destructive
+    public var isSet: Bool { idleOver != nil || olderThan != nil || ttlOver != nil || ip != nil || !except.isEmpty }
+}
+
+/// What every command that changes keys shares: the dry run, the confirmation, the audit trail, the watch.
+public struct DestructiveOptions: Sendable {
     public var dryRun = false
-    /// Replicas per primary that must confirm session-key deletions before mappings go (`nil`: all; 0: no check).
-    public var waitReplicas: Int?
+    public var yes = false
+    public var auditLog: String?
+    public var actor: String?
+    public var reason: String?
+    public var auditStream: Bytes?
     /// `--settle`: seconds of quiet the revoked keys are watched for write-backs (`nil`: `$SESSIONCTL_SETTLE`, the context, 5).
     public var settle: Double?
+}
+
+/// `revoke` and `revoke-user`: the replicas' confirmation, the question to the application, Django's database.
+public struct RevokeOptions: Sendable {
+    /// Replicas per primary that must confirm session-key deletions before mappings go (`nil`: all; 0: no check).
+    public var waitReplicas: Int?
     /// `--verify-url`: the application page each revoked cookie is tried on afterwards.
     public var verifyURL: String?
     /// `--verify-logged-in`: a status code, or a pattern in the body, that means "logged in".
@@ -126,13 +113,94 @@ public struct Invocation: Sendable {
     public var cookieName: String?
     /// `--cached-db-url`: Django's database, where a `cached_db` session's row is deleted with its cache key.
     public var cachedDBURL: String?
-    /// Seconds between the two checks that make a mapping orphaned (`prune`).
+}
+
+/// `show` and `revoke`: how their arguments name sessions.
+public struct SessionArgumentOptions: Sendable {
+    /// `--user`: only this user's sessions (the mapping key is read directly).
+    public var user: Bytes?
+    /// The arguments are cookie values.
+    public var cookie = false
+    /// express-session's secrets, for `--cookie`.
+    public var secretFile: String?
+}
+
+/// `users`: the ranking.
+public struct UsersOptions: Sendable {
+    public var sort: UserSort = .count
+    public var min = 1
+    /// `--live`: check each mapping's session, count live and stale apart.
+    public var live = false
+}
+
+/// What the counting commands (`users`, `audit`, `diff`, `revoke-all`) may hold and report.
+public struct CountingOptions: Sendable {
+    /// `--top`: the first N users (`users`), or how many top users to report (`audit`, default 10).
+    public var top: Int?
+    /// The memory they may spend on what they count (`--memory-limit`).
+    public var memoryLimit = MemoryLimit.defaultBytes
+}
+
+/// `show`.
+public struct ShowOptions: Sendable {
+    /// The most payload bytes read and printed per session.
+    public var maxPayload = 64 * 1024
+    /// `--reveal`: secrets the session holds are printed, not redacted.
+    public var reveal = false
+}
+
+/// `list`.
+public struct ListOptions: Sendable {
+    /// `--scan-payloads`: find sessions by decoding payloads, not by mappings.
+    public var scanPayloads = false
+}
+
+/// `diff`.
+public struct DiffOptions: Sendable {
+    /// What is compared with (`--against`): a URL or a snapshot file.
+    public var against: String?
+    /// `--exit-code`: exit 1 when the stores differ.
+    public var exitCode = false
+}
+
+/// `prune`.
+public struct PruneOptions: Sendable {
+    /// Seconds between the two checks that make a mapping orphaned (`--grace`).
     public var grace: Double = 60
-    public var yes = false
-    public var auditLog: String?
-    public var actor: String?
-    public var reason: String?
-    public var auditStream: Bytes?
+}
+
+/// `index build`.
+public struct IndexBuildOptions: Sendable {
+    /// `--resume TOKEN`.
+    public var resume: String?
+}
+
+/// A command line bound to typed values: stage two's result. The options sit in structs by
+/// who reads them (as gh's per-command `Options`): the shared ones by concern, each command's
+/// own in its struct, so a command reads its own and the few shared ones it needs.
+public struct Invocation: Sendable {
+    /// The command to run.
+    public var command: CommandName = .help
+    /// Positional arguments after the command, as bytes (ids are binary).
+    public var arguments: [Bytes] = []
+    /// Argv index of each positional argument, for messages.
+    public var argumentIndexes: [Int] = []
+
+    public var connection = TargetOptions()
+    public var output = OutputOptions()
+    public var layout = LayoutOptions()
+    public var filters = FilterOptions()
+    public var destructive = DestructiveOptions()
+    public var revoke = RevokeOptions()
+    public var sessions = SessionArgumentOptions()
+    public var users = UsersOptions()
+    public var counting = CountingOptions()
+    public var show = ShowOptions()
+    public var list = ListOptions()
+    public var diff = DiffOptions()
+    public var prune = PruneOptions()
+    public var indexBuild = IndexBuildOptions()
+
     // General
     public var help = false
     public var version = false

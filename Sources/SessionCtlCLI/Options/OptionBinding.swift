@@ -201,29 +201,31 @@ public struct OptionBinding: Sendable {
                 let hint = Suggest.closest(to: text, in: names).map { "; did you mean '\($0)'?" } ?? ""
                 throw .invalidValue(option: spelling, value: text, reason: "expected \(Self.list(names))\(hint)", index: index)
             }
-            inv.framework = text
+            inv.layout.framework = text
         }
     }
 
     /// `--output FORMAT` and `--json` (`json` given): both set the output format, and may not disagree.
     static func output(_ fixed: OutputFormat?) -> OptionBinding {
-        let choice = Self.choice(\Invocation.output, meta: "FORMAT")
+        let choice = Self.choice(\Invocation.output.format, meta: "FORMAT")
         return OptionBinding(value: fixed == nil ? choice.value : .none) { inv, value, spelling, index throws(ParseError) in
-            let before = inv.output
-            if let fixed { inv.output = fixed } else { try choice.bind(&inv, value, spelling, index) }
+            let before = inv.output.format
+            if let fixed { inv.output.format = fixed } else { try choice.bind(&inv, value, spelling, index) }
             let said = fixed == nil ? "\(spelling) \(String(decoding: value ?? [], as: UTF8.self))" : spelling
-            if let previous = inv.outputSource, before != inv.output {
+            if let previous = inv.output.source, before != inv.output.format {
                 throw .conflict("\(previous) and \(spelling) ask for different output formats", index: index)
             }
-            inv.outputSource = said
+            inv.output.source = said
         }
     }
 
     /// `--cluster` (`true`) and `--no-cluster` (`false`), which may not both be given.
     static func cluster(_ wanted: Bool) -> OptionBinding {
         OptionBinding(value: .none) { inv, _, _, index throws(ParseError) in
-            if let previous = inv.cluster, previous != wanted { throw .conflict("--cluster and --no-cluster contradict each other", index: index) }
-            inv.cluster = wanted
+            if let previous = inv.connection.cluster, previous != wanted {
+                throw .conflict("--cluster and --no-cluster contradict each other", index: index)
+            }
+            inv.connection.cluster = wanted
         }
     }
 

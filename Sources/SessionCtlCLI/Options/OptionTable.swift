@@ -71,43 +71,44 @@ public enum OptionTable {
             name: "context", short: nil, binding: .text(\.context, meta: "NAME"), group: .connection, commands: nil,
             help: "the configuration file's context NAME (default $SESSIONCTL_CONTEXT, then current-context)"),
         OptionSpec(
-            name: "url", short: "u", binding: .text(\.url, meta: "URL"), group: .connection, commands: server,
+            name: "url", short: "u", binding: .text(\.connection.url, meta: "URL"), group: .connection, commands: server,
             help:
                 "redis://[[user][:password]@]host[:port][/db], rediss://…, unix:///path[?db=N]; a sessions table: postgres://…, mysql://…, sqlite:///path (default: $SESSIONCTL_URL, $REDIS_URL, redis://127.0.0.1:6379)"
         ),
         OptionSpec(
-            name: "password-file", short: nil, binding: .text(\.passwordFile, meta: "FILE", isFile: true), group: .connection, commands: server,
+            name: "password-file", short: nil, binding: .text(\.connection.passwordFile, meta: "FILE", isFile: true), group: .connection,
+            commands: server,
             help: "read the password from the first line of FILE (else $REDISCLI_AUTH)"),
         OptionSpec(
-            name: "askpass", short: nil, binding: .flag(\.askpass), group: .connection, commands: server,
+            name: "askpass", short: nil, binding: .flag(\.connection.askpass), group: .connection, commands: server,
             help: "type the password at a prompt without echo (read from stdin without a terminal), as redis-cli --askpass"),
         OptionSpec(
-            name: "connect-timeout", short: nil, binding: .seconds(\.connectTimeout), group: .connection, commands: server,
+            name: "connect-timeout", short: nil, binding: .seconds(\.connection.connectTimeout), group: .connection, commands: server,
             help: "give up connecting after SECONDS (default 5)"),
         OptionSpec(
-            name: "timeout", short: nil, binding: .seconds(\.timeout), group: .connection, commands: server,
+            name: "timeout", short: nil, binding: .seconds(\.connection.timeout), group: .connection, commands: server,
             help: "give up on a reply after SECONDS (default 10)"),
 
         OptionSpec(
-            name: "tls", short: nil, binding: .flag(\.tls), group: .tls, commands: server,
+            name: "tls", short: nil, binding: .flag(\.connection.tls), group: .tls, commands: server,
             help: "connect with TLS (the same as a rediss:// URL)"),
         OptionSpec(
-            name: "cacert", short: nil, binding: .text(\.cacert, meta: "FILE", isFile: true), group: .tls, commands: server,
+            name: "cacert", short: nil, binding: .text(\.connection.cacert, meta: "FILE", isFile: true), group: .tls, commands: server,
             help: "trust the CA certificates in FILE (PEM) instead of the system store"),
         OptionSpec(
-            name: "cacertdir", short: nil, binding: .text(\.cacertdir, meta: "DIR", isFile: true), group: .tls, commands: server,
+            name: "cacertdir", short: nil, binding: .text(\.connection.cacertdir, meta: "DIR", isFile: true), group: .tls, commands: server,
             help: "trust the hashed CA certificates in DIR instead of the system store"),
         OptionSpec(
-            name: "cert", short: nil, binding: .text(\.cert, meta: "FILE", isFile: true), group: .tls, commands: server,
+            name: "cert", short: nil, binding: .text(\.connection.cert, meta: "FILE", isFile: true), group: .tls, commands: server,
             help: "client certificate (PEM), for servers that require one"),
         OptionSpec(
-            name: "key", short: nil, binding: .text(\.key, meta: "FILE", isFile: true), group: .tls, commands: server,
+            name: "key", short: nil, binding: .text(\.connection.key, meta: "FILE", isFile: true), group: .tls, commands: server,
             help: "private key of --cert (PEM)"),
         OptionSpec(
-            name: "sni", short: nil, binding: .text(\.sni, meta: "NAME"), group: .tls, commands: server,
+            name: "sni", short: nil, binding: .text(\.connection.sni, meta: "NAME"), group: .tls, commands: server,
             help: "server name to send and to verify the certificate against, instead of each node's host"),
         OptionSpec(
-            name: "insecure", short: nil, binding: .flag(\.insecure), group: .tls, commands: server,
+            name: "insecure", short: nil, binding: .flag(\.connection.insecure), group: .tls, commands: server,
             help: "do not verify the server's certificate or host name (warns; never in production)"),
 
         OptionSpec(
@@ -124,13 +125,13 @@ public enum OptionTable {
             name: "json", short: nil, binding: .output(.json), group: .output, commands: nil,
             help: "the same as --output json"),
         OptionSpec(
-            name: "no-color", short: nil, binding: .flag(\.noColor), group: .output, commands: nil,
+            name: "no-color", short: nil, binding: .flag(\.output.noColor), group: .output, commands: nil,
             help: "never colour the output (also: NO_COLOR=1, TERM=dumb)"),
         OptionSpec(
-            name: "no-headers", short: nil, binding: .flag(\.noHeaders), group: .output, commands: nil,
+            name: "no-headers", short: nil, binding: .flag(\.output.noHeaders), group: .output, commands: nil,
             help: "tables without their header line, as kubectl has"),
         OptionSpec(
-            name: "quiet", short: "q", binding: .flag(\.quiet), group: .output, commands: server,
+            name: "quiet", short: "q", binding: .flag(\.output.quiet), group: .output, commands: server,
             help: "no progress or summaries on stderr; errors still show"),
 
         OptionSpec(
@@ -139,155 +140,161 @@ public enum OptionTable {
                 "the layout and payload format of a framework: \(OptionBinding.list(Framework.names)) (default $SESSIONCTL_FRAMEWORK); the options below override it"
         ),
         OptionSpec(
-            name: "mapping", short: nil, binding: .text(\.mapping, meta: "TEMPLATE"), group: .layout, commands: server,
+            name: "mapping", short: nil, binding: .text(\.layout.mapping, meta: "TEMPLATE"), group: .layout, commands: server,
             help: "mapping-key template with <user> and <session> (default user:<user>:<session>)", requires: .keyLayout),
         OptionSpec(
-            name: "session-key", short: nil, binding: .text(\.sessionKey, meta: "TEMPLATE"), group: .layout, commands: server,
+            name: "session-key", short: nil, binding: .text(\.layout.sessionKey, meta: "TEMPLATE"), group: .layout, commands: server,
             help: "where session data lives: <value> (the mapping's value, default) or a template such as session:<session>", requires: .keyLayout),
         OptionSpec(
-            name: "session-glob", short: nil, binding: .text(\.sessionGlob, meta: "GLOB"), group: .layout, commands: server,
+            name: "session-glob", short: nil, binding: .text(\.layout.sessionGlob, meta: "GLOB"), group: .layout, commands: server,
             help: "never read or delete a session key outside GLOB (default session:*, or the framework's)", requires: .keyLayout),
         OptionSpec(
-            name: "index", short: nil, binding: .text(\.index, meta: "TEMPLATE"), group: .layout, commands: server,
+            name: "index", short: nil, binding: .text(\.layout.index, meta: "TEMPLATE"), group: .layout, commands: server,
             help: "a per-user SET or ZSET of session ids with <user> (user_sessions:<user>): list, revoke-user and users read it instead of scanning",
             requires: .index),
         OptionSpec(
-            name: "against", short: nil, binding: .text(\.against, meta: "URL|FILE"), group: .selection, commands: [.diff],
+            name: "against", short: nil, binding: .text(\.diff.against, meta: "URL|FILE"), group: .selection, commands: [.diff],
             help: "the store to compare with: a URL (redis://, postgres://, mysql://, sqlite:///…) or a file 'sessionctl snapshot' wrote"),
         OptionSpec(
-            name: "exit-code", short: nil, binding: .flag(\.exitCode), group: .selection, commands: [.diff],
+            name: "exit-code", short: nil, binding: .flag(\.diff.exitCode), group: .selection, commands: [.diff],
             help: "exit 1 when the stores differ (as git diff --exit-code)"),
         OptionSpec(
-            name: "table", short: nil, binding: .text(\.table, meta: "NAME"), group: .layout, commands: server,
+            name: "table", short: nil, binding: .text(\.layout.table, meta: "NAME"), group: .layout, commands: server,
             help: "the sessions table of a SQL URL (default sessions, then django_session); Laravel's and Django's columns are recognised"),
         OptionSpec(
             name: "lifetime", short: nil,
             binding: .durationWithUnit(
-                \Invocation.lifetime, 1...315_360_000,
+                \Invocation.layout.lifetime, 1...315_360_000,
                 why: "Laravel's SESSION_LIFETIME counts minutes, so its 120 is --lifetime 120m (a bare number is not taken for seconds)"),
             group: .layout, commands: server,
             help: "Laravel's session lifetime (config/session.php, default 120m): a row idle longer is dead, audit counts it and prune deletes it"),
         OptionSpec(
-            name: "user-field", short: nil, binding: .text(\.userField, meta: "PATH"), group: .layout, commands: server,
+            name: "user-field", short: nil, binding: .text(\.layout.userField, meta: "PATH"), group: .layout, commands: server,
             help: "where a decoded payload names the user, as a dot path (warden.user.admin.key.0.0); tried before the framework's"),
         OptionSpec(
-            name: "scan-count", short: nil, binding: .count(\.scanCount, 1...1_000_000), group: .layout, commands: server,
+            name: "scan-count", short: nil, binding: .count(\.layout.scanCount, 1...1_000_000), group: .layout, commands: server,
             help: "SCAN COUNT hint (default 1000)"),
         OptionSpec(
-            name: "rate", short: nil, binding: .count(\.rate, 1...1_000_000_000, meta: "KEYS_PER_SECOND"), group: .layout, commands: server,
+            name: "rate", short: nil, binding: .count(\.layout.rate, 1...1_000_000_000, meta: "KEYS_PER_SECOND"), group: .layout, commands: server,
             help: "examine at most this many keys a second on each primary, to spare a busy server"),
 
         OptionSpec(
-            name: "user", short: nil, binding: .bytes(\.user, meta: "USER", what: "a user id"), group: .selection, commands: [.revoke, .show],
+            name: "user", short: nil, binding: .bytes(\.sessions.user, meta: "USER", what: "a user id"), group: .selection,
+            commands: [.revoke, .show],
             help: "only sessions of USER (the mapping key is then read directly, no scan)"),
         OptionSpec(
-            name: "sort", short: nil, binding: .choice(\.sort, meta: "KEY"), group: .selection, commands: [.users],
+            name: "sort", short: nil, binding: .choice(\.users.sort, meta: "KEY"), group: .selection, commands: [.users],
             help: "order users by count (default) or user"),
         OptionSpec(
-            name: "min", short: nil, binding: .count(\.min, 1...Int(Int32.max)), group: .selection, commands: [.users],
+            name: "min", short: nil, binding: .count(\.users.min, 1...Int(Int32.max)), group: .selection, commands: [.users],
             help: "only users with at least N sessions"),
         OptionSpec(
-            name: "top", short: nil, binding: .count(\.top, 1...Int(Int32.max)), group: .selection, commands: [.users, .audit],
+            name: "top", short: nil, binding: .count(\.counting.top, 1...Int(Int32.max)), group: .selection, commands: [.users, .audit],
             help: "only the first N users (users), or how many top users to report (audit, default 10)"),
 
         OptionSpec(
-            name: "idle-over", short: nil, binding: .duration(\Invocation.idleOver, 0...315_360_000), group: .selection,
+            name: "idle-over", short: nil, binding: .duration(\Invocation.filters.idleOver, 0...315_360_000), group: .selection,
             commands: [.list, .revokeUser, .revokeAll],
             help: "only sessions idle for longer than DURATION (OBJECT IDLETIME, read before anything touches them)"),
         OptionSpec(
-            name: "older-than", short: nil, binding: .duration(\Invocation.olderThan, 0...315_360_000), group: .selection,
+            name: "older-than", short: nil, binding: .duration(\Invocation.filters.olderThan, 0...315_360_000), group: .selection,
             commands: [.list, .revokeUser, .revokeAll],
             help: "only sessions created longer than DURATION ago (from the payload; a session of unknown age is never matched)"),
         OptionSpec(
-            name: "ttl-over", short: nil, binding: .duration(\Invocation.ttlOver, 0...315_360_000), group: .selection,
+            name: "ttl-over", short: nil, binding: .duration(\Invocation.filters.ttlOver, 0...315_360_000), group: .selection,
             commands: [.list, .revokeUser, .revokeAll],
             help: "only sessions with more than DURATION left to live (no expiry counts as more)"),
         OptionSpec(
-            name: "ip", short: nil, binding: .cidr(\.ip), group: .selection, commands: [.list, .revokeUser, .revokeAll],
+            name: "ip", short: nil, binding: .cidr(\.filters.ip), group: .selection, commands: [.list, .revokeUser, .revokeAll],
             help: "only sessions whose payload's IP address is in CIDR (IPv4 or IPv6)"),
         OptionSpec(
-            name: "except", short: nil, binding: .appending(\.except, meta: "SESSION", what: "a session id"), group: .selection,
+            name: "except", short: nil, binding: .appending(\.filters.except, meta: "SESSION", what: "a session id"), group: .selection,
             commands: [.revokeUser],
             help: "keep this session (log out everywhere but here); may be given more than once"),
         OptionSpec(
-            name: "cookie", short: nil, binding: .flag(\.cookie), group: .selection, commands: [.show, .revoke],
+            name: "cookie", short: nil, binding: .flag(\.sessions.cookie), group: .selection, commands: [.show, .revoke],
             help: "the arguments are cookie values as the browser holds them, turned into session ids by --framework"),
         OptionSpec(
-            name: "reveal", short: nil, binding: .flag(\.reveal), group: .selection, commands: [.show],
+            name: "reveal", short: nil, binding: .flag(\.show.reveal), group: .selection, commands: [.show],
             help: "print the secrets a session holds (CSRF tokens, password salts and digests, API keys), which show redacts by default"),
         OptionSpec(
-            name: "secret-file", short: nil, binding: .text(\.secretFile, meta: "FILE", isFile: true), group: .selection, commands: [.show, .revoke],
+            name: "secret-file", short: nil, binding: .text(\.sessions.secretFile, meta: "FILE", isFile: true), group: .selection,
+            commands: [.show, .revoke],
             help: "express-session secrets, one a line: --cookie checks the cookie's signature against them"),
         OptionSpec(
-            name: "app-key-file", short: nil, binding: .text(\.appKeyFile, meta: "FILE", isFile: true), group: .selection, commands: server,
+            name: "app-key-file", short: nil, binding: .text(\.layout.appKeyFile, meta: "FILE", isFile: true), group: .selection, commands: server,
             help: "Laravel's APP_KEY (a .env file or base64:…): opens encrypted cookies and SESSION_ENCRYPT payloads"),
         OptionSpec(
-            name: "live", short: nil, binding: .flag(\.live), group: .selection, commands: [.users],
+            name: "live", short: nil, binding: .flag(\.users.live), group: .selection, commands: [.users],
             help: "check each mapping's session (pipelined EXISTS): count live sessions, and stale mappings apart"),
         OptionSpec(
-            name: "memory-limit", short: nil, binding: .size(\.memoryLimit, MemoryLimit.minimumBytes...(1 << 40)), group: .selection,
+            name: "memory-limit", short: nil, binding: .size(\.counting.memoryLimit, MemoryLimit.minimumBytes...(1 << 40)), group: .selection,
             commands: [.users, .audit, .diff, .revokeAll],
             help:
                 "the memory users, audit and diff may use for what they count, and revoke-all for the keys it watches after deleting (default 64MiB); past it they spill sorted runs to a private directory under $TMPDIR and merge them, exactly"
         ),
         OptionSpec(
-            name: "max-payload", short: nil, binding: .size(\.maxPayload, 1...(1 << 30)), group: .selection, commands: [.show],
+            name: "max-payload", short: nil, binding: .size(\.show.maxPayload, 1...(1 << 30)), group: .selection, commands: [.show],
             help: "read and show at most SIZE bytes of each payload (default 64KiB); the rest is counted"),
         OptionSpec(
-            name: "dry-run", short: nil, binding: .flag(\.dryRun), group: .destructive, commands: changing,
+            name: "dry-run", short: nil, binding: .flag(\.destructive.dryRun), group: .destructive, commands: changing,
             help: "print exactly what would be deleted and delete nothing"),
         OptionSpec(
-            name: "wait-replicas", short: nil, binding: .count(\.waitReplicas, 0...1_000), group: .destructive, commands: [.revoke, .revokeUser],
+            name: "wait-replicas", short: nil, binding: .count(\.revoke.waitReplicas, 0...1_000), group: .destructive,
+            commands: [.revoke, .revokeUser],
             help: "replicas per primary that must confirm the session keys' deletion (WAIT) before mappings go (default: all; 0: no check)",
             requires: .replicas),
         OptionSpec(
-            name: "settle", short: nil, binding: .duration(\Invocation.settle, 0...86_400), group: .destructive, commands: revoking,
+            name: "settle", short: nil, binding: .duration(\Invocation.destructive.settle, 0...86_400), group: .destructive, commands: revoking,
             help:
                 "after deleting, watch the revoked keys this long for sessions a request in flight writes back, delete them again, and wait until a whole DURATION passes without one (default 5s, else $SESSIONCTL_SETTLE; 0: off)"
         ),
         OptionSpec(
-            name: "verify-url", short: nil, binding: .text(\.verifyURL, meta: "URL"), group: .destructive, commands: [.revoke, .revokeUser],
+            name: "verify-url", short: nil, binding: .text(\.revoke.verifyURL, meta: "URL"), group: .destructive, commands: [.revoke, .revokeUser],
             help:
                 "after settling, ask the application: GET URL with each revoked session's cookie, and report whether it still logs in (http:// or https://)"
         ),
         OptionSpec(
-            name: "verify-logged-in", short: nil, binding: .text(\.verifyLoggedIn, meta: "STATUS|REGEX"), group: .destructive,
+            name: "verify-logged-in", short: nil, binding: .text(\.revoke.verifyLoggedIn, meta: "STATUS|REGEX"), group: .destructive,
             commands: [.revoke, .revokeUser],
             help:
                 "what --verify-url's answer looks like when the cookie still logs in: statuses or classes (200, 2xx, 401,403), or a pattern in the body (default: any 2xx status)"
         ),
         OptionSpec(
-            name: "cookie-name", short: nil, binding: .text(\.cookieName, meta: "NAME"), group: .destructive, commands: [.revoke, .revokeUser],
+            name: "cookie-name", short: nil, binding: .text(\.revoke.cookieName, meta: "NAME"), group: .destructive,
+            commands: [.revoke, .revokeUser],
             help: "the session cookie's name for --verify-url (default: the framework's, e.g. laravel_session, sessionid, PHPSESSID)"),
         OptionSpec(
-            name: "cached-db-url", short: nil, binding: .text(\.cachedDBURL, meta: "URL"), group: .destructive, commands: [.revoke, .revokeUser],
+            name: "cached-db-url", short: nil, binding: .text(\.revoke.cachedDBURL, meta: "URL"), group: .destructive,
+            commands: [.revoke, .revokeUser],
             help:
                 "Django cached_db: the database (postgres://, mysql://, sqlite:///…) whose django_session rows are deleted with their cache keys; without it such sessions are refused"
         ),
         OptionSpec(
-            name: "grace", short: nil, binding: .duration(\.grace, 0...604_800), group: .destructive, commands: [.prune],
+            name: "grace", short: nil, binding: .duration(\.prune.grace, 0...604_800), group: .destructive, commands: [.prune],
             help: "a mapping is orphaned when its session was missing on two checks this far apart (default 60s; 0: one immediate re-check)"),
         OptionSpec(
-            name: "resume", short: nil, binding: .text(\.resume, meta: "TOKEN"), group: .destructive, commands: [.index],
+            name: "resume", short: nil, binding: .text(\.indexBuild.resume, meta: "TOKEN"), group: .destructive, commands: [.index],
             help: "index build: continue an interrupted run from the token it printed (host:port=cursor,…)"),
         OptionSpec(
-            name: "scan-payloads", short: nil, binding: .flag(\.scanPayloads), group: .selection, commands: [.list],
+            name: "scan-payloads", short: nil, binding: .flag(\.list.scanPayloads), group: .selection, commands: [.list],
             help: "no mapping needed: find the users' sessions by decoding every payload under the glob (O(keyspace); index build makes it fast)",
             requires: .payloadScan),
         OptionSpec(
-            name: "yes", short: "y", binding: .flag(\.yes), group: .destructive, commands: destructive,
+            name: "yes", short: "y", binding: .flag(\.destructive.yes), group: .destructive, commands: destructive,
             help: "do not ask for confirmation (required without a terminal)"),
         OptionSpec(
-            name: "audit-log", short: nil, binding: .text(\.auditLog, meta: "FILE", isFile: true), group: .destructive, commands: changing,
+            name: "audit-log", short: nil, binding: .text(\.destructive.auditLog, meta: "FILE", isFile: true), group: .destructive,
+            commands: changing,
             help: "append a JSON line per affected user to FILE before deleting (default $SESSIONCTL_AUDIT_LOG)"),
         OptionSpec(
-            name: "actor", short: nil, binding: .text(\.actor, meta: "NAME"), group: .destructive, commands: changing,
+            name: "actor", short: nil, binding: .text(\.destructive.actor, meta: "NAME"), group: .destructive, commands: changing,
             help: "who is acting, for the audit trail (default $SUDO_USER, then $USER)"),
         OptionSpec(
-            name: "reason", short: nil, binding: .text(\.reason, meta: "TEXT"), group: .destructive, commands: changing,
+            name: "reason", short: nil, binding: .text(\.destructive.reason, meta: "TEXT"), group: .destructive, commands: changing,
             help: "why, for the audit trail (a ticket or incident id)"),
         OptionSpec(
-            name: "audit-stream", short: nil, binding: .bytes(\.auditStream, meta: "KEY", what: "a stream key"), group: .destructive,
+            name: "audit-stream", short: nil, binding: .bytes(\.destructive.auditStream, meta: "KEY", what: "a stream key"), group: .destructive,
             commands: changing,
             help: "also XADD each audit record to the Redis stream KEY", requires: .auditStream),
 

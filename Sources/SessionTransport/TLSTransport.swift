@@ -19,7 +19,7 @@ public final class TLSTransport: Transport {
         self.socket = socket
         self.endpoint = endpoint
         guard let ssl = SSL_new(context.context) else {
-            throw RedisClientError.tlsFailed(endpoint: endpoint, reason: "cannot create a TLS session: \(TLSContext.lastError())")
+            throw TransportError.tlsFailed(endpoint: endpoint, reason: "cannot create a TLS session: \(TLSContext.lastError())")
         }
         self.ssl = ssl
         SSL_set_fd(ssl, socket.fd)
@@ -41,13 +41,13 @@ public final class TLSTransport: Transport {
             if err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE {
                 do {
                     try socket.wait(for: Int16(err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT), deadline: deadline, operation: "the TLS handshake")
-                } catch RedisClientError.timedOut(_, _, let s) {
-                    throw RedisClientError.tlsFailed(
+                } catch TransportError.timedOut(_, _, let s) {
+                    throw TransportError.tlsFailed(
                         endpoint: endpoint, reason: "handshake did not finish within \(formatSeconds(s)); is this a TLS port?")
                 }
                 continue
             }
-            throw RedisClientError.tlsFailed(endpoint: endpoint, reason: Self.handshakeFailure(ssl, name: name, err: err))
+            throw TransportError.tlsFailed(endpoint: endpoint, reason: Self.handshakeFailure(ssl, name: name, err: err))
         }
     }
 
@@ -145,9 +145,9 @@ public final class TLSTransport: Transport {
                 reason = code == 0 ? "unexpected end of stream" : String(cString: strerror(code))
             }
             if reason.contains("certificate required") || sessionctl_certificate_was_requested(ssl) != 0 {
-                throw RedisClientError.tlsFailed(endpoint: endpoint, reason: "the server requires a client certificate (use --cert and --key)")
+                throw TransportError.tlsFailed(endpoint: endpoint, reason: "the server requires a client certificate (use --cert and --key)")
             }
-            throw RedisClientError.connectionLost(endpoint: endpoint, reason: "TLS: \(reason)")
+            throw TransportError.connectionLost(endpoint: endpoint, reason: "TLS: \(reason)")
         }
     }
 }

@@ -13,7 +13,7 @@ public final class SocketTransport: Transport {
     private let cancellation: Cancellation
 
     /// Connects to `address` within `connectTimeout` seconds; `cancellation` ends any wait early.
-    public init(address: RedisEndpoint.Address, connectTimeout: Double, cancellation: Cancellation = Cancellation()) throws {
+    public init(address: SocketAddress, connectTimeout: Double, cancellation: Cancellation = Cancellation()) throws {
         endpoint = address.description
         self.cancellation = cancellation
         var tv = timeval()
@@ -27,15 +27,15 @@ public final class SocketTransport: Transport {
             context = redisConnectUnixWithTimeout(path, tv)
         }
         guard let context else {
-            throw RedisClientError.connectFailed(endpoint: endpoint, reason: "out of memory")
+            throw TransportError.connectFailed(endpoint: endpoint, reason: "out of memory")
         }
         if context.pointee.err != 0 {
             let reason = withUnsafeBytes(of: context.pointee.errstr) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
             redisFree(context)
-            if cancellation.isCancelled { throw RedisClientError.interrupted }
-            throw RedisClientError.connectFailed(endpoint: endpoint, reason: Self.describeConnectError(reason))
+            if cancellation.isCancelled { throw TransportError.interrupted }
+            throw TransportError.connectFailed(endpoint: endpoint, reason: Self.describeConnectError(reason))
         }
         // Take the descriptor and free the context: from here on this type owns the socket.
         fd = redisFreeKeepFd(context)
@@ -72,7 +72,7 @@ public final class SocketTransport: Transport {
                 try wait(for: Int16(POLLOUT), deadline: deadline, operation: "a write")
                 continue
             }
-            throw RedisClientError.connectionLost(endpoint: endpoint, reason: String(cString: strerror(e)))
+            throw TransportError.connectionLost(endpoint: endpoint, reason: String(cString: strerror(e)))
         }
     }
 
@@ -85,7 +85,7 @@ public final class SocketTransport: Transport {
                 try wait(for: Int16(POLLIN), deadline: deadline, operation: "a command")
                 continue
             }
-            throw RedisClientError.connectionLost(endpoint: endpoint, reason: String(cString: strerror(e)))
+            throw TransportError.connectionLost(endpoint: endpoint, reason: String(cString: strerror(e)))
         }
     }
 
@@ -98,15 +98,15 @@ public final class SocketTransport: Transport {
     /// Waits until the socket is ready for `events`, the deadline passes, or Ctrl-C.
     public func wait(for events: Int16, deadline: Deadline, operation: String) throws {
         while true {
-            if cancellation.isCancelled { throw RedisClientError.interrupted }
+            if cancellation.isCancelled { throw TransportError.interrupted }
             var pfd = pollfd(fd: fd, events: events, revents: 0)
             let ms = deadline.remainingMilliseconds
-            if ms == 0 { throw RedisClientError.timedOut(endpoint: endpoint, operation: operation, seconds: deadline.seconds) }
+            if ms == 0 { throw TransportError.timedOut(endpoint: endpoint, operation: operation, seconds: deadline.seconds) }
             // Wake at least every 200 ms to notice Ctrl-C even if the signal hit another thread.
             let rc = poll(&pfd, 1, min(ms, 200))
             if rc > 0 { return }
             if rc < 0 && errno != EINTR {
-                throw RedisClientError.connectionLost(endpoint: endpoint, reason: String(cString: strerror(errno)))
+                throw TransportError.connectionLost(endpoint: endpoint, reason: String(cString: strerror(errno)))
             }
         }
     }

@@ -12,7 +12,7 @@ public final class TLSContext: @unchecked Sendable {
     public init(settings: TLSSettings) throws {
         self.settings = settings
         guard let ctx = SSL_CTX_new(TLS_client_method()) else {
-            throw RedisClientError.tlsFailed(endpoint: "-", reason: "cannot create a TLS context: \(TLSContext.lastError())")
+            throw TransportError.tlsFailed(endpoint: "-", reason: "cannot create a TLS context: \(TLSContext.lastError())")
         }
         context = ctx
         _ = sessionctl_ssl_ctx_min_tls12(ctx)
@@ -20,26 +20,26 @@ public final class TLSContext: @unchecked Sendable {
         SSL_CTX_set_verify(ctx, settings.insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, nil)
         if settings.caFile != nil || settings.caDirectory != nil {
             if SSL_CTX_load_verify_locations(ctx, settings.caFile, settings.caDirectory) != 1 {
-                throw RedisClientError.tlsFailed(
+                throw TransportError.tlsFailed(
                     endpoint: "-",
                     reason: "cannot load CA certificates from \(settings.caFile ?? settings.caDirectory ?? ""): \(TLSContext.lastError())")
             }
         } else if SSL_CTX_set_default_verify_paths(ctx) != 1 {
-            throw RedisClientError.tlsFailed(endpoint: "-", reason: "cannot load the system's CA certificates: \(TLSContext.lastError())")
+            throw TransportError.tlsFailed(endpoint: "-", reason: "cannot load the system's CA certificates: \(TLSContext.lastError())")
         }
         if settings.certificateFile == nil {
             sessionctl_watch_certificate_requests(ctx)
         }
         if let cert = settings.certificateFile {
             guard SSL_CTX_use_certificate_chain_file(ctx, cert) == 1 else {
-                throw RedisClientError.tlsFailed(endpoint: "-", reason: "cannot load client certificate \(cert): \(TLSContext.lastError())")
+                throw TransportError.tlsFailed(endpoint: "-", reason: "cannot load client certificate \(cert): \(TLSContext.lastError())")
             }
             let key = settings.keyFile ?? cert
             guard SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) == 1 else {
-                throw RedisClientError.tlsFailed(endpoint: "-", reason: "cannot load private key \(key): \(TLSContext.lastError())")
+                throw TransportError.tlsFailed(endpoint: "-", reason: "cannot load private key \(key): \(TLSContext.lastError())")
             }
             guard SSL_CTX_check_private_key(ctx) == 1 else {
-                throw RedisClientError.tlsFailed(endpoint: "-", reason: "private key \(key) does not match certificate \(cert)")
+                throw TransportError.tlsFailed(endpoint: "-", reason: "private key \(key) does not match certificate \(cert)")
             }
         }
     }
