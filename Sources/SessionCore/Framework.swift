@@ -72,7 +72,10 @@ public struct Framework: Sendable {
             fields: FieldPaths(
                 user: ["warden.user.*.key.0.0", "@value.warden.user.*.key.0.0", "user_id"],
                 lastSeenAt: ["warden.user.*.session.last_request_at", "last_seen_at"]),
-            cookie: .rackPrivateId, unrevocable: [], idMarkers: ["rack:session:", "_session_id:", "session:"], companions: .rack),
+            cookie: .rackPrivateId, unrevocable: [], idMarkers: ["rack:session:", "_session_id:", "session:"], companions: .rack,
+            sessionShape: SessionShape(
+                ids: [.init(prefix: "2::", length: 64...64, alphabet: .lowercaseHex), .init(length: 32...32, alphabet: .lowercaseHex)],
+                described: "2:: and 64 hex digits (Rack's private id), or 32 hex digits (a public id)")),
         Framework(
             name: "laravel", summary: "Laravel's Redis session driver (PHP serialize, twice; SESSION_ENCRYPT with --app-key-file)",
             mapping: "laravel_database_user:<user>:<session>",
@@ -81,13 +84,17 @@ public struct Framework: Sendable {
             cookie: .laravelEncrypted, unrevocable: [], idMarkers: ["_cache:", "_cache_", "-cache-"],
             sessionKeyTemplate: "laravel_database_laravel_cache:<session>", cookieName: "laravel_session",
             sessionShape: SessionShape(
-                idLength: 40...40, idAlphabet: .alphanumeric, payloadKey: "_token", described: "40 letters and digits, its data holding _token")),
+                ids: [.init(length: 40...40, alphabet: .alphanumeric)], payloadKey: "_token",
+                described: "40 letters and digits, its data holding _token")),
         Framework(
             name: "php", summary: "PHP native sessions on phpredis (PHPREDIS_SESSION:, php or php_serialize handler)",
             mapping: "user:<user>:<session>", sessionGlobs: ["PHPREDIS_SESSION:*", "PHPREDIS_CLUSTER_SESSION:*"], sessionIdPrefix: nil,
             payload: .php, fields: FieldPaths(user: ["user_id", laravelLogin]),
             cookie: .plain, unrevocable: [], idMarkers: ["PHPREDIS_CLUSTER_SESSION:", "PHPREDIS_SESSION:"],
-            sessionKeyTemplate: "PHPREDIS_SESSION:<session>", cookieName: "PHPSESSID"),
+            sessionKeyTemplate: "PHPREDIS_SESSION:<session>", cookieName: "PHPSESSID",
+            sessionShape: SessionShape(
+                ids: [.init(length: 22...256, alphabet: .phpSessionId)],
+                described: "22 to 256 letters, digits, ',' and '-' (session.sid_length, sid_bits_per_character)")),
         Framework(
             name: "django", summary: "Django cache and cached_db session backends on Django's Redis cache (pickle)",
             mapping: "user:<user>:<session>", sessionGlobs: ["*:django.contrib.sessions.cache*"], sessionIdPrefix: nil,
@@ -99,17 +106,23 @@ public struct Framework: Sendable {
                     "a cached_db session is reloaded from the django_session table and written back: deleting the Redis key does not log the user out; delete the row (or use the cache backend)"
                 )
             ], idMarkers: ["django.contrib.sessions.cached_db", "django.contrib.sessions.cache"],
-            sessionKeyTemplate: ":1:django.contrib.sessions.cache<session>", cookieName: "sessionid"),
+            sessionKeyTemplate: ":1:django.contrib.sessions.cache<session>", cookieName: "sessionid",
+            sessionShape: SessionShape(
+                ids: [.init(length: 32...32, alphabet: .lowercaseAlphanumeric)], described: "32 lower-case letters and digits (get_random_string)")),
         Framework(
             name: "flask", summary: "Flask-Session's Redis interface (msgpack since 0.7, pickle before), Flask-Login",
             mapping: "user:<user>:<session>", sessionGlobs: ["session:*"], sessionIdPrefix: nil,
             payload: .flask, fields: FieldPaths(user: ["_user_id"]),
-            cookie: .plain, unrevocable: [], idMarkers: ["session:"], sessionKeyTemplate: "session:<session>", cookieName: "session"),
+            cookie: .plain, unrevocable: [], idMarkers: ["session:"], sessionKeyTemplate: "session:<session>", cookieName: "session",
+            sessionShape: SessionShape(
+                ids: [.init(length: 43...43, alphabet: .urlSafe), .init(length: 36...36, alphabet: .uuid)],
+                described: "43 URL-safe characters (token_urlsafe(32), Flask-Session 0.6 and later) or a UUID (before 0.6)")),
         Framework(
             name: "express", summary: "express-session with connect-redis (JSON, passport)",
             mapping: "user:<user>:<session>", sessionGlobs: ["sess:*"], sessionIdPrefix: nil,
             payload: .express, fields: FieldPaths(user: ["passport.user", "user_id"]),
-            cookie: .expressSigned, unrevocable: [], idMarkers: ["sess:"], sessionKeyTemplate: "sess:<session>", cookieName: "connect.sid"),
+            cookie: .expressSigned, unrevocable: [], idMarkers: ["sess:"], sessionKeyTemplate: "sess:<session>", cookieName: "connect.sid",
+            sessionShape: SessionShape(ids: [.init(length: 32...32, alphabet: .urlSafe)], described: "32 URL-safe characters (uid-safe's 24 bytes)")),
         Framework(
             name: "spring", summary: "Spring Session's Redis hashes (creationTime, lastAccessedTime; Java serialization or JSON)",
             mapping: "user:<user>:<session>", sessionGlobs: ["spring:session:sessions:*"], sessionIdPrefix: nil,
@@ -120,7 +133,10 @@ public struct Framework: Sendable {
                 ip: ["sessionAttr:ip"], userAgent: ["sessionAttr:user_agent"]),
             cookie: .base64, unrevocable: [], idMarkers: ["spring:session:sessions:"],
             index: "spring:session:index:org.springframework.session.FindByIndexNameSessionRepository.PRINCIPAL_NAME_INDEX_NAME:<user>",
-            sessionKeyTemplate: "spring:session:sessions:<session>", companions: .spring, cookieName: "SESSION"),
+            sessionKeyTemplate: "spring:session:sessions:<session>", companions: .spring, cookieName: "SESSION",
+            sessionShape: SessionShape(
+                ids: [.init(length: 36...36, alphabet: .uuid), .init(prefix: "expires:", length: 36...36, alphabet: .uuid)],
+                described: "a UUID (Spring's session ids), or expires: and one (its expiry key)")),
     ]
 
     /// The preset called `name`.

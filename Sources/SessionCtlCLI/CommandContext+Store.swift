@@ -40,6 +40,14 @@ extension CommandContext {
             unrevocable: f?.unrevocable ?? [])
         layout.companions = f?.companions
         layout.shape = f?.sessionShape
+        if let length = invocation.layout.sessionIdLength {
+            guard let shape = layout.shape else {
+                throw CLIError(
+                    "--session-id-length changes the shape of a framework's session ids, and no --framework names one",
+                    hint: "give --framework (\(OptionBinding.list(Framework.names)))", code: .usage)
+            }
+            layout.shape = shape.withIdLength(length)
+        }
         return layout
     }
 
@@ -152,9 +160,9 @@ extension CommandContext {
         return invocation.fromContext.settle.flatMap(OptionBinding.parseDuration) ?? 5
     }
 
-    /// The progress line while the revoked keys are watched.
-    static func settleLine(_ p: SettleProgress) -> String {
-        "settling (--settle): watching \(Cell.plural(p.watched, "key")) for write-backs by requests in flight, "
+    /// The progress line while the revoked keys (or a table's rows) are watched.
+    static func settleLine(_ p: SettleProgress, watching thing: String = "key") -> String {
+        "settling (--settle): watching \(Cell.plural(p.watched, thing)) for write-backs by requests in flight, "
             + "\(Int(p.secondsLeft.rounded(.up)))s of quiet to go" + (p.writtenBack > 0 ? "; \(p.writtenBack) written back and deleted again" : "")
     }
 

@@ -218,7 +218,7 @@ final class CommandContext {
         }
         // The result first, then what is wrong with it: on a terminal both streams interleave.
         console.out.flush()
-        for line in completeness.summary { console.error("incomplete: \(line)") }
+        for line in completeness.summary(running: invocation.command) { console.error("incomplete: \(line)") }
         if completeness.interrupted { console.error("interrupted: the result above is partial") }
     }
 }

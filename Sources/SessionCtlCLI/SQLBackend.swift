@@ -101,7 +101,7 @@ extension CommandContext {
         let progress = self.progress
         if progress.enabled {
             configuration.progress = { progress.scanned($0) }
-            configuration.settleProgress = { progress.status(Self.settleLine($0)) }
+            configuration.settleProgress = { progress.status(Self.settleLine($0, watching: "row")) }
         }
         return try SQLSessionStore(
             connection: connection, table: table, display: url.display,

@@ -11,10 +11,11 @@ final class AuditEndToEndTests: XCTestCase {
     func testSessionsThatNeverExpireAreCountedMappedOrNot() throws {
         let f = try Fixture()
         try f.seed([("alice", "m1"), ("alice", "m2")])
-        var seed: [[String]] = (0..<300).map { ["SET", "session:anon\($0)", "{\"csrf\":\"x\"}"] }
-        seed += (0..<200).map { ["SET", "session:user\($0)", "{\"_user_id\":\"u\($0 % 7)\"}"] }
+        // Flask-Session's ids, so that the flask preset takes them for sessions.
+        var seed: [[String]] = (0..<300).map { ["SET", "session:" + SessionIds.flask("anon\($0)"), "{\"csrf\":\"x\"}"] }
+        seed += (0..<200).map { ["SET", "session:" + SessionIds.flask("user\($0)"), "{\"_user_id\":\"u\($0 % 7)\"}"] }
         seed += [["SET", "session:m1", "{}"]]  // a mapped session that never expires: counted once
-        seed += [["SET", "session:bad", "\u{1}\u{2}not a payload"]]
+        seed += [["SET", "session:" + SessionIds.flask("bad"), "\u{1}\u{2}not a payload"]]
         try f.server.run(seed)
         let plain = try f.run("audit", "-o", "json")
         assertExitStatus(plain, 0)
@@ -29,9 +30,16 @@ final class AuditEndToEndTests: XCTestCase {
         XCTAssertEqual(byPreset["unmapped_user_sessions"], 200, "\(byPreset)")
         XCTAssertEqual(byPreset["anonymous_sessions"], 300, "\(byPreset)")
         XCTAssertEqual(byPreset["undecodable_payloads"], 1, "\(byPreset)")
+        // `m1` and `m2` are no Flask-Session ids: under the glob, but not sessions to the preset (and their mappings are refused).
+        XCTAssertEqual(byPreset["not_sessions"], 2, "\(byPreset)")
+        XCTAssertEqual(byPreset["refused"], 2, "\(byPreset)")
         let examples = try XCTUnwrap(try flask.json()["examples"] as? [String: [String]])
         XCTAssertEqual(examples["unmapped_user_sessions"]?.count, 3)
         let table = try f.run("--framework", "flask", "audit")
         XCTAssertTrue(table.stdout.contains("sessions of a user no mapping points to"), table.stdout)
+        let notSessions = table.stdout.split(separator: "\n").first {
+            $0.hasPrefix("keys under the glob that are not sessions (another shape: left alone)")
+        }
+        XCTAssertTrue(notSessions?.hasSuffix(" 2  session:m1, session:m2") == true, table.stdout)
     }
 }

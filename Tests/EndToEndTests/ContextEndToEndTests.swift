@@ -21,9 +21,12 @@ final class ContextEndToEndTests: XCTestCase {
         let tls = try RedisServer(tls: certs)
         _ = try tls.run([["SET", "user:alice:t1", "session:t1"], ["SET", "session:t1", "{}", "EX", "600"]])
         let cluster = try RedisCluster()
-        try cluster.write([["SET", "user:alice:c1", "session:c1"], ["SET", "session:c1", "{}", "EX", "600"]])
+        // The production context names the flask preset: its sessions have Flask-Session's ids.
+        let c1 = SessionIds.flask("c1")
+        let p1 = SessionIds.flask("p1")
+        try cluster.write([["SET", "user:alice:\(c1)", "session:\(c1)"], ["SET", "session:\(c1)", "{}", "EX", "600"]])
         let plain = try Fixture()
-        try plain.seed([("alice", "p1")])
+        try plain.seed([("alice", p1)])
         let config = try configFile(
             """
             current-context: staging
@@ -44,17 +47,17 @@ final class ContextEndToEndTests: XCTestCase {
         XCTAssertEqual((try staging.json()["sessions"] as? [[String: Any]])?.first?["session"] as? String, "t1")
         // --context and $SESSIONCTL_CONTEXT pick another.
         let prod = try Sessionctl.run(["--context", "production", "list", "alice", "-o", "json"], environment: env)
-        XCTAssertEqual((try prod.json()["sessions"] as? [[String: Any]])?.first?["session"] as? String, "c1", "\(prod)")
+        XCTAssertEqual((try prod.json()["sessions"] as? [[String: Any]])?.first?["session"] as? String, c1, "\(prod)")
         let byEnv = try Sessionctl.run(["ping", "-o", "json"], environment: env.merging(["SESSIONCTL_CONTEXT": "production"]) { _, b in b })
         XCTAssertEqual(try byEnv.json()["mode"] as? String, "cluster", "\(byEnv)")
         // Precedence: the environment beats the context, a flag beats both.
         let envWins = try Sessionctl.run(
             ["list", "alice", "-o", "json"], environment: env.merging(["SESSIONCTL_URL": plain.server.url]) { _, b in b })
-        XCTAssertEqual((try envWins.json()["sessions"] as? [[String: Any]])?.first?["session"] as? String, "p1", "\(envWins)")
+        XCTAssertEqual((try envWins.json()["sessions"] as? [[String: Any]])?.first?["session"] as? String, p1, "\(envWins)")
         let flagWins = try Sessionctl.run(
             ["--context", "production", "--url", plain.server.url, "--no-cluster", "list", "alice", "-o", "json"],
             environment: env.merging(["SESSIONCTL_URL": tls.url]) { _, b in b })
-        XCTAssertEqual((try flagWins.json()["sessions"] as? [[String: Any]])?.first?["session"] as? String, "p1", "\(flagWins)")
+        XCTAssertEqual((try flagWins.json()["sessions"] as? [[String: Any]])?.first?["session"] as? String, p1, "\(flagWins)")
         // A connection error says where the target came from.
         let gone = try configFile("current-context: x\ncontexts:\n  x:\n    url: redis://127.0.0.1:1\n")
         let refused = try Sessionctl.run(["ping"], environment: ["SESSIONCTL_CONFIG": gone])
@@ -187,10 +190,13 @@ final class ContextEndToEndTests: XCTestCase {
     /// over the environment's URL, framework and password, and one stderr line says what was
     /// overridden; the current-context (not named) still ranks below the environment.
     func testANamedContextWinsOverTheEnvironmentsURL() throws {
+        // The staging context names the flask preset: the sessions have Flask-Session's ids.
+        let prod1 = SessionIds.flask("prod1")
+        let stag1 = SessionIds.flask("stag1")
         let production = try Fixture()
-        try production.seed([("alice", "prod1")])
+        try production.seed([("alice", prod1)])
         let staging = try Fixture()
-        try staging.seed([("alice", "stag1")])
+        try staging.seed([("alice", stag1)])
         try staging.server.run([["ACL", "SETUSER", "oncall", "on", ">staging-pw", "~*", "&*", "+@all"]])
         let config = try configFile(
             """
@@ -209,19 +215,19 @@ final class ContextEndToEndTests: XCTestCase {
                 chosen + ["revoke-user", "alice", "--yes", "--settle", "0"],
                 environment: chosen.isEmpty ? env.merging(["SESSIONCTL_CONTEXT": "staging"]) { _, b in b } : env)
             assertExitStatus(r, 0)
-            XCTAssertTrue(try production.exists("session:prod1"), "production is not the target: \(r)")
+            XCTAssertTrue(try production.exists("session:\(prod1)"), "production is not the target: \(r)")
             XCTAssertTrue(
                 r.stderr.contains("$REDIS_URL is set (redis://127.0.0.1:\(production.server.port)) but the context 'staging' you named wins"),
                 r.stderr)
             XCTAssertTrue(r.stderr.contains("$SESSIONCTL_FRAMEWORK is set (rails) but the context 'staging' you named wins"), r.stderr)
-            try staging.seed([("alice", "stag1")])
+            try staging.seed([("alice", stag1)])
         }
         XCTAssertFalse(try production.exists("session:never-written"))
         // The current-context, not named: the environment still ranks above it (and nothing is said).
         let ambient = try Sessionctl.run(
             ["list", "alice", "-o", "json"], environment: ["SESSIONCTL_CONFIG": config, "REDIS_URL": production.server.url])
         assertExitStatus(ambient, 0)
-        XCTAssertEqual((try ambient.json()["sessions"] as? [[String: Any]])?.first?["session"] as? String, "prod1", "\(ambient)")
+        XCTAssertEqual((try ambient.json()["sessions"] as? [[String: Any]])?.first?["session"] as? String, prod1, "\(ambient)")
         XCTAssertFalse(ambient.stderr.contains("you named wins"), ambient.stderr)
     }
 }

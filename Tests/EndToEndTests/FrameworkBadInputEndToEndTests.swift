@@ -74,10 +74,12 @@ final class DetectEndToEndTests: XCTestCase {
         let marshal: [UInt8] = [4, 8, 0x7B, 6, 0x49, 0x22, 6, 0x61, 6, 0x3A, 6, 0x45, 0x54, 0x69, 6]
         var commands: [[Data]] = []
         for i in 0..<30 {
-            commands.append([Data("SET".utf8), Data("rack:session:2::\(i)".utf8), Data(marshal)])
-            commands.append([Data("SET".utf8), Data("user:\(i % 5):2::\(i)".utf8), Data("rack:session:2::\(i)".utf8)])
+            // Rack's private ids (2:: and 64 hex digits), as redis-rack writes them.
+            let id = SessionIds.rack("\(i)")
+            commands.append([Data("SET".utf8), Data("rack:session:\(id)".utf8), Data(marshal)])
+            commands.append([Data("SET".utf8), Data("user:\(i % 5):\(id)".utf8), Data("rack:session:\(id)".utf8)])
         }
-        commands.append([Data("SET".utf8), Data("sess:abc".utf8), Data(#"{"passport":{"user":"1"}}"#.utf8)])
+        commands.append([Data("SET".utf8), Data("sess:\(SessionIds.express("abc"))".utf8), Data(#"{"passport":{"user":"1"}}"#.utf8)])
         commands.append([
             Data("SADD".utf8),
             Data("spring:session:index:org.springframework.session.FindByIndexNameSessionRepository.PRINCIPAL_NAME_INDEX_NAME:alice".utf8),
@@ -101,6 +103,23 @@ final class DetectEndToEndTests: XCTestCase {
         XCTAssertEqual((j["suggestion"] as? [String: Any])?["flags"] as? [String], ["--framework", "rails", "--session-glob", "'rack:session:*'"])
         let table = try f.run("detect")
         XCTAssertTrue(table.stdout.contains("use: sessionctl --framework rails --session-glob 'rack:session:*'"), table.stdout)
+    }
+
+    /// On 6,000 filler keys, 5,000 sampled: "no mapping keys" is a conclusion from a sample, and
+    /// says so and how to look further; with a sample as large as the keyspace it does not.
+    func testAConclusionFromASampleSaysItIsOne() throws {
+        let f = try Fixture()
+        try f.server.run((0..<6000).map { ["SET", "filler:\($0)", "x"] })
+        let sampled = try f.run("detect")
+        assertExitStatus(sampled, 0)
+        XCTAssertTrue(sampled.stdout.contains("no mapping keys (user:<user>:<session>) were found in the 5000 keys sampled of 6000"), sampled.stdout)
+        XCTAssertTrue(sampled.stdout.contains("a larger --sample"), sampled.stdout)
+        XCTAssertEqual(try f.run("detect", "-o", "json").json()["from_sample"] as? Bool, true)
+        let whole = try f.run("detect", "--sample", "10000")
+        XCTAssertTrue(whole.stdout.contains("were found among the 6000 keys"), whole.stdout)
+        XCTAssertFalse(whole.stdout.contains("--sample"), whole.stdout)
+        XCTAssertEqual(try f.run("detect", "--sample", "10000", "-o", "json").json()["from_sample"] as? Bool, false)
+        assertExitStatus(try f.run("detect", "--sample", "0"), 2)
     }
 
     func testDetectSaysSoWhenNothingMatches() throws {

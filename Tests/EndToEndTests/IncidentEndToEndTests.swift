@@ -77,6 +77,14 @@ final class IncidentEndToEndTests: XCTestCase {
         XCTAssertEqual(record["actor"] as? String, "oncall")
         XCTAssertEqual(record["reason"] as? String, "INC-7")
         XCTAssertEqual(record["sessions_revoked"] as? Int, 2)
+        // Without $SUDO_USER and $USER (a cron job, a container): the account's name, never "unknown".
+        try f.seed([("bob", "s4")])
+        try f.server.run([["DEL", "session:s4"]])
+        let bare = try f.run("prune", "--yes", "--grace", "0", "--audit-log", log.path)
+        assertExitStatus(bare, 0)
+        let last = try XCTUnwrap(String(contentsOf: log, encoding: .utf8).split(separator: "\n").last)
+        let who = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])["actor"] as? String
+        XCTAssertEqual(who, String(cString: getpwuid(geteuid())!.pointee.pw_name), "\(last)")
     }
 
     func testAuditTrailLinePerUserWithDigestsAndStream() throws {

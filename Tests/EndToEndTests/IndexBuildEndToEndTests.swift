@@ -14,25 +14,30 @@ final class IndexBuildEndToEndTests: XCTestCase {
 
     func testBuildCarriesExpiriesCountsWhatItCannotMapAndAudits() throws {
         let f = try Fixture()
+        let (a1, a2, b1) = (SessionIds.flask("a1"), SessionIds.flask("a2"), SessionIds.flask("b1"))
+        let (anon, junk) = (SessionIds.flask("anon"), SessionIds.flask("junk"))
         try f.server.run([
-            ["SET", "session:a1", session("alice"), "EX", "600"], ["SET", "session:a2", session("alice")],  // no expiry
-            ["SET", "session:b1", session("bob"), "EX", "600"], ["SET", "session:anon", session(nil), "EX", "600"],
-            ["SET", "session:junk", "\u{1}\u{2}binary", "EX", "600"], ["SET", "session:x:y", session("carol"), "EX", "600"],
+            ["SET", "session:\(a1)", session("alice"), "EX", "600"], ["SET", "session:\(a2)", session("alice")],  // no expiry
+            ["SET", "session:\(b1)", session("bob"), "EX", "600"], ["SET", "session:\(anon)", session(nil), "EX", "600"],
+            ["SET", "session:\(junk)", "\u{1}\u{2}binary", "EX", "600"],
+            // Under the glob, carol's data, but no Flask-Session id: not a session (another app's, a cache entry).
+            ["SET", "session:x:y", session("carol"), "EX", "600"],
             ["SET", "other:key", session("mallory")],
         ])
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("index-\(UUID().uuidString.prefix(6)).log")
         let r = try f.run("--framework", "flask", "index", "build", "-o", "json", "--audit-log", log.path, "--reason", "INC-7")
-        // session:junk does not decode: it may be anyone's, so the build is not complete (exit 5) and says so.
+        // The junk session does not decode: it may be anyone's, so the build is not complete (exit 5) and says so.
         XCTAssertEqual(r.status, 5, "\(r)")
         XCTAssertTrue(r.stderr.contains("does not decode"), r.stderr)
         let j = try r.json()
         XCTAssertEqual(j["mapped"] as? Int, 3)
         XCTAssertEqual(j["anonymous"] as? Int, 1)
         XCTAssertEqual(j["undecodable"] as? Int, 1)
-        XCTAssertEqual(j["refused"] as? Int, 1, "session:x:y's id holds the mapping separator")
-        XCTAssertEqual((j["examples"] as? [String: [String]])?["refused"], ["session:x:y"])
+        XCTAssertEqual(j["not_sessions"] as? Int, 1, "session:x:y's id is not Flask-Session's")
+        XCTAssertEqual((j["examples"] as? [String: [String]])?["not_sessions"], ["session:x:y"])
+        XCTAssertFalse(try f.exists("user:carol:x:y"), "what is not a session is never mapped")
         XCTAssertFalse(try f.exists("user:mallory:key"), "nothing outside the glob is read or mapped")
-        let pttl = try f.server.run([["PTTL", "user:alice:a1"], ["PTTL", "session:a1"], ["PTTL", "user:alice:a2"]])
+        let pttl = try f.server.run([["PTTL", "user:alice:\(a1)"], ["PTTL", "session:\(a1)"], ["PTTL", "user:alice:\(a2)"]])
         XCTAssertLessThanOrEqual(abs((pttl[0].integer ?? 0) - (pttl[1].integer ?? 0)), 1000, "\(pttl)")
         XCTAssertEqual(pttl[2], .integer(-1), "a session without expiry gets a mapping without expiry (audit reports both)")
         let records = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
@@ -43,7 +48,7 @@ final class IndexBuildEndToEndTests: XCTestCase {
         let scanned = try f.run("--framework", "flask", "list", "alice", "--scan-payloads", "-o", "json")
         XCTAssertEqual(scanned.status, 5, "\(scanned)")
         XCTAssertEqual(
-            (try scanned.json()["refused"] as? [[String: Any]])?.compactMap { $0["session_key"] as? String }, ["session:junk"], scanned.stdout)
+            (try scanned.json()["refused"] as? [[String: Any]])?.compactMap { $0["session_key"] as? String }, ["session:\(junk)"], scanned.stdout)
         XCTAssertEqual((try scanned.json()["sessions"] as? [Any])?.count, 2)
         let list = try f.run("list", "alice", "-o", "json")
         XCTAssertEqual((try list.json()["sessions"] as? [Any])?.count, 2)
@@ -55,7 +60,7 @@ final class IndexBuildEndToEndTests: XCTestCase {
 
     func testCtrlCPrintsAResumeTokenAndResumingMapsEverySession() throws {
         let f = try Fixture()
-        try f.server.run((0..<3000).map { ["SET", "session:s\($0)", session("u\($0 % 50)"), "EX", "600"] })
+        try f.server.run((0..<3000).map { ["SET", "session:" + SessionIds.flask("s\($0)"), session("u\($0 % 50)"), "EX", "600"] })
         // Slowed down so that Ctrl-C lands in the middle.
         let first = try Sessionctl.run(
             ["--framework", "flask", "index", "build", "--rate", "1000", "--scan-count", "100", "-o", "json"],
@@ -81,7 +86,7 @@ final class IndexBuildEndToEndTests: XCTestCase {
     func testInterruptedOnTheClusterAndResumedMapsEverySessionOnce() throws {
         let cluster = try RedisCluster()
         let n = 3000
-        try cluster.write((0..<n).map { ["SET", "session:c\($0)", session("u\($0 % 40)"), "EX", "600"] })
+        try cluster.write((0..<n).map { ["SET", "session:" + SessionIds.flask("c\($0)"), session("u\($0 % 40)"), "EX", "600"] })
         let env = ["SESSIONCTL_URL": cluster.url]
         let first = try Sessionctl.run(
             ["--framework", "flask", "index", "build", "--rate", "500", "--scan-count", "100", "-o", "json"],

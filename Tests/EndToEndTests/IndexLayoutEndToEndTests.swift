@@ -71,15 +71,16 @@ final class IndexLayoutEndToEndTests: XCTestCase {
 
     func testIndexBuildWritesMembersWithTheLongestExpiry() throws {
         let f = try Fixture()
+        let (s1, s2, s3) = (SessionIds.flask("s1"), SessionIds.flask("s2"), SessionIds.flask("s3"))
         try f.server.run([
-            ["SET", "session:s1", #"{"_user_id":"u1"}"#, "EX", "100"], ["SET", "session:s2", #"{"_user_id":"u1"}"#, "EX", "900"],
-            ["SET", "session:s3", #"{"_user_id":"u2"}"#, "EX", "50"],
+            ["SET", "session:\(s1)", #"{"_user_id":"u1"}"#, "EX", "100"], ["SET", "session:\(s2)", #"{"_user_id":"u1"}"#, "EX", "900"],
+            ["SET", "session:\(s3)", #"{"_user_id":"u2"}"#, "EX", "50"],
         ])
         let b = try f.run("--framework", "flask", "--index", "user_sessions:<user>", "index", "build", "-o", "json")
         XCTAssertEqual(b.status, 0, "\(b)")
         XCTAssertEqual(try b.json()["mapped"] as? Int, 3)
         let members = try f.server.run([["SMEMBERS", "user_sessions:u1"]])[0].array?.compactMap(\.text).sorted()
-        XCTAssertEqual(members, ["s1", "s2"])
+        XCTAssertEqual(members, [s1, s2])
         let ttl = try f.server.run([["TTL", "user_sessions:u1"], ["TTL", "user_sessions:u2"]])
         XCTAssertGreaterThan(ttl[0].integer ?? 0, 850, "the index lives as long as its longest session")
         XCTAssertLessThanOrEqual(ttl[1].integer ?? 0, 50)

@@ -30,7 +30,7 @@ final class PermissionsEndToEndTests: XCTestCase {
         assertExitStatus(list, 1)
         XCTAssertEqual(try list.json()["complete"] as? Bool, false)
         XCTAssertEqual(list.stderr.components(separatedBy: "NOPERM").count - 1, 1, "summarised once: \(list.stderr)")
-        XCTAssertTrue(list.stderr.contains("least-privilege ACL user"), list.stderr)
+        XCTAssertTrue(list.stderr.contains("give it key patterns that match --mapping and --session-glob"), list.stderr)
         let table = try run(f, "blindkeys", "bkpw", ["list", "alice"])
         assertExitStatus(table, 1)
         XCTAssertFalse(table.stderr.contains("no sessions found"), table.stderr)

@@ -68,6 +68,8 @@ final class RevokeAllEndToEndTests: XCTestCase {
 
     func testFiltersKeepWhatTheyShouldAndSayWhy() throws {
         let f = try Fixture()
+        // Flask-Session's ids, named for what the filters make of them.
+        let (old, new, noage, here) = (SessionIds.flask("old"), SessionIds.flask("new"), SessionIds.flask("noage"), SessionIds.flask("here"))
         let now = Int(Date().timeIntervalSince1970)
         func payload(_ created: Int?, _ ip: String?) -> String {
             var parts: [String] = [#""_user_id":"alice""#]
@@ -76,35 +78,35 @@ final class RevokeAllEndToEndTests: XCTestCase {
             return "{" + parts.joined(separator: ",") + "}"
         }
         try f.server.run([
-            ["SET", "session:old", payload(now - 40 * 86_400, "10.1.2.3"), "EX", "600"], ["SET", "user:alice:old", "session:old"],
-            ["SET", "session:new", payload(now - 3600, "2001:db8::7"), "EX", "90000"], ["SET", "user:alice:new", "session:new"],
-            ["SET", "session:noage", payload(nil, nil)], ["SET", "user:alice:noage", "session:noage"],
-            ["SET", "session:here", payload(now - 50 * 86_400, "10.9.9.9"), "EX", "600"], ["SET", "user:alice:here", "session:here"],
+            ["SET", "session:\(old)", payload(now - 40 * 86_400, "10.1.2.3"), "EX", "600"], ["SET", "user:alice:\(old)", "session:\(old)"],
+            ["SET", "session:\(new)", payload(now - 3600, "2001:db8::7"), "EX", "90000"], ["SET", "user:alice:\(new)", "session:\(new)"],
+            ["SET", "session:\(noage)", payload(nil, nil)], ["SET", "user:alice:\(noage)", "session:\(noage)"],
+            ["SET", "session:\(here)", payload(now - 50 * 86_400, "10.9.9.9"), "EX", "600"], ["SET", "user:alice:\(here)", "session:\(here)"],
         ])
         // Older than the password change, except the session in use now.
-        let dry = try f.run("--framework", "flask", "revoke-user", "alice", "--older-than", "30d", "--except", "here", "--dry-run", "-o", "json")
+        let dry = try f.run("--framework", "flask", "revoke-user", "alice", "--older-than", "30d", "--except", here, "--dry-run", "-o", "json")
         XCTAssertEqual(dry.status, 0, "\(dry)")
         let j = try dry.json()
-        XCTAssertEqual((j["revoked"] as? [[String: Any]])?.compactMap { $0["session"] as? String }, ["old"])
+        XCTAssertEqual((j["revoked"] as? [[String: Any]])?.compactMap { $0["session"] as? String }, [old])
         let out = Dictionary(uniqueKeysWithValues: (j["filtered_out"] as? [[String: Any]] ?? []).map { ($0["session"] as! String, $0) })
-        XCTAssertEqual(out["here"]?["reason"] as? String, "--except")
-        XCTAssertEqual(out["noage"]?["undecided"] as? Bool, true, "a session of unknown age is never matched by an age filter")
-        XCTAssertTrue((out["new"]?["reason"] as? String)?.hasPrefix("created") == true)
+        XCTAssertEqual(out[here]?["reason"] as? String, "--except")
+        XCTAssertEqual(out[noage]?["undecided"] as? Bool, true, "a session of unknown age is never matched by an age filter")
+        XCTAssertTrue((out[new]?["reason"] as? String)?.hasPrefix("created") == true)
         XCTAssertTrue(dry.stderr.contains("kept 3 sessions the filters left out (1 undecided"), dry.stderr)
         // Networks, v4 and v6; TTLs.
         let v6 = try f.run("--framework", "flask", "list", "alice", "--ip", "2001:db8::/32", "-o", "json")
-        XCTAssertEqual((try v6.json()["sessions"] as? [[String: Any]])?.compactMap { $0["session"] as? String }, ["new"], "\(v6)")
+        XCTAssertEqual((try v6.json()["sessions"] as? [[String: Any]])?.compactMap { $0["session"] as? String }, [new], "\(v6)")
         let v4 = try f.run("--framework", "flask", "list", "alice", "--ip", "10.0.0.0/8", "-o", "json")
-        XCTAssertEqual(Set((try v4.json()["sessions"] as? [[String: Any]])?.compactMap { $0["session"] as? String } ?? []), ["old", "here"])
+        XCTAssertEqual(Set((try v4.json()["sessions"] as? [[String: Any]])?.compactMap { $0["session"] as? String } ?? []), [old, here])
         let ttl = try f.run("list", "alice", "--ttl-over", "1h", "-o", "json")
         XCTAssertEqual(
-            Set((try ttl.json()["sessions"] as? [[String: Any]])?.compactMap { $0["session"] as? String } ?? []), ["new", "noage"],
+            Set((try ttl.json()["sessions"] as? [[String: Any]])?.compactMap { $0["session"] as? String } ?? []), [new, noage],
             "no expiry counts as more than any TTL")
         // Idle times: OBJECT IDLETIME, read before anything touches the key.
         usleep(3_200_000)  // OBJECT IDLETIME counts whole seconds
-        _ = try f.server.run([["GET", "session:new"]])
+        _ = try f.server.run([["GET", "session:\(new)"]])
         let idle = try f.run("list", "alice", "--idle-over", "2s", "-o", "json")
-        XCTAssertFalse((try idle.json()["sessions"] as? [[String: Any]] ?? []).contains { $0["session"] as? String == "new" }, "\(idle)")
+        XCTAssertFalse((try idle.json()["sessions"] as? [[String: Any]] ?? []).contains { $0["session"] as? String == new }, "\(idle)")
         XCTAssertEqual((try idle.json()["sessions"] as? [Any])?.count, 3)
         // revoke-all with a filter.
         let all = try f.run("--framework", "flask", "revoke-all", "--older-than", "30d", "--yes", "-o", "json")
@@ -113,10 +115,10 @@ final class RevokeAllEndToEndTests: XCTestCase {
         // A session the filter cannot judge is kept, and the run says it is not complete.
         XCTAssertEqual(all.status, 5, all.stderr)
         XCTAssertTrue(all.stderr.contains("the filters cannot judge"), all.stderr)
-        XCTAssertTrue(try f.exists("session:new") && f.exists("session:noage"))
-        XCTAssertFalse(try f.exists("session:old") || f.exists("session:here"))
-        XCTAssertFalse(try f.exists("user:alice:old"))
-        XCTAssertTrue(try f.exists("user:alice:new"))
+        XCTAssertTrue(try f.exists("session:\(new)") && f.exists("session:\(noage)"))
+        XCTAssertFalse(try f.exists("session:\(old)") || f.exists("session:\(here)"))
+        XCTAssertFalse(try f.exists("user:alice:\(old)"))
+        XCTAssertTrue(try f.exists("user:alice:\(new)"))
     }
 
     func testBadFilterValuesAreUsageErrors() throws {

@@ -85,12 +85,28 @@ final class ExitStatusTests: XCTestCase {
     func testFailuresAreSummarisedPerNodeAndCause() {
         var c = Completeness()
         for _ in 0..<2687 { c.record(PartialFailure(.nodeUnreachable, node: "10.0.0.3:6379", cause: "connection refused")) }
-        c.record(PartialFailure(.deletionFailed, node: nil, cause: "UNLINK of a session key: NOPERM no permissions"))
+        c.record(
+            PartialFailure(
+                .deletionFailed, node: nil, cause: "UNLINK of a session key: NOPERM User ro has no permissions to run the 'unlink' command"))
+        c.record(
+            PartialFailure(.commandFailed, node: nil, cause: "PTTL: NOPERM User ro has no permissions to run the 'pttl' command"))
+        c.record(PartialFailure(.commandFailed, node: nil, cause: "GET: NOPERM No permissions to access a key"))
         XCTAssertEqual(
-            c.summary,
+            c.summary(running: .revokeUser),
             [
                 "commands not delivered to 10.0.0.3:6379: connection refused (2687 times); re-run once the node is back or the failover is done",
-                "deletion failed: UNLINK of a session key: NOPERM no permissions; the ACL user lacks a permission: grant what the README's least-privilege ACL user has (\(PartialFailure.leastPrivilegeACL)), with key patterns that match --mapping and --session-glob",
+                "deletion failed: UNLINK of a session key: NOPERM User ro has no permissions to run the 'unlink' command; "
+                    + "the ACL user may not run UNLINK, which 'revoke-user' needs: grant +unlink (the README's ACL user for revocations, sessionctl-revoke, has it)",
+                "server refused a command: PTTL: NOPERM User ro has no permissions to run the 'pttl' command; "
+                    + "the ACL user may not run PTTL, which 'revoke-user' needs: grant +pttl (the README's ACL user for revocations, sessionctl-revoke, has it)",
+                "server refused a command: GET: NOPERM No permissions to access a key; the ACL user may not read or delete these keys: "
+                    + "give it key patterns that match --mapping and --session-glob (~user:* ~session:*, as the README's ACL users have)",
             ])
+        // The use named is one that serves the command being run.
+        XCTAssertTrue(
+            ACLUse.advice(refused: "object|idletime", running: .audit).contains(
+                "grant +object|idletime (the README's ACL user for lookups and audits"))
+        XCTAssertTrue(ACLUse.advice(refused: "sadd", running: .index).contains("sessionctl-index"))
+        XCTAssertTrue(ACLUse.advice(refused: "sscan", running: .list).contains("sessionctl-indexed"))
     }
 }

@@ -167,6 +167,7 @@ final class ParserTests: XCTestCase {
             case "against", "exit-code": args = ["diff", "--against", "before.ndjson"]
             case "memory-limit": args = ["audit"]
             case "live": args = ["users"]
+            case "sample": args = ["detect"]
             case "key": args += ["--cert", "client.pem"]
             default: break
             }
@@ -174,7 +175,7 @@ final class ParserTests: XCTestCase {
                 let sample =
                     [
                         "url": "redis://h", "mapping": "u:<user>:<session>", "session-key": "<value>", "ip": "10.0.0.0/8", "memory-limit": "16MiB",
-                        "lifetime": "120m",
+                        "lifetime": "120m", "session-id-length": "22-256",
                     ][
                         spec.name] ?? "5"
                 args += ["--\(spec.name)", choices.first ?? sample]

@@ -2,8 +2,9 @@ import Foundation
 import RedisStore
 import SessionBasics
 import SessionCore
-import SessionCtlCLI
 import XCTest
+
+@testable import SessionCtlCLI
 
 /// One source of truth: every option and command of the tables appears in `--help`, the man
 /// page and each completion script, and nothing appears there that the tables lack.
@@ -130,5 +131,18 @@ extension Substring {
         var s = self
         while s.last == c { s = s.dropLast() }
         return s
+    }
+}
+
+/// The README's least-privilege ACL users are the table the NOPERM advice reads (`ACLUse`), verbatim.
+final class ACLDriftTests: XCTestCase {
+    func testTheREADMEPrintsEveryACLUseAsTheTableHasIt() throws {
+        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("README.md")
+        let text = try String(contentsOf: readme, encoding: .utf8)
+        for use in SessionCtlCLI.ACLUse.all {
+            let block = use.readme.split(separator: "\n", omittingEmptySubsequences: false).map { "      " + $0 }.joined(separator: "\n")
+            XCTAssertTrue(text.contains(block + "\n"), "the README lacks, verbatim:\n\(block)")
+        }
     }
 }

@@ -12,7 +12,7 @@ function __sessionctl_command
             continue
         end
         switch $t
-            case --context --url -u --password-file --connect-timeout --timeout --cacert --cacertdir --cert --key --sni --output -o --framework -f --mapping --session-key --session-glob --index --against --table --lifetime --user-field --scan-count --rate --user --sort --min --top --idle-over --older-than --ttl-over --ip --except --secret-file --app-key-file --memory-limit --max-payload --wait-replicas --settle --verify-url --verify-logged-in --cookie-name --cached-db-url --grace --resume --audit-log --actor --reason --audit-stream
+            case --context --url -u --password-file --connect-timeout --timeout --cacert --cacertdir --cert --key --sni --output -o --framework -f --mapping --session-key --session-glob --session-id-length --index --against --table --lifetime --user-field --scan-count --rate --user --sample --sort --min --top --idle-over --older-than --ttl-over --ip --except --secret-file --app-key-file --memory-limit --max-payload --wait-replicas --settle --verify-url --verify-logged-in --cookie-name --cached-db-url --grace --resume --audit-log --actor --reason --audit-stream
                 set skip 1
             case '-*'
             case '*'
@@ -74,6 +74,7 @@ complete -c sessionctl -l framework -s f -r -f -a 'rails laravel php django flas
 complete -c sessionctl -l mapping -r -f -d 'mapping-key template with <user> and <session> (default user:<user>:<session>)'
 complete -c sessionctl -l session-key -r -f -d 'where session data lives: <value> (the mapping\'s value, default) or a template such as session:<session>'
 complete -c sessionctl -l session-glob -r -f -d 'never read or delete a session key outside GLOB (default session:*, or the framework\'s)'
+complete -c sessionctl -l session-id-length -r -f -d 'the length of the application\'s session ids where it sets another than its framework\'s (Flask-Session\'s SESSION_ID_LENGTH 64 makes 86, PHP\'s session.sid_length): a key under the glob with an id of another shape is not a session and is never deleted or mapped'
 complete -c sessionctl -l index -r -f -d 'a per-user SET or ZSET of session ids with <user> (user_sessions:<user>): list, revoke-user and users read it instead of scanning'
 complete -c sessionctl -l against -r -f -d 'the store to compare with: a URL (redis://, postgres://, mysql://, sqlite:///…) or a file \'sessionctl snapshot\' wrote'
 complete -c sessionctl -l exit-code -d 'exit 1 when the stores differ (as git diff --exit-code)'
@@ -83,6 +84,7 @@ complete -c sessionctl -l user-field -r -f -d 'where a decoded payload names the
 complete -c sessionctl -l scan-count -r -f -d 'SCAN COUNT hint (default 1000)'
 complete -c sessionctl -l rate -r -f -d 'examine at most this many keys a second on each primary, to spare a busy server'
 complete -c sessionctl -l user -r -f -d 'only sessions of USER (the mapping key is then read directly, no scan)'
+complete -c sessionctl -l sample -r -f -d 'how many keys detect samples (default 5000); what it concludes is from the sample, and says so'
 complete -c sessionctl -l sort -r -f -a 'count user' -d 'order users by count (default) or user'
 complete -c sessionctl -l min -r -f -d 'only users with at least N sessions'
 complete -c sessionctl -l top -r -f -d 'only the first N users (users), or how many top users to report (audit, default 10)'
@@ -110,7 +112,7 @@ complete -c sessionctl -l resume -r -f -d 'index build: continue an interrupted 
 complete -c sessionctl -l scan-payloads -d 'no mapping needed: find the users\' sessions by decoding every payload under the glob (O(keyspace); index build makes it fast)'
 complete -c sessionctl -l yes -s y -d 'do not ask for confirmation (required without a terminal)'
 complete -c sessionctl -l audit-log -r -F -d 'append a JSON line per affected user to FILE before deleting (default $SESSIONCTL_AUDIT_LOG)'
-complete -c sessionctl -l actor -r -f -d 'who is acting, for the audit trail (default $SUDO_USER, then $USER)'
+complete -c sessionctl -l actor -r -f -d 'who is acting, for the audit trail (default $SUDO_USER, then $USER, then the account\'s name)'
 complete -c sessionctl -l reason -r -f -d 'why, for the audit trail (a ticket or incident id)'
 complete -c sessionctl -l audit-stream -r -f -d 'also XADD each audit record to the Redis stream KEY'
 complete -c sessionctl -l help -s h -d 'show help (also: sessionctl help COMMAND)'

@@ -13,6 +13,8 @@ private enum KeyspaceFact {
     static let index: UInt8 = 3
     /// `[4][index key][session id]`: an index member whose session is gone.
     static let staleMember: UInt8 = 4
+    /// `[5][key]`: a key under the session globs that is not of the preset's sessions' shape.
+    static let notSession: UInt8 = 5
 
     struct Flags: OptionSet {
         let rawValue: UInt8
@@ -47,12 +49,22 @@ extension RedisSessionStore {
                 sessions.removeAll(keepingCapacity: true)
             }
             let pattern = SessionLayout.commonPattern(layout.mapping.pattern(user: nil, session: nil), layout.sessionScanPattern)
+            let globs = globLiterals()
+            if layout.shape != nil { report.applicable.append(.notSessions) }
             let outcome = try keyspace.scan(match: pattern, count: scanCount, rate: scanRate, progress: progress) { keys in
                 for key in keys {
                     if let ids = layout.mapping.parse(key) {
                         pending.append(Mapping(key: key, user: ids.user, session: ids.session))
                     } else if layout.isSessionKey(key) {
-                        sessions.append(key)
+                        if isNotASession(key, globs: globs) {
+                            // Counted apart (once, however often SCAN returns it), never as a session.
+                            try facts.add { out in
+                                out.append(KeyspaceFact.notSession)
+                                OrderedBytes.append(key, to: &out)
+                            }
+                        } else {
+                            sessions.append(key)
+                        }
                     }
                 }
                 if pending.count >= batchSize || sessions.count >= batchSize { try flush() }
@@ -126,6 +138,7 @@ extension RedisSessionStore {
         if classify { report.applicable += [.unmappedUserSessions, .anonymousSessions, .undecodablePayloads] }
         var previousIndex: [UInt8] = []
         var previousStale: [UInt8] = []
+        var previousNotSession: [UInt8] = []
         func decode(_ raw: UnsafeRawBufferPointer) -> Bytes {
             var r = OrderedBytes.Reader(raw)
             return r.field() ?? []
@@ -204,6 +217,10 @@ extension RedisSessionStore {
                 if same(&previousIndex, raw) { return }
                 report.counts[.indexKeys, default: 0] += 1
                 if KeyspaceFact.Flags(rawValue: flagByte).contains(.withoutTTL) { report.note(.indexesWithoutTTL, decode(raw), examples: examples) }
+            case KeyspaceFact.notSession:
+                guard let raw = reader.rawField() else { throw malformed }
+                if same(&previousNotSession, raw) { return }
+                report.note(.notSessions, decode(raw), examples: examples)
             case KeyspaceFact.staleMember:
                 guard let key = reader.field(), let id = reader.field() else { throw malformed }
                 if same(&previousStale, UnsafeRawBufferPointer(rebasing: r[1...])) { return }

@@ -15,6 +15,10 @@ public struct DetectReport: Sendable {
         /// The frameworks whose payloads look like that.
         public var frameworks: [String] = []
         public var example: Bytes
+        /// Keys under the glob whose id has the shape of none of the glob's frameworks (a cache
+        /// entry, another application's key): not counted in ``keys``, never sampled for formats.
+        public var notSessions = 0
+        public var notSessionExample: Bytes?
     }
     /// Mapping keys under one template.
     public struct Mappings: Sendable {
@@ -77,8 +81,16 @@ extension RedisSessionStore {
                     } else if let (source, _) = templates.first(where: { $0.1.parse(key) != nil }) {
                         mappings[source, default: DetectReport.Mappings(template: source, example: key)].keys += 1
                     } else if let glob = globs.first(where: { Glob.matches(Array($0.utf8), key) }) {
-                        sessions[glob, default: DetectReport.Sessions(glob: glob, example: key)].keys += 1
-                        if payloadKeys[glob, default: []].count < examples { payloadKeys[glob, default: []].append(key) }
+                        var entry = sessions[glob] ?? DetectReport.Sessions(glob: glob, example: key)
+                        if Self.hasSessionShape(key, glob: glob) {
+                            if entry.keys == 0 { entry.example = key }
+                            entry.keys += 1
+                            if payloadKeys[glob, default: []].count < examples { payloadKeys[glob, default: []].append(key) }
+                        } else {
+                            entry.notSessions += 1
+                            if entry.notSessionExample == nil { entry.notSessionExample = key }
+                        }
+                        sessions[glob] = entry
                     } else {
                         let prefix = Array(key.prefix { $0 != UInt8(ascii: ":") }.prefix(64))
                         other[prefix, default: DetectReport.Other(prefix: prefix, example: key)].keys += 1
@@ -122,6 +134,18 @@ extension RedisSessionStore {
         report.other = other.values.sorted { $0.keys > $1.keys }
         report.indexes = indexes.values.sorted { $0.keys > $1.keys }
         return report
+    }
+
+    /// Whether `key`'s id has the session shape of one of the presets with `glob` (or one declares none).
+    static func hasSessionShape(_ key: Bytes, glob: String) -> Bool {
+        Framework.all.contains { f in
+            guard f.sessionGlobs.contains(glob) else { return false }
+            guard let shape = f.sessionShape else { return true }
+            for marker in f.idMarkers {
+                if let at = firstOccurrence(of: Array(marker.utf8), in: key) { return shape.matchesId(Array(key[(at + marker.utf8.count)...])) }
+            }
+            return false
+        }
     }
 
     /// The presets with `glob` whose payload kind fits the formats seen (the most common format decides).

@@ -59,7 +59,7 @@ extension RedisSessionStore {
                     case .notASession:
                         // A cache entry or another application's key under the preset's globs: never mapped.
                         result.notSessions += 1
-                        result.example("not a session", s.key)
+                        result.example("not_sessions", s.key)
                     case .anonymous:
                         result.anonymous += 1
                         result.example("anonymous", s.key)

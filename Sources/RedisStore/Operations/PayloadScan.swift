@@ -40,6 +40,13 @@ extension RedisSessionStore {
         sessionId(of: key, markers: markers, globs: globLiterals())
     }
 
+    /// Whether a key under the globs is not of the preset's sessions' shape (rule 19): a cache
+    /// entry or another application's key, never deleted, mapped or counted as a session.
+    func isNotASession(_ key: Bytes, globs: [(glob: Bytes, literal: Bytes)]) -> Bool {
+        guard let shape = layout.shape else { return false }
+        return !(sessionId(of: key, markers: [], globs: globs).map(shape.matchesId) ?? false)
+    }
+
     /// Each session glob ending in `*` with the literal before it (`session:` of `session:*`),
     /// worked out once for a scan rather than once a key.
     func globLiterals() -> [(glob: Bytes, literal: Bytes)] {

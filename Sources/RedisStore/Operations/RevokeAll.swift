@@ -43,7 +43,7 @@ extension RedisSessionStore {
                         return false
                     }
                     // A key under the preset's globs whose id is not of its sessions' shape: not a session.
-                    if let shape = layout.shape, !(sessionId(of: key, markers: [], globs: globs).map(shape.matchesId) ?? false) {
+                    if isNotASession(key, globs: globs) {
                         result.notSessions += 1
                         if result.notSessionExamples.count < 5 { result.notSessionExamples.append(key) }
                         return false

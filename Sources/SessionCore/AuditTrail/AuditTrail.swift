@@ -166,6 +166,18 @@ public final class AuditTrail {
             "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1))-\(pad(parts.tm_mday))T\(pad(parts.tm_hour)):\(pad(parts.tm_min)):\(pad(parts.tm_sec)).\(pad(Int32(ts.tv_nsec / 1_000_000), 3))Z"
     }
 
+    /// The name of the account this process runs as (`getpwuid_r` of the effective uid), or
+    /// `uid N` when the system has no name for it: the actor where `$SUDO_USER` and `$USER` are unset.
+    public static func accountName() -> String {
+        let uid = geteuid()
+        var entry = passwd()
+        var found: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let rc = getpwuid_r(uid, &entry, &buffer, buffer.count, &found)
+        guard rc == 0, found != nil, let name = entry.pw_name, name.pointee != 0 else { return "uid \(uid)" }
+        return String(cString: name)
+    }
+
     /// This machine's name, or `unknown`.
     public static func hostName() -> String {
         var name = [UInt8](repeating: 0, count: 256)

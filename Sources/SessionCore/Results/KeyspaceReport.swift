@@ -21,6 +21,8 @@ public struct KeyspaceReport: Equatable, Sendable {
         case undecodablePayloads = "undecodable_payloads"
         // Redis with a preset: the unmapped sessions, by whose they are.
         case unmappedUserSessions = "unmapped_user_sessions"
+        // Redis with a preset whose sessions have a shape: keys under its globs of another shape.
+        case notSessions = "not_sessions"
 
         /// Whether it is a problem to show examples of (not a plain tally).
         public var isProblem: Bool { ![.mappings, .users, .liveSessions, .indexKeys, .anonymousSessions].contains(self) }
@@ -51,6 +53,7 @@ public struct KeyspaceReport: Equatable, Sendable {
             case .expiredSessions: return "rows past their lifetime (prune deletes them)"
             case .undecodablePayloads: return "session data that does not decode"
             case .unmappedUserSessions: return "sessions of a user no mapping points to (list and revoke-user cannot find them)"
+            case .notSessions: return "keys under the glob that are not sessions (another shape: left alone)"
             }
         }
     }

@@ -146,7 +146,7 @@ enum ContextCommand {
         }
         if !seen.contains("actor") {
             let who = [set("SUDO_USER").map { ($0, "$SUDO_USER") }, set("USER").map { ($0, "$USER") }].compactMap { $0 }.first
-            rows.append(.init(option: "actor", value: who?.0 ?? "unknown", source: who?.1 ?? "default"))
+            rows.append(.init(option: "actor", value: who?.0 ?? AuditTrail.accountName(), source: who?.1 ?? "the account's name"))
         }
         return rows
     }

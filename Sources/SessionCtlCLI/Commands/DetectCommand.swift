@@ -8,7 +8,7 @@ import SessionCore
 enum DetectCommand {
     static func run(_ ctx: CommandContext) throws -> Outcome {
         let store = try ctx.openRedisStore()
-        let report = try store.detect()
+        let report = try store.detect(sample: ctx.invocation.detect.sample)
         ctx.progress.finish()
         let flags = suggestion(report)
         ctx.printer.print(Printed(report: report, flags: flags))
@@ -24,6 +24,8 @@ enum DetectCommand {
         func json() -> JSON {
             .object([
                 ("sampled", .int(Int64(report.sampled))), ("total_keys", .int(report.totalKeys)),
+                // Whether what follows is from part of the keyspace (a larger --sample looks at more).
+                ("from_sample", .bool(Int64(report.sampled) < report.totalKeys)),
                 (
                     "sessions",
                     .array(
@@ -32,6 +34,8 @@ enum DetectCommand {
                                 ("glob", .string(s.glob)), ("keys", .int(Int64(s.keys))),
                                 ("formats", .object(s.formats.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) })),
                                 ("frameworks", .array(s.frameworks.map { .string($0) })), ("example", .bytes(s.example)),
+                                ("not_sessions", .int(Int64(s.notSessions))),
+                                ("not_session_example", s.notSessionExample.map { .bytes($0) } ?? .null),
                             ])
                         })
                 ),
@@ -77,10 +81,16 @@ enum DetectCommand {
                 alignments: [.left, .left, .right, .left, .left, .left])
             for s in report.sessions {
                 let formats = s.formats.sorted { $0.value > $1.value }.map { "\($0.key)" }.joined(separator: ", ")
-                table.add([
-                    "sessions", s.glob, String(s.keys), formats.isEmpty ? "-" : formats,
-                    s.frameworks.isEmpty ? "?" : s.frameworks.joined(separator: ", "), Cell.text(Array(s.example.prefix(48))),
-                ])
+                if s.keys > 0 {
+                    table.add([
+                        "sessions", s.glob, String(s.keys), formats.isEmpty ? "-" : formats,
+                        s.frameworks.isEmpty ? "?" : s.frameworks.joined(separator: ", "), Cell.text(Array(s.example.prefix(48))),
+                    ])
+                }
+                if let example = s.notSessionExample {
+                    // Under a framework's glob, but no session id of its: a cache entry or another application's key.
+                    table.add(["not sessions", s.glob, String(s.notSessions), "-", "-", Cell.text(Array(example.prefix(48)))])
+                }
             }
             for m in report.mappings {
                 table.add([
@@ -102,9 +112,15 @@ enum DetectCommand {
             } else {
                 out += "no framework's session keys were found in the sample: name the layout with --session-glob and --mapping\n"
             }
+            // What is concluded is from the sample: a sample of part of the keyspace says so, and how to look further.
+            let partial = Int64(report.sampled) < report.totalKeys
+            let seen = partial ? "in the \(report.sampled) keys sampled of \(report.totalKeys)" : "among the \(report.totalKeys) keys"
             if report.mappings.isEmpty {
                 out +=
-                    "no mapping keys (user:<user>:<session>) were found: the application must write one per session for list and revoke-user to find users\n"
+                    "no mapping keys (user:<user>:<session>) were found \(seen): the application must write one per session for list and revoke-user to find users"
+                    + (partial ? " (a larger --sample, or 'sessionctl audit', looks at more)" : "") + "\n"
+            } else if partial {
+                out += "from a sample of \(report.sampled) of \(report.totalKeys) keys: a larger --sample looks at more\n"
             }
             return out
         }

@@ -90,7 +90,8 @@ enum RevokeCommand {
         let env = ctx.console.environment
         // A context's actor is an explicit setting, so it ranks above $SUDO_USER and $USER, which are always there.
         let actor =
-            inv.destructive.actor ?? inv.fromContext.actor ?? [env["SUDO_USER"], env["USER"]].compactMap { $0 }.first { !$0.isEmpty } ?? "unknown"
+            inv.destructive.actor ?? inv.fromContext.actor ?? [env["SUDO_USER"], env["USER"]].compactMap { $0 }.first { !$0.isEmpty }
+            ?? AuditTrail.accountName()
         let trail = AuditTrail(AuditTrail.Context(actor: actor, reason: inv.destructive.reason, command: inv.command.rawValue))
         if let log = inv.destructive.auditLog ?? env["SESSIONCTL_AUDIT_LOG"].flatMap({ $0.isEmpty ? nil : $0 }) ?? inv.fromContext.auditLog,
             !inv.destructive.dryRun

@@ -88,7 +88,9 @@ final class RevokeOutput {
         }
         guard !s.writtenBack.isEmpty else {
             if s.window > 0 && s.watched > 0 && s.completeness.isComplete {
-                ctx.note("settled: nothing came back in \(Cell.seconds(s.window)) of watching \(Cell.plural(s.watched, "key")) (--settle)")
+                ctx.note(
+                    "settled: nothing came back in \(Cell.seconds(s.window)) of watching \(Cell.plural(s.watched, ctx.targetIsSQL ? "row" : "key")) (--settle)"
+                )
             }
             return
         }

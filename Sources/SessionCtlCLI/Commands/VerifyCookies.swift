@@ -117,6 +117,12 @@ final class VerifyCookies {
         let rest =
             (stillIn > 0 ? "; \(stillIn) still \(stillIn == 1 ? "logs" : "log") in (not revoked)" : "")
             + (unverified > 0 ? "; \(unverified) could not be verified" : "")
+        if unverified == checks.count {
+            // Nothing was tried (no cookie could be made, or every question failed): no count of who is let in.
+            let noCookie = checks.filter { $0.answer.name == "no_cookie" }.count
+            let why = noCookie == checks.count ? " (no cookie could be made from their session ids)" : ""
+            return "\(dry ? "dry run: " : "")could not try any of \(Cell.plural(checks.count, "cookie")) with GET \(url)\(why)"
+        }
         return
             (dry
             ? "dry run: asked with GET \(url), the application still lets in \(wanted.count) of \(Cell.plural(checks.count, "cookie")) that would be revoked"

@@ -75,6 +75,9 @@ public struct LayoutOptions: Sendable {
     public var rate: Int?
     /// Laravel's APP_KEY (`--app-key-file`).
     public var appKeyFile: String?
+    /// The length of the application's session ids where it configures another than its framework's
+    /// (`--session-id-length`): the preset's shape then takes this many characters.
+    public var sessionIdLength: ClosedRange<Int>?
 }
 
 /// The filters of `list`, `revoke-user` and `revoke-all`: seconds, or a network.
@@ -155,6 +158,12 @@ public struct ListOptions: Sendable {
     public var scanPayloads = false
 }
 
+/// `detect`.
+public struct DetectOptions: Sendable {
+    /// How many keys are sampled (`--sample`).
+    public var sample = 5000
+}
+
 /// `diff`.
 public struct DiffOptions: Sendable {
     /// What is compared with (`--against`): a URL or a snapshot file.
@@ -198,6 +207,7 @@ public struct Invocation: Sendable {
     public var show = ShowOptions()
     public var list = ListOptions()
     public var diff = DiffOptions()
+    public var detect = DetectOptions()
     public var prune = PruneOptions()
     public var indexBuild = IndexBuildOptions()
 

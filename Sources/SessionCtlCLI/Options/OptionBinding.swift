@@ -85,6 +85,23 @@ public struct OptionBinding: Sendable {
         return seconds
     }
 
+    /// A length or a range of lengths (`43`, `22-256`) within `bounds`.
+    static func lengths(_ path: WritableKeyPath<Invocation, ClosedRange<Int>?> & Sendable, _ bounds: ClosedRange<Int>) -> OptionBinding {
+        OptionBinding(value: .value(meta: "N|MIN-MAX")) { inv, value, spelling, index throws(ParseError) in
+            let text = value.map { String(decoding: $0, as: UTF8.self) } ?? ""
+            let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+            let numbers = parts.map { p in p.count <= 4 && p.allSatisfy { $0.isASCII && $0.isNumber } ? Int(p) : nil }
+            guard (1...2).contains(parts.count), let low = numbers.first ?? nil, let high = numbers.last ?? nil, low <= high,
+                bounds.contains(low), bounds.contains(high)
+            else {
+                throw .invalidValue(
+                    option: spelling, value: text,
+                    reason: "expected a length or a range from \(bounds.lowerBound) to \(bounds.upperBound), such as 43 or 22-256", index: index)
+            }
+            inv[keyPath: path] = low...high
+        }
+    }
+
     /// A network: `10.0.0.0/8`, `2001:db8::/32`, or one address.
     static func cidr(_ path: WritableKeyPath<Invocation, String?> & Sendable) -> OptionBinding {
         OptionBinding(value: .value(meta: "CIDR")) { inv, value, spelling, index throws(ParseError) in

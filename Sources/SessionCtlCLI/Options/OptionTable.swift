@@ -149,6 +149,11 @@ public enum OptionTable {
             name: "session-glob", short: nil, binding: .text(\.layout.sessionGlob, meta: "GLOB"), group: .layout, commands: server,
             help: "never read or delete a session key outside GLOB (default session:*, or the framework's)", requires: .keyLayout),
         OptionSpec(
+            name: "session-id-length", short: nil, binding: .lengths(\.layout.sessionIdLength, 8...256), group: .layout, commands: server,
+            help:
+                "the length of the application's session ids where it sets another than its framework's (Flask-Session's SESSION_ID_LENGTH 64 makes 86, PHP's session.sid_length): a key under the glob with an id of another shape is not a session and is never deleted or mapped",
+            requires: .keyLayout),
+        OptionSpec(
             name: "index", short: nil, binding: .text(\.layout.index, meta: "TEMPLATE"), group: .layout, commands: server,
             help: "a per-user SET or ZSET of session ids with <user> (user_sessions:<user>): list, revoke-user and users read it instead of scanning",
             requires: .index),
@@ -182,6 +187,9 @@ public enum OptionTable {
             name: "user", short: nil, binding: .bytes(\.sessions.user, meta: "USER", what: "a user id"), group: .selection,
             commands: [.revoke, .show],
             help: "only sessions of USER (the mapping key is then read directly, no scan)"),
+        OptionSpec(
+            name: "sample", short: nil, binding: .count(\.detect.sample, 1...10_000_000), group: .selection, commands: [.detect],
+            help: "how many keys detect samples (default 5000); what it concludes is from the sample, and says so"),
         OptionSpec(
             name: "sort", short: nil, binding: .choice(\.users.sort, meta: "KEY"), group: .selection, commands: [.users],
             help: "order users by count (default) or user"),
@@ -289,7 +297,7 @@ public enum OptionTable {
             help: "append a JSON line per affected user to FILE before deleting (default $SESSIONCTL_AUDIT_LOG)"),
         OptionSpec(
             name: "actor", short: nil, binding: .text(\.destructive.actor, meta: "NAME"), group: .destructive, commands: changing,
-            help: "who is acting, for the audit trail (default $SUDO_USER, then $USER)"),
+            help: "who is acting, for the audit trail (default $SUDO_USER, then $USER, then the account's name)"),
         OptionSpec(
             name: "reason", short: nil, binding: .text(\.destructive.reason, meta: "TEXT"), group: .destructive, commands: changing,
             help: "why, for the audit trail (a ticket or incident id)"),

@@ -3,11 +3,15 @@ import SessionBasics
 /// What the operator can do about a partial failure: the CLI's words, kept out of the layers
 /// below it (they speak of options and of the README).
 extension PartialFailure {
-    /// What the operator can do about it.
-    var advice: String? {
+    /// What the operator can do about it, while sessionctl runs `command`.
+    func advice(running command: CommandName) -> String? {
         if isPermission {
-            return "the ACL user lacks a permission: grant what the README's least-privilege ACL user has (\(Self.leastPrivilegeACL)), "
-                + "with key patterns that match --mapping and --session-glob"
+            // "NOPERM User x has no permissions to run the 'getrange' command"
+            if let open = cause.range(of: "run the '"), let close = cause[open.upperBound...].range(of: "' command") {
+                return ACLUse.advice(refused: String(cause[open.upperBound..<close.lowerBound]), running: command)
+            }
+            return "the ACL user may not read or delete these keys: give it key patterns that match --mapping and --session-glob "
+                + "(~user:* ~session:*, as the README's ACL users have)"
         }
         switch kind {
         case .nodeUnreachable, .noPrimary, .redirectLimit:
@@ -29,18 +33,14 @@ extension PartialFailure {
         }
     }
 
-    /// The rules of the README's least-privilege ACL user.
-    static let leastPrivilegeACL =
-        "ACL SETUSER sessionctl on >PASSWORD ~user:* ~session:* resetchannels -@all +scan +get +ttl +strlen +type "
-        + "+exists +object|idletime +memory|usage +unlink +wait +info +dbsize +ping +cluster|shards +cluster|slots +cluster|nodes"
 }
 
 extension Completeness {
     /// One line per distinct failure, with its count and advice: what stderr shows.
-    var summary: [String] {
+    func summary(running command: CommandName) -> [String] {
         zip(failures, counts).map { f, n in
             let times = n > 1 ? " (\(n) times)" : ""
-            return "\(f)\(times)" + (f.advice.map { "; \($0)" } ?? "")
+            return "\(f)\(times)" + (f.advice(running: command).map { "; \($0)" } ?? "")
         }
     }
 }

@@ -22,6 +22,8 @@ app.config.update(
     SESSION_REDIS=store,
     SESSION_PERMANENT=True,
     PERMANENT_SESSION_LIFETIME=3600,
+    # token_urlsafe's bytes: 32 (the default) makes 43 characters, 64 makes 86.
+    SESSION_ID_LENGTH=int(os.environ.get("SESSION_ID_LENGTH", "32")),
 )
 Session(app)
 login = LoginManager(app)

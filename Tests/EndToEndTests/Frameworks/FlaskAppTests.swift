@@ -29,4 +29,90 @@ final class FlaskAppTests: XCTestCase {
     func testListShowAndRevokeAreProvenByTheApp() throws {
         try Self.fixture.get().story(format: "msgpack")
     }
+
+    /// Flask-Session shares `session:*` with whatever else an operator's Redis holds: a key there
+    /// whose data names a user as Flask-Login would is a session only when its id is Flask-Session's
+    /// (43 URL-safe characters). The rest is never mapped, revoked or deleted, and is counted apart.
+    func testWhatIsNotAFlaskSessionIsNeverMappedOrDeleted() throws {
+        let s = try Self.fixture.get()
+        let b = try s.app.login("cachey")
+        let id = try XCTUnwrap(try b.userId())
+        let entry = #"{"_user_id":"\#(id)"}"#
+        let foreign = ["session:cache_stats", "session:\(id)", "session:" + String(repeating: "a", count: 42), "session:a:b"]
+        _ = try s.redis.run(foreign.map { ["SET", $0, entry] })
+
+        let detect = try s.run(["detect", "-o", "json"])
+        assertExitStatus(detect, 0)
+        let globs = try XCTUnwrap(try detect.json()["sessions"] as? [[String: Any]], detect.stdout)
+        let flaskGlob = try XCTUnwrap(globs.first { $0["glob"] as? String == "session:*" }, detect.stdout)
+        XCTAssertGreaterThanOrEqual(flaskGlob["not_sessions"] as? Int ?? 0, foreign.count, detect.stdout)
+        XCTAssertTrue(try s.run(["detect"]).stdout.contains("not sessions"))
+
+        let built = try s.run(["index", "build", "-o", "json"])
+        assertExitStatus(built, 0)
+        XCTAssertGreaterThanOrEqual(try built.json()["not_sessions"] as? Int ?? 0, foreign.count, built.stdout)
+        XCTAssertEqual(try s.redis.run([["EXISTS", "user:\(id):cache_stats"]])[0], .integer(0), "another app's key is not mapped")
+
+        // A mapping that points at one (written by hand, or by a bug) is refused, not followed.
+        _ = try s.redis.run([["SET", "user:\(id):cache_stats", "session:cache_stats"]])
+        let user = try s.run(["revoke-user", "--yes", "--settle", "0", "-o", "json", "--", id])
+        let refused = try XCTUnwrap(try user.json()["refused"] as? [[String: Any]], user.stdout)
+        XCTAssertEqual(refused.compactMap { $0["session"] as? String }, ["cache_stats"], user.stdout)
+        XCTAssertTrue((refused.first?["reason"] as? String)?.contains("not a session: the preset's sessions are 43 URL-safe") == true, user.stdout)
+        XCTAssertEqual((try user.json()["revoked"] as? [Any])?.count, 1, user.stdout)
+        XCTAssertFalse(try b.isLoggedIn(), "the Flask session is revoked")
+
+        let other = try s.app.login("cachey2")
+        let all = try s.run(["revoke-all", "--yes", "--settle", "0", "-o", "json"])
+        assertExitStatus(all, 0)
+        XCTAssertGreaterThanOrEqual(try all.json()["not_sessions"] as? Int ?? 0, foreign.count, all.stdout)
+        XCTAssertFalse(try other.isLoggedIn())
+        for key in foreign {
+            XCTAssertEqual(try s.redis.run([["EXISTS", key]])[0], .integer(1), "\(key) is not a Flask session and stays")
+        }
+        let audit = try s.run(["audit", "-o", "json"])
+        XCTAssertGreaterThanOrEqual((try audit.json()["counts"] as? [String: Int])?["not_sessions"] ?? 0, foreign.count, audit.stdout)
+    }
+}
+
+/// Flask-Session with `SESSION_ID_LENGTH = 64`: its ids are 86 characters, not the preset's 43.
+/// Without `--session-id-length` they are not sessions, and nothing is revoked (loudly); with it,
+/// the revocation is proven by the app.
+final class FlaskLongIdAppTests: XCTestCase {
+    nonisolated(unsafe) static var fixture = ClassFixture()
+
+    override class func setUp() {
+        fixture = .redisApp(
+            framework: "flask", name: "flask-long-ids", program: "python3", arguments: [WebApp.sources.appendingPathComponent("flask/app.py").path],
+            environment: ["SESSION_ID_LENGTH": "64"], cookieName: "session", installHint: "pip install flask-session flask-login")
+    }
+
+    override class func tearDown() { fixture.stop() }
+
+    func testLongerIdsAreSessionsOnlyWithSessionIdLength() throws {
+        let s = try Self.fixture.get()
+        let b = try s.app.login("longid")
+        let id = try XCTUnwrap(try b.userId())
+        XCTAssertEqual(b.session?.count, 86, "Flask-Session's token_urlsafe(64)")
+
+        let refused = try s.run(["revoke-user", "--yes", "--settle", "0", "-o", "json", "--", id])
+        XCTAssertNotEqual(refused.status, 0, "nothing was revoked: \(refused)")
+        XCTAssertEqual((try refused.json()["revoked"] as? [Any])?.count, 0, refused.stdout)
+        XCTAssertTrue(try b.isLoggedIn(), "the preset's shape refused the session: it was not touched")
+
+        let all = try s.run(["revoke-all", "--dry-run", "-o", "json"])
+        XCTAssertEqual(try all.json()["revoked"] as? Int, 0, all.stdout)
+        XCTAssertGreaterThanOrEqual(try all.json()["not_sessions"] as? Int ?? 0, 1, all.stdout)
+
+        let revoked = try s.run(["revoke-user", "--yes", "--settle", "0", "--session-id-length", "86", "-o", "json", "--", id])
+        assertExitStatus(revoked, 0)
+        XCTAssertEqual((try revoked.json()["revoked"] as? [Any])?.count, 1, revoked.stdout)
+        XCTAssertFalse(try b.isLoggedIn(), "revoked with the application's own id length")
+
+        let bad = try s.run(["list", "--session-id-length", "3", "--", id])
+        assertExitStatus(bad, 2)
+        let noPreset = try Sessionctl.run(["list", "--session-id-length", "86", "--", id], environment: ["SESSIONCTL_URL": s.redis.url])
+        assertExitStatus(noPreset, 2)
+        XCTAssertTrue(noPreset.stderr.contains("no --framework names one"), noPreset.stderr)
+    }
 }

@@ -82,6 +82,12 @@ final class RailsAppTests: XCTestCase {
         let a = try s.app.login("verify-once")
         _ = try s.app.login("verify-once")
         let id = try XCTUnwrap(try a.userId())
+        // A dry run that could try no cookie says so, never "lets in 0 of 2".
+        let dry = try s.run([
+            "revoke-user", "--dry-run", "--cookie-name", "_app_session", "--verify-url", "http://127.0.0.1:\(s.app.port)/me", "--", id,
+        ])
+        XCTAssertTrue(dry.stderr.contains("dry run: could not try any of 2 cookies with GET"), dry.stderr)
+        XCTAssertFalse(dry.stderr.contains("lets in 0"), dry.stderr)
         let r = try s.run([
             "revoke-user", "--yes", "-o", "json", "--settle", "0", "--cookie-name", "_app_session", "--verify-url",
             "http://127.0.0.1:\(s.app.port)/me",
@@ -94,7 +100,9 @@ final class RailsAppTests: XCTestCase {
         XCTAssertEqual(lines.filter { $0.contains("keeps only a hash of each cookie") }.count, 1, r.stderr)
         XCTAssertEqual(
             lines.filter { $0.contains("incomplete:") && $0.contains("could not verify") }.count, 1, "one line for both sessions: \(r.stderr)")
-        XCTAssertTrue(r.stderr.contains("2 could not be verified") && !r.stderr.contains("not revoked"), r.stderr)
+        XCTAssertTrue(
+            r.stderr.contains("could not try any of 2 cookies with GET") && r.stderr.contains("no cookie could be made from their session ids")
+                && !r.stderr.contains("not revoked"), r.stderr)
         XCTAssertFalse(try a.isLoggedIn(), "revoked all the same")
     }
 

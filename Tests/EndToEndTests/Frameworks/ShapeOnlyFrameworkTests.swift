@@ -109,21 +109,22 @@ final class ShapeOnlyFrameworkTests: XCTestCase {
 
         // Spring's principal index is the preset's index: list and revoke-user read it, no mapping needed.
         let index = "spring:session:index:org.springframework.session.FindByIndexNameSessionRepository.PRINCIPAL_NAME_INDEX_NAME:bob"
-        let bobKey = "spring:session:sessions:bob-1"
+        let bob1 = SessionIds.uuid("bob-1")
+        let bobKey = "spring:session:sessions:\(bob1)"
         _ = try admin.execute([Array("HSET".utf8), Array(bobKey.utf8)] + hset.dropFirst(2).map { Array($0) })
-        _ = try server.run([["SADD", index, "bob-1"], ["EXPIRE", bobKey, "2100"]])
+        _ = try server.run([["SADD", index, bob1], ["EXPIRE", bobKey, "2100"]])
         let viaIndex = try sessionctl(server, ["--framework", "spring", "list", "bob", "-o", "json"])
         let listed = try XCTUnwrap(try viaIndex.json()["sessions"] as? [[String: Any]], "\(viaIndex)")
         XCTAssertEqual(listed.map { $0["session_key"] as? String }, [bobKey])
         // What Spring writes beside the hash: the expires key (its TTL is the session's), the
         // expirations entry under the minute it ends in (rounded up), and 3.2's sorted set of ids.
-        let expiresKey = "spring:session:sessions:expires:bob-1"
+        let expiresKey = "spring:session:sessions:expires:\(bob1)"
         let ends = Int64(Date().timeIntervalSince1970 * 1000) + 1_800_000
         let minute = (ends + 59_999) / 60_000 * 60_000
         let bucket = "spring:session:expirations:\(minute)"
         _ = try server.run([
-            ["SET", expiresKey, ""], ["PEXPIRE", expiresKey, "1800000"], ["SADD", bucket, "expires:bob-1", "expires:other"],
-            ["ZADD", "spring:session:sessions:expirations", String(ends), "bob-1"],
+            ["SET", expiresKey, ""], ["PEXPIRE", expiresKey, "1800000"], ["SADD", bucket, "expires:\(bob1)", "expires:other"],
+            ["ZADD", "spring:session:sessions:expirations", String(ends), bob1],
             ["ZADD", "spring:session:sessions:expirations", String(ends), "other"],
         ])
         let dry = try sessionctl(server, ["--framework", "spring", "revoke-user", "bob", "--dry-run"])

@@ -96,6 +96,8 @@ final class SQLAppScenario: @unchecked Sendable {
         XCTAssertEqual((try out.json()["revoked"] as? [Any])?.count, 1, "\(out)")
         XCTAssertEqual((try out.json()["deleted"] as? [String: Any])?["rows"] as? Int, 1, "\(out)")
         XCTAssertFalse(try a1.isLoggedIn(), "the app refuses the revoked cookie", file: file, line: line)
+        // The watch after deleting watched the table's rows, and says rows.
+        XCTAssertTrue(out.stderr.contains("of watching 1 row (--settle)"), out.stderr, file: file, line: line)
         XCTAssertTrue(try a2.isLoggedIn(), "--except kept this one", file: file, line: line)
         XCTAssertTrue(try bob.isLoggedIn(), file: file, line: line)
         // revoke the last one by id: refused by the app.
