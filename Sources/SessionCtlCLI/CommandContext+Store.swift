@@ -196,3 +196,30 @@ extension CommandContext {
         MemoryLimit(bytes: invocation.counting.memoryLimit, temporaryDirectory: MemoryLimit.temporaryDirectory(console.environment))
     }
 }
+
+extension CommandContext {
+    /// What this side of a `diff` is read with, for the note that says so: its target and where it
+    /// came from, the framework, TLS, the password's source and the cluster mode.
+    func readWith() -> String {
+        let (url, source) = targetURL()
+        var parts = ["from \(RedisEndpoint.redact(url)) (\(source))"]
+        if let f = (try? framework()) ?? nil {
+            parts.append("--framework \(f.name)" + (invocation.fromContext.framework == nil && invocation.layout.framework != nil ? " (A's)" : ""))
+        } else {
+            parts.append("no framework preset")
+        }
+        if targetIsSQL { return parts.joined(separator: ", ") }
+        let tls = url.lowercased().hasPrefix("rediss://") || url.lowercased().hasPrefix("valkeys://") || invocation.connection.tls
+        if tls { parts.append(invocation.connection.cacert.map { "TLS verified against \($0)" } ?? "TLS verified against the system's CAs") }
+        let endpoint = try? RedisEndpoint.parse(url)
+        let password =
+            endpoint?.password != nil
+            ? "the URL's password"
+            : invocation.fromContext.passwordFile != nil || invocation.fromContext.password != nil
+                ? "the context's password"
+                : (console.environment["REDISCLI_AUTH"].map { !$0.isEmpty } ?? false) ? "$REDISCLI_AUTH" : "no password"
+        parts.append(password)
+        parts.append(invocation.connection.cluster.map { $0 ? "as a cluster" : "as a standalone server" } ?? "cluster mode detected")
+        return parts.joined(separator: ", ")
+    }
+}

@@ -35,7 +35,7 @@ final class CommandContext {
     /// then `$SESSIONCTL_URL` or `$REDIS_URL` (set on many application hosts), then the current
     /// context, then the default.
     func targetURL() -> (url: String, source: String) {
-        if let u = invocation.connection.url { return (u, "--url") }
+        if let u = invocation.connection.url { return (u, invocation.connection.urlSource ?? "--url") }
         let context = invocation.fromContext
         if context.explicit, let u = context.url, let name = context.name { return (u, "context '\(name)'") }
         if let (name, u) = environmentURL() { return (u, "$\(name)") }

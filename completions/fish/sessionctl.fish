@@ -76,7 +76,7 @@ complete -c sessionctl -l session-key -r -f -d 'where session data lives: <value
 complete -c sessionctl -l session-glob -r -f -d 'never read or delete a session key outside GLOB (default session:*, or the framework\'s)'
 complete -c sessionctl -l session-id-length -r -f -d 'the length of the application\'s session ids where it sets another than its framework\'s (Flask-Session\'s SESSION_ID_LENGTH 64 makes 86, PHP\'s session.sid_length): a key under the glob with an id of another shape is not a session and is never deleted or mapped'
 complete -c sessionctl -l index -r -f -d 'a per-user SET or ZSET of session ids with <user> (user_sessions:<user>): list, revoke-user and users read it instead of scanning'
-complete -c sessionctl -l against -r -f -d 'the store to compare with: a URL (redis://, postgres://, mysql://, sqlite:///…) or a file \'sessionctl snapshot\' wrote'
+complete -c sessionctl -l against -r -f -d 'the store to compare with: a context\'s name (B gets its URL, TLS files, password, cluster mode and framework), a URL (redis://, postgres://, mysql://, sqlite:///…: B takes A\'s key layout and none of its connection settings), or a file \'sessionctl snapshot\' wrote'
 complete -c sessionctl -l exit-code -d 'exit 1 when the stores differ (as git diff --exit-code)'
 complete -c sessionctl -l table -r -f -d 'the sessions table of a SQL URL (default sessions, then django_session); Laravel\'s and Django\'s columns are recognised'
 complete -c sessionctl -l lifetime -r -f -d 'Laravel\'s session lifetime (config/session.php, default 120m): a row idle longer is dead, audit counts it and prune deletes it'

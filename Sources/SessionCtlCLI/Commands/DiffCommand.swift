@@ -11,7 +11,7 @@ import SessionCore
     import Glibc
 #endif
 
-/// `sessionctl diff --against URL|FILE`: the two stores compared user by user, in bounded memory
+/// `sessionctl diff --against NAME|URL|FILE`: the two stores compared user by user, in bounded memory
 /// (both sides' sessions sorted together within `--memory-limit`, spilled past it, and read back
 /// in order: a first pass counts, a second writes the differences).
 enum DiffCommand {
@@ -20,23 +20,18 @@ enum DiffCommand {
         let against = inv.diff.against ?? ""
         let a = try ctx.openBackend()
         let labelA = a.auditTarget.endpoint
-        // B: a store's URL, or a snapshot file.
-        let isURL =
-            SQLURL.isSQL(against) || ["redis://", "rediss://", "unix://", "valkey://", "valkeys://"].contains { against.lowercased().hasPrefix($0) }
+        // B: a store's URL, a context of the configuration file, or a snapshot file.
         var other: (any SessionBackend)?
-        if isURL {
-            var b = inv
-            b.connection.url = against
-            b.connection.passwordFile = nil  // --password-file is A's; B's password comes from its URL or its engine's variable
-            b.fromContext = ContextDefaults()
-            b.output.quiet = true  // one progress line, A's: B is read at the same time on another thread
-            other = try CommandContext(invocation: b, console: ctx.console).openBackend()
+        if let b = try sideB(against, ctx) {
+            other = try b.openBackend()
+            ctx.note("B is read \(b.readWith())")
         } else {
             var info = stat()
             guard stat(against, &info) == 0 else {
                 throw CLIError(
-                    "--against '\(against)' is neither a store's URL nor a snapshot file: \(String(cString: strerror(errno)))",
-                    hint: "give redis://…, postgres://…, mysql://…, sqlite:///… or a file 'sessionctl snapshot' wrote", code: .usage)
+                    "--against '\(against)' is neither a store's URL, a context, nor a snapshot file: \(String(cString: strerror(errno)))",
+                    hint: "give redis://…, postgres://…, mysql://…, sqlite:///…, a context's name, or a file 'sessionctl snapshot' wrote",
+                    code: .usage)
             }
         }
         let labelB = other?.auditTarget.endpoint ?? against
@@ -94,6 +89,46 @@ enum DiffCommand {
         ctx.reportIncomplete(completeness)
         if inv.diff.exitCode && !summary.identical { return .differs(completeness) }
         return .finished(completeness, didSomething: true)
+    }
+
+    /// Side B's own command context, or `nil` for a snapshot file. A context's name gives B that
+    /// context whole (its URL, TLS files, password, cluster mode and framework), as `--context`
+    /// would; a URL gives B that URL and A's key layout (the same application), and none of A's
+    /// connection settings: its TLS is verified against the system's CAs, its password is the URL's
+    /// or its engine's variable, its cluster mode detected. What B was read with is said on stderr.
+    static func sideB(_ against: String, _ ctx: CommandContext) throws -> CommandContext? {
+        let env = ctx.console.environment
+        let isURL =
+            SQLURL.isSQL(against) || ["redis://", "rediss://", "unix://", "valkey://", "valkeys://"].contains { against.lowercased().hasPrefix($0) }
+        let contextNamed = isURL ? nil : try ConfigFile.load(env)?.contexts.first { $0.name == against }
+        if contextNamed != nil {
+            var info = stat()
+            if stat(against, &info) == 0 {
+                throw CLIError(
+                    "--against '\(against)' names both a context and a file", hint: "give the file as ./\(against)", code: .usage)
+            }
+        }
+        guard isURL || contextNamed != nil else { return nil }
+        var b = Invocation()
+        b.command = .diff
+        b.output.quiet = true  // one progress line, A's: B is read at the same time on another thread
+        b.connection.connectTimeout = ctx.invocation.connection.connectTimeout
+        b.connection.timeout = ctx.invocation.connection.timeout
+        if isURL {
+            b.connection.url = against
+            b.connection.urlSource = "--against"
+            b.layout = ctx.invocation.layout
+            b.layout.framework = try ctx.framework()?.name
+        } else {
+            b.context = against
+            b = try b.applyingContext(environment: env)
+            if try CommandContext(invocation: b, console: ctx.console).framework() == nil {
+                // A context without a framework reads the same application as A.
+                b.layout = ctx.invocation.layout
+                b.layout.framework = try ctx.framework()?.name
+            }
+        }
+        return CommandContext(invocation: b, console: ctx.console)
     }
 
     /// The differences as `diff` prints them, read back from the spill files a user at a time on each pass.

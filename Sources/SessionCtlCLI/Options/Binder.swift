@@ -91,7 +91,9 @@ public enum Binder {
             if let extra = inv.arguments.first {
                 throw .unexpectedArgument(command: name, value: String(decoding: extra, as: UTF8.self), index: inv.argumentIndexes[0])
             }
-            if inv.diff.against == nil { throw .missingArgument(command: name, what: "--against URL|FILE, the store to compare with", index: end) }
+            if inv.diff.against == nil {
+                throw .missingArgument(command: name, what: "--against NAME|URL|FILE, the store to compare with", index: end)
+            }
         case .users, .audit, .prune, .detect, .revokeAll, .ping, .version, .snapshot:
             if let extra = inv.arguments.first {
                 throw .unexpectedArgument(command: name, value: String(decoding: extra, as: UTF8.self), index: inv.argumentIndexes[0])

@@ -96,7 +96,7 @@ public enum CommandTable {
         CommandSpec(
             name: .diff, arguments: "", summary: "compare two stores user by user: sessions only in one, data that differs",
             details:
-                "Compares --url (A) with --against (B): another store's URL (redis://, rediss://, postgres://, mysql://, sqlite:///…) or a snapshot file. Per user: sessions only in A (lost by B), only in B, and sessions whose data digests differ. Memory stays bounded at any size: both sides are spilled to 64 partition files by user in a private temporary directory (removed afterwards) and compared a partition at a time. --exit-code exits 1 when there is a difference, as git diff --exit-code."
+                "Compares --url (A) with --against (B): a context's name (B gets that context's URL, TLS files, password, cluster mode and framework), another store's URL (redis://, rediss://, postgres://, mysql://, sqlite:///…; B takes A's key layout and none of A's connection settings), or a snapshot file; stderr says what B was read with. Per user: sessions only in A (lost by B), only in B, and sessions whose data digests differ. Memory stays bounded at any size: both sides are spilled to 64 partition files by user in a private temporary directory (removed afterwards) and compared a partition at a time. --exit-code exits 1 when there is a difference, as git diff --exit-code."
         ),
         CommandSpec(
             name: .context, arguments: "list|show [NAME]|use NAME", summary: "the contexts of the configuration file",

@@ -31,6 +31,8 @@ public struct ContextDefaults: Sendable, Equatable {
 /// Where the server is and how to reach it: every command that talks to one.
 public struct TargetOptions: Sendable {
     public var url: String?
+    /// Where ``url`` came from when not `--url` (`--against`, for diff's side B), for messages.
+    public var urlSource: String?
     public var passwordFile: String?
     public var askpass = false
     public var connectTimeout: Double = 5

@@ -158,8 +158,10 @@ public enum OptionTable {
             help: "a per-user SET or ZSET of session ids with <user> (user_sessions:<user>): list, revoke-user and users read it instead of scanning",
             requires: .index),
         OptionSpec(
-            name: "against", short: nil, binding: .text(\.diff.against, meta: "URL|FILE"), group: .selection, commands: [.diff],
-            help: "the store to compare with: a URL (redis://, postgres://, mysql://, sqlite:///…) or a file 'sessionctl snapshot' wrote"),
+            name: "against", short: nil, binding: .text(\.diff.against, meta: "NAME|URL|FILE"), group: .selection, commands: [.diff],
+            help:
+                "the store to compare with: a context's name (B gets its URL, TLS files, password, cluster mode and framework), a URL (redis://, postgres://, mysql://, sqlite:///…: B takes A's key layout and none of its connection settings), or a file 'sessionctl snapshot' wrote"
+        ),
         OptionSpec(
             name: "exit-code", short: nil, binding: .flag(\.diff.exitCode), group: .selection, commands: [.diff],
             help: "exit 1 when the stores differ (as git diff --exit-code)"),
