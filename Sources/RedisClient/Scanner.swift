@@ -135,6 +135,15 @@ struct Scanner {
                 break
             }
             extraRounds += 1
+            for a in again {
+                // Slots this node took over from another during the pass (not a node merely never scanned).
+                let from = Set((0..<HashSlot.count).compactMap { s in now[s] == a && owners[s] != a ? owners[s] : nil })
+                if !from.isEmpty {
+                    outcome.completeness.recordRecovery(
+                        "slots moved from \(from.map(\.description).sorted().joined(separator: ", ")) to \(a) during the scan (a failover or a resharding): \(a) was scanned again"
+                    )
+                }
+            }
             owners = now
             scans = again.map { a in NodeScan(address: a, slot: fresh.shards.first { $0.primary == a }?.slots.first?.lowerBound) }
         }
@@ -360,6 +369,8 @@ struct Scanner {
         guard let slot = scan.slot, router.refreshTopology(), let owner = topology.primary(forSlot: slot) else { return }
         if owner != scan.address {
             // The shard is scanned again from cursor 0 on its new primary: what that node owns now is covered.
+            outcome.completeness.recordRecovery(
+                "\(scan.address) was lost during the scan (\(error)); its shard was scanned again from the start on \(owner), its new primary")
             scan.address = owner
             scan.cursor = Array("0".utf8)
             for s in 0..<HashSlot.count where topology.primary(forSlot: s) == owner { owners[s] = owner }

@@ -76,6 +76,9 @@ public struct Completeness: Equatable, Sendable {
     public private(set) var counts: [Int] = []
     /// Whether Ctrl-C cut the work short.
     public private(set) var interrupted = false
+    /// What went wrong and was made good, so that the result is whole all the same: a node lost
+    /// during a scan whose shard was scanned again on its new primary. Said, never silent.
+    public private(set) var recoveries: [String] = []
 
     /// A complete result so far.
     public init() {}
@@ -96,6 +99,11 @@ public struct Completeness: Equatable, Sendable {
         }
     }
 
+    /// Records something that went wrong and was made good (once per text).
+    public mutating func recordRecovery(_ text: String) {
+        if !recoveries.contains(text) { recoveries.append(text) }
+    }
+
     /// Records that Ctrl-C stopped the work.
     public mutating func recordInterruption() {
         interrupted = true
@@ -104,6 +112,7 @@ public struct Completeness: Equatable, Sendable {
     /// Folds another result's completeness into this one.
     public mutating func merge(_ other: Completeness) {
         for (f, n) in zip(other.failures, other.counts) { record(f, times: n) }
+        for r in other.recoveries { recordRecovery(r) }
         if other.interrupted { interrupted = true }
     }
 }

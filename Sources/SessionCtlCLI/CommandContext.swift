@@ -219,6 +219,8 @@ final class CommandContext {
         // The result first, then what is wrong with it: on a terminal both streams interleave.
         console.out.flush()
         for line in completeness.summary(running: invocation.command) { console.error("incomplete: \(line)") }
+        // What went wrong and was made good: the result is whole, and the operator knows what happened.
+        for line in completeness.recoveries { console.warn(line) }
         if completeness.interrupted { console.error("interrupted: the result above is partial") }
     }
 }

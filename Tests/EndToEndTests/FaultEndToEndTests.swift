@@ -133,4 +133,31 @@ final class FaultEndToEndTests: XCTestCase {
         XCTAssertTrue(finished, "a re-run finishes the job")
         XCTAssertEqual(try settled(), [])
     }
+
+    /// A primary killed while `users` scans: its shard is scanned again on the replica that takes
+    /// over, the counts are whole, and the run says what happened (a stderr line, `recovered` in
+    /// JSON) instead of nothing.
+    func testAFailoverDuringAScanIsSaid() throws {
+        let cluster = try RedisCluster()
+        let n = 30_000
+        try cluster.writeAll((0..<n).map { ["SET", "user:u\($0 % 100):s\($0)", "session:s\($0)"] })
+        let victim = try XCTUnwrap(try cluster.slotMap()[HashSlot.of(Array("user:u0:s0".utf8))])
+        let killer = Thread {
+            usleep(600_000)
+            victim.kill()
+        }
+        killer.start()
+        let r = try Sessionctl.run(
+            ["users", "-o", "json", "--rate", "4000", "--scan-count", "200", "--timeout", "10", "--url", cluster.url], timeout: 120)
+        assertExitStatus(r, 0)
+        let j = try r.json()
+        XCTAssertEqual(j["complete"] as? Bool, true)
+        XCTAssertEqual((j["users"] as? [[String: Any]])?.reduce(0) { $0 + ($1["sessions"] as? Int ?? 0) }, n, "every mapping counted once")
+        let recovered = try XCTUnwrap(j["recovered"] as? [String], "a failover during the scan is said: \(r.stdout)")
+        XCTAssertTrue(
+            recovered.contains {
+                $0.hasPrefix("127.0.0.1:\(victim.port) was lost during the scan") && $0.contains("scanned again from the start on")
+            }, "\(recovered)")
+        XCTAssertTrue(r.stderr.contains("127.0.0.1:\(victim.port) was lost during the scan"), r.stderr)
+    }
 }

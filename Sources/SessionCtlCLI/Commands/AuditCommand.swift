@@ -24,19 +24,19 @@ enum AuditCommand {
         func json() -> JSON {
             let r = report
             let problems = r.applicable.filter { $0.isProblem && r.counts[$0, default: 0] > 0 }
-            return .object([
-                ("counts", .object(r.applicable.map { ($0.rawValue, .int(Int64(r.counts[$0, default: 0]))) })),
-                ("top_users", .array(r.topUsers.map { .object([("user", .bytes($0.user)), ("sessions", .int(Int64($0.sessions)))]) })),
-                (
-                    "ttl_buckets",
-                    .array(
-                        r.ttlBuckets.map {
-                            .object([("max_seconds", $0.maxSeconds.map { .int($0) } ?? .null), ("sessions", .int(Int64($0.sessions)))])
-                        })
-                ),
-                ("examples", .object(problems.map { ($0.rawValue, .array((r.examples[$0] ?? []).map { .bytes($0) })) })),
-                ("complete", .bool(r.completeness.isComplete)),
-            ])
+            return .object(
+                [
+                    ("counts", .object(r.applicable.map { ($0.rawValue, .int(Int64(r.counts[$0, default: 0]))) })),
+                    ("top_users", .array(r.topUsers.map { .object([("user", .bytes($0.user)), ("sessions", .int(Int64($0.sessions)))]) })),
+                    (
+                        "ttl_buckets",
+                        .array(
+                            r.ttlBuckets.map {
+                                .object([("max_seconds", $0.maxSeconds.map { .int($0) } ?? .null), ("sessions", .int(Int64($0.sessions)))])
+                            })
+                    ),
+                    ("examples", .object(problems.map { ($0.rawValue, .array((r.examples[$0] ?? []).map { .bytes($0) })) })),
+                ] + JSONModels.complete(r.completeness))
         }
 
         func text(_ style: TextStyle) -> String {

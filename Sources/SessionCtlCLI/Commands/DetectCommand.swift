@@ -22,55 +22,55 @@ enum DetectCommand {
         let flags: [String]?
 
         func json() -> JSON {
-            .object([
-                ("sampled", .int(Int64(report.sampled))), ("total_keys", .int(report.totalKeys)),
-                // Whether what follows is from part of the keyspace (a larger --sample looks at more).
-                ("from_sample", .bool(Int64(report.sampled) < report.totalKeys)),
-                (
-                    "sessions",
-                    .array(
-                        report.sessions.map { s in
-                            .object([
-                                ("glob", .string(s.glob)), ("keys", .int(Int64(s.keys))),
-                                ("formats", .object(s.formats.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) })),
-                                ("frameworks", .array(s.frameworks.map { .string($0) })), ("example", .bytes(s.example)),
-                                ("not_sessions", .int(Int64(s.notSessions))),
-                                ("not_session_example", s.notSessionExample.map { .bytes($0) } ?? .null),
-                            ])
-                        })
-                ),
-                (
-                    "mappings",
-                    .array(
-                        report.mappings.map { m in
-                            .object([
-                                ("template", .string(m.template)), ("keys", .int(Int64(m.keys))), ("example", .bytes(m.example)),
-                                ("points_to", m.pointsTo.map { .bytes($0) } ?? .null),
-                            ])
-                        })
-                ),
-                (
-                    "indexes",
-                    .array(
-                        report.indexes.map { o in
-                            .object([("prefix", .bytes(o.prefix)), ("keys", .int(Int64(o.keys))), ("example", .bytes(o.example))])
-                        })
-                ),
-                (
-                    "other",
-                    .array(
-                        report.other.prefix(20).map { o in
-                            .object([("prefix", .bytes(o.prefix)), ("keys", .int(Int64(o.keys))), ("example", .bytes(o.example))])
-                        })
-                ),
-                (
-                    "suggestion",
-                    flags.map {
-                        .object([("framework", report.framework.map { .string($0) } ?? .null), ("flags", .array($0.map { .string($0) }))])
-                    } ?? .null
-                ),
-                ("complete", .bool(report.completeness.isComplete)),
-            ])
+            .object(
+                [
+                    ("sampled", .int(Int64(report.sampled))), ("total_keys", .int(report.totalKeys)),
+                    // Whether what follows is from part of the keyspace (a larger --sample looks at more).
+                    ("from_sample", .bool(Int64(report.sampled) < report.totalKeys)),
+                    (
+                        "sessions",
+                        .array(
+                            report.sessions.map { s in
+                                .object([
+                                    ("glob", .string(s.glob)), ("keys", .int(Int64(s.keys))),
+                                    ("formats", .object(s.formats.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) })),
+                                    ("frameworks", .array(s.frameworks.map { .string($0) })), ("example", .bytes(s.example)),
+                                    ("not_sessions", .int(Int64(s.notSessions))),
+                                    ("not_session_example", s.notSessionExample.map { .bytes($0) } ?? .null),
+                                ])
+                            })
+                    ),
+                    (
+                        "mappings",
+                        .array(
+                            report.mappings.map { m in
+                                .object([
+                                    ("template", .string(m.template)), ("keys", .int(Int64(m.keys))), ("example", .bytes(m.example)),
+                                    ("points_to", m.pointsTo.map { .bytes($0) } ?? .null),
+                                ])
+                            })
+                    ),
+                    (
+                        "indexes",
+                        .array(
+                            report.indexes.map { o in
+                                .object([("prefix", .bytes(o.prefix)), ("keys", .int(Int64(o.keys))), ("example", .bytes(o.example))])
+                            })
+                    ),
+                    (
+                        "other",
+                        .array(
+                            report.other.prefix(20).map { o in
+                                .object([("prefix", .bytes(o.prefix)), ("keys", .int(Int64(o.keys))), ("example", .bytes(o.example))])
+                            })
+                    ),
+                    (
+                        "suggestion",
+                        flags.map {
+                            .object([("framework", report.framework.map { .string($0) } ?? .null), ("flags", .array($0.map { .string($0) }))])
+                        } ?? .null
+                    ),
+                ] + JSONModels.complete(report.completeness))
         }
 
         func text(_ style: TextStyle) -> String {

@@ -181,8 +181,7 @@ enum DiffCommand {
                     ])
                 ),
                 ("identical", .bool(summary.identical)),
-                ("complete", .bool(completeness.isComplete)),
-            ]
+            ] + JSONModels.complete(completeness)
         }
     }
 }

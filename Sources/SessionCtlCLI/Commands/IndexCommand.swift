@@ -67,7 +67,7 @@ enum IndexCommand {
                             .object([("session_key", .bytes($0.key)), ("reason", .string($0.value))])
                         })
                 ))
-            fields.append(("complete", .bool(result.completeness.isComplete)))
+            fields += JSONModels.complete(result.completeness)
             if !result.resume.isEmpty { fields.append(("resume", .string(IndexCommand.resumeToken(result.resume)))) }
             return .object(fields)
         }

@@ -54,7 +54,7 @@ extension ListCommand {
             if filtered { fields.append(("filtered_out", JSONModels.filteredOut(result.filteredOut))) }
             // What "bytes" measures: the payload, or (where reading its length would reset the idle time) the key's memory.
             fields.append(("bytes_measure", .string(result.bytesAreMemory ? "memory" : "payload")))
-            fields.append(("complete", .bool(result.completeness.isComplete)))
+            fields += JSONModels.complete(result.completeness)
             return .object(fields)
         }
 

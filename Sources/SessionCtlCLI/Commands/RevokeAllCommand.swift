@@ -67,29 +67,29 @@ enum RevokeAllCommand {
         let sql: Bool
 
         func json() -> JSON {
-            .object([
-                ("dry_run", .bool(dryRun)), ("sessions", .int(Int64(result.sessions))), ("revoked", .int(Int64(result.revoked))),
-                ("kept_by_filters", .int(Int64(result.kept))), ("undecided", .int(Int64(result.undecided))),
-                ("refused", .int(Int64(result.refused))),
-                ("not_sessions", .int(Int64(result.notSessions))),
-                (
-                    "deleted",
-                    .object(
-                        [
-                            ("session_keys", .int(Int64(result.sessionKeysDeleted))), ("mapping_keys", .int(Int64(result.mappingKeysDeleted))),
-                            ("index_members", .int(Int64(result.indexMembersRemoved))),
-                        ]
-                            + (sql ? [("rows", .int(Int64(result.sessionKeysDeleted)))] : []))
-                ),
-                ("examples", .array(result.examples.map { .bytes($0) })),
-                (
-                    "kept_examples",
-                    .array(result.keptExamples.map { .object([("session_key", .bytes($0.key)), ("reason", .string($0.reason))]) })
-                ),
-                ("written_back", .int(Int64(result.settle.writtenBack.count))),
-                ("settle", RevokeOutput.settleJSON(result.settle)),
-                ("complete", .bool(result.completeness.isComplete)),
-            ])
+            .object(
+                [
+                    ("dry_run", .bool(dryRun)), ("sessions", .int(Int64(result.sessions))), ("revoked", .int(Int64(result.revoked))),
+                    ("kept_by_filters", .int(Int64(result.kept))), ("undecided", .int(Int64(result.undecided))),
+                    ("refused", .int(Int64(result.refused))),
+                    ("not_sessions", .int(Int64(result.notSessions))),
+                    (
+                        "deleted",
+                        .object(
+                            [
+                                ("session_keys", .int(Int64(result.sessionKeysDeleted))), ("mapping_keys", .int(Int64(result.mappingKeysDeleted))),
+                                ("index_members", .int(Int64(result.indexMembersRemoved))),
+                            ]
+                                + (sql ? [("rows", .int(Int64(result.sessionKeysDeleted)))] : []))
+                    ),
+                    ("examples", .array(result.examples.map { .bytes($0) })),
+                    (
+                        "kept_examples",
+                        .array(result.keptExamples.map { .object([("session_key", .bytes($0.key)), ("reason", .string($0.reason))]) })
+                    ),
+                    ("written_back", .int(Int64(result.settle.writtenBack.count))),
+                    ("settle", RevokeOutput.settleJSON(result.settle)),
+                ] + JSONModels.complete(result.completeness))
         }
 
         func text(_ style: TextStyle) -> String {

@@ -208,13 +208,10 @@ final class RevokeOutput {
                 ),
                 ("written_back", .int(Int64(r.settle.writtenBack.count))),
                 ("settle", RevokeOutput.settleJSON(r.settle)),
-                ("complete", .bool(r.completeness.isComplete)),
             ]
-            if filtered { fields.insert(("filtered_out", JSONModels.filteredOut(r.filteredOut)), at: fields.count - 1) }
-            if verifying {
-                fields.insert(("verified", .array(r.verified.map { .object(RevokeOutput.verificationFields($0)) })), at: fields.count - 1)
-            }
-            return .object(fields)
+            if filtered { fields.append(("filtered_out", JSONModels.filteredOut(r.filteredOut))) }
+            if verifying { fields.append(("verified", .array(r.verified.map { .object(RevokeOutput.verificationFields($0)) }))) }
+            return .object(fields + JSONModels.complete(r.completeness))
         }
 
         func lines() -> [JSON] { [] }

@@ -33,12 +33,12 @@ enum ShowCommand {
         let result: ShowResult
 
         func json() -> JSON {
-            .object([
-                ("sessions", .array(result.sessions.map(ShowCommand.json))),
-                ("refused", .array(result.refused.map(JSONModels.refusal))),
-                ("not_found", .array(result.notFound.map { .bytes($0) })),
-                ("complete", .bool(result.completeness.isComplete)),
-            ])
+            .object(
+                [
+                    ("sessions", .array(result.sessions.map(ShowCommand.json))),
+                    ("refused", .array(result.refused.map(JSONModels.refusal))),
+                    ("not_found", .array(result.notFound.map { .bytes($0) })),
+                ] + JSONModels.complete(result.completeness))
         }
 
         func lines() -> [JSON] { result.sessions.map(ShowCommand.json) }

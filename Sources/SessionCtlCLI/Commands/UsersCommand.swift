@@ -74,7 +74,7 @@ enum UsersCommand {
             [[Cell.text(u.user), String(u.sessions)] + (live ? [String(u.stale)] : [])]
         }
 
-        func tail() -> [(String, JSON)] { [("counted", .string(counted)), ("complete", .bool(result.completeness.isComplete))] }
+        func tail() -> [(String, JSON)] { [("counted", .string(counted))] + JSONModels.complete(result.completeness) }
 
         var emptyNote: String? { result.completeness.isComplete ? "no users with sessions found" : "no users could be counted (see below)" }
     }

@@ -10,6 +10,12 @@ import SessionCore
 
 /// The JSON shapes of SPEC.md, one builder per domain value.
 enum JSONModels {
+    /// `"complete"`, and `"recovered"` when something went wrong and was made good (a node lost
+    /// during a scan, its shard scanned again on the new primary): said, never silent.
+    static func complete(_ c: Completeness) -> [(String, JSON)] {
+        [("complete", .bool(c.isComplete))] + (c.recoveries.isEmpty ? [] : [("recovered", .array(c.recoveries.map { .string($0) }))])
+    }
+
     /// `{"user", "session", "mapping_key", "session_key"}`.
     static func ref(_ r: SessionRef) -> [(String, JSON)] {
         // A SQL row has no mapping key (null); a Redis mapping key is never empty.
