@@ -113,8 +113,7 @@ extension CommandContext {
                     hint: "check the id, or --mapping", code: .usage)
             }
         }
-        let (endpoint, options) = try connectionSettings()
-        let keyspace = try openKeyspace(endpoint, options)
+        let keyspace = try openKeyspace()
         var configuration = RedisSessionStore.Configuration()
         configuration.scanCount = invocation.layout.scanCount
         configuration.scanRate = invocation.layout.rate
@@ -178,17 +177,54 @@ extension CommandContext {
     }
 
     /// Connects with the cluster mode the options ask for.
-    func openKeyspace(_ endpoint: RedisEndpoint, _ options: ConnectionOptions) throws -> RedisKeyspace {
+    func openKeyspace() throws -> RedisKeyspace {
+        let (first, options) = try connectionSettings()
         let mode: ClusterMode = invocation.connection.cluster.map { $0 ? .cluster : .standalone } ?? .detect
-        let keyspace: RedisKeyspace
-        do {
-            keyspace = try timings.measure("connect") { try RedisKeyspace(endpoint: endpoint, options: options, mode: mode) }
-        } catch let e as RedisClientError where e.isConnectFailure {
-            // Say where the target came from: a stale $REDIS_URL is a common surprise.
-            throw CLIError("\(e.description) (target from \(targetURL().source))", hint: e.hint, code: .connect)
+        // More seeds of the same cluster (`--url` again, a context's `urls:`): the same credentials
+        // and TLS, another address, tried in turn while a seed cannot be reached.
+        var endpoints = [first]
+        for url in moreSeedURLs {
+            let seed = try RedisEndpoint.parse(url)
+            guard seed.tls == first.tls || invocation.connection.tls else {
+                throw CLIError("the seeds \(first) and \(seed) mix TLS and plain connections", hint: "give one cluster's seeds", code: .usage)
+            }
+            var e = first
+            e.address = seed.address
+            endpoints.append(e)
         }
-        for w in keyspace.warnings { console.warn(w) }
-        return keyspace
+        var unreachable: [String] = []
+        for (i, endpoint) in endpoints.enumerated() {
+            do {
+                let keyspace = try timings.measure("connect") { try RedisKeyspace(endpoint: endpoint, options: options, mode: mode) }
+                if !unreachable.isEmpty {
+                    console.warn("connected through the seed \(endpoint.address) (\(unreachable.joined(separator: "; ")))")
+                }
+                for w in keyspace.warnings { console.warn(w) }
+                return keyspace
+            } catch let e as RedisClientError where e.isConnectFailure {
+                // A seed that cannot be reached: the next one is tried; a refused login is the same on every seed.
+                let reachable: Bool
+                switch e {
+                case .authenticationFailed, .permissionDenied: reachable = true
+                default: reachable = false
+                }
+                if !reachable && i + 1 < endpoints.count {
+                    unreachable.append(e.description)
+                    continue
+                }
+                // Say where the target came from: a stale $REDIS_URL is a common surprise.
+                let tried =
+                    endpoints.count > 1 ? "; \(endpoints.count) seeds tried: " + endpoints.map(\.address.description).joined(separator: ", ") : ""
+                throw CLIError("\(e.description) (target from \(targetURL().source)\(tried))", hint: e.hint, code: .connect)
+            }
+        }
+        throw CLIError("no seed to connect to", code: .usage)
+    }
+
+    /// The seeds beyond the target's URL: `--url` given again, or the context's `urls:` after its first.
+    var moreSeedURLs: [String] {
+        if invocation.connection.url != nil { return invocation.connection.moreURLs }
+        return targetIsTheContexts ? invocation.fromContext.moreURLs : []
     }
 
     /// `--memory-limit`, spilling under `$TMPDIR`.

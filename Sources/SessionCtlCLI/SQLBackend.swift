@@ -23,6 +23,10 @@ extension CommandContext {
     /// context, or the URL, and is never printed.
     func openSQLStore() throws -> SQLSessionStore {
         let (text, source) = targetURL()
+        if !moreSeedURLs.isEmpty {
+            throw CLIError(
+                "a sessions table has one URL (\(source) gives \(moreSeedURLs.count + 1)); several are seeds of one Redis cluster", code: .usage)
+        }
         return try openSQLStore(text, source: source, auxiliary: false)
     }
 

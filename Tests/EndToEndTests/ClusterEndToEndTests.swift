@@ -212,4 +212,45 @@ final class ClusterEndToEndTests: XCTestCase {
             environment: ["REDISCLI_AUTH": "opspw"])
         assertExitStatus(wrongCA, 4)
     }
+
+    /// With the seed node killed, every command exited 4 until the context was edited. Seeds are
+    /// tried in turn: `--url` given again, or a context's `urls:` list; the run says which seed
+    /// could not be reached and which one it went through.
+    func testAnotherSeedIsTriedWhenOneIsDown() throws {
+        let cluster = try RedisCluster()
+        try seed(cluster, (0..<12).map { ("sam", "s\($0)") })
+        let dead = cluster.nodes[0]
+        let live = cluster.nodes[4]
+        dead.kill()
+        var ok: Sessionctl.Run?
+        for _ in 0..<40 {
+            // Until a replica has taken over the dead primary's slots, the result may be partial.
+            let r = try Sessionctl.run(["--url", dead.url, "--url", live.url, "list", "sam", "-o", "json"])
+            if r.status == 0 {
+                ok = r
+                break
+            }
+            usleep(250_000)
+        }
+        let r = try XCTUnwrap(ok, "a command through the second seed")
+        XCTAssertEqual((try r.json()["sessions"] as? [Any])?.count, 12)
+        XCTAssertTrue(r.stderr.contains("connected through the seed 127.0.0.1:\(live.port) (cannot connect to 127.0.0.1:\(dead.port)"), r.stderr)
+        // The same through a context's list of seeds.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("seeds-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let config = dir.appendingPathComponent("config.yaml").path
+        try "current-context: prod\ncontexts:\n  prod:\n    urls:\n      - \(dead.url)\n      - \(live.url)\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
+        let byContext = try Sessionctl.run(["users", "-o", "json"], environment: ["SESSIONCTL_CONFIG": config])
+        assertExitStatus(byContext, 0)
+        XCTAssertEqual((try byContext.json()["users"] as? [[String: Any]])?.first?["sessions"] as? Int, 12)
+        // One seed, down: exit 4, as before; every seed down: exit 4, naming them.
+        assertExitStatus(try Sessionctl.run(["--url", dead.url, "ping"]), 4)
+        let none = try Sessionctl.run(["--url", dead.url, "--url", "redis://127.0.0.1:1", "ping"])
+        assertExitStatus(none, 4)
+        XCTAssertTrue(none.stderr.contains("2 seeds tried: 127.0.0.1:\(dead.port), 127.0.0.1:1"), none.stderr)
+        // A table has one URL.
+        let sql = try Sessionctl.run(["--url", "sqlite:///tmp/x.db", "--url", "sqlite:///tmp/y.db", "list", "sam"])
+        assertExitStatus(sql, 2)
+    }
 }

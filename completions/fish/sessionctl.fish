@@ -51,7 +51,7 @@ complete -c sessionctl -n __sessionctl_needs_command -a version -d 'print the ve
 complete -c sessionctl -n '__sessionctl_command_is completion' -a 'bash zsh fish'
 complete -c sessionctl -n '__sessionctl_command_is help' -a 'list show revoke revoke-user revoke-all users audit prune detect index snapshot diff context ping completion help version'
 complete -c sessionctl -l context -r -f -d 'the configuration file\'s context NAME (default $SESSIONCTL_CONTEXT, then current-context)'
-complete -c sessionctl -l url -s u -r -f -d 'redis://[[user][:password]@]host[:port][/db], rediss://…, unix:///path[?db=N]; a sessions table: postgres://…, mysql://…, sqlite:///path (default: $SESSIONCTL_URL, $REDIS_URL, redis://127.0.0.1:6379)'
+complete -c sessionctl -l url -s u -r -f -d 'redis://[[user][:password]@]host[:port][/db], rediss://…, unix:///path[?db=N]; a sessions table: postgres://…, mysql://…, sqlite:///path (default: $SESSIONCTL_URL, $REDIS_URL, redis://127.0.0.1:6379); given again, more seeds of one cluster, tried in turn'
 complete -c sessionctl -l password-file -r -F -d 'read the password from the first line of FILE (else $REDISCLI_AUTH)'
 complete -c sessionctl -l askpass -d 'type the password at a prompt without echo (read from stdin without a terminal), as redis-cli --askpass'
 complete -c sessionctl -l connect-timeout -r -f -d 'give up connecting after SECONDS (default 5)'

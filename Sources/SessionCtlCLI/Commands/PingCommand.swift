@@ -9,8 +9,8 @@ import SessionCore
 enum PingCommand {
     static func run(_ ctx: CommandContext) throws -> Outcome {
         if ctx.targetIsSQL { return try sql(ctx) }
-        let (endpoint, options) = try ctx.connectionSettings()
-        let keyspace = try ctx.openKeyspace(endpoint, options)
+        let keyspace = try ctx.openKeyspace()
+        let endpoint = keyspace.endpoint
         let nodes = try keyspace.serverInfo()
         let mode = keyspace.isCluster ? "cluster" : "standalone"
         let rows = nodes.map { n in

@@ -31,7 +31,7 @@ public struct ConfigFile {
         var keys = Set(OptionTable.all.filter { groups.contains($0.group) && $0.name != "context" && $0.name != "askpass" }.map(\.name))
         keys.formUnion([
             "audit-log", "actor", "audit-stream", "wait-replicas", "app-key-file", "secret-file", "password",
-            "settle", "cookie-name", "verify-url", "verify-logged-in", "cached-db-url",
+            "settle", "cookie-name", "verify-url", "verify-logged-in", "cached-db-url", "urls",
         ])
         keys.remove("no-cluster")
         return keys
@@ -181,6 +181,17 @@ public struct ConfigFile {
                             let hint = Suggest.closest(to: key, in: Array(allowedKeys)).map { "; did you mean '\($0)'?" } ?? ""
                             throw bad(path, keyNode, "unknown key '\(key)' in context '\(name)'\(hint)")
                         }
+                        if key == "urls" {
+                            // Seeds of one cluster, tried in turn: a list of URLs.
+                            guard let items = valueNode.sequence, !items.isEmpty else {
+                                throw bad(path, valueNode, "'urls' in context '\(name)' must be a list of URLs")
+                            }
+                            for item in items {
+                                guard let url = item.scalar?.string, !url.isEmpty else { throw bad(path, item, "each of 'urls' must be a URL") }
+                                context.values.append((key, url, item.mark?.line ?? 0))
+                            }
+                            continue
+                        }
                         guard let value = valueNode.scalar?.string else {
                             throw bad(path, valueNode, "'\(key)' in context '\(name)' must be a single value")
                         }
@@ -234,6 +245,11 @@ extension Invocation {
             let place = "\(file.path), line \(line)"
             switch key {
             case "url": inv.fromContext.url = value
+            case "urls":
+                if ctx.values.contains(where: { $0.key == "url" }) {
+                    throw CLIError("\(place): a context has url or urls, not both", code: .usage)
+                }
+                if inv.fromContext.url == nil { inv.fromContext.url = value } else { inv.fromContext.moreURLs.append(value) }
             case "password": inv.fromContext.password = value
             case "password-file": inv.fromContext.passwordFile = value
             case "framework":

@@ -18,6 +18,8 @@ public struct ContextDefaults: Sendable, Equatable {
     /// the configuration file's `current-context` ranks below.
     public var explicit = false
     public var url: String?
+    /// More seed URLs of the same cluster (`urls:` beyond its first), tried in turn when one is down.
+    public var moreURLs: [String] = []
     public var password: String?
     public var passwordFile: String?
     public var framework: String?
@@ -31,6 +33,8 @@ public struct ContextDefaults: Sendable, Equatable {
 /// Where the server is and how to reach it: every command that talks to one.
 public struct TargetOptions: Sendable {
     public var url: String?
+    /// `--url` given again: more seeds of the same cluster, tried in turn when one is down.
+    public var moreURLs: [String] = []
     /// Where ``url`` came from when not `--url` (`--against`, for diff's side B), for messages.
     public var urlSource: String?
     public var passwordFile: String?

@@ -115,6 +115,14 @@ public struct OptionBinding: Sendable {
         }
     }
 
+    /// `--url`: the first is the target, each one given again another seed of the same cluster.
+    static func seeds() -> OptionBinding {
+        OptionBinding(value: .value(meta: "URL")) { inv, value, spelling, index throws(ParseError) in
+            let url = try nonEmpty(value, spelling, index, "must not be empty")
+            if inv.connection.url == nil { inv.connection.url = url } else { inv.connection.moreURLs.append(url) }
+        }
+    }
+
     /// A non-empty id, added to a list each time the option is given.
     static func appending(_ path: WritableKeyPath<Invocation, [Bytes]> & Sendable, meta: String, what: String) -> OptionBinding {
         OptionBinding(value: .value(meta: meta)) { inv, value, spelling, index throws(ParseError) in

@@ -71,9 +71,9 @@ public enum OptionTable {
             name: "context", short: nil, binding: .text(\.context, meta: "NAME"), group: .connection, commands: nil,
             help: "the configuration file's context NAME (default $SESSIONCTL_CONTEXT, then current-context)"),
         OptionSpec(
-            name: "url", short: "u", binding: .text(\.connection.url, meta: "URL"), group: .connection, commands: server,
+            name: "url", short: "u", binding: .seeds(), group: .connection, commands: server,
             help:
-                "redis://[[user][:password]@]host[:port][/db], rediss://…, unix:///path[?db=N]; a sessions table: postgres://…, mysql://…, sqlite:///path (default: $SESSIONCTL_URL, $REDIS_URL, redis://127.0.0.1:6379)"
+                "redis://[[user][:password]@]host[:port][/db], rediss://…, unix:///path[?db=N]; a sessions table: postgres://…, mysql://…, sqlite:///path (default: $SESSIONCTL_URL, $REDIS_URL, redis://127.0.0.1:6379); given again, more seeds of one cluster, tried in turn"
         ),
         OptionSpec(
             name: "password-file", short: nil, binding: .text(\.connection.passwordFile, meta: "FILE", isFile: true), group: .connection,
