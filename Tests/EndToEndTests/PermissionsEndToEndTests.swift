@@ -11,6 +11,7 @@ final class PermissionsEndToEndTests: XCTestCase {
         "user blindkeys on >bkpw ~nothing:* +@all",
         "user halfkeys on >hkpw ~user:* ~session:a* +@all",
         "user ops2 on >ops2pw ~* +@all",
+        "user nogetrange on >ngpw ~* +@all -getrange",
     ]
 
     private func fixture() throws -> Fixture {
@@ -146,5 +147,28 @@ final class PermissionsEndToEndTests: XCTestCase {
         XCTAssertEqual(target?["database"] as? Int, 0)
         XCTAssertEqual(target?["cluster"] as? Bool, false)
         XCTAssertFalse(line.contains("password"))
+    }
+
+    /// The README's old ACL lacked GETRANGE: `show` printed `payload -` (JSON `payload: null`),
+    /// complete, exit 0. A refused read is a failure, named once, and the payload says it was not read.
+    func testARefusedReadIsNeverAnEmptyPayload() throws {
+        let f = try fixture()
+        let json = try run(f, "nogetrange", "ngpw", ["show", "a1", "-o", "json"])
+        assertExitStatus(json, 5)
+        let s = try XCTUnwrap((try json.json()["sessions"] as? [[String: Any]])?.first, json.stdout)
+        XCTAssertEqual(s["payload_error"] as? String, "not read (see complete and stderr)", "\(s)")
+        XCTAssertEqual(try json.json()["complete"] as? Bool, false)
+        XCTAssertEqual(json.stderr.split(separator: "\n").filter { $0.contains("GETRANGE") }.count, 1, "named once: \(json.stderr)")
+        XCTAssertTrue(json.stderr.contains("grant +getrange"), json.stderr)
+        let table = try run(f, "nogetrange", "ngpw", ["show", "a1"])
+        assertExitStatus(table, 5)
+        XCTAssertTrue(table.stdout.contains("(not read: see the lines on stderr)"), table.stdout)
+        XCTAssertFalse(table.stdout.split(separator: "\n").contains { $0.hasPrefix("payload") && $0.hasSuffix(" -") }, table.stdout)
+        // list -o wide: what the payload would say is unknown ("?"), not absent ("-"), and the run is partial.
+        let wide = try run(f, "nogetrange", "ngpw", ["list", "alice", "-o", "wide"])
+        assertExitStatus(wide, 5)
+        let row = try XCTUnwrap(wide.stdout.split(separator: "\n").first { $0.hasPrefix("alice") && $0.contains(" a1 ") }, wide.stdout)
+        XCTAssertTrue(row.contains(" ? "), "\(row)")
+        XCTAssertTrue(wide.stdout.contains("# partial result"), wide.stdout)
     }
 }

@@ -37,7 +37,7 @@ extension RedisSessionStore {
             [[Verb.getrange, records[i].ref.sessionKey, Verb.zero, limit]]
         }
         for (i, reply) in zip(live, replies) {
-            var fields = SessionFields()
+            var fields: SessionFields? = SessionFields()
             switch completeness.readable(reply[0], "GETRANGE", expecting: ["WRONGTYPE"]) {
             case .bulk(let b)? where Int64(b.count) >= (records[i].bytes ?? 0):
                 if let v = payloadReader.decode(b).value { fields = fieldPaths.extract(from: v) }
@@ -47,7 +47,7 @@ extension RedisSessionStore {
                 {
                     fields = fieldPaths.extract(from: v)
                 }
-            default: break  // truncated at --max-payload, or gone since: fields unknown
+            default: fields = nil  // not read (refused: recorded), truncated at --max-payload, or gone since: unknown
             }
             records[i].fields = fields
         }

@@ -71,11 +71,13 @@ extension ListCommand {
                 let now = Cell.now()
                 for s in result.sessions {
                     let f = s.fields ?? SessionFields()
+                    // "?": the payload was not read (refused, see stderr) or did not decode; "-": it holds no such field.
+                    let none = s.exists && s.fields == nil ? "?" : "-"
                     table.add([
                         Cell.text(s.ref.user), Cell.text(s.ref.session), s.exists ? Cell.ttl(s.ttl) : "gone",
-                        s.idleSeconds.map { Cell.ttl($0) } ?? "-", f.createdAt.map { Cell.ago($0, now: now) } ?? "-",
-                        f.lastSeenAt.map { Cell.ago($0, now: now) } ?? "-", f.ip.map { Cell.text(Array($0.utf8)) } ?? "-",
-                        f.userAgent.map { Cell.text(Array($0.utf8.prefix(40))) } ?? "-", Cell.text(s.ref.sessionKey),
+                        s.idleSeconds.map { Cell.ttl($0) } ?? "-", f.createdAt.map { Cell.ago($0, now: now) } ?? none,
+                        f.lastSeenAt.map { Cell.ago($0, now: now) } ?? none, f.ip.map { Cell.text(Array($0.utf8)) } ?? none,
+                        f.userAgent.map { Cell.text(Array($0.utf8.prefix(40))) } ?? none, Cell.text(s.ref.sessionKey),
                     ])
                 }
                 return table.render(color: style.color, headers: style.headers)

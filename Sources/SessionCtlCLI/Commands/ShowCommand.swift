@@ -85,7 +85,11 @@ enum ShowCommand {
             if !binary.isEmpty {
                 fields.append(("payload_field_names_base64", .object(binary.map { (fieldName($0.field), .string(JSON.base64($0.field))) })))
             }
-        case .other, .none: fields.append(("payload", .null))
+        case .other: fields.append(("payload", .null))
+        case .none:
+            fields.append(("payload", .null))
+            // The key is there but its data was not read (a refused GETRANGE, a lost node): never an empty payload.
+            if s.record.exists { fields.append(("payload_error", .string("not read (see complete and stderr)"))) }
         }
         if s.payloadTruncated { fields.append(("payload_truncated", .bool(true))) }
         if let d = s.decoded {
@@ -137,7 +141,7 @@ enum ShowCommand {
             for p in pairs { rows.append(("  " + Cell.text(p.field), Cell.text(p.value))) }
             if s.payloadTruncated { rows.append(("  …", "more fields or bytes not shown (--max-payload)")) }
         case .other(let t): rows.append(("payload", "(\(t): not shown)"))
-        case .none: rows.append(("payload", "-"))
+        case .none: rows.append(("payload", r.exists ? "(not read: see the lines on stderr)" : "-"))
         }
         let width = rows.map { DisplayWidth.of($0.0) }.max() ?? 0
         var out = ""
