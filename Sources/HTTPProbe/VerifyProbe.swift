@@ -143,18 +143,25 @@ public struct VerifyProbe {
 
     /// Asks the application with `cookie` (already percent-encoded) and judges its answer.
     public func ask(cookie: Bytes, cancellation: Cancellation) -> Answer {
+        askIssuing(cookie: cookie, cancellation: cancellation).answer
+    }
+
+    /// The same, with the session cookie the answer set (`Set-Cookie` of the session cookie's
+    /// name), if any: an application that refuses a revoked cookie often starts a new session
+    /// for the request, which asking must not leave behind.
+    public func askIssuing(cookie: Bytes, cancellation: Cancellation) -> (answer: Answer, issued: Bytes?) {
         do {
             let response = try get(cookie: cookie, cancellation: cancellation)
-            return verdict(response)
+            return (verdict(response), response.issued)
         } catch let f as Failure {
-            return .failed(f.description)
+            return (.failed(f.description), nil)
         } catch TransportError.tlsFailed(let endpoint, let reason) {
             // The probe has no --sni: the URL's host is the name the certificate must hold.
             let why = reason.replacing("(use the name on the certificate, or --sni)", with: "(give --verify-url the name on the certificate)")
                 .replacing("(connect by host name, or --sni)", with: "(give --verify-url the host name on the certificate)")
-            return .failed("TLS with \(endpoint) failed: \(why)")
+            return (.failed("TLS with \(endpoint) failed: \(why)"), nil)
         } catch {
-            return .failed("\(error)")
+            return (.failed("\(error)"), nil)
         }
     }
 
@@ -201,6 +208,8 @@ public struct VerifyProbe {
         var body: Bytes
         var complete: Bool
         var location: String?
+        /// The session cookie the answer set, if any (``issuedCookie(_:name:)``).
+        var issued: Bytes?
     }
 
     /// Whether an answer means "logged in".
@@ -238,13 +247,46 @@ public struct VerifyProbe {
             }
             data += buffer[0..<n]
             if let (status, body, complete, location) = Self.parse(data), complete {
-                return Response(status: status, body: body, complete: true, location: location)
+                return Response(status: status, body: body, complete: true, location: location, issued: Self.issuedCookie(data, name: cookieName))
             }
         }
         guard let (status, body, complete, location) = Self.parse(data, closed: closed) else {
             throw Failure("\(host):\(port) did not answer with HTTP")
         }
-        return Response(status: status, body: Array(body.prefix(Self.maxBody)), complete: complete && body.count <= Self.maxBody, location: location)
+        return Response(
+            status: status, body: Array(body.prefix(Self.maxBody)), complete: complete && body.count <= Self.maxBody, location: location,
+            issued: Self.issuedCookie(data, name: cookieName))
+    }
+
+    /// The value a `Set-Cookie` of the final answer gives the cookie `name` (interim 1xx answers
+    /// skipped); `nil` when it sets none, or only deletes it (empty, `Max-Age=0`, an expiry in 1970).
+    static func issuedCookie(_ data: Bytes, name: String) -> Bytes? {
+        let crlf2: [UInt8] = [13, 10, 13, 10]
+        var rest = data[...]
+        while true {
+            guard let end = (rest.startIndex..<max(rest.startIndex, rest.endIndex - 3)).first(where: { rest[$0..<($0 + 4)].elementsEqual(crlf2) })
+            else { return nil }
+            let head = String(decoding: rest[..<end], as: UTF8.self)
+            let lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
+            let status = lines.first?.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+            if (100..<200).contains(status) && status != 101 {
+                rest = rest[(end + 4)...]
+                continue
+            }
+            var issued: Bytes?
+            for line in lines.dropFirst() {
+                guard let colon = line.firstIndex(of: ":"), line[..<colon].lowercased() == "set-cookie" else { continue }
+                let attributes = line[line.index(after: colon)...].split(separator: ";").map {
+                    String($0.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+                }
+                guard let pair = attributes.first, let eq = pair.firstIndex(of: "="), pair[..<eq] == name else { continue }
+                let value = pair[pair.index(after: eq)...]
+                let lower = attributes.dropFirst().map { $0.lowercased() }
+                let deletes = value.isEmpty || lower.contains("max-age=0") || lower.contains { $0.hasPrefix("expires=") && $0.contains("1970") }
+                issued = deletes ? nil : Array(value.utf8)
+            }
+            return issued
+        }
     }
 
     /// The final status (interim 1xx answers skipped), the body so far (de-chunked), whether it is

@@ -21,6 +21,49 @@ extension RedisSessionStore: SessionBackend {
     /// A thousand keys sampled, a few payloads read: what `detect` would name, when this layout
     /// would miss it: its session keys lie outside this layout's globs, or its ids hold this
     /// layout's separator (Rack's `2::<sha256>`), so mapping keys split into users that end in it.
+    public func deleteProbeSessions(_ ids: [Bytes]) throws -> ProbeCleanup {
+        var out = ProbeCleanup()
+        guard let template = configuration.sessionKeyOfId else {
+            for id in ids { out.kept.append((id, "the key of a session without a mapping is not known without a preset")) }
+            return out
+        }
+        var keys: [(id: Bytes, key: Bytes)] = []
+        for id in ids {
+            guard let key = template.render([.session: id]), layout.isSessionKey(key) else {
+                out.kept.append((id, "its key is outside --session-glob"))
+                continue
+            }
+            if let shape = layout.shape, !shape.matchesId(id) {
+                out.kept.append((id, "not a session: the preset's sessions are \(shape.described)"))
+                continue
+            }
+            keys.append((id, key))
+        }
+        let limit = Bytes(String(max(maxPayload, 1) - 1).utf8)
+        let replies = try batched(keys, completeness: &out.completeness) { [[Verb.getrange, $0.key, Verb.zero, limit]] }
+        var doomed: [(id: Bytes, key: Bytes)] = []
+        for (k, reply) in zip(keys, replies) {
+            guard case .bulk(let b)? = out.completeness.value(of: reply[0]), !b.isEmpty else {
+                out.kept.append((k.id, "no such key"))
+                continue
+            }
+            guard let v = payloadReader.decode(b).value else {
+                out.kept.append((k.id, "its data does not decode"))
+                continue
+            }
+            if fieldPaths.extract(from: v).user != nil {
+                out.kept.append((k.id, "it belongs to a user"))
+                continue
+            }
+            doomed.append(k)
+        }
+        let deleted = try batched(doomed, completeness: &out.completeness) { [[Verb.unlink, $0.key]] }
+        for (k, reply) in zip(doomed, deleted) {
+            if out.completeness.value(of: reply[0])?.integer == 1 { out.deleted += 1 } else { out.kept.append((k.id, "gone before it was deleted")) }
+        }
+        return out
+    }
+
     public func frameworkHint() throws -> String? {
         let report = try detect(sample: 1000, examples: 3)
         guard let name = report.framework else { return nil }

@@ -52,6 +52,9 @@ public final class RedisSessionStore {
         /// `--idle-over`, `--older-than`, `--ttl-over`, `--ip`, `--except`: which sessions `list`,
         /// `revoke-user` and `revoke-all` keep.
         public var filter = SessionFilter()
+        /// Where a session id's data lives when no mapping names it (the preset's template, such
+        /// as `laravel_database_laravel_cache:<session>`): the sessions `--verify-url`'s requests started.
+        public var sessionKeyOfId: KeyTemplate?
 
         /// The defaults: every session, no index, no watch, 64 MiB.
         public init() {}

@@ -33,6 +33,28 @@ extension SQLSessionStore: SessionBackend {
 
     /// A table's schema names its framework already.
     public func frameworkHint() throws -> String? { nil }
+
+    public func deleteProbeSessions(_ ids: [Bytes]) throws -> ProbeCleanup {
+        var out = ProbeCleanup()
+        let found = try rows(ids: ids)
+        for id in ids where !found.contains(where: { $0.id == id }) { out.kept.append((id, "no such row")) }
+        let payloadColumn = table.schema == .laravel ? "payload" : "session_data"
+        for r in found {
+            guard r.user == nil, r.undecodable == nil else {
+                out.kept.append((r.id, r.undecodable != nil ? "its data does not decode" : "it belongs to a user"))
+                continue
+            }
+            // Deleted only as it was read: a row changed since (it cannot be: only this run holds its cookie) is kept.
+            do {
+                let n = try connection.execute(
+                    "DELETE FROM \(quotedTable) WHERE \(table.schema.idColumn) = ? AND \(payloadColumn) = ?", [.text(r.id), .text(r.payload)])
+                if n == 1 { out.deleted += 1 } else { out.kept.append((r.id, "changed since it was read")) }
+            } catch {
+                out.completeness.record(PartialFailure(.deletionFailed, node: display, cause: "a session --verify-url started: \(error.message)"))
+            }
+        }
+        return out
+    }
 }
 
 extension SQLSessionStore {

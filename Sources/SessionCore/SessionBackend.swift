@@ -49,6 +49,10 @@ public protocol SessionBackend: AnyObject {
     /// The framework preset the store's keys look like, from a small sample (the cheap part of
     /// `detect`), for a run given none whose ids may be split wrongly; `nil` when none fits.
     func frameworkHint() throws -> String?
+    /// Deletes the sessions `--verify-url`'s own requests started (ids from the `Set-Cookie` of
+    /// the application's answers), each only while it has the preset's shape and belongs to no
+    /// user: the id was issued to sessionctl's request alone, and is deleted as it was issued.
+    func deleteProbeSessions(_ ids: [Bytes]) throws -> ProbeCleanup
 
     func list(users: [Bytes], details: Bool) throws -> ListResult
     func show(sessions ids: [Bytes], user: Bytes?) throws -> ShowResult

@@ -126,6 +126,7 @@ extension CommandContext {
         configuration.filter = filterFromOptions()
         configuration.settleWindow = try settleWindow()
         configuration.rackPublicIds = rackPublicIds
+        configuration.sessionKeyOfId = try framework()?.sessionKeyTemplate.map { try KeyTemplate($0, allowed: [.session]) }
         if invocation.command == .revoke || invocation.command == .revokeUser { configuration.cachedDBRows = try openCachedDBRows() }
         let progress = self.progress
         if progress.enabled {

@@ -72,6 +72,8 @@ public struct RevokeResult: Equatable, Sendable {
     public var notHeld: [SessionRef] = []
     /// `--verify-url`: what the application said about each revoked session's cookie.
     public var verified: [Verification] = []
+    /// Sessions `--verify-url`'s own requests made the application start, deleted again.
+    public var probeSessionsDeleted = 0
 
     /// An empty result, to merge batches into.
     public init() {}
@@ -123,6 +125,7 @@ extension RevokeResult {
         settle.merge(other.settle)
         notHeld += other.notHeld
         verified += other.verified
+        probeSessionsDeleted += other.probeSessionsDeleted
         completeness.merge(other.completeness)
         stoppedBy = stoppedBy ?? other.stoppedBy
         failed += other.failed

@@ -56,3 +56,23 @@ extension Verification.Answer {
         }
     }
 }
+
+/// The sessions `--verify-url`'s own requests made the application start (an application that
+/// refuses a cookie often begins a new anonymous session for the request), and what became of
+/// them: asking leaves nothing behind, and never deletes a user's session.
+public struct ProbeCleanup: Equatable, Sendable {
+    /// Sessions started by the probe and deleted.
+    public var deleted = 0
+    /// Sessions the probe was given that were not deleted, with why (gone already, a user's, not
+    /// of the preset's shape, no key known for the id).
+    public var kept: [(id: Bytes, reason: String)] = []
+    /// Whether every deletion that was due happened.
+    public var completeness = Completeness()
+
+    public init() {}
+
+    public static func == (a: ProbeCleanup, b: ProbeCleanup) -> Bool {
+        a.deleted == b.deleted && a.kept.map(\.id) == b.kept.map(\.id) && a.kept.map(\.reason) == b.kept.map(\.reason)
+            && a.completeness == b.completeness
+    }
+}

@@ -114,7 +114,7 @@ enum RevokeCommand {
             if prune { return plan.resultWithoutDeleting(listingTargets: true) }
             var preview = try store.dryRun(plan)
             // The before of a before-and-after: which of these cookies log in now.
-            verify?.run(&preview, trail, ctx)
+            verify?.run(&preview, trail, ctx, store: store)
             return preview
         }
         if plan.targets.isEmpty || plan.completeness.interrupted { return plan.resultWithoutDeleting(listingTargets: false) }
@@ -139,7 +139,7 @@ enum RevokeCommand {
         }
         ctx.progress.finish()
         recordSettle(result.settle, owners: owners(plan), trail, ctx)
-        verify?.run(&result, trail, ctx)
+        verify?.run(&result, trail, ctx, store: store)
         return result
     }
 

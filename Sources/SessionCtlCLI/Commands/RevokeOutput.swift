@@ -210,7 +210,11 @@ final class RevokeOutput {
                 ("settle", RevokeOutput.settleJSON(r.settle)),
             ]
             if filtered { fields.append(("filtered_out", JSONModels.filteredOut(r.filteredOut))) }
-            if verifying { fields.append(("verified", .array(r.verified.map { .object(RevokeOutput.verificationFields($0)) }))) }
+            if verifying {
+                fields.append(("verified", .array(r.verified.map { .object(RevokeOutput.verificationFields($0)) })))
+                // The sessions the questions made the application start, deleted again: asking leaves nothing behind.
+                fields.append(("probe_sessions_deleted", .int(Int64(r.probeSessionsDeleted))))
+            }
             return .object(fields + JSONModels.complete(r.completeness))
         }
 

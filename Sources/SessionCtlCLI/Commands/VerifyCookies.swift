@@ -60,10 +60,27 @@ final class VerifyCookies {
     /// Asks the application about every session `result` revoked, one at a time. In a dry run it
     /// asks about those that would be revoked: "logged in" is then the expected answer (the
     /// before of a before-and-after), and nothing fails.
-    func run(_ result: inout RevokeResult, _ trail: AuditTrail, _ ctx: CommandContext) {
+    func run(_ result: inout RevokeResult, _ trail: AuditTrail, _ ctx: CommandContext, store: any SessionBackend) {
         let dry = ctx.invocation.destructive.dryRun
         guard !result.revoked.isEmpty else { return }
         var checks: [Verification] = []
+        // The sessions the questions started: the session cookies the application set in its
+        // answers. Laravel keeps a revoked cookie's id and starts an anonymous session under it
+        // (the revoked id reappears); in a dry run the id asked about is a live user's session,
+        // whose cookie Laravel merely encrypts again.
+        var issued: [Bytes] = []
+        var unreadable = 0
+        func ask(_ cookie: Bytes, _ session: Bytes) -> VerifyProbe.Answer {
+            let (answer, set) = probe.askIssuing(cookie: cookie, cancellation: ctx.console.cancellation)
+            if let set, set != cookie {
+                if let id = (try? transform.sessionIds(cookie: set, secrets: secrets))?.first {
+                    if id != session || !dry { issued.append(id) }
+                } else {
+                    unreadable += 1
+                }
+            }
+            return answer
+        }
         for (i, ref) in result.revoked.enumerated() {
             if ctx.console.cancellation.isCancelled {
                 result.completeness.recordInterruption()
@@ -72,10 +89,10 @@ final class VerifyCookies {
             ctx.progress.status("verifying with \(url): \(i + 1) of \(result.revoked.count) cookies")
             let answer: VerifyProbe.Answer
             if let cookie = given[ref.session] {
-                answer = probe.ask(cookie: cookie, cancellation: ctx.console.cancellation)
+                answer = ask(cookie, ref.session)
             } else {
                 switch transform.cookie(forSession: ref.session, name: probe.cookieName, secrets: secrets) {
-                case .success(let cookie): answer = probe.ask(cookie: cookie, cancellation: ctx.console.cancellation)
+                case .success(let cookie): answer = ask(cookie, ref.session)
                 case .failure(let why): answer = .noCookie(why.description)
                 }
             }
@@ -104,7 +121,28 @@ final class VerifyCookies {
         }
         ctx.progress.finish()
         result.verified = checks
+        cleanUp(issued, unreadable: unreadable, &result, store, ctx)
         do { try trail.recordVerification(checks, url: url) } catch { ctx.console.error("\(error)") }
+    }
+
+    /// Deletes the sessions the questions made the application start, so that asking changes
+    /// nothing: each cookie the answers set is turned into its session id (the preset's transform)
+    /// and deleted only while it is anonymous and of the preset's shape (``SessionBackend/deleteProbeSessions(_:)``).
+    private func cleanUp(_ ids: [Bytes], unreadable: Int, _ result: inout RevokeResult, _ store: any SessionBackend, _ ctx: CommandContext) {
+        guard !ids.isEmpty || unreadable > 0 else { return }
+        var cleanup = ProbeCleanup()
+        do { cleanup = try store.deleteProbeSessions(ids) } catch {
+            cleanup.completeness.record(PartialFailure(.deletionFailed, node: nil, cause: "the sessions --verify-url started: \(error)"))
+        }
+        result.probeSessionsDeleted += cleanup.deleted
+        result.completeness.merge(cleanup.completeness)
+        var reasons: [String] = []
+        for (_, why) in cleanup.kept where !reasons.contains(why) { reasons.append(why) }
+        if unreadable > 0 { reasons.append("\(unreadable) whose cookie could not be read") }
+        let kept = cleanup.kept.count + unreadable
+        let said = kept > 0 ? ", kept \(kept) (\(reasons.joined(separator: "; ")))" : ""
+        ctx.note(
+            "--verify-url's requests started \(Cell.plural(ids.count + unreadable, "session")) in the application: deleted \(cleanup.deleted)\(said)")
     }
 
     /// The summary line, after the revocation's own (RevokeOutput prints it).

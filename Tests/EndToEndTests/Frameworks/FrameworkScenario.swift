@@ -233,6 +233,16 @@ extension FrameworkScenario {
         XCTAssertEqual(checks.first?["result"] as? String, "refused", "\(checks)", file: file, line: line)
         XCTAssertEqual(checks.first?["status"] as? Int, 401, "\(checks)", file: file, line: line)
         XCTAssertTrue(held.stderr.contains("the application refused 1 of 1 revoked cookie"), held.stderr, file: file, line: line)
+        // Asking left nothing behind: an app that starts a session for the refused cookie (Laravel
+        // keeps the revoked id for it) has it deleted again, while anonymous.
+        let revokedKey = try XCTUnwrap((try held.json()["revoked"] as? [[String: Any]])?.first?["session_key"] as? String, file: file, line: line)
+        XCTAssertEqual(try redis.run([["EXISTS", revokedKey]])[0], .integer(0), "\(held.stderr)", file: file, line: line)
+        XCTAssertNotNil(try held.json()["probe_sessions_deleted"] as? Int, held.stdout, file: file, line: line)
+        if framework == "laravel" {
+            XCTAssertEqual(
+                try held.json()["probe_sessions_deleted"] as? Int, 1, "the revoked id came back as an anonymous session: \(held.stderr)", file: file,
+                line: line)
+        }
         XCTAssertFalse(try victor.isLoggedIn(), file: file, line: line)
 
         // A dry run asks first: the cookie sessionctl makes from the session id (Laravel's:

@@ -142,6 +142,33 @@ final class LaravelDatabaseAppTests: XCTestCase {
         }
     }
 
+    /// `--verify-url` on Laravel's database driver: each probe with a revoked cookie made Laravel
+    /// start an anonymous session, a row left behind per question (27 per dry run). The rows the
+    /// answers' Set-Cookie name are deleted again (only while anonymous): asking changes nothing.
+    func testVerifyingLeavesNoRowBehind() throws {
+        let a = try get()
+        for s in [a.onMariaDB, a.onPostgres] {
+            let me = "http://127.0.0.1:\(s.app.port)/me"
+            let b1 = try s.app.login("41")
+            let b2 = try s.app.login("41")
+            let bystander = try s.app.login("42")
+            let before = try s.rowCount()
+            // A dry run asks with cookies that still log in: Laravel re-encrypts the same session's cookie, nothing is started.
+            let dry = try s.run(["--app-key-file", a.appKeyFile, "revoke-user", "--dry-run", "-o", "json", "--verify-url", me, "--", "41"])
+            XCTAssertEqual(dry.status, 0, "\(dry)")
+            XCTAssertEqual(try dry.json()["probe_sessions_deleted"] as? Int, 0, dry.stdout)
+            XCTAssertEqual(try s.rowCount(), before, "a dry run leaves no row behind (\(s.url))")
+            let r = try s.run(["--app-key-file", a.appKeyFile, "revoke-user", "--yes", "-o", "json", "--verify-url", me, "--", "41"])
+            XCTAssertEqual(r.status, 0, "\(r)")
+            XCTAssertEqual((try r.json()["verified"] as? [[String: Any]])?.compactMap { $0["result"] as? String }, ["refused", "refused"], r.stdout)
+            XCTAssertEqual(try r.json()["probe_sessions_deleted"] as? Int, 2, "each refused question started an anonymous session: \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("--verify-url's requests started 2 sessions in the application: deleted 2"), r.stderr)
+            XCTAssertEqual(try s.rowCount(), before - 2, "only the two revoked rows went; no probe's row is left (\(s.url))")
+            XCTAssertFalse(try b1.isLoggedIn() || b2.isLoggedIn())
+            XCTAssertTrue(try bystander.isLoggedIn(), "another user's session is untouched")
+        }
+    }
+
     func testAReadOnlyUserCannotRevokeAndNothingIsDeleted() throws {
         let a = try get()
         for (s, url, env) in [
