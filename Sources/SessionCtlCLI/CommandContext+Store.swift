@@ -72,14 +72,17 @@ extension CommandContext {
     }
 
     /// The secrets `--secret-file` and `--app-key-file` name.
-    func cookieSecrets() throws -> CookieSecrets {
+    func cookieSecrets(appKeyFile: String? = nil) throws -> CookieSecrets {
+        if appKeyFile == nil && !invocation.layout.moreAppKeyFiles.isEmpty && invocation.command != .verify {
+            throw CLIError("--app-key-file is given more than once", hint: "only verify asks with several keys", code: .usage)
+        }
         var secrets = CookieSecrets()
         if let file = invocation.sessions.secretFile {
             let text = try readSmallFile(file, option: "--secret-file")
             secrets.signing = text.split(whereSeparator: { $0 == 10 || $0 == 13 }).map(Array.init).filter { !$0.isEmpty }
             guard !secrets.signing.isEmpty else { throw CLIError("--secret-file '\(file)' holds no secret", hint: "one secret a line", code: .usage) }
         }
-        if let file = invocation.layout.appKeyFile {
+        if let file = appKeyFile ?? invocation.layout.appKeyFile {
             guard let key = CookieSecrets.laravelAppKey(fromFile: try readSmallFile(file, option: "--app-key-file")) else {
                 throw CLIError(
                     "--app-key-file '\(file)' holds no Laravel app key",

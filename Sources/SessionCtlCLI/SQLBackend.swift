@@ -55,7 +55,10 @@ extension CommandContext {
         var options = SQLOptions()
         options.connectTimeout = inv.connection.connectTimeout
         options.timeout = inv.connection.timeout
-        options.readOnly = !inv.command.changesKeys || inv.destructive.dryRun
+        // verify, and a dry run that asks the application (--verify-url), delete the sessions their own
+        // questions made the application start, and nothing else; every other look is read-only.
+        let asks = inv.command == .verify || inv.revoke.verifyURL != nil
+        options.readOnly = !(inv.command.changesKeys || asks) || (inv.destructive.dryRun && !asks)
         if url.password != nil && source == "--url" && !inv.output.quiet {
             console.warn(
                 "a password in --url is visible to other users of this machine; use --password-file or $\(url.engine == .postgres ? "PGPASSWORD" : "MYSQL_PWD")"

@@ -109,6 +109,7 @@ public enum SessionCtl {
         case .index: return try IndexCommand.run(context)
         case .snapshot: return try SnapshotCommand.run(context)
         case .diff: return try DiffCommand.run(context)
+        case .verify: return try VerifyCommand.run(context)
         }
     }
 }

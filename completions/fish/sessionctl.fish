@@ -31,6 +31,7 @@ function __sessionctl_command_is
     test "$(__sessionctl_command)" = $argv[1]
 end
 
+complete -c sessionctl -n __sessionctl_needs_command -a verify -d 'ask the application whether each session of each user still logs in (changes nothing)'
 complete -c sessionctl -n __sessionctl_needs_command -a list -d 'list the sessions of each user'
 complete -c sessionctl -n __sessionctl_needs_command -a show -d 'show one session: owner, TTL, size, idle time, payload'
 complete -c sessionctl -n __sessionctl_needs_command -a revoke -d 'revoke sessions by id'
@@ -49,7 +50,7 @@ complete -c sessionctl -n __sessionctl_needs_command -a completion -d 'print a c
 complete -c sessionctl -n __sessionctl_needs_command -a help -d 'show help for sessionctl or a command'
 complete -c sessionctl -n __sessionctl_needs_command -a version -d 'print the version'
 complete -c sessionctl -n '__sessionctl_command_is completion' -a 'bash zsh fish'
-complete -c sessionctl -n '__sessionctl_command_is help' -a 'list show revoke revoke-user revoke-all users audit prune detect index snapshot diff context ping completion help version'
+complete -c sessionctl -n '__sessionctl_command_is help' -a 'list show revoke revoke-user revoke-all users audit prune detect index snapshot diff verify context ping completion help version'
 complete -c sessionctl -l context -r -f -d 'the configuration file\'s context NAME (default $SESSIONCTL_CONTEXT, then current-context)'
 complete -c sessionctl -l url -s u -r -f -d 'redis://[[user][:password]@]host[:port][/db], rediss://…, unix:///path[?db=N]; a sessions table: postgres://…, mysql://…, sqlite:///path (default: $SESSIONCTL_URL, $REDIS_URL, redis://127.0.0.1:6379); given again, more seeds of one cluster, tried in turn'
 complete -c sessionctl -l password-file -r -F -d 'read the password from the first line of FILE (else $REDISCLI_AUTH)'
@@ -96,7 +97,7 @@ complete -c sessionctl -l except -r -f -d 'keep this session (log out everywhere
 complete -c sessionctl -l cookie -d 'the arguments are cookie values as the browser holds them, turned into session ids by --framework'
 complete -c sessionctl -l reveal -d 'print the secrets a session holds (CSRF tokens, password salts and digests, API keys), which show redacts by default'
 complete -c sessionctl -l secret-file -r -F -d 'express-session secrets, one a line: --cookie checks the cookie\'s signature against them'
-complete -c sessionctl -l app-key-file -r -F -d 'Laravel\'s APP_KEY (a .env file or base64:…): opens encrypted cookies and SESSION_ENCRYPT payloads'
+complete -c sessionctl -l app-key-file -r -F -d 'Laravel\'s APP_KEY (a .env file or base64:…): opens encrypted cookies and SESSION_ENCRYPT payloads; verify takes it more than once (a blue/green deploy\'s keys)'
 complete -c sessionctl -l live -d 'check each mapping\'s session (pipelined EXISTS): count live sessions, and stale mappings apart'
 complete -c sessionctl -l memory-limit -r -f -d 'the memory users, audit and diff may use for what they count, and revoke-all for the keys it watches after deleting (default 64MiB); past it they spill sorted runs to a private directory under $TMPDIR and merge them, exactly'
 complete -c sessionctl -l max-payload -r -f -d 'read and show at most SIZE bytes of each payload (default 64KiB); the rest is counted'

@@ -80,7 +80,9 @@ enum DiffCommand {
             "A \(labelA): \(Cell.plural(summary.sessionsA, "session")) of \(Cell.plural(summary.usersA, "user")); "
                 + "B \(labelB): \(Cell.plural(summary.sessionsB, "session")) of \(Cell.plural(summary.usersB, "user"))")
         if summary.identical {
-            ctx.note("identical: every session of every user is in both, with the same data")
+            ctx.note(
+                "identical: every session of every user is in both, with the same data (whether the application accepts their cookies, after a deploy with another key, is another question: 'sessionctl verify' asks it)"
+            )
         } else {
             ctx.note(
                 "\(Cell.plural(summary.usersDiffering, "user")) differ (\(summary.usersIdentical) identical): \(summary.onlyInA) only in A, \(summary.onlyInB) only in B, \(summary.differ) with different data"

@@ -12,8 +12,8 @@ import SessionCore
 final class VerifyCookies {
     let probe: VerifyProbe
     let url: String
-    private let transform: CookieTransform
-    private let secrets: CookieSecrets
+    let transform: CookieTransform
+    let secrets: CookieSecrets
     /// The cookies the operator gave (`revoke --cookie`), by the session ids they stand for.
     var given: [Bytes: Bytes] = [:]
 

@@ -70,7 +70,7 @@ public enum Binder {
             }
         }
         switch inv.command {
-        case .list, .revokeUser:
+        case .list, .revokeUser, .verify:
             try requireIDs(inv, what: "at least one user id", end: end)
         case .show, .revoke:
             try requireIDs(inv, what: "at least one session id", end: end)

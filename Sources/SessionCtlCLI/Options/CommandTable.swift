@@ -5,7 +5,7 @@ public enum CommandName: String, CaseIterable, Sendable {
     case list, show, revoke
     case revokeUser = "revoke-user"
     case revokeAll = "revoke-all"
-    case users, audit, prune, detect, index, snapshot, diff, context, ping, completion, help, version
+    case users, audit, prune, detect, index, snapshot, diff, verify, context, ping, completion, help, version
 
     /// Whether it connects to Redis.
     public var talksToServer: Bool {
@@ -40,6 +40,11 @@ public struct CommandSpec: Sendable {
 public enum CommandTable {
     /// Every command, in help order.
     public static let all: [CommandSpec] = [
+        CommandSpec(
+            name: .verify, arguments: "USER...", summary: "ask the application whether each session of each user still logs in (changes nothing)",
+            details:
+                "Sends each session's cookie to --verify-url, made with each --app-key-file given (a blue/green deploy's old and new APP_KEY), and reports per session and key whether the application accepts it (logged_in), refuses it, or gave no answer that proves anything (inconclusive, failed, no_cookie: exit 5). Nothing is revoked; a session the application starts for a question (its Set-Cookie) is deleted again while anonymous."
+        ),
         CommandSpec(
             name: .list, arguments: "USER...", summary: "list the sessions of each user",
             details:

@@ -81,6 +81,8 @@ public struct LayoutOptions: Sendable {
     public var rate: Int?
     /// Laravel's APP_KEY (`--app-key-file`).
     public var appKeyFile: String?
+    /// `--app-key-file` given again (`verify`: each key is asked with in turn).
+    public var moreAppKeyFiles: [String] = []
     /// The length of the application's session ids where it configures another than its framework's
     /// (`--session-id-length`): the preset's shape then takes this many characters.
     public var sessionIdLength: ClosedRange<Int>?

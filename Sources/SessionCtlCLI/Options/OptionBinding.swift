@@ -115,6 +115,14 @@ public struct OptionBinding: Sendable {
         }
     }
 
+    /// `--app-key-file`: the first is the app key; `verify` takes more, each asked with in turn.
+    static func appKeyFiles() -> OptionBinding {
+        OptionBinding(value: .value(meta: "FILE", isFile: true)) { inv, value, spelling, index throws(ParseError) in
+            let file = try nonEmpty(value, spelling, index, "must not be empty")
+            if inv.layout.appKeyFile == nil { inv.layout.appKeyFile = file } else { inv.layout.moreAppKeyFiles.append(file) }
+        }
+    }
+
     /// `--url`: the first is the target, each one given again another seed of the same cluster.
     static func seeds() -> OptionBinding {
         OptionBinding(value: .value(meta: "URL")) { inv, value, spelling, index throws(ParseError) in

@@ -232,8 +232,10 @@ public enum OptionTable {
             commands: [.show, .revoke],
             help: "express-session secrets, one a line: --cookie checks the cookie's signature against them"),
         OptionSpec(
-            name: "app-key-file", short: nil, binding: .text(\.layout.appKeyFile, meta: "FILE", isFile: true), group: .selection, commands: server,
-            help: "Laravel's APP_KEY (a .env file or base64:…): opens encrypted cookies and SESSION_ENCRYPT payloads"),
+            name: "app-key-file", short: nil, binding: .appKeyFiles(), group: .selection, commands: server,
+            help:
+                "Laravel's APP_KEY (a .env file or base64:…): opens encrypted cookies and SESSION_ENCRYPT payloads; verify takes it more than once (a blue/green deploy's keys)"
+        ),
         OptionSpec(
             name: "live", short: nil, binding: .flag(\.users.live), group: .selection, commands: [.users],
             help: "check each mapping's session (pipelined EXISTS): count live sessions, and stale mappings apart"),
@@ -260,19 +262,20 @@ public enum OptionTable {
                 "after deleting, watch the revoked keys this long for sessions a request in flight writes back, delete them again, and wait until a whole DURATION passes without one (default 5s, else $SESSIONCTL_SETTLE; 0: off)"
         ),
         OptionSpec(
-            name: "verify-url", short: nil, binding: .text(\.revoke.verifyURL, meta: "URL"), group: .destructive, commands: [.revoke, .revokeUser],
+            name: "verify-url", short: nil, binding: .text(\.revoke.verifyURL, meta: "URL"), group: .destructive,
+            commands: [.revoke, .revokeUser, .verify],
             help:
                 "after settling, ask the application: GET URL with each revoked session's cookie, and report whether it still logs in (http:// or https://)"
         ),
         OptionSpec(
             name: "verify-logged-in", short: nil, binding: .text(\.revoke.verifyLoggedIn, meta: "STATUS|REGEX"), group: .destructive,
-            commands: [.revoke, .revokeUser],
+            commands: [.revoke, .revokeUser, .verify],
             help:
                 "what --verify-url's answer looks like when the cookie still logs in: statuses or classes (200, 2xx, 401,403), or a pattern in the body (default: any 2xx status)"
         ),
         OptionSpec(
             name: "cookie-name", short: nil, binding: .text(\.revoke.cookieName, meta: "NAME"), group: .destructive,
-            commands: [.revoke, .revokeUser],
+            commands: [.revoke, .revokeUser, .verify],
             help: "the session cookie's name for --verify-url (default: the framework's, e.g. laravel_session, sessionid, PHPSESSID)"),
         OptionSpec(
             name: "cached-db-url", short: nil, binding: .text(\.revoke.cachedDBURL, meta: "URL"), group: .destructive,

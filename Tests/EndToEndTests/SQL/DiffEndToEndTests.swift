@@ -107,6 +107,7 @@ final class DiffEndToEndTests: XCTestCase {
         try plain.run(seed)
         let byURL = try Sessionctl.run(["--context", "old", "diff", "--against", plain.url, "--exit-code"], environment: env)
         XCTAssertEqual(byURL.status, 0, "identical: \(byURL)")
+        XCTAssertTrue(byURL.stderr.contains("'sessionctl verify' asks it"), "identical rows are not accepted cookies: \(byURL.stderr)")
         XCTAssertTrue(
             byURL.stderr.contains("B is read from \(plain.url) (--against), --framework rails (A's), no password, cluster mode detected"),
             byURL.stderr)

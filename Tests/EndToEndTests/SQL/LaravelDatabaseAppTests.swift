@@ -169,6 +169,46 @@ final class LaravelDatabaseAppTests: XCTestCase {
         }
     }
 
+    /// The blue/green story: a green deployment with another APP_KEY logs every user out, while
+    /// `diff` on the table says "identical" (the rows are intact). `verify` asks the application
+    /// with each key: the app accepts the cookies made with its own key and refuses the others,
+    /// which names the cause; nothing is revoked, and the sessions the questions started are
+    /// deleted again.
+    func testVerifyAsksWithEachKeyAndRevokesNothing() throws {
+        let a = try get()
+        let other = FileManager.default.temporaryDirectory.appendingPathComponent("green-\(UUID().uuidString.prefix(6)).env")
+        try ("APP_KEY=base64:" + Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString() + "\n").write(
+            to: other, atomically: true, encoding: .utf8)
+        for s in [a.onMariaDB, a.onPostgres] {
+            let me = "http://127.0.0.1:\(s.app.port)/me"
+            let b1 = try s.app.login("51")
+            let b2 = try s.app.login("51")
+            let before = try s.rowCount()
+            let r = try s.run([
+                "--app-key-file", a.appKeyFile, "--app-key-file", other.path, "verify", "--verify-url", me, "-o", "json", "--", "51",
+            ])
+            XCTAssertEqual(r.status, 0, "\(r.stderr) \(r.stdout)")
+            let answers = try XCTUnwrap(try r.json()["verified"] as? [[String: Any]], r.stdout)
+            XCTAssertEqual(answers.count, 4, "two sessions, two keys")
+            XCTAssertEqual(
+                answers.filter { $0["app_key_file"] as? String == a.appKeyFile }.compactMap { $0["result"] as? String }, ["logged_in", "logged_in"])
+            XCTAssertEqual(
+                answers.filter { $0["app_key_file"] as? String == other.path }.compactMap { $0["result"] as? String }, ["refused", "refused"])
+            XCTAssertEqual((try r.json()["summary"] as? [String: Int])?["logged_in"], 2)
+            XCTAssertEqual(try r.json()["probe_sessions_deleted"] as? Int, 2, "each refused question started a session, deleted again: \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("with \(a.appKeyFile) at \(me): 2 logged in, 0 refused"), r.stderr)
+            XCTAssertTrue(r.stderr.contains("with \(other.path) at \(me): 0 logged in, 2 refused"), r.stderr)
+            XCTAssertEqual(try s.rowCount(), before, "asking changes nothing (\(s.url))")
+            XCTAssertTrue(try b1.isLoggedIn() && b2.isLoggedIn(), "nothing is revoked")
+            let table = try s.run(["--app-key-file", a.appKeyFile, "verify", "--verify-url", me, "--", "51"])
+            XCTAssertEqual(table.status, 0, "\(table)")
+            XCTAssertTrue(table.stdout.contains("logged_in"), table.stdout)
+            // Without --verify-url there is nothing to ask; several keys are verify's alone.
+            assertExitStatus(try s.run(["verify", "--", "51"]), 2)
+            assertExitStatus(try s.run(["--app-key-file", a.appKeyFile, "--app-key-file", other.path, "list", "--", "51"]), 2)
+        }
+    }
+
     func testAReadOnlyUserCannotRevokeAndNothingIsDeleted() throws {
         let a = try get()
         for (s, url, env) in [

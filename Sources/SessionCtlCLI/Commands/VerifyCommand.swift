@@ -1,0 +1,137 @@
+import HTTPProbe
+import SessionBasics
+import SessionCore
+
+/// `sessionctl verify USER...`: asks the application whether each session of each user still
+/// logs in, with each app key given (a blue/green deploy's old and new `APP_KEY`), and revokes
+/// nothing. Rows intact in a table say nothing of whether the application accepts their cookies
+/// (another key, a changed cookie name): this asks it.
+enum VerifyCommand {
+    /// One question: a session, the key its cookie was made with, and the answer.
+    struct Question {
+        let ref: SessionRef
+        /// The `--app-key-file` the cookie was made with (`nil` without one).
+        let key: String?
+        let answer: VerifyProbe.Answer
+    }
+
+    static func run(_ ctx: CommandContext) throws -> Outcome {
+        let inv = ctx.invocation
+        guard inv.revoke.verifyURL != nil, let verifier = try VerifyCookies.fromOptions(ctx) else {
+            throw CLIError("verify asks the application: give --verify-url URL, a page only a logged-in user sees", code: .usage)
+        }
+        let keys: [String?] = inv.layout.appKeyFile.map { [$0] + inv.layout.moreAppKeyFiles } ?? [nil]
+        let secrets = try keys.map { try ctx.cookieSecrets(appKeyFile: $0) }
+        let store = try ctx.openBackend()
+        let found = try store.list(users: inv.arguments, details: false)
+        var completeness = found.completeness
+        var questions: [Question] = []
+        var issued: [Bytes] = []
+        var unreadable = 0
+        let live = found.sessions.filter(\.exists)
+        outer: for (i, s) in live.enumerated() {
+            for (key, secret) in zip(keys, secrets) {
+                if ctx.console.cancellation.isCancelled {
+                    completeness.recordInterruption()
+                    break outer
+                }
+                ctx.progress.status("verifying with \(verifier.url): \(i + 1) of \(live.count) sessions")
+                let answer: VerifyProbe.Answer
+                switch verifier.transform.cookie(forSession: s.ref.session, name: verifier.probe.cookieName, secrets: secret) {
+                case .success(let cookie):
+                    let (a, set) = verifier.probe.askIssuing(cookie: cookie, cancellation: ctx.console.cancellation)
+                    answer = a
+                    if let set, set != cookie {
+                        // A session the question started: its id, read with any of the keys (the app's is one of them).
+                        let id = secrets.lazy.compactMap { try? verifier.transform.sessionIds(cookie: set, secrets: $0).first }.first
+                        if let id { if id != s.ref.session { issued.append(id) } } else { unreadable += 1 }
+                    }
+                case .failure(let why): answer = .noCookie(why.description)
+                }
+                questions.append(Question(ref: s.ref, key: key, answer: answer))
+                let who = "session '\(Cell.text(s.ref.session))' of user '\(Cell.text(s.ref.user))'" + (key.map { " with \($0)" } ?? "")
+                switch answer {
+                case .refused, .loggedIn: break
+                case .inconclusive(let status, let why):
+                    completeness.record(PartialFailure(.verificationFailed, node: nil, cause: "could not verify \(who): status \(status): \(why)"))
+                case .failed(let why): completeness.record(PartialFailure(.verificationFailed, node: nil, cause: "could not verify \(who): \(why)"))
+                case .noCookie(let why): completeness.record(PartialFailure(.verificationFailed, node: nil, cause: "could not verify: \(why)"))
+                }
+            }
+        }
+        ctx.progress.finish()
+        var cleanup = ProbeCleanup()
+        if !issued.isEmpty {
+            do { cleanup = try store.deleteProbeSessions(issued) } catch {
+                cleanup.completeness.record(PartialFailure(.deletionFailed, node: nil, cause: "the sessions verify's questions started: \(error)"))
+            }
+            completeness.merge(cleanup.completeness)
+        }
+        ctx.printer.print(Printed(questions: questions, probeSessionsDeleted: cleanup.deleted, completeness: completeness))
+        RefusalReport.warn(found.refused, ctx)
+        for (key, n) in tally(questions) {
+            ctx.note(
+                "\(key.map { "with \($0)" } ?? "asked") at \(verifier.url): \(n["logged_in", default: 0]) logged in, \(n["refused", default: 0]) refused"
+                    + (n["other", default: 0] > 0 ? ", \(n["other", default: 0]) not verified" : ""))
+        }
+        if !issued.isEmpty || unreadable > 0 {
+            ctx.note("the questions started \(Cell.plural(issued.count + unreadable, "session")) in the application: deleted \(cleanup.deleted)")
+        }
+        if questions.isEmpty { ctx.note(found.completeness.isComplete ? "no sessions found" : "no sessions could be read (see below)") }
+        ctx.reportIncomplete(completeness)
+        return .finished(completeness, didSomething: !questions.isEmpty)
+    }
+
+    /// Per key, in the order given: how many answers of each kind.
+    private static func tally(_ questions: [Question]) -> [(String?, [String: Int])] {
+        var order: [String?] = []
+        var counts: [String?: [String: Int]] = [:]
+        for q in questions {
+            if counts[q.key] == nil { order.append(q.key) }
+            let kind = q.answer.name == "logged_in" || q.answer.name == "refused" ? q.answer.name : "other"
+            counts[q.key, default: [:]][kind, default: 0] += 1
+        }
+        return order.map { ($0, counts[$0] ?? [:]) }
+    }
+
+    /// The answers as `verify` prints them: a row a question, or one JSON object.
+    struct Printed: Printable {
+        let questions: [Question]
+        let probeSessionsDeleted: Int
+        let completeness: Completeness
+
+        private func json(_ q: Question) -> JSON {
+            .object(
+                JSONModels.ref(q.ref) + [
+                    ("app_key_file", q.key.map { .string($0) } ?? .null), ("result", .string(q.answer.name)),
+                    ("status", q.answer.status.map { .int(Int64($0)) } ?? .null), ("reason", q.answer.reason.map { .string($0) } ?? .null),
+                ])
+        }
+
+        func json() -> JSON {
+            var summary: [String: Int] = [:]
+            for q in questions { summary[q.answer.name, default: 0] += 1 }
+            let names = ["logged_in", "refused", "inconclusive", "failed", "no_cookie"]
+            return .object(
+                [
+                    ("verified", .array(questions.map(json))),
+                    ("summary", .object(names.map { ($0, .int(Int64(summary[$0, default: 0]))) })),
+                    ("probe_sessions_deleted", .int(Int64(probeSessionsDeleted))),
+                ] + JSONModels.complete(completeness))
+        }
+
+        func lines() -> [JSON] { questions.map(json) }
+
+        func text(_ style: TextStyle) -> String {
+            guard !questions.isEmpty else { return "" }
+            let keyed = questions.contains { $0.key != nil }
+            var table = Table(headers: ["USER", "SESSION"] + (keyed ? ["APP KEY"] : []) + ["RESULT", "STATUS"])
+            for q in questions {
+                table.add(
+                    [Cell.text(q.ref.user), Cell.text(q.ref.session)] + (keyed ? [q.key ?? "-"] : [])
+                        + [q.answer.name + (q.answer.reason.map { ": \($0)" } ?? ""), q.answer.status.map(String.init) ?? "-"])
+            }
+            return table.render(color: style.color, headers: style.headers)
+        }
+    }
+}
