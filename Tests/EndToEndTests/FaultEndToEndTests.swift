@@ -160,4 +160,32 @@ final class FaultEndToEndTests: XCTestCase {
             }, "\(recovered)")
         XCTAssertTrue(r.stderr.contains("127.0.0.1:\(victim.port) was lost during the scan"), r.stderr)
     }
+
+    /// A primary killed while the watch after deleting runs: its checks stall until a replica
+    /// takes over. The 5 s watch made 7 checks and said "nothing came back in 5s"; now the time
+    /// it could not check is added to its window, and the run says so.
+    func testTheWatchIsNotBlindDuringAFailover() throws {
+        let cluster = try RedisCluster()
+        try cluster.writeAll((0..<30).map { ["SET", "user:fay:f\($0)", "session:f\($0)"] })
+        try cluster.writeAll((0..<30).map { ["SET", "session:f\($0)", "x", "EX", "3600"] })
+        let victim = try XCTUnwrap(try cluster.slotMap()[HashSlot.of(Array("session:f0".utf8))])
+        let killer = Thread {
+            usleep(1_500_000)
+            victim.kill()
+        }
+        killer.start()
+        let r = try Sessionctl.run(
+            ["revoke-user", "fay", "--yes", "-o", "json", "--settle", "4s", "--wait-replicas", "0", "--timeout", "10", "--url", cluster.url],
+            environment: ["SESSIONCTL_SETTLE": ""], timeout: 120)
+        XCTAssertTrue([0, 5].contains(r.status), "\(r)")
+        let j = try r.json()
+        XCTAssertEqual((j["revoked"] as? [Any])?.count, 30, r.stdout)
+        let settle = try XCTUnwrap(j["settle"] as? [String: Any], r.stdout)
+        let recovered = j["recovered"] as? [String] ?? []
+        XCTAssertTrue(
+            recovered.contains { $0.contains("the watch after deleting could not check for") }, "the blind time is said: \(r.stdout) \(r.stderr)")
+        XCTAssertGreaterThan(
+            settle["seconds"] as? Double ?? 0, 5, "a whole 4 s of checks, plus the time the failover kept them from checking: \(settle)")
+        XCTAssertTrue(r.stderr.contains("could not check for"), r.stderr)
+    }
 }

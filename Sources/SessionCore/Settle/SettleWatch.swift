@@ -69,6 +69,11 @@ public struct SettleProgress: Sendable {
 /// ``SettleReport/maxDeletions`` deletions is given up on and reported (the result is then
 /// incomplete, exit 5). However often keys come back, it ends: each is deleted at most three
 /// times, and the whole watch lasts at most four windows (and 30 s) past the first.
+///
+/// A check that could not watch (one that took longer than ``slowCheck``, as while a node fails
+/// over and its replies wait for the new primary; or one that failed) does not count towards
+/// the quiet window: the window is extended by the time the keys went unwatched, and the result
+/// says so (`recovered`). Past the cap, keys that went unwatched make the result incomplete.
 package struct SettleWatch {
     package var window: Double
     package var count: Int
@@ -89,6 +94,7 @@ package struct SettleWatch {
         let cap = window * 4 + 30
         var deletions: [Bytes: Int] = [:]
         var givenUp = Set<Bytes>()
+        var unwatched = 0.0
         while true {
             if cancellation.isCancelled {
                 report.completeness.recordInterruption()
@@ -100,7 +106,9 @@ package struct SettleWatch {
                 report.completeness.record(
                     PartialFailure(
                         .keptComingBack, node: nil,
-                        cause: "keys were still coming back when the watch stopped after \(Int(now))s"))
+                        cause: unwatched > 0
+                            ? "the watch stopped after \(Int(now))s with \(Self.seconds(unwatched)) of it unwatched (checks that stalled or failed): keys may have come back unseen"
+                            : "keys were still coming back when the watch stopped after \(Int(now))s"))
                 break
             }
             progress?(SettleProgress(watched: count, writtenBack: report.writtenBack.count, secondsLeft: quietUntil - now))
@@ -110,8 +118,16 @@ package struct SettleWatch {
             var back: [Bytes] = []
             var checked = Completeness()
             let skip = givenUp
+            let checkStarted = elapsed()
             try withoutActuallyEscaping(present) { present in
                 try each { keys in back += try present(skip.isEmpty ? keys : keys.filter { !skip.contains($0) }, &checked) }
+            }
+            let took = elapsed() - checkStarted
+            if took > Self.slowCheck || !checked.failures.isEmpty {
+                // The keys went unwatched for this long (a node failing over, a lost reply): the quiet window does not count it.
+                let lost = checked.failures.isEmpty ? took : elapsed() - max(0, quietUntil - window)
+                unwatched += lost
+                quietUntil += lost
             }
             report.completeness.merge(checked)
             if back.isEmpty { continue }
@@ -136,8 +152,18 @@ package struct SettleWatch {
             quietUntil = elapsed() + window
         }
         report.seconds = elapsed()
+        if unwatched > 0 {
+            report.completeness.recordRecovery(
+                "the watch after deleting could not check for \(Self.seconds(unwatched)) (checks that stalled or failed, as while a node fails over): its quiet window was extended by that"
+            )
+        }
         return report
     }
+
+    /// A check slower than this (seconds) did not watch: its time is added to the window.
+    package static let slowCheck = 0.5
+
+    private static func seconds(_ s: Double) -> String { "\((s * 10).rounded() / 10)s" }
 
     /// A value from its parts (the memberwise initializer, for the stores).
     package init(window: Double, count: Int, cancellation: Cancellation, progress: ((SettleProgress) -> Void)? = nil) {
