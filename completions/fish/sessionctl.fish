@@ -83,7 +83,7 @@ complete -c sessionctl -l table -r -f -d 'the sessions table of a SQL URL (defau
 complete -c sessionctl -l lifetime -r -f -d 'Laravel\'s session lifetime (config/session.php, default 120m): a row idle longer is dead, audit counts it and prune deletes it'
 complete -c sessionctl -l user-field -r -f -d 'where a decoded payload names the user, as a dot path (warden.user.admin.key.0.0); tried before the framework\'s'
 complete -c sessionctl -l scan-count -r -f -d 'SCAN COUNT hint (default 1000)'
-complete -c sessionctl -l rate -r -f -d 'examine at most this many keys a second on each primary, to spare a busy server'
+complete -c sessionctl -l rate -r -f -d 'examine at most this many keys a second on each primary, to spare a busy server (verify: ask at most this many questions a second)'
 complete -c sessionctl -l user -r -f -d 'only sessions of USER (the mapping key is then read directly, no scan)'
 complete -c sessionctl -l sample -r -f -d 'how many keys detect samples (default 5000); what it concludes is from the sample, and says so'
 complete -c sessionctl -l sort -r -f -a 'count user' -d 'order users by count (default) or user'

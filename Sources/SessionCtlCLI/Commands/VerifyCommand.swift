@@ -9,7 +9,8 @@ import SessionCore
 enum VerifyCommand {
     /// One question: a session, the key its cookie was made with, and the answer.
     struct Question {
-        let ref: SessionRef
+        let user: Bytes
+        let session: Bytes
         /// The `--app-key-file` the cookie was made with (`nil` without one).
         let key: String?
         let answer: VerifyProbe.Answer
@@ -23,33 +24,43 @@ enum VerifyCommand {
         let keys: [String?] = inv.layout.appKeyFile.map { [$0] + inv.layout.moreAppKeyFiles } ?? [nil]
         let secrets = try keys.map { try ctx.cookieSecrets(appKeyFile: $0) }
         let store = try ctx.openBackend()
-        let found = try store.list(users: inv.arguments, details: false)
-        var completeness = found.completeness
+        var completeness = Completeness()
         var questions: [Question] = []
         var issued: [Bytes] = []
         var unreadable = 0
-        let live = found.sessions.filter(\.exists)
-        outer: for (i, s) in live.enumerated() {
+        var refused: [Refusal] = []
+        var asked = 0
+        // At most --rate questions a second: every session of the store is a lot of requests for one application.
+        let started = Deadline.now()
+        func pace() {
+            guard let rate = inv.layout.rate, rate > 0 else { return }
+            let due = started + UInt64(Double(asked) / Double(rate) * 1e9)
+            let now = Deadline.now()
+            if due > now { ctx.console.cancellation.sleep(nanoseconds: due - now) }
+        }
+        func askAbout(user: Bytes, session: Bytes) {
             for (key, secret) in zip(keys, secrets) {
                 if ctx.console.cancellation.isCancelled {
                     completeness.recordInterruption()
-                    break outer
+                    return
                 }
-                ctx.progress.status("verifying with \(verifier.url): \(i + 1) of \(live.count) sessions")
+                pace()
+                asked += 1
+                ctx.progress.status("verifying with \(verifier.url): \(asked) questions")
                 let answer: VerifyProbe.Answer
-                switch verifier.transform.cookie(forSession: s.ref.session, name: verifier.probe.cookieName, secrets: secret) {
+                switch verifier.transform.cookie(forSession: session, name: verifier.probe.cookieName, secrets: secret) {
                 case .success(let cookie):
                     let (a, set) = verifier.probe.askIssuing(cookie: cookie, cancellation: ctx.console.cancellation)
                     answer = a
                     if let set, set != cookie {
                         // A session the question started: its id, read with any of the keys (the app's is one of them).
                         let id = secrets.lazy.compactMap { try? verifier.transform.sessionIds(cookie: set, secrets: $0).first }.first
-                        if let id { if id != s.ref.session { issued.append(id) } } else { unreadable += 1 }
+                        if let id { if id != session { issued.append(id) } } else { unreadable += 1 }
                     }
                 case .failure(let why): answer = .noCookie(why.description)
                 }
-                questions.append(Question(ref: s.ref, key: key, answer: answer))
-                let who = "session '\(Cell.text(s.ref.session))' of user '\(Cell.text(s.ref.user))'" + (key.map { " with \($0)" } ?? "")
+                questions.append(Question(user: user, session: session, key: key, answer: answer))
+                let who = "session '\(Cell.text(session))' of user '\(Cell.text(user))'" + (key.map { " with \($0)" } ?? "")
                 switch answer {
                 case .refused, .loggedIn: break
                 case .inconclusive(let status, let why):
@@ -58,6 +69,21 @@ enum VerifyCommand {
                 case .noCookie(let why): completeness.record(PartialFailure(.verificationFailed, node: nil, cause: "could not verify: \(why)"))
                 }
             }
+        }
+        if inv.arguments.isEmpty {
+            // Every mapped session of the store, a page at a time (what snapshot reads).
+            ctx.note(
+                "verify without users asks about every session of the store\(inv.layout.rate.map { ", at most \($0) questions a second" } ?? " (--rate N paces it)")"
+            )
+            completeness.merge(
+                try store.snapshot { page in
+                    for e in page where !completeness.interrupted { askAbout(user: e.user, session: e.session) }
+                })
+        } else {
+            let found = try store.list(users: inv.arguments, details: false)
+            completeness.merge(found.completeness)
+            refused = found.refused
+            for s in found.sessions where s.exists && !completeness.interrupted { askAbout(user: s.ref.user, session: s.ref.session) }
         }
         ctx.progress.finish()
         var cleanup = ProbeCleanup()
@@ -68,7 +94,7 @@ enum VerifyCommand {
             completeness.merge(cleanup.completeness)
         }
         ctx.printer.print(Printed(questions: questions, probeSessionsDeleted: cleanup.deleted, completeness: completeness))
-        RefusalReport.warn(found.refused, ctx)
+        RefusalReport.warn(refused, ctx)
         for (key, n) in tally(questions) {
             ctx.note(
                 "\(key.map { "with \($0)" } ?? "asked") at \(verifier.url): \(n["logged_in", default: 0]) logged in, \(n["refused", default: 0]) refused"
@@ -77,7 +103,7 @@ enum VerifyCommand {
         if !issued.isEmpty || unreadable > 0 {
             ctx.note("the questions started \(Cell.plural(issued.count + unreadable, "session")) in the application: deleted \(cleanup.deleted)")
         }
-        if questions.isEmpty { ctx.note(found.completeness.isComplete ? "no sessions found" : "no sessions could be read (see below)") }
+        if questions.isEmpty { ctx.note(completeness.isComplete ? "no sessions found" : "no sessions could be read (see below)") }
         ctx.reportIncomplete(completeness)
         return .finished(completeness, didSomething: !questions.isEmpty)
     }
@@ -102,7 +128,8 @@ enum VerifyCommand {
 
         private func json(_ q: Question) -> JSON {
             .object(
-                JSONModels.ref(q.ref) + [
+                [
+                    ("user", .bytes(q.user)), ("session", .bytes(q.session)),
                     ("app_key_file", q.key.map { .string($0) } ?? .null), ("result", .string(q.answer.name)),
                     ("status", q.answer.status.map { .int(Int64($0)) } ?? .null), ("reason", q.answer.reason.map { .string($0) } ?? .null),
                 ])
@@ -128,7 +155,7 @@ enum VerifyCommand {
             var table = Table(headers: ["USER", "SESSION"] + (keyed ? ["APP KEY"] : []) + ["RESULT", "STATUS"])
             for q in questions {
                 table.add(
-                    [Cell.text(q.ref.user), Cell.text(q.ref.session)] + (keyed ? [q.key ?? "-"] : [])
+                    [Cell.text(q.user), Cell.text(q.session)] + (keyed ? [q.key ?? "-"] : [])
                         + [q.answer.name + (q.answer.reason.map { ": \($0)" } ?? ""), q.answer.status.map(String.init) ?? "-"])
             }
             return table.render(color: style.color, headers: style.headers)

@@ -70,7 +70,7 @@ public enum Binder {
             }
         }
         switch inv.command {
-        case .list, .revokeUser, .verify:
+        case .list, .revokeUser:
             try requireIDs(inv, what: "at least one user id", end: end)
         case .show, .revoke:
             try requireIDs(inv, what: "at least one session id", end: end)
@@ -86,6 +86,11 @@ public enum Binder {
             if inv.arguments.count > 2 || (sub == "list" && inv.arguments.count > 1) {
                 throw .unexpectedArgument(
                     command: name, value: String(decoding: inv.arguments.last!, as: UTF8.self), index: inv.argumentIndexes.last!)
+            }
+        case .verify:
+            // Users, or none: every session of the store.
+            for (arg, index) in zip(inv.arguments, inv.argumentIndexes) where arg.isEmpty {
+                throw .emptyID(command: name, index: index)
             }
         case .diff:
             if let extra = inv.arguments.first {

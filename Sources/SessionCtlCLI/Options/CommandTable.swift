@@ -41,9 +41,9 @@ public enum CommandTable {
     /// Every command, in help order.
     public static let all: [CommandSpec] = [
         CommandSpec(
-            name: .verify, arguments: "USER...", summary: "ask the application whether each session of each user still logs in (changes nothing)",
+            name: .verify, arguments: "[USER...]", summary: "ask the application whether each session of each user still logs in (changes nothing)",
             details:
-                "Sends each session's cookie to --verify-url, made with each --app-key-file given (a blue/green deploy's old and new APP_KEY), and reports per session and key whether the application accepts it (logged_in), refuses it, or gave no answer that proves anything (inconclusive, failed, no_cookie: exit 5). Nothing is revoked; a session the application starts for a question (its Set-Cookie) is deleted again while anonymous."
+                "Sends each session's cookie (of each USER, or of every session of the store, paced by --rate questions a second) to --verify-url, made with each --app-key-file given (a blue/green deploy's old and new APP_KEY), and reports per session and key whether the application accepts it (logged_in), refuses it, or gave no answer that proves anything (inconclusive, failed, no_cookie: exit 5). Nothing is revoked; a session the application starts for a question (its Set-Cookie) is deleted again while anonymous."
         ),
         CommandSpec(
             name: .list, arguments: "USER...", summary: "list the sessions of each user",

@@ -183,7 +183,8 @@ public enum OptionTable {
             help: "SCAN COUNT hint (default 1000)"),
         OptionSpec(
             name: "rate", short: nil, binding: .count(\.layout.rate, 1...1_000_000_000, meta: "KEYS_PER_SECOND"), group: .layout, commands: server,
-            help: "examine at most this many keys a second on each primary, to spare a busy server"),
+            help: "examine at most this many keys a second on each primary, to spare a busy server (verify: ask at most this many questions a second)"
+        ),
 
         OptionSpec(
             name: "user", short: nil, binding: .bytes(\.sessions.user, meta: "USER", what: "a user id"), group: .selection,

@@ -203,6 +203,16 @@ final class LaravelDatabaseAppTests: XCTestCase {
             let table = try s.run(["--app-key-file", a.appKeyFile, "verify", "--verify-url", me, "--", "51"])
             XCTAssertEqual(table.status, 0, "\(table)")
             XCTAssertTrue(table.stdout.contains("logged_in"), table.stdout)
+            // Without users: every session of the table, paced by --rate (the bystanders' too).
+            let all = try s.run(["--app-key-file", a.appKeyFile, "verify", "--verify-url", me, "--rate", "20", "-o", "json"])
+            XCTAssertEqual(all.status, 0, "\(all.stderr)")
+            let everyone = try XCTUnwrap(try all.json()["verified"] as? [[String: Any]], all.stdout)
+            let usersRows = Int(
+                try s.admin("SELECT count(*) FROM sessions WHERE user_id IS NOT NULL").trimmingCharacters(in: .whitespacesAndNewlines))
+            XCTAssertEqual(everyone.count, usersRows, "a question per session of a user (anonymous rows are no one's to ask about)")
+            XCTAssertTrue(everyone.contains { $0["user"] as? String == "51" && $0["result"] as? String == "logged_in" }, all.stdout)
+            XCTAssertTrue(all.stderr.contains("at most 20 questions a second"), all.stderr)
+            XCTAssertEqual(try s.rowCount(), before, "asking changes nothing (\(s.url))")
             // Without --verify-url there is nothing to ask; several keys are verify's alone.
             assertExitStatus(try s.run(["verify", "--", "51"]), 2)
             assertExitStatus(try s.run(["--app-key-file", a.appKeyFile, "--app-key-file", other.path, "list", "--", "51"]), 2)
