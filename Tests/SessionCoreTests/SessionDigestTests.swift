@@ -1,3 +1,4 @@
+import Foundation
 import SessionPayload
 import XCTest
 
@@ -28,7 +29,10 @@ final class SessionDigestTests: XCTestCase {
         XCTAssertNotEqual(digest(s("42")), digest(.int(42)))
         XCTAssertNotEqual(digest(.list([s("a"), s("b")])), digest(.list([s("ab")])))
         // Undecoded data is compared as bytes.
-        XCTAssertEqual(SessionDigest.of(DecodedPayload(), raw: [1, 2]), SessionDigest.of(DecodedPayload(), raw: [1, 2]))
+        // SHA-256 of "r" and the bytes (`printf 'r\x01\x02' | sha256sum`), a literal, not one call compared with another.
+        XCTAssertEqual(
+            SessionDigest.of(DecodedPayload(), raw: [1, 2]).map { String(format: "%02x", $0) }.joined(),
+            "21a3993392eabe4e3da03cbcac00fb2da5d29d173b9bed046557034ff3b2ac2e")
         XCTAssertNotEqual(SessionDigest.of(DecodedPayload(), raw: [1, 2]), SessionDigest.of(DecodedPayload(), raw: [1, 3]))
     }
 }

@@ -77,15 +77,29 @@ extension RedisSessionStore {
             return done
         }
         return try executeInBatches(
-            plan, choose: { batch, result in try orphans(batch, &result.completeness) },
+            plan,
+            choose: { batch, result in try orphans(batch, &result.completeness, spared: &result.spared) },
             beforeDeleting: beforeDeleting, afterDeleting: afterDeleting, delete)
     }
 
     /// The sessions of `refs` whose session key does not exist, by a pipelined `EXISTS`.
+    /// `spared` counts those whose session exists by now (written just after its mapping).
     func orphans(_ refs: [SessionRef], _ completeness: inout Completeness) throws -> [SessionRef] {
+        var ignored = 0
+        return try orphans(refs, &completeness, spared: &ignored)
+    }
+
+    /// The same, counting in `spared` the refs whose session exists.
+    func orphans(_ refs: [SessionRef], _ completeness: inout Completeness, spared: inout Int) throws -> [SessionRef] {
         let exists = try batched(refs, completeness: &completeness) { [[Verb.exists, $0.sessionKey]] }
-        return zip(refs, exists).compactMap { ref, reply in
-            completeness.required(reply[0], "EXISTS")?.integer == 0 ? ref : nil
+        var out: [SessionRef] = []
+        for (ref, reply) in zip(refs, exists) {
+            switch completeness.required(reply[0], "EXISTS")?.integer {
+            case 0: out.append(ref)
+            case 1: spared += 1
+            default: break
+            }
         }
+        return out
     }
 }

@@ -74,6 +74,9 @@ public struct RevokeResult: Equatable, Sendable {
     public var verified: [Verification] = []
     /// Sessions `--verify-url`'s own requests made the application start, deleted again.
     public var probeSessionsDeleted = 0
+    /// `prune`: candidates whose session existed at the second check (an application writes the
+    /// mapping just before its session), spared.
+    public var spared = 0
 
     /// An empty result, to merge batches into.
     public init() {}
@@ -126,6 +129,7 @@ extension RevokeResult {
         notHeld += other.notHeld
         verified += other.verified
         probeSessionsDeleted += other.probeSessionsDeleted
+        spared += other.spared
         completeness.merge(other.completeness)
         stoppedBy = stoppedBy ?? other.stoppedBy
         failed += other.failed

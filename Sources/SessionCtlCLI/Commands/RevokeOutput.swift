@@ -210,6 +210,8 @@ final class RevokeOutput {
                 ("settle", RevokeOutput.settleJSON(r.settle)),
             ]
             if filtered { fields.append(("filtered_out", JSONModels.filteredOut(r.filteredOut))) }
+            // prune: candidates whose session had appeared by the second check, kept.
+            if prune { fields.append(("spared", .int(Int64(r.spared)))) }
             if verifying {
                 fields.append(("verified", .array(r.verified.map { .object(RevokeOutput.verificationFields($0)) })))
                 // The sessions the questions made the application start, deleted again: asking leaves nothing behind.
