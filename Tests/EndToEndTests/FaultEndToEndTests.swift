@@ -188,4 +188,60 @@ final class FaultEndToEndTests: XCTestCase {
             settle["seconds"] as? Double ?? 0, 5, "a whole 4 s of checks, plus the time the failover kept them from checking: \(settle)")
         XCTAssertTrue(r.stderr.contains("could not check for"), r.stderr)
     }
+
+    /// The shard is lost mid-revocation, on a signal from the run itself: its first audit record,
+    /// written (and fsync'ed) ahead of the first batch's deletions. The primary and its replica go,
+    /// so the fault cannot be outrun: the run must end incomplete (exit 5) with work left, and no
+    /// session anywhere alive without its mapping.
+    func testAShardLostMidRevocationOnTheRunsOwnSignal() throws {
+        let cluster = try RedisCluster()
+        let n = 6_000
+        try cluster.writeAll((0..<n).flatMap { [["SET", "user:lee:l\($0)", "session:l\($0)"], ["SET", "session:l\($0)", "x", "EX", "3600"]] })
+        let victim = try cluster.owner(of: "session:l0")
+        let victimID = try cluster.id(of: victim)
+        let replica = try cluster.nodes.first { node in
+            let myself = (try node.run([["CLUSTER", "NODES"]]).first?.text ?? "").split(separator: "\n").first { $0.contains("myself") } ?? ""
+            return myself.split(separator: " ")[3] == victimID
+        }
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("fault-\(UUID().uuidString.prefix(6)).log")
+        defer { try? FileManager.default.removeItem(at: log) }
+        final class Fired: @unchecked Sendable { var at: Date? }
+        let fired = Fired()
+        let killer = Thread {
+            // The run's own signal: its first record, written before anything is deleted.
+            for _ in 0..<6000 {
+                if let size = try? FileManager.default.attributesOfItem(atPath: log.path)[.size] as? Int, size > 0 {
+                    replica?.kill()
+                    victim.kill()
+                    fired.at = Date()
+                    return
+                }
+                usleep(500)
+            }
+        }
+        killer.start()
+        let r = try Sessionctl.run(
+            ["revoke-user", "lee", "--yes", "--json", "--timeout", "1", "--settle", "0", "--audit-log", log.path, "--url", cluster.url],
+            timeout: 120)
+        let ended = Date()
+        let at = try XCTUnwrap(fired.at, "the fault fired")
+        XCTAssertLessThan(at, ended, "the shard was lost while the run was deleting")
+        assertExitStatus(r, 5)
+        XCTAssertEqual(try r.json()["complete"] as? Bool, false)
+        let revoked = (try r.json()["revoked"] as? [Any])?.count ?? 0
+        XCTAssertLessThan(revoked, n, "work remained: the lost shard's sessions were not revoked")
+        XCTAssertGreaterThan(revoked, 0, "the other shards' were")
+        // Nothing is alive without its mapping, on the shards that are up.
+        let map = try cluster.slotMap()
+        var orphaned: [String] = []
+        for i in 0..<n {
+            guard let owner = map[HashSlot.of(Array("session:l\(i)".utf8))], owner.isRunning,
+                let mapOwner = map[HashSlot.of(Array("user:lee:l\(i)".utf8))], mapOwner.isRunning
+            else { continue }
+            if try owner.run([["EXISTS", "session:l\(i)"]])[0] == .integer(1), try mapOwner.run([["EXISTS", "user:lee:l\(i)"]])[0] == .integer(0) {
+                orphaned.append("l\(i)")
+            }
+        }
+        XCTAssertEqual(orphaned, [], "no session alive without its mapping")
+    }
 }
