@@ -39,12 +39,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
     func run(_ data: [UInt8]) {
         switch self {
         case .resp: Self.resp(data)
-        case .url:
-            let text = String(decoding: data, as: UTF8.self)
-            _ = try? RedisEndpoint.parse(text)
-            _ = RedisEndpoint.redact(text)
-            _ = try? SQLURL(text)
-            _ = SQLURL.redact(text)
+        case .url: Self.url(data)
         case .argv:
             let argv = data.split(separator: 0, omittingEmptySubsequences: false).map(Array.init)
             _ = try? Binder.parse(argv)
@@ -65,10 +60,42 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         }
     }
 
+    /// A password a URL holds never shows in its redacted text or its description as credentials
+    /// (`:password@`); checked where it occurs once in the URL, so it cannot stand elsewhere by chance.
+    private static func url(_ data: [UInt8]) {
+        let text = String(decoding: data, as: UTF8.self)
+        let redacted = RedisEndpoint.redact(text)
+        if let e = try? RedisEndpoint.parse(text), let p = e.password, !p.isEmpty, text.components(separatedBy: p).count == 2 {
+            precondition(!redacted.contains(":\(p)@"), "a redacted Redis URL shows its password")
+            precondition(!e.description.contains(":\(p)@"), "an endpoint's description shows its password")
+        }
+        let sqlRedacted = SQLURL.redact(text)
+        if let u = try? SQLURL(text), let p = u.password, !p.isEmpty, text.components(separatedBy: p).count == 2 {
+            precondition(!sqlRedacted.contains(":\(p)@"), "a redacted SQL URL shows its password")
+        }
+    }
+
+    /// Every complete frame is one reply, whatever the reads' boundaries: the same bytes fed whole
+    /// and fed in two pieces give the same replies (never more, never others).
+    private static func replies(_ pieces: [[UInt8]]) -> [RESPValue] {
+        let reader = RESPReader()
+        var out: [RESPValue] = []
+        for piece in pieces {
+            guard (try? reader.feed(piece)) != nil else { return out }
+            while let value = try? reader.next() { out.append(value) }
+        }
+        return out
+    }
+
     private static func resp(_ data: [UInt8]) {
+        let cut = data.isEmpty ? 0 : Int(data[0]) % (data.count + 1)
+        let whole = replies([data])
+        let split = replies([Array(data[..<cut]), Array(data[cut...])])
+        precondition(
+            split.count <= whole.count && Array(whole.prefix(split.count)) == split,
+            "a read's boundary made more replies, or other ones, than the same bytes read whole")
         let reader = RESPReader()
         // Fed in two pieces, as replies arrive split across reads.
-        let cut = data.isEmpty ? 0 : Int(data[0]) % (data.count + 1)
         for piece in [Array(data[..<cut]), Array(data[cut...])] {
             guard (try? reader.feed(piece)) != nil else { return }
             while true {
