@@ -144,6 +144,10 @@ public enum CommandTable {
         ],
         .snapshot: ["sessionctl --framework rails snapshot", "sessionctl --url postgres://app@db/app --framework laravel snapshot"],
         .diff: ["sessionctl diff --against rediss://new-cluster:6379 --exit-code", "sessionctl diff --against before.ndjson -o json"],
+        .verify: [
+            "sessionctl verify 51 --verify-url https://app.example/home --framework laravel --app-key-file blue.env --app-key-file green.env",
+            "sessionctl verify --verify-url https://app.example/me --framework flask --rate 20 -o json",
+        ],
         .context: ["sessionctl context list", "sessionctl --context staging list alice"],
         .ping: ["sessionctl ping", "sessionctl ping -u rediss://clustercfg.example:6379 --cacert ca.pem -o json"],
         .completion: [
