@@ -138,23 +138,36 @@ final class SQLConnectionTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(s2), 5)
     }
 
+    /// The read-only promise rests on the session, not on a GRANT: each engine is opened as a user
+    /// who may write, with read-only requested, and the write is refused; the same user without it
+    /// writes (the control that proves the refusal came from the read-only session).
     func testReadOnlyConnectionsCannotWrite() throws {
         var o = SQLOptions()
         o.readOnly = true
+        func refused(_ run: () throws -> Int) {
+            XCTAssertThrowsError(try run()) { e in XCTAssertEqual((e as? SQLError)?.kind, .permission, "\(e)") }
+        }
         let pgServer = try pg()
-        try pgServer.psql("CREATE TABLE IF NOT EXISTS ro (id text)")
-        let pg = try openSQL(SQLURL(pgServer.url()), options: o)
-        XCTAssertThrowsError(try pg.execute("DELETE FROM ro", [])) { e in XCTAssertEqual((e as? SQLError)?.kind, .permission, "\(e)") }
+        try pgServer.psql("CREATE TABLE IF NOT EXISTS ro (id text); INSERT INTO ro VALUES ('a');")
+        let pgURL = try SQLURL(pgServer.url())
+        let pg = try openSQL(pgURL, options: o)
+        refused { try pg.execute("DELETE FROM ro", []) }
+        XCTAssertEqual(try openSQL(pgURL).execute("DELETE FROM ro", []), 1, "the same user writes without read-only")
+
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("ro-\(UUID().uuidString.prefix(6)).db").path
         _ = try PostgresServer.run(["/usr/bin/sqlite3", file, "CREATE TABLE ro (id text); INSERT INTO ro VALUES ('a');"])
         let lite = try openSQL(SQLURL("sqlite://" + file), options: o)
-        XCTAssertThrowsError(try lite.execute("DELETE FROM ro", [])) { e in XCTAssertEqual((e as? SQLError)?.kind, .permission, "\(e)") }
+        refused { try lite.execute("DELETE FROM ro", []) }
+        XCTAssertEqual(try openSQL(SQLURL("sqlite://" + file)).execute("DELETE FROM ro", []), 1, "the file is writable without read-only")
+
         let my = try self.my()
         try my.sql(
-            "CREATE DATABASE IF NOT EXISTS app; CREATE TABLE IF NOT EXISTS app.ro (id text); CREATE USER IF NOT EXISTS 'reader'@'127.0.0.1' IDENTIFIED BY 'r';"
-                + " GRANT SELECT ON app.* TO 'reader'@'127.0.0.1';")
-        let reader = try openSQL(SQLURL(my.url(user: "reader", password: "r", database: "app")))
-        XCTAssertThrowsError(try reader.execute("DELETE FROM ro", [])) { e in XCTAssertEqual((e as? SQLError)?.kind, .permission, "\(e)") }
+            "CREATE DATABASE IF NOT EXISTS app; CREATE TABLE IF NOT EXISTS app.ro (id text); INSERT INTO app.ro VALUES ('a');"
+                + " CREATE USER IF NOT EXISTS 'writer'@'127.0.0.1' IDENTIFIED BY 'w'; GRANT ALL ON app.* TO 'writer'@'127.0.0.1';")
+        let writerURL = try SQLURL(my.url(user: "writer", password: "w", database: "app"))
+        let writer = try openSQL(writerURL, options: o)
+        refused { try writer.execute("DELETE FROM ro", []) }
+        XCTAssertEqual(try openSQL(writerURL).execute("DELETE FROM ro", []), 1, "the writer writes without read-only")
     }
 }
 
