@@ -219,6 +219,45 @@ final class LaravelDatabaseAppTests: XCTestCase {
         }
     }
 
+    /// Looking never writes, proven by the server's own log: a role that may write, whose every
+    /// statement PostgreSQL logs (`log_statement = all`), runs list, show, users, audit and every
+    /// dry run; the log holds their reads and no write. A real revocation by the same role is
+    /// logged as a DELETE (the control that shows the log would catch one).
+    func testLookingIsLoggedAsReadsOnly() throws {
+        let a = try get()
+        let pg = a.postgres
+        _ = try pg.psql(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'looker') THEN CREATE ROLE looker LOGIN PASSWORD 'looker-pw'; END IF; END $$;"
+                + " GRANT ALL ON ALL TABLES IN SCHEMA public TO looker; ALTER ROLE looker SET log_statement = 'all';", database: "app")
+        let s = a.onPostgres
+        let url = "postgres://looker@127.0.0.1:\(pg.port)/app"
+        let b = try s.app.login("61")
+        let session = try XCTUnwrap(try s.sessions(of: "61").first?["session"] as? String)
+        let log = pg.directory.appendingPathComponent("postgres.log")
+        let start = try Data(contentsOf: log).count
+        let env = ["PGPASSWORD": "looker-pw"]
+        for args in [
+            ["list", "--", "61"], ["list", "-o", "wide", "--", "61"], ["show", "--", session], ["users"], ["audit"],
+            ["revoke-user", "--dry-run", "--", "61"], ["revoke", "--dry-run", "--", session], ["revoke-all", "--dry-run"], ["prune", "--dry-run"],
+        ] {
+            let r = try s.run(args, url: url, extraEnvironment: env)
+            XCTAssertEqual(r.status, 0, "\(args): \(r.stderr)")
+        }
+        let looked = String(decoding: try Data(contentsOf: log).dropFirst(start), as: UTF8.self)
+        let statements = looked.split(separator: "\n").filter { $0.contains("LOG:  statement:") || $0.contains("LOG:  execute") }
+        XCTAssertGreaterThan(statements.count, 5, "the reads are logged: \(looked.suffix(2000))")
+        let writes = statements.filter { line in ["DELETE", "UPDATE", "INSERT"].contains { line.uppercased().contains(" \($0) ") } }
+        XCTAssertEqual(writes, [], "no write was attempted")
+        XCTAssertTrue(try b.isLoggedIn())
+        // The control: a revocation by the same role is logged as a write.
+        let before = try Data(contentsOf: log).count
+        let real = try s.run(["revoke-user", "--yes", "--", "61"], url: url, extraEnvironment: env)
+        XCTAssertEqual(real.status, 0, "\(real)")
+        let revoked = String(decoding: try Data(contentsOf: log).dropFirst(before), as: UTF8.self)
+        XCTAssertTrue(revoked.uppercased().contains("DELETE FROM"), "the log catches a write: \(revoked.suffix(2000))")
+        XCTAssertFalse(try b.isLoggedIn())
+    }
+
     func testAReadOnlyUserCannotRevokeAndNothingIsDeleted() throws {
         let a = try get()
         for (s, url, env) in [
