@@ -117,4 +117,42 @@ final class MemoryLimitEndToEndTests: XCTestCase {
         let r = try f.run("list", "alice", "--memory-limit", "1M")
         XCTAssertEqual(r.status, 2, "list keeps one user's sessions: the option is not its")
     }
+
+    /// The memory claim, end to end: `users` and `audit` over a million sessions under
+    /// `--memory-limit 4MiB` peak (GNU time's maximum RSS, from the kernel) within the budget
+    /// and a few MiB of buffers above the same command's peak on a keyspace of ten sessions.
+    func testAMillionSessionsStayWithinTheBudget() throws {
+        let small = try Fixture()
+        try small.seed((0..<10).map { ("u\($0)", "s\($0)") })
+        let big = try Fixture()
+        let admin = try big.server.admin()
+        let n = 1_000_000
+        var batch: [[[UInt8]]] = []
+        for i in 0..<n {
+            batch.append(["SET", "user:u\(i % 50_000):s\(i)", "session:s\(i)"].map { Array($0.utf8) })
+            batch.append(["SET", "session:s\(i)", "{}", "EX", "3600"].map { Array($0.utf8) })
+            if batch.count >= 20_000 {
+                _ = try admin.pipeline(batch)
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        if !batch.isEmpty { _ = try admin.pipeline(batch) }
+        func peakKiB(_ f: Fixture, _ args: [String]) throws -> Int {
+            let r = try Sessionctl.exec(
+                "/usr/bin/time", (["-f", "PEAK %M", Sessionctl.binary] + args + ["--memory-limit", "4MiB", "-o", "json"]).map { Data($0.utf8) },
+                environment: ["SESSIONCTL_URL": f.server.url], stdin: nil, timeout: 300)
+            XCTAssertEqual(r.status, 0, "\(args): \(r.stderr.suffix(500))")
+            let line = try XCTUnwrap(
+                r.stderr.split(separator: "\n").last { $0.hasPrefix("PEAK ") }, "GNU time (apt-get install time): \(r.stderr.suffix(300))")
+            return Int(line.dropFirst(5)) ?? -1
+        }
+        for command in ["users", "audit"] {
+            let fixed = try peakKiB(small, [command])
+            let peak = try peakKiB(big, [command])
+            XCTAssertGreaterThan(fixed, 0)
+            // The budget (4 MiB) plus the buffers that grow with a page, not with the keyspace (SCAN pages, pipelines: 4 MiB).
+            XCTAssertLessThanOrEqual(peak - fixed, 8 * 1024, "\(command) over \(n) sessions peaked at \(peak) KiB, \(fixed) KiB on ten")
+            print("memory: \(command) fixed \(fixed) KiB, over \(n) sessions \(peak) KiB")
+        }
+    }
 }
