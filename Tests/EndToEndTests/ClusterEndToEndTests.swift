@@ -221,6 +221,20 @@ final class ClusterEndToEndTests: XCTestCase {
         try seed(cluster, (0..<12).map { ("sam", "s\($0)") })
         let dead = cluster.nodes[0]
         let live = cluster.nodes[4]
+        // Replication is asynchronous: the replica has every key before its primary dies (else
+        // Redis itself loses the newest writes in the failover, and the count below is short).
+        func offset(_ node: RedisServer, _ field: String) throws -> Int {
+            let info = try node.run([["INFO", "replication"]]).first?.text ?? ""
+            return info.split(whereSeparator: { $0 == "\r" || $0 == "\n" }).first { $0.hasPrefix(field + ":") }
+                .flatMap { Int($0.split(separator: ":")[1]) } ?? -1
+        }
+        let deadID = try cluster.id(of: dead)
+        let replica = try XCTUnwrap(
+            try cluster.nodes.first { node in
+                let myself = (try node.run([["CLUSTER", "NODES"]]).first?.text ?? "").split(separator: "\n").first { $0.contains("myself") } ?? ""
+                return myself.split(separator: " ")[3] == deadID
+            })
+        for _ in 0..<100 where try offset(replica, "slave_repl_offset") < offset(dead, "master_repl_offset") { usleep(20_000) }
         dead.kill()
         var ok: Sessionctl.Run?
         for _ in 0..<40 {
