@@ -53,21 +53,18 @@ enum VerifyCommand {
                     let (a, set) = verifier.probe.askIssuing(cookie: cookie, cancellation: ctx.console.cancellation)
                     answer = a
                     if let set, set != cookie {
-                        // A session the question started: its id, read with any of the keys (the app's is one of them).
-                        let id = secrets.lazy.compactMap { try? verifier.transform.sessionIds(cookie: set, secrets: $0).first }.first
-                        if let id { if id != session { issued.append(id) } } else { unreadable += 1 }
+                        // A session the question started.
+                        if let id = verifier.issuedSession(set, secrets: secrets) {
+                            if id != session { issued.append(id) }
+                        } else {
+                            unreadable += 1
+                        }
                     }
                 case .failure(let why): answer = .noCookie(why.description)
                 }
                 questions.append(Question(user: user, session: session, key: key, answer: answer))
                 let who = "session '\(Cell.text(session))' of user '\(Cell.text(user))'" + (key.map { " with \($0)" } ?? "")
-                switch answer {
-                case .refused, .loggedIn: break
-                case .inconclusive(let status, let why):
-                    completeness.record(PartialFailure(.verificationFailed, node: nil, cause: "could not verify \(who): status \(status): \(why)"))
-                case .failed(let why): completeness.record(PartialFailure(.verificationFailed, node: nil, cause: "could not verify \(who): \(why)"))
-                case .noCookie(let why): completeness.record(PartialFailure(.verificationFailed, node: nil, cause: "could not verify: \(why)"))
-                }
+                if let failure = VerifyCookies.unproven(answer, who: who) { completeness.record(failure) }
             }
         }
         if inv.arguments.isEmpty {
@@ -86,13 +83,8 @@ enum VerifyCommand {
             for s in found.sessions where s.exists && !completeness.interrupted { askAbout(user: s.ref.user, session: s.ref.session) }
         }
         ctx.progress.finish()
-        var cleanup = ProbeCleanup()
-        if !issued.isEmpty {
-            do { cleanup = try store.deleteProbeSessions(issued) } catch {
-                cleanup.completeness.record(PartialFailure(.deletionFailed, node: nil, cause: "the sessions verify's questions started: \(error)"))
-            }
-            completeness.merge(cleanup.completeness)
-        }
+        let (cleanup, cleanupNote) = VerifyCookies.cleanUp(issued, unreadable: unreadable, store, by: "the questions")
+        completeness.merge(cleanup.completeness)
         ctx.printer.print(Printed(questions: questions, probeSessionsDeleted: cleanup.deleted, completeness: completeness))
         RefusalReport.warn(refused, ctx)
         for (key, n) in tally(questions) {
@@ -100,9 +92,7 @@ enum VerifyCommand {
                 "\(key.map { "with \($0)" } ?? "asked") at \(verifier.url): \(n["logged_in", default: 0]) logged in, \(n["refused", default: 0]) refused"
                     + (n["other", default: 0] > 0 ? ", \(n["other", default: 0]) not verified" : ""))
         }
-        if !issued.isEmpty || unreadable > 0 {
-            ctx.note("the questions started \(Cell.plural(issued.count + unreadable, "session")) in the application: deleted \(cleanup.deleted)")
-        }
+        if let cleanupNote { ctx.note(cleanupNote) }
         if questions.isEmpty { ctx.note(completeness.isComplete ? "no sessions found" : "no sessions could be read (see below)") }
         ctx.reportIncomplete(completeness)
         return .finished(completeness, didSomething: !questions.isEmpty)

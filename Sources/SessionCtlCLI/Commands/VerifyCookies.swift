@@ -73,7 +73,7 @@ final class VerifyCookies {
         func ask(_ cookie: Bytes, _ session: Bytes) -> VerifyProbe.Answer {
             let (answer, set) = probe.askIssuing(cookie: cookie, cancellation: ctx.console.cancellation)
             if let set, set != cookie {
-                if let id = (try? transform.sessionIds(cookie: set, secrets: secrets))?.first {
+                if let id = issuedSession(set, secrets: [secrets]) {
                     if id != session || !dry { issued.append(id) }
                 } else {
                     unreadable += 1
@@ -110,39 +110,52 @@ final class VerifyCookies {
                         cause: "GET \(url) with the cookie of \(who) still logs in (status \(status), \(probe.rule)): the revocation did not hold"))
             case .inconclusive(let status, let why) where dry:
                 ctx.console.warn("could not verify \(who): status \(status): \(why)")
-            case .inconclusive(let status, let why):
-                result.completeness.record(PartialFailure(.verificationFailed, node: nil, cause: "could not verify \(who): status \(status): \(why)"))
-            case .noCookie(let why):
-                // One cause for all: counted, not a line a session.
-                result.completeness.record(PartialFailure(.verificationFailed, node: nil, cause: "could not verify: \(why)"))
-            case .failed(let why):
-                result.completeness.record(PartialFailure(.verificationFailed, node: nil, cause: "could not verify \(who): \(why)"))
+            case .inconclusive, .noCookie, .failed:
+                if let failure = Self.unproven(answer, who: who) { result.completeness.record(failure) }
             }
         }
         ctx.progress.finish()
         result.verified = checks
-        cleanUp(issued, unreadable: unreadable, &result, store, ctx)
+        let (cleanup, note) = Self.cleanUp(issued, unreadable: unreadable, store, by: "--verify-url's requests")
+        if let note { ctx.note(note) }
+        result.probeSessionsDeleted += cleanup.deleted
+        result.completeness.merge(cleanup.completeness)
         do { try trail.recordVerification(checks, url: url) } catch { ctx.console.error("\(error)") }
     }
 
-    /// Deletes the sessions the questions made the application start, so that asking changes
-    /// nothing: each cookie the answers set is turned into its session id (the preset's transform)
-    /// and deleted only while it is anonymous and of the preset's shape (``SessionBackend/deleteProbeSessions(_:)``).
-    private func cleanUp(_ ids: [Bytes], unreadable: Int, _ result: inout RevokeResult, _ store: any SessionBackend, _ ctx: CommandContext) {
-        guard !ids.isEmpty || unreadable > 0 else { return }
-        var cleanup = ProbeCleanup()
-        do { cleanup = try store.deleteProbeSessions(ids) } catch {
-            cleanup.completeness.record(PartialFailure(.deletionFailed, node: nil, cause: "the sessions --verify-url started: \(error)"))
+    /// The session id of a cookie an answer set, read with any of `secrets` (the application's key
+    /// is one of them); `nil` when none reads it.
+    func issuedSession(_ cookie: Bytes, secrets: [CookieSecrets]) -> Bytes? {
+        secrets.lazy.compactMap { try? self.transform.sessionIds(cookie: cookie, secrets: $0).first }.first
+    }
+
+    /// The failure an answer that proves nothing about `who`'s cookie makes (a cookie that could
+    /// not be made is one cause for all: counted, not a line a session); `nil` for a definite answer.
+    static func unproven(_ answer: VerifyProbe.Answer, who: String) -> PartialFailure? {
+        switch answer {
+        case .inconclusive(let status, let why):
+            return PartialFailure(.verificationFailed, node: nil, cause: "could not verify \(who): status \(status): \(why)")
+        case .noCookie(let why): return PartialFailure(.verificationFailed, node: nil, cause: "could not verify: \(why)")
+        case .failed(let why): return PartialFailure(.verificationFailed, node: nil, cause: "could not verify \(who): \(why)")
+        case .refused, .loggedIn: return nil
         }
-        result.probeSessionsDeleted += cleanup.deleted
-        result.completeness.merge(cleanup.completeness)
+    }
+
+    /// Deletes the sessions the questions made the application start, so that asking changes
+    /// nothing: each is deleted only while it is anonymous and of the preset's shape
+    /// (``SessionBackend/deleteProbeSessions(_:)``); with the line for stderr that says what `by` started.
+    static func cleanUp(_ ids: [Bytes], unreadable: Int, _ store: any SessionBackend, by: String) -> (ProbeCleanup, note: String?) {
+        var cleanup = ProbeCleanup()
+        guard !ids.isEmpty || unreadable > 0 else { return (cleanup, nil) }
+        do { cleanup = try store.deleteProbeSessions(ids) } catch {
+            cleanup.completeness.record(PartialFailure(.deletionFailed, node: nil, cause: "the sessions \(by) started: \(error)"))
+        }
         var reasons: [String] = []
         for (_, why) in cleanup.kept where !reasons.contains(why) { reasons.append(why) }
         if unreadable > 0 { reasons.append("\(unreadable) whose cookie could not be read") }
         let kept = cleanup.kept.count + unreadable
         let said = kept > 0 ? ", kept \(kept) (\(reasons.joined(separator: "; ")))" : ""
-        ctx.note(
-            "--verify-url's requests started \(Cell.plural(ids.count + unreadable, "session")) in the application: deleted \(cleanup.deleted)\(said)")
+        return (cleanup, "\(by) started \(Cell.plural(ids.count + unreadable, "session")) in the application: deleted \(cleanup.deleted)\(said)")
     }
 
     /// The summary line, after the revocation's own (RevokeOutput prints it).
