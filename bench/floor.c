@@ -8,10 +8,16 @@
  *   floor audit HOST PORT PREFIX COUNT            audit's own work: one SCAN over every key; for keys starting
  *                                                 with PREFIX pipelined GET + PTTL, then PTTL of each value
  *                                                 (the session key); prints mappings, live sessions
- *   floor index-build HOST PORT PATTERN COUNT     index build's work without decoding: SCAN MATCH PATTERN, per page
- *                                                 pipelined GET + PEXPIRETIME, then SET user:floor:<key> <key>
- *                                                 PXAT <expiry> GET; prints sessions and mappings written
+ *   floor index-build HOST PORT PATTERN COUNT FIELD
+ *                                                 index build's work without decoding: SCAN MATCH PATTERN, per page
+ *                                                 pipelined GET + PEXPIRETIME, then SET user:<user>:<session> <key>
+ *                                                 PXAT <expiry> GET, where <user> is the text after "FIELD":" in the
+ *                                                 value (found by a byte search, not by decoding JSON) and <session>
+ *                                                 the key after its first ':': the same mapping keys sessionctl's
+ *                                                 `index build` writes, so each run of either finds the same keyspace;
+ *                                                 prints sessions and mappings written
  */
+#define _GNU_SOURCE
 #include <hiredis/hiredis.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,7 +109,22 @@ static void audit(redisContext *c, const char *prefix, const char *count) {
     printf("%ld %ld\n", mappings, live);
 }
 
-static void index_build(redisContext *c, const char *pattern, const char *count) {
+/* The user of a JSON payload: the bytes after "FIELD":" up to the next quote; 0 when absent. */
+static int user_of(const redisReply *v, const char *field, const char **user, size_t *len) {
+    char needle[256];
+    int n = snprintf(needle, sizeof needle, "\"%s\":\"", field);
+    if (v->type != REDIS_REPLY_STRING || n <= 0 || (size_t)n >= sizeof needle) return 0;
+    const char *at = memmem(v->str, v->len, needle, (size_t)n);
+    if (!at) return 0;
+    at += n;
+    const char *end = memchr(at, '"', v->len - (size_t)(at - v->str));
+    if (!end) return 0;
+    *user = at;
+    *len = (size_t)(end - at);
+    return 1;
+}
+
+static void index_build(redisContext *c, const char *pattern, const char *count, const char *field) {
     char cursor[64] = "0";
     long sessions = 0, written = 0;
     do {
@@ -116,18 +137,22 @@ static void index_build(redisContext *c, const char *pattern, const char *count)
             redisAppendCommand(c, "PEXPIRETIME %b", keys->element[i]->str, keys->element[i]->len);
         }
         long long *expiry = calloc(keys->elements ? keys->elements : 1, sizeof *expiry);
+        redisReply **values = calloc(keys->elements ? keys->elements : 1, sizeof *values);
         for (size_t i = 0; i < keys->elements; i++) {
-            redisReply *v, *t;
-            if (redisGetReply(c, (void **)&v) != REDIS_OK || redisGetReply(c, (void **)&t) != REDIS_OK) exit(1);
+            redisReply *t;
+            if (redisGetReply(c, (void **)&values[i]) != REDIS_OK || redisGetReply(c, (void **)&t) != REDIS_OK) exit(1);
             expiry[i] = t->type == REDIS_REPLY_INTEGER ? t->integer : -2;
-            freeReplyObject(v);
             freeReplyObject(t);
         }
         size_t n = 0;
         for (size_t i = 0; i < keys->elements; i++) {
-            if (expiry[i] == -2) continue;
+            const char *user, *key = keys->element[i]->str, *colon = memchr(key, ':', keys->element[i]->len);
+            size_t ulen;
+            if (expiry[i] == -2 || !colon || !user_of(values[i], field, &user, &ulen)) continue;
             char mapping[1024];
-            int len = snprintf(mapping, sizeof mapping, "user:floor:%.*s", (int)keys->element[i]->len, keys->element[i]->str);
+            int len = snprintf(mapping, sizeof mapping, "user:%.*s:%.*s", (int)ulen, user,
+                               (int)(keys->element[i]->len - (size_t)(colon + 1 - key)), colon + 1);
+            if (len <= 0 || (size_t)len >= sizeof mapping) continue;
             if (expiry[i] > 0)
                 redisAppendCommand(c, "SET %b %b PXAT %lld GET", mapping, (size_t)len, keys->element[i]->str, keys->element[i]->len, expiry[i]);
             else
@@ -141,6 +166,8 @@ static void index_build(redisContext *c, const char *pattern, const char *count)
         }
         sessions += (long)keys->elements;
         written += (long)n;
+        for (size_t i = 0; i < keys->elements; i++) freeReplyObject(values[i]);
+        free(values);
         free(expiry);
         freeReplyObject(r);
     } while (strcmp(cursor, "0") != 0);
@@ -148,9 +175,9 @@ static void index_build(redisContext *c, const char *pattern, const char *count)
 }
 
 int main(int argc, char **argv) {
-    if (argc >= 6 && strcmp(argv[1], "index-build") == 0) {
+    if (argc >= 7 && strcmp(argv[1], "index-build") == 0) {
         redisContext *c = connect_or_die(argv[2], atoi(argv[3]));
-        index_build(c, argv[4], argv[5]);
+        index_build(c, argv[4], argv[5], argv[6]);
         redisFree(c);
         return 0;
     }
@@ -189,6 +216,7 @@ int main(int argc, char **argv) {
         printf("%ld\n", total);
         return 0;
     }
-    fprintf(stderr, "usage: floor scan HOST PORT PATTERN COUNT | scan-get HOST PORT PATTERN COUNT | scan-seq COUNT PATTERN HOST:PORT...\n");
+    fprintf(stderr, "usage: floor scan HOST PORT PATTERN COUNT | scan-get HOST PORT PATTERN COUNT | audit HOST PORT PREFIX COUNT |\n"
+                    "       index-build HOST PORT PATTERN COUNT FIELD | scan-seq COUNT PATTERN HOST:PORT...\n");
     return 2;
 }

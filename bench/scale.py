@@ -2,13 +2,20 @@
 `index build` at 2M, 8M and 20M keys, beside the C floor and a redis-py script doing the same
 work, in wall time and peak RSS; a markdown table and a chart (bench/scale.png, matplotlib).
 
-Environment: BENCH_SCALE_KEYS (2000000,8000000,20000000), BENCH_SCALE_PY=0 (leave redis-py out).
+sessionctl and the floor: a warm-up run of each, then SCALE_RUNS rounds (3), the order reversed every
+other round; the medians are shown (peak RSS: the largest of the runs). redis-py, which is there to show
+what the obvious script costs and is no target, runs once (BENCH_SCALE_PY_RUNS to change it).
+
+Environment: BENCH_SCALE_KEYS (2000000,8000000,20000000), BENCH_SCALE_RUNS (3), BENCH_SCALE_PY_RUNS (1),
+BENCH_SCALE_PY=0 (leave redis-py out).
 """
-import os, random, subprocess, sys
+import os, random, statistics, subprocess, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SIZES = [int(x) for x in os.environ.get("BENCH_SCALE_KEYS", "2000000,8000000,20000000").split(",")]
 BUDGET_MIB = 64
+RUNS = int(os.environ.get("BENCH_SCALE_RUNS", "3"))
+PY_RUNS = int(os.environ.get("BENCH_SCALE_PY_RUNS", "1"))
 OPERATIONS = ["list", "users", "audit", "index build"]
 
 
@@ -52,28 +59,34 @@ def series(sctl, floor, env, Server, resp):
             url = "redis://127.0.0.1:%s" % port
             py = [sys.executable, os.path.join(HERE, "redispy_ops.py"), port]
             base = [sctl, "-u", url, "-q"]
-            runs = [
-                ("list", "floor", [floor, "scan", "127.0.0.1", port, "user:u77:*", "1000"]),
-                ("list", "sessionctl", base + ["list", "u77", "-o", "json"]),
-                ("list", "redis-py", py + ["list", "u77"]),
-                ("users", "floor", [floor, "scan", "127.0.0.1", port, "user:*", "1000"]),
-                ("users", "sessionctl", base + ["users", "-o", "json"]),
-                ("users", "redis-py", py + ["users"]),
-                ("audit", "floor", [floor, "audit", "127.0.0.1", port, "user:", "1000"]),
-                ("audit", "sessionctl", base + ["audit", "-o", "json"]),
-                ("audit", "redis-py", py + ["audit"]),
-                # Every mapping is already there: the writes change nothing, so the order does not matter,
-                # except the floor's, which writes keys of its own: last.
-                ("index build", "sessionctl", base + ["--user-field", "uid", "index", "build"]),
-                ("index build", "redis-py", py + ["index-build"]),
-                ("index build", "floor", [floor, "index-build", "127.0.0.1", port, "session:*", "1000"]),
-            ]
-            for op, tool, argv in runs:
-                if tool == "redis-py" and not python:
-                    continue
-                seconds, mib = timed(argv, env)
-                results[(op, tool, keys)] = (seconds, mib)
-                print("  %-12s %-11s %11s keys  %8.2f s  %8.1f MiB" % (op, tool, f"{keys:,}", seconds, mib), file=sys.stderr)
+            # Every mapping is already there, and the floor's index build writes the same mapping keys as
+            # sessionctl's (user:<uid>:<session>): the writes change nothing, so each run finds the same keyspace.
+            pairs = {
+                "list": ([floor, "scan", "127.0.0.1", port, "user:u77:*", "1000"], base + ["list", "u77", "-o", "json"], py + ["list", "u77"]),
+                "users": ([floor, "scan", "127.0.0.1", port, "user:*", "1000"], base + ["users", "-o", "json"], py + ["users"]),
+                "audit": ([floor, "audit", "127.0.0.1", port, "user:", "1000"], base + ["audit", "-o", "json"], py + ["audit"]),
+                "index build": ([floor, "index-build", "127.0.0.1", port, "session:*", "1000", "uid"],
+                                base + ["--user-field", "uid", "index", "build"], py + ["index-build"]),
+            }
+            for op in OPERATIONS:
+                floor_argv, sctl_argv, py_argv = pairs[op]
+                sides = [("floor", floor_argv), ("sessionctl", sctl_argv)]
+                for _, argv in sides:
+                    timed(argv, env)  # warm-up
+                samples = {tool: [] for tool, _ in sides}
+                for r in range(RUNS):
+                    for tool, argv in (sides if r % 2 == 0 else list(reversed(sides))):
+                        samples[tool].append(timed(argv, env))
+                if python:
+                    samples["redis-py"] = [timed(py_argv, env) for _ in range(PY_RUNS)]
+                for tool, got in samples.items():
+                    seconds = statistics.median(t for t, _ in got)
+                    mib = max(m for _, m in got)
+                    results[(op, tool, keys)] = (seconds, mib, len(got))
+                    print("  %-12s %-11s %11s keys  %8.2f s (%s)  %8.1f MiB" % (
+                        op, tool, f"{keys:,}", seconds, ", ".join("%.2f" % t for t, _ in got), mib), file=sys.stderr)
+            if int(server.cli("dbsize")) != keys:
+                raise SystemExit("bench: scale: the keyspace changed during the runs (%s keys, then %s)" % (keys, server.cli("dbsize").strip()))
         finally:
             server.stop()
     return results
@@ -81,8 +94,8 @@ def series(sctl, floor, env, Server, resp):
 
 def table(results):
     sizes = sorted({k for (_, _, k) in results})
-    lines = ["| operation | keys | floor | sessionctl | ratio | sessionctl RSS | redis-py | redis-py RSS |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| operation | keys | floor | sessionctl | ratio | sessionctl RSS | runs | redis-py | redis-py RSS | runs |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for op in OPERATIONS:
         for k in sizes:
             f = results.get((op, "floor", k))
@@ -90,9 +103,9 @@ def table(results):
             p = results.get((op, "redis-py", k))
             if not s:
                 continue
-            lines.append("| `%s` | %s | %s | %.2f s | %s | %.1f MiB | %s | %s |" % (
+            lines.append("| `%s` | %s | %s | %.2f s | %s | %.1f MiB | %d | %s | %s | %s |" % (
                 op, f"{k:,}", "%.2f s" % f[0] if f else "-", s[0], "%.2fx" % (s[0] / f[0]) if f and f[0] > 0 else "-",
-                s[1], "%.2f s" % p[0] if p else "-", "%.0f MiB" % p[1] if p else "-"))
+                s[1], s[2], "%.2f s" % p[0] if p else "-", "%.0f MiB" % p[1] if p else "-", p[2] if p else "-"))
     return "\n".join(lines)
 
 

@@ -17,101 +17,128 @@ public indirect enum JSON {
 
     /// The value as text, indented by two spaces when `pretty`.
     public func render(pretty: Bool, indent: Int = 0) -> String {
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
         write(to: &out, pretty: pretty, indent: indent)
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
-    private func write(to out: inout String, pretty: Bool, indent: Int) {
+    /// Written as UTF-8 bytes, appended a run at a time: a `String` grown a scalar at a time made
+    /// `show -o json` of decoded payloads cost twice the same output undecoded.
+    private func write(to out: inout [UInt8], pretty: Bool, indent: Int) {
         switch self {
         case .string(let s): JSON.quote(s, into: &out)
         case .bytes(let b):
-            if let s = String(validating: b, as: UTF8.self) { JSON.quote(s, into: &out) } else { JSON.quote(Escape.visible(b), into: &out) }
-        case .int(let i): out += String(i)
-        case .double(let d): out += d.isFinite ? String(d) : "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .null: out += "null"
+            if String(validating: b, as: UTF8.self) != nil {
+                JSON.quote(utf8: b, into: &out)
+            } else {
+                JSON.quote(Escape.visible(b), into: &out)
+            }
+        case .int(let i): out += String(i).utf8
+        case .double(let d): out += (d.isFinite ? String(d) : "null").utf8
+        case .bool(let b): out += (b ? "true" : "false").utf8
+        case .null: out += "null".utf8
         case .array(let items):
             if items.isEmpty {
-                out += "[]"
+                out += "[]".utf8
                 return
             }
-            out += "["
+            out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
-                if i > 0 { out += "," }
-                if pretty { out += "\n" + String(repeating: "  ", count: indent + 1) }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                if pretty { JSON.newline(indent + 1, into: &out) }
                 item.write(to: &out, pretty: pretty, indent: indent + 1)
             }
-            if pretty { out += "\n" + String(repeating: "  ", count: indent) }
-            out += "]"
+            if pretty { JSON.newline(indent, into: &out) }
+            out.append(UInt8(ascii: "]"))
         case .object(let fields):
             if fields.isEmpty {
-                out += "{}"
+                out += "{}".utf8
                 return
             }
-            out += "{"
+            out.append(UInt8(ascii: "{"))
             var first = true
-            for (name, value) in JSON.expand(fields) {
-                if !first { out += "," }
+            func field(_ name: String, _ value: JSON) {
+                if !first { out.append(UInt8(ascii: ",")) }
                 first = false
-                if pretty { out += "\n" + String(repeating: "  ", count: indent + 1) }
+                if pretty { JSON.newline(indent + 1, into: &out) }
                 JSON.quote(name, into: &out)
-                out += pretty ? ": " : ":"
+                out += (pretty ? ": " : ":").utf8
                 value.write(to: &out, pretty: pretty, indent: indent + 1)
             }
-            if pretty { out += "\n" + String(repeating: "  ", count: indent) }
-            out += "}"
-        }
-    }
-
-    /// Adds `<name>_base64` after every byte field that is not valid UTF-8.
-    private static func expand(_ fields: [(String, JSON)]) -> [(String, JSON)] {
-        var out: [(String, JSON)] = []
-        for (name, value) in fields {
-            out.append((name, value))
-            if case .bytes(let b) = value, String(validating: b, as: UTF8.self) == nil {
-                out.append((name + "_base64", .string(base64(b))))
-            }
-        }
-        return out
-    }
-
-    private static func quote(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F || scalar.value == 0x2028 || scalar.value == 0x2029 {
-                    let h = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-                } else {
-                    out.unicodeScalars.append(scalar)
+            for (name, value) in fields {
+                field(name, value)
+                // A byte field that is not valid UTF-8 gains `<name>_base64` with the exact bytes.
+                if case .bytes(let b) = value, String(validating: b, as: UTF8.self) == nil {
+                    field(name + "_base64", .string(JSON.base64(b)))
                 }
             }
+            if pretty { JSON.newline(indent, into: &out) }
+            out.append(UInt8(ascii: "}"))
         }
-        out += "\""
+    }
+
+    private static func newline(_ indent: Int, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\n"))
+        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * indent))
+    }
+
+    private static func quote(_ s: String, into out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { quote(utf8: $0, into: &out) }
+    }
+
+    /// A JSON string of valid UTF-8: runs that need no escape are copied whole.
+    private static func quote<C: RandomAccessCollection>(utf8 bytes: C, into out: inout [UInt8]) where C.Element == UInt8, C.Index == Int {
+        out.append(UInt8(ascii: "\""))
+        var run = bytes.startIndex
+        var i = bytes.startIndex
+        while i < bytes.endIndex {
+            let b = bytes[i]
+            var escape: String?
+            switch b {
+            case UInt8(ascii: "\""): escape = "\\\""
+            case UInt8(ascii: "\\"): escape = "\\\\"
+            case UInt8(ascii: "\n"): escape = "\\n"
+            case UInt8(ascii: "\r"): escape = "\\r"
+            case UInt8(ascii: "\t"): escape = "\\t"
+            case 0..<0x20, 0x7F: escape = "\\u00" + (b < 0x10 ? "0" : "") + String(b, radix: 16)
+            case 0xE2 where i + 2 < bytes.endIndex && bytes[i + 1] == 0x80 && (bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9):
+                // U+2028 and U+2029: valid JSON, but they end a line in JavaScript.
+                escape = bytes[i + 2] == 0xA8 ? "\\u2028" : "\\u2029"
+            default: break
+            }
+            guard let escape else {
+                i += 1
+                continue
+            }
+            out.append(contentsOf: bytes[run..<i])
+            out += escape.utf8
+            i += b == 0xE2 ? 3 : 1
+            run = i
+        }
+        out.append(contentsOf: bytes[run..<bytes.endIndex])
+        out.append(UInt8(ascii: "\""))
     }
 
     /// Standard base64 with padding.
     public static func base64(_ bytes: [UInt8]) -> String {
-        let table = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-        var out = ""
-        var i = 0
-        while i < bytes.count {
-            let b0 = bytes[i]
-            let b1 = i + 1 < bytes.count ? bytes[i + 1] : 0
-            let b2 = i + 2 < bytes.count ? bytes[i + 2] : 0
-            out.append(table[Int(b0 >> 2)])
-            out.append(table[Int((b0 & 0x3) << 4 | b1 >> 4)])
-            out.append(i + 1 < bytes.count ? table[Int((b1 & 0xF) << 2 | b2 >> 6)] : "=")
-            out.append(i + 2 < bytes.count ? table[Int(b2 & 0x3F)] : "=")
-            i += 3
+        let table: StaticString = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        table.withUTF8Buffer { t in
+            var i = 0
+            while i < bytes.count {
+                let b0 = bytes[i]
+                let b1 = i + 1 < bytes.count ? bytes[i + 1] : 0
+                let b2 = i + 2 < bytes.count ? bytes[i + 2] : 0
+                out.append(t[Int(b0 >> 2)])
+                out.append(t[Int((b0 & 0x3) << 4 | b1 >> 4)])
+                out.append(i + 1 < bytes.count ? t[Int((b1 & 0xF) << 2 | b2 >> 6)] : UInt8(ascii: "="))
+                out.append(i + 2 < bytes.count ? t[Int(b2 & 0x3F)] : UInt8(ascii: "="))
+                i += 3
+            }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }
