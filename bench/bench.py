@@ -382,6 +382,8 @@ def main():
     floor = os.path.join(OUT, "floor")
     subprocess.run(["cc", "-O2", "-o", floor, os.path.join(ROOT, "bench", "floor.c"), "-lhiredis"], check=True)
     rows, throughput, notes = [], [], []
+    # Said of the tree the binaries were built from, not of whatever it is when the run ends.
+    taken = provenance()
     pattern = "user:%s:*" % PROBE
     env = dict(os.environ, NO_COLOR="1")
     env.pop("SESSIONCTL_URL", None)
@@ -389,7 +391,7 @@ def main():
     if os.environ.get("BENCH_SCALE") == "1" or os.environ.get("BENCH_ONLY_SCALE") == "1":
         import scale
         results = scale.series(sctl, floor, env, Server, resp)
-        text = "Taken %s; `--memory-limit` at its default 64 MiB.\n\n" % provenance() + scale.table(results)
+        text = "Taken %s; `--memory-limit` at its default 64 MiB.\n\n" % taken + scale.table(results)
         with open(os.path.join(OUT, "scale.md"), "w") as f:
             f.write(text + "\n")
         scale.chart(results, os.path.join(ROOT, "bench", "scale.png"))
@@ -568,7 +570,7 @@ def main():
 
     lines = ["Taken %s. Each row: the median of as many runs as it says, after one warm-up run of each "
              "side, the sides alternating (sessionctl first, then the other first); min-max in brackets."
-             % provenance(), "",
+             % taken, "",
              "| what | sessionctl | runs | compared with | ratio | target | met |", "|---|---|---:|---|---|---|---|"]
     for what, (med, lo, hi, n), comparisons in rows:
         for name, other, target, ok in comparisons:
