@@ -10,7 +10,8 @@ BENCH_ONLY_CLUSTER=1, BENCH_ONLY_FRAMEWORKS=1 (only the framework rows), BENCH_S
 BENCH_INDEX_SESSIONS (1000000), BENCH_SKIP_INDEX=1, BENCH_SQL_ROWS (1000000), BENCH_SKIP_SQL=1,
 BENCH_ONLY_SQL=1 (only the SQL rows: a Laravel table on a MariaDB server started here),
 BENCH_SCALE=1 (also the scale series of bench/scale.py: 2M, 8M, 20M keys, a table and bench/scale.png;
-BENCH_ONLY_SCALE=1 runs it alone).
+BENCH_ONLY_SCALE=1 runs it alone), BENCH_AUDIT_SESSIONS (100000), BENCH_AUDIT_LOG_BYTES (1 GiB), BENCH_SKIP_AUDIT=1,
+BENCH_ONLY_AUDIT=1 (only the audit trail's rows).
 """
 import os, random, re, shutil, socket, statistics, subprocess, sys, tempfile, time
 
@@ -359,6 +360,68 @@ def sql_store(sctl, env):
         db.stop()
 
 
+AUDIT_SESSIONS = int(os.environ.get("BENCH_AUDIT_SESSIONS", "100000"))
+AUDIT_LOG_BYTES = int(os.environ.get("BENCH_AUDIT_LOG_BYTES", str(1 << 30)))
+
+
+def audit_trail(sctl, env):
+    """The audit trail's cost: revoke-user of AUDIT_SESSIONS sessions with --audit-log against
+    the same without (target: at most 10% more), and `audit-log verify` of a 1 GB chained log
+    (target: under 10 s), built from a real run's records re-chained in Python."""
+    import hashlib, json
+    server = Server()
+    work = tempfile.mkdtemp(prefix="sessionctl-bench-audit-")
+    try:
+        url = "redis://127.0.0.1:%d" % server.port
+        seed = [resp(b"SET", b"session:t%07d" % i, b'{"uid":"target"}', b"EX", b"3600") for i in range(AUDIT_SESSIONS)]
+        seed += [resp(b"SET", b"user:target:t%07d" % i, b"session:t%07d" % i, b"EX", b"3600") for i in range(AUDIT_SESSIONS)]
+        log = os.path.join(work, "audit.log")
+
+        def revoke(with_log):
+            def run():
+                server.pipe(seed)
+                if os.path.exists(log):
+                    os.unlink(log)
+                extra = ["--audit-log", log] if with_log else []
+                return measure([sctl, "revoke-user", "target", "--yes", "-q", "--settle", "0", "-u", url] + extra, env)[0]
+            return run
+
+        print("bench: the audit trail of a revocation of %s sessions" % f"{AUDIT_SESSIONS:,}", file=sys.stderr)
+        logged, plain = compare(("sessionctl revoke-user, --audit-log", revoke(True)), ("sessionctl revoke-user, no trail", revoke(False)),
+                                runs=min(RUNS, 5))
+        revoke(True)()
+        lines = open(log, "rb").read().splitlines()
+        longest = max(len(l) for l in lines)
+        rows = [("`revoke-user` of %s sessions with `--audit-log` (%d records, longest %d bytes)" % (f"{AUDIT_SESSIONS:,}", len(lines), longest),
+                 logged, [("the same without a trail", plain, "<= 1.10x", within(1.10))])]
+        # A 1 GB log: the run's records again and again, each re-chained to the line before it.
+        big = os.path.join(work, "big.log")
+        print("bench: writing a %d MB chained audit log" % (AUDIT_LOG_BYTES >> 20), file=sys.stderr)
+        tail = re.compile(rb',"chain":\{"seq":\d+,"prev_sha256":(?:null|"[0-9a-f]{64}")\}\}\}$')
+        bodies = [tail.sub(b"", l) for l in lines]
+        written, seq, prev = 0, 0, None
+        with open(big, "wb") as f:
+            while written < AUDIT_LOG_BYTES:
+                for body in bodies:
+                    seq += 1
+                    line = body + b',"chain":{"seq":%d,"prev_sha256":%s}}}' % (seq, b"null" if prev is None else b'"' + prev + b'"')
+                    prev = hashlib.sha256(line).hexdigest().encode()
+                    f.write(line + b"\n")
+                    written += len(line) + 1
+        verify = [sctl, "audit-log", "verify", big]
+        out = measure(verify, env)[1]
+        if not out.startswith(big + ": intact, %d records" % seq):
+            raise SystemExit("bench: audit-log verify did not find the log intact: " + out)
+        checked = compare(("sessionctl audit-log verify, %d MB" % (written >> 20), lambda: measure(verify, env)[0]), runs=min(RUNS, 3))
+        peak = rss(verify, env)
+        rows.append(("`audit-log verify` of a %d MB log, %s records (RSS %.1f MiB)" % (written >> 20, f"{seq:,}", peak / 1024), checked,
+                     [("-", None, "< 10 s", under(10.0))]))
+        return rows
+    finally:
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def provenance():
     """When, at which commit and on what machine a table was taken."""
     cpu = re.search(r"model name\s*:\s*(.*)", open("/proc/cpuinfo").read())
@@ -399,6 +462,12 @@ def main():
         print("bench: scale chart written to bench/scale.png", file=sys.stderr)
         if os.environ.get("BENCH_ONLY_SCALE") == "1":
             return
+    if os.environ.get("BENCH_ONLY_AUDIT") == "1":
+        rows += audit_trail(sctl, env)
+        os.environ.update(BENCH_SKIP_FRAMEWORKS="1", BENCH_SKIP_SQL="1", BENCH_SKIP_INDEX="1", BENCH_SKIP_CLUSTER="1", BENCH_ONLY_FRAMEWORKS="1")
+    elif os.environ.get("BENCH_SKIP_AUDIT") != "1" and os.environ.get("BENCH_ONLY_CLUSTER") != "1" and os.environ.get("BENCH_ONLY_SQL") != "1" \
+            and os.environ.get("BENCH_ONLY_FRAMEWORKS") != "1":
+        rows += audit_trail(sctl, env)
     if os.environ.get("BENCH_SKIP_FRAMEWORKS") != "1" and os.environ.get("BENCH_ONLY_CLUSTER") != "1" and os.environ.get("BENCH_ONLY_SQL") != "1":
         print("bench: framework payloads", file=sys.stderr)
         framework_rows, throughput = frameworks(sctl, fuzz, env)

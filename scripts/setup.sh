@@ -17,6 +17,7 @@ packages=(
   groff-base      # the man page is linted with groff -man -ww -z
   make            # make install is tested
   time            # GNU time: make bench measures peak RSS with it
+  rsyslog         # --audit-syslog is tested against a real rsyslogd on loopback
   python3         # make bench's harness
   gcc             # make bench builds the C floor
   binutils        # make dist strips the binary; its test reads it with readelf
@@ -44,9 +45,10 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Python frameworks from PyPI (Django 5.2 is the last for Python 3.11), for the pip of the python3 on PATH.
-python_packages=("flask-session==0.8.0" "flask-login==0.6.3" "msgspec" "django>=5.2,<6" "redis")
-if ! python3 -c "import flask_session, flask_login, msgspec, django, redis" 2>/dev/null; then
+# Python frameworks from PyPI (Django 5.2 is the last for Python 3.11), for the pip of the python3 on PATH;
+# jsonschema: every audit record the suite writes is validated against schema/audit-record.schema.json.
+python_packages=("flask-session==0.8.0" "flask-login==0.6.3" "msgspec" "django>=5.2,<6" "redis" "jsonschema")
+if ! python3 -c "import flask_session, flask_login, msgspec, django, redis, jsonschema" 2>/dev/null; then
   echo "setup: pip installing ${python_packages[*]}" >&2
   python3 -m pip install --quiet --disable-pip-version-check "${python_packages[@]}"
 fi

@@ -5,7 +5,7 @@ import SessionCore
 extension RedisSessionStore: SessionBackend {
     public var auditTarget: AuditTrail.Target {
         AuditTrail.Target(
-            endpoint: keyspace.endpoint.description, database: keyspace.options.database,
+            kind: "redis", endpoint: keyspace.endpoint.description, database: String(keyspace.options.database),
             cluster: keyspace.isCluster, tls: keyspace.options.tls != nil)
     }
 

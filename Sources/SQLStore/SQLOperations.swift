@@ -84,7 +84,7 @@ extension SQLSessionStore {
     /// (a permission error) fails the batch and is reported.
     public func revoke(
         _ plan: RevokePlan, beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void = { _ in },
-        afterDeleting: ([SessionRef]) -> Void = { _ in }
+        afterDeleting: (DeletionOutcome) -> Void = { _ in }
     ) throws -> RevokeResult {
         var result = plan.resultWithoutDeleting(listingTargets: false)
         try deleteRows(plan.targets, extra: nil, &result, beforeDeleting: beforeDeleting, afterDeleting: afterDeleting)
@@ -138,7 +138,7 @@ extension SQLSessionStore {
     /// Deletes rows by id (and `extra`, a condition re-checked at deletion: prune deletes only rows still dead).
     func deleteRows(
         _ targets: [SessionRef], extra: (sql: String, params: [SQLValue])?, _ result: inout RevokeResult,
-        beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void, afterDeleting: ([SessionRef]) -> Void
+        beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void, afterDeleting: (DeletionOutcome) -> Void
     ) throws {
         let id = table.schema.idColumn
         for chunk in targets.chunked(batchSize) {
@@ -163,7 +163,7 @@ extension SQLSessionStore {
             case .failure(let e):
                 result.failed += chunk
                 result.completeness.record(PartialFailure(.deletionFailed, node: display, cause: e.message), times: chunk.count)
-                afterDeleting(chunk)
+                afterDeleting(DeletionOutcome(deleted: [], failed: chunk))
                 if e.kind == .permission || e.kind == .connect || e.kind == .timeout { return }
                 continue
             }
@@ -181,14 +181,13 @@ extension SQLSessionStore {
                     result.stale.append(ref)
                 }
             }
-            let failed = chunk.filter { remaining.contains($0.sessionKey) }
+            // Prune's condition keeps a row used again since the plan: neither deleted nor failed.
+            let failed = extra == nil ? chunk.filter { remaining.contains($0.sessionKey) } : []
             if !failed.isEmpty {
-                if extra == nil {
-                    result.completeness.record(
-                        PartialFailure(.deletionFailed, node: display, cause: "row still present after DELETE"), times: failed.count)
-                }
-                afterDeleting(failed)
+                result.completeness.record(
+                    PartialFailure(.deletionFailed, node: display, cause: "row still present after DELETE"), times: failed.count)
             }
+            afterDeleting(DeletionOutcome(deleted: chunk.filter { !remaining.contains($0.sessionKey) }, failed: failed))
         }
     }
 
@@ -278,7 +277,7 @@ extension SQLSessionStore {
     public func prune(
         _ plan: RevokePlan, grace: Double = 0, waiting: (Double) -> Void = { _ in },
         beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void = { _ in },
-        afterDeleting: ([SessionRef]) -> Void = { _ in }
+        afterDeleting: (DeletionOutcome) -> Void = { _ in }
     ) throws -> RevokeResult {
         var result = plan.resultWithoutDeleting(listingTargets: false)
         let now = Int64(WallClock.now())

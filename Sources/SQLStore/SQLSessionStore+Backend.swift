@@ -4,7 +4,9 @@ import SessionCore
 
 extension SQLSessionStore: SessionBackend {
     public var auditTarget: AuditTrail.Target {
-        AuditTrail.Target(endpoint: display + "/" + table.name, database: 0, cluster: false, tls: tls)
+        AuditTrail.Target(
+            kind: configuration.engine, endpoint: display + "/" + table.name, address: configuration.address, database: configuration.database,
+            table: table.name, cluster: false, tls: tls)
     }
 
     public var hasIndex: Bool { false }

@@ -29,6 +29,11 @@ public final class SQLSessionStore {
     public struct Configuration {
         /// The server's host (or the database file), which an operator types to confirm `revoke-all`.
         public var host = "localhost"
+        /// For the audit trail's target: the engine (`postgres`, `mysql`, `sqlite`), the server's
+        /// address (`host:port`, a socket's path, the database file) and the database's name.
+        public var engine = "sql"
+        public var address = ""
+        public var database = ""
         /// Laravel's `session.lifetime` in seconds (`--lifetime`, default 120 minutes).
         public var lifetime: Int64 = 7200
         /// Laravel's `APP_KEY` (`--app-key-file`), for encrypted payloads.

@@ -60,7 +60,7 @@ public protocol SessionBackend: AnyObject {
     func planRevoke(users: [Bytes]) throws -> RevokePlan
     func revoke(
         _ plan: RevokePlan, beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void,
-        afterDeleting: ([SessionRef]) -> Void
+        afterDeleting: (DeletionOutcome) -> Void
     ) throws -> RevokeResult
     func users(sort: UserSort, minimum: Int, top: Int?, live: Bool) throws -> UsersResult
     func audit(top: Int, examples: Int) throws -> KeyspaceReport
@@ -83,7 +83,7 @@ public protocol SessionBackend: AnyObject {
     func prune(
         _ plan: RevokePlan, grace: Double, waiting: (Double) -> Void,
         beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void,
-        afterDeleting: ([SessionRef]) -> Void
+        afterDeleting: (DeletionOutcome) -> Void
     ) throws -> RevokeResult
 }
 

@@ -20,6 +20,9 @@ final class CommandContext {
     let timings: Timings
     /// What `-o` asked for, made once: every command hands its result to it.
     let printer: Printer
+    /// The audit trail of a command that changes keys, once made: its `run_end` is written
+    /// by the top level, whatever ends the run.
+    var auditTrail: AuditTrail?
 
     init(invocation: Invocation, console: Console) {
         self.invocation = invocation

@@ -101,6 +101,10 @@ extension CommandContext {
         if let lifetime = inv.layout.lifetime { configuration.lifetime = Int64(lifetime) }
         configuration.memory = memoryLimit
         configuration.host = url.path ?? url.parameter("host") ?? url.parameter("socket") ?? url.host ?? "localhost"
+        configuration.engine = url.engine.rawValue
+        configuration.address =
+            url.path ?? url.parameter("socket") ?? "\(url.parameter("host") ?? url.host ?? "localhost")\(url.port.map { ":\($0)" } ?? "")"
+        configuration.database = url.engine == .sqlite ? (url.path ?? "") : (url.database ?? "")
         configuration.appKey = try cookieSecrets().appKey
         if framework != nil || inv.layout.userField != nil { configuration.fieldPaths = try fieldPaths() }
         configuration.filter = filterFromOptions()

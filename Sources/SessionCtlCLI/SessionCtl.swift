@@ -57,6 +57,7 @@ public enum SessionCtl {
         var invocation: Invocation
         do {
             invocation = try Binder.parse(arguments)
+            invocation.rawArguments = arguments
         } catch {
             console.error(ExitCode.describe(error).line)
             return ExitCode.usage.rawValue
@@ -79,8 +80,15 @@ public enum SessionCtl {
         let result = Result { try dispatch(context) }
         context.progress.finish()
         console.out.flush()
-        let (code, error) = ExitCode.of(result, cancelled: console.cancellation.isCancelled)
+        let (status, error) = ExitCode.of(result, cancelled: console.cancellation.isCancelled)
+        var code = status
         if let error { console.error(error.line) }
+        // The run's end in the audit trail, after Ctrl-C, a failure or success alike; a trail that
+        // cannot take it makes a run that succeeded a failure (its record is not whole).
+        if let trail = context.auditTrail, let failed = trail.end(exitStatus: code.rawValue, error: error?.line) {
+            console.error("\(failed.message) (the run's end record)")
+            if code == .success || code == .notFound { code = .failure }
+        }
         console.flush()
         // Output that could not be written is a failure (as jq does); a closed pipe stays quiet.
         if let failed = console.out.writeError {
@@ -110,6 +118,7 @@ public enum SessionCtl {
         case .snapshot: return try SnapshotCommand.run(context)
         case .diff: return try DiffCommand.run(context)
         case .verify: return try VerifyCommand.run(context)
+        case .auditLog: return try AuditLogCommand.run(context)
         }
     }
 }

@@ -208,9 +208,9 @@ final class FaultEndToEndTests: XCTestCase {
         final class Fired: @unchecked Sendable { var at: Date? }
         let fired = Fired()
         let killer = Thread {
-            // The run's own signal: its first record, written before anything is deleted.
+            // The run's own signal: its first batch's record, written before anything is deleted (run_start comes before the scan).
             for _ in 0..<6000 {
-                if let size = try? FileManager.default.attributesOfItem(atPath: log.path)[.size] as? Int, size > 0 {
+                if let text = try? String(contentsOf: log, encoding: .utf8), text.contains(#""phase":"before""#) {
                     replica?.kill()
                     victim.kill()
                     fired.at = Date()
@@ -243,5 +243,10 @@ final class FaultEndToEndTests: XCTestCase {
             }
         }
         XCTAssertEqual(orphaned, [], "no session alive without its mapping")
+        // The trail ends the story all the same: run_end, failed, with the exit status.
+        let end = try XCTUnwrap(try auditRecords(log).last)
+        XCTAssertEqual(end.action, "run_end")
+        XCTAssertEqual(end.outcome, "failure")
+        XCTAssertEqual(end.s["exit_code"] as? Int, 5)
     }
 }

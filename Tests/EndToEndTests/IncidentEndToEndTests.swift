@@ -70,21 +70,25 @@ final class IncidentEndToEndTests: XCTestCase {
         XCTAssertFalse(try f.exists("user:bob:s3"))
         XCTAssertTrue(try f.exists("user:eve:x"))
         XCTAssertTrue(try f.exists("user:alice:s1"))
-        let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
-        XCTAssertEqual(lines.count, 1)
-        let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
-        XCTAssertEqual(record["command"] as? String, "prune")
-        XCTAssertEqual(record["actor"] as? String, "oncall")
-        XCTAssertEqual(record["reason"] as? String, "INC-7")
-        XCTAssertEqual(record["sessions_revoked"] as? Int, 2)
+        let records = try auditRecords(log)
+        XCTAssertEqual(records.map(\.action), ["run_start", "prune", "prune", "run_end"])
+        let record = records[1]
+        XCTAssertEqual(record.phase, "before")
+        XCTAssertEqual(record.s["command"] as? String, "prune")
+        XCTAssertEqual(record.actor, "oncall")
+        XCTAssertEqual(record.event["reason"] as? String, "INC-7")
+        XCTAssertEqual(record.owner, "bob")
+        XCTAssertEqual(record.ids, [try sha256("s2"), try sha256("s3")])
+        XCTAssertEqual(records[2].counts, ["deleted": 2, "failed": 0])
+        XCTAssertEqual(records[3].counts["sessions_deleted"], 2)
+        XCTAssertEqual(records[3].outcome, "success")
         // Without $SUDO_USER and $USER (a cron job, a container): the account's name, never "unknown".
         try f.seed([("bob", "s4")])
         try f.server.run([["DEL", "session:s4"]])
         let bare = try f.run("prune", "--yes", "--grace", "0", "--audit-log", log.path)
         assertExitStatus(bare, 0)
-        let last = try XCTUnwrap(String(contentsOf: log, encoding: .utf8).split(separator: "\n").last)
-        let who = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])["actor"] as? String
-        XCTAssertEqual(who, String(cString: getpwuid(geteuid())!.pointee.pw_name), "\(last)")
+        let last = try XCTUnwrap(try auditRecords(log).last)
+        XCTAssertEqual(last.actor, String(cString: getpwuid(geteuid())!.pointee.pw_name), "\(last.raw)")
     }
 
     func testAuditTrailLinePerUserWithDigestsAndStream() throws {
@@ -99,19 +103,32 @@ final class IncidentEndToEndTests: XCTestCase {
         let text = try String(contentsOf: log, encoding: .utf8)
         XCTAssertFalse(text.contains("\"s1\""), "raw session ids never appear")
         XCTAssertFalse(text.contains("session:s1"), "raw session keys never appear")
-        let records = try text.split(separator: "\n").map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
-        XCTAssertEqual(records.map { $0["user"] as? String }, ["alice", "bob"])
-        let alice = records[0]
-        XCTAssertEqual(alice["actor"] as? String, "ir-team")
-        XCTAssertEqual(alice["reason"] as? String, "compromise")
-        XCTAssertEqual(alice["command"] as? String, "revoke-user")
-        XCTAssertEqual(alice["sessions_revoked"] as? Int, 2)
-        XCTAssertEqual(alice["session_id_sha256"] as? [String], [try sha256("s1"), try sha256("s2")])
-        XCTAssertEqual(alice["session_key_sha256"] as? [String], [try sha256("session:s1"), try sha256("session:s2")])
-        XCTAssertNotNil(alice["host"] as? String)
-        let time = try XCTUnwrap(alice["time"] as? String)
+        let records = try auditRecords(text: text)
+        let before = records.filter { $0.action == "revoke" && $0.phase == "before" }
+        XCTAssertEqual(before.map(\.owner), ["alice", "bob"])
+        let alice = before[0]
+        XCTAssertEqual(alice.actor, "ir-team")
+        XCTAssertEqual(alice.event["reason"] as? String, "compromise")
+        XCTAssertEqual(alice.s["command"] as? String, "revoke-user")
+        XCTAssertEqual(alice.s["batch_sessions"] as? Int, 2)
+        XCTAssertEqual(alice.ids, [try sha256("s1"), try sha256("s2")])
+        XCTAssertEqual(alice.keys, [try sha256("session:s1"), try sha256("session:s2")])
+        XCTAssertEqual(alice.target["kind"] as? String, "redis")
+        XCTAssertEqual(alice.target["endpoint"] as? String, "127.0.0.1:\(f.server.port)")
+        XCTAssertNotNil(alice.host)
+        let time = try XCTUnwrap(alice.raw["@timestamp"] as? String)
         XCTAssertNotNil(time.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"#, options: .regularExpression), time)
-        XCTAssertEqual(try f.server.run([["XLEN", "audit:sessionctl"]])[0], .integer(2))
+        // One run: one id on every record, from run_start to run_end.
+        XCTAssertEqual(records.first?.action, "run_start")
+        XCTAssertEqual(records.last?.action, "run_end")
+        XCTAssertEqual(Set(records.compactMap(\.run)).count, 1)
+        // The stream has every record, each the file's line whole (its chain included).
+        guard case .array(let entries) = try f.server.run([["XRANGE", "audit:sessionctl", "-", "+"]])[0] else { return XCTFail("no stream") }
+        let streamed = entries.compactMap { entry -> String? in
+            guard case .array(let parts) = entry, parts.count == 2, case .array(let fields) = parts[1], fields.count >= 2 else { return nil }
+            return fields[1].text
+        }
+        XCTAssertEqual(streamed, records.map(\.text))
         let dry = try f.run("revoke-user", "nobody", "--dry-run", env: ["SESSIONCTL_AUDIT_LOG": log.path])
         assertExitStatus(dry, 3)  // nobody has sessions: not found
         XCTAssertEqual(try String(contentsOf: log, encoding: .utf8), text, "a dry run writes no record")
@@ -154,11 +171,20 @@ final class IncidentEndToEndTests: XCTestCase {
         assertExitStatus(r, 1)  // no permission to UNLINK: nothing could be done
         XCTAssertTrue(r.stderr.contains("NOPERM"), r.stderr)
         XCTAssertTrue(try f.exists("session:s1"))
-        let records = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
-            .map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
-        XCTAssertEqual(records.map { $0["event"] as? String }, ["revoke", "revoke_failed"])
-        XCTAssertEqual(records[0]["sessions_revoked"] as? Int, 2)
-        XCTAssertEqual(records[1]["sessions_failed"] as? Int, 2)
+        let records = try auditRecords(log)
+        XCTAssertEqual(records.map(\.action), ["run_start", "revoke", "revoke", "revoke", "run_end"])
+        XCTAssertEqual(records[1].phase, "before")
+        XCTAssertEqual(records[1].ids.count, 2)
+        // After the batch: what the server confirmed (nothing), then the sessions that failed, by user.
+        XCTAssertEqual(records[2].phase, "after")
+        XCTAssertEqual(records[2].outcome, "failure")
+        XCTAssertEqual(records[2].counts, ["deleted": 0, "failed": 2])
+        XCTAssertEqual(records[3].owner, "alice")
+        XCTAssertEqual(records[3].ids, records[1].ids)
+        XCTAssertEqual(records[4].outcome, "failure")
+        XCTAssertEqual(records[4].s["exit_code"] as? Int, 1)
+        XCTAssertEqual(records[4].counts["sessions_failed"], 2)
+
     }
 
     func testThousandsOfIdsOnStdin() throws {

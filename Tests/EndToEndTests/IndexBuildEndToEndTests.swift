@@ -40,10 +40,12 @@ final class IndexBuildEndToEndTests: XCTestCase {
         let pttl = try f.server.run([["PTTL", "user:alice:\(a1)"], ["PTTL", "session:\(a1)"], ["PTTL", "user:alice:\(a2)"]])
         XCTAssertLessThanOrEqual(abs((pttl[0].integer ?? 0) - (pttl[1].integer ?? 0)), 1000, "\(pttl)")
         XCTAssertEqual(pttl[2], .integer(-1), "a session without expiry gets a mapping without expiry (audit reports both)")
-        let records = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
-        XCTAssertEqual(records.count, 2, "one record per user: \(records)")
-        XCTAssertTrue(
-            records.allSatisfy { $0.contains("\"event\":\"index_build\"") && $0.contains("\"reason\":\"INC-7\"") && $0.contains("sessions_mapped") })
+        let records = try auditRecords(log)
+        let built = records.filter { $0.action == "index_build" }
+        XCTAssertEqual(built.count, 2, "one record per user: \(records.map(\.text))")
+        XCTAssertTrue(built.allSatisfy { $0.event["reason"] as? String == "INC-7" && $0.phase == "before" })
+        XCTAssertEqual(records.last?.counts["sessions_mapped"], 3)
+        XCTAssertEqual(records.last?.s["exit_code"] as? Int, 5)
         // Without mappings, by payloads: a session that does not decode may be alice's: listed as refused, exit 5.
         let scanned = try f.run("--framework", "flask", "list", "alice", "--scan-payloads", "-o", "json")
         XCTAssertEqual(scanned.status, 5, "\(scanned)")

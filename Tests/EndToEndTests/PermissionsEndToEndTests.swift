@@ -140,13 +140,15 @@ final class PermissionsEndToEndTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: log) }
         let revoke = try f.run("revoke-user", "alice", "--yes", "--audit-log", log.path)
         assertExitStatus(revoke, 0)
-        let line = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").first.map(String.init) ?? ""
-        let record = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-        let target = record?["target"] as? [String: Any]
-        XCTAssertEqual(target?["endpoint"] as? String, "127.0.0.1:\(f.server.port)")
-        XCTAssertEqual(target?["database"] as? Int, 0)
-        XCTAssertEqual(target?["cluster"] as? Bool, false)
-        XCTAssertFalse(line.contains("password"))
+        let records = try auditRecords(log)
+        let start = try XCTUnwrap(records.first)
+        XCTAssertEqual(start.action, "run_start")
+        for record in records {
+            XCTAssertEqual(record.target["endpoint"] as? String, "127.0.0.1:\(f.server.port)")
+            XCTAssertEqual(record.target["database"] as? String, "0")
+            XCTAssertEqual(record.target["cluster"] as? Bool, false)
+            XCTAssertFalse(record.text.contains("password"))
+        }
     }
 
     /// The README's old ACL lacked GETRANGE: `show` printed `payload -` (JSON `payload: null`),

@@ -31,9 +31,14 @@ final class RevokeAllEndToEndTests: XCTestCase {
         XCTAssertEqual((j["deleted"] as? [String: Int])?["mapping_keys"], n)
         XCTAssertEqual(try f.dbsize(), 3, "config:main, cache:1 and the orphan that pointed at no deleted session stay")
         XCTAssertTrue(try f.exists("user:x:orphan"))
-        let records = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
-        XCTAssertGreaterThan(records.count, 10, "a record per page, written ahead")
-        XCTAssertTrue(records.allSatisfy { $0.contains("\"event\":\"revoke_all\"") })
+        let records = try auditRecords(log)
+        let pages = records.filter { $0.action == "revoke_all" && $0.phase == "before" }
+        XCTAssertGreaterThan(pages.count, 10, "a record per page, written ahead")
+        XCTAssertEqual(pages.reduce(0) { $0 + $1.keys.count }, n, "every key deleted was named, by digest, before it was")
+        let after = records.filter { $0.action == "revoke_all" && $0.phase == "after" }
+        XCTAssertEqual(after.reduce(0) { $0 + ($1.counts["deleted"] ?? 0) }, n, "and confirmed after")
+        XCTAssertEqual(records.map(\.action).first, "run_start")
+        XCTAssertEqual(records.last?.counts["sessions_deleted"], n)
     }
 
     func testCtrlCStopsBetweenPagesAndSaysWhatWasDone() throws {

@@ -53,12 +53,13 @@ final class SettleEndToEndTests: XCTestCase {
         XCTAssertFalse(try f.exists("session:s1"), "deleted again")
         XCTAssertTrue(try f.exists("session:s3"), "bob's session is not touched")
         XCTAssertTrue(r.stderr.contains("came back while settling"), r.stderr)
-        let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").compactMap {
-            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-        }
-        XCTAssertEqual(lines.map { $0["event"] as? String }, ["revoke", "written_back"], "\(lines)")
-        XCTAssertEqual(lines.last?["sessions_written_back"] as? Int, 1)
-        XCTAssertEqual(lines.last?["user"] as? String, "alice")
+        let records = try auditRecords(log)
+        XCTAssertEqual(records.map(\.action), ["run_start", "revoke", "revoke", "written_back", "run_end"], "\(records.map(\.raw))")
+        let back = records[3]
+        XCTAssertEqual(back.owner, "alice")
+        XCTAssertEqual(back.ids, try digests(["s1"]))
+        XCTAssertEqual(back.outcome, "success", "written back, and deleted again")
+        XCTAssertEqual(records[4].counts["sessions_written_back"], 1)
     }
 
     func testAKeyThatKeepsComingBackIsReportedNotRevoked() throws {

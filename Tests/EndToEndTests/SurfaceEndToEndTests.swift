@@ -44,7 +44,8 @@ final class SurfaceEndToEndTests: XCTestCase {
         XCTAssertEqual(try bash(["sessionctl", "--output", "=", "nd"]), ["ndjson"])
         XCTAssertEqual(try bash(["sessionctl", "users", "--sort", ""]), ["count", "user"])
         XCTAssertEqual(try bash(["sessionctl", "completion", ""]), ["bash", "zsh", "fish"])
-        XCTAssertEqual(try bash(["sessionctl", "-o", "json", "au"]), ["audit"])
+        XCTAssertEqual(try bash(["sessionctl", "-o", "json", "au"]), ["audit", "audit-log"])
+        XCTAssertEqual(try bash(["sessionctl", "-o", "json", "audit-"]), ["audit-log"])
         XCTAssertTrue(try bash(["sessionctl", "ping", "--cacert", "/etc/host"]).contains("/etc/hosts"))
         XCTAssertTrue(try bash(["sessionctl", "--"]).isSuperset(of: ["--url", "--dry-run", "--audit-log", "--no-cluster"]))
         // After a command, only its own options: revoke-user takes none of users' selection options.
@@ -92,7 +93,7 @@ final class SurfaceEndToEndTests: XCTestCase {
         XCTAssertEqual(try fish("sessionctl --output "), ["table", "wide", "json", "ndjson"])
         XCTAssertEqual(try fish("sessionctl users --sort "), ["count", "user"])
         XCTAssertEqual(try fish("sessionctl completion "), ["bash", "zsh", "fish"])
-        XCTAssertEqual(try fish("sessionctl -o json au"), ["audit"])
+        XCTAssertEqual(try fish("sessionctl -o json au"), ["audit", "audit-log"])
         XCTAssertTrue(try fish("sessionctl ping --cacert /etc/host").contains("/etc/hosts"))
     }
 

@@ -168,6 +168,7 @@ final class ParserTests: XCTestCase {
             case "memory-limit": args = ["audit"]
             case "live": args = ["users"]
             case "sample": args = ["detect"]
+            case "run", "since": args = ["audit-log", "show", "audit.log"]
             case "key": args += ["--cert", "client.pem"]
             default: break
             }
@@ -175,7 +176,7 @@ final class ParserTests: XCTestCase {
                 let sample =
                     [
                         "url": "redis://h", "mapping": "u:<user>:<session>", "session-key": "<value>", "ip": "10.0.0.0/8", "memory-limit": "16MiB",
-                        "lifetime": "120m", "session-id-length": "22-256",
+                        "lifetime": "120m", "session-id-length": "22-256", "audit-syslog": "udp://127.0.0.1:514", "since": "24h",
                     ][
                         spec.name] ?? "5"
                 args += ["--\(spec.name)", choices.first ?? sample]
@@ -183,6 +184,22 @@ final class ParserTests: XCTestCase {
                 args += ["--\(spec.name)"]
             }
             XCTAssertNoThrow(try Binder.parse(args.map { Array($0.utf8) }), spec.name)
+        }
+    }
+
+    func testAuditLogTakesASubcommandAndOneFile() throws {
+        XCTAssertNoThrow(try Binder.parse(["audit-log", "verify", "a.log"].map { Array($0.utf8) }))
+        XCTAssertNoThrow(
+            try Binder.parse(["audit-log", "show", "a.log", "--user", "alice", "--run", "5f0c", "--since", "7d"].map { Array($0.utf8) }))
+        for (args, words) in [
+            (["audit-log"], "a subcommand: verify or show"), (["audit-log", "check", "a.log"], "expected verify or show"),
+            (["audit-log", "verify"], "the audit log's path"), (["audit-log", "show", "a.log", "b.log"], "b.log"),
+            (["audit-log", "verify", "a.log", "--since", "1h"], "--since is for 'audit-log show'"),
+            (["list", "alice", "--run", "x"], "--run"),
+        ] {
+            XCTAssertThrowsError(try Binder.parse(args.map { Array($0.utf8) }), "\(args)") { error in
+                XCTAssertTrue("\(error)".contains(words), "\(args): \(error)")
+            }
         }
     }
 }

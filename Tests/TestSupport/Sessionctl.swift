@@ -34,9 +34,11 @@ public enum Sessionctl {
         _ arguments: [String], environment: [String: String] = [:], stdin: Data? = nil,
         timeout: TimeInterval = 60, interruptAfter: TimeInterval? = nil, holdStdinOpen: Bool = false
     ) throws -> Run {
-        try exec(
+        let run = try exec(
             binary, arguments.map { Data($0.utf8) }, environment: environment, stdin: stdin, timeout: timeout,
             interruptAfter: interruptAfter, holdStdinOpen: holdStdinOpen)
+        try AuditSchema.validate(AuditSchema.logs(arguments.map { Data($0.utf8) }, environment))
+        return run
     }
 
     /// Runs with raw-byte arguments (ids that are not UTF-8).
@@ -44,7 +46,9 @@ public enum Sessionctl {
         _ arguments: [Data], environment: [String: String] = [:], stdin: Data? = nil,
         timeout: TimeInterval = 60
     ) throws -> Run {
-        try exec(binary, arguments, environment: environment, stdin: stdin, timeout: timeout)
+        let run = try exec(binary, arguments, environment: environment, stdin: stdin, timeout: timeout)
+        try AuditSchema.validate(AuditSchema.logs(arguments, environment))
+        return run
     }
 
     /// Runs any program with raw-byte arguments through posix_spawn and collects its output.

@@ -12,7 +12,7 @@ function __sessionctl_command
             continue
         end
         switch $t
-            case --context --url -u --password-file --connect-timeout --timeout --cacert --cacertdir --cert --key --sni --output -o --framework -f --mapping --session-key --session-glob --session-id-length --index --against --table --lifetime --user-field --scan-count --rate --user --sample --sort --min --top --idle-over --older-than --ttl-over --ip --except --secret-file --app-key-file --memory-limit --max-payload --wait-replicas --settle --verify-url --verify-logged-in --cookie-name --cached-db-url --grace --resume --audit-log --actor --reason --audit-stream
+            case --context --url -u --password-file --connect-timeout --timeout --cacert --cacertdir --cert --key --sni --output -o --framework -f --mapping --session-key --session-glob --session-id-length --index --against --table --lifetime --user-field --scan-count --rate --user --run --since --sample --sort --min --top --idle-over --older-than --ttl-over --ip --except --secret-file --app-key-file --memory-limit --max-payload --wait-replicas --settle --verify-url --verify-logged-in --cookie-name --cached-db-url --grace --resume --audit-log --actor --reason --audit-stream --audit-syslog
                 set skip 1
             case '-*'
             case '*'
@@ -45,12 +45,13 @@ complete -c sessionctl -n __sessionctl_needs_command -a index -d 'write the mapp
 complete -c sessionctl -n __sessionctl_needs_command -a snapshot -d 'write every session (user, id, data digest) as NDJSON, for diff to compare with'
 complete -c sessionctl -n __sessionctl_needs_command -a diff -d 'compare two stores user by user: sessions only in one, data that differs'
 complete -c sessionctl -n __sessionctl_needs_command -a context -d 'the contexts of the configuration file'
+complete -c sessionctl -n __sessionctl_needs_command -a audit-log -d 'check an audit log\'s chain, or show the runs it records'
 complete -c sessionctl -n __sessionctl_needs_command -a ping -d 'connection check: server, version, mode, nodes, latency'
 complete -c sessionctl -n __sessionctl_needs_command -a completion -d 'print a completion script'
 complete -c sessionctl -n __sessionctl_needs_command -a help -d 'show help for sessionctl or a command'
 complete -c sessionctl -n __sessionctl_needs_command -a version -d 'print the version'
 complete -c sessionctl -n '__sessionctl_command_is completion' -a 'bash zsh fish'
-complete -c sessionctl -n '__sessionctl_command_is help' -a 'list show revoke revoke-user revoke-all users audit prune detect index snapshot diff verify context ping completion help version'
+complete -c sessionctl -n '__sessionctl_command_is help' -a 'list show revoke revoke-user revoke-all users audit prune detect index snapshot diff verify context ping completion help version audit-log'
 complete -c sessionctl -l context -r -f -d 'the configuration file\'s context NAME (default $SESSIONCTL_CONTEXT, then current-context)'
 complete -c sessionctl -l url -s u -r -f -d 'redis://[[user][:password]@]host[:port][/db], rediss://…, unix:///path[?db=N]; a sessions table: postgres://…, mysql://…, sqlite:///path (default: $SESSIONCTL_URL, $REDIS_URL, redis://127.0.0.1:6379); given again, more seeds of one cluster, tried in turn'
 complete -c sessionctl -l password-file -r -F -d 'read the password from the first line of FILE (else $REDISCLI_AUTH)'
@@ -84,7 +85,9 @@ complete -c sessionctl -l lifetime -r -f -d 'Laravel\'s session lifetime (config
 complete -c sessionctl -l user-field -r -f -d 'where a decoded payload names the user, as a dot path (warden.user.admin.key.0.0); tried before the framework\'s'
 complete -c sessionctl -l scan-count -r -f -d 'SCAN COUNT hint (default 1000)'
 complete -c sessionctl -l rate -r -f -d 'examine at most this many keys a second on each primary, to spare a busy server (verify: ask at most this many questions a second)'
-complete -c sessionctl -l user -r -f -d 'only sessions of USER (the mapping key is then read directly, no scan)'
+complete -c sessionctl -l user -r -f -d 'only sessions of USER (the mapping key is then read directly, no scan; audit-log show: runs that touched USER)'
+complete -c sessionctl -l run -r -f -d 'audit-log show: only the run whose id (trace.id) starts with ID'
+complete -c sessionctl -l since -r -f -d 'audit-log show: only runs started at or after TIME (2026-12-07, 2026-12-07T14:00Z, or a duration ago: 24h, 7d)'
 complete -c sessionctl -l sample -r -f -d 'how many keys detect samples (default 5000); what it concludes is from the sample, and says so'
 complete -c sessionctl -l sort -r -f -a 'count user' -d 'order users by count (default) or user'
 complete -c sessionctl -l min -r -f -d 'only users with at least N sessions'
@@ -112,9 +115,10 @@ complete -c sessionctl -l grace -r -f -d 'a mapping is orphaned when its session
 complete -c sessionctl -l resume -r -f -d 'index build: continue an interrupted run from the token it printed (host:port=cursor,…)'
 complete -c sessionctl -l scan-payloads -d 'no mapping needed: find the users\' sessions by decoding every payload under the glob (O(keyspace); index build makes it fast)'
 complete -c sessionctl -l yes -s y -d 'do not ask for confirmation (required without a terminal)'
-complete -c sessionctl -l audit-log -r -F -d 'append a JSON line per affected user to FILE before deleting (default $SESSIONCTL_AUDIT_LOG)'
+complete -c sessionctl -l audit-log -r -F -d 'append the run\'s audit records to FILE, each deletion\'s before it, chained (default $SESSIONCTL_AUDIT_LOG)'
 complete -c sessionctl -l actor -r -f -d 'who is acting, for the audit trail (default $SUDO_USER, then $USER, then the account\'s name)'
 complete -c sessionctl -l reason -r -f -d 'why, for the audit trail (a ticket or incident id)'
 complete -c sessionctl -l audit-stream -r -f -d 'also XADD each audit record to the Redis stream KEY'
+complete -c sessionctl -l audit-syslog -r -f -d 'also send each audit record to syslog (RFC 5424): local, unix:PATH, udp://HOST:PORT or tcp://HOST:PORT'
 complete -c sessionctl -l help -s h -d 'show help (also: sessionctl help COMMAND)'
 complete -c sessionctl -l version -d 'print the version'

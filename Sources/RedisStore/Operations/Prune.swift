@@ -58,7 +58,7 @@ extension RedisSessionStore {
     public func prune(
         _ plan: RevokePlan, grace: Double = 0, waiting: (Double) -> Void = { _ in },
         beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void = { _ in },
-        afterDeleting: ([SessionRef]) -> Void = { _ in }
+        afterDeleting: (DeletionOutcome) -> Void = { _ in }
     ) throws -> RevokeResult {
         if let checked = plan.checkedAt, grace > 0, !plan.targets.isEmpty {
             let elapsed = Double(Deadline.now() - checked) / 1e9

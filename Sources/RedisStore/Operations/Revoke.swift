@@ -87,7 +87,7 @@ extension RedisSessionStore {
     /// deleted again (``settle(_:window:)``).
     public func revoke(
         _ plan: RevokePlan, beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void = { _ in },
-        afterDeleting: ([SessionRef]) -> Void = { _ in }
+        afterDeleting: (DeletionOutcome) -> Void = { _ in }
     ) throws -> RevokeResult {
         var copies: [Bytes] = []
         var result = try executeInBatches(plan, beforeDeleting: beforeDeleting, afterDeleting: afterDeleting) { batch, result in
@@ -137,7 +137,7 @@ extension RedisSessionStore {
     func executeInBatches(
         _ plan: RevokePlan, choose: ([SessionRef], inout RevokeResult) throws -> [SessionRef] = { c, _ in c },
         beforeDeleting: ([SessionRef]) throws(AuditTrailError) -> Void,
-        afterDeleting: ([SessionRef]) -> Void,
+        afterDeleting: (DeletionOutcome) -> Void,
         _ work: ([SessionRef], inout RevokeResult) throws -> [SessionRef]
     ) throws -> RevokeResult {
         var result = RevokeResult(refused: plan.refused, notFound: plan.notFound, completeness: plan.completeness)
@@ -164,10 +164,9 @@ extension RedisSessionStore {
             result.revoked += stale.isEmpty ? done : done.filter { !stale.contains($0.mappingKey) }
             let doneKeys = Set(done.map(\.mappingKey))
             let failed = chunk.filter { !doneKeys.contains($0.mappingKey) }
-            if !failed.isEmpty {
-                result.failed += failed
-                afterDeleting(failed)
-            }
+            result.failed += failed
+            // What the server confirmed, for the record after the batch.
+            afterDeleting(DeletionOutcome(deleted: done, failed: failed))
             if result.completeness.interrupted { break }
         }
         return result

@@ -1,18 +1,26 @@
 import SessionBasics
+import SessionCrypto
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// The audit log file: records appended as JSON lines and synced before anything is deleted.
+/// The audit log file: records appended as JSON lines and synced before anything is deleted,
+/// each carrying the digest of the line before it and its number in the file, so that a line
+/// changed, removed or inserted afterwards shows (`sessionctl audit-log verify`).
 ///
-/// The log is a regular file (or a character device such as /dev/null). A symbolic link is followed only when it leads to a regular file
-/// that the operator owns and that has no other name (a link planted in a shared folder must
-/// not make sessionctl append to, or create, a file of someone else's choosing); the file opened
-/// is checked to be the one inspected.
-public final class AuditLogFile: AuditSink {
+/// Writers take the file's lock (`flock`) around reading the last line and appending theirs, so
+/// two operators on one host keep one chain. The log is a regular file (or a character device
+/// such as /dev/null, which has no chain). A symbolic link is followed only when it leads to a
+/// regular file that the operator owns and that has no other name (a link planted in a shared
+/// folder must not make sessionctl append to, or create, a file of someone else's choosing); the
+/// file opened is checked to be the one inspected.
+public final class AuditLogFile {
     private let path: String
     private let fd: Int32
+    private let regular: Bool
+    /// How long a writer waits for another's lock.
+    static let lockWait = 10.0
     /// Things to tell the operator (a log that others can read).
     public private(set) var warnings: [String] = []
 
@@ -24,7 +32,7 @@ public final class AuditLogFile: AuditSink {
         }
         var link = stat()
         var expected: stat?
-        var flags = O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK
+        var flags = O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK
         if lstat(path, &link) == 0 && link.st_mode & S_IFMT == S_IFLNK {
             var target = stat()
             guard stat(path, &target) == 0 else { throw refuse("it is a symbolic link to nothing") }
@@ -36,7 +44,11 @@ public final class AuditLogFile: AuditSink {
         } else {
             flags |= O_NOFOLLOW
         }
-        let opened = open(path, flags, 0o600)
+        var opened = open(path, flags, 0o600)
+        if opened < 0 && (errno == EACCES || errno == EPERM) {
+            // A log that may be appended to but not read (chattr +a, a write-only mode): no chain to continue.
+            opened = open(path, flags & ~O_RDWR | O_WRONLY, 0o600)
+        }
         guard opened >= 0 else {
             throw AuditTrailError("cannot open the audit log '\(path)': \(String(cString: strerror(errno))); nothing was deleted")
         }
@@ -55,6 +67,7 @@ public final class AuditLogFile: AuditSink {
                 "the audit log '\(path)' can be read by others (mode \(String(info.st_mode & 0o777, radix: 8))): it names users and when they were logged out; chmod 600 it"
             )
         }
+        regular = info.st_mode & S_IFMT == S_IFREG
         fd = opened
     }
 
@@ -62,21 +75,85 @@ public final class AuditLogFile: AuditSink {
         close(fd)
     }
 
-    /// Appends one line per record and syncs the file.
-    public func write(_ records: [[(String, JSON)]]) throws(AuditTrailError) {
-        let text = records.map { JSON.object($0).render(pretty: false) + "\n" }.joined()
-        let bytes = Array(text.utf8)
+    /// Appends `records` under the file's lock, each chained to the line before it, and syncs
+    /// the file when `sync`; returns the lines as written (the chain is theirs in every sink).
+    func append(_ records: [AuditRecord], sync: Bool) throws(AuditTrailError) -> [AuditLine] {
+        guard regular else {
+            let lines = records.map { $0.line(chain: nil) }
+            try write(Array(lines.map { $0.text + "\n" }.joined().utf8), sync: sync)
+            return lines
+        }
+        try lock()
+        defer { _ = flock(fd, LOCK_UN) }
+        let last = tail()
+        var seq = last.seq
+        var previous = last.digest
+        var lines: [AuditLine] = []
+        // A last line cut short (a write that did not finish) stays a line of its own: verify names it.
+        var bytes: [UInt8] = last.open ? [UInt8(ascii: "\n")] : []
+        for r in records {
+            seq += 1
+            let line = r.line(chain: (seq, previous))
+            let text = Array(line.text.utf8)
+            // Never a line over the bound: the trail keeps every field within it, so this is a defect, stopped here.
+            guard text.count <= AuditTrail.maxLine else {
+                throw AuditTrailError(
+                    "cannot write the audit log '\(path)': a record of \(text.count) bytes is over the \(AuditTrail.maxLine)-byte bound")
+            }
+            previous = Digest.sha256Hex(text)
+            bytes += text
+            bytes.append(UInt8(ascii: "\n"))
+            lines.append(line)
+        }
+        try write(bytes, sync: sync)
+        return lines
+    }
+
+    /// Takes the lock, waiting up to ``lockWait`` seconds for another writer.
+    private func lock() throws(AuditTrailError) {
+        let deadline = Deadline.after(seconds: Self.lockWait)
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR else {
+                throw AuditTrailError("cannot lock the audit log '\(path)': \(String(cString: strerror(errno)))")
+            }
+            guard !deadline.hasPassed else {
+                throw AuditTrailError("cannot lock the audit log '\(path)': another writer held it for \(Int(Self.lockWait)) s")
+            }
+            usleep(5_000)
+        }
+    }
+
+    /// The last line's number and digest, and whether it lacks its newline (a write cut short):
+    /// (0, nil, false) for an empty file or one that cannot be read.
+    private func tail() -> (seq: UInt64, digest: String?, open: Bool) {
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_size > 0 else { return (0, nil, false) }
+        let size = Int(info.st_size)
+        let window = min(size, AuditTrail.maxLine * 2 + 2)
+        var buffer = [UInt8](repeating: 0, count: window)
+        let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, window, off_t(size - window)) }
+        guard n == window else { return (0, nil, false) }
+        let open = buffer.last != UInt8(ascii: "\n")
+        let body = open ? buffer[...] : buffer.dropLast()
+        let start = body.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? body.startIndex
+        let line = Array(body[start...])
+        // A line longer than the window is no record of ours: its digest is of its end only, and verify says which line it is.
+        let seq = AuditChainLink(line: line)?.seq ?? 0
+        return (seq, Digest.sha256Hex(line), open)
+    }
+
+    private func write(_ bytes: [UInt8], sync: Bool) throws(AuditTrailError) {
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else {
-                throw AuditTrailError("cannot write the audit log '\(path)': \(String(cString: strerror(errno))); nothing more was deleted")
+                throw AuditTrailError("cannot write the audit log '\(path)': \(String(cString: strerror(errno)))")
             }
             offset += n
         }
-        guard fsync(fd) == 0 || errno == EINVAL else {
-            throw AuditTrailError("cannot sync the audit log '\(path)': \(String(cString: strerror(errno))); nothing more was deleted")
+        guard !sync || fsync(fd) == 0 || errno == EINVAL else {
+            throw AuditTrailError("cannot sync the audit log '\(path)': \(String(cString: strerror(errno)))")
         }
     }
 }

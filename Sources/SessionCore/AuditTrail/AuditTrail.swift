@@ -18,137 +18,427 @@ public struct AuditTrailError: Error, Equatable, Sendable, CustomStringConvertib
     public var description: String { message }
 }
 
-/// Where audit records go: a file, a Redis stream. A sink writes a batch of records durably
-/// or throws, and then nothing of that batch is deleted.
-public protocol AuditSink: AnyObject {
-    /// Writes `records` (JSON objects, one per affected user) durably.
-    func write(_ records: [[(String, JSON)]]) throws(AuditTrailError)
+/// One record as it goes out: its line (JSON, no newline) and what a sink may show beside it.
+public struct AuditLine: Sendable {
+    /// The record, one line of JSON of at most ``AuditTrail/maxLine`` bytes.
+    public let text: String
+    /// `event.action`.
+    public let action: String
+    /// `trace.id`: the run.
+    public let run: String
+    /// `@timestamp`.
+    public let timestamp: String
 }
 
-/// The audit trail of destructive commands: one JSON record per affected user, written to
-/// every sink *before* the keys it describes are deleted.
+/// Where audit records go besides the chained log file: a Redis stream, syslog. A sink writes
+/// records (durably when `sync`) or throws, and then nothing more is deleted.
+public protocol AuditSink: AnyObject {
+    /// Writes `lines` in order; with `sync`, durably before it returns.
+    func write(_ lines: [AuditLine], sync: Bool) throws(AuditTrailError)
+}
+
+/// What one batch's deletions came to, as the server confirmed them.
+public struct DeletionOutcome: Sendable {
+    /// Sessions whose keys (or rows) are gone.
+    public var deleted: [SessionRef]
+    /// Sessions whose deletion failed.
+    public var failed: [SessionRef]
+
+    /// An outcome.
+    public init(deleted: [SessionRef], failed: [SessionRef]) {
+        self.deleted = deleted
+        self.failed = failed
+    }
+}
+
+/// The audit trail of the commands that change keys: a run is a story with an end.
 ///
-/// Session ids and keys are bearer secrets: the trail holds their SHA-256 digests only.
+/// `run_start` (command, arguments without secrets, target, context, actor, reason) before
+/// anything is read; before each batch is deleted, its records (one user's sessions each, by
+/// SHA-256 digest: session ids are bearer secrets), written and synced *first*; after the batch,
+/// what the server confirmed; then what the watch after deleting saw and what the application
+/// answered; a `nothing_to_do` record when there was nothing; and `run_end` (outcome, counts,
+/// exit status, duration), also after Ctrl-C or a failure. Every record is one line of at most
+/// ``maxLine`` bytes, in Elastic Common Schema names where one fits and `sessionctl.*` for the
+/// rest (`schema/audit-record.schema.json`); a batch too large for one line is split into parts.
+/// In the log file each record carries the digest of the line before it (``AuditLogFile``).
 public final class AuditTrail {
+    /// The longest line a record may be, in bytes: within 8 KiB, with room for a syslog header
+    /// (rsyslog's default maxMessageSize is 8,096 bytes) and the chain.
+    public static let maxLine = 7_680
+    /// What the chain adds at most: `,"chain":{"seq":…,"prev_sha256":"…"}}}`.
+    static let chainRoom = 128
+
     /// Who acts, why, from where, with which command.
     public struct Context: Sendable {
         public var actor: String
         public var reason: String?
         public var host: String
         public var command: String
+        /// The command line, secrets removed (`AuditTrail.publicArguments`).
+        public var arguments: [String]
+        /// The configuration file's context, when one was used.
+        public var contextName: String?
+        /// sessionctl's version.
+        public var version: String
 
         /// The context of one run; `host` defaults to this machine's name.
-        public init(actor: String, reason: String?, command: String, host: String = AuditTrail.hostName()) {
+        public init(
+            actor: String, reason: String?, command: String, arguments: [String] = [], contextName: String? = nil, version: String = "",
+            host: String = AuditTrail.hostName()
+        ) {
             self.actor = actor
             self.reason = reason
             self.command = command
+            self.arguments = arguments
+            self.contextName = contextName
+            self.version = version
             self.host = host
         }
     }
 
-    /// The server or cluster a destructive command changed, without credentials.
+    /// The store a command changed, without credentials, in one shape for every store.
     public struct Target: Sendable, Equatable {
+        /// `redis`, or the SQL engine: `postgres`, `mysql`, `sqlite`.
+        public var kind: String
+        /// Where it is, for messages (`host:port`, `postgres://app@db:5432/app/sessions`).
         public var endpoint: String
-        public var database: Int
+        /// The server's address alone: `host:port`, a socket's path, a database file.
+        public var address: String
+        /// The Redis database number, or the SQL database's name.
+        public var database: String
+        /// The SQL table; none on Redis.
+        public var table: String?
         public var cluster: Bool
         public var tls: Bool
 
-        public init(endpoint: String, database: Int, cluster: Bool, tls: Bool) {
+        public init(
+            kind: String, endpoint: String, address: String? = nil, database: String, table: String? = nil, cluster: Bool, tls: Bool
+        ) {
+            self.kind = kind
             self.endpoint = endpoint
+            self.address = address ?? endpoint
             self.database = database
+            self.table = table
             self.cluster = cluster
             self.tls = tls
+        }
+
+        var json: JSON {
+            .object([
+                ("kind", .string(kind)), ("endpoint", .string(AuditTrail.bounded(address, 512))),
+                ("database", .string(AuditTrail.bounded(database, 256))),
+                ("table", table.map { .string(AuditTrail.bounded($0, 256)) } ?? .null), ("cluster", .bool(cluster)), ("tls", .bool(tls)),
+            ])
         }
     }
 
     private let context: Context
     private var sinks: [any AuditSink]
-    /// What the records are about; set once connected.
+    private var journal: AuditLogFile?
+    /// What the records are about; set once connected, before ``start()``.
     public var target: Target?
+    /// This run's id (`trace.id`): 32 hexadecimal digits.
+    public let run: String
+    private let startedAt: String
+    private let startedNanoseconds: UInt64
+    private var started = false
+    private var ended = false
+    /// Whether a record of a change (a deletion, a mapping) went out: after one, a failure says "nothing more".
+    private var changed = false
+    /// What the run did, for `run_end`.
+    private var counts: [(String, Int)] = []
 
     /// A trail writing to `sinks` (none: records are dropped).
     public init(_ context: Context, sinks: [any AuditSink] = []) {
         self.context = context
         self.sinks = sinks
+        run = Digest.hex(CookieCrypto.randomBytes(16) ?? Array(Digest.sha256(Array("\(getpid()) \(Deadline.now())".utf8)).prefix(16)))
+        startedAt = Self.now()
+        startedNanoseconds = Deadline.now()
     }
 
-    /// Adds a sink (the stream, once connected).
+    /// The chained log file: its records are written first, and its chain goes to every sink.
+    public func add(_ file: AuditLogFile) {
+        journal = file
+    }
+
+    /// Adds a sink (the stream, syslog).
     public func add(_ sink: any AuditSink) {
         sinks.append(sink)
     }
 
     /// Whether any record will be written.
-    public var isEnabled: Bool { !sinks.isEmpty }
+    public var isEnabled: Bool { journal != nil || !sinks.isEmpty }
 
-    /// Writes one record per user of `refs` to every sink; throws (so nothing is deleted) when one cannot.
-    /// `event` is `revoke`, `prune` or `index_build` (mappings written), or with `_failed` a correction for deletions that did not happen;
-    /// after a revocation, `written_back` (keys that came back and were deleted again) and `kept_coming_back` (given up on).
+    // MARK: The run
+
+    /// `run_start`: before anything is read. Throws (so nothing is done) when a sink cannot take it.
+    public func start() throws(AuditTrailError) {
+        guard isEnabled, !started else { return }
+        started = true
+        var arguments: [JSON] = []
+        var size = 0
+        var omitted = 0
+        for a in context.arguments {
+            let text = Self.bounded(a, 256)
+            if size + text.utf8.count > 2_048 {
+                omitted += 1
+                continue
+            }
+            size += text.utf8.count + 3
+            arguments.append(.string(text))
+        }
+        var extra: [(String, JSON)] = [("arguments", .array(arguments))]
+        if omitted > 0 { extra.append(("arguments_omitted", .int(Int64(omitted)))) }
+        try emit(
+            records(
+                action: "run_start", category: "process", type: "start", outcome: "unknown", extra: extra, eventExtra: [("start", .string(startedAt))]
+            ),
+            sync: true)
+    }
+
+    /// `run_end`: the outcome (success only for exit status 0), the counts, the exit status and
+    /// the duration. Written whatever ended the run; a record of "nothing to do" first when a run
+    /// that could change keys changed none. Returns the error when a sink could not take it.
+    public func end(exitStatus: Int32, error: String?) -> AuditTrailError? {
+        guard isEnabled, started, !ended else { return nil }
+        ended = true
+        do {
+            // One write for both: a sink that refuses cannot keep the end out of the log file.
+            var out = changed ? [] : records(action: "nothing_to_do", category: "session", type: "info", outcome: "success", extra: [])
+            let nanoseconds = Deadline.now() - startedNanoseconds
+            var extra: [(String, JSON)] = [
+                ("exit_code", .int(Int64(exitStatus))), ("counts", .object(counts.map { ($0.0, .int(Int64($0.1))) })),
+            ]
+            if let error { extra.append(("error", .string(Self.bounded(error, 1_024)))) }
+            out += records(
+                action: "run_end", category: "process", type: "end", outcome: exitStatus == 0 ? "success" : "failure", extra: extra,
+                eventExtra: [("start", .string(startedAt)), ("end", .string(Self.now())), ("duration", .int(Int64(nanoseconds)))])
+            try emit(out, sync: true)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    // MARK: Records of what is done
+
+    /// One record per user of `refs` (split to fit), written to every sink and synced before the
+    /// keys they describe are deleted; throws (so nothing is deleted) when one cannot take them.
+    /// `event` is `revoke`, `prune`, `index_build` (mappings written), or `revoke_all`.
     public func record(_ refs: [SessionRef], event: String) throws(AuditTrailError) {
         guard isEnabled, !refs.isEmpty else { return }
-        var order: [[UInt8]] = []
-        var byUser: [[UInt8]: [SessionRef]] = [:]
-        for r in refs {
-            if byUser[r.user] == nil { order.append(r.user) }
-            byUser[r.user, default: []].append(r)
+        if event == "index_build" { count("sessions_mapped", refs.count) }
+        let out = byUser(refs).flatMap { user, sessions in
+            records(
+                action: event, category: "session", type: event == "index_build" ? "info" : "end", outcome: "unknown", owner: user,
+                extra: [("phase", .string("before")), ("batch_sessions", .int(Int64(sessions.count)))], sessions: sessions.map(Self.entry))
         }
-        let time = Self.now()
-        let records: [[(String, JSON)]] = order.map { user in
-            let sessions = byUser[user]!
-            return [
-                ("time", .string(time)), ("actor", .string(context.actor)), ("reason", context.reason.map { .string($0) } ?? .null),
-                ("host", .string(context.host)),
-                (
-                    "target",
-                    target.map { t in
-                        .object([
-                            ("endpoint", .string(t.endpoint)), ("database", .int(Int64(t.database))),
-                            ("cluster", .bool(t.cluster)), ("tls", .bool(t.tls)),
-                        ])
-                    } ?? .null
-                ),
-                ("command", .string(context.command)), ("event", .string(event)), ("user", .bytes(user)),
-                (Self.countName(event), .int(Int64(sessions.count))),
-                ("session_id_sha256", .array(sessions.map { .string(Digest.sha256Hex($0.session)) })),
-                ("session_key_sha256", .array(sessions.map { .string(Digest.sha256Hex($0.sessionKey)) })),
-            ]
-        }
-        for sink in sinks { try sink.write(records) }
+        try emit(out, sync: true)
+        changed = true
     }
 
-    /// One record per session `--verify-url` asked about: what the application answered
-    /// (`refused`, `logged_in`, `failed`, `no_cookie`), its status, and the URL asked (no cookie).
+    /// `revoke_all`'s page: the session keys it is about to delete (no user: the pages are of keys).
+    public func record(keys: [Bytes]) throws(AuditTrailError) {
+        guard isEnabled, !keys.isEmpty else { return }
+        let out = records(
+            action: "revoke_all", category: "session", type: "end", outcome: "unknown",
+            extra: [("phase", .string("before")), ("batch_sessions", .int(Int64(keys.count)))],
+            sessions: keys.map { .object([("key_sha256", .string(Digest.sha256Hex($0)))]) })
+        try emit(out, sync: true)
+        changed = true
+    }
+
+    /// After a batch: what the server confirmed. One record with the counts (success when nothing
+    /// failed), and one per user whose deletions failed, naming them.
+    public func recordOutcome(_ outcome: DeletionOutcome, event: String) throws(AuditTrailError) {
+        guard isEnabled, !(outcome.deleted.isEmpty && outcome.failed.isEmpty) else { return }
+        count("sessions_deleted", outcome.deleted.count)
+        count("sessions_failed", outcome.failed.count)
+        var out = records(
+            action: event, category: "session", type: "end", outcome: outcome.failed.isEmpty ? "success" : "failure",
+            extra: [
+                ("phase", .string("after")),
+                ("counts", .object([("deleted", .int(Int64(outcome.deleted.count))), ("failed", .int(Int64(outcome.failed.count)))])),
+            ])
+        for (user, sessions) in byUser(outcome.failed) {
+            out += records(
+                action: event, category: "session", type: "end", outcome: "failure", owner: user, extra: [("phase", .string("after"))],
+                sessions: sessions.map(Self.entry))
+        }
+        // Not write-ahead: synced with the next batch's records or the run's end.
+        try emit(out, sync: false)
+    }
+
+    /// After a page of `revoke-all`: what the server confirmed, in counts (a key not confirmed was
+    /// gone already, or its deletion failed: the run's completeness says which).
+    public func recordOutcome(deleted: Int, unconfirmed: Int) throws(AuditTrailError) {
+        guard isEnabled, deleted + unconfirmed > 0 else { return }
+        count("sessions_deleted", deleted)
+        count("sessions_unconfirmed", unconfirmed)
+        try emit(
+            records(
+                action: "revoke_all", category: "session", type: "end", outcome: unconfirmed == 0 ? "success" : "unknown",
+                extra: [
+                    ("phase", .string("after")),
+                    ("counts", .object([("deleted", .int(Int64(deleted))), ("unconfirmed", .int(Int64(unconfirmed)))])),
+                ]),
+            sync: false)
+    }
+
+    /// What the watch after deleting saw, a session at a time: `written_back` (written again, and
+    /// deleted again) or `not_held` (kept coming back: not revoked).
+    public func recordSettle(_ refs: [SessionRef], event: String) throws(AuditTrailError) {
+        guard isEnabled, !refs.isEmpty else { return }
+        count("sessions_" + event, refs.count)
+        let out = byUser(refs).flatMap { user, sessions in
+            records(
+                action: event, category: "session", type: "end", outcome: event == "not_held" ? "failure" : "success", owner: user, extra: [],
+                sessions: sessions.map(Self.entry))
+        }
+        try emit(out, sync: true)
+    }
+
+    /// What the application answered for each session `--verify-url` asked about, a session at
+    /// a time: `refused` is a success, `logged_in` a failure, anything else proves nothing.
     public func recordVerification(_ checks: [Verification], url: String) throws(AuditTrailError) {
         guard isEnabled, !checks.isEmpty else { return }
-        let time = Self.now()
-        let records: [[(String, JSON)]] = checks.map { c in
-            [
-                ("time", .string(time)), ("actor", .string(context.actor)), ("reason", context.reason.map { .string($0) } ?? .null),
-                ("host", .string(context.host)),
-                (
-                    "target",
-                    target.map { t in
-                        .object([
-                            ("endpoint", .string(t.endpoint)), ("database", .int(Int64(t.database))),
-                            ("cluster", .bool(t.cluster)), ("tls", .bool(t.tls)),
-                        ])
-                    } ?? .null
-                ),
-                ("command", .string(context.command)), ("event", .string("verify")), ("user", .bytes(c.ref.user)),
-                ("session_id_sha256", .array([.string(Digest.sha256Hex(c.ref.session))])),
-                ("verify_url", .string(url)), ("result", .string(c.answer.name)), ("status", c.answer.status.map { .int(Int64($0)) } ?? .null),
-            ]
+        var order: [[UInt8]] = []
+        var groups: [[UInt8]: [Verification]] = [:]
+        for c in checks {
+            let key = c.ref.user + [0] + Array(c.answer.name.utf8)
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(c)
         }
-        for sink in sinks { try sink.write(records) }
+        var out: [AuditRecord] = []
+        for key in order {
+            let group = groups[key]!
+            let answer = group[0].answer.name
+            count("verified_" + answer, group.count)
+            out += records(
+                action: "verify", category: "session", type: "info",
+                outcome: answer == "refused" ? "success" : answer == "logged_in" ? "failure" : "unknown", owner: group[0].ref.user,
+                extra: [("url", .string(Self.bounded(url, 512))), ("result", .string(answer))],
+                sessions: group.map { c in
+                    .object([
+                        ("id_sha256", .string(Digest.sha256Hex(c.ref.session))), ("status", c.answer.status.map { .int(Int64($0)) } ?? .null),
+                    ])
+                })
+        }
+        try emit(out, sync: true)
     }
 
-    /// The name of a record's count: `sessions_revoked` for a revocation, `sessions_<event>` for what follows it.
-    static func countName(_ event: String) -> String {
-        if event.hasSuffix("_failed") { return "sessions_failed" }
-        switch event {
-        case "index_build": return "sessions_mapped"
-        case "written_back", "kept_coming_back", "verified": return "sessions_" + event
-        default: return "sessions_revoked"
+    // MARK: Building and writing
+
+    private func emit(_ records: [AuditRecord], sync: Bool) throws(AuditTrailError) {
+        guard !records.isEmpty else { return }
+        do {
+            let lines = try journal?.append(records, sync: sync) ?? records.map { $0.line(chain: nil) }
+            for sink in sinks { try sink.write(lines, sync: sync) }
+        } catch {
+            throw AuditTrailError(error.message + (changed ? "; nothing more was deleted" : "; nothing was deleted"))
         }
+    }
+
+    private func count(_ name: String, _ n: Int) {
+        guard n > 0 else { return }
+        if let i = counts.firstIndex(where: { $0.0 == name }) { counts[i].1 += n } else { counts.append((name, n)) }
+    }
+
+    private func byUser(_ refs: [SessionRef]) -> [(Bytes, [SessionRef])] {
+        var order: [Bytes] = []
+        var groups: [Bytes: [SessionRef]] = [:]
+        for r in refs {
+            if groups[r.user] == nil { order.append(r.user) }
+            groups[r.user, default: []].append(r)
+        }
+        return order.map { ($0, groups[$0]!) }
+    }
+
+    private static func entry(_ ref: SessionRef) -> JSON {
+        .object([("id_sha256", .string(Digest.sha256Hex(ref.session))), ("key_sha256", .string(Digest.sha256Hex(ref.sessionKey)))])
+    }
+
+    /// The records of one event, `sessions` split over as many parts as keep each line within ``maxLine``.
+    func records(
+        action: String, category: String, type: String, outcome: String, owner: Bytes? = nil, extra: [(String, JSON)],
+        sessions: [JSON]? = nil, eventExtra: [(String, JSON)] = []
+    ) -> [AuditRecord] {
+        let time = Self.now()
+        var event: [(String, JSON)] = [
+            ("kind", .string("event")), ("category", .array([.string(category)])), ("type", .array([.string(type)])), ("action", .string(action)),
+            ("outcome", .string(outcome)),
+        ]
+        if let reason = context.reason { event.append(("reason", .string(Self.bounded(reason, 1_024)))) }
+        event += eventExtra
+        var user: [(String, JSON)] = [("name", .string(Self.bounded(context.actor, 256)))]
+        if let owner {
+            // The session's owner; an id too long to hold whole is named by its digest.
+            user.append(("target", .object(owner.count <= 256 ? [("name", .bytes(owner))] : [("hash", .string(Digest.sha256Hex(owner)))])))
+        }
+        let head: [(String, JSON)] = [
+            ("@timestamp", .string(time)), ("event", .object(event)), ("user", .object(user)),
+            ("host", .object([("name", .string(Self.bounded(context.host, 256)))])),
+            ("service", .object([("name", .string("sessionctl")), ("version", .string(context.version))])),
+            ("trace", .object([("id", .string(run))])),
+        ]
+        let base: [(String, JSON)] =
+            [
+                ("command", .string(context.command)), ("context", context.contextName.map { .string(Self.bounded($0, 256)) } ?? .null),
+                ("target", target?.json ?? .null),
+            ] + extra
+        func body(_ part: Int, _ parts: Int, _ entries: ArraySlice<JSON>?) -> String {
+            var fields = base
+            if let entries { fields += [("part", .int(Int64(part))), ("parts", .int(Int64(parts))), ("sessions", .array(Array(entries)))] }
+            let text = JSON.object(head + [("sessionctl", .object(fields))]).render(pretty: false)
+            // Open again: the chain is the sessionctl object's last field, added as the line is written.
+            return String(text.dropLast(2))
+        }
+        guard let sessions else { return [AuditRecord(body: body(1, 1, nil), action: action, run: run, timestamp: time)] }
+        // Greedy packing: the fixed part measured once (with the widest part numbers), then entries while they fit.
+        let room = Self.maxLine - Self.chainRoom - body(99_999, 99_999, []).utf8.count
+        var cuts: [Range<Int>] = []
+        var start = 0
+        var size = 0
+        for (i, e) in sessions.enumerated() {
+            let n = e.render(pretty: false).utf8.count + 1
+            if i > start && size + n > room {
+                cuts.append(start..<i)
+                start = i
+                size = 0
+            }
+            size += n
+        }
+        cuts.append(start..<sessions.count)
+        return cuts.enumerated().map { k, r in
+            AuditRecord(body: body(k + 1, cuts.count, sessions[r]), action: action, run: run, timestamp: time)
+        }
+    }
+
+    /// `text` cut (on a character's edge, and marked) so that it takes at most `limit` bytes
+    /// written as a JSON string: control characters count six (`\u0001`), quotes and backslashes two.
+    public static func bounded(_ text: String, _ limit: Int) -> String {
+        func cost(_ c: Character) -> Int {
+            c.unicodeScalars.reduce(0) { n, s in
+                switch s.value {
+                case 0x22, 0x5C, 0x0A, 0x0D, 0x09: return n + 2
+                case 0..<0x20, 0x7F, 0x2028, 0x2029: return n + 6
+                default: return n + String(s).utf8.count
+                }
+            }
+        }
+        var total = 0
+        for c in text { total += cost(c) }
+        guard total > limit else { return text }
+        var out = ""
+        var size = 0
+        for c in text {
+            if size + cost(c) > limit - 12 { break }
+            size += cost(c)
+            out.append(c)
+        }
+        return out + "…(cut)"
     }
 
     /// The current time in RFC 3339, UTC, with milliseconds.
@@ -186,6 +476,27 @@ public final class AuditTrail {
         }
         guard ok == 0 else { return "unknown" }
         return String(decoding: name.prefix { $0 != 0 }, as: UTF8.self)
+    }
+}
+
+/// One record before it is written: its JSON with the `sessionctl` object left open, for the chain.
+public struct AuditRecord: Sendable {
+    /// `{"@timestamp":…,"sessionctl":{…` without the two closing braces.
+    let body: String
+    let action: String
+    let run: String
+    let timestamp: String
+
+    /// The whole line: the chain (`seq` in this file and the digest of the line before; `null`
+    /// outside a log file) closes the `sessionctl` object.
+    func line(chain: (seq: UInt64, previous: String?)?) -> AuditLine {
+        let tail: String
+        if let chain {
+            tail = #","chain":{"seq":\#(chain.seq),"prev_sha256":\#(chain.previous.map { "\"\($0)\"" } ?? "null")}}}"#
+        } else {
+            tail = #","chain":null}}"#
+        }
+        return AuditLine(text: body + tail, action: action, run: run, timestamp: timestamp)
     }
 }
 

@@ -13,9 +13,8 @@ enum IndexCommand {
         let trail = try RevokeCommand.auditTrail(ctx)
         let store = try ctx.openRedisStore()
         if let stream = inv.destructive.auditStream, !inv.destructive.dryRun { trail.add(AuditStream(keyspace: store.keyspace, key: stream)) }
-        trail.target = AuditTrail.Target(
-            endpoint: store.keyspace.endpoint.description, database: store.keyspace.options.database,
-            cluster: store.keyspace.isCluster, tls: store.keyspace.options.tls != nil)
+        trail.target = store.auditTarget
+        try trail.start()
         let markers = try ctx.framework()?.idMarkers ?? []
         let result = try store.buildIndex(markers: markers, dryRun: inv.destructive.dryRun, from: start) { refs throws(AuditTrailError) in
             try trail.record(refs, event: "index_build")

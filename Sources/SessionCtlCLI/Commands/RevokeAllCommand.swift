@@ -19,13 +19,24 @@ enum RevokeAllCommand {
         let store = try ctx.openBackend()
         if let key = inv.destructive.auditStream, !inv.destructive.dryRun, let stream = store.auditStream(key: key) { trail.add(stream) }
         trail.target = store.auditTarget
+        try trail.start()
         if !inv.destructive.dryRun && !inv.destructive.yes {
             try confirm(ctx, store)
         }
-        let all = Bytes("*".utf8)
+        // Keys written ahead and not yet accounted for, and what was confirmed before this page.
+        var ahead = 0
+        var confirmed = 0
         let result = try store.revokeAll(filter: store.filter, dryRun: inv.destructive.dryRun) { keys throws(AuditTrailError) in
-            try trail.record(keys.map { SessionRef(user: all, session: $0, mappingKey: [], sessionKey: $0) }, event: "revoke_all")
+            try trail.record(keys: keys)
+            ahead += keys.count
         } afterPage: { sofar in
+            if ahead > 0 {
+                // What the server confirmed of the page: a key not confirmed was gone already, or its deletion failed (the summary says which).
+                let deleted = min(ahead, sofar.revoked - confirmed)
+                do { try trail.recordOutcome(deleted: deleted, unconfirmed: ahead - deleted) } catch { ctx.console.error("\(error)") }
+                confirmed = sofar.revoked
+                ahead = 0
+            }
             // The progress line says what was done, not only what was scanned.
             ctx.progress.done =
                 "\(Progress.grouped(sofar.revoked)) \(inv.destructive.dryRun ? "would be revoked" : "revoked")"

@@ -39,6 +39,7 @@ enum RevokeCommand {
         let store = try ctx.openBackend(rackPublicIds: rackPublicIds)
         if let key = inv.destructive.auditStream, !inv.destructive.dryRun, let stream = store.auditStream(key: key) { trail.add(stream) }
         trail.target = store.auditTarget
+        try trail.start()
         let output = RevokeOutput(ctx)
         var total = RevokeResult()
         switch inv.command {
@@ -92,7 +93,10 @@ enum RevokeCommand {
         let actor =
             inv.destructive.actor ?? inv.fromContext.actor ?? [env["SUDO_USER"], env["USER"]].compactMap { $0 }.first { !$0.isEmpty }
             ?? AuditTrail.accountName()
-        let trail = AuditTrail(AuditTrail.Context(actor: actor, reason: inv.destructive.reason, command: inv.command.rawValue))
+        let trail = AuditTrail(
+            AuditTrail.Context(
+                actor: actor, reason: inv.destructive.reason, command: inv.command.rawValue, arguments: AuditArguments.publicForm(inv),
+                contextName: inv.fromContext.name, version: SessionCtl.version))
         if let log = inv.destructive.auditLog ?? env["SESSIONCTL_AUDIT_LOG"].flatMap({ $0.isEmpty ? nil : $0 }) ?? inv.fromContext.auditLog,
             !inv.destructive.dryRun
         {
@@ -100,6 +104,11 @@ enum RevokeCommand {
             for w in file.warnings { ctx.console.warn(w) }
             trail.add(file)
         }
+        if let destination = inv.destructive.auditSyslog, !inv.destructive.dryRun {
+            trail.add(try AuditSyslog(destination, cancellation: ctx.console.cancellation))
+        }
+        // The run's end is written by the top level, whatever ends the run.
+        ctx.auditTrail = trail
         return trail
     }
 
@@ -124,9 +133,9 @@ enum RevokeCommand {
         }
         let event = prune ? "prune" : "revoke"
         let record: ([SessionRef]) throws(AuditTrailError) -> Void = { refs throws(AuditTrailError) in try trail.record(refs, event: event) }
-        // The record went out before the deletions; one more line per user names those that failed.
-        let correct: ([SessionRef]) -> Void = { failed in
-            do { try trail.record(failed, event: event + "_failed") } catch { ctx.console.error("\(error)") }
+        // The records went out before the deletions; after each batch, what the server confirmed.
+        let correct: (DeletionOutcome) -> Void = { outcome in
+            do { try trail.recordOutcome(outcome, event: event) } catch { ctx.console.error("\(error)") }
         }
         var result = try ctx.timings.measure("delete") {
             prune
@@ -160,8 +169,8 @@ enum RevokeCommand {
             return keys.filter { seen.insert($0).inserted }.map { owners[$0] ?? SessionRef(user: all, session: $0, mappingKey: [], sessionKey: $0) }
         }
         do {
-            try trail.record(refs(settle.writtenBack), event: "written_back")
-            try trail.record(refs(settle.keptComingBack), event: "kept_coming_back")
+            try trail.recordSettle(refs(settle.writtenBack), event: "written_back")
+            try trail.recordSettle(refs(settle.keptComingBack), event: "not_held")
         } catch {
             ctx.console.error("\(error)")
         }

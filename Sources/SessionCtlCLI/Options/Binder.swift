@@ -112,6 +112,19 @@ public enum Binder {
             if inv.arguments.count > 1 {
                 throw .unexpectedArgument(command: name, value: String(decoding: inv.arguments[1], as: UTF8.self), index: inv.argumentIndexes[1])
             }
+        case .auditLog:
+            guard let sub = inv.arguments.first else { throw .missingArgument(command: name, what: "a subcommand: verify or show", index: end) }
+            let text = String(decoding: sub, as: UTF8.self)
+            guard text == "verify" || text == "show" else {
+                throw .invalidValue(option: "audit-log", value: text, reason: "expected verify or show", index: inv.argumentIndexes[0])
+            }
+            guard inv.arguments.count >= 2 else { throw .missingArgument(command: name, what: "the audit log's path", index: end) }
+            if inv.arguments.count > 2 {
+                throw .unexpectedArgument(command: name, value: String(decoding: inv.arguments[2], as: UTF8.self), index: inv.argumentIndexes[2])
+            }
+            if text == "verify", let option = ["user", "run", "since"].first(where: inv.given.contains) {
+                throw .conflict("--\(option) is for 'audit-log show'; verify reads the whole chain", index: end)
+            }
         case .completion:
             let shells = Shell.allCases.map(\.rawValue)
             guard let shell = inv.arguments.first else {

@@ -6,11 +6,12 @@ public enum CommandName: String, CaseIterable, Sendable {
     case revokeUser = "revoke-user"
     case revokeAll = "revoke-all"
     case users, audit, prune, detect, index, snapshot, diff, verify, context, ping, completion, help, version
+    case auditLog = "audit-log"
 
     /// Whether it connects to Redis.
     public var talksToServer: Bool {
         switch self {
-        case .completion, .help, .version, .context: return false
+        case .completion, .help, .version, .context, .auditLog: return false
         default: return true
         }
     }
@@ -109,6 +110,11 @@ public enum CommandTable {
                 "Contexts live in $SESSIONCTL_CONFIG, else $XDG_CONFIG_HOME/sessionctl/config.yaml, else ~/.config/sessionctl/config.yaml: named sets of options (url, TLS files, cluster, framework, layout, index, audit log, actor, password-file). --context NAME or $SESSIONCTL_CONTEXT picks one, current-context is the default. Precedence: a flag, then the environment, then the context, then the built-in default. 'context show' never prints a password; a file holding one that group or others can read is refused."
         ),
         CommandSpec(
+            name: .auditLog, arguments: "verify|show FILE", summary: "check an audit log's chain, or show the runs it records",
+            details:
+                "verify reads the log a line at a time and checks that each record names the digest and number of the line before it: it reports the first line that was changed, removed or inserted, or a last line cut short (exit 1), else \"intact, N records in M runs, first … last …\". show prints each run (who, when, command, target, outcome, exit status, sessions deleted and failed, users) from its records; --run, --user and --since narrow it; -o json for scripts. Neither connects to anything."
+        ),
+        CommandSpec(
             name: .ping, arguments: "", summary: "connection check: server, version, mode, nodes, latency",
             details: "Connects, authenticates and reports what the server says of itself with the round-trip latency."),
         CommandSpec(
@@ -149,6 +155,9 @@ public enum CommandTable {
             "sessionctl verify --verify-url https://app.example/me --framework flask --rate 20 -o json",
         ],
         .context: ["sessionctl context list", "sessionctl --context staging list alice"],
+        .auditLog: [
+            "sessionctl audit-log verify /var/log/sessionctl.log", "sessionctl audit-log show /var/log/sessionctl.log --user alice --since 7d",
+        ],
         .ping: ["sessionctl ping", "sessionctl ping -u rediss://clustercfg.example:6379 --cacert ca.pem -o json"],
         .completion: [
             "sessionctl completion bash > /etc/bash_completion.d/sessionctl",

@@ -108,6 +108,8 @@ public struct DestructiveOptions: Sendable {
     public var actor: String?
     public var reason: String?
     public var auditStream: Bytes?
+    /// `--audit-syslog DEST`: `local` (/dev/log), `unix:PATH`, `udp://HOST:PORT` or `tcp://HOST:PORT`.
+    public var auditSyslog: String?
     /// `--settle`: seconds of quiet the revoked keys are watched for write-backs (`nil`: `$SESSIONCTL_SETTLE`, the context, 5).
     public var settle: Double?
 }
@@ -158,6 +160,14 @@ public struct ShowOptions: Sendable {
     public var maxPayload = 64 * 1024
     /// `--reveal`: secrets the session holds are printed, not redacted.
     public var reveal = false
+}
+
+/// `audit-log show`.
+public struct AuditLogOptions: Sendable {
+    /// `--run`: a run id or its start.
+    public var run: String?
+    /// `--since`: a time or a duration ago, as given.
+    public var since: String?
 }
 
 /// `list`.
@@ -218,6 +228,7 @@ public struct Invocation: Sendable {
     public var detect = DetectOptions()
     public var prune = PruneOptions()
     public var indexBuild = IndexBuildOptions()
+    public var auditLogs = AuditLogOptions()
 
     // General
     public var help = false
@@ -225,6 +236,8 @@ public struct Invocation: Sendable {
 
     /// `--context NAME`.
     public var context: String?
+    /// argv as given (after the program's name), for the audit trail's `run_start`.
+    public var rawArguments: [Bytes] = []
     /// The long names of the options argv gave (a context fills in only the others).
     public var given: Set<String> = []
     /// What the context gives that the environment may override (flag, then environment, then context).

@@ -188,8 +188,14 @@ public enum OptionTable {
 
         OptionSpec(
             name: "user", short: nil, binding: .bytes(\.sessions.user, meta: "USER", what: "a user id"), group: .selection,
-            commands: [.revoke, .show],
-            help: "only sessions of USER (the mapping key is then read directly, no scan)"),
+            commands: [.revoke, .show, .auditLog],
+            help: "only sessions of USER (the mapping key is then read directly, no scan; audit-log show: runs that touched USER)"),
+        OptionSpec(
+            name: "run", short: nil, binding: .text(\.auditLogs.run, meta: "ID"), group: .selection, commands: [.auditLog],
+            help: "audit-log show: only the run whose id (trace.id) starts with ID"),
+        OptionSpec(
+            name: "since", short: nil, binding: .text(\.auditLogs.since, meta: "TIME"), group: .selection, commands: [.auditLog],
+            help: "audit-log show: only runs started at or after TIME (2026-12-07, 2026-12-07T14:00Z, or a duration ago: 24h, 7d)"),
         OptionSpec(
             name: "sample", short: nil, binding: .count(\.detect.sample, 1...10_000_000), group: .selection, commands: [.detect],
             help: "how many keys detect samples (default 5000); what it concludes is from the sample, and says so"),
@@ -300,7 +306,7 @@ public enum OptionTable {
         OptionSpec(
             name: "audit-log", short: nil, binding: .text(\.destructive.auditLog, meta: "FILE", isFile: true), group: .destructive,
             commands: changing,
-            help: "append a JSON line per affected user to FILE before deleting (default $SESSIONCTL_AUDIT_LOG)"),
+            help: "append the run's audit records to FILE, each deletion's before it, chained (default $SESSIONCTL_AUDIT_LOG)"),
         OptionSpec(
             name: "actor", short: nil, binding: .text(\.destructive.actor, meta: "NAME"), group: .destructive, commands: changing,
             help: "who is acting, for the audit trail (default $SUDO_USER, then $USER, then the account's name)"),
@@ -311,6 +317,9 @@ public enum OptionTable {
             name: "audit-stream", short: nil, binding: .bytes(\.destructive.auditStream, meta: "KEY", what: "a stream key"), group: .destructive,
             commands: changing,
             help: "also XADD each audit record to the Redis stream KEY", requires: .auditStream),
+        OptionSpec(
+            name: "audit-syslog", short: nil, binding: .text(\.destructive.auditSyslog, meta: "DEST"), group: .destructive, commands: changing,
+            help: "also send each audit record to syslog (RFC 5424): local, unix:PATH, udp://HOST:PORT or tcp://HOST:PORT"),
 
         OptionSpec(
             name: "help", short: "h", binding: .flag(\.help), group: .general, commands: nil,
