@@ -14,6 +14,8 @@ public indirect enum JSON {
     case null
     case array([JSON])
     case object([(String, JSON)])
+    /// Text already written as JSON, copied as it is (the audit trail's session entries, made once).
+    case raw(String)
 
     /// The value as text, indented by two spaces when `pretty`.
     public func render(pretty: Bool, indent: Int = 0) -> String {
@@ -38,6 +40,7 @@ public indirect enum JSON {
         case .double(let d): out += (d.isFinite ? String(d) : "null").utf8
         case .bool(let b): out += (b ? "true" : "false").utf8
         case .null: out += "null".utf8
+        case .raw(let text): out += text.utf8
         case .array(let items):
             if items.isEmpty {
                 out += "[]".utf8

@@ -5,12 +5,16 @@ import COpenSSL
 /// This target is the only home of COpenSSL outside the transport: the domain and the CLI
 /// ask it, and never call OpenSSL themselves.
 public enum Digest {
+    /// SHA-256 fetched from OpenSSL's provider once: `EVP_sha256()` makes every digest fetch it
+    /// again (a lock and a lookup, more than the hashing of a short id).
+    nonisolated(unsafe) private static let sha256Method: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil)
+
     /// The SHA-256 of `bytes`.
     public static func sha256(_ bytes: [UInt8]) -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         let ok = bytes.withUnsafeBytes { raw in
-            EVP_Digest(raw.baseAddress, raw.count, &digest, &length, EVP_sha256(), nil)
+            EVP_Digest(raw.baseAddress, raw.count, &digest, &length, sha256Method ?? EVP_sha256(), nil)
         }
         // EVP_Digest fails only when OpenSSL cannot allocate; there is nothing to return then.
         precondition(ok == 1 && length == 32, "SHA-256 failed in OpenSSL")

@@ -347,6 +347,8 @@ public final class AuditTrail {
     }
 
     private func byUser(_ refs: [SessionRef]) -> [(Bytes, [SessionRef])] {
+        // One user's batch (revoke-user, the common case) needs no grouping.
+        if let first = refs.first, refs.allSatisfy({ $0.user == first.user }) { return [(first.user, refs)] }
         var order: [Bytes] = []
         var groups: [Bytes: [SessionRef]] = [:]
         for r in refs {
@@ -356,8 +358,9 @@ public final class AuditTrail {
         return order.map { ($0, groups[$0]!) }
     }
 
+    /// A session as the records list it: its id's and key's digests (hex digits only: written as JSON once, here).
     private static func entry(_ ref: SessionRef) -> JSON {
-        .object([("id_sha256", .string(Digest.sha256Hex(ref.session))), ("key_sha256", .string(Digest.sha256Hex(ref.sessionKey)))])
+        .raw(#"{"id_sha256":"\#(Digest.sha256Hex(ref.session))","key_sha256":"\#(Digest.sha256Hex(ref.sessionKey))"}"#)
     }
 
     /// The records of one event, `sessions` split over as many parts as keep each line within ``maxLine``.
@@ -402,7 +405,8 @@ public final class AuditTrail {
         var start = 0
         var size = 0
         for (i, e) in sessions.enumerated() {
-            let n = e.render(pretty: false).utf8.count + 1
+            let n: Int
+            if case .raw(let text) = e { n = text.utf8.count + 1 } else { n = e.render(pretty: false).utf8.count + 1 }
             if i > start && size + n > room {
                 cuts.append(start..<i)
                 start = i
