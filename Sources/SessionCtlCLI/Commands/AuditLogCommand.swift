@@ -34,12 +34,8 @@ enum AuditLogCommand {
     /// `--since`: an RFC 3339 date or time (compared as UTC text), or a duration ago.
     static func sinceTime(_ text: String, now: time_t) throws -> String {
         if let seconds = OptionBinding.parseDuration(text) {
-            var t = now - time_t(seconds)
-            var parts = tm()
-            gmtime_r(&t, &parts)
-            func pad(_ n: Int32, _ w: Int = 2) -> String { String(repeating: "0", count: max(0, w - String(n).count)) + String(n) }
-            return
-                "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1))-\(pad(parts.tm_mday))T\(pad(parts.tm_hour)):\(pad(parts.tm_min)):\(pad(parts.tm_sec))"
+            // Records are stamped in UTC ("Z"), compared as text without it.
+            return String(Timestamp.rfc3339(Double(now) - seconds).dropLast())
         }
         let shape =
             text.count >= 10
