@@ -18,7 +18,7 @@ public final class AuditStream: AuditSink {
     public func write(_ lines: [AuditLine], sync: Bool) throws(AuditTrailError) {
         let commands = lines.map { line -> [Bytes] in
             [
-                Bytes("XADD"), key, Bytes("*"), Bytes("record"), Array(line.text.utf8), Bytes("action"), Array(line.action.utf8), Bytes("run"),
+                Bytes("XADD"), key, Bytes("*"), Bytes("record"), line.bytes, Bytes("action"), Array(line.action.utf8), Bytes("run"),
                 Array(line.run.utf8),
             ]
         }

@@ -7,7 +7,7 @@ import COpenSSL
 public enum Digest {
     /// SHA-256 fetched from OpenSSL's provider once: `EVP_sha256()` makes every digest fetch it
     /// again (a lock and a lookup, more than the hashing of a short id).
-    nonisolated(unsafe) private static let sha256Method: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil)
+    nonisolated(unsafe) static let sha256Method: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil)
 
     /// The SHA-256 of `bytes`.
     public static func sha256(_ bytes: [UInt8]) -> [UInt8] {
@@ -36,6 +36,47 @@ public enum Digest {
             out.append(digits[Int(b & 0xF)])
         }
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// SHA-256 digests of many short inputs written as hex straight into a buffer, through one
+/// OpenSSL context reused for each (the audit trail's two digests per session: a context and
+/// three arrays a digest cost more than the hashing).
+public final class SHA256HexWriter {
+    private let context: OpaquePointer
+
+    /// A writer with a context of its own.
+    public init() {
+        // EVP_MD_CTX_new fails only when OpenSSL cannot allocate.
+        guard let c = EVP_MD_CTX_new() else { preconditionFailure("SHA-256 failed in OpenSSL") }
+        context = c
+    }
+
+    deinit { EVP_MD_CTX_free(context) }
+
+    /// Appends the SHA-256 of `bytes`, 64 lower-case hex digits, to `out`.
+    public func append(digestOf bytes: [UInt8], to out: inout [UInt8]) {
+        // The digest and its hex on the stack: 96 bytes, no array made.
+        var buffer: (SIMD32<UInt8>, SIMD64<UInt8>) = (.zero, .zero)
+        withUnsafeMutableBytes(of: &buffer) { raw in
+            let digest = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            let hex = raw.baseAddress!.advanced(by: MemoryLayout<SIMD32<UInt8>>.stride).assumingMemoryBound(to: UInt8.self)
+            var length: UInt32 = 0
+            let ok = bytes.withUnsafeBytes { input in
+                EVP_DigestInit_ex2(context, Digest.sha256Method ?? EVP_sha256(), nil) == 1
+                    && EVP_DigestUpdate(context, input.baseAddress, input.count) == 1
+                    && EVP_DigestFinal_ex(context, digest, &length) == 1
+            }
+            precondition(ok && length == 32, "SHA-256 failed in OpenSSL")
+            for i in 0..<32 {
+                let b = digest[i]
+                let high = b >> 4
+                let low = b & 0xF
+                hex[2 * i] = high < 10 ? 0x30 + high : 0x57 + high
+                hex[2 * i + 1] = low < 10 ? 0x30 + low : 0x57 + low
+            }
+            out.append(contentsOf: UnsafeBufferPointer(start: hex, count: 64))
+        }
     }
 }
 

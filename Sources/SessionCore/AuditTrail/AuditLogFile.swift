@@ -19,6 +19,7 @@ public final class AuditLogFile {
     private let path: String
     private let fd: Int32
     private let regular: Bool
+    private let digests = SHA256HexWriter()
     /// How long a writer waits for another's lock.
     static let lockWait = 10.0
     /// Things to tell the operator (a log that others can read).
@@ -80,7 +81,12 @@ public final class AuditLogFile {
     func append(_ records: [AuditRecord], sync: Bool) throws(AuditTrailError) -> [AuditLine] {
         guard regular else {
             let lines = records.map { $0.line(chain: nil) }
-            try write(Array(lines.map { $0.text + "\n" }.joined().utf8), sync: sync)
+            var bytes: [UInt8] = []
+            for line in lines {
+                bytes += line.bytes
+                bytes.append(UInt8(ascii: "\n"))
+            }
+            try write(bytes, sync: sync)
             return lines
         }
         try lock()
@@ -91,17 +97,20 @@ public final class AuditLogFile {
         var lines: [AuditLine] = []
         // A last line cut short (a write that did not finish) stays a line of its own: verify names it.
         var bytes: [UInt8] = last.open ? [UInt8(ascii: "\n")] : []
+        bytes.reserveCapacity(records.reduce(bytes.count) { $0 + $1.body.count + AuditTrail.chainRoom })
         for r in records {
             seq += 1
             let line = r.line(chain: (seq, previous))
-            let text = Array(line.text.utf8)
             // Never a line over the bound: the trail keeps every field within it, so this is a defect, stopped here.
-            guard text.count <= AuditTrail.maxLine else {
+            guard line.bytes.count <= AuditTrail.maxLine else {
                 throw AuditTrailError(
-                    "cannot write the audit log '\(path)': a record of \(text.count) bytes is over the \(AuditTrail.maxLine)-byte bound")
+                    "cannot write the audit log '\(path)': a record of \(line.bytes.count) bytes is over the \(AuditTrail.maxLine)-byte bound")
             }
-            previous = Digest.sha256Hex(text)
-            bytes += text
+            var digest: [UInt8] = []
+            digest.reserveCapacity(64)
+            digests.append(digestOf: line.bytes, to: &digest)
+            previous = digest
+            bytes += line.bytes
             bytes.append(UInt8(ascii: "\n"))
             lines.append(line)
         }
@@ -125,7 +134,7 @@ public final class AuditLogFile {
 
     /// The last line's number and digest, and whether it lacks its newline (a write cut short):
     /// (0, nil, false) for an empty file or one that cannot be read.
-    private func tail() -> (seq: UInt64, digest: String?, open: Bool) {
+    private func tail() -> (seq: UInt64, digest: [UInt8]?, open: Bool) {
         var info = stat()
         guard fstat(fd, &info) == 0, info.st_size > 0 else { return (0, nil, false) }
         let size = Int(info.st_size)
@@ -139,7 +148,7 @@ public final class AuditLogFile {
         let line = Array(body[start...])
         // A line longer than the window is no record of ours: its digest is of its end only, and verify says which line it is.
         let seq = AuditChainLink(line: line)?.seq ?? 0
-        return (seq, Digest.sha256Hex(line), open)
+        return (seq, Array(Digest.sha256Hex(line).utf8), open)
     }
 
     private func write(_ bytes: [UInt8], sync: Bool) throws(AuditTrailError) {

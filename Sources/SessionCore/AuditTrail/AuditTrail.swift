@@ -115,6 +115,8 @@ public final class AuditTrail {
     private var changed = false
     /// What the run did, for `run_end`.
     private var counts: [(String, Int)] = []
+    /// The digests of session ids and keys, written as hex into the records.
+    private let digests = SHA256HexWriter()
 
     /// A trail writing to `sinks` (none: records are dropped).
     public init(_ context: Context, sinks: [any AuditSink] = []) {
@@ -200,7 +202,7 @@ public final class AuditTrail {
         let out = byUser(refs).flatMap { user, sessions in
             records(
                 action: event, category: "session", type: event == "index_build" ? "info" : "end", outcome: "unknown", owner: user,
-                extra: [("phase", .string("before")), ("batch_sessions", .int(Int64(sessions.count)))], sessions: sessions.map(Self.entry))
+                extra: [("phase", .string("before")), ("batch_sessions", .int(Int64(sessions.count)))], sessions: sessions.map(entry))
         }
         try emit(out, sync: true)
         changed = true
@@ -212,7 +214,12 @@ public final class AuditTrail {
         let out = records(
             action: "revoke_all", category: "session", type: "end", outcome: "unknown",
             extra: [("phase", .string("before")), ("batch_sessions", .int(Int64(keys.count)))],
-            sessions: keys.map { .object([("key_sha256", .string(Digest.sha256Hex($0)))]) })
+            sessions: keys.map { key in
+                var out = Array(#"{"key_sha256":""#.utf8)
+                digests.append(digestOf: key, to: &out)
+                out += #""}"#.utf8
+                return out
+            })
         try emit(out, sync: true)
         changed = true
     }
@@ -232,7 +239,7 @@ public final class AuditTrail {
         for (user, sessions) in byUser(outcome.failed) {
             out += records(
                 action: event, category: "session", type: "end", outcome: "failure", owner: user, extra: [("phase", .string("after"))],
-                sessions: sessions.map(Self.entry))
+                sessions: sessions.map(entry))
         }
         // Not write-ahead: synced with the next batch's records or the run's end.
         try emit(out, sync: false)
@@ -262,7 +269,7 @@ public final class AuditTrail {
         let out = byUser(refs).flatMap { user, sessions in
             records(
                 action: event, category: "session", type: "end", outcome: event == "not_held" ? "failure" : "success", owner: user, extra: [],
-                sessions: sessions.map(Self.entry))
+                sessions: sessions.map(entry))
         }
         try emit(out, sync: true)
     }
@@ -288,9 +295,10 @@ public final class AuditTrail {
                 outcome: answer == "refused" ? "success" : answer == "logged_in" ? "failure" : "unknown", owner: group[0].ref.user,
                 extra: [("url", .string(Self.bounded(url, 512))), ("result", .string(answer))],
                 sessions: group.map { c in
-                    .object([
-                        ("id_sha256", .string(Digest.sha256Hex(c.ref.session))), ("status", c.answer.status.map { .int(Int64($0)) } ?? .null),
-                    ])
+                    Array(
+                        JSON.object([
+                            ("id_sha256", .string(Digest.sha256Hex(c.ref.session))), ("status", c.answer.status.map { .int(Int64($0)) } ?? .null),
+                        ]).render(pretty: false).utf8)
                 })
         }
         try emit(out, sync: true)
@@ -325,15 +333,23 @@ public final class AuditTrail {
         return order.map { ($0, groups[$0]!) }
     }
 
-    /// A session as the records list it: its id's and key's digests (hex digits only: written as JSON once, here).
-    private static func entry(_ ref: SessionRef) -> JSON {
-        .raw(#"{"id_sha256":"\#(Digest.sha256Hex(ref.session))","key_sha256":"\#(Digest.sha256Hex(ref.sessionKey))"}"#)
+    /// A session as the records list it, as JSON: its id's and key's digests (hex digits only, written here as bytes).
+    private func entry(_ ref: SessionRef) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(160)
+        out += #"{"id_sha256":""#.utf8
+        digests.append(digestOf: ref.session, to: &out)
+        out += #"","key_sha256":""#.utf8
+        digests.append(digestOf: ref.sessionKey, to: &out)
+        out += #""}"#.utf8
+        return out
     }
 
-    /// The records of one event, `sessions` split over as many parts as keep each line within ``maxLine``.
+    /// The records of one event, `sessions` (each a JSON object, written) split over as many parts
+    /// as keep each line within ``maxLine``.
     func records(
         action: String, category: String, type: String, outcome: String, owner: Bytes? = nil, extra: [(String, JSON)],
-        sessions: [JSON]? = nil, eventExtra: [(String, JSON)] = []
+        sessions: [[UInt8]]? = nil, eventExtra: [(String, JSON)] = []
     ) -> [AuditRecord] {
         let time = Self.now()
         var event: [(String, JSON)] = [
@@ -358,22 +374,21 @@ public final class AuditTrail {
                 ("command", .string(context.command)), ("context", context.contextName.map { .string(Self.bounded($0, 256)) } ?? .null),
                 ("target", target?.json ?? .null),
             ] + extra
-        func body(_ part: Int, _ parts: Int, _ entries: ArraySlice<JSON>?) -> String {
+        // The line up to the sessions array (the `sessionctl` object's last field), or whole without one.
+        func opening(_ part: Int, _ parts: Int, sessions: Bool) -> [UInt8] {
             var fields = base
-            if let entries { fields += [("part", .int(Int64(part))), ("parts", .int(Int64(parts))), ("sessions", .array(Array(entries)))] }
-            let text = JSON.object(head + [("sessionctl", .object(fields))]).render(pretty: false)
+            if sessions { fields += [("part", .int(Int64(part))), ("parts", .int(Int64(parts))), ("sessions", .raw(""))] }
             // Open again: the chain is the sessionctl object's last field, added as the line is written.
-            return String(text.dropLast(2))
+            return Array(JSON.object(head + [("sessionctl", .object(fields))]).render(pretty: false).utf8.dropLast(2))
         }
-        guard let sessions else { return [AuditRecord(body: body(1, 1, nil), action: action, run: run, timestamp: time)] }
+        guard let sessions else { return [AuditRecord(body: opening(1, 1, sessions: false), action: action, run: run, timestamp: time)] }
         // Greedy packing: the fixed part measured once (with the widest part numbers), then entries while they fit.
-        let room = Self.maxLine - Self.chainRoom - body(99_999, 99_999, []).utf8.count
+        let room = Self.maxLine - Self.chainRoom - opening(99_999, 99_999, sessions: true).count - 2
         var cuts: [Range<Int>] = []
         var start = 0
         var size = 0
         for (i, e) in sessions.enumerated() {
-            let n: Int
-            if case .raw(let text) = e { n = text.utf8.count + 1 } else { n = e.render(pretty: false).utf8.count + 1 }
+            let n = e.count + 1
             if i > start && size + n > room {
                 cuts.append(start..<i)
                 start = i
@@ -383,7 +398,15 @@ public final class AuditTrail {
         }
         cuts.append(start..<sessions.count)
         return cuts.enumerated().map { k, r in
-            AuditRecord(body: body(k + 1, cuts.count, sessions[r]), action: action, run: run, timestamp: time)
+            var body = opening(k + 1, cuts.count, sessions: true)
+            body.reserveCapacity(body.count + r.reduce(2) { $0 + sessions[$1].count + 1 })
+            body.append(UInt8(ascii: "["))
+            for i in r {
+                if i > r.lowerBound { body.append(UInt8(ascii: ",")) }
+                body += sessions[i]
+            }
+            body.append(UInt8(ascii: "]"))
+            return AuditRecord(body: body, action: action, run: run, timestamp: time)
         }
     }
 
