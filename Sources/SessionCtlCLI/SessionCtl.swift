@@ -85,9 +85,16 @@ public enum SessionCtl {
         if let error { console.error(error.line) }
         // The run's end in the audit trail, after Ctrl-C, a failure or success alike; a trail that
         // cannot take it makes a run that succeeded a failure (its record is not whole).
-        if let trail = context.auditTrail, let failed = trail.end(exitStatus: code.rawValue, error: error?.line) {
-            console.error("\(failed.message) (the run's end record)")
-            if code == .success || code == .notFound { code = .failure }
+        if let trail = context.auditTrail {
+            // A record after a batch that a sink refused was said when it happened; the trail is not whole, so neither is the run.
+            if trail.lost != nil && (code == .success || code == .notFound) {
+                console.error("the audit trail lacks a record that could not be written (said above): exit status 1")
+                code = .failure
+            }
+            if let failed = trail.end(exitStatus: code.rawValue, error: error?.line) {
+                console.error("\(failed.message) (the run's end record)")
+                if code == .success || code == .notFound { code = .failure }
+            }
         }
         console.flush()
         // Output that could not be written is a failure (as jq does); a closed pipe stays quiet.

@@ -61,6 +61,42 @@ final class AuditTrailTests: XCTestCase {
         XCTAssertEqual(verdict.unfinished, 0)
     }
 
+    /// A sink that takes `accepting` writes and refuses every one after.
+    private final class RefusingSink: AuditSink {
+        var accepting: Int
+        var written: [AuditLine] = []
+        init(accepting: Int) { self.accepting = accepting }
+        func write(_ lines: [AuditLine], sync: Bool) throws(AuditTrailError) {
+            guard accepting > 0 else { throw AuditTrailError("the sink is full") }
+            accepting -= 1
+            written += lines
+        }
+    }
+
+    /// An outcome record a sink refuses (after a batch was deleted) stops the next batch as a
+    /// refused record before it would, and the trail keeps the loss for the run's exit status.
+    func testARefusedRecordAfterABatchStopsTheNextBatch() throws {
+        let path = tempPath()
+        defer { unlink(path) }
+        let t = try trail(path)
+        let sink = RefusingSink(accepting: 2)
+        t.add(sink)
+        try t.start()
+        try t.record(refs("alice", 3), event: "revoke")
+        XCTAssertNil(t.lost)
+        XCTAssertThrowsError(try t.recordOutcome(DeletionOutcome(deleted: refs("alice", 3), failed: []), event: "revoke"))
+        XCTAssertNotNil(t.lost)
+        sink.accepting = 10
+        XCTAssertThrowsError(try t.record(refs("bob", 2), event: "revoke")) { error in
+            XCTAssertTrue("\(error)".contains("an earlier audit record could not be written"), "\(error)")
+        }
+        XCTAssertEqual(sink.written.map(\.action), ["run_start", "revoke"], "nothing of bob's batch went out")
+        // The end is still told, in the file and the sink.
+        XCTAssertNil(t.end(exitStatus: 1, error: "lost"))
+        XCTAssertEqual(sink.written.last?.action, "run_end")
+        XCTAssertTrue(try AuditLogVerifier.verify(path: path).intact)
+    }
+
     func testTwoTrailsOnOneFileKeepOneChainAndAnAppendedRunContinuesIt() throws {
         let path = tempPath()
         defer { unlink(path) }

@@ -113,6 +113,8 @@ public final class AuditTrail {
     private var ended = false
     /// Whether a record of a change (a deletion, a mapping) went out: after one, a failure says "nothing more".
     private var changed = false
+    /// The first record a sink could not take: after it no more is deleted, and the run fails.
+    public private(set) var lost: AuditTrailError?
     /// What the run did, for `run_end`.
     private var counts: [(String, Int)] = []
     /// The digests of session ids and keys, written as hex into the records.
@@ -198,6 +200,7 @@ public final class AuditTrail {
     /// `event` is `revoke`, `prune`, `index_build` (mappings written), or `revoke_all`.
     public func record(_ refs: [SessionRef], event: String) throws(AuditTrailError) {
         guard isEnabled, !refs.isEmpty else { return }
+        try refuseAfterLoss()
         if event == "index_build" { count("sessions_mapped", refs.count) }
         let out = byUser(refs).flatMap { user, sessions in
             records(
@@ -211,6 +214,7 @@ public final class AuditTrail {
     /// `revoke_all`'s page: the session keys it is about to delete (no user: the pages are of keys).
     public func record(keys: [Bytes]) throws(AuditTrailError) {
         guard isEnabled, !keys.isEmpty else { return }
+        try refuseAfterLoss()
         let out = records(
             action: "revoke_all", category: "session", type: "end", outcome: "unknown",
             extra: [("phase", .string("before")), ("batch_sessions", .int(Int64(keys.count)))],
@@ -312,8 +316,16 @@ public final class AuditTrail {
             let lines = try journal?.append(records, sync: sync) ?? records.map { $0.line(chain: nil) }
             for sink in sinks { try sink.write(lines, sync: sync) }
         } catch {
-            throw AuditTrailError(error.message + (changed ? "; nothing more was deleted" : "; nothing was deleted"))
+            let failure = AuditTrailError(error.message + (changed ? "; nothing more was deleted" : "; nothing was deleted"))
+            if lost == nil { lost = failure }
+            throw failure
         }
+    }
+
+    /// A record after the deletions (an outcome, the watch's findings) that a sink refused stops
+    /// the run as a record before them would: nothing more is deleted.
+    private func refuseAfterLoss() throws(AuditTrailError) {
+        if let lost { throw AuditTrailError("an earlier audit record could not be written (\(lost.message))") }
     }
 
     private func count(_ name: String, _ n: Int) {
