@@ -96,6 +96,10 @@ public enum SessionCtl {
                 if code == .success || code == .notFound { code = .failure }
             }
         }
+        // NDJSON's last line says how the run ended (snapshot's file has its own trailer; help and completion print text).
+        if ![.help, .completion, .snapshot].contains(invocation.command) && !invocation.help {
+            context.printer.summary(command: invocation.command.rawValue, complete: complete(result, code), exitCode: code.rawValue)
+        }
         console.flush()
         // Output that could not be written is a failure (as jq does); a closed pipe stays quiet.
         if let failed = console.out.writeError {
@@ -103,6 +107,18 @@ public enum SessionCtl {
             return code == .success || code == .notFound ? ExitCode.failure.rawValue : code.rawValue
         }
         return code.rawValue
+    }
+
+    /// Whether a run read all it had to: a finished command says so itself; one that stopped on
+    /// an error did not, unless the error is that what was named does not exist.
+    private static func complete(_ result: Result<Outcome, any Error>, _ code: ExitCode) -> Bool {
+        guard code != .interrupted else { return false }
+        switch result {
+        case .success(.success): return true
+        case .success(.finished(let c, _, _)), .success(.differs(let c)): return c.isComplete
+        case .success(.stopped): return false
+        case .failure: return code == .notFound
+        }
     }
 
     private static func dispatch(_ context: CommandContext) throws -> Outcome {

@@ -207,7 +207,8 @@ final class IncidentEndToEndTests: XCTestCase {
         let out = r.stdout.split(separator: "\n")
         XCTAssertEqual(out.filter { $0.contains("\"result\":\"revoked\"") }.count, 300)
         XCTAssertEqual(out.filter { $0.contains("\"result\":\"not_found\"") }.count, 2200, "every id that matched nothing is said")
-        XCTAssertEqual(out.count, 2500)
+        XCTAssertEqual(out.count, 2501)
+        XCTAssertEqual(try r.ndjson().summary["results"] as? [String: Int], ["revoked": 300, "not_found": 2200])
         XCTAssertEqual(try f.dbsize(), 600)
         XCTAssertFalse(try f.exists("session:s0"))
         XCTAssertTrue(try f.exists("session:s1"))
@@ -224,7 +225,8 @@ final class IncidentEndToEndTests: XCTestCase {
         XCTAssertEqual(try f.run("users", "--min", "2").stdout, "USER   MAPPINGS\nalice         3\nbob           2\n")
         XCTAssertEqual(
             try f.run("users", "--sort", "user", "-o", "ndjson").stdout,
-            "{\"user\":\"alice\",\"sessions\":3}\n{\"user\":\"bob\",\"sessions\":2}\n{\"user\":\"carol\",\"sessions\":1}\n")
+            "{\"user\":\"alice\",\"sessions\":3}\n{\"user\":\"bob\",\"sessions\":2}\n{\"user\":\"carol\",\"sessions\":1}\n"
+                + "{\"summary\":{\"command\":\"users\",\"lines\":3,\"results\":{},\"complete\":true,\"exit_code\":0}}\n")
         XCTAssertEqual(try f.run("users", "--top", "1", "--rate", "100000", "-q").stdout, "USER   MAPPINGS\nalice         3\n")
     }
 

@@ -34,12 +34,10 @@ final class ListShowEndToEndTests: XCTestCase {
 
         let nd = try f.run("list", "alice", "-o", "ndjson")
         assertExitStatus(nd, 0)
-        let ndLines = nd.stdout.split(separator: "\n")
+        let (ndLines, summary) = try nd.ndjson()
         XCTAssertEqual(ndLines.count, 2)
-        for line in ndLines {
-            let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-            XCTAssertEqual(o?["user"] as? String, "alice")
-        }
+        for o in ndLines { XCTAssertEqual(o["user"] as? String, "alice") }
+        XCTAssertEqual(summary["lines"] as? Int, 2)
     }
 
     func testEmptyResultIsSuccess() throws {

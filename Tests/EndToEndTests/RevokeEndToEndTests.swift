@@ -14,7 +14,8 @@ final class RevokeEndToEndTests: XCTestCase {
         XCTAssertEqual(obj["complete"] as? Bool, true)
         let revoked = try XCTUnwrap(obj["revoked"] as? [[String: Any]])
         XCTAssertEqual(revoked.map { $0["session"] as? String }, ["s1", "s2"])
-        XCTAssertEqual(Set(revoked[0].keys), ["user", "session", "mapping_key", "session_key"])
+        XCTAssertEqual(Set(revoked[0].keys), ["user", "session", "mapping_key", "session_key", "result"])
+        XCTAssertEqual(revoked[0]["result"] as? String, "revoked")
         XCTAssertEqual((obj["deleted"] as? [String: Int])?["session_keys"], 2)
         for key in ["user:alice:s1", "session:s1", "user:alice:s2", "session:s2"] { XCTAssertFalse(try f.exists(key), key) }
         XCTAssertTrue(try f.exists("session:s3"))
@@ -143,6 +144,59 @@ final class RevokeEndToEndTests: XCTestCase {
         XCTAssertFalse(try f.exists("session:s2"))
         let again = try f.run("revoke", "s2", "--yes")
         assertExitStatus(again, 3)
+    }
+
+    /// JSON's entries and NDJSON's lines are the same objects with the same result words; NDJSON
+    /// ends with a summary (also after a failure); --ignore-not-found makes "nothing there" exit 0.
+    func testScriptsGetOneVocabularyAndAnEndTheyCanCheck() throws {
+        let f = try Fixture()
+        try f.seed([("alice", "s1"), ("alice", "s2")])
+        try f.server.run([["SET", "user:alice:evil", "config:main"], ["SET", "config:main", "keep"], ["SET", "user:alice:gone", "session:gone"]])
+        func lines(_ r: Sessionctl.Run) throws -> [[String: Any]] {
+            try r.stdout.split(separator: "\n").map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        }
+        func words(_ entries: [[String: Any]]) -> [String] { entries.compactMap { $0["result"] as? String }.sorted() }
+        let dryJSON = try f.run("revoke-user", "alice", "--dry-run", "-o", "json")
+        let dryLines = try f.run("revoke-user", "alice", "--dry-run", "-o", "ndjson")
+        assertExitStatus(dryLines, 0)
+        let object = try dryJSON.json()
+        let fromJSON = ["revoked", "stale", "refused", "not_held"].flatMap { (object[$0] as? [[String: Any]]) ?? [] }
+        var streamed = try lines(dryLines)
+        let summary = try XCTUnwrap(streamed.removeLast()["summary"] as? [String: Any], dryLines.stdout)
+        XCTAssertEqual(words(fromJSON), ["refused", "would_remove_stale_mapping", "would_revoke", "would_revoke"])
+        XCTAssertEqual(words(streamed), words(fromJSON), "the same words in both")
+        XCTAssertEqual(summary["command"] as? String, "revoke-user")
+        XCTAssertEqual(summary["lines"] as? Int, 4)
+        XCTAssertEqual(summary["results"] as? [String: Int], ["would_revoke": 2, "would_remove_stale_mapping": 1, "refused": 1])
+        XCTAssertEqual(summary["complete"] as? Bool, true)
+        XCTAssertEqual(summary["exit_code"] as? Int, 0)
+        XCTAssertTrue(try f.exists("user:alice:gone"), "a dry run removes no stale mapping")
+
+        let done = try f.run("revoke-user", "alice", "--yes", "--settle", "0", "-o", "ndjson")
+        assertExitStatus(done, 0)
+        XCTAssertEqual(words(try lines(done).dropLast()), ["refused", "revoked", "revoked", "stale_mapping_removed"])
+        // Nothing left: exit 3, said in the summary; with --ignore-not-found, exit 0 and still listed.
+        let again = try f.run("revoke-user", "alice", "--yes", "-o", "ndjson")
+        assertExitStatus(again, 1)
+        XCTAssertTrue(again.stderr.contains("every mapping found (1) was refused"), again.stderr)
+        try f.server.run([["DEL", "user:alice:evil"]])
+        let none = try f.run("revoke-user", "alice", "--yes", "-o", "ndjson")
+        assertExitStatus(none, 3)
+        XCTAssertEqual(try lines(none).last?["summary"].flatMap { ($0 as? [String: Any])?["exit_code"] as? Int }, 3)
+        let ignored = try f.run("revoke-user", "alice", "--yes", "--ignore-not-found", "-o", "json")
+        assertExitStatus(ignored, 0)
+        XCTAssertEqual(try ignored.json()["not_found"] as? [String], ["alice"])
+        XCTAssertTrue(ignored.stderr.contains("user 'alice' has no sessions") && ignored.stderr.contains("--ignore-not-found"), ignored.stderr)
+        XCTAssertFalse(ignored.stderr.contains("sessionctl:"), "a note, not an error: \(ignored.stderr)")
+        assertExitStatus(try f.run("revoke", "nosuch", "--yes", "--ignore-not-found"), 0)
+        assertExitStatus(try f.run("revoke", "nosuch", "--yes"), 3)
+        // A run that could not connect still ends its stream: not complete, exit 4.
+        let unreachable = try Sessionctl.run(["revoke-user", "alice", "--yes", "-o", "ndjson", "-u", "redis://127.0.0.1:1"])
+        assertExitStatus(unreachable, 4)
+        let last = try XCTUnwrap(try lines(unreachable).last?["summary"] as? [String: Any], unreachable.stdout)
+        XCTAssertEqual(last["complete"] as? Bool, false)
+        XCTAssertEqual(last["exit_code"] as? Int, 4)
+        XCTAssertTrue(try f.exists("config:main"))
     }
 
     func testGuardKeepsKeysOutsideTheSessionNamespace() throws {

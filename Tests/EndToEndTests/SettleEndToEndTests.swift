@@ -161,7 +161,7 @@ final class SettleEndToEndTests: XCTestCase {
             ], env: ["SSL_CERT_FILE": certs.path("ca.crt")])
         assertExitStatus(trusted, 5)
         let answers = try XCTUnwrap(try trusted.json()["verified"] as? [[String: Any]], trusted.stdout)
-        XCTAssertEqual(answers.map { $0["result"] as? String }, ["logged_in", "logged_in"], "\(answers)")
+        XCTAssertEqual(answers.map { $0["answer"] as? String }, ["logged_in", "logged_in"], "\(answers)")
         XCTAssertTrue(trusted.stderr.contains("still logs in (status 200, a 2xx status)"), trusted.stderr)
         try f.seed([("uma", "u1")])
         let other = try f.run(
@@ -171,7 +171,7 @@ final class SettleEndToEndTests: XCTestCase {
             ], env: ["SSL_CERT_FILE": certs.path("other-ca.crt")])
         assertExitStatus(other, 5)
         let refused = try XCTUnwrap((try other.json()["verified"] as? [[String: Any]])?.first, other.stdout)
-        XCTAssertEqual(refused["result"] as? String, "failed", "\(refused)")
+        XCTAssertEqual(refused["answer"] as? String, "failed", "\(refused)")
         XCTAssertTrue((refused["reason"] as? String ?? "").contains("certificate"), "\(refused)")
         XCTAssertFalse(try f.exists("session:u1"), "the revocation itself happened")
         // A name the certificate does not hold: the reason names what to give the probe, not --sni (which it has not).
@@ -290,7 +290,7 @@ final class SettleEndToEndTests: XCTestCase {
                     + (rule.map { ["--verify-logged-in", $0] } ?? []))
             assertExitStatus(r, 5)
             let answer = try XCTUnwrap((try r.json()["verified"] as? [[String: Any]])?.first, "\(path): \(r.stdout)")
-            XCTAssertEqual(answer["result"] as? String, expected, "\(path): \(answer)")
+            XCTAssertEqual(answer["answer"] as? String, expected, "\(path): \(answer)")
             XCTAssertEqual(try r.json()["complete"] as? Bool, false, path)
         }
         // A refusal is still a refusal: 404 with the default rule.

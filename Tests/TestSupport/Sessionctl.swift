@@ -17,6 +17,20 @@ public enum Sessionctl {
             }
             return obj
         }
+
+        /// NDJSON's lines before its summary, and the summary (`{"summary": {…}}`, the last line).
+        public func ndjson() throws -> (lines: [[String: Any]], summary: [String: Any]) {
+            var lines = try stdout.split(separator: "\n").map { line in
+                guard let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                    throw TestSupportError("not a JSON object: \(line)")
+                }
+                return obj
+            }
+            guard let summary = lines.popLast()?["summary"] as? [String: Any] else {
+                throw TestSupportError("NDJSON without its summary line: \(stdout)")
+            }
+            return (lines, summary)
+        }
     }
 
     /// The binary next to the test bundle, in the same build folder.

@@ -81,7 +81,8 @@ enum RevokeCommand {
         // Stale mappings removed are not revocations: they are counted apart and warned of loudly (a
         // re-run after a partial failure removes the mappings of sessions already ended, and succeeds).
         let notFound =
-            inv.command == .revokeUser ? total.revoked.isEmpty && total.refused.isEmpty && !total.notFound.isEmpty : !total.notFound.isEmpty
+            !inv.revoke.ignoreNotFound
+            && (inv.command == .revokeUser ? total.revoked.isEmpty && total.refused.isEmpty && !total.notFound.isEmpty : !total.notFound.isEmpty)
         return .finished(total.completeness, notFound: notFound, didSomething: !total.revoked.isEmpty)
     }
 

@@ -29,32 +29,72 @@ final class RevokeOutput {
 
     private var idName: String { ctx.invocation.command == .revokeUser ? "user" : "session" }
 
-    /// Prints a batch's lines at once when the output is NDJSON.
+    /// Prints a batch's lines at once when the output is NDJSON: the entries of the JSON object's
+    /// arrays, each with the `result` word it has there (``Entries``).
     func stream(_ r: RevokeResult) {
         guard ctx.printer.streams else { return }
-        let result = ctx.invocation.command == .prune ? (dry ? "would_prune" : "pruned") : (dry ? "would_revoke" : "revoked")
-        for ref in r.revoked { ctx.printer.emit(.object(JSONModels.ref(ref) + [("result", .string(result))])) }
-        for ref in r.stale { ctx.printer.emit(.object(JSONModels.ref(ref) + [("result", .string("stale_mapping_removed"))])) }
-        for f in r.refused {
-            if case .object(let fields) = JSONModels.refusal(f) { ctx.printer.emit(.object(fields + [("result", .string("refused"))])) }
-        }
-        for id in r.notFound { ctx.printer.emit(.object([(idName, .bytes(id)), ("result", .string("not_found"))])) }
-        for ref in r.notHeld { ctx.printer.emit(.object(JSONModels.ref(ref) + [("result", .string("not_held"))])) }
-        for v in r.verified {
-            ctx.printer.emit(.object(Self.verificationFields(v).map { $0.0 == "result" ? ("result", .string("verified_" + v.answer.name)) : $0 }))
-        }
+        let entries = Entries(r, prune: ctx.invocation.command == .prune, dry: dry, sql: sql)
+        for e in entries.revoked + entries.stale + entries.refused { ctx.printer.emit(e) }
+        for id in r.notFound { ctx.printer.emit(.object([(idName, .bytes(id)), ("result", .string(ResultWord.notFound))])) }
+        for e in entries.notHeld + entries.verified { ctx.printer.emit(e) }
         for key in r.settle.writtenBack {
-            ctx.printer.emit(.object([("session_key", .bytes(key)), ("result", .string("written_back_deleted_again"))]))
+            ctx.printer.emit(.object([("session_key", .bytes(key)), ("result", .string(ResultWord.writtenBack))]))
         }
-        for key in r.settle.keptComingBack { ctx.printer.emit(.object([("session_key", .bytes(key)), ("result", .string("kept_coming_back"))])) }
+        for key in r.settle.keptComingBack {
+            ctx.printer.emit(.object([("session_key", .bytes(key)), ("result", .string(ResultWord.keptComingBack))]))
+        }
         ctx.console.out.flush()
     }
 
-    /// One `--verify-url` answer: the session, `refused`/`logged_in`/`failed`/`no_cookie`, the status, why.
+    /// The words a session's `result` takes, the same in JSON's arrays and NDJSON's lines.
+    enum ResultWord {
+        static func done(prune: Bool, dry: Bool) -> String { prune ? (dry ? "would_prune" : "pruned") : (dry ? "would_revoke" : "revoked") }
+        /// A mapping whose session key did not exist (removed, or would be), or a row already gone.
+        static func stale(sql: Bool, dry: Bool) -> String { sql ? "already_gone" : dry ? "would_remove_stale_mapping" : "stale_mapping_removed" }
+        static let refused = "refused"
+        static let notFound = "not_found"
+        static let notHeld = "not_held"
+        static let writtenBack = "written_back_deleted_again"
+        static let keptComingBack = "kept_coming_back"
+        /// What the application answered `--verify-url` about the cookie: `verified_refused`, `verified_logged_in`, ….
+        static func verified(_ answer: String) -> String { "verified_" + answer }
+    }
+
+    /// A result's sessions as the entries of JSON's arrays and NDJSON's lines: one builder for both.
+    struct Entries {
+        var revoked: [JSON]
+        var stale: [JSON]
+        var refused: [JSON]
+        var notHeld: [JSON]
+        var verified: [JSON]
+
+        init(_ r: RevokeResult, prune: Bool, dry: Bool, sql: Bool) {
+            let done = JSON.string(ResultWord.done(prune: prune, dry: dry))
+            revoked = r.revoked.map { .object(JSONModels.ref($0) + [("result", done)]) }
+            let stale = JSON.string(ResultWord.stale(sql: sql, dry: dry))
+            self.stale = r.stale.map { .object(JSONModels.ref($0) + [("result", stale)]) }
+            refused = r.refused.map { f in
+                guard case .object(let fields) = JSONModels.refusal(f) else { return JSONModels.refusal(f) }
+                return .object(fields + [("result", .string(ResultWord.refused))])
+            }
+            notHeld = r.notHeld.map {
+                .object(
+                    JSONModels.ref($0) + [
+                        ("result", .string(ResultWord.notHeld)),
+                        ("reason", .string("came back after \(SettleReport.maxDeletions) deletions: \(SettleReport.likelyCause)")),
+                    ])
+            }
+            verified = r.verified.map { .object(RevokeOutput.verificationFields($0)) }
+        }
+    }
+
+    /// One `--verify-url` answer: the session, its result word (`verified_refused`, …), the answer
+    /// alone (`refused`/`logged_in`/`inconclusive`/`failed`/`no_cookie`), the status, why.
     static func verificationFields(_ v: Verification) -> [(String, JSON)] {
         [
-            ("user", .bytes(v.ref.user)), ("session", .bytes(v.ref.session)), ("result", .string(v.answer.name)),
-            ("status", v.answer.status.map { .int(Int64($0)) } ?? .null), ("reason", v.answer.reason.map { .string($0) } ?? .null),
+            ("user", .bytes(v.ref.user)), ("session", .bytes(v.ref.session)), ("result", .string(ResultWord.verified(v.answer.name))),
+            ("answer", .string(v.answer.name)), ("status", v.answer.status.map { .int(Int64($0)) } ?? .null),
+            ("reason", v.answer.reason.map { .string($0) } ?? .null),
         ]
     }
 
@@ -108,9 +148,11 @@ final class RevokeOutput {
                 result: r, dry: dry, prune: ctx.invocation.command == .prune, sql: sql, filtered: ctx.invocation.filters.isSet,
                 verifying: ctx.invocation.revoke.verifyURL != nil))
         for id in r.notFound {
-            ctx.console.error(
+            let line =
                 idName == "user"
-                    ? "user '\(Cell.text(id))' has no sessions (\(Self.whereLooked(ctx, user: id)))" : "session '\(Cell.text(id))' not found")
+                ? "user '\(Cell.text(id))' has no sessions (\(Self.whereLooked(ctx, user: id)))" : "session '\(Cell.text(id))' not found"
+            // Asked to ignore: still said (unless --quiet), but as a note, not an error.
+            if ctx.invocation.revoke.ignoreNotFound { ctx.note(line + "; ignored (--ignore-not-found)") } else { ctx.console.error(line) }
         }
         let users = Set(r.revoked.map(\.user)).count
         let what = ctx.invocation.command == .prune ? (sql ? "expired row" : "orphaned mapping") : "session"
@@ -173,21 +215,13 @@ final class RevokeOutput {
 
         func json() -> JSON {
             let r = result
+            let entries = Entries(r, prune: prune, dry: dry, sql: sql)
             var fields: [(String, JSON)] = [
                 ("dry_run", .bool(dry)),
-                ("revoked", .array(r.revoked.map { .object(JSONModels.ref($0)) })),
-                ("stale", .array(r.stale.map { .object(JSONModels.ref($0)) })),
-                (
-                    "not_held",
-                    .array(
-                        r.notHeld.map {
-                            .object(
-                                JSONModels.ref($0) + [
-                                    ("reason", .string("came back after \(SettleReport.maxDeletions) deletions: \(SettleReport.likelyCause)"))
-                                ])
-                        })
-                ),
-                ("refused", .array(r.refused.map(JSONModels.refusal))),
+                ("revoked", .array(entries.revoked)),
+                ("stale", .array(entries.stale)),
+                ("not_held", .array(entries.notHeld)),
+                ("refused", .array(entries.refused)),
                 ("not_found", .array(r.notFound.map { .bytes($0) })),
                 (
                     "users",
@@ -213,7 +247,7 @@ final class RevokeOutput {
             // prune: candidates whose session had appeared by the second check, kept.
             if prune { fields.append(("spared", .int(Int64(r.spared)))) }
             if verifying {
-                fields.append(("verified", .array(r.verified.map { .object(RevokeOutput.verificationFields($0)) })))
+                fields.append(("verified", .array(entries.verified)))
                 // The sessions the questions made the application start, deleted again: asking leaves nothing behind.
                 fields.append(("probe_sessions_deleted", .int(Int64(r.probeSessionsDeleted))))
             }

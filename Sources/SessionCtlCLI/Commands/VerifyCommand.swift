@@ -120,7 +120,8 @@ enum VerifyCommand {
             .object(
                 [
                     ("user", .bytes(q.user)), ("session", .bytes(q.session)),
-                    ("app_key_file", q.key.map { .string($0) } ?? .null), ("result", .string(q.answer.name)),
+                    ("app_key_file", q.key.map { .string($0) } ?? .null), ("result", .string(RevokeOutput.ResultWord.verified(q.answer.name))),
+                    ("answer", .string(q.answer.name)),
                     ("status", q.answer.status.map { .int(Int64($0)) } ?? .null), ("reason", q.answer.reason.map { .string($0) } ?? .null),
                 ])
         }

@@ -126,6 +126,8 @@ public struct RevokeOptions: Sendable {
     public var cookieName: String?
     /// `--cached-db-url`: Django's database, where a `cached_db` session's row is deleted with its cache key.
     public var cachedDBURL: String?
+    /// `--ignore-not-found`: a session or user with nothing to revoke is not exit 3 (as kubectl delete's).
+    public var ignoreNotFound = false
 }
 
 /// `show` and `revoke`: how their arguments name sessions.

@@ -291,6 +291,9 @@ public enum OptionTable {
                 "Django cached_db: the database (postgres://, mysql://, sqlite:///…) whose django_session rows are deleted with their cache keys; without it such sessions are refused"
         ),
         OptionSpec(
+            name: "ignore-not-found", short: nil, binding: .flag(\.revoke.ignoreNotFound), group: .destructive, commands: [.revoke, .revokeUser],
+            help: "a session or user with nothing to revoke is not an error (exit 0, not 3); it is still listed in not_found"),
+        OptionSpec(
             name: "grace", short: nil, binding: .duration(\.prune.grace, 0...604_800), group: .destructive, commands: [.prune],
             help: "a mapping is orphaned when its session was missing on two checks this far apart (default 60s; 0: one immediate re-check)"),
         OptionSpec(

@@ -75,6 +75,19 @@ struct Printer {
     let form: Form
     private let console: Console
     private let quiet: Bool
+    private let tally = Tally()
+
+    /// NDJSON's lines so far, and how many of them carried each `result` word, for the summary line.
+    private final class Tally {
+        var lines = 0
+        var results: [(String, Int)] = []
+
+        func count(_ line: JSON) {
+            lines += 1
+            guard case .object(let fields) = line, case .string(let word)? = fields.first(where: { $0.0 == "result" })?.1 else { return }
+            if let i = results.firstIndex(where: { $0.0 == word }) { results[i].1 += 1 } else { results.append((word, 1)) }
+        }
+    }
 
     init(_ options: OutputOptions, color: Bool, console: Console) {
         switch options.format {
@@ -106,8 +119,26 @@ struct Printer {
                 console.out.write(text)
             }
         case .json: console.out.write(result.json().render(pretty: true) + "\n")
-        case .ndjson: for line in result.lines() { console.out.write(line.render(pretty: false) + "\n") }
+        case .ndjson: for line in result.lines() { writeLine(line) }
         }
+    }
+
+    /// One NDJSON line, counted.
+    private func writeLine(_ line: JSON) {
+        tally.count(line)
+        console.out.write(line.render(pretty: false) + "\n")
+    }
+
+    /// NDJSON's last line: `{"summary": {"command", "lines", "results", "complete", "exit_code"}}`,
+    /// so that a consumer can tell a run that ended from a stream that was cut.
+    func summary(command: String, complete: Bool, exitCode: Int32) {
+        guard form == .ndjson else { return }
+        let summary: [(String, JSON)] = [
+            ("command", .string(command)), ("lines", .int(Int64(tally.lines))),
+            ("results", .object(tally.results.map { ($0.0, .int(Int64($0.1))) })), ("complete", .bool(complete)),
+            ("exit_code", .int(Int64(exitCode))),
+        ]
+        console.out.write(JSON.object([("summary", .object(summary))]).render(pretty: false) + "\n")
     }
 
     /// Writes a listing item by item, never holding it whole; returns how many items it had.
@@ -147,7 +178,7 @@ struct Printer {
             console.out.write("\n}\n")
         case .ndjson:
             try listing.forEachItem { item in
-                for line in listing.lines(item) { console.out.write(line.render(pretty: false) + "\n") }
+                for line in listing.lines(item) { writeLine(line) }
                 count += 1
             }
         }
@@ -163,6 +194,7 @@ struct Printer {
 
     /// One JSON value as it is produced: on its own line for NDJSON, pretty for JSON.
     func emit(_ value: JSON) {
+        if form == .ndjson { tally.count(value) }
         console.out.write(value.render(pretty: form == .json) + "\n")
     }
 }

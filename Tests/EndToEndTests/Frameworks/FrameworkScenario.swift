@@ -230,7 +230,7 @@ extension FrameworkScenario {
         XCTAssertEqual(held.status, 0, "\(held)", file: file, line: line)
         let checks = try XCTUnwrap(try held.json()["verified"] as? [[String: Any]], held.stdout, file: file, line: line)
         XCTAssertEqual(checks.count, 1, "\(checks)", file: file, line: line)
-        XCTAssertEqual(checks.first?["result"] as? String, "refused", "\(checks)", file: file, line: line)
+        XCTAssertEqual(checks.first?["answer"] as? String, "refused", "\(checks)", file: file, line: line)
         XCTAssertEqual(checks.first?["status"] as? Int, 401, "\(checks)", file: file, line: line)
         XCTAssertTrue(held.stderr.contains("the application refused 1 of 1 revoked cookie"), held.stderr, file: file, line: line)
         // Asking left nothing behind: an app that starts a session for the refused cookie (Laravel
@@ -252,14 +252,14 @@ extension FrameworkScenario {
         let before = try run(["revoke-user", "--dry-run", "-o", "json", "--verify-url", me, "--", wendyId])
         XCTAssertEqual(before.status, 0, "\(before)", file: file, line: line)
         let answer = try XCTUnwrap((try before.json()["verified"] as? [[String: Any]])?.first, before.stdout, file: file, line: line)
-        XCTAssertEqual(answer["result"] as? String, "logged_in", "\(answer)", file: file, line: line)
+        XCTAssertEqual(answer["answer"] as? String, "logged_in", "\(answer)", file: file, line: line)
         XCTAssertEqual(answer["status"] as? Int, 200, "\(answer)", file: file, line: line)
         XCTAssertTrue(before.stderr.contains("still lets in 1 of 1 cookie"), before.stderr, file: file, line: line)
         XCTAssertTrue(try wendy.isLoggedIn(), file: file, line: line)
         let after = try run(["revoke-user", "--yes", "-o", "json", "--verify-url", me, "--", wendyId])
         XCTAssertEqual(after.status, 0, "\(after)", file: file, line: line)
         XCTAssertEqual(
-            (try after.json()["verified"] as? [[String: Any]])?.first?["result"] as? String, "refused", after.stdout, file: file, line: line)
+            (try after.json()["verified"] as? [[String: Any]])?.first?["answer"] as? String, "refused", after.stdout, file: file, line: line)
 
         // A body pattern: the app's 401 page says "anonymous"; an app that nobody answers is no proof.
         let xavier = try app.login("xavier")

@@ -139,7 +139,7 @@ final class LaravelAppTests: XCTestCase {
             "revoke", "--cookie", "--yes", "-o", "json", "--verify-url", "http://127.0.0.1:\(s.app.port)/me", "--", try XCTUnwrap(dave.session),
         ])
         XCTAssertEqual(good.status, 0, "\(good)")
-        XCTAssertEqual((try good.json()["verified"] as? [[String: Any]])?.first?["result"] as? String, "refused", good.stdout)
+        XCTAssertEqual((try good.json()["verified"] as? [[String: Any]])?.first?["answer"] as? String, "refused", good.stdout)
         XCTAssertFalse(try dave.isLoggedIn())
     }
 }

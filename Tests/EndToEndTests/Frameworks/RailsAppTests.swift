@@ -95,7 +95,7 @@ final class RailsAppTests: XCTestCase {
         ])
         assertExitStatus(r, 5)
         let answers = try XCTUnwrap(try r.json()["verified"] as? [[String: Any]], r.stdout)
-        XCTAssertEqual(answers.map { $0["result"] as? String }, ["no_cookie", "no_cookie"], "\(answers)")
+        XCTAssertEqual(answers.map { $0["answer"] as? String }, ["no_cookie", "no_cookie"], "\(answers)")
         let lines = r.stderr.split(separator: "\n")
         XCTAssertEqual(lines.filter { $0.contains("keeps only a hash of each cookie") }.count, 1, r.stderr)
         XCTAssertEqual(

@@ -6,10 +6,7 @@ import XCTest
 /// deploy checked against a snapshot, Redis against a SQL table, and bad input.
 final class DiffEndToEndTests: XCTestCase {
     private func rows(_ r: Sessionctl.Run) throws -> [(user: String, session: String, difference: String)] {
-        r.stdout.split(separator: "\n").compactMap { line in
-            guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
-            return (o["user"] as? String ?? "", o["session"] as? String ?? "", o["difference"] as? String ?? "")
-        }
+        try r.ndjson().lines.map { o in (o["user"] as? String ?? "", o["session"] as? String ?? "", o["difference"] as? String ?? "") }
     }
 
     func testADoubleWriteThatDroppedSessionsIsFoundExactly() throws {

@@ -160,7 +160,7 @@ final class LaravelDatabaseAppTests: XCTestCase {
             XCTAssertEqual(try s.rowCount(), before, "a dry run leaves no row behind (\(s.url))")
             let r = try s.run(["--app-key-file", a.appKeyFile, "revoke-user", "--yes", "-o", "json", "--verify-url", me, "--", "41"])
             XCTAssertEqual(r.status, 0, "\(r)")
-            XCTAssertEqual((try r.json()["verified"] as? [[String: Any]])?.compactMap { $0["result"] as? String }, ["refused", "refused"], r.stdout)
+            XCTAssertEqual((try r.json()["verified"] as? [[String: Any]])?.compactMap { $0["answer"] as? String }, ["refused", "refused"], r.stdout)
             XCTAssertEqual(try r.json()["probe_sessions_deleted"] as? Int, 2, "each refused question started an anonymous session: \(r.stderr)")
             XCTAssertTrue(r.stderr.contains("--verify-url's requests started 2 sessions in the application: deleted 2"), r.stderr)
             XCTAssertEqual(try s.rowCount(), before - 2, "only the two revoked rows went; no probe's row is left (\(s.url))")
@@ -191,9 +191,9 @@ final class LaravelDatabaseAppTests: XCTestCase {
             let answers = try XCTUnwrap(try r.json()["verified"] as? [[String: Any]], r.stdout)
             XCTAssertEqual(answers.count, 4, "two sessions, two keys")
             XCTAssertEqual(
-                answers.filter { $0["app_key_file"] as? String == a.appKeyFile }.compactMap { $0["result"] as? String }, ["logged_in", "logged_in"])
+                answers.filter { $0["app_key_file"] as? String == a.appKeyFile }.compactMap { $0["answer"] as? String }, ["logged_in", "logged_in"])
             XCTAssertEqual(
-                answers.filter { $0["app_key_file"] as? String == other.path }.compactMap { $0["result"] as? String }, ["refused", "refused"])
+                answers.filter { $0["app_key_file"] as? String == other.path }.compactMap { $0["answer"] as? String }, ["refused", "refused"])
             XCTAssertEqual((try r.json()["summary"] as? [String: Int])?["logged_in"], 2)
             XCTAssertEqual(try r.json()["probe_sessions_deleted"] as? Int, 2, "each refused question started a session, deleted again: \(r.stderr)")
             XCTAssertTrue(r.stderr.contains("with \(a.appKeyFile) at \(me): 2 logged in, 0 refused"), r.stderr)
@@ -210,7 +210,7 @@ final class LaravelDatabaseAppTests: XCTestCase {
             let usersRows = Int(
                 try s.admin("SELECT count(*) FROM sessions WHERE user_id IS NOT NULL").trimmingCharacters(in: .whitespacesAndNewlines))
             XCTAssertEqual(everyone.count, usersRows, "a question per session of a user (anonymous rows are no one's to ask about)")
-            XCTAssertTrue(everyone.contains { $0["user"] as? String == "51" && $0["result"] as? String == "logged_in" }, all.stdout)
+            XCTAssertTrue(everyone.contains { $0["user"] as? String == "51" && $0["answer"] as? String == "logged_in" }, all.stdout)
             XCTAssertTrue(all.stderr.contains("at most 20 questions a second"), all.stderr)
             XCTAssertEqual(try s.rowCount(), before, "asking changes nothing (\(s.url))")
             // Without --verify-url there is nothing to ask; several keys are verify's alone.
