@@ -71,6 +71,33 @@ final class RevokeEndToEndTests: XCTestCase {
         XCTAssertTrue(try f.exists("session:s2"))
     }
 
+    /// Past 20 rows the question shows counts by user and kind and the first rows, and names the
+    /// target; --show-all lists every row.
+    func testALongConfirmationIsReadable() throws {
+        let f = try Fixture()
+        try f.seed((0..<30).map { ("alice", "a\($0)") } + (0..<3).map { ("bob", "b\($0)") })
+        try f.server.run([["SET", "user:bob:evil", "config:main"]])
+        let short = try inPseudoTerminal(["revoke-user", "bob"], url: f.server.url, answer: "n")
+        assertExitStatus(short, 1)
+        XCTAssertTrue(short.stdout.contains("b2       session:b2   revoke"), short.stdout)
+        XCTAssertFalse(short.stdout.contains("--show-all"), "4 rows are shown whole: \(short.stdout)")
+        let long = try inPseudoTerminal(["revoke-user", "alice", "bob"], url: f.server.url, columns: 200, answer: "n")
+        assertExitStatus(long, 1)
+        let text = long.stdout.replacingOccurrences(of: "\r\n", with: "\n")
+        XCTAssertTrue(text.contains("34 rows for 2 users: 33 revoke, 0 stale, 1 refused."), text)
+        XCTAssertTrue(text.contains("alice      30      0        0\nbob         3      0        1\n"), text)
+        XCTAssertTrue(text.contains("The first 10:"), text)
+        XCTAssertEqual(text.components(separatedBy: "  revoke\n").count - 1, 10, text)
+        XCTAssertTrue(text.contains("… and 24 more rows: --show-all lists every one"), text)
+        XCTAssertTrue(text.contains("Revoke 33 sessions of 2 users on 127.0.0.1:\(f.server.port), the target from --url?"), text)
+        let all = try inPseudoTerminal(["revoke-user", "alice", "bob", "--show-all"], url: f.server.url, columns: 200, answer: "n")
+        let allText = all.stdout.replacingOccurrences(of: "\r\n", with: "\n")
+        XCTAssertEqual(allText.components(separatedBy: "  revoke\n").count - 1, 33, allText)
+        XCTAssertTrue(allText.contains("not touched: refused"), allText)
+        XCTAssertFalse(allText.contains("The first"), allText)
+        XCTAssertEqual(try f.keys("session:*").count, 33, "nothing was deleted")
+    }
+
     func testCtrlCAtTheConfirmationPromptDeletesNothing() throws {
         let f = try Fixture()
         try f.seed([("alice", "s1")])

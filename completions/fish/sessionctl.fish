@@ -112,6 +112,7 @@ complete -c sessionctl -l verify-logged-in -r -f -d 'what --verify-url\'s answer
 complete -c sessionctl -l cookie-name -r -f -d 'the session cookie\'s name for --verify-url (default: the framework\'s, e.g. laravel_session, sessionid, PHPSESSID)'
 complete -c sessionctl -l cached-db-url -r -f -d 'Django cached_db: the database (postgres://, mysql://, sqlite:///…) whose django_session rows are deleted with their cache keys; without it such sessions are refused'
 complete -c sessionctl -l ignore-not-found -d 'a session or user with nothing to revoke is not an error (exit 0, not 3); it is still listed in not_found'
+complete -c sessionctl -l show-all -d 'the confirmation lists every session, not (past 20) the counts by user and kind and the first rows'
 complete -c sessionctl -l grace -r -f -d 'a mapping is orphaned when its session was missing on two checks this far apart (default 60s; 0: one immediate re-check)'
 complete -c sessionctl -l resume -r -f -d 'index build: continue an interrupted run from the token it printed (host:port=cursor,…)'
 complete -c sessionctl -l scan-payloads -d 'no mapping needed: find the users\' sessions by decoding every payload under the glob (O(keyspace); index build makes it fast)'

@@ -128,6 +128,8 @@ public struct RevokeOptions: Sendable {
     public var cachedDBURL: String?
     /// `--ignore-not-found`: a session or user with nothing to revoke is not exit 3 (as kubectl delete's).
     public var ignoreNotFound = false
+    /// `--show-all`: the confirmation lists every row, not counts and the first rows.
+    public var showAll = false
 }
 
 /// `show` and `revoke`: how their arguments name sessions.

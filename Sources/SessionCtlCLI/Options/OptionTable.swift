@@ -294,6 +294,9 @@ public enum OptionTable {
             name: "ignore-not-found", short: nil, binding: .flag(\.revoke.ignoreNotFound), group: .destructive, commands: [.revoke, .revokeUser],
             help: "a session or user with nothing to revoke is not an error (exit 0, not 3); it is still listed in not_found"),
         OptionSpec(
+            name: "show-all", short: nil, binding: .flag(\.revoke.showAll), group: .destructive, commands: [.revoke, .revokeUser, .prune],
+            help: "the confirmation lists every session, not (past 20) the counts by user and kind and the first rows"),
+        OptionSpec(
             name: "grace", short: nil, binding: .duration(\.prune.grace, 0...604_800), group: .destructive, commands: [.prune],
             help: "a mapping is orphaned when its session was missing on two checks this far apart (default 60s; 0: one immediate re-check)"),
         OptionSpec(
