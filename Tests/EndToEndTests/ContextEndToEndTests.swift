@@ -148,6 +148,35 @@ final class ContextEndToEndTests: XCTestCase {
         XCTAssertEqual(missing.status, 2, "\(missing)")
     }
 
+    /// `context current` names the context a command would use and what chose it; with no file,
+    /// the error points to `help context`, which shows an example file.
+    func testContextCurrentAndTheWayToAFirstFile() throws {
+        let config = try configFile("current-context: a\ncontexts:\n  a:\n    url: redis://127.0.0.1:1\n  b:\n    url: redis://127.0.0.1:2\n")
+        let env = ["SESSIONCTL_CONFIG": config]
+        let current = try Sessionctl.run(["context", "current"], environment: env)
+        XCTAssertEqual(current.status, 0, "\(current)")
+        XCTAssertEqual(current.stdout, "a\n")
+        let chosen = try Sessionctl.run(["context", "current", "-o", "json"], environment: env.merging(["SESSIONCTL_CONTEXT": "b"]) { $1 })
+        XCTAssertEqual(try chosen.json()["name"] as? String, "b")
+        XCTAssertEqual(try chosen.json()["source"] as? String, "$SESSIONCTL_CONTEXT")
+        let flag = try Sessionctl.run(["--context", "b", "context", "current", "-o", "json"], environment: env)
+        XCTAssertEqual(try flag.json()["source"] as? String, "--context")
+        let unknown = try Sessionctl.run(["--context", "c", "context", "current"], environment: env)
+        XCTAssertEqual(unknown.status, 2, "\(unknown)")
+        let none = try configFile("contexts:\n  a:\n    url: redis://127.0.0.1:1\n")
+        let unset = try Sessionctl.run(["context", "current"], environment: ["SESSIONCTL_CONFIG": none])
+        XCTAssertEqual(unset.status, 1, "\(unset)")
+        XCTAssertTrue(unset.stderr.contains("has no current-context") && unset.stderr.contains("context use NAME"), unset.stderr)
+        // No file at the default place: the error says where an example is, and that place has one.
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("home-\(UUID().uuidString.prefix(6))").path
+        let missing = try Sessionctl.run(["--context", "prod", "ping"], environment: ["HOME": home])
+        XCTAssertEqual(missing.status, 2, "\(missing)")
+        XCTAssertTrue(missing.stderr.contains("'sessionctl help context' shows an example file"), missing.stderr)
+        let help = try Sessionctl.run(["help", "context"], environment: ["HOME": home])
+        XCTAssertTrue(help.stdout.contains("An example file (sessionctl reads \(home)/.config/sessionctl/config.yaml):"), help.stdout)
+        XCTAssertTrue(help.stdout.contains("    contexts:\n      production:\n"), help.stdout)
+    }
+
     /// `-o json context show prod` printed `redis://:s3cr3tPW@…` and `postgres://app:pgS3cret@…` in
     /// clear (the table masked them), and a 0644 file was refused with a `password:` key but
     /// accepted with the password inside a `url:`. Every password is masked in every output format,

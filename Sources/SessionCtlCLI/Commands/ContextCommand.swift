@@ -6,7 +6,7 @@ import SessionCore
     import Glibc
 #endif
 
-/// `sessionctl context list|show [NAME]|use NAME`: the contexts of the configuration file.
+/// `sessionctl context list|current|show [NAME]|use NAME`: the contexts of the configuration file.
 enum ContextCommand {
     static func run(_ ctx: CommandContext) throws -> Outcome {
         let env = ctx.console.environment
@@ -15,10 +15,21 @@ enum ContextCommand {
         guard let file = try ConfigFile.load(env) else {
             let place = ConfigFile.location(env)?.path ?? "~/.config/sessionctl/config.yaml"
             throw CLIError(
-                "no configuration file at \(place)", hint: "see 'sessionctl help context' for its shape", code: sub == "list" ? .notFound : .usage)
+                "no configuration file at \(place)", hint: "'sessionctl help context' shows an example file", code: sub == "list" ? .notFound : .usage
+            )
         }
-        let selected = ctx.invocation.context ?? env["SESSIONCTL_CONTEXT"].flatMap { $0.isEmpty ? nil : $0 } ?? file.current
+        let fromEnvironment = env["SESSIONCTL_CONTEXT"].flatMap { $0.isEmpty ? nil : $0 }
+        let selected = ctx.invocation.context ?? fromEnvironment ?? file.current
         switch sub {
+        case "current":
+            // As kubectl config current-context: the name alone, and where the choice came from on stderr.
+            guard let name = selected else {
+                throw CLIError("no context is selected and \(file.path) has no current-context", hint: "sessionctl context use NAME", code: .failure)
+            }
+            _ = try file.context(named: name)
+            let source =
+                ctx.invocation.context != nil ? "--context" : fromEnvironment != nil ? "$SESSIONCTL_CONTEXT" : "current-context in \(file.path)"
+            ctx.printer.print(Current(name: name, source: source))
         case "use":
             let name = args[1]
             _ = try file.context(named: name)
@@ -36,6 +47,15 @@ enum ContextCommand {
             ctx.printer.print(Listed(file: file, selected: selected))
         }
         return .finished(Completeness(), didSomething: true)
+    }
+
+    /// `context current`: the context a command would use, and what chose it.
+    struct Current: Printable {
+        let name: String
+        let source: String
+
+        func json() -> JSON { .object([("name", .string(name)), ("source", .string(source))]) }
+        func text(_ style: TextStyle) -> String { name + "\n" }
     }
 
     /// `context show`: the context's own settings, and what each option is with where it came from.

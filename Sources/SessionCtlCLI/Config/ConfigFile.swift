@@ -37,6 +37,32 @@ public struct ConfigFile {
         return keys
     }()
 
+    /// A file to start from, shown by `sessionctl help context` (its test parses it with this type).
+    static let example = """
+        current-context: staging
+        contexts:
+          production:
+            url: rediss://clustercfg.prod.abc123.memorydb.us-east-1.amazonaws.com:6379
+            cluster: true
+            framework: rails
+            password-file: /etc/sessionctl/prod.password
+            audit-log: /var/log/sessionctl/prod.log
+          staging:
+            url: rediss://clustercfg.staging.abc123.memorydb.us-east-1.amazonaws.com:6379
+            cluster: true
+            framework: rails
+          laravel-db:
+            url: mysql://sessionctl@db.internal:3306/app
+            table: sessions
+            framework: laravel
+          self-hosted:
+            urls:                 # seeds of one cluster, tried in turn
+              - rediss://10.0.1.11:6379
+              - rediss://10.0.2.11:6379
+            framework: laravel
+
+        """
+
     /// Where the file is: `$SESSIONCTL_CONFIG`, else `$XDG_CONFIG_HOME/sessionctl/config.yaml`, else `~/.config/sessionctl/config.yaml`.
     static func location(_ env: [String: String]) -> (path: String, explicit: Bool)? {
         if let p = env["SESSIONCTL_CONFIG"], !p.isEmpty { return (p, true) }
@@ -234,7 +260,10 @@ extension Invocation {
         guard command.talksToServer || command == .context else { return self }
         let named = context ?? env["SESSIONCTL_CONTEXT"].flatMap { $0.isEmpty ? nil : $0 }
         guard let file = try ConfigFile.load(env) else {
-            if let named { throw CLIError("no configuration file holds the context '\(named)'", hint: "see 'sessionctl help context'", code: .usage) }
+            if let named {
+                throw CLIError(
+                    "no configuration file holds the context '\(named)'", hint: "'sessionctl help context' shows an example file", code: .usage)
+            }
             return self
         }
         guard command != .context, let ctx = try file.context(named: named) else { return self }

@@ -79,11 +79,12 @@ public enum Binder {
             }
         case .context:
             let sub = inv.arguments.first.map { String(decoding: $0, as: UTF8.self) } ?? "list"
-            guard ["list", "show", "use"].contains(sub) else {
-                throw .invalidValue(option: "context", value: sub, reason: "expected list, show [NAME] or use NAME", index: inv.argumentIndexes[0])
+            guard ["list", "show", "use", "current"].contains(sub) else {
+                throw .invalidValue(
+                    option: "context", value: sub, reason: "expected list, current, show [NAME] or use NAME", index: inv.argumentIndexes[0])
             }
             if sub == "use" && inv.arguments.count != 2 { throw .missingArgument(command: name, what: "the context to use", index: end) }
-            if inv.arguments.count > 2 || (sub == "list" && inv.arguments.count > 1) {
+            if inv.arguments.count > 2 || ((sub == "list" || sub == "current") && inv.arguments.count > 1) {
                 throw .unexpectedArgument(
                     command: name, value: String(decoding: inv.arguments.last!, as: UTF8.self), index: inv.argumentIndexes.last!)
             }

@@ -105,7 +105,7 @@ public enum CommandTable {
                 "Compares --url (A) with --against (B): a context's name (B gets that context's URL, TLS files, password, cluster mode and framework), another store's URL (redis://, rediss://, postgres://, mysql://, sqlite:///…; B takes A's key layout and none of A's connection settings), or a snapshot file; stderr says what B was read with. Per user: sessions only in A (lost by B), only in B, and sessions whose data digests differ. Memory stays bounded at any size: both sides are spilled to 64 partition files by user in a private temporary directory (removed afterwards) and compared a partition at a time. --exit-code exits 1 when there is a difference, as git diff --exit-code."
         ),
         CommandSpec(
-            name: .context, arguments: "list|show [NAME]|use NAME", summary: "the contexts of the configuration file",
+            name: .context, arguments: "list|current|show [NAME]|use NAME", summary: "the contexts of the configuration file",
             details:
                 "Contexts live in $SESSIONCTL_CONFIG, else $XDG_CONFIG_HOME/sessionctl/config.yaml, else ~/.config/sessionctl/config.yaml: named sets of options (url, TLS files, cluster, framework, layout, index, audit log, actor, password-file). --context NAME or $SESSIONCTL_CONTEXT picks one, current-context is the default. Precedence: a flag, then the environment, then the context, then the built-in default. 'context show' never prints a password; a file holding one that group or others can read is refused."
         ),

@@ -12,7 +12,12 @@ enum Suggest {
         let limit = max(1, min(3, w.count / 3))
         if d <= limit { return candidate }
         if w.count >= 3 && candidate.lowercased().hasPrefix(String(w)) { return candidate }
-        return nil
+        // A word that begins with a candidate and goes on (--sort-by for --sort, --ip-range for --ip): the longest such.
+        let lowered = String(w)
+        return candidates.filter {
+            $0.count >= 2 && lowered.hasPrefix($0.lowercased()) && lowered.dropFirst($0.count).first.map { "-_.".contains($0) } == true
+        }
+        .max { $0.count < $1.count }
     }
 
     /// Damerau–Levenshtein distance (adjacent transpositions count once).
