@@ -207,4 +207,39 @@ final class ListShowEndToEndTests: XCTestCase {
         let flag = try inTerminal("\(bin) list alice --no-color", input: "", env: ["SESSIONCTL_URL": f.server.url, "TERM": "xterm"])
         XCTAssertFalse(flag.stdout.contains("\u{1B}[1m"), flag.stdout)
     }
+
+    /// On a terminal a table fits its width: long keys and ids lose their middle to an ellipsis,
+    /// both ends kept, numbers whole; detect's examples too. A pipe gets every cell whole.
+    func testTablesFitTheTerminalAndPipesGetEveryCellWhole() throws {
+        let f = try Fixture()
+        let long = "s" + String(repeating: "0123456789", count: 5) + "end"
+        let user = "alice" + String(repeating: "x", count: 30) + "omega"
+        try f.seed([(user, long), (user, "short")])
+        for columns in [60, 100, 200] {
+            let r = try inPseudoTerminal(["list", user], url: f.server.url, columns: columns)
+            assertExitStatus(r, 0)
+            let lines = r.stdout.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n").filter { !$0.isEmpty }
+            XCTAssertEqual(lines.count, 3, r.stdout)
+            for line in lines { XCTAssertLessThanOrEqual(line.count, columns, "\(columns): \(line)") }
+            let row = try XCTUnwrap(lines.first { $0.contains("end") }, r.stdout)
+            if columns < 200 {
+                XCTAssertTrue(row.contains("…"), "\(columns): \(String(row))")
+                // Both ends of the id and of the key stay.
+                XCTAssertTrue(row.contains("s0123") && row.contains("89end") && row.contains("session"), "\(columns): \(String(row))")
+                XCTAssertTrue(row.hasPrefix("alice") && row.contains("omega"), "\(columns): \(String(row))")
+            } else {
+                XCTAssertTrue(row.contains(long) && row.contains("session:" + long) && !row.contains("…"), String(row))
+            }
+        }
+        let piped = try f.run("list", user)
+        XCTAssertTrue(piped.stdout.contains("session:" + long) && piped.stdout.contains(user) && !piped.stdout.contains("…"), piped.stdout)
+        let detect = try inPseudoTerminal(["detect"], url: f.server.url, columns: 60)
+        let detected = detect.stdout.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n")
+        let example = try XCTUnwrap(detected.first { $0.hasPrefix("mappings") }, detect.stdout)
+        XCTAssertLessThanOrEqual(example.count, 60, String(example))
+        XCTAssertTrue(example.contains("…"), "a key cut says so: \(String(example))")
+        let detectPiped = try f.run("detect")
+        XCTAssertTrue(detectPiped.stdout.contains("session:" + long) || detectPiped.stdout.contains("user:" + user), detectPiped.stdout)
+    }
+
 }

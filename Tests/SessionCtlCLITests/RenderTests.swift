@@ -1,8 +1,9 @@
 import RedisStore
 import SessionBasics
 import SessionCore
-import SessionCtlCLI
 import XCTest
+
+@testable import SessionCtlCLI
 
 /// Tables, escaping, display width, JSON and colour rules, with an injected console.
 final class RenderTests: XCTestCase {
@@ -104,4 +105,23 @@ final class RenderTests: XCTestCase {
             }
         }
     }
+
+    func testTablesAreFittedToATerminalByCuttingCellsNeverNumbers() {
+        XCTAssertEqual(Table.cut("session:abcdefghij", to: 9, .middle), "sess…ghij")
+        XCTAssertEqual(Table.cut("a reason that is long", to: 8, .end), "a reaso…")
+        XCTAssertEqual(Table.cut("12345678", to: 3, .never), "12345678")
+        XCTAssertEqual(Table.cut("short", to: 9, .middle), "short")
+        // Wide characters count two columns and are never split.
+        let wide = Table.cut("日本語のキーです", to: 7, .middle)
+        XCTAssertLessThanOrEqual(DisplayWidth.of(wide), 7)
+        XCTAssertTrue(wide.hasPrefix("日") && wide.hasSuffix("す") && wide.contains("…"), wide)
+        var table = Table(headers: ["USER", "KEY", "TTL"], alignments: [.left, .left, .right])
+        table.add(["alice", String(repeating: "k", count: 100), "123456"])
+        let fitted = table.render(color: false, width: 40)
+        for line in fitted.split(separator: "\n") { XCTAssertLessThanOrEqual(DisplayWidth.of(String(line)), 40, fitted) }
+        XCTAssertTrue(fitted.contains("123456") && fitted.contains("…"), fitted)
+        XCTAssertEqual(table.render(color: false), table.render(color: false, width: nil))
+        XCTAssertFalse(table.render(color: false).contains("…"))
+    }
+
 }

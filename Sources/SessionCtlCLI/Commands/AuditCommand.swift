@@ -60,8 +60,8 @@ enum AuditCommand {
             buckets.add(["never expires", String(r.counts[.sessionsWithoutTTL, default: 0])])
             var users = Table(headers: ["TOP USER", "SESSIONS"], alignments: [.left, .right])
             for u in r.topUsers { users.add([Cell.text(u.user), String(u.sessions)]) }
-            return findings.render(color: style.color) + "\n" + buckets.render(color: style.color)
-                + (r.topUsers.isEmpty ? "" : "\n" + users.render(color: style.color))
+            return findings.render(style) + "\n" + buckets.render(style)
+                + (r.topUsers.isEmpty ? "" : "\n" + users.render(style))
         }
     }
 }

@@ -113,7 +113,7 @@ enum AuditLogCommand {
                     Cell.text(Array((r.reason ?? "-").utf8)),
                 ])
             }
-            return table.render(color: style.color, headers: style.headers)
+            return table.render(style)
         }
     }
 }

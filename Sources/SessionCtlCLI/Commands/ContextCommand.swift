@@ -80,7 +80,7 @@ enum ContextCommand {
         func text(_ style: TextStyle) -> String {
             var table = Table(headers: ["OPTION", "VALUE", "FROM"])
             for r in rows { table.add([r.option, r.value, r.source]) }
-            return "context \(name)\(current ? " (current)" : "")\n" + table.render(color: style.color, headers: style.headers)
+            return "context \(name)\(current ? " (current)" : "")\n" + table.render(style)
         }
     }
 
@@ -103,7 +103,7 @@ enum ContextCommand {
             for c in file.contexts {
                 table.add([c.name == selected ? "*" : "", c.name, url(c) ?? "-", c.values.first { $0.key == "framework" }?.value ?? "-"])
             }
-            return table.render(color: style.color, headers: style.headers)
+            return table.render(style)
         }
     }
 

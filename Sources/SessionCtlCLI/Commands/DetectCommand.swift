@@ -84,28 +84,28 @@ enum DetectCommand {
                 if s.keys > 0 {
                     table.add([
                         "sessions", s.glob, String(s.keys), formats.isEmpty ? "-" : formats,
-                        s.frameworks.isEmpty ? "?" : s.frameworks.joined(separator: ", "), Cell.text(Array(s.example.prefix(48))),
+                        s.frameworks.isEmpty ? "?" : s.frameworks.joined(separator: ", "), Cell.text(s.example),
                     ])
                 }
                 if let example = s.notSessionExample {
                     // Under a framework's glob, but no session id of its: a cache entry or another application's key.
-                    table.add(["not sessions", s.glob, String(s.notSessions), "-", "-", Cell.text(Array(example.prefix(48)))])
+                    table.add(["not sessions", s.glob, String(s.notSessions), "-", "-", Cell.text(example)])
                 }
             }
             for m in report.mappings {
                 table.add([
                     "mappings", m.template, String(m.keys), "-", "-",
-                    Cell.text(Array(m.example.prefix(48)))
-                        + (m.pointsTo.map { " -> " + Cell.text(Array($0.prefix(48))) } ?? ""),
+                    Cell.text(m.example)
+                        + (m.pointsTo.map { " -> " + Cell.text($0) } ?? ""),
                 ])
             }
             for o in report.indexes {
-                table.add(["index", Cell.text(o.prefix) + "*", String(o.keys), "-", "spring", Cell.text(Array(o.example.prefix(48)))])
+                table.add(["index", Cell.text(o.prefix) + "*", String(o.keys), "-", "spring", Cell.text(o.example)])
             }
             for o in report.other.prefix(10) {
-                table.add(["other", Cell.text(o.prefix) + ":*", String(o.keys), "-", "-", Cell.text(Array(o.example.prefix(48)))])
+                table.add(["other", Cell.text(o.prefix) + ":*", String(o.keys), "-", "-", Cell.text(o.example)])
             }
-            out += table.render(color: style.color, headers: style.headers)
+            out += table.render(style)
             out += "\n"
             if let flags {
                 out += "use: sessionctl \(flags.joined(separator: " ")) …\n"

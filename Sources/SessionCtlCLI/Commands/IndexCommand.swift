@@ -77,7 +77,7 @@ enum IndexCommand {
                 let example = result.examples[name]?.first.map { Cell.text($0) + (result.reasons[$0].map { " (\($0))" } ?? "") } ?? ""
                 table.add([label, String(n), example])
             }
-            return table.render(color: style.color, headers: style.headers)
+            return table.render(style)
         }
     }
 

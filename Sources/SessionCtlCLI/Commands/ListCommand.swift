@@ -80,7 +80,7 @@ extension ListCommand {
                         f.userAgent.map { Cell.text(Array($0.utf8.prefix(40))) } ?? none, Cell.text(s.ref.sessionKey),
                     ])
                 }
-                return table.render(color: style.color, headers: style.headers)
+                return table.render(style)
             }
             var table = Table(
                 headers: ["USER", "SESSION", "TTL", result.bytesAreMemory ? "MEMORY" : "BYTES", "SESSION KEY"],
@@ -91,7 +91,7 @@ extension ListCommand {
                     s.bytes.map(String.init) ?? "-", Cell.text(s.ref.sessionKey),
                 ])
             }
-            return table.render(color: style.color, headers: style.headers)
+            return table.render(style)
         }
     }
     /// Payloads are read (idle time, decoded fields) for `-o wide`, and for JSON with `--framework`.

@@ -84,7 +84,7 @@ enum PingCommand {
                     [n.address, String(n.version.prefix(40)), n.mode, n.role, String(n.keys), formatLatency(n.latency)]
                         + (wide ? [n.scanText ?? "-"] : []))
             }
-            return table.render(color: style.color, headers: style.headers)
+            return table.render(style)
         }
     }
 

@@ -119,7 +119,7 @@ enum RevokeAllCommand {
                     result.notSessionExamples.prefix(3).map(Cell.text).joined(separator: ", "),
                 ])
             }
-            return table.render(color: style.color, headers: style.headers)
+            return table.render(style)
         }
     }
 

@@ -187,7 +187,7 @@ enum RevokeCommand {
         // What is not a session, or will not be touched, in the table that is confirmed (not only after).
         for t in preview?.stale ?? [] { rows.add(t.user, t.session, t.sessionKey, .stale) }
         for r in plan.refused { rows.add(r.user, r.session, r.sessionKey, .refused("\(r.reason)")) }
-        ctx.console.err.write(rows.render(showAll: ctx.invocation.revoke.showAll))
+        ctx.console.err.write(rows.render(showAll: ctx.invocation.revoke.showAll, width: ctx.console.stderrIsTerminal ? ctx.console.columns() : nil))
         if !plan.completeness.isComplete {
             ctx.console.warn("the search was incomplete: other sessions may exist")
         }
@@ -262,11 +262,11 @@ struct ConfirmationRows {
     }
 
     /// The text for stderr, its last newline included.
-    func render(showAll: Bool) -> String {
-        var table = Table(headers: ["USER", "SESSION", keyHeader, "WHAT"])
+    func render(showAll: Bool, width: Int? = nil) -> String {
+        var table = Table(headers: ["USER", "SESSION", keyHeader, "WHAT"], cuts: [.middle, .middle, .middle, .end])
         let shown = showAll || rows.count <= Self.limit ? rows[...] : rows.prefix(Self.rowsShown)
         for r in shown { table.add([Cell.text(r.user), Cell.text(r.session), r.key.map(Cell.text) ?? "-", what(r.kind)]) }
-        guard shown.count < rows.count else { return table.render(color: false) }
+        guard shown.count < rows.count else { return table.render(color: false, width: width) }
         // Counts by user and kind, the users with the most rows first.
         var order: [Bytes] = []
         var counts: [Bytes: (doing: Int, stale: Int, refused: Int)] = [:]
@@ -289,12 +289,12 @@ struct ConfirmationRows {
         }
         let all = counts.values.reduce((0, 0, 0)) { ($0.0 + $1.doing, $0.1 + $1.stale, $0.2 + $1.refused) }
         var text = "\(Cell.plural(rows.count, "row")) for \(Cell.plural(order.count, "user")): \(all.0) \(doing), \(all.1) stale, \(all.2) refused.\n"
-        text += byUser.render(color: false)
+        text += byUser.render(color: false, width: width)
         if ranked.count > Self.usersShown {
             let rest = ranked.dropFirst(Self.usersShown)
             text += "… and \(Cell.plural(rest.count, "more user")) (\(Cell.plural(rest.reduce(0) { $0 + total($1) }, "row")))\n"
         }
-        text += "The first \(shown.count):\n" + table.render(color: false)
+        text += "The first \(shown.count):\n" + table.render(color: false, width: width)
         text +=
             "… and \(Cell.plural(rows.count - shown.count, "more row")): --show-all lists every one here (--dry-run -o json prints them for a file)\n"
         return text

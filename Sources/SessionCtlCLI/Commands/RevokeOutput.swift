@@ -260,7 +260,9 @@ final class RevokeOutput {
             let r = result
             if !r.revoked.isEmpty || !r.refused.isEmpty || !r.stale.isEmpty || !r.filteredOut.isEmpty || !r.notHeld.isEmpty {
                 let byMapping = prune && !sql
-                var table = Table(headers: ["USER", "SESSION", byMapping ? "MAPPING KEY" : sql ? "ROW" : "SESSION KEY", "RESULT"])
+                var table = Table(
+                    headers: ["USER", "SESSION", byMapping ? "MAPPING KEY" : sql ? "ROW" : "SESSION KEY", "RESULT"],
+                    cuts: [.middle, .middle, .middle, .end])
                 for ref in r.revoked {
                     table.add([
                         ref.user.isEmpty && sql ? "-" : Cell.text(ref.user), Cell.text(ref.session),
@@ -295,7 +297,7 @@ final class RevokeOutput {
                         "refused: \(f.reason)",
                     ])
                 }
-                return table.render(color: style.color, headers: style.headers)
+                return table.render(style)
             }
             return ""
         }

@@ -149,7 +149,7 @@ enum VerifyCommand {
                     [Cell.text(q.user), Cell.text(q.session)] + (keyed ? [q.key ?? "-"] : [])
                         + [q.answer.name + (q.answer.reason.map { ": \($0)" } ?? ""), q.answer.status.map(String.init) ?? "-"])
             }
-            return table.render(color: style.color, headers: style.headers)
+            return table.render(style)
         }
     }
 }

@@ -8,6 +8,9 @@ struct TextStyle: Sendable, Equatable {
     var color = false
     /// The tables' header lines (`--no-headers` leaves them out).
     var headers = true
+    /// The terminal's columns when the output is a terminal: tables are fitted to it, long cells
+    /// cut with an ellipsis. `nil` for a pipe or a file, which get every cell whole.
+    var width: Int? = nil
 }
 
 /// A command's result as both audiences read it. The command builds it; the printer `-o`
@@ -91,7 +94,11 @@ struct Printer {
 
     init(_ options: OutputOptions, color: Bool, console: Console) {
         switch options.format {
-        case .table, .wide: form = .text(TextStyle(wide: options.format == .wide, color: color, headers: !options.noHeaders))
+        case .table, .wide:
+            form = .text(
+                TextStyle(
+                    wide: options.format == .wide, color: color, headers: !options.noHeaders,
+                    width: console.stdoutIsTerminal ? console.columns() : nil))
         case .json: form = .json
         case .ndjson: form = .ndjson
         }
@@ -160,6 +167,7 @@ struct Printer {
                 if let note = listing.emptyNote, !quiet { console.err.write(note + "\n") }
                 return 0
             }
+            widths = table.fit(widths, into: style.width)
             if style.headers { console.out.write(table.header(widths: widths, color: style.color)) }
             try listing.forEachItem { item in
                 for row in listing.rows(item, style) { console.out.write(table.line(row, widths: widths) + "\n") }
