@@ -43,6 +43,11 @@ extension SQLSessionStore {
         return result
     }
 
+    /// Rows already found (a plan's targets), each in full.
+    public func details(_ refs: [SessionRef]) throws -> ShowResult {
+        try show(sessions: refs.map(\.session))
+    }
+
     // MARK: revoke
 
     /// The rows of the sessions named (narrowed to `user`), to delete.

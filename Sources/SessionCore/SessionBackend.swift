@@ -56,6 +56,9 @@ public protocol SessionBackend: AnyObject {
 
     func list(users: [Bytes], details: Bool) throws -> ListResult
     func show(sessions ids: [Bytes], user: Bytes?) throws -> ShowResult
+    /// Sessions already found (a plan's targets), each read in full as `show` reads it: the
+    /// evidence written before they are revoked (`--evidence`).
+    func details(_ refs: [SessionRef]) throws -> ShowResult
     func planRevoke(sessions ids: [Bytes], user: Bytes?) throws -> RevokePlan
     func planRevoke(users: [Bytes]) throws -> RevokePlan
     func revoke(

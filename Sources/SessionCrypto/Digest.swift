@@ -104,6 +104,17 @@ public final class SHA256Hasher {
         precondition(ok == 1, "SHA-256 failed in OpenSSL")
     }
 
+    /// The digest of everything added so far; the hasher goes on (a copy of its context is finished).
+    public func current() -> [UInt8] {
+        guard let copy = EVP_MD_CTX_new() else { preconditionFailure("SHA-256 failed in OpenSSL") }
+        defer { EVP_MD_CTX_free(copy) }
+        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        precondition(
+            EVP_MD_CTX_copy_ex(copy, context) == 1 && EVP_DigestFinal_ex(copy, &digest, &length) == 1 && length == 32, "SHA-256 failed in OpenSSL")
+        return Array(digest.prefix(Int(length)))
+    }
+
     /// The digest of everything added; the hasher is not to be used after.
     public func finish() -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))

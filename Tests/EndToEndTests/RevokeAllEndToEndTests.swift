@@ -114,8 +114,16 @@ final class RevokeAllEndToEndTests: XCTestCase {
         XCTAssertFalse((try idle.json()["sessions"] as? [[String: Any]] ?? []).contains { $0["session"] as? String == new }, "\(idle)")
         XCTAssertEqual((try idle.json()["sessions"] as? [Any])?.count, 3)
         // revoke-all with a filter.
-        let all = try f.run("--framework", "flask", "revoke-all", "--older-than", "30d", "--yes", "-o", "json")
+        let evidence = FileManager.default.temporaryDirectory.appendingPathComponent("all-\(UUID().uuidString.prefix(6)).ndjson").path
+        let all = try f.run("--framework", "flask", "revoke-all", "--older-than", "30d", "--yes", "-o", "json", "--evidence", evidence)
         XCTAssertEqual(try all.json()["revoked"] as? Int, 2, "\(all)")
+        // The evidence holds the two sessions revoked, each with its decoded user and IP, and nothing the filter kept.
+        let lines = try String(contentsOfFile: evidence, encoding: .utf8).split(separator: "\n").map {
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        XCTAssertEqual(Set(lines.compactMap { $0["session_key"] as? String }), ["session:\(old)", "session:\(here)"])
+        XCTAssertEqual(Set(lines.compactMap { ($0["fields"] as? [String: Any])?["ip"] as? String }), ["10.1.2.3", "10.9.9.9"])
+        XCTAssertEqual(Set(lines.compactMap { ($0["fields"] as? [String: Any])?["user"] as? String }), ["alice"])
         XCTAssertEqual(try all.json()["undecided"] as? Int, 1)
         // A session the filter cannot judge is kept, and the run says it is not complete.
         XCTAssertEqual(all.status, 5, all.stderr)

@@ -226,6 +226,70 @@ final class RevokeEndToEndTests: XCTestCase {
         XCTAssertTrue(try f.exists("config:main"))
     }
 
+    /// --evidence writes each session to be revoked, decoded and redacted, 0600, before deleting;
+    /// the audit trail names the file's digest; an existing file or a bad path deletes nothing.
+    func testEvidenceIsWrittenBeforeTheDeletionsAndNeverOverwritten() throws {
+        let f = try Fixture()
+        try f.server.run([
+            ["SET", "user:alice:s1", "session:s1"],
+            ["SET", "session:s1", #"{"user":"alice","ip":"203.0.113.7","user_agent":"curl/8","csrf_token":"s3cr3t"}"#, "EX", "600"],
+            ["SET", "user:alice:s2", "session:s2"], ["SET", "session:s2", "{}", "EX", "600"],
+        ])
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ev-\(UUID().uuidString.prefix(6))").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let log = dir + "/audit.log"
+        // A file that exists is never overwritten, and nothing is deleted.
+        _ = FileManager.default.createFile(atPath: dir + "/taken.ndjson", contents: Data("keep\n".utf8))
+        let taken = try f.run("revoke-user", "alice", "--yes", "--evidence", dir + "/taken.ndjson")
+        assertExitStatus(taken, 2)
+        XCTAssertTrue(taken.stderr.contains("evidence is never overwritten") && taken.stderr.contains("nothing was deleted"), taken.stderr)
+        XCTAssertEqual(try String(contentsOfFile: dir + "/taken.ndjson", encoding: .utf8), "keep\n")
+        let nowhere = try f.run("revoke-user", "alice", "--yes", "--evidence", dir + "/no/such/dir/e.ndjson")
+        assertExitStatus(nowhere, 1)
+        XCTAssertTrue(try f.exists("session:s1") && f.exists("session:s2"))
+        // A dry run and a run with nothing to revoke leave no file behind.
+        assertExitStatus(try f.run("revoke-user", "alice", "--dry-run", "--evidence", dir + "/dry.ndjson"), 0)
+        assertExitStatus(try f.run("revoke-user", "nobody", "--yes", "--evidence", dir + "/none.ndjson"), 3)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/dry.ndjson") || FileManager.default.fileExists(atPath: dir + "/none.ndjson"))
+
+        let r = try f.run("revoke-user", "alice", "--yes", "--settle", "0", "--evidence", dir + "/incident-<run>.ndjson", "--audit-log", log)
+        assertExitStatus(r, 0)
+        let written = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("incident-") }
+        XCTAssertEqual(written.count, 1, "\(written)")
+        let path = dir + "/" + written[0]
+        XCTAssertEqual((try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int), 0o600)
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let lines = try String(decoding: data, as: UTF8.self).split(separator: "\n").map {
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        XCTAssertEqual(lines.compactMap { $0["session"] as? String }.sorted(), ["s1", "s2"])
+        let s1 = try XCTUnwrap(lines.first { $0["session"] as? String == "s1" })
+        XCTAssertEqual((s1["fields"] as? [String: Any])?["ip"] as? String, "203.0.113.7")
+        XCTAssertEqual(s1["ttl"] as? Int, 600)
+        XCTAssertNotNil(s1["idle_seconds"] as? Int)
+        XCTAssertEqual((s1["payload_sha256"] as? String)?.count, 64)
+        XCTAssertFalse(String(decoding: data, as: UTF8.self).contains("s3cr3t"), "the payload is redacted")
+        XCTAssertEqual((s1["payload_decoded"] as? [String: Any])?["user_agent"] as? String, "curl/8")
+        XCTAssertFalse(try f.exists("session:s1"), "revoked after the evidence")
+        // The trail names the file and its digest, before the deletions' record.
+        let records = try auditRecords(URL(fileURLWithPath: log))
+        let actions = records.compactMap { ($0.raw["event"] as? [String: Any])?["action"] as? String }
+        XCTAssertEqual(actions.firstIndex(of: "evidence").map { $0 < (actions.firstIndex(of: "revoke") ?? 0) }, true, "\(actions)")
+        let named = try XCTUnwrap(records.compactMap { ($0.raw["sessionctl"] as? [String: Any])?["evidence"] as? [String: Any] }.first)
+        XCTAssertEqual(named["path"] as? String, path)
+        XCTAssertEqual(named["sessions"] as? Int, 2)
+        let sum = Process()
+        sum.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        sum.arguments = [path]
+        let pipe = Pipe()
+        sum.standardOutput = pipe
+        try sum.run()
+        sum.waitUntilExit()
+        let digest = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).prefix(64)
+        XCTAssertEqual(named["sha256"] as? String, String(digest))
+        XCTAssertTrue(r.stderr.contains("evidence: 2 sessions written to \(path)"), r.stderr)
+    }
+
     func testGuardKeepsKeysOutsideTheSessionNamespace() throws {
         let f = try Fixture()
         try f.seed([("alice", "s1")])

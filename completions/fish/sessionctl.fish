@@ -12,7 +12,7 @@ function __sessionctl_command
             continue
         end
         switch $t
-            case --context --url -u --password-file --connect-timeout --timeout --cacert --cacertdir --cert --key --sni --output -o --framework -f --mapping --session-key --session-glob --session-id-length --index --against --table --lifetime --user-field --scan-count --rate --user --run --since --sample --sort --min --top --idle-over --older-than --ttl-over --ip --except --secret-file --app-key-file --memory-limit --max-payload --wait-replicas --settle --verify-url --verify-logged-in --cookie-name --cached-db-url --grace --resume --audit-log --actor --reason --audit-stream --audit-syslog
+            case --context --url -u --password-file --connect-timeout --timeout --cacert --cacertdir --cert --key --sni --output -o --framework -f --mapping --session-key --session-glob --session-id-length --index --against --table --lifetime --user-field --scan-count --rate --user --run --since --sample --sort --min --top --idle-over --older-than --ttl-over --ip --except --secret-file --app-key-file --memory-limit --max-payload --wait-replicas --settle --verify-url --verify-logged-in --cookie-name --cached-db-url --evidence --grace --resume --audit-log --actor --reason --audit-stream --audit-syslog
                 set skip 1
             case '-*'
             case '*'
@@ -113,6 +113,7 @@ complete -c sessionctl -l cookie-name -r -f -d 'the session cookie\'s name for -
 complete -c sessionctl -l cached-db-url -r -f -d 'Django cached_db: the database (postgres://, mysql://, sqlite:///…) whose django_session rows are deleted with their cache keys; without it such sessions are refused'
 complete -c sessionctl -l ignore-not-found -d 'a session or user with nothing to revoke is not an error (exit 0, not 3); it is still listed in not_found'
 complete -c sessionctl -l show-all -d 'the confirmation lists every session, not (past 20) the counts by user and kind and the first rows'
+complete -c sessionctl -l evidence -r -F -d 'before deleting, write each session (user, IP, user agent, created, last seen, idle, TTL, payload digest, the payload redacted) to FILE as NDJSON, 0600, never overwriting; <time> and <run> in FILE are replaced'
 complete -c sessionctl -l grace -r -f -d 'a mapping is orphaned when its session was missing on two checks this far apart (default 60s; 0: one immediate re-check)'
 complete -c sessionctl -l resume -r -f -d 'index build: continue an interrupted run from the token it printed (host:port=cursor,…)'
 complete -c sessionctl -l scan-payloads -d 'no mapping needed: find the users\' sessions by decoding every payload under the glob (O(keyspace); index build makes it fast)'

@@ -9,6 +9,19 @@ extension RedisSessionStore {
         let (refs, refused, notFound) = try locate(sessions: ids, user: user, completeness: &result.completeness)
         result.refused = refused
         result.notFound = notFound
+        try read(refs, into: &result)
+        return result
+    }
+
+    /// Sessions already found (a plan's targets), each read in full as `show` reads it.
+    public func details(_ refs: [SessionRef]) throws -> ShowResult {
+        var result = ShowResult()
+        try read(refs, into: &result)
+        return result
+    }
+
+    /// Reads `refs` in full into `result`: type, idle time, payload (at most `maxPayload` bytes), decoded.
+    private func read(_ refs: [SessionRef], into result: inout ShowResult) throws {
         // The idle time is read before STRLEN and GETRANGE touch the key.
         let inspected = try inspect(refs, idle: true, completeness: &result.completeness)
         let meta = try batched(inspected, completeness: &result.completeness) { [[Verb.type, $0.ref.sessionKey]] }
@@ -49,7 +62,6 @@ extension RedisSessionStore {
             decode(&detail)
             result.sessions.append(detail)
         }
-        return result
     }
 
     /// Decodes a detail's payload and reads its fields (a truncated payload is not decoded).

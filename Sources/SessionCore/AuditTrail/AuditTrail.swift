@@ -211,6 +211,27 @@ public final class AuditTrail {
         changed = true
     }
 
+    /// `--evidence`: the file the sessions of the next batch were written to, before they are
+    /// deleted, with its SHA-256 and size after them (written and synced first, like the batch's own record).
+    public func recordEvidence(path: String, sha256: String, sessions: Int, bytes: Int, first: Bool) throws(AuditTrailError) {
+        guard isEnabled else { return }
+        try refuseAfterLoss()
+        count("sessions_in_evidence", sessions)
+        try emit(
+            records(
+                action: "evidence", category: "file", type: first ? "creation" : "change", outcome: "success",
+                extra: [
+                    (
+                        "evidence",
+                        .object([
+                            ("path", .string(Self.bounded(path, 1_024))), ("sha256", .string(sha256)), ("sessions", .int(Int64(sessions))),
+                            ("bytes", .int(Int64(bytes))),
+                        ])
+                    )
+                ]),
+            sync: true)
+    }
+
     /// `revoke_all`'s page: the session keys it is about to delete (no user: the pages are of keys).
     public func record(keys: [Bytes]) throws(AuditTrailError) {
         guard isEnabled, !keys.isEmpty else { return }

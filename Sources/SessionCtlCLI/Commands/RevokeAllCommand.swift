@@ -19,6 +19,11 @@ enum RevokeAllCommand {
         let store = try ctx.openBackend()
         if let key = inv.destructive.auditStream, !inv.destructive.dryRun, let stream = store.auditStream(key: key) { trail.add(stream) }
         trail.target = store.auditTarget
+        let evidence = try inv.revoke.evidence.flatMap { template in
+            inv.destructive.dryRun
+                ? nil : try EvidenceFile(template: template, run: trail.run, context: inv.fromContext.name, target: store.auditTarget.endpoint)
+        }
+        defer { evidence?.removeIfEmpty() }
         try trail.start()
         if !inv.destructive.dryRun && !inv.destructive.yes {
             try confirm(ctx, store)
@@ -27,6 +32,20 @@ enum RevokeAllCommand {
         var ahead = 0
         var confirmed = 0
         let result = try store.revokeAll(filter: store.filter, dryRun: inv.destructive.dryRun) { keys throws(AuditTrailError) in
+            if let evidence {
+                // The page's sessions as they are, before the page's record and its deletions (the user is in the decoded fields).
+                let refs = keys.map { SessionRef(user: [], session: $0, mappingKey: [], sessionKey: $0) }
+                do {
+                    let first = evidence.sessions == 0
+                    try evidence.write(try store.details(refs), refs: refs)
+                    try trail.recordEvidence(
+                        path: evidence.path, sha256: evidence.sha256, sessions: evidence.sessions, bytes: evidence.bytes, first: first)
+                } catch let error as AuditTrailError {
+                    throw error
+                } catch {
+                    throw AuditTrailError(ExitCode.describe(error).line)
+                }
+            }
             try trail.record(keys: keys)
             ahead += keys.count
         } afterPage: { sofar in
@@ -46,6 +65,11 @@ enum RevokeAllCommand {
         ctx.progress.finish()
         RevokeCommand.recordSettle(result.settle, owners: [:], trail, ctx)
         ctx.printer.print(Printed(result: result, dryRun: inv.destructive.dryRun, sql: ctx.targetIsSQL))
+        if let evidence, evidence.sessions > 0 {
+            ctx.note(
+                "evidence: \(Cell.plural(evidence.sessions, "session")) written to \(evidence.path) before their deletion (SHA-256 \(evidence.sha256))"
+            )
+        }
         if let stop = result.stoppedBy { return .stopped(stop) }
         if inv.destructive.dryRun {
             ctx.note("dry run: would revoke \(Cell.plural(result.revoked, "session")) of \(result.sessions) under the glob; nothing was deleted")

@@ -39,6 +39,12 @@ enum RevokeCommand {
         let store = try ctx.openBackend(rackPublicIds: rackPublicIds)
         if let key = inv.destructive.auditStream, !inv.destructive.dryRun, let stream = store.auditStream(key: key) { trail.add(stream) }
         trail.target = store.auditTarget
+        // Created now, so that a name that exists fails before anything is scanned; removed again if nothing is revoked.
+        let evidence = try inv.revoke.evidence.flatMap { template in
+            inv.destructive.dryRun
+                ? nil : try EvidenceFile(template: template, run: trail.run, context: inv.fromContext.name, target: store.auditTarget.endpoint)
+        }
+        defer { evidence?.removeIfEmpty() }
         try trail.start()
         let output = RevokeOutput(ctx)
         var total = RevokeResult()
@@ -46,7 +52,7 @@ enum RevokeCommand {
         case .revoke:
             var plan = try ctx.timings.measure("plan") { try store.planRevoke(sessions: ids.flatMap(\.self), user: inv.sessions.user) }
             plan.notFound = CookieArguments.notFound(ids, ctx, found: Set(plan.targets.map(\.session) + plan.refused.map(\.session)))
-            total = try execute(plan, store, trail, ctx, verify: verify)
+            total = try execute(plan, store, trail, ctx, verify: verify, evidence: evidence)
             output.stream(total)
         case .prune:
             total = try execute(try ctx.timings.measure("plan") { try store.planPrune() }, store, trail, ctx, prune: true)
@@ -60,7 +66,8 @@ enum RevokeCommand {
                 // Which users this pass serves, once there is more than one pass.
                 if done > 0 || users.count == batchSize { ctx.progress.pass = "users \(done + 1)–\(done + users.count)" }
                 done += users.count
-                let result = try execute(try ctx.timings.measure("plan") { try store.planRevoke(users: users) }, store, trail, ctx, verify: verify)
+                let result = try execute(
+                    try ctx.timings.measure("plan") { try store.planRevoke(users: users) }, store, trail, ctx, verify: verify, evidence: evidence)
                 output.stream(result)
                 total.merge(result)
                 if result.stoppedBy != nil || result.completeness.interrupted { break }
@@ -73,6 +80,11 @@ enum RevokeCommand {
         }
         ctx.progress.finish()
         output.finish(total)
+        if let evidence, evidence.sessions > 0 {
+            ctx.note(
+                "evidence: \(Cell.plural(evidence.sessions, "session")) written to \(evidence.path) before their deletion (SHA-256 \(evidence.sha256))"
+            )
+        }
         if let stop = total.stoppedBy { return .stopped(stop) }
         if !inv.destructive.dryRun && total.revoked.isEmpty && !total.refused.isEmpty && inv.command != .prune {
             return .stopped(CLIError("nothing was revoked: every mapping found (\(total.refused.count)) was refused", code: .failure))
@@ -116,7 +128,7 @@ enum RevokeCommand {
     /// Runs one plan: a dry run, nothing to do, or (after confirmation) the deletions with the audit trail ahead.
     private static func execute(
         _ plan: RevokePlan, _ store: any SessionBackend, _ trail: AuditTrail, _ ctx: CommandContext,
-        prune: Bool = false, verify: VerifyCookies? = nil
+        prune: Bool = false, verify: VerifyCookies? = nil, evidence: EvidenceFile? = nil
     ) throws -> RevokeResult {
         let inv = ctx.invocation
         ctx.progress.finish()
@@ -131,6 +143,12 @@ enum RevokeCommand {
         if !inv.destructive.yes, !confirm(plan, prune ? nil : try store.dryRun(plan), store, ctx, prune: prune) {
             // On Ctrl-C the top level says "interrupted" and exits 130.
             throw CLIError("aborted; nothing was deleted", ifInterrupted: "interrupted; nothing was deleted", code: .failure)
+        }
+        if let evidence {
+            // Each session as it is now, written and synced before any of them is deleted; a failure deletes nothing more.
+            let first = evidence.sessions == 0
+            try evidence.write(try store.details(plan.targets), refs: plan.targets)
+            try trail.recordEvidence(path: evidence.path, sha256: evidence.sha256, sessions: evidence.sessions, bytes: evidence.bytes, first: first)
         }
         let event = prune ? "prune" : "revoke"
         let record: ([SessionRef]) throws(AuditTrailError) -> Void = { refs throws(AuditTrailError) in try trail.record(refs, event: event) }

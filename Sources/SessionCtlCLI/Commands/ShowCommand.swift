@@ -71,7 +71,7 @@ enum ShowCommand {
         return (s, count)
     }
 
-    private static func json(_ s: SessionDetail) -> JSON {
+    static func json(_ s: SessionDetail) -> JSON {
         var fields = JSONModels.record(s.record)
         fields.append(("type", .string(s.type)))
         fields.append(("idle_seconds", s.idleSeconds.map { .int($0) } ?? .null))

@@ -31,7 +31,7 @@ public struct ConfigFile {
         var keys = Set(OptionTable.all.filter { groups.contains($0.group) && $0.name != "context" && $0.name != "askpass" }.map(\.name))
         keys.formUnion([
             "audit-log", "actor", "audit-stream", "wait-replicas", "app-key-file", "secret-file", "password",
-            "settle", "cookie-name", "verify-url", "verify-logged-in", "cached-db-url", "urls",
+            "settle", "cookie-name", "verify-url", "verify-logged-in", "cached-db-url", "urls", "evidence",
         ])
         keys.remove("no-cluster")
         return keys

@@ -130,6 +130,8 @@ public struct RevokeOptions: Sendable {
     public var ignoreNotFound = false
     /// `--show-all`: the confirmation lists every row, not counts and the first rows.
     public var showAll = false
+    /// `--evidence FILE`: each session to be revoked, read in full, written here first.
+    public var evidence: String?
 }
 
 /// `show` and `revoke`: how their arguments name sessions.

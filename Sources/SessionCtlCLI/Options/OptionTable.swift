@@ -297,6 +297,12 @@ public enum OptionTable {
             name: "show-all", short: nil, binding: .flag(\.revoke.showAll), group: .destructive, commands: [.revoke, .revokeUser, .prune],
             help: "the confirmation lists every session, not (past 20) the counts by user and kind and the first rows"),
         OptionSpec(
+            name: "evidence", short: nil, binding: .text(\.revoke.evidence, meta: "FILE", isFile: true), group: .destructive,
+            commands: [.revoke, .revokeUser, .revokeAll],
+            help:
+                "before deleting, write each session (user, IP, user agent, created, last seen, idle, TTL, payload digest, the payload redacted) to FILE as NDJSON, 0600, never overwriting; <time> and <run> in FILE are replaced"
+        ),
+        OptionSpec(
             name: "grace", short: nil, binding: .duration(\.prune.grace, 0...604_800), group: .destructive, commands: [.prune],
             help: "a mapping is orphaned when its session was missing on two checks this far apart (default 60s; 0: one immediate re-check)"),
         OptionSpec(
