@@ -24,6 +24,22 @@ extension SQLSessionStore {
         return result
     }
 
+    /// Every row the filter keeps, a page at a time in id order (rows that name no user too:
+    /// their user is the empty id, anonymous).
+    public func hunt(details: Bool, _ page: (ListResult) throws -> Void) throws -> HuntSummary {
+        var summary = HuntSummary(method: "rows", walked: "every row of \(table.name), a page of \(pageSize) at a time")
+        let completeness = try eachPage { rows in
+            let now = WallClock.now()
+            var part = ListResult()
+            (part.sessions, part.filteredOut) = filter.split(rows.map { record($0, now: now, details: details || filter.needsPayload) }, now: now)
+            summary.examined += rows.count
+            summary.matched += part.sessions.count
+            try page(part)
+        }
+        summary.completeness.merge(completeness)
+        return summary
+    }
+
     /// Each session row named, in full.
     public func show(sessions ids: [Bytes], user: Bytes? = nil) throws -> ShowResult {
         var result = ShowResult()

@@ -55,6 +55,9 @@ public protocol SessionBackend: AnyObject {
     func deleteProbeSessions(_ ids: [Bytes]) throws -> ProbeCleanup
 
     func list(users: [Bytes], details: Bool) throws -> ListResult
+    /// Every session the filter keeps, across every user (`list` and `users` given a filter and no
+    /// user), a page at a time as they are found, each with its user; read as `list` reads them.
+    func hunt(details: Bool, _ page: (ListResult) throws -> Void) throws -> HuntSummary
     func show(sessions ids: [Bytes], user: Bytes?) throws -> ShowResult
     /// Sessions already found (a plan's targets), each read in full as `show` reads it: the
     /// evidence written before they are revoked (`--evidence`).

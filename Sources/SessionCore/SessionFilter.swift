@@ -1,7 +1,7 @@
 import SessionBasics
 
-/// Which sessions an operation keeps (`--idle-over`, `--older-than`, `--ttl-over`, `--ip`,
-/// `--except`): all must hold. A session whose age or address is unknown is never matched by a
+/// Which sessions an operation keeps (`--idle-over`, `--idle-under`, `--older-than`,
+/// `--created-after`, `--ttl-over`, `--ip`, `--user-agent`, `--except`): all must hold. A session whose age or address is unknown is never matched by a
 /// filter on it, and is counted apart.
 public struct SessionFilter: Sendable, Equatable {
     /// Idle for more than this many seconds (`OBJECT IDLETIME`).
@@ -14,15 +14,24 @@ public struct SessionFilter: Sendable, Equatable {
     public var ip: CIDR?
     /// Session ids never matched (`--except`, "everywhere but here").
     public var except: Set<Bytes> = []
+    /// Idle for less than this many seconds (`--idle-under`: in use lately).
+    public var idleUnder: Int64?
+    /// Created after this time, in seconds since 1970 (`--created-after`).
+    public var createdAfter: Double?
+    /// Its user agent (from the payload) matches this pattern (`--user-agent`).
+    public var userAgent: UserAgentPattern?
 
     /// No filter.
     public init() {}
 
     /// Whether every session passes.
-    public var isEmpty: Bool { idleOver == nil && olderThan == nil && ttlOver == nil && ip == nil && except.isEmpty }
+    public var isEmpty: Bool {
+        idleOver == nil && olderThan == nil && ttlOver == nil && ip == nil && except.isEmpty && idleUnder == nil && createdAfter == nil
+            && userAgent == nil
+    }
 
-    /// Whether the decision needs the payload's fields (creation time, IP).
-    public var needsPayload: Bool { olderThan != nil || ip != nil }
+    /// Whether the decision needs the payload's fields (creation time, IP, user agent).
+    public var needsPayload: Bool { olderThan != nil || ip != nil || createdAfter != nil || userAgent != nil }
 
     /// The verdict on one session.
     public enum Verdict: Equatable, Sendable {
@@ -40,6 +49,10 @@ public struct SessionFilter: Sendable, Equatable {
             guard let idle else { return .unknown("idle time unknown") }
             if idle <= limit { return .drop("idle \(idle)s, not over \(limit)s") }
         }
+        if let limit = idleUnder {
+            guard let idle else { return .unknown("idle time unknown") }
+            if idle >= limit { return .drop("idle \(idle)s, not under \(limit)s") }
+        }
         if let limit = ttlOver {
             // No expiry is more than any TTL.
             if let ttl, ttl <= limit { return .drop("TTL \(ttl)s, not over \(limit)s") }
@@ -48,12 +61,41 @@ public struct SessionFilter: Sendable, Equatable {
             guard let created = fields?.createdAt else { return .unknown("creation time unknown") }
             if now - created <= limit { return .drop("created \(Int64(now - created))s ago, not over \(Int64(limit))s") }
         }
+        if let after = createdAfter {
+            guard let created = fields?.createdAt else { return .unknown("creation time unknown") }
+            if created <= after { return .drop("created \(Timestamp.rfc3339(created)), not after \(Timestamp.rfc3339(after))") }
+        }
         if let net = ip {
             guard let text = fields?.ip, let address = CIDR.parseAddress(text) else { return .unknown("IP address unknown") }
             if !net.contains(address) { return .drop("IP \(text) not in \(net)") }
         }
+        if let pattern = userAgent {
+            guard let agent = fields?.userAgent else { return .unknown("user agent unknown") }
+            if !pattern.matches(agent) { return .drop("user agent does not match \(pattern.text)") }
+        }
         return .keep
     }
+}
+
+/// `--user-agent REGEX`: a pattern (Swift's regular expressions) searched for in a session's user
+/// agent; at most the agent's first 1,024 characters are searched (a hostile header stays cheap).
+public struct UserAgentPattern: @unchecked Sendable, Equatable {
+    /// The pattern as given.
+    public let text: String
+    private let regex: Regex<AnyRegexOutput>
+
+    /// `nil` when `text` is not a regular expression; case is ignored.
+    public init?(_ text: String) {
+        guard let regex = try? Regex(text) else { return nil }
+        self.text = text
+        self.regex = regex.ignoresCase()
+    }
+
+    public func matches(_ agent: String) -> Bool {
+        (try? regex.firstMatch(in: String(agent.prefix(1_024)))) != nil
+    }
+
+    public static func == (a: UserAgentPattern, b: UserAgentPattern) -> Bool { a.text == b.text }
 }
 
 /// A session the filters left out, and why.

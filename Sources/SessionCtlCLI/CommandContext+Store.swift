@@ -177,6 +177,9 @@ extension CommandContext {
         filter.ttlOver = invocation.filters.ttlOver.map { Int64($0.rounded(.down)) }
         filter.ip = invocation.filters.ip.flatMap(CIDR.init)
         filter.except = Set(invocation.filters.except)
+        filter.idleUnder = invocation.filters.idleUnder.map { Int64($0.rounded(.up)) }
+        filter.createdAfter = invocation.filters.createdAfter.flatMap { TimeArgument.seconds($0, now: WallClock.now()) }
+        filter.userAgent = invocation.filters.userAgent.flatMap(UserAgentPattern.init)
         return filter
     }
 

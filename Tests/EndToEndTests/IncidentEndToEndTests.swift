@@ -310,4 +310,80 @@ final class AuditLogPlacementTests: XCTestCase {
         assertExitStatus(warned, 0)
         XCTAssertTrue(warned.stderr.contains("warning: the audit log") && warned.stderr.contains("chmod 600"), warned.stderr)
     }
+
+    /// Hunting without a user: list and users with --ip, --user-agent, --created-after and
+    /// --idle-under look across every user (saying how, and what it cost), on Redis and on a table.
+    func testHuntingWithoutAUser() throws {
+        let f = try Fixture()
+        let now = Int(Date().timeIntervalSince1970)
+        func payload(_ user: String, _ ip: String?, _ agent: String?, created: Int?) -> String {
+            var parts = [#""user":"\#(user)""#]
+            if let ip { parts.append(#""ip":"\#(ip)""#) }
+            if let agent { parts.append(#""user_agent":"\#(agent)""#) }
+            if let created { parts.append(#""created_at":\#(created)"#) }
+            return "{" + parts.joined(separator: ",") + "}"
+        }
+        try f.server.run([
+            ["SET", "user:alice:a1", "session:a1"],
+            ["SET", "session:a1", payload("alice", "203.0.113.7", "EvilBot/2.1", created: now - 600), "EX", "600"],
+            ["SET", "user:bob:b1", "session:b1"],
+            ["SET", "session:b1", payload("bob", "203.0.113.9", "Mozilla/5.0 (X11)", created: now - 86_400 * 3)],
+            ["SET", "user:bob:b2", "session:b2"], ["SET", "session:b2", payload("bob", "198.51.100.1", "Mozilla/5.0 (X11)", created: now - 60)],
+            ["SET", "user:carol:c1", "session:c1"], ["SET", "session:c1", payload("carol", nil, nil, created: nil)],
+        ])
+        let byIP = try f.run("list", "--ip", "203.0.113.0/24", "-o", "json")
+        assertExitStatus(byIP, 0)
+        let sessions = try XCTUnwrap(try byIP.json()["sessions"] as? [[String: Any]])
+        XCTAssertEqual(sessions.map { "\($0["user"] as? String ?? "") \($0["session"] as? String ?? "")" }, ["alice a1", "bob b1"])
+        XCTAssertTrue(
+            byIP.stderr.contains("looked across every user through the mapping keys (one SCAN pass over user:*:*")
+                && byIP.stderr.contains("4 sessions examined, 2 kept by the filters"), byIP.stderr)
+        let agents = try f.run("list", "--user-agent", "evilbot/2\\.", "-o", "ndjson")
+        let (lines, summary) = try agents.ndjson()
+        XCTAssertEqual(lines.compactMap { $0["session"] as? String }, ["a1"])
+        XCTAssertEqual(summary["exit_code"] as? Int, 0)
+        let recent = try f.run("list", "--created-after", "1h", "-o", "json")
+        XCTAssertEqual(Set((try recent.json()["sessions"] as? [[String: Any]])?.compactMap { $0["session"] as? String } ?? []), ["a1", "b2"])
+        let day = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(now - 86_400)))
+        let since = try f.run("list", "--created-after", day, "-o", "json")
+        XCTAssertEqual(
+            Set((try since.json()["sessions"] as? [[String: Any]])?.compactMap { $0["session"] as? String } ?? []), ["a1", "b2"], "\(since)")
+        XCTAssertEqual(try f.run("list", "--idle-under", "1h", "-o", "json").json()["sessions"].map { ($0 as? [Any])?.count }, 4)
+        // Who did this address reach: users, counted.
+        let reached = try f.run("users", "--ip", "203.0.113.0/24")
+        assertExitStatus(reached, 0)
+        XCTAssertEqual(reached.stdout, "USER   SESSIONS\nalice         1\nbob           1\n")
+        let wide = try f.run("users", "--user-agent", "mozilla", "-o", "json")
+        XCTAssertEqual((try wide.json()["users"] as? [[String: Any]])?.compactMap { $0["sessions"] as? Int }, [2])
+        XCTAssertEqual(try wide.json()["counted"] as? String, "sessions the filters keep")
+        // Nothing matched is a success with a note; a bad pattern or time is a usage error; no user and no filter too.
+        let none = try f.run("list", "--ip", "192.0.2.0/24")
+        assertExitStatus(none, 0)
+        XCTAssertTrue(none.stderr.contains("no sessions found"), none.stderr)
+        assertExitStatus(try f.run("list", "--user-agent", "("), 2)
+        assertExitStatus(try f.run("list", "--created-after", "soon"), 2)
+        let bare = try f.run("list")
+        assertExitStatus(bare, 2)
+        XCTAssertTrue(bare.stderr.contains("at least one user id, or a filter"), bare.stderr)
+        XCTAssertEqual(try f.dbsize(), 8, "looking changes nothing")
+
+        // A table: every row, a page at a time, with the request columns.
+        let db = FileManager.default.temporaryDirectory.appendingPathComponent("hunt-\(UUID().uuidString.prefix(6)).sqlite").path
+        let made = try Sessionctl.exec(
+            "/usr/bin/sqlite3",
+            [
+                db,
+                "CREATE TABLE sessions (id varchar(255) PRIMARY KEY, user_id integer, ip_address varchar(45), user_agent text, payload text NOT NULL, last_activity integer NOT NULL);"
+                    + "INSERT INTO sessions VALUES ('s-1', 42, '203.0.113.7', 'EvilBot/2.1', 'YTowOnt9', \(now)), ('s-2', 7, '10.1.1.1', 'Mozilla/5.0', 'YTowOnt9', \(now)),"
+                    + "('s-3', NULL, '203.0.113.8', 'curl/8', 'YTowOnt9', \(now));",
+            ].map { Data($0.utf8) }, environment: [:], stdin: nil, timeout: 30)
+        XCTAssertEqual(made.status, 0, "\(made)")
+        let rows = try Sessionctl.run(["--url", "sqlite://" + db, "--framework", "laravel", "list", "--ip", "203.0.113.0/24", "-o", "json"])
+        assertExitStatus(rows, 0)
+        XCTAssertEqual(
+            Set((try rows.json()["sessions"] as? [[String: Any]])?.map { "\($0["user"] as? String ?? "-") \($0["session"] as? String ?? "")" } ?? []),
+            ["42 s-1", " s-3"], "\(rows)")
+        XCTAssertTrue(rows.stderr.contains("through the table's rows"), rows.stderr)
+    }
+
 }

@@ -69,7 +69,7 @@ final class ParserTests: XCTestCase {
             .invalidValue(option: "--timeout", value: "-1", reason: "expected a number of seconds greater than 0, such as 5 or 0.5", index: 2))
         XCTAssertEqual(error("users", "--timeout"), .missingValue(option: "--timeout", index: 2))
         XCTAssertEqual(error("users", "--json=yes"), .unexpectedValue(option: "--json", index: 2))
-        XCTAssertEqual(error("list"), .missingArgument(command: "list", what: "at least one user id", index: 2))
+        XCTAssertEqual(error("list"), .missingArgument(command: "list", what: "at least one user id, or a filter (--ip, --user-agent, …)", index: 2))
         XCTAssertEqual(error("list", ""), .emptyID(command: "list", index: 2))
         XCTAssertEqual(error("users", "extra"), .unexpectedArgument(command: "users", value: "extra", index: 2))
         XCTAssertEqual(error("list", "a", "--dry-run"), .optionNotForCommand(option: "--dry-run", command: "list", index: 3))

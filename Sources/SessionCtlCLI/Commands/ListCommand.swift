@@ -10,6 +10,7 @@ enum ListCommand {
     static func run(_ ctx: CommandContext) throws -> Outcome {
         let store = try ctx.openBackend()
         var details = try wantsDetails(ctx)
+        if ctx.invocation.arguments.isEmpty { return try hunt(store, ctx, details: details) }
         let result: ListResult
         if ctx.invocation.list.scanPayloads {
             ctx.note(
@@ -101,6 +102,34 @@ extension ListCommand {
         return !ctx.printer.isText && framework != nil
     }
 
+    /// No user, a filter (`list --ip 203.0.113.0/24`): every user's sessions the filters keep, with
+    /// their users, found a page at a time (NDJSON prints each page as it comes); stderr says how
+    /// they were found and what that cost.
+    private static func hunt(_ store: any SessionBackend, _ ctx: CommandContext, details: Bool) throws -> Outcome {
+        var all = ListResult()
+        let summary = try store.hunt(details: details) { page in
+            if ctx.printer.streams {
+                ctx.progress.finish()
+                ctx.printer.print(Printed(result: page, details: details, filtered: false))
+                ctx.console.out.flush()
+            } else {
+                all.sessions += page.sessions
+                all.bytesAreMemory = all.bytesAreMemory || page.bytesAreMemory
+            }
+            all.refused += page.refused
+        }
+        ctx.progress.finish()
+        all.completeness = summary.completeness
+        // In the order list prints a user's sessions: by user, then session (SCAN's order is none).
+        all.sessions.sort { a, b in
+            a.ref.user != b.ref.user ? a.ref.user.lexicographicallyPrecedes(b.ref.user) : a.ref.session.lexicographicallyPrecedes(b.ref.session)
+        }
+        if !ctx.printer.streams { ctx.printer.print(Printed(result: all, details: details, filtered: false)) }
+        HuntReport.note(summary, ctx)
+        ctx.reportIncomplete(summary.completeness)
+        return .finished(summary.completeness, didSomething: summary.matched > 0)
+    }
+
     /// NDJSON: users in batches, each batch's sessions printed as soon as it is read.
     private static func stream(_ store: any SessionBackend, _ ctx: CommandContext, details: Bool) throws -> Outcome {
         var completeness = Completeness()
@@ -121,6 +150,21 @@ extension ListCommand {
         }
         ctx.reportIncomplete(completeness)
         return .finished(completeness, didSomething: found)
+    }
+}
+
+/// How a hunt across every user found its sessions, and what that cost: said on stderr (unless `--quiet`).
+enum HuntReport {
+    static func note(_ s: HuntSummary, _ ctx: CommandContext) {
+        let how =
+            switch s.method {
+            case "index": "every user's index"
+            case "rows": "the table's rows"
+            default: "the mapping keys"
+            }
+        ctx.note(
+            "looked across every user through \(how) (\(s.walked)): \(Cell.plural(s.examined, "session")) examined, \(s.matched) kept by the filters"
+                + (s.method == "mappings" ? "; sessions without a mapping are not seen (index build maps them)" : ""))
     }
 }
 

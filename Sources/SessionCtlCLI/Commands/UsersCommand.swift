@@ -12,6 +12,7 @@ enum UsersCommand {
     static func run(_ ctx: CommandContext) throws -> Outcome {
         let inv = ctx.invocation
         let store = try ctx.openBackend()
+        if inv.filters.hunts { return try reached(store, ctx) }
         if inv.users.live && store.hasIndex {
             throw CLIError(
                 "--live checks each mapping's session; with --index the counts are the index's members",
@@ -36,6 +37,50 @@ enum UsersCommand {
         }
         ctx.reportIncomplete(result.completeness)
         return .finished(result.completeness, didSomething: found > 0)
+    }
+
+    /// `users --ip CIDR` (any filter): who the sessions the filters keep belong to ("who did this
+    /// address reach"), counted per user from a hunt across every user.
+    private static func reached(_ store: any SessionBackend, _ ctx: CommandContext) throws -> Outcome {
+        let inv = ctx.invocation
+        var counts: [Bytes: Int] = [:]
+        let summary = try store.hunt(details: false) { page in
+            for s in page.sessions { counts[s.ref.user, default: 0] += 1 }
+        }
+        ctx.progress.finish()
+        var users = counts.filter { $0.value >= inv.users.min }.map { UserCount(user: $0.key, sessions: $0.value) }
+        users.sort { a, b in
+            inv.users.sort == .user || a.sessions == b.sessions ? a.user.lexicographicallyPrecedes(b.user) : a.sessions > b.sessions
+        }
+        if let top = inv.counting.top { users = Array(users.prefix(top)) }
+        ctx.printer.print(Reached(users: users, completeness: summary.completeness))
+        HuntReport.note(summary, ctx)
+        ctx.reportIncomplete(summary.completeness)
+        return .finished(summary.completeness, didSomething: !users.isEmpty)
+    }
+
+    /// The users the filtered sessions belong to.
+    struct Reached: Printable {
+        let users: [UserCount]
+        let completeness: Completeness
+
+        private func json(_ u: UserCount) -> JSON { .object([("user", .bytes(u.user)), ("sessions", .int(Int64(u.sessions)))]) }
+
+        func json() -> JSON {
+            .object(
+                [("users", .array(users.map(json))), ("counted", .string("sessions the filters keep"))] + JSONModels.complete(completeness))
+        }
+
+        func lines() -> [JSON] { users.map(json) }
+
+        var emptyNote: String? { "no session matches the filters" }
+
+        func text(_ style: TextStyle) -> String {
+            guard !users.isEmpty else { return "" }
+            var table = Table(headers: ["USER", "SESSIONS"], alignments: [.left, .right])
+            for u in users { table.add([Cell.text(u.user), String(u.sessions)]) }
+            return table.render(style)
+        }
     }
 
     /// The ranking as `users` prints it, read from the count a user at a time on each pass.

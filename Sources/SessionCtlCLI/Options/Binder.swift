@@ -70,7 +70,12 @@ public enum Binder {
             }
         }
         switch inv.command {
-        case .list, .revokeUser:
+        case .list:
+            // A filter on what sessions are (--ip, --user-agent, …) hunts across every user: no user needed.
+            if !inv.filters.hunts || !inv.arguments.isEmpty {
+                try requireIDs(inv, what: "at least one user id, or a filter (--ip, --user-agent, …)", end: end)
+            }
+        case .revokeUser:
             try requireIDs(inv, what: "at least one user id", end: end)
         case .show, .revoke:
             try requireIDs(inv, what: "at least one session id", end: end)
@@ -146,6 +151,16 @@ public enum Binder {
                         t, index: inv.argumentIndexes[0], suggestion: Suggest.closest(to: t, in: CommandName.allCases.map(\.rawValue)))
                 }
             }
+        }
+        if let text = inv.filters.userAgent, UserAgentPattern(text) == nil, let (_, _, index) = options.first(where: { $0.0.name == "user-agent" }) {
+            throw .invalidValue(option: "user-agent", value: text, reason: "not a regular expression", index: index)
+        }
+        if let text = inv.filters.createdAfter, TimeArgument.seconds(text, now: 0) == nil,
+            let (_, _, index) = options.first(where: { $0.0.name == "created-after" })
+        {
+            throw .invalidValue(
+                option: "created-after", value: text, reason: "expected a time (2026-12-07, 2026-12-07T14:00Z) or a duration ago (2h, 7d)",
+                index: index)
         }
         if inv.connection.key != nil && inv.connection.cert == nil, let (_, _, index) = options.first(where: { $0.0.name == "key" }) {
             throw .conflict("--key goes with --cert", index: index)

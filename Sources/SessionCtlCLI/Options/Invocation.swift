@@ -96,8 +96,18 @@ public struct FilterOptions: Sendable {
     public var ip: String?
     /// `revoke-user --except SESSION` (repeatable).
     public var except: [Bytes] = []
+    public var idleUnder: Double?
+    /// `--created-after`: an RFC 3339 time or a duration ago, as given (checked by the parser).
+    public var createdAfter: String?
+    /// `--user-agent REGEX`, as given (checked by the parser).
+    public var userAgent: String?
     /// Whether any filter was given.
-    public var isSet: Bool { idleOver != nil || olderThan != nil || ttlOver != nil || ip != nil || !except.isEmpty }
+    public var isSet: Bool { hunts || !except.isEmpty }
+    /// Whether a filter that picks sessions by what they are was given (every filter but --except):
+    /// `list` and `users` then need no user, and hunt across all of them.
+    public var hunts: Bool {
+        idleOver != nil || olderThan != nil || ttlOver != nil || ip != nil || idleUnder != nil || createdAfter != nil || userAgent != nil
+    }
 }
 
 /// What every command that changes keys shares: the dry run, the confirmation, the audit trail, the watch.

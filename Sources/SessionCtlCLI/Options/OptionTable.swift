@@ -211,19 +211,33 @@ public enum OptionTable {
 
         OptionSpec(
             name: "idle-over", short: nil, binding: .duration(\Invocation.filters.idleOver, 0...315_360_000), group: .selection,
-            commands: [.list, .revokeUser, .revokeAll],
+            commands: [.list, .users, .revokeUser, .revokeAll],
             help: "only sessions idle for longer than DURATION (OBJECT IDLETIME, read before anything touches them)"),
         OptionSpec(
             name: "older-than", short: nil, binding: .duration(\Invocation.filters.olderThan, 0...315_360_000), group: .selection,
-            commands: [.list, .revokeUser, .revokeAll],
+            commands: [.list, .users, .revokeUser, .revokeAll],
             help: "only sessions created longer than DURATION ago (from the payload; a session of unknown age is never matched)"),
         OptionSpec(
             name: "ttl-over", short: nil, binding: .duration(\Invocation.filters.ttlOver, 0...315_360_000), group: .selection,
-            commands: [.list, .revokeUser, .revokeAll],
+            commands: [.list, .users, .revokeUser, .revokeAll],
             help: "only sessions with more than DURATION left to live (no expiry counts as more)"),
         OptionSpec(
-            name: "ip", short: nil, binding: .cidr(\.filters.ip), group: .selection, commands: [.list, .revokeUser, .revokeAll],
-            help: "only sessions whose payload's IP address is in CIDR (IPv4 or IPv6)"),
+            name: "ip", short: nil, binding: .cidr(\.filters.ip), group: .selection, commands: [.list, .users, .revokeUser, .revokeAll],
+            help: "only sessions whose payload's IP address is in CIDR (IPv4 or IPv6); list and users need no user then, and look across all"),
+        OptionSpec(
+            name: "idle-under", short: nil, binding: .duration(\Invocation.filters.idleUnder, 0...315_360_000), group: .selection,
+            commands: [.list, .users, .revokeUser, .revokeAll],
+            help: "only sessions idle for less than DURATION: in use lately (OBJECT IDLETIME, read before anything touches them)"),
+        OptionSpec(
+            name: "created-after", short: nil, binding: .text(\.filters.createdAfter, meta: "TIME"), group: .selection,
+            commands: [.list, .users, .revokeUser, .revokeAll],
+            help:
+                "only sessions created after TIME: an RFC 3339 date or time (2026-12-07, 2026-12-07T14:00Z) or a duration ago (2h); from the payload, unknown ages never match"
+        ),
+        OptionSpec(
+            name: "user-agent", short: nil, binding: .text(\.filters.userAgent, meta: "REGEX"), group: .selection,
+            commands: [.list, .users, .revokeUser, .revokeAll],
+            help: "only sessions whose payload's user agent matches REGEX (case ignored; unknown agents never match)"),
         OptionSpec(
             name: "except", short: nil, binding: .appending(\.filters.except, meta: "SESSION", what: "a session id"), group: .selection,
             commands: [.revokeUser],
