@@ -69,6 +69,14 @@ public enum SessionCtl {
             console.error(ExitCode.describe(error).line)
             return ExitCode.usage.rawValue
         }
+        if !invocation.identities.isEmpty && !invocation.help {
+            // The people first: each resolved to the user ids of this context's application, said on stderr.
+            do { invocation.arguments += try IdentityResolver.resolve(invocation, console: console) } catch {
+                let e = ExitCode.describe(error)
+                console.error(e.line)
+                return e.code.rawValue
+            }
+        }
         let context = CommandContext(invocation: invocation, console: console)
         context.warnOverriddenEnvironment()
         defer {

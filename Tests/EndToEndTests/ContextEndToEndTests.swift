@@ -177,6 +177,46 @@ final class ContextEndToEndTests: XCTestCase {
         XCTAssertTrue(help.stdout.contains("    contexts:\n      production:\n"), help.stdout)
     }
 
+    /// `identities:` maps a person to the user ids a context's app knows them by; a context with
+    /// half a lookup, or a command given --identity with no way to resolve it, is a usage error.
+    func testIdentitiesResolvePeopleToTheContextsUserIds() throws {
+        let f = try Fixture()
+        try f.seed([("5", "s5"), ("6", "s6"), ("9", "s9")])
+        let config = try configFile(
+            """
+            contexts:
+              app:
+                url: \(f.server.url)
+                identities:
+                  dave@example.com: ["5", "6"]
+                  erin@example.com: "7"
+              bare:
+                url: \(f.server.url)
+              half:
+                url: \(f.server.url)
+                identity-url: sqlite:///nonexistent.db
+            """)
+        let env = ["SESSIONCTL_CONFIG": config]
+        let dave = try Sessionctl.run(["--context", "app", "list", "--identity", "dave@example.com", "-o", "json"], environment: env)
+        assertExitStatus(dave, 0)
+        XCTAssertEqual((try dave.json()["sessions"] as? [[String: Any]])?.compactMap { $0["user"] as? String }, ["5", "6"])
+        XCTAssertTrue(dave.stderr.contains("identity 'dave@example.com' in context 'app': users 5, 6 (from identities:)"), dave.stderr)
+        // One person found, one not: said, and the found one is acted on.
+        let two = try Sessionctl.run(
+            ["--context", "app", "list", "--identity", "erin@example.com", "--identity", "zed@example.com", "9"], environment: env)
+        assertExitStatus(two, 0)
+        XCTAssertTrue(two.stderr.contains("identity 'zed@example.com' resolves to no user in context 'app' (looked in identities:)"), two.stderr)
+        XCTAssertTrue(two.stdout.contains("s9"), two.stdout)
+        let bare = try Sessionctl.run(["--context", "bare", "list", "--identity", "dave@example.com"], environment: env)
+        assertExitStatus(bare, 2)
+        XCTAssertTrue(bare.stderr.contains("--identity needs the context's identities:"), bare.stderr)
+        let half = try Sessionctl.run(["--context", "half", "list", "--identity", "dave@example.com"], environment: env)
+        assertExitStatus(half, 2)
+        XCTAssertTrue(half.stderr.contains("needs identity-url and identity-query together"), half.stderr)
+        let shown = try Sessionctl.run(["context", "show", "app"], environment: env)
+        XCTAssertTrue(shown.stdout.contains("dave@example.com: 5"), shown.stdout)
+    }
+
     /// `-o json context show prod` printed `redis://:s3cr3tPW@…` and `postgres://app:pgS3cret@…` in
     /// clear (the table masked them), and a 0644 file was refused with a `password:` key but
     /// accepted with the password inside a `url:`. Every password is masked in every output format,

@@ -12,7 +12,7 @@ function __sessionctl_command
             continue
         end
         switch $t
-            case --context --url -u --password-file --connect-timeout --timeout --cacert --cacertdir --cert --key --sni --output -o --framework -f --mapping --session-key --session-glob --session-id-length --index --against --table --lifetime --user-field --scan-count --rate --user --run --since --sample --sort --min --top --idle-over --older-than --ttl-over --ip --idle-under --created-after --user-agent --except --secret-file --app-key-file --memory-limit --max-payload --wait-replicas --settle --verify-url --verify-logged-in --cookie-name --cached-db-url --evidence --grace --resume --audit-log --actor --reason --audit-stream --audit-syslog
+            case --context --url -u --password-file --connect-timeout --timeout --cacert --cacertdir --cert --key --sni --output -o --framework -f --mapping --session-key --session-glob --session-id-length --index --against --table --lifetime --user-field --scan-count --rate --user --run --since --sample --sort --min --top --idle-over --older-than --ttl-over --identity --ip --idle-under --created-after --user-agent --except --secret-file --app-key-file --memory-limit --max-payload --wait-replicas --settle --verify-url --verify-logged-in --cookie-name --cached-db-url --evidence --grace --resume --audit-log --actor --reason --audit-stream --audit-syslog
                 set skip 1
             case '-*'
             case '*'
@@ -95,6 +95,7 @@ complete -c sessionctl -l top -r -f -d 'only the first N users (users), or how m
 complete -c sessionctl -l idle-over -r -f -d 'only sessions idle for longer than DURATION (OBJECT IDLETIME, read before anything touches them)'
 complete -c sessionctl -l older-than -r -f -d 'only sessions created longer than DURATION ago (from the payload; a session of unknown age is never matched)'
 complete -c sessionctl -l ttl-over -r -f -d 'only sessions with more than DURATION left to live (no expiry counts as more)'
+complete -c sessionctl -l identity -r -f -d 'a person (an email) whose user ids the context resolves (identities:, or identity-url: with identity-query: against the app\'s own users table, read-only); may be given more than once'
 complete -c sessionctl -l ip -r -f -d 'only sessions whose payload\'s IP address is in CIDR (IPv4 or IPv6); list and users need no user then, and look across all'
 complete -c sessionctl -l idle-under -r -f -d 'only sessions idle for less than DURATION: in use lately (OBJECT IDLETIME, read before anything touches them)'
 complete -c sessionctl -l created-after -r -f -d 'only sessions created after TIME: an RFC 3339 date or time (2026-12-07, 2026-12-07T14:00Z) or a duration ago (2h); from the payload, unknown ages never match'

@@ -17,6 +17,8 @@ public struct ConfigFile {
     public struct Context {
         public var name: String
         var values: [(key: String, value: String, line: Int)]
+        /// `identities:`: each person and the user ids they have in this context's application.
+        var identities: [(person: String, ids: [String])] = []
         /// Whether it holds a password: a `password:` key, or one inside any URL (`redis://:pw@…`, `postgres://app:pw@…`).
         var hasPassword: Bool { values.contains { $0.key == "password" || ConfigFile.urlHasPassword($0.value) } }
     }
@@ -31,7 +33,8 @@ public struct ConfigFile {
         var keys = Set(OptionTable.all.filter { groups.contains($0.group) && $0.name != "context" && $0.name != "askpass" }.map(\.name))
         keys.formUnion([
             "audit-log", "actor", "audit-stream", "wait-replicas", "app-key-file", "secret-file", "password",
-            "settle", "cookie-name", "verify-url", "verify-logged-in", "cached-db-url", "urls", "evidence",
+            "settle", "cookie-name", "verify-url", "verify-logged-in", "cached-db-url", "urls", "evidence", "identities", "identity-url",
+            "identity-query",
         ])
         keys.remove("no-cluster")
         return keys
@@ -207,6 +210,24 @@ public struct ConfigFile {
                             let hint = Suggest.closest(to: key, in: Array(allowedKeys)).map { "; did you mean '\($0)'?" } ?? ""
                             throw bad(path, keyNode, "unknown key '\(key)' in context '\(name)'\(hint)")
                         }
+                        if key == "identities" {
+                            // A person → the user id (or a list of them) the application knows them by.
+                            guard let people = valueNode.mapping else {
+                                throw bad(path, valueNode, "'identities' in context '\(name)' must map people to user ids")
+                            }
+                            for (personNode, idsNode) in people {
+                                guard let person = personNode.scalar?.string, !person.isEmpty else {
+                                    throw bad(path, personNode, "an identity needs a person")
+                                }
+                                let ids = idsNode.sequence.map { $0.compactMap { $0.scalar?.string } } ?? idsNode.scalar.map { [$0.string] } ?? []
+                                guard !ids.isEmpty, ids.allSatisfy({ !$0.isEmpty }) else {
+                                    throw bad(path, idsNode, "the identity '\(person)' must name a user id or a list of them")
+                                }
+                                for id in ids { context.values.append(("identities", person + ": " + id, personNode.mark?.line ?? 0)) }
+                                context.identities.append((person, ids))
+                            }
+                            continue
+                        }
                         if key == "urls" {
                             // Seeds of one cluster, tried in turn: a list of URLs.
                             guard let items = valueNode.sequence, !items.isEmpty else {
@@ -287,6 +308,9 @@ extension Invocation {
                 }
                 inv.fromContext.framework = value
             case "audit-log": inv.fromContext.auditLog = value
+            case "identities": continue  // read from the context's own list below
+            case "identity-url": inv.fromContext.identityURL = value
+            case "identity-query": inv.fromContext.identityQuery = value
             case "actor": inv.fromContext.actor = value
             case "settle":
                 guard let s = OptionBinding.parseDuration(value), s <= 86_400 else {
@@ -316,6 +340,10 @@ extension Invocation {
                     throw CLIError("\(place): \(ExitCode.describe(error).line)", code: .usage)
                 }
             }
+        }
+        for (person, ids) in ctx.identities { inv.fromContext.identities[person, default: []] += ids }
+        if (inv.fromContext.identityURL == nil) != (inv.fromContext.identityQuery == nil) {
+            throw CLIError("\(file.path): context '\(ctx.name)' needs identity-url and identity-query together", code: .usage)
         }
         return inv
     }

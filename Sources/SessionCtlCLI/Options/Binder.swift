@@ -72,11 +72,11 @@ public enum Binder {
         switch inv.command {
         case .list:
             // A filter on what sessions are (--ip, --user-agent, …) hunts across every user: no user needed.
-            if !inv.filters.hunts || !inv.arguments.isEmpty {
+            if (!inv.filters.hunts && inv.identities.isEmpty) || !inv.arguments.isEmpty {
                 try requireIDs(inv, what: "at least one user id, or a filter (--ip, --user-agent, …)", end: end)
             }
         case .revokeUser:
-            try requireIDs(inv, what: "at least one user id", end: end)
+            if inv.identities.isEmpty || !inv.arguments.isEmpty { try requireIDs(inv, what: "at least one user id", end: end) }
         case .show, .revoke:
             try requireIDs(inv, what: "at least one session id", end: end)
             if let i = inv.arguments.firstIndex(of: [UInt8(ascii: "-")]) {

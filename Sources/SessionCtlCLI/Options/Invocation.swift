@@ -27,6 +27,12 @@ public struct ContextDefaults: Sendable, Equatable {
     public var actor: String?
     /// `settle:` as the context wrote it (checked when the file is read).
     public var settle: String?
+    /// `identities:`: a person (an email, a name) → the user ids the application knows them by.
+    public var identities: [String: [String]] = [:]
+    /// `identity-url:` and `identity-query:`: the application's own users table, asked read-only
+    /// with one parameter (the person) for the user ids.
+    public var identityURL: String?
+    public var identityQuery: String?
     public init() {}
 }
 
@@ -226,6 +232,8 @@ public struct Invocation: Sendable {
     public var command: CommandName = .help
     /// Positional arguments after the command, as bytes (ids are binary).
     public var arguments: [Bytes] = []
+    /// `--identity PERSON` (repeatable): people whose user ids the context resolves, added to the arguments.
+    public var identities: [Bytes] = []
     /// Argv index of each positional argument, for messages.
     public var argumentIndexes: [Int] = []
 

@@ -222,6 +222,12 @@ public enum OptionTable {
             commands: [.list, .users, .revokeUser, .revokeAll],
             help: "only sessions with more than DURATION left to live (no expiry counts as more)"),
         OptionSpec(
+            name: "identity", short: nil, binding: .appending(\.identities, meta: "PERSON", what: "a person"), group: .selection,
+            commands: [.list, .revokeUser],
+            help:
+                "a person (an email) whose user ids the context resolves (identities:, or identity-url: with identity-query: against the app's own users table, read-only); may be given more than once"
+        ),
+        OptionSpec(
             name: "ip", short: nil, binding: .cidr(\.filters.ip), group: .selection, commands: [.list, .users, .revokeUser, .revokeAll],
             help: "only sessions whose payload's IP address is in CIDR (IPv4 or IPv6); list and users need no user then, and look across all"),
         OptionSpec(

@@ -49,6 +49,52 @@ final class RailsAppTests: XCTestCase {
         XCTAssertFalse(right.stderr.contains("try --framework"), right.stderr)
     }
 
+    /// One person, by the app's own users table: `--identity` resolves an email through Devise's
+    /// `users` (read-only, parameterised), says so, and the revocation is proven over HTTP.
+    func testIdentityResolvesThroughTheAppsOwnUsersTable() throws {
+        let s = try Self.fixture.get()
+        let b = try s.app.login("ident")
+        let id = try XCTUnwrap(try b.userId())
+        let bystander = try s.app.login("bystander")
+        let database = s.app.directory.appendingPathComponent("db.sqlite3").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("id-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let config = dir.appendingPathComponent("config.yaml").path
+        func write(query: String) throws {
+            try """
+            contexts:
+              rails:
+                url: \(s.redis.url)
+                framework: rails
+                identity-url: sqlite://\(database)
+                identity-query: "\(query)"
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        }
+        try write(query: "SELECT id FROM users WHERE email = ?")
+        let env = ["SESSIONCTL_CONFIG": config]
+        let listed = try Sessionctl.run(["--context", "rails", "list", "--identity", "ident@example.test", "-o", "json"], environment: env)
+        assertExitStatus(listed, 0)
+        XCTAssertEqual(Set((try listed.json()["sessions"] as? [[String: Any]])?.compactMap { $0["user"] as? String } ?? []), [id])
+        XCTAssertTrue(
+            listed.stderr.contains("identity 'ident@example.test' in context 'rails': user \(id) (from identity-query on sqlite://\(database))"),
+            listed.stderr)
+        let nobody = try Sessionctl.run(["--context", "rails", "revoke-user", "--identity", "nobody@example.test", "--yes"], environment: env)
+        assertExitStatus(nobody, 3)
+        XCTAssertTrue(nobody.stderr.contains("identity 'nobody@example.test' resolves to no user in context 'rails'"), nobody.stderr)
+        let r = try Sessionctl.run(
+            ["--context", "rails", "revoke-user", "--identity", "ident@example.test", "--yes", "--settle", "0", "-o", "json"], environment: env)
+        assertExitStatus(r, 0)
+        XCTAssertEqual((try r.json()["revoked"] as? [[String: Any]])?.compactMap { $0["user"] as? String }, [id])
+        XCTAssertFalse(try b.isLoggedIn(), "the app refuses the person's cookie")
+        XCTAssertTrue(try bystander.isLoggedIn())
+        // The lookup only reads: a statement that would write is refused before anything is asked.
+        try write(query: "DELETE FROM users WHERE email = ?")
+        let writing = try Sessionctl.run(["--context", "rails", "list", "--identity", "bystander@example.test"], environment: env)
+        assertExitStatus(writing, 2)
+        XCTAssertTrue(writing.stderr.contains("identity-query must be a SELECT"), writing.stderr)
+        XCTAssertTrue(try bystander.isLoggedIn())
+    }
+
     /// `show` printed Devise's password salt (`warden.user.user.key` is `[[id], salt]`) and Rails's
     /// CSRF token: now redacted in the table, in JSON and in the raw payload, unless --reveal.
     func testShowRedactsWhatTheSessionKeepsSecret() throws {

@@ -132,6 +132,55 @@ final class LaravelDatabaseAppTests: XCTestCase {
         }
     }
 
+    /// One person in Laravel's own users table (its default migration's columns, on the same
+    /// MariaDB): `--identity` resolves the email to user 42 through a parameterised, read-only query,
+    /// and the revocation of 42's rows is proven over HTTP; the lookup role may only read.
+    func testIdentityResolvesThroughTheUsersTable() throws {
+        let apps = try XCTUnwrap(Self.apps).get()
+        let s = apps.onMariaDB
+        try apps.mariadb.sql(
+            "CREATE TABLE IF NOT EXISTS app.users (id bigint unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY, name varchar(255) NOT NULL,"
+                + " email varchar(255) NOT NULL UNIQUE, email_verified_at timestamp NULL, password varchar(255) NOT NULL,"
+                + " remember_token varchar(100) NULL, created_at timestamp NULL, updated_at timestamp NULL);"
+                + "REPLACE INTO app.users (id, name, email, password) VALUES (71, 'Alice', 'alice@example.com', 'x'), (72, 'Bob', 'bob@example.com', 'x');"
+        )
+        let alice = try s.app.login("71")
+        let bob = try s.app.login("72")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lid-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let config = dir.appendingPathComponent("config.yaml").path
+        try """
+        contexts:
+          laravel:
+            url: \(s.url)
+            framework: laravel
+            identity-url: mysql://reader@127.0.0.1:\(apps.mariadb.port)/app
+            identity-query: SELECT id FROM users WHERE email = ?
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        // The sessions table's password and the reader's: each from its own place (MYSQL_PWD serves both here, as one app user).
+        let env = ["SESSIONCTL_CONFIG": config, "MYSQL_PWD": "app-pw"]
+        let wrongReader = try Sessionctl.run(["--context", "laravel", "list", "--identity", "alice@example.com"], environment: env)
+        assertExitStatus(wrongReader, 4)
+        XCTAssertTrue(wrongReader.stderr.contains("identity-url:"), wrongReader.stderr)
+        try """
+        contexts:
+          laravel:
+            url: \(s.url)
+            framework: laravel
+            identity-url: mysql://reader:reader-pw@127.0.0.1:\(apps.mariadb.port)/app
+            identity-query: SELECT id FROM users WHERE email = ?
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        chmod(config, 0o600)
+        let r = try Sessionctl.run(
+            ["--context", "laravel", "revoke-user", "--identity", "alice@example.com", "--yes", "--settle", "0", "-o", "json"] + s.options,
+            environment: env)
+        assertExitStatus(r, 0)
+        XCTAssertTrue(r.stderr.contains("identity 'alice@example.com' in context 'laravel': user 71"), r.stderr)
+        XCTAssertEqual(Set((try r.json()["revoked"] as? [[String: Any]])?.compactMap { $0["user"] as? String } ?? []), ["71"])
+        XCTAssertFalse(try alice.isLoggedIn())
+        XCTAssertTrue(try bob.isLoggedIn())
+    }
+
     func testRevokeByCookieOpensLaravelsEncryptedCookie() throws {
         let a = try get()
         for s in [a.onMariaDB, a.onPostgres] {
