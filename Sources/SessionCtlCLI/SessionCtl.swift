@@ -62,6 +62,19 @@ public enum SessionCtl {
             console.error(ExitCode.describe(error).line)
             return ExitCode.usage.rawValue
         }
+        // Many contexts: a child per context (each told its own through the environment), merged here.
+        if !FanOut.Override.apply(&invocation, environment: console.environment) && FanOut.wanted(invocation) && !invocation.help {
+            do {
+                let code = try FanOut.run(invocation, console: console)
+                console.flush()
+                return code
+            } catch {
+                let e = ExitCode.describe(error)
+                console.error(e.line)
+                console.flush()
+                return e.code.rawValue
+            }
+        }
         do {
             // The configuration file's context fills in what the command line did not give.
             invocation = try invocation.applyingContext(environment: console.environment)

@@ -217,6 +217,98 @@ final class ContextEndToEndTests: XCTestCase {
         XCTAssertTrue(shown.stdout.contains("dave@example.com: 5"), shown.stdout)
     }
 
+    /// One person across every app: `--context a,b,c` and `--all-contexts` run in each context at
+    /// once (Redis, another Redis, a SQL table), each resolving the person its own way; one question
+    /// names every target and its count; a context out of reach leaves the others done and the run
+    /// incomplete; an unknown context is refused before anything connects.
+    func testOnePersonAcrossEveryContext() throws {
+        let rails = try Fixture()
+        let flask = try Fixture()
+        try rails.seed([("1", "r1"), ("1", "r2"), ("2", "r3")])
+        try flask.seed([("alice", "f1"), ("bob", "f2")])
+        let now = Int(Date().timeIntervalSince1970)
+        let db = FileManager.default.temporaryDirectory.appendingPathComponent("fan-\(UUID().uuidString.prefix(6)).sqlite").path
+        let made = try Sessionctl.exec(
+            "/usr/bin/sqlite3",
+            [
+                db,
+                "CREATE TABLE sessions (id varchar(255) PRIMARY KEY, user_id integer, ip_address varchar(45), user_agent text, payload text NOT NULL, last_activity integer NOT NULL);"
+                    + "CREATE TABLE users (id integer PRIMARY KEY, email text);"
+                    + "INSERT INTO users VALUES (42, 'alice@example.com'), (7, 'bob@example.com');"
+                    + "INSERT INTO sessions VALUES ('l-1', 42, '203.0.113.7', 'x', 'YTowOnt9', \(now)), ('l-2', 7, '10.1.1.1', 'y', 'YTowOnt9', \(now));",
+            ].map { Data($0.utf8) }, environment: [:], stdin: nil, timeout: 30)
+        XCTAssertEqual(made.status, 0, "\(made)")
+        let config = try configFile(
+            """
+            contexts:
+              rails:
+                url: \(rails.server.url)
+                identities:
+                  alice@example.com: "1"
+              flask:
+                url: \(flask.server.url)
+                identities:
+                  alice@example.com: alice
+              laravel:
+                url: sqlite://\(db)
+                framework: laravel
+                identity-url: sqlite://\(db)
+                identity-query: SELECT id FROM users WHERE email = ?
+              down:
+                url: redis://127.0.0.1:1
+                connect-timeout: 1
+                identities:
+                  alice@example.com: "9"
+            """)
+        let env = ["SESSIONCTL_CONFIG": config]
+        // An unknown name: a usage error, nothing connected, nothing deleted.
+        let unknown = try Sessionctl.run(["revoke-user", "--identity", "alice@example.com", "--context", "rails,nope", "--yes"], environment: env)
+        assertExitStatus(unknown, 2)
+        XCTAssertTrue(unknown.stderr.contains("nope"), unknown.stderr)
+        XCTAssertTrue(try rails.exists("session:r1"))
+        assertExitStatus(try Sessionctl.run(["show", "r1", "--context", "rails,flask"], environment: env), 2)
+        assertExitStatus(try Sessionctl.run(["revoke-user", "--identity", "alice@example.com", "--context", "rails,flask"], environment: env), 2)
+
+        // Looking: one table with a CONTEXT column; JSON grouped by context, each with its target.
+        let listed = try Sessionctl.run(["list", "--identity", "alice@example.com", "--context", "rails,flask,laravel"], environment: env)
+        assertExitStatus(listed, 0)
+        XCTAssertTrue(listed.stdout.hasPrefix("CONTEXT  USER   SESSION"), listed.stdout)
+        for row in ["rails    1      r1", "rails    1      r2", "flask    alice  f1", "laravel  42     l-1"] {
+            XCTAssertTrue(listed.stdout.contains(row), "\(row): \(listed.stdout)")
+        }
+        XCTAssertFalse(listed.stdout.contains("r3") || listed.stdout.contains("f2") || listed.stdout.contains("l-2"), listed.stdout)
+        XCTAssertTrue(listed.stderr.contains("[laravel] identity 'alice@example.com' in context 'laravel': user 42"), listed.stderr)
+        let grouped = try Sessionctl.run(["users", "--all-contexts", "-o", "json"], environment: env)
+        assertExitStatus(grouped, 5)
+        let contexts = try XCTUnwrap(try grouped.json()["contexts"] as? [[String: Any]])
+        XCTAssertEqual(contexts.compactMap { $0["context"] as? String }, ["down", "flask", "laravel", "rails"])
+        XCTAssertEqual(contexts.first?["complete"] as? Bool, false)
+        XCTAssertEqual(contexts.first?["exit_code"] as? Int, 4)
+        XCTAssertEqual(contexts.last?["target"] as? String, rails.server.url)
+        XCTAssertEqual(((contexts.last?["result"] as? [String: Any])?["users"] as? [Any])?.count, 2)
+        XCTAssertEqual(try grouped.json()["complete"] as? Bool, false)
+
+        // Revoking: one question, every target named with its count; then each context revokes.
+        let asked = try inPseudoTerminal(
+            ["revoke-user", "--identity", "alice@example.com", "--all-contexts", "--settle", "0"], url: "-", columns: 200, answer: "y",
+            env: env)
+        let text = asked.stdout.replacingOccurrences(of: "\r\n", with: "\n")
+        XCTAssertEqual(asked.status, 5, text)
+        XCTAssertTrue(text.contains("Revoke 4 sessions in 3 contexts (each on its own target above)? [y/N]"), text)
+        XCTAssertTrue(text.contains("cannot reach (exit 4): not asked again"), text)
+        XCTAssertTrue(text.contains("rails    \(rails.server.url)"), text)
+        XCTAssertTrue(text.contains("context 'down' (redis://127.0.0.1:1) was not reached"), text)
+        XCTAssertFalse(try rails.exists("session:r1") || rails.exists("session:r2") || flask.exists("session:f1"))
+        XCTAssertTrue(try rails.exists("session:r3") && flask.exists("session:f2"), "nobody else's")
+        let left = try Sessionctl.run(["--url", "sqlite://" + db, "--framework", "laravel", "list", "42", "7", "-o", "json"])
+        XCTAssertEqual((try left.json()["sessions"] as? [[String: Any]])?.compactMap { $0["session"] as? String }, ["l-2"])
+        // Again: nothing anywhere is exit 3 only when no reachable context found anyone.
+        let again = try Sessionctl.run(
+            ["revoke-user", "--identity", "alice@example.com", "--context", "rails,flask,laravel", "--yes", "-o", "ndjson"], environment: env)
+        assertExitStatus(again, 3)
+        XCTAssertEqual(try again.ndjson().summary["exit_code"] as? Int, 3)
+    }
+
     /// `-o json context show prod` printed `redis://:s3cr3tPW@…` and `postgres://app:pgS3cret@…` in
     /// clear (the table masked them), and a 0644 file was refused with a `password:` key but
     /// accepted with the password inside a `url:`. Every password is masked in every output format,

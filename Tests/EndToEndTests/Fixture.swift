@@ -63,7 +63,8 @@ func assertExitStatus(_ run: Sessionctl.Run, _ status: Int32, file: StaticString
 }
 
 /// Runs sessionctl in a pseudo-terminal `columns` wide (Python's pty module), typing
-/// `typeAhead` at once, then `answer` once `prompt` has been up for a moment.
+/// `typeAhead` at once, then `answer` once `prompt` has been up for a moment; `-u url` is added
+/// unless `url` is "-" (the contexts then say where).
 func inPseudoTerminal(
     _ args: [String], url: String, columns: Int = 80, typeAhead: String = "", answer: String? = nil,
     prompt: String = "[y/N]", env: [String: String] = [:]
@@ -72,7 +73,7 @@ func inPseudoTerminal(
         import fcntl, os, pty, select, signal, struct, sys, termios, time
         pid, fd = pty.fork()
         if pid == 0:
-            os.execv(sys.argv[1], [sys.argv[1]] + sys.argv[5:] + ["-u", sys.argv[2]])
+            os.execv(sys.argv[1], [sys.argv[1]] + sys.argv[5:] + (["-u", sys.argv[2]] if sys.argv[2] != "-" else []))
         fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, int(sys.argv[3]), 0, 0))
         os.kill(pid, signal.SIGWINCH)
         answer = sys.argv[4]

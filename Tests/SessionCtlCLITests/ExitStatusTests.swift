@@ -109,4 +109,19 @@ final class ExitStatusTests: XCTestCase {
         XCTAssertTrue(ACLUse.advice(refused: "sadd", running: .index).contains("sessionctl-index"))
         XCTAssertTrue(ACLUse.advice(refused: "sscan", running: .list).contains("sessionctl-indexed"))
     }
+
+    /// Many contexts: the worst status, where one out of reach among others is incomplete and not
+    /// found is the answer only when it is every context's.
+    func testTheWorstOfManyContexts() {
+        XCTAssertEqual(FanOut.worst([0, 0]), 0)
+        XCTAssertEqual(FanOut.worst([0, 3]), 0, "found somewhere")
+        XCTAssertEqual(FanOut.worst([3, 3]), 3)
+        XCTAssertEqual(FanOut.worst([0, 4]), 5, "one context out of reach")
+        XCTAssertEqual(FanOut.worst([4, 4]), 4)
+        XCTAssertEqual(FanOut.worst([3, 4]), 5)
+        XCTAssertEqual(FanOut.worst([0, 1, 5]), 1)
+        XCTAssertEqual(FanOut.worst([0, 130, 1]), 130)
+        XCTAssertEqual(FanOut.worst([0, 2]), 2)
+    }
+
 }

@@ -260,6 +260,8 @@ public struct Invocation: Sendable {
 
     /// `--context NAME`.
     public var context: String?
+    /// `--all-contexts`: the command in every context of the configuration file.
+    public var allContexts = false
     /// argv as given (after the program's name), for the audit trail's `run_start`.
     public var rawArguments: [Bytes] = []
     /// The long names of the options argv gave (a context fills in only the others).

@@ -69,7 +69,13 @@ public enum OptionTable {
     public static let all: [OptionSpec] = [
         OptionSpec(
             name: "context", short: nil, binding: .text(\.context, meta: "NAME"), group: .connection, commands: nil,
-            help: "the configuration file's context NAME (default $SESSIONCTL_CONTEXT, then current-context)"),
+            help:
+                "the configuration file's context NAME (default $SESSIONCTL_CONTEXT, then current-context); NAME,NAME,… runs list, users, audit, revoke, revoke-user and revoke-all in each"
+        ),
+        OptionSpec(
+            name: "all-contexts", short: nil, binding: .flag(\.allContexts), group: .connection,
+            commands: [.list, .users, .audit, .revoke, .revokeUser, .revokeAll],
+            help: "run in every context of the configuration file, in parallel: one table with a CONTEXT column, JSON grouped by context"),
         OptionSpec(
             name: "url", short: "u", binding: .seeds(), group: .connection, commands: server,
             help:
