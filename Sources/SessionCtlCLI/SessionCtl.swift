@@ -162,6 +162,7 @@ public enum SessionCtl {
         case .snapshot: return try SnapshotCommand.run(context)
         case .diff: return try DiffCommand.run(context)
         case .verify: return try VerifyCommand.run(context)
+        case .watch: return try WatchCommand.run(context)
         case .auditLog: return try AuditLogCommand.run(context)
         }
     }

@@ -386,4 +386,35 @@ final class AuditLogPlacementTests: XCTestCase {
         XCTAssertTrue(rows.stderr.contains("through the table's rows"), rows.stderr)
     }
 
+    /// `watch` without --revoke only reports; --revoke without a terminal needs --yes; Ctrl-C ends
+    /// the window with its summary (exit 130), and a dry run deletes nothing.
+    func testWatchReportsAndCtrlCEndsTheWindow() throws {
+        let f = try Fixture()
+        try f.seed([("42", "old")])
+        let refused = try f.run("watch", "42", "--for", "2s", "--revoke")
+        assertExitStatus(refused, 2)
+        XCTAssertTrue(refused.stderr.contains("pass --yes to confirm"), refused.stderr)
+        let watch = Process()
+        watch.executableURL = URL(fileURLWithPath: Sessionctl.binary)
+        watch.arguments = ["watch", "42", "--for", "30s", "--interval", "0.2s", "--revoke", "--dry-run"]
+        watch.environment = ["SESSIONCTL_URL": f.server.url]
+        let out = Pipe()
+        let err = Pipe()
+        watch.standardOutput = out
+        watch.standardError = err
+        try watch.run()
+        Thread.sleep(forTimeInterval: 1)
+        try f.seed([("42", "new")])
+        Thread.sleep(forTimeInterval: 1)
+        kill(watch.processIdentifier, SIGINT)
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        watch.waitUntilExit()
+        XCTAssertEqual(watch.terminationStatus, 130, stderr)
+        XCTAssertTrue(stdout.contains("user 42  session new") && stdout.contains("would revoke"), stdout)
+        XCTAssertFalse(stdout.contains("session old"), stdout)
+        XCTAssertTrue(stderr.contains("1 new session, 1 would be revoked; ended by Ctrl-C"), stderr)
+        XCTAssertTrue(try f.exists("session:new"), "a dry run deletes nothing")
+    }
+
 }

@@ -168,6 +168,7 @@ final class ParserTests: XCTestCase {
             case "memory-limit": args = ["audit"]
             case "live": args = ["users"]
             case "sample": args = ["detect"]
+            case "for", "interval", "revoke": args = ["watch", "42"]
             case "run", "since": args = ["audit-log", "show", "audit.log"]
             case "key": args += ["--cert", "client.pem"]
             default: break

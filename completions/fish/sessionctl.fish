@@ -12,7 +12,7 @@ function __sessionctl_command
             continue
         end
         switch $t
-            case --context --url -u --password-file --connect-timeout --timeout --cacert --cacertdir --cert --key --sni --output -o --framework -f --mapping --session-key --session-glob --session-id-length --index --against --table --lifetime --user-field --scan-count --rate --user --run --since --sample --sort --min --top --idle-over --older-than --ttl-over --identity --ip --idle-under --created-after --user-agent --except --secret-file --app-key-file --memory-limit --max-payload --wait-replicas --settle --verify-url --verify-logged-in --cookie-name --cached-db-url --evidence --grace --resume --audit-log --actor --reason --audit-stream --audit-syslog
+            case --context --url -u --password-file --connect-timeout --timeout --cacert --cacertdir --cert --key --sni --output -o --framework -f --mapping --session-key --session-glob --session-id-length --index --against --table --lifetime --user-field --scan-count --rate --user --run --since --sample --sort --min --top --idle-over --older-than --ttl-over --identity --ip --idle-under --created-after --user-agent --except --secret-file --app-key-file --memory-limit --max-payload --wait-replicas --settle --verify-url --verify-logged-in --cookie-name --cached-db-url --evidence --for --interval --grace --resume --audit-log --actor --reason --audit-stream --audit-syslog
                 set skip 1
             case '-*'
             case '*'
@@ -32,6 +32,7 @@ function __sessionctl_command_is
 end
 
 complete -c sessionctl -n __sessionctl_needs_command -a verify -d 'ask the application whether each session of each user still logs in (changes nothing)'
+complete -c sessionctl -n __sessionctl_needs_command -a watch -d 'a lockout window: report (and with --revoke end) each new session of the users'
 complete -c sessionctl -n __sessionctl_needs_command -a list -d 'list the sessions of each user'
 complete -c sessionctl -n __sessionctl_needs_command -a show -d 'show one session: owner, TTL, size, idle time, payload'
 complete -c sessionctl -n __sessionctl_needs_command -a revoke -d 'revoke sessions by id'
@@ -51,7 +52,7 @@ complete -c sessionctl -n __sessionctl_needs_command -a completion -d 'print a c
 complete -c sessionctl -n __sessionctl_needs_command -a help -d 'show help for sessionctl or a command'
 complete -c sessionctl -n __sessionctl_needs_command -a version -d 'print the version'
 complete -c sessionctl -n '__sessionctl_command_is completion' -a 'bash zsh fish'
-complete -c sessionctl -n '__sessionctl_command_is help' -a 'list show revoke revoke-user revoke-all users audit prune detect index snapshot diff verify context ping completion help version audit-log'
+complete -c sessionctl -n '__sessionctl_command_is help' -a 'list show revoke revoke-user revoke-all users audit prune detect index snapshot diff verify watch context ping completion help version audit-log'
 complete -c sessionctl -l context -r -f -d 'the configuration file\'s context NAME (default $SESSIONCTL_CONTEXT, then current-context); NAME,NAME,… runs list, users, audit, revoke, revoke-user and revoke-all in each'
 complete -c sessionctl -l all-contexts -d 'run in every context of the configuration file, in parallel: one table with a CONTEXT column, JSON grouped by context'
 complete -c sessionctl -l url -s u -r -f -d 'redis://[[user][:password]@]host[:port][/db], rediss://…, unix:///path[?db=N]; a sessions table: postgres://…, mysql://…, sqlite:///path (default: $SESSIONCTL_URL, $REDIS_URL, redis://127.0.0.1:6379); given again, more seeds of one cluster, tried in turn'
@@ -119,6 +120,9 @@ complete -c sessionctl -l cached-db-url -r -f -d 'Django cached_db: the database
 complete -c sessionctl -l ignore-not-found -d 'a session or user with nothing to revoke is not an error (exit 0, not 3); it is still listed in not_found'
 complete -c sessionctl -l show-all -d 'the confirmation lists every session, not (past 20) the counts by user and kind and the first rows'
 complete -c sessionctl -l evidence -r -F -d 'before deleting, write each session (user, IP, user agent, created, last seen, idle, TTL, payload digest, the payload redacted) to FILE as NDJSON, 0600, never overwriting; <time> and <run> in FILE are replaced'
+complete -c sessionctl -l for -r -f -d 'watch: how long the window lasts (default 15m); Ctrl-C ends it sooner'
+complete -c sessionctl -l interval -r -f -d 'watch: how often the users\' sessions are read (default 2s)'
+complete -c sessionctl -l revoke -d 'watch: end each new session at once (asks first on a terminal; --yes without one)'
 complete -c sessionctl -l grace -r -f -d 'a mapping is orphaned when its session was missing on two checks this far apart (default 60s; 0: one immediate re-check)'
 complete -c sessionctl -l resume -r -f -d 'index build: continue an interrupted run from the token it printed (host:port=cursor,…)'
 complete -c sessionctl -l scan-payloads -d 'no mapping needed: find the users\' sessions by decoding every payload under the glob (O(keyspace); index build makes it fast)'

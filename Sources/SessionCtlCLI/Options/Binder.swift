@@ -75,8 +75,11 @@ public enum Binder {
             if (!inv.filters.hunts && inv.identities.isEmpty) || !inv.arguments.isEmpty {
                 try requireIDs(inv, what: "at least one user id, or a filter (--ip, --user-agent, …)", end: end)
             }
-        case .revokeUser:
+        case .revokeUser, .watch:
             if inv.identities.isEmpty || !inv.arguments.isEmpty { try requireIDs(inv, what: "at least one user id", end: end) }
+            if inv.command == .watch, let i = inv.arguments.firstIndex(of: [UInt8(ascii: "-")]) {
+                throw .conflict("'watch' does not read ids from stdin; name the users", index: inv.argumentIndexes[i])
+            }
         case .show, .revoke:
             try requireIDs(inv, what: "at least one session id", end: end)
             if let i = inv.arguments.firstIndex(of: [UInt8(ascii: "-")]) {

@@ -5,7 +5,7 @@ public enum CommandName: String, CaseIterable, Sendable {
     case list, show, revoke
     case revokeUser = "revoke-user"
     case revokeAll = "revoke-all"
-    case users, audit, prune, detect, index, snapshot, diff, verify, context, ping, completion, help, version
+    case users, audit, prune, detect, index, snapshot, diff, verify, watch, context, ping, completion, help, version
     case auditLog = "audit-log"
 
     /// Whether it connects to Redis.
@@ -20,7 +20,7 @@ public enum CommandName: String, CaseIterable, Sendable {
     public var isDestructive: Bool { self == .revoke || self == .revokeUser || self == .revokeAll || self == .prune }
 
     /// Whether it changes keys (deletes, or writes mappings): these have --dry-run and an audit trail.
-    public var changesKeys: Bool { isDestructive || self == .index }
+    public var changesKeys: Bool { isDestructive || self == .index || self == .watch }
 }
 
 /// One command's declaration: arguments and help.
@@ -45,6 +45,12 @@ public enum CommandTable {
             name: .verify, arguments: "[USER...]", summary: "ask the application whether each session of each user still logs in (changes nothing)",
             details:
                 "Sends each session's cookie (of each USER, or of every session of the store, paced by --rate questions a second) to --verify-url, made with each --app-key-file given (a blue/green deploy's old and new APP_KEY), and reports per session and key whether the application accepts it (logged_in), refuses it, or gave no answer that proves anything (inconclusive, failed, no_cookie: exit 5). Nothing is revoked; a session the application starts for a question (its Set-Cookie) is deleted again while anonymous."
+        ),
+        CommandSpec(
+            name: .watch, arguments: "USER... --for DURATION [--revoke]",
+            summary: "a lockout window: report (and with --revoke end) each new session of the users",
+            details:
+                "Reads the users' sessions (their index or mapping keys) every --interval (default 2s) for --for (default 15m) or until Ctrl-C, and reports each session that was not there before as it appears, with its IP and user agent; with --revoke, deletes it at once, with the guards, audit records and watch after deleting of revoke. Sessions there at the start are counted, not touched (revoke-user ends them). Ends with a summary."
         ),
         CommandSpec(
             name: .list, arguments: "USER...", summary: "list the sessions of each user",
@@ -155,6 +161,10 @@ public enum CommandTable {
             "sessionctl verify --verify-url https://app.example/me --framework flask --rate 20 -o json",
         ],
         .context: ["sessionctl context list", "sessionctl --context staging list alice"],
+        .watch: [
+            "sessionctl watch 42 --for 15m --revoke --yes --reason INC-7 --audit-log /var/log/sessionctl.log",
+            "sessionctl --context rails watch --identity alice@example.com --for 30m -o ndjson",
+        ],
         .auditLog: [
             "sessionctl audit-log verify /var/log/sessionctl.log", "sessionctl audit-log show /var/log/sessionctl.log --user alice --since 7d",
         ],

@@ -193,6 +193,15 @@ public struct AuditLogOptions: Sendable {
 }
 
 /// `list`.
+public struct WatchOptions: Sendable {
+    /// `--for`: how long the window lasts, in seconds.
+    public var duration: Double?
+    /// `--interval`: seconds between reads.
+    public var interval: Double?
+    /// `--revoke`: end each new session as it appears.
+    public var revoke = false
+}
+
 public struct ListOptions: Sendable {
     /// `--scan-payloads`: find sessions by decoding payloads, not by mappings.
     public var scanPayloads = false
@@ -262,6 +271,7 @@ public struct Invocation: Sendable {
     public var context: String?
     /// `--all-contexts`: the command in every context of the configuration file.
     public var allContexts = false
+    public var watch = WatchOptions()
     /// argv as given (after the program's name), for the audit trail's `run_start`.
     public var rawArguments: [Bytes] = []
     /// The long names of the options argv gave (a context fills in only the others).

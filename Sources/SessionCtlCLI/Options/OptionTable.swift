@@ -63,7 +63,7 @@ public enum OptionTable {
     private static let server: Set<CommandName> = Set(CommandName.allCases.filter(\.talksToServer))
     private static let destructive: Set<CommandName> = Set(CommandName.allCases.filter(\.isDestructive))
     private static let changing: Set<CommandName> = Set(CommandName.allCases.filter(\.changesKeys))
-    private static let revoking: Set<CommandName> = [.revoke, .revokeUser, .revokeAll]
+    private static let revoking: Set<CommandName> = [.revoke, .revokeUser, .revokeAll, .watch]
 
     /// Every option, in help order.
     public static let all: [OptionSpec] = [
@@ -229,7 +229,7 @@ public enum OptionTable {
             help: "only sessions with more than DURATION left to live (no expiry counts as more)"),
         OptionSpec(
             name: "identity", short: nil, binding: .appending(\.identities, meta: "PERSON", what: "a person"), group: .selection,
-            commands: [.list, .revokeUser],
+            commands: [.list, .revokeUser, .watch],
             help:
                 "a person (an email) whose user ids the context resolves (identities:, or identity-url: with identity-query: against the app's own users table, read-only); may be given more than once"
         ),
@@ -329,6 +329,15 @@ public enum OptionTable {
                 "before deleting, write each session (user, IP, user agent, created, last seen, idle, TTL, payload digest, the payload redacted) to FILE as NDJSON, 0600, never overwriting; <time> and <run> in FILE are replaced"
         ),
         OptionSpec(
+            name: "for", short: nil, binding: .duration(\Invocation.watch.duration, 1...604_800), group: .selection, commands: [.watch],
+            help: "watch: how long the window lasts (default 15m); Ctrl-C ends it sooner"),
+        OptionSpec(
+            name: "interval", short: nil, binding: .duration(\Invocation.watch.interval, 0.1...3_600), group: .selection, commands: [.watch],
+            help: "watch: how often the users' sessions are read (default 2s)"),
+        OptionSpec(
+            name: "revoke", short: nil, binding: .flag(\.watch.revoke), group: .destructive, commands: [.watch],
+            help: "watch: end each new session at once (asks first on a terminal; --yes without one)"),
+        OptionSpec(
             name: "grace", short: nil, binding: .duration(\.prune.grace, 0...604_800), group: .destructive, commands: [.prune],
             help: "a mapping is orphaned when its session was missing on two checks this far apart (default 60s; 0: one immediate re-check)"),
         OptionSpec(
@@ -339,7 +348,7 @@ public enum OptionTable {
             help: "no mapping needed: find the users' sessions by decoding every payload under the glob (O(keyspace); index build makes it fast)",
             requires: .payloadScan),
         OptionSpec(
-            name: "yes", short: "y", binding: .flag(\.destructive.yes), group: .destructive, commands: destructive,
+            name: "yes", short: "y", binding: .flag(\.destructive.yes), group: .destructive, commands: destructive.union([.watch]),
             help: "do not ask for confirmation (required without a terminal)"),
         OptionSpec(
             name: "audit-log", short: nil, binding: .text(\.destructive.auditLog, meta: "FILE", isFile: true), group: .destructive,

@@ -26,6 +26,44 @@ final class FlaskAppTests: XCTestCase {
         try Self.fixture.get().verifyStory()
     }
 
+    /// The lockout window: the user logs in again while `watch --revoke` runs; the new session is
+    /// reported and ended as it appears (the app refuses its cookie), the session there before is
+    /// not touched, and the window ends with a summary.
+    func testAWatchEndsALoginDuringTheWindow() throws {
+        let s = try Self.fixture.get()
+        let before = try s.app.login("lockedout")
+        let id = try XCTUnwrap(try before.userId())
+        let watch = Process()
+        watch.executableURL = URL(fileURLWithPath: Sessionctl.binary)
+        watch.arguments = [
+            "--framework", "flask", "watch", id, "--for", "8s", "--interval", "0.3s", "--revoke", "--yes", "--settle", "0", "-o", "ndjson",
+        ]
+        watch.environment = ["SESSIONCTL_URL": s.redis.url, "PATH": "/usr/bin:/bin"]
+        let out = Pipe()
+        let err = Pipe()
+        watch.standardOutput = out
+        watch.standardError = err
+        try watch.run()
+        Thread.sleep(forTimeInterval: 2)
+        let again = try s.app.login("lockedout")
+        XCTAssertEqual(try again.userId(), id)
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        watch.waitUntilExit()
+        XCTAssertEqual(watch.terminationStatus, 0, stderr)
+        let lines = try String(decoding: stdout, as: UTF8.self).split(separator: "\n").map {
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        let events = lines.filter { $0["summary"] == nil }
+        XCTAssertEqual(events.count, 1, "\(lines)")
+        XCTAssertEqual(events.first?["result"] as? String, "revoked")
+        XCTAssertEqual(events.first?["user"] as? String, id)
+        XCTAssertFalse(try again.isLoggedIn(), "the app refuses the session started during the window")
+        XCTAssertTrue(try before.isLoggedIn(), "the session there at the start is not touched")
+        XCTAssertTrue(stderr.contains("reading their mapping keys every 0.3s") && stderr.contains("1 new session, 1 revoked"), stderr)
+        XCTAssertEqual((lines.last?["summary"] as? [String: Any])?["exit_code"] as? Int, 0)
+    }
+
     func testListShowAndRevokeAreProvenByTheApp() throws {
         try Self.fixture.get().story(format: "msgpack")
     }
