@@ -131,12 +131,17 @@ public final class WebApp: @unchecked Sendable {
         let app: WebApp
         /// The cookies it holds.
         public var cookies: [String: String] = [:]
-        init(_ app: WebApp) { self.app = app }
+        /// The User-Agent it sends.
+        public let userAgent: String
+        init(_ app: WebApp, userAgent: String = "sessionctl-test/1.0") {
+            self.app = app
+            self.userAgent = userAgent
+        }
 
         /// GET `path` with the jar's cookies, keeping what the response sets.
         @discardableResult
         public func get(_ path: String) throws -> Response {
-            let r = try app.request("GET", path, cookies: cookies)
+            let r = try app.request("GET", path, cookies: cookies, userAgent: userAgent)
             for (k, v) in r.cookies { cookies[k] = v }
             return r
         }
@@ -159,11 +164,11 @@ public final class WebApp: @unchecked Sendable {
     }
 
     /// A new browser with an empty cookie jar.
-    public func browser() -> Browser { Browser(self) }
+    public func browser(userAgent: String = "sessionctl-test/1.0") -> Browser { Browser(self, userAgent: userAgent) }
 
     /// Logs `user` in with a new browser and returns it; fails with the app's answer when the login did not take.
-    public func login(_ user: String) throws -> Browser {
-        let b = browser()
+    public func login(_ user: String, userAgent: String = "sessionctl-test/1.0") throws -> Browser {
+        let b = browser(userAgent: userAgent)
         let r = try b.get("/login?user=\(user)")
         guard r.status == 200, b.session != nil, try b.isLoggedIn() else {
             throw TestSupportError("login of \(user) failed: \(r)\n--- app log\n\(logText.suffix(3000))")
@@ -172,7 +177,9 @@ public final class WebApp: @unchecked Sendable {
     }
 
     /// One HTTP/1.1 request on a new loopback connection (`Connection: close`), with a deadline.
-    public func request(_ method: String, _ path: String, cookies: [String: String] = [:], timeout: TimeInterval = 30) throws -> Response {
+    public func request(
+        _ method: String, _ path: String, cookies: [String: String] = [:], timeout: TimeInterval = 30, userAgent: String = "sessionctl-test/1.0"
+    ) throws -> Response {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestSupportError("socket: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -184,7 +191,7 @@ public final class WebApp: @unchecked Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard ok == 0 else { throw TestSupportError("connect to port \(port): \(String(cString: strerror(errno)))") }
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUser-Agent: sessionctl-test/1.0\r\nConnection: close\r\n"
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUser-Agent: \(userAgent)\r\nConnection: close\r\n"
         if !cookies.isEmpty { head += "Cookie: " + cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ") + "\r\n" }
         head += "Content-Length: 0\r\n\r\n"
         let bytes = Array(head.utf8)

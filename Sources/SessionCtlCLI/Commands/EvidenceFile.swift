@@ -21,7 +21,8 @@ final class EvidenceFile {
     private(set) var sessions = 0
     private(set) var bytes = 0
 
-    /// Creates the file (`<run>` and `<time>` in `template` become the run's id and the UTC time):
+    /// Creates the file (`<run>`, `<time>` and `<context>` in `template` become the run's id, the UTC
+    /// time and the context's name):
     /// refused when it exists, so that evidence is never overwritten.
     init(template: String, run: String, context: String?, target: String) throws {
         var t = timespec()
@@ -33,6 +34,7 @@ final class EvidenceFile {
         strftime(&stamp, stamp.count, "%Y%m%dT%H%M%SZ", &parts)
         let time = String(decoding: stamp.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         path = template.replacingOccurrences(of: "<run>", with: run).replacingOccurrences(of: "<time>", with: time)
+            .replacingOccurrences(of: "<context>", with: context ?? "none")
         self.context = context
         self.target = target
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)

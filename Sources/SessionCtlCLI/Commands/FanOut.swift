@@ -17,7 +17,7 @@ import SessionPayload
 /// every target and its count from a dry run of each, then runs each with `--yes`.
 enum FanOut {
     /// The commands that take more than one context.
-    static let commands: Set<CommandName> = [.list, .users, .audit, .revoke, .revokeUser, .revokeAll]
+    static let commands: Set<CommandName> = [.list, .users, .audit, .revoke, .revokeUser, .revokeAll, .watch]
     /// Contexts run at once.
     static let parallel = 4
 
@@ -85,7 +85,13 @@ enum FanOut {
                 (name, file.contexts.first { $0.name == name }?.values.first { $0.key == "url" || $0.key == "urls" }.map { display($0.value) } ?? "-")
             })
         let ctx = CommandContext(invocation: inv, console: console)
-        let destructive = inv.command.changesKeys
+        if inv.command == .watch && inv.watch.revoke && !inv.destructive.dryRun && !inv.destructive.yes {
+            // A dry run of a watch would be a whole window: the windows are confirmed by --yes.
+            throw CLIError(
+                "watch --revoke in \(Cell.plural(names.count, "context")) runs every window at once and cannot ask first", hint: "pass --yes",
+                code: .usage)
+        }
+        let destructive = inv.command.changesKeys && !(inv.command == .watch && (!inv.watch.revoke || inv.destructive.yes))
         if destructive && !inv.destructive.dryRun && !inv.destructive.yes {
             guard console.stdinIsTerminal && console.stderrIsTerminal else {
                 throw CLIError(
@@ -351,6 +357,7 @@ enum FanOut {
             switch command {
             case .list: if case .list(let s)? = r["sessions"] { return s }
             case .users: if case .list(let u)? = r["users"] { return u }
+            case .watch: if case .list(let e)? = r["events"] { return e }
             case .revoke, .revokeUser:
                 var all: [PayloadValue] = []
                 for name in ["revoked", "stale", "refused", "not_held"] { if case .list(let e)? = r[name] { all += e } }
@@ -409,6 +416,17 @@ enum FanOut {
                     for e in c.result.map({ Self.items($0, command: command) }) ?? [] {
                         table.add([
                             c.context, e["user"]?.text ?? "-", e["session"]?.text ?? "-", e["session_key"]?.text ?? "-", e["result"]?.text ?? "-",
+                        ])
+                    }
+                }
+            case .watch:
+                table = Table(
+                    headers: ["CONTEXT", "TIME", "USER", "SESSION", "IP", "RESULT"], cuts: [.middle, .never, .middle, .middle, .middle, .end])
+                for c in children {
+                    for e in c.result.map({ Self.items($0, command: command) }) ?? [] {
+                        table.add([
+                            c.context, e["time"]?.text ?? "-", e["user"]?.text ?? "-", e["session"]?.text ?? "-", e["fields"]?["ip"]?.text ?? "-",
+                            e["result"]?.text ?? "-",
                         ])
                     }
                 }

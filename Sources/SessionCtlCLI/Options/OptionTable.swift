@@ -70,11 +70,11 @@ public enum OptionTable {
         OptionSpec(
             name: "context", short: nil, binding: .text(\.context, meta: "NAME"), group: .connection, commands: nil,
             help:
-                "the configuration file's context NAME (default $SESSIONCTL_CONTEXT, then current-context); NAME,NAME,… runs list, users, audit, revoke, revoke-user and revoke-all in each"
+                "the configuration file's context NAME (default $SESSIONCTL_CONTEXT, then current-context); NAME,NAME,… runs list, users, audit, revoke, revoke-user, revoke-all and watch in each"
         ),
         OptionSpec(
             name: "all-contexts", short: nil, binding: .flag(\.allContexts), group: .connection,
-            commands: [.list, .users, .audit, .revoke, .revokeUser, .revokeAll],
+            commands: [.list, .users, .audit, .revoke, .revokeUser, .revokeAll, .watch],
             help: "run in every context of the configuration file, in parallel: one table with a CONTEXT column, JSON grouped by context"),
         OptionSpec(
             name: "url", short: "u", binding: .seeds(), group: .connection, commands: server,
@@ -326,7 +326,7 @@ public enum OptionTable {
             name: "evidence", short: nil, binding: .text(\.revoke.evidence, meta: "FILE", isFile: true), group: .destructive,
             commands: [.revoke, .revokeUser, .revokeAll],
             help:
-                "before deleting, write each session (user, IP, user agent, created, last seen, idle, TTL, payload digest, the payload redacted) to FILE as NDJSON, 0600, never overwriting; <time> and <run> in FILE are replaced"
+                "before deleting, write each session (user, IP, user agent, created, last seen, idle, TTL, payload digest, the payload redacted) to FILE as NDJSON, 0600, never overwriting; <time>, <run> and <context> in FILE are replaced"
         ),
         OptionSpec(
             name: "for", short: nil, binding: .duration(\Invocation.watch.duration, 1...604_800), group: .selection, commands: [.watch],
