@@ -11,7 +11,8 @@ BENCH_INDEX_SESSIONS (1000000), BENCH_SKIP_INDEX=1, BENCH_SQL_ROWS (1000000), BE
 BENCH_ONLY_SQL=1 (only the SQL rows: a Laravel table on a MariaDB server started here),
 BENCH_SCALE=1 (also the scale series of bench/scale.py: 2M, 8M, 20M keys, a table and bench/scale.png;
 BENCH_ONLY_SCALE=1 runs it alone), BENCH_AUDIT_SESSIONS (100000), BENCH_AUDIT_LOG_BYTES (1 GiB), BENCH_SKIP_AUDIT=1,
-BENCH_ONLY_AUDIT=1 (only the audit trail's rows).
+BENCH_ONLY_AUDIT=1 (only the audit trail's rows), BENCH_FANOUT_KEYS (200000), BENCH_SKIP_FANOUT=1,
+BENCH_ONLY_FANOUT=1 (only the many-contexts row).
 """
 import os, random, re, shutil, socket, statistics, subprocess, sys, tempfile, time
 
@@ -422,6 +423,44 @@ def audit_trail(sctl, env):
         shutil.rmtree(work, ignore_errors=True)
 
 
+FANOUT_KEYS = int(os.environ.get("BENCH_FANOUT_KEYS", "200000"))
+
+
+def fan_out(sctl, env):
+    """Many contexts at once: `list --identity` over four contexts (four servers of FANOUT_KEYS keys each,
+    the person one user in each) against the slowest of the four run alone (target: at most 10% more)."""
+    servers = [Server() for _ in range(4)]
+    work = tempfile.mkdtemp(prefix="sessionctl-bench-fanout-")
+    try:
+        config = os.path.join(work, "config.yaml")
+        lines = ["contexts:"]
+        for n, server in enumerate(servers):
+            users = FANOUT_KEYS // 2
+            seed = [resp(b"SET", b"user:u%d:s%d" % (i, i), b"session:s%d" % i) for i in range(users)]
+            seed += [resp(b"SET", b"session:s%d" % i, b"{}", b"EX", b"3600") for i in range(users)]
+            server.pipe(seed)
+            lines += ["  app%d:" % n, "    url: redis://127.0.0.1:%d" % server.port, "    identities:", "      alice@example.com: u%d" % (7 + n)]
+        with open(config, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        os.chmod(config, 0o600)
+        e = dict(env, SESSIONCTL_CONFIG=config)
+        print("bench: a fan-out over 4 contexts of %s keys each" % f"{FANOUT_KEYS:,}", file=sys.stderr)
+        alone = []
+        for n in range(4):
+            alone.append(compare(("sessionctl --context app%d list --identity" % n,
+                                  lambda n=n: measure([sctl, "--context", "app%d" % n, "list", "--identity", "alice@example.com"], e)[0]),
+                                 runs=min(RUNS, 5)))
+        slowest = max(alone, key=lambda r: r[0])
+        fanned = compare(("sessionctl --all-contexts list --identity (4 contexts)",
+                          lambda: measure([sctl, "--all-contexts", "list", "--identity", "alice@example.com"], e)[0]), runs=min(RUNS, 5))
+        return [("`list --identity` over 4 contexts of %s keys each, at once" % f"{FANOUT_KEYS:,}", fanned,
+                 [("the slowest context alone", slowest, "<= 1.10x", within(1.10))])]
+    finally:
+        for server in servers:
+            server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def provenance():
     """When, at which commit and on what machine a table was taken."""
     cpu = re.search(r"model name\s*:\s*(.*)", open("/proc/cpuinfo").read())
@@ -462,6 +501,13 @@ def main():
         print("bench: scale chart written to bench/scale.png", file=sys.stderr)
         if os.environ.get("BENCH_ONLY_SCALE") == "1":
             return
+    if os.environ.get("BENCH_ONLY_FANOUT") == "1":
+        rows += fan_out(sctl, env)
+        os.environ.update(BENCH_SKIP_FRAMEWORKS="1", BENCH_SKIP_SQL="1", BENCH_SKIP_INDEX="1", BENCH_SKIP_CLUSTER="1", BENCH_ONLY_FRAMEWORKS="1",
+                          BENCH_SKIP_AUDIT="1")
+    elif os.environ.get("BENCH_SKIP_FANOUT") != "1" and os.environ.get("BENCH_ONLY_CLUSTER") != "1" and os.environ.get("BENCH_ONLY_SQL") != "1" \
+            and os.environ.get("BENCH_ONLY_FRAMEWORKS") != "1" and os.environ.get("BENCH_ONLY_AUDIT") != "1":
+        rows += fan_out(sctl, env)
     if os.environ.get("BENCH_ONLY_AUDIT") == "1":
         rows += audit_trail(sctl, env)
         os.environ.update(BENCH_SKIP_FRAMEWORKS="1", BENCH_SKIP_SQL="1", BENCH_SKIP_INDEX="1", BENCH_SKIP_CLUSTER="1", BENCH_ONLY_FRAMEWORKS="1")
