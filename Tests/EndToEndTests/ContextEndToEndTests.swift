@@ -228,16 +228,12 @@ final class ContextEndToEndTests: XCTestCase {
         try flask.seed([("alice", "f1"), ("bob", "f2")])
         let now = Int(Date().timeIntervalSince1970)
         let db = FileManager.default.temporaryDirectory.appendingPathComponent("fan-\(UUID().uuidString.prefix(6)).sqlite").path
-        let made = try Sessionctl.exec(
-            "/usr/bin/sqlite3",
-            [
-                db,
-                "CREATE TABLE sessions (id varchar(255) PRIMARY KEY, user_id integer, ip_address varchar(45), user_agent text, payload text NOT NULL, last_activity integer NOT NULL);"
-                    + "CREATE TABLE users (id integer PRIMARY KEY, email text);"
-                    + "INSERT INTO users VALUES (42, 'alice@example.com'), (7, 'bob@example.com');"
-                    + "INSERT INTO sessions VALUES ('l-1', 42, '203.0.113.7', 'x', 'YTowOnt9', \(now)), ('l-2', 7, '10.1.1.1', 'y', 'YTowOnt9', \(now));",
-            ].map { Data($0.utf8) }, environment: [:], stdin: nil, timeout: 30)
-        XCTAssertEqual(made.status, 0, "\(made)")
+        try Sessionctl.sqlite(
+            db,
+            "CREATE TABLE sessions (id varchar(255) PRIMARY KEY, user_id integer, ip_address varchar(45), user_agent text, payload text NOT NULL, last_activity integer NOT NULL);"
+                + "CREATE TABLE users (id integer PRIMARY KEY, email text);"
+                + "INSERT INTO users VALUES (42, 'alice@example.com'), (7, 'bob@example.com');"
+                + "INSERT INTO sessions VALUES ('l-1', 42, '203.0.113.7', 'x', 'YTowOnt9', \(now)), ('l-2', 7, '10.1.1.1', 'y', 'YTowOnt9', \(now));")
         let config = try configFile(
             """
             contexts:

@@ -369,15 +369,11 @@ final class AuditLogPlacementTests: XCTestCase {
 
         // A table: every row, a page at a time, with the request columns.
         let db = FileManager.default.temporaryDirectory.appendingPathComponent("hunt-\(UUID().uuidString.prefix(6)).sqlite").path
-        let made = try Sessionctl.exec(
-            "/usr/bin/sqlite3",
-            [
-                db,
-                "CREATE TABLE sessions (id varchar(255) PRIMARY KEY, user_id integer, ip_address varchar(45), user_agent text, payload text NOT NULL, last_activity integer NOT NULL);"
-                    + "INSERT INTO sessions VALUES ('s-1', 42, '203.0.113.7', 'EvilBot/2.1', 'YTowOnt9', \(now)), ('s-2', 7, '10.1.1.1', 'Mozilla/5.0', 'YTowOnt9', \(now)),"
-                    + "('s-3', NULL, '203.0.113.8', 'curl/8', 'YTowOnt9', \(now));",
-            ].map { Data($0.utf8) }, environment: [:], stdin: nil, timeout: 30)
-        XCTAssertEqual(made.status, 0, "\(made)")
+        try Sessionctl.sqlite(
+            db,
+            "CREATE TABLE sessions (id varchar(255) PRIMARY KEY, user_id integer, ip_address varchar(45), user_agent text, payload text NOT NULL, last_activity integer NOT NULL);"
+                + "INSERT INTO sessions VALUES ('s-1', 42, '203.0.113.7', 'EvilBot/2.1', 'YTowOnt9', \(now)), ('s-2', 7, '10.1.1.1', 'Mozilla/5.0', 'YTowOnt9', \(now)),"
+                + "('s-3', NULL, '203.0.113.8', 'curl/8', 'YTowOnt9', \(now));")
         let rows = try Sessionctl.run(["--url", "sqlite://" + db, "--framework", "laravel", "list", "--ip", "203.0.113.0/24", "-o", "json"])
         assertExitStatus(rows, 0)
         XCTAssertEqual(
@@ -394,23 +390,15 @@ final class AuditLogPlacementTests: XCTestCase {
         let refused = try f.run("watch", "42", "--for", "2s", "--revoke")
         assertExitStatus(refused, 2)
         XCTAssertTrue(refused.stderr.contains("pass --yes to confirm"), refused.stderr)
-        let watch = Process()
-        watch.executableURL = URL(fileURLWithPath: Sessionctl.binary)
-        watch.arguments = ["watch", "42", "--for", "30s", "--interval", "0.2s", "--revoke", "--dry-run"]
-        watch.environment = ["SESSIONCTL_URL": f.server.url]
-        let out = Pipe()
-        let err = Pipe()
-        watch.standardOutput = out
-        watch.standardError = err
-        try watch.run()
+        let watch = try Sessionctl.start(
+            ["watch", "42", "--for", "30s", "--interval", "0.2s", "--revoke", "--dry-run"], environment: ["SESSIONCTL_URL": f.server.url])
         Thread.sleep(forTimeInterval: 1)
         try f.seed([("42", "new")])
         Thread.sleep(forTimeInterval: 1)
-        kill(watch.processIdentifier, SIGINT)
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        watch.waitUntilExit()
-        XCTAssertEqual(watch.terminationStatus, 130, stderr)
+        watch.interrupt()
+        let ended = watch.wait()
+        let (stdout, stderr) = (ended.stdout, ended.stderr)
+        XCTAssertEqual(ended.status, 130, stderr)
         XCTAssertTrue(stdout.contains("user 42  session new") && stdout.contains("would revoke"), stdout)
         XCTAssertFalse(stdout.contains("session old"), stdout)
         XCTAssertTrue(stderr.contains("1 new session, 1 would be revoked; ended by Ctrl-C"), stderr)

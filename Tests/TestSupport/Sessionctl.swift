@@ -145,3 +145,48 @@ public enum Sessionctl {
             status: exitStatus, stdoutBytes: out)
     }
 }
+
+extension Sessionctl {
+    /// A run in the background (a watch window while the test logs a user in), collected when it ends.
+    public final class Background {
+        private let process = Process()
+        private let out = Pipe()
+        private let err = Pipe()
+
+        fileprivate init(_ arguments: [String], environment: [String: String]) throws {
+            process.executableURL = URL(fileURLWithPath: Sessionctl.binary)
+            process.arguments = arguments
+            process.environment = ["PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "SESSIONCTL_SETTLE": "0.2s"].merging(environment) {
+                _, new in new
+            }
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = out
+            process.standardError = err
+            try process.run()
+        }
+
+        /// Sends SIGINT, as Ctrl-C would.
+        public func interrupt() { kill(process.processIdentifier, SIGINT) }
+
+        /// Waits for the end and returns what the run printed.
+        public func wait() -> Run {
+            let stdout = out.fileHandleForReading.readDataToEndOfFile()
+            let stderr = err.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return Run(
+                stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self), status: process.terminationStatus,
+                stdoutBytes: stdout)
+        }
+    }
+
+    /// Starts sessionctl with `arguments` in the background.
+    public static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Background {
+        try Background(arguments, environment: environment)
+    }
+
+    /// Runs `sql` on the SQLite database at `path` (created if missing) with Debian's sqlite3.
+    public static func sqlite(_ path: String, _ sql: String) throws {
+        let made = try exec("/usr/bin/sqlite3", [Data(path.utf8), Data(sql.utf8)], environment: [:], stdin: nil, timeout: 30)
+        guard made.status == 0 else { throw TestSupportError("sqlite3 \(path) failed: \(made)") }
+    }
+}

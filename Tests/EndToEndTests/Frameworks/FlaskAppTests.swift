@@ -33,24 +33,15 @@ final class FlaskAppTests: XCTestCase {
         let s = try Self.fixture.get()
         let before = try s.app.login("lockedout")
         let id = try XCTUnwrap(try before.userId())
-        let watch = Process()
-        watch.executableURL = URL(fileURLWithPath: Sessionctl.binary)
-        watch.arguments = [
-            "--framework", "flask", "watch", id, "--for", "8s", "--interval", "0.3s", "--revoke", "--yes", "--settle", "0", "-o", "ndjson",
-        ]
-        watch.environment = ["SESSIONCTL_URL": s.redis.url, "PATH": "/usr/bin:/bin"]
-        let out = Pipe()
-        let err = Pipe()
-        watch.standardOutput = out
-        watch.standardError = err
-        try watch.run()
+        let watch = try Sessionctl.start(
+            ["--framework", "flask", "watch", id, "--for", "8s", "--interval", "0.3s", "--revoke", "--yes", "--settle", "0", "-o", "ndjson"],
+            environment: ["SESSIONCTL_URL": s.redis.url])
         Thread.sleep(forTimeInterval: 2)
         let again = try s.app.login("lockedout")
         XCTAssertEqual(try again.userId(), id)
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        watch.waitUntilExit()
-        XCTAssertEqual(watch.terminationStatus, 0, stderr)
+        let ended = watch.wait()
+        let (stdout, stderr) = (ended.stdoutBytes, ended.stderr)
+        XCTAssertEqual(ended.status, 0, stderr)
         let lines = try String(decoding: stdout, as: UTF8.self).split(separator: "\n").map {
             try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
         }

@@ -109,27 +109,19 @@ final class IncidentAcrossAppsTests: XCTestCase {
         assertExitStatus(verdict, 0)
 
         // 5. The lockout window: the attacker logs in again to both apps, and is logged out again.
-        let watch = Process()
-        watch.executableURL = URL(fileURLWithPath: Sessionctl.binary)
-        watch.arguments = [
+        let arguments = [
             "--all-contexts", "watch", "--identity", "alice@example.test", "--for", "8s", "--interval", "0.3s", "--revoke", "--yes", "--settle",
             "0", "-o", "json",
         ]
-        watch.environment = env.merging(["PATH": "/usr/bin:/bin"]) { a, _ in a }
-        let out = Pipe()
-        let err = Pipe()
-        watch.standardOutput = out
-        watch.standardError = err
-        try watch.run()
+        let watch = try Sessionctl.start(arguments, environment: env)
         Thread.sleep(forTimeInterval: 2.5)
         let again = [try r.app.login("alice", userAgent: "EvilBot/2.1"), try f.app.login("alice", userAgent: "EvilBot/2.1")]
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        watch.waitUntilExit()
-        XCTAssertEqual(watch.terminationStatus, 0, stderr)
+        let ended = watch.wait()
+        let (stdout, stderr) = (ended.stdoutBytes, ended.stderr)
+        XCTAssertEqual(ended.status, 0, stderr)
         if let transcript, let h = FileHandle(forWritingAtPath: transcript) {
             h.seekToEndOfFile()
-            h.write(Data(("$ sessionctl " + (watch.arguments ?? []).joined(separator: " ") + "\n").utf8) + stdout + Data(stderr.utf8))
+            h.write(Data(("$ sessionctl " + arguments.joined(separator: " ") + "\n").utf8) + stdout + Data(stderr.utf8))
             h.closeFile()
         }
         let windows = try XCTUnwrap(try JSONSerialization.jsonObject(with: stdout) as? [String: Any])["contexts"] as? [[String: Any]]
