@@ -26,7 +26,7 @@ extension SQLSessionStore {
 
     /// Every row the filter keeps, a page at a time in id order (rows that name no user too:
     /// their user is the empty id, anonymous).
-    public func hunt(details: Bool, _ page: (ListResult) throws -> Void) throws -> HuntSummary {
+    public func hunt(details: Bool, payloadMarkers: [String]? = nil, _ page: (ListResult) throws -> Void) throws -> HuntSummary {
         var summary = HuntSummary(method: "rows", walked: "every row of \(table.name), a page of \(pageSize) at a time")
         let completeness = try eachPage { rows in
             let now = WallClock.now()

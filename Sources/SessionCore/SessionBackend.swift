@@ -57,7 +57,9 @@ public protocol SessionBackend: AnyObject {
     func list(users: [Bytes], details: Bool) throws -> ListResult
     /// Every session the filter keeps, across every user (`list` and `users` given a filter and no
     /// user), a page at a time as they are found, each with its user; read as `list` reads them.
-    func hunt(details: Bool, _ page: (ListResult) throws -> Void) throws -> HuntSummary
+    /// `payloadMarkers` (the preset's id markers) asks for the walk over every session's payload
+    /// instead (`--scan-payloads`: sessions without a mapping too); a table has only its rows.
+    func hunt(details: Bool, payloadMarkers: [String]?, _ page: (ListResult) throws -> Void) throws -> HuntSummary
     func show(sessions ids: [Bytes], user: Bytes?) throws -> ShowResult
     /// Sessions already found (a plan's targets), each read in full as `show` reads it: the
     /// evidence written before they are revoked (`--evidence`).

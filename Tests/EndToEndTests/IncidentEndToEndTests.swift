@@ -330,6 +330,8 @@ final class AuditLogPlacementTests: XCTestCase {
             ["SET", "session:b1", payload("bob", "203.0.113.9", "Mozilla/5.0 (X11)", created: now - 86_400 * 3)],
             ["SET", "user:bob:b2", "session:b2"], ["SET", "session:b2", payload("bob", "198.51.100.1", "Mozilla/5.0 (X11)", created: now - 60)],
             ["SET", "user:carol:c1", "session:c1"], ["SET", "session:c1", payload("carol", nil, nil, created: nil)],
+            // A session no mapping points to: only the walk over the payloads sees it.
+            ["SET", "session:z9", payload("zed", "203.0.113.99", "curl/8", created: now)],
         ])
         let byIP = try f.run("list", "--ip", "203.0.113.0/24", "-o", "json")
         assertExitStatus(byIP, 0)
@@ -365,7 +367,12 @@ final class AuditLogPlacementTests: XCTestCase {
         let bare = try f.run("list")
         assertExitStatus(bare, 2)
         XCTAssertTrue(bare.stderr.contains("at least one user id, or a filter"), bare.stderr)
-        XCTAssertEqual(try f.dbsize(), 8, "looking changes nothing")
+        let everyPayload = try f.run("list", "--ip", "203.0.113.0/24", "--scan-payloads", "--user-field", "user", "-o", "json")
+        assertExitStatus(everyPayload, 0)
+        XCTAssertEqual(
+            Set((try everyPayload.json()["sessions"] as? [[String: Any]])?.compactMap { $0["session"] as? String } ?? []), ["a1", "b1", "z9"])
+        XCTAssertTrue(everyPayload.stderr.contains("through every session's payload (one SCAN pass over session:*"), everyPayload.stderr)
+        XCTAssertEqual(try f.dbsize(), 9, "looking changes nothing")
 
         // A table: every row, a page at a time, with the request columns.
         let db = FileManager.default.temporaryDirectory.appendingPathComponent("hunt-\(UUID().uuidString.prefix(6)).sqlite").path

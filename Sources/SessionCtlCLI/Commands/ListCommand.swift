@@ -107,7 +107,8 @@ extension ListCommand {
     /// they were found and what that cost.
     private static func hunt(_ store: any SessionBackend, _ ctx: CommandContext, details: Bool) throws -> Outcome {
         var all = ListResult()
-        let summary = try store.hunt(details: details) { page in
+        let markers = ctx.invocation.list.scanPayloads ? (try ctx.framework()?.idMarkers ?? []) : nil
+        let summary = try store.hunt(details: details, payloadMarkers: markers) { page in
             if ctx.printer.streams {
                 ctx.progress.finish()
                 ctx.printer.print(Printed(result: page, details: details, filtered: false))
@@ -160,11 +161,12 @@ enum HuntReport {
             switch s.method {
             case "index": "every user's index"
             case "rows": "the table's rows"
+            case "payloads": "every session's payload"
             default: "the mapping keys"
             }
         ctx.note(
             "looked across every user through \(how) (\(s.walked)): \(Cell.plural(s.examined, "session")) examined, \(s.matched) kept by the filters"
-                + (s.method == "mappings" ? "; sessions without a mapping are not seen (index build maps them)" : ""))
+                + (s.method == "mappings" ? "; sessions without a mapping are not seen (--scan-payloads reads them; index build maps them)" : ""))
     }
 }
 

@@ -44,7 +44,7 @@ enum UsersCommand {
     private static func reached(_ store: any SessionBackend, _ ctx: CommandContext) throws -> Outcome {
         let inv = ctx.invocation
         var counts: [Bytes: Int] = [:]
-        let summary = try store.hunt(details: false) { page in
+        let summary = try store.hunt(details: false, payloadMarkers: nil) { page in
             for s in page.sessions { counts[s.ref.user, default: 0] += 1 }
         }
         ctx.progress.finish()
