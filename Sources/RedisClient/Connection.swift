@@ -224,6 +224,40 @@ public final class Connection {
         return out
     }
 
+    // MARK: Messages the server sends on its own (a subscription)
+
+    /// Writes a command whose replies come as the server pleases (`PSUBSCRIBE`): read them with
+    /// ``nextPush(deadline:)``. The connection serves nothing else afterwards.
+    public func subscribe(_ command: [Bytes]) throws {
+        if let brokenReason { throw RedisClientError.connectionLost(endpoint: address.description, reason: brokenReason) }
+        var out = Bytes()
+        CommandEncoder.append(command, to: &out)
+        do {
+            try out.withUnsafeBytes { raw in try transport.write(raw, deadline: .after(seconds: options.commandTimeout)) }
+        } catch let error as TransportError {
+            brokenReason = error.description
+            throw RedisClientError(error)
+        }
+    }
+
+    /// The next message of a subscription, waiting until `deadline`; `nil` when none came by then.
+    public func nextPush(deadline: Deadline) throws -> RESPValue? {
+        if let reply = try nextReply() { return reply }
+        let n: Int
+        do { n = try transport.read(into: readBuffer, deadline: deadline) } catch let error as TransportError {
+            if case .timedOut = error { return nil }
+            brokenReason = error.description
+            throw RedisClientError(error)
+        }
+        if n == 0 { throw RedisClientError.connectionLost(endpoint: address.description, reason: "the server closed the connection") }
+        do {
+            try reader.feed(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
+        } catch let error as RESPReaderError {
+            throw RedisClientError.protocolError(endpoint: address.description, reason: error.message)
+        }
+        return try nextReply()
+    }
+
     /// The socket to poll while replies are expected.
     public var descriptor: Int32 { transport.descriptor }
 

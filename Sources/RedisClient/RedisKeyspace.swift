@@ -61,6 +61,14 @@ public final class RedisKeyspace {
         router = Router(pool: pool, seed: endpoint.address, topology: topology ?? .standalone(endpoint.address))
     }
 
+    /// A connection of its own to the standalone server, subscribed to `patterns` of keyspace
+    /// notifications (`PSUBSCRIBE`): its messages say that a key matching one changed.
+    public func subscribe(patterns: [Bytes]) throws -> Connection {
+        let connection = try Connection(address: endpoint.address, options: options, selectDatabase: false)
+        try connection.subscribe([Bytes("PSUBSCRIBE".utf8)] + patterns)
+        return connection
+    }
+
     /// Whether the keyspace is a Redis Cluster.
     public var isCluster: Bool { router.topology.isCluster }
 

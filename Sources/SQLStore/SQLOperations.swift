@@ -40,6 +40,11 @@ extension SQLSessionStore {
         return summary
     }
 
+    /// A table tells no one of its changes.
+    public func changeNotifier(users: [Bytes]) throws -> (notifier: (any ChangeNotifier)?, why: String) {
+        (nil, "a table sends no notifications")
+    }
+
     /// Each session row named, in full.
     public func show(sessions ids: [Bytes], user: Bytes? = nil) throws -> ShowResult {
         var result = ShowResult()

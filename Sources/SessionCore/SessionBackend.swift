@@ -27,6 +27,14 @@ public struct StoreCapabilities: OptionSet, Sendable {
 /// (``RedisSessionStore``) and the SQL store (``SQLSessionStore``) stand behind it; a store says
 /// plainly what it can do beyond them (``capabilities``) instead of faking the rest. A store is
 /// made whole (its configuration given at `init`) and does not change afterwards.
+/// A sign that watched sessions may have changed (keyspace notifications), for `watch`.
+public protocol ChangeNotifier: AnyObject {
+    /// What it listens to, in words (`keyspace notifications on user:42:*`).
+    var description: String { get }
+    /// Waits up to `seconds` for a sign of change; true when one came (every one waiting is taken).
+    func wait(seconds: Double) throws -> Bool
+}
+
 public protocol SessionBackend: AnyObject {
     /// The filters `list`, `revoke-user` and `revoke` apply.
     var filter: SessionFilter { get }
@@ -60,6 +68,9 @@ public protocol SessionBackend: AnyObject {
     /// `payloadMarkers` (the preset's id markers) asks for the walk over every session's payload
     /// instead (`--scan-payloads`: sessions without a mapping too); a table has only its rows.
     func hunt(details: Bool, payloadMarkers: [String]?, _ page: (ListResult) throws -> Void) throws -> HuntSummary
+    /// A way to hear at once that the sessions of `users` may have changed, or why there is none
+    /// (the caller then reads them every few seconds).
+    func changeNotifier(users: [Bytes]) throws -> (notifier: (any ChangeNotifier)?, why: String)
     func show(sessions ids: [Bytes], user: Bytes?) throws -> ShowResult
     /// Sessions already found (a plan's targets), each read in full as `show` reads it: the
     /// evidence written before they are revoked (`--evidence`).

@@ -409,7 +409,28 @@ final class AuditLogPlacementTests: XCTestCase {
         XCTAssertTrue(stdout.contains("user 42  session new") && stdout.contains("would revoke"), stdout)
         XCTAssertFalse(stdout.contains("session old"), stdout)
         XCTAssertTrue(stderr.contains("1 new session, 1 would be revoked; ended by Ctrl-C"), stderr)
+        XCTAssertTrue(stderr.contains("reading their mapping keys every 0.2s (keyspace notifications are off"), stderr)
         XCTAssertTrue(try f.exists("session:new"), "a dry run deletes nothing")
+    }
+
+    /// Where the server sends keyspace notifications, the watch hears a login at once (a read
+    /// when a mapping changes) instead of waiting for its next read, and says so.
+    func testWatchListensToKeyspaceNotifications() throws {
+        let f = try Fixture(extraConfig: ["notify-keyspace-events KA"])
+        let watch = try Sessionctl.start(
+            ["watch", "42", "--for", "6s", "--interval", "5s", "--revoke", "--yes", "--settle", "0", "-o", "ndjson"],
+            environment: ["SESSIONCTL_URL": f.server.url])
+        Thread.sleep(forTimeInterval: 1)
+        // As an application writes them: the mapping a moment before its session.
+        try f.server.run([["SET", "user:42:fresh", "session:fresh"]])
+        Thread.sleep(forTimeInterval: 0.1)
+        try f.server.run([["SET", "session:fresh", "{}", "EX", "600"]])
+        Thread.sleep(forTimeInterval: 1.5)
+        XCTAssertFalse(try f.exists("session:fresh"), "ended within a second and a half, long before the next 5 s read")
+        let ended = watch.wait()
+        assertExitStatus(ended, 0)
+        XCTAssertTrue(ended.stderr.contains("through keyspace notifications on __keyspace@0__:user:42:*"), ended.stderr)
+        XCTAssertEqual(try ended.ndjson().lines.compactMap { $0["result"] as? String }, ["revoked"])
     }
 
 }

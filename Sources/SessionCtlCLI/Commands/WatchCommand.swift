@@ -56,24 +56,42 @@ enum WatchCommand {
         let first = try store.list(users: users, details: false)
         completeness.merge(first.completeness)
         var known = Set(first.sessions.filter(\.exists).map(\.ref.sessionKey))
+        // Told of each change where the server sends keyspace notifications; read every few seconds besides (or only).
+        let (notifier, why) = try store.changeNotifier(users: users)
+        let safety = notifier == nil ? interval : max(interval, 10)
+        let listening =
+            notifier.map { "through \($0.description), reading \(how) when one comes and every \(Cell.seconds(safety)) besides" }
+            ?? "reading \(how) every \(Cell.seconds(interval)) (\(why))"
         ctx.note(
-            "watching \(Cell.plural(users.count, "user")) (\(who)) for \(Cell.seconds(duration)): reading \(how) every \(Cell.seconds(interval))"
-                + " (keyspace notifications are not used); \(Cell.plural(known.count, "session")) there at the start \(known.count == 1 ? "is" : "are") not touched"
+            "watching \(Cell.plural(users.count, "user")) (\(who)) for \(Cell.seconds(duration)): \(listening); "
+                + "\(Cell.plural(known.count, "session")) there at the start \(known.count == 1 ? "is" : "are") not touched"
                 + (revoke ? (dry ? "; dry run: new sessions would be revoked" : "; each new session is revoked as it appears") : ""))
         let started = WallClock.now()
         let deadline = started + duration
         var events: [Event] = []
         var reads = 1
         var revokedTotal = RevokeResult()
+        // A mapping read before its session key was written (apps write them a moment apart): read again soon.
+        var soon = false
+        var quickReads = 0
         while WallClock.now() < deadline && !ctx.console.cancellation.isCancelled {
-            // Sleep in short steps, so that Ctrl-C ends the window at once.
-            let wake = min(deadline, WallClock.now() + interval)
-            while WallClock.now() < wake && !ctx.console.cancellation.isCancelled { usleep(50_000) }
+            // Wait in short steps, so that Ctrl-C ends the window at once: for a notification, or the next read.
+            let wake = min(deadline, WallClock.now() + (soon ? min(safety, 0.25) : safety))
+            while WallClock.now() < wake && !ctx.console.cancellation.isCancelled {
+                if let notifier {
+                    if try notifier.wait(seconds: min(0.2, max(0.01, wake - WallClock.now()))) { break }
+                } else {
+                    usleep(50_000)
+                }
+            }
             if ctx.console.cancellation.isCancelled || WallClock.now() >= deadline { break }
             let read = try store.list(users: users, details: true)
             reads += 1
             completeness.merge(read.completeness)
             let appeared = read.sessions.filter { $0.exists && !known.contains($0.ref.sessionKey) }
+            // At most 8 quick reads (2 s) in a row: a mapping whose session never comes is an orphan, not a login.
+            soon = read.sessions.contains { !$0.exists && !known.contains($0.ref.sessionKey) } && quickReads < 8
+            quickReads = soon ? quickReads + 1 : 0
             guard !appeared.isEmpty else { continue }
             for s in appeared { known.insert(s.ref.sessionKey) }
             var batch = appeared.map { Event(time: WallClock.now(), record: $0, result: "new") }
@@ -106,7 +124,7 @@ enum WatchCommand {
         }
         let revokedCount = events.filter { $0.result == "revoked" || $0.result == "would_revoke" }.count
         ctx.note(
-            "watched for \(Cell.seconds(seconds.rounded())) (\(reads) reads of \(how)): \(Cell.plural(events.count, "new session"))"
+            "watched for \(Cell.seconds(seconds.rounded())) (\(Cell.plural(reads, "read")) of \(how)): \(Cell.plural(events.count, "new session"))"
                 + (revoke ? ", \(revokedCount) \(dry ? "would be revoked" : "revoked")" : "") + (completeness.interrupted ? "; ended by Ctrl-C" : ""))
         if !revokedTotal.settle.writtenBack.isEmpty { RevokeOutput.noteSettle(revokedTotal.settle, ctx) }
         let failed = events.filter { $0.result.hasPrefix("not_revoked") }.count

@@ -50,7 +50,7 @@ public enum CommandTable {
             name: .watch, arguments: "USER... --for DURATION [--revoke]",
             summary: "a lockout window: report (and with --revoke end) each new session of the users",
             details:
-                "Reads the users' sessions (their index or mapping keys) every --interval (default 2s) for --for (default 15m) or until Ctrl-C, and reports each session that was not there before as it appears, with its IP and user agent; with --revoke, deletes it at once, with the guards, audit records and watch after deleting of revoke. Sessions there at the start are counted, not touched (revoke-user ends them). Ends with a summary."
+                "Reads the users' sessions (their index, mapping keys or rows) when keyspace notifications say they changed (where a standalone server sends them) or every --interval (default 2s), for --for (default 15m) or until Ctrl-C, and reports each session that was not there before as it appears, with its IP and user agent; with --revoke, deletes it at once, with the guards, audit records and watch after deleting of revoke. Sessions there at the start are counted, not touched (revoke-user ends them). Ends with a summary."
         ),
         CommandSpec(
             name: .list, arguments: "USER...", summary: "list the sessions of each user",
