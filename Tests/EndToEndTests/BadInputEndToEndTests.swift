@@ -18,7 +18,7 @@ final class BadInputEndToEndTests: XCTestCase {
                 "sessionctl: invalid value '-1' for --timeout: expected a number of seconds greater than 0, such as 5 or 0.5\n"
             ),
             (["list", ""], "sessionctl: 'list': an id must not be empty\n"),
-            (["list"], "sessionctl: 'list' needs at least one user id; see 'sessionctl help list'\n"),
+            (["list"], "sessionctl: 'list' needs at least one user id, or a filter (--ip, --user-agent, …); see 'sessionctl help list'\n"),
             (["-q"], "sessionctl: no command given; see 'sessionctl --help'\n"),
             (["users", "--url", "127.0.0.1:6379"], "sessionctl: malformed URL '127.0.0.1:6379': no scheme (write redis://127.0.0.1:6379)\n"),
             (["users", "--url", "redis://h:99999"], "sessionctl: malformed URL 'redis://h:99999': port '99999' is not a number from 1 to 65535\n"),
