@@ -47,8 +47,9 @@ fi
 
 # Python frameworks from PyPI (Django 5.2 is the last for Python 3.11), for the pip of the python3 on PATH;
 # jsonschema: every audit record the suite writes is validated against schema/audit-record.schema.json.
-python_packages=("flask-session==0.8.0" "flask-login==0.6.3" "msgspec" "django>=5.2,<6" "redis" "jsonschema")
-if ! python3 -c "import flask_session, flask_login, msgspec, django, redis, jsonschema" 2>/dev/null; then
+# botocore: the IAM token is checked byte for byte against its request signer.
+python_packages=("flask-session==0.8.0" "flask-login==0.6.3" "msgspec" "django>=5.2,<6" "redis" "jsonschema" "botocore")
+if ! python3 -c "import flask_session, flask_login, msgspec, django, redis, jsonschema, botocore" 2>/dev/null; then
   echo "setup: pip installing ${python_packages[*]}" >&2
   python3 -m pip install --quiet --disable-pip-version-check "${python_packages[@]}"
 fi
