@@ -163,6 +163,7 @@ public enum SessionCtl {
         case .diff: return try DiffCommand.run(context)
         case .verify: return try VerifyCommand.run(context)
         case .watch: return try WatchCommand.run(context)
+        case .iamToken: return try IAMTokenCommand.run(context)
         case .auditLog: return try AuditLogCommand.run(context)
         }
     }

@@ -48,15 +48,25 @@ final class SigV4Tests: XCTestCase {
 
     func testTheTokenIsBotocoresByteForByte() throws {
         let cases: [(String, String, String, String, SigV4.Credentials, Bool, Int)] = [
-            ("elasticache", "us-east-1", "my-cache", "alice", SigV4.Credentials(accessKey: "AKIDEXAMPLE", secretKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"), false, 1_765_108_800),
-            ("memorydb", "eu-west-1", "My-Cluster", "bob-ops_1", SigV4.Credentials(accessKey: "ASIAEXAMPLE", secretKey: "s3cr3t", sessionToken: "tok/en+==ab"), true, 1_800_000_000),
-            ("elasticache", "ap-southeast-2", "sessions-prod", "iam.user~x", SigV4.Credentials(accessKey: "AKIA2", secretKey: "k"), true, 946_684_799),
+            (
+                "elasticache", "us-east-1", "my-cache", "alice",
+                SigV4.Credentials(accessKey: "AKIDEXAMPLE", secretKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"), false, 1_765_108_800
+            ),
+            (
+                "memorydb", "eu-west-1", "My-Cluster", "bob-ops_1",
+                SigV4.Credentials(accessKey: "ASIAEXAMPLE", secretKey: "s3cr3t", sessionToken: "tok/en+==ab"), true, 1_800_000_000
+            ),
+            (
+                "elasticache", "ap-southeast-2", "sessions-prod", "iam.user~x", SigV4.Credentials(accessKey: "AKIA2", secretKey: "k"), true,
+                946_684_799
+            ),
         ]
         for (service, region, name, user, credentials, serverless, time) in cases {
             let ours = SigV4.connectToken(
                 service: service, region: region, name: name, user: user, serverless: serverless, credentials: credentials, time: time)
             let theirs = try botocore([
-                service, region, name, user, credentials.accessKey, credentials.secretKey, credentials.sessionToken ?? "", serverless ? "1" : "0", String(time),
+                service, region, name, user, credentials.accessKey, credentials.secretKey, credentials.sessionToken ?? "", serverless ? "1" : "0",
+                String(time),
             ])
             XCTAssertEqual(ours, theirs, "\(service) \(name) \(user)")
             XCTAssertFalse(ours.hasPrefix("http"), ours)

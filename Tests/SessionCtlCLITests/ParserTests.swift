@@ -169,6 +169,7 @@ final class ParserTests: XCTestCase {
             case "live": args = ["users"]
             case "sample": args = ["detect"]
             case "for", "interval", "revoke": args = ["watch", "42"]
+            case "region", "cache-name", "service", "serverless": args = ["iam-token"]
             case "run", "since": args = ["audit-log", "show", "audit.log"]
             case "key": args += ["--cert", "client.pem"]
             default: break

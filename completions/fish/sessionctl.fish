@@ -12,7 +12,7 @@ function __sessionctl_command
             continue
         end
         switch $t
-            case --context --url -u --password-file --connect-timeout --timeout --cacert --cacertdir --cert --key --sni --output -o --framework -f --mapping --session-key --session-glob --session-id-length --index --against --table --lifetime --user-field --scan-count --rate --user --run --since --sample --sort --min --top --idle-over --older-than --ttl-over --identity --ip --idle-under --created-after --user-agent --except --secret-file --app-key-file --memory-limit --max-payload --wait-replicas --settle --verify-url --verify-logged-in --cookie-name --cached-db-url --evidence --for --interval --grace --resume --audit-log --actor --reason --audit-stream --audit-syslog
+            case --context --url -u --password-file --connect-timeout --timeout --cacert --cacertdir --cert --key --sni --output -o --framework -f --mapping --session-key --session-glob --session-id-length --index --against --table --lifetime --user-field --scan-count --rate --user --region --cache-name --service --run --since --sample --sort --min --top --idle-over --older-than --ttl-over --identity --ip --idle-under --created-after --user-agent --except --secret-file --app-key-file --memory-limit --max-payload --wait-replicas --settle --verify-url --verify-logged-in --cookie-name --cached-db-url --evidence --for --interval --grace --resume --audit-log --actor --reason --audit-stream --audit-syslog
                 set skip 1
             case '-*'
             case '*'
@@ -33,6 +33,7 @@ end
 
 complete -c sessionctl -n __sessionctl_needs_command -a verify -d 'ask the application whether each session of each user still logs in (changes nothing)'
 complete -c sessionctl -n __sessionctl_needs_command -a watch -d 'a lockout window: report (and with --revoke end) each new session of the users'
+complete -c sessionctl -n __sessionctl_needs_command -a iam-token -d 'print an IAM authentication token for ElastiCache or MemoryDB'
 complete -c sessionctl -n __sessionctl_needs_command -a list -d 'list the sessions of each user'
 complete -c sessionctl -n __sessionctl_needs_command -a show -d 'show one session: owner, TTL, size, idle time, payload'
 complete -c sessionctl -n __sessionctl_needs_command -a revoke -d 'revoke sessions by id'
@@ -52,7 +53,7 @@ complete -c sessionctl -n __sessionctl_needs_command -a completion -d 'print a c
 complete -c sessionctl -n __sessionctl_needs_command -a help -d 'show help for sessionctl or a command'
 complete -c sessionctl -n __sessionctl_needs_command -a version -d 'print the version'
 complete -c sessionctl -n '__sessionctl_command_is completion' -a 'bash zsh fish'
-complete -c sessionctl -n '__sessionctl_command_is help' -a 'list show revoke revoke-user revoke-all users audit prune detect index snapshot diff verify watch context ping completion help version audit-log'
+complete -c sessionctl -n '__sessionctl_command_is help' -a 'list show revoke revoke-user revoke-all users audit prune detect index snapshot diff verify watch context ping completion help version audit-log iam-token'
 complete -c sessionctl -l context -r -f -d 'the configuration file\'s context NAME (default $SESSIONCTL_CONTEXT, then current-context); NAME,NAME,… runs list, users, audit, revoke, revoke-user, revoke-all and watch in each'
 complete -c sessionctl -l all-contexts -d 'run in every context of the configuration file, in parallel: one table with a CONTEXT column, JSON grouped by context'
 complete -c sessionctl -l url -s u -r -f -d 'redis://[[user][:password]@]host[:port][/db], rediss://…, unix:///path[?db=N]; a sessions table: postgres://…, mysql://…, sqlite:///path (default: $SESSIONCTL_URL, $REDIS_URL, redis://127.0.0.1:6379); given again, more seeds of one cluster, tried in turn'
@@ -87,7 +88,11 @@ complete -c sessionctl -l lifetime -r -f -d 'Laravel\'s session lifetime (config
 complete -c sessionctl -l user-field -r -f -d 'where a decoded payload names the user, as a dot path (warden.user.admin.key.0.0); tried before the framework\'s'
 complete -c sessionctl -l scan-count -r -f -d 'SCAN COUNT hint (default 1000)'
 complete -c sessionctl -l rate -r -f -d 'examine at most this many keys a second on each primary, to spare a busy server (verify: ask at most this many questions a second)'
-complete -c sessionctl -l user -r -f -d 'only sessions of USER (the mapping key is then read directly, no scan; audit-log show: runs that touched USER)'
+complete -c sessionctl -l user -r -f -d 'only sessions of USER (the mapping key is then read directly, no scan; audit-log show: runs that touched USER; iam-token: the cache\'s IAM-enabled user)'
+complete -c sessionctl -l region -r -f -d 'iam-token: the AWS region of the cache (us-east-1)'
+complete -c sessionctl -l cache-name -r -f -d 'iam-token: the ElastiCache replication group or serverless cache, or the MemoryDB cluster (lower-cased as the token\'s host)'
+complete -c sessionctl -l service -r -f -a 'elasticache memorydb' -d 'iam-token: elasticache (default) or memorydb'
+complete -c sessionctl -l serverless -d 'iam-token: the cache is an ElastiCache serverless cache (ResourceType=ServerlessCache)'
 complete -c sessionctl -l run -r -f -d 'audit-log show: only the run whose id (trace.id) starts with ID'
 complete -c sessionctl -l since -r -f -d 'audit-log show: only runs started at or after TIME (2026-12-07, 2026-12-07T14:00Z, or a duration ago: 24h, 7d)'
 complete -c sessionctl -l sample -r -f -d 'how many keys detect samples (default 5000); what it concludes is from the sample, and says so'

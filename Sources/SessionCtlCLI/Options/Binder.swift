@@ -108,7 +108,7 @@ public enum Binder {
             if inv.diff.against == nil {
                 throw .missingArgument(command: name, what: "--against NAME|URL|FILE, the store to compare with", index: end)
             }
-        case .users, .audit, .prune, .detect, .revokeAll, .ping, .version, .snapshot:
+        case .users, .audit, .prune, .detect, .revokeAll, .ping, .version, .snapshot, .iamToken:
             if let extra = inv.arguments.first {
                 throw .unexpectedArgument(command: name, value: String(decoding: extra, as: UTF8.self), index: inv.argumentIndexes[0])
             }

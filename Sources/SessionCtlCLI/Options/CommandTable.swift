@@ -7,11 +7,12 @@ public enum CommandName: String, CaseIterable, Sendable {
     case revokeAll = "revoke-all"
     case users, audit, prune, detect, index, snapshot, diff, verify, watch, context, ping, completion, help, version
     case auditLog = "audit-log"
+    case iamToken = "iam-token"
 
     /// Whether it connects to Redis.
     public var talksToServer: Bool {
         switch self {
-        case .completion, .help, .version, .context, .auditLog: return false
+        case .completion, .help, .version, .context, .auditLog, .iamToken: return false
         default: return true
         }
     }
@@ -51,6 +52,12 @@ public enum CommandTable {
             summary: "a lockout window: report (and with --revoke end) each new session of the users",
             details:
                 "Reads the users' sessions (their index, mapping keys or rows) when keyspace notifications say they changed (where a standalone server sends them) or every --interval (default 2s), for --for (default 15m) or until Ctrl-C, and reports each session that was not there before as it appears, with its IP and user agent; with --revoke, deletes it at once, with the guards, audit records and watch after deleting of revoke. Sessions there at the start are counted, not touched (revoke-user ends them). Ends with a summary."
+        ),
+        CommandSpec(
+            name: .iamToken, arguments: "--region R --cache-name NAME --user USER",
+            summary: "print an IAM authentication token for ElastiCache or MemoryDB",
+            details:
+                "Presigns, with AWS Signature Version 4, a GET of http://NAME/?Action=connect&User=USER (&ResourceType=ServerlessCache with --serverless) for --service elasticache (default) or memorydb in --region, valid for 15 minutes, and prints it without the http://: the password other clients give with the user (redis-cli: REDISCLI_AUTH=\"$(sessionctl iam-token …)\" redis-cli --user USER). Credentials are found as the AWS SDKs find them: the environment, the shared files (AWS_PROFILE), the ECS task role, EC2 instance metadata (IMDSv2). Nothing secret is printed but the token."
         ),
         CommandSpec(
             name: .list, arguments: "USER...", summary: "list the sessions of each user",
@@ -161,6 +168,10 @@ public enum CommandTable {
             "sessionctl verify --verify-url https://app.example/me --framework flask --rate 20 -o json",
         ],
         .context: ["sessionctl context list", "sessionctl --context staging list alice"],
+        .iamToken: [
+            "sessionctl iam-token --region us-east-1 --cache-name sessions-prod --user sessionctl",
+            "sessionctl iam-token --region eu-west-1 --cache-name sessions --user ops --service memorydb",
+        ],
         .watch: [
             "sessionctl watch 42 --for 15m --revoke --yes --reason INC-7 --audit-log /var/log/sessionctl.log",
             "sessionctl --context rails watch --identity alice@example.com --for 30m -o ndjson",

@@ -193,6 +193,19 @@ public struct AuditLogOptions: Sendable {
 }
 
 /// `list`.
+/// The AWS service whose IAM authentication a token is for.
+public enum IAMService: String, CaseIterable, Sendable {
+    case elasticache, memorydb
+}
+
+/// `iam-token`: the cache and the service it is for.
+public struct IAMOptions: Sendable {
+    public var region: String?
+    public var cacheName: String?
+    public var service: IAMService = .elasticache
+    public var serverless = false
+}
+
 public struct WatchOptions: Sendable {
     /// `--for`: how long the window lasts, in seconds.
     public var duration: Double?
@@ -272,6 +285,7 @@ public struct Invocation: Sendable {
     /// `--all-contexts`: the command in every context of the configuration file.
     public var allContexts = false
     public var watch = WatchOptions()
+    public var iam = IAMOptions()
     /// argv as given (after the program's name), for the audit trail's `run_start`.
     public var rawArguments: [Bytes] = []
     /// The long names of the options argv gave (a context fills in only the others).

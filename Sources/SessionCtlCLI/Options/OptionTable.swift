@@ -194,8 +194,22 @@ public enum OptionTable {
 
         OptionSpec(
             name: "user", short: nil, binding: .bytes(\.sessions.user, meta: "USER", what: "a user id"), group: .selection,
-            commands: [.revoke, .show, .auditLog],
-            help: "only sessions of USER (the mapping key is then read directly, no scan; audit-log show: runs that touched USER)"),
+            commands: [.revoke, .show, .auditLog, .iamToken],
+            help:
+                "only sessions of USER (the mapping key is then read directly, no scan; audit-log show: runs that touched USER; iam-token: the cache's IAM-enabled user)"
+        ),
+        OptionSpec(
+            name: "region", short: nil, binding: .text(\.iam.region, meta: "REGION"), group: .connection, commands: [.iamToken],
+            help: "iam-token: the AWS region of the cache (us-east-1)"),
+        OptionSpec(
+            name: "cache-name", short: nil, binding: .text(\.iam.cacheName, meta: "NAME"), group: .connection, commands: [.iamToken],
+            help: "iam-token: the ElastiCache replication group or serverless cache, or the MemoryDB cluster (lower-cased as the token's host)"),
+        OptionSpec(
+            name: "service", short: nil, binding: .choice(\.iam.service, meta: "SERVICE"), group: .connection, commands: [.iamToken],
+            help: "iam-token: elasticache (default) or memorydb"),
+        OptionSpec(
+            name: "serverless", short: nil, binding: .flag(\.iam.serverless), group: .connection, commands: [.iamToken],
+            help: "iam-token: the cache is an ElastiCache serverless cache (ResourceType=ServerlessCache)"),
         OptionSpec(
             name: "run", short: nil, binding: .text(\.auditLogs.run, meta: "ID"), group: .selection, commands: [.auditLog],
             help: "audit-log show: only the run whose id (trace.id) starts with ID"),
