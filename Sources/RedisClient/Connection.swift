@@ -57,7 +57,7 @@ public final class Connection {
 
     private func handshake(selectDatabase: Bool) throws {
         var commands: [[Bytes]] = []
-        if let password = options.password {
+        if let password = try options.passwordProvider?() ?? options.password {
             if let user = options.username {
                 commands.append(["AUTH", user, password].map { Array($0.utf8) })
             } else {

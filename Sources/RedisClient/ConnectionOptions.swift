@@ -7,6 +7,9 @@ public struct ConnectionOptions: Sendable {
     public var username: String?
     /// The password, or `nil` to send no `AUTH`.
     public var password: String?
+    /// Makes the password for each new connection (an IAM token is valid for 15 minutes: a
+    /// connection opened later in a long run gets a fresh one); ranks above ``password``.
+    public var passwordProvider: (@Sendable () throws -> String)?
     /// The logical database to `SELECT` (standalone only).
     public var database: Int
     /// Seconds allowed for connecting and the handshake.

@@ -4,6 +4,7 @@ import RedisStore
 import SQLStore
 import SessionBasics
 import SessionCore
+import SessionCrypto
 import SessionPayload
 import SessionTransport
 
@@ -85,6 +86,7 @@ final class CommandContext {
         var endpoint = try RedisEndpoint.parse(url)
         if invocation.connection.tls { endpoint.tls = true }
         let tls = try tlsContext(enabled: endpoint.tls, endpoint: endpoint)
+        if invocation.connection.iam { return try iamSettings(endpoint, tls: tls) }
         var password = endpoint.password
         if endpoint.password != nil && fromArgv && !invocation.output.quiet {
             console.warn("a password in --url is visible to other users of this machine; use $REDISCLI_AUTH or --password-file")
@@ -118,6 +120,38 @@ final class CommandContext {
             username: endpoint.username, password: password, database: endpoint.database,
             connectTimeout: invocation.connection.connectTimeout, commandTimeout: invocation.connection.timeout, tls: tls,
             cancellation: console.cancellation)
+        return (endpoint, options)
+    }
+
+    /// `--iam`: the password of every connection is a fresh IAM token for the URL's user, signed
+    /// with credentials found as the AWS SDKs find them (found once; each token made when its
+    /// connection is opened, so that one opened late in a long run is not refused).
+    private func iamSettings(_ endpoint: RedisEndpoint, tls: TLSContext?) throws -> (RedisEndpoint, ConnectionOptions) {
+        let iam = invocation.iam
+        guard let user = endpoint.username, !user.isEmpty else {
+            throw CLIError("--iam needs the IAM-enabled user in the URL (rediss://USER@host:port)", code: .usage)
+        }
+        guard endpoint.password == nil else { throw CLIError("--iam makes the password: give none in the URL", code: .usage) }
+        guard let region = iam.region, let name = iam.cacheName else {
+            throw CLIError("--iam needs --region and --cache-name (or the context's region: and cache-name:)", code: .usage)
+        }
+        if tls == nil && !invocation.output.quiet {
+            console.warn("--iam without TLS: ElastiCache and MemoryDB take IAM tokens only over TLS (rediss://)")
+        }
+        let found = try AWSCredentials.find(
+            environment: console.environment, timeout: invocation.connection.connectTimeout, cancellation: console.cancellation)
+        let service = iam.service.rawValue
+        let serverless = iam.serverless
+        let credentials = found.credentials
+        var options = ConnectionOptions(
+            username: user, password: nil, database: endpoint.database, connectTimeout: invocation.connection.connectTimeout,
+            commandTimeout: invocation.connection.timeout, tls: tls, cancellation: console.cancellation)
+        options.passwordProvider = {
+            SigV4.connectToken(
+                service: service, region: region, name: name, user: user, serverless: serverless, credentials: credentials, time: Int(WallClock.now())
+            )
+        }
+        note("authenticating as \(user) with IAM tokens for \(name.lowercased()) (\(service), \(region)), credentials from \(found.source)")
         return (endpoint, options)
     }
 

@@ -147,4 +147,37 @@ final class IAMTokenEndToEndTests: XCTestCase {
         // Bad input: a missing option is a usage error.
         XCTAssertEqual(try Sessionctl.run(["iam-token", "--region", "us-east-1", "--user", "u"], environment: offline).status, 2)
     }
+
+    /// `--iam`: each connection authenticates as the URL's user with a fresh token (checked against
+    /// botocore), never with a password of the operator's; without the user or the cache, a usage error.
+    func testConnectionsAuthenticateWithAFreshToken() throws {
+        let server = try ScriptedServer()
+        defer { server.stop() }
+        let url = server.url.replacingOccurrences(of: "redis://", with: "redis://ops@")
+        let env = ["AWS_ACCESS_KEY_ID": "AKIAIAM", "AWS_SECRET_ACCESS_KEY": "iam-secret", "HOME": "/nonexistent", "REDISCLI_AUTH": "not-this"]
+        let r = try Sessionctl.run(["ping", "--iam", "--region", "eu-west-1", "--cache-name", "Sessions", "-u", url], environment: env)
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertTrue(
+            r.stderr.contains("authenticating as ops with IAM tokens for sessions (elasticache, eu-west-1), credentials from the environment"),
+            r.stderr)
+        XCTAssertTrue(r.stderr.contains("--iam without TLS"), r.stderr)
+        let auths = server.withCluster { $0.log.map(\.command).filter { $0.hasPrefix("AUTH") } }
+        XCTAssertFalse(auths.isEmpty)
+        for auth in auths {
+            let parts = auth.split(separator: " ").map(String.init)
+            XCTAssertEqual(parts.count, 3, auth)
+            XCTAssertEqual(parts[1], "ops")
+            XCTAssertEqual(
+                parts[2],
+                try botocore(
+                    parts[2], service: "elasticache", region: "eu-west-1", name: "Sessions", user: "ops", key: "AKIAIAM", secret: "iam-secret",
+                    session: nil))
+        }
+        XCTAssertFalse(r.stderr.contains("iam-secret") || r.stdout.contains("iam-secret"))
+        let noUser = try Sessionctl.run(["ping", "--iam", "--region", "eu-west-1", "--cache-name", "s", "-u", server.url], environment: env)
+        XCTAssertEqual(noUser.status, 2, "\(noUser)")
+        XCTAssertTrue(noUser.stderr.contains("--iam needs the IAM-enabled user in the URL"), noUser.stderr)
+        XCTAssertEqual(try Sessionctl.run(["ping", "--iam", "-u", url], environment: env).status, 2)
+    }
+
 }

@@ -38,6 +38,8 @@ public struct ContextDefaults: Sendable, Equatable {
 
 /// Where the server is and how to reach it: every command that talks to one.
 public struct TargetOptions: Sendable {
+    /// `--iam`: IAM tokens as passwords (ElastiCache, MemoryDB).
+    public var iam = false
     public var url: String?
     /// `--url` given again: more seeds of the same cluster, tried in turn when one is down.
     public var moreURLs: [String] = []

@@ -86,6 +86,11 @@ public enum OptionTable {
             commands: server,
             help: "read the password from the first line of FILE (else $REDISCLI_AUTH)"),
         OptionSpec(
+            name: "iam", short: nil, binding: .flag(\.connection.iam), group: .connection, commands: server,
+            help:
+                "authenticate with IAM tokens (ElastiCache, MemoryDB): the URL's user, --region and --cache-name (or the context's); each connection gets a fresh token"
+        ),
+        OptionSpec(
             name: "askpass", short: nil, binding: .flag(\.connection.askpass), group: .connection, commands: server,
             help: "type the password at a prompt without echo (read from stdin without a terminal), as redis-cli --askpass"),
         OptionSpec(
@@ -199,17 +204,19 @@ public enum OptionTable {
                 "only sessions of USER (the mapping key is then read directly, no scan; audit-log show: runs that touched USER; iam-token: the cache's IAM-enabled user)"
         ),
         OptionSpec(
-            name: "region", short: nil, binding: .text(\.iam.region, meta: "REGION"), group: .connection, commands: [.iamToken],
-            help: "iam-token: the AWS region of the cache (us-east-1)"),
+            name: "region", short: nil, binding: .text(\.iam.region, meta: "REGION"), group: .connection, commands: server.union([.iamToken]),
+            help: "the AWS region of the cache, for its IAM tokens (us-east-1)"),
         OptionSpec(
-            name: "cache-name", short: nil, binding: .text(\.iam.cacheName, meta: "NAME"), group: .connection, commands: [.iamToken],
-            help: "iam-token: the ElastiCache replication group or serverless cache, or the MemoryDB cluster (lower-cased as the token's host)"),
+            name: "cache-name", short: nil, binding: .text(\.iam.cacheName, meta: "NAME"), group: .connection, commands: server.union([.iamToken]),
+            help:
+                "the ElastiCache replication group or serverless cache, or the MemoryDB cluster, for its IAM tokens (lower-cased as their host)"
+        ),
         OptionSpec(
-            name: "service", short: nil, binding: .choice(\.iam.service, meta: "SERVICE"), group: .connection, commands: [.iamToken],
-            help: "iam-token: elasticache (default) or memorydb"),
+            name: "service", short: nil, binding: .choice(\.iam.service, meta: "SERVICE"), group: .connection, commands: server.union([.iamToken]),
+            help: "the service of the IAM tokens: elasticache (default) or memorydb"),
         OptionSpec(
-            name: "serverless", short: nil, binding: .flag(\.iam.serverless), group: .connection, commands: [.iamToken],
-            help: "iam-token: the cache is an ElastiCache serverless cache (ResourceType=ServerlessCache)"),
+            name: "serverless", short: nil, binding: .flag(\.iam.serverless), group: .connection, commands: server.union([.iamToken]),
+            help: "the cache is an ElastiCache serverless cache (its IAM tokens say ResourceType=ServerlessCache)"),
         OptionSpec(
             name: "run", short: nil, binding: .text(\.auditLogs.run, meta: "ID"), group: .selection, commands: [.auditLog],
             help: "audit-log show: only the run whose id (trace.id) starts with ID"),
