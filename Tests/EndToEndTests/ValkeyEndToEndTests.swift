@@ -50,4 +50,44 @@ final class ValkeyEndToEndTests: XCTestCase {
         XCTAssertEqual(got.status, 0, "\(got)")
         XCTAssertLessThan(try idle()["session:a1"] ?? 99, 2)
     }
+
+    /// A hash-tagged mapping (`user:{<user>}:<session>`) on a Valkey 8.1 cluster: one user's lookup
+    /// sends SCAN to the owner of that user's slot only (each primary's INFO commandstats says so),
+    /// and `ping -o wide` names the path each node takes.
+    func testOneUsersLookupOnOneNodeOfAValkeyCluster() throws {
+        let cluster = try RedisCluster(kind: .valkey)
+        var commands: [[String]] = []
+        for user in ["alice", "bob", "carol", "dave"] {
+            for n in 0..<3 {
+                commands.append(["SET", "user:{\(user)}:\(user)\(n)", "session:\(user)\(n)"])
+                commands.append(["SET", "session:\(user)\(n)", "{}", "EX", "600"])
+            }
+        }
+        try cluster.write(commands)
+        let ping = try Sessionctl.run(["ping", "-o", "wide", "-u", cluster.url])
+        assertExitStatus(ping, 0)
+        XCTAssertTrue(ping.stdout.contains("valkey 8.1.") && ping.stdout.contains("single-slot"), ping.stdout)
+        let primaries = try cluster.primaries()
+        func scans() throws -> [Int] {
+            try primaries.map { node in
+                let info = try node.run([["INFO", "commandstats"]])[0].text ?? ""
+                let line = info.split(whereSeparator: { $0 == "\r\n" || $0 == "\n" }).first { $0.hasPrefix("cmdstat_scan:") } ?? ""
+                return Int(line.split(separator: ",").first?.split(separator: "=").last ?? "0") ?? 0
+            }
+        }
+        let before = try scans()
+        let r = try Sessionctl.run(["list", "alice", "--mapping", "user:{<user>}:<session>", "-o", "json", "-u", cluster.url])
+        assertExitStatus(r, 0)
+        XCTAssertEqual((try r.json()["sessions"] as? [Any])?.count, 3, r.stdout)
+        let after = try scans()
+        let owner = try cluster.owner(of: "user:{alice}:alice0")
+        for (node, (b, a)) in zip(primaries, zip(before, after)) {
+            if node.port == owner.port {
+                XCTAssertGreaterThan(a, b, "the owner of alice's slot was scanned")
+            } else {
+                XCTAssertEqual(a, b, "no SCAN on \(node.port), which does not own alice's slot")
+            }
+        }
+    }
+
 }

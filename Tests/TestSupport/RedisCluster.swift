@@ -11,7 +11,11 @@ public final class RedisCluster: @unchecked Sendable {
     public let certificates: TestCertificates?
 
     /// Starts six nodes and joins them; `extraConfig` goes into every node's config.
-    public init(tls: TestCertificates? = nil, extraConfig: [String] = [], password: String? = nil) throws {
+    /// Which server it runs (Redis 7.0, or Valkey 8.1: cluster create still goes through redis-cli).
+    public let kind: ServerKind
+
+    public init(tls: TestCertificates? = nil, extraConfig: [String] = [], password: String? = nil, kind: ServerKind = .redis) throws {
+        self.kind = kind
         certificates = tls
         var config = [
             "cluster-enabled yes", "cluster-node-timeout 1000", "cluster-require-full-coverage no",
@@ -20,7 +24,7 @@ public final class RedisCluster: @unchecked Sendable {
         if tls != nil { config += ["tls-cluster yes", "tls-replication yes"] }
         if let password { config += ["requirepass \(password)", "masterauth \(password)"] }
         for _ in 0..<6 {
-            nodes.append(try RedisServer(extraConfig: config + ["cluster-config-file nodes.conf"] + extraConfig, tls: tls, clusterBus: true))
+            nodes.append(try RedisServer(extraConfig: config + ["cluster-config-file nodes.conf"] + extraConfig, tls: tls, clusterBus: true, kind: kind))
         }
         var args = ["--cluster", "create"] + nodes.map { "127.0.0.1:\($0.port)" } + ["--cluster-replicas", "1", "--cluster-yes"]
         args += cliAuth(password)
