@@ -24,7 +24,8 @@ public final class RedisCluster: @unchecked Sendable {
         if tls != nil { config += ["tls-cluster yes", "tls-replication yes"] }
         if let password { config += ["requirepass \(password)", "masterauth \(password)"] }
         for _ in 0..<6 {
-            nodes.append(try RedisServer(extraConfig: config + ["cluster-config-file nodes.conf"] + extraConfig, tls: tls, clusterBus: true, kind: kind))
+            nodes.append(
+                try RedisServer(extraConfig: config + ["cluster-config-file nodes.conf"] + extraConfig, tls: tls, clusterBus: true, kind: kind))
         }
         var args = ["--cluster", "create"] + nodes.map { "127.0.0.1:\($0.port)" } + ["--cluster-replicas", "1", "--cluster-yes"]
         args += cliAuth(password)
