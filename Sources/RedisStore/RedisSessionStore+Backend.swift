@@ -11,6 +11,8 @@ extension RedisSessionStore: SessionBackend {
 
     public var hasIndex: Bool { index != nil }
 
+    public var readsResetIdleTimes: Bool { keyspace.readsTouchKeys }
+
     /// Everything the CLI's tables name: keys are named by templates, and sessions can be found by scanning.
     public var capabilities: StoreCapabilities { [.keyLayout, .index, .payloadScan, .auditStream, .cluster, .replicas, .detect] }
 

@@ -11,6 +11,8 @@ extension SQLSessionStore: SessionBackend {
 
     public var hasIndex: Bool { false }
 
+    public var readsResetIdleTimes: Bool { false }
+
     public var revokeAllScope: String { "every row of the table \(table.name)" }
 
     public var confirmationHost: String { host }

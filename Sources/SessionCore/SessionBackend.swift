@@ -42,6 +42,9 @@ public protocol SessionBackend: AnyObject {
     var auditTarget: AuditTrail.Target { get }
     /// Whether sessions are found through a per-user index (`--index`).
     var hasIndex: Bool { get }
+    /// Whether reading a session's payload makes it look used (a Redis older than 7.2, which has no
+    /// `CLIENT NO-TOUCH`, resets the key's idle time); a command that must read says so.
+    var readsResetIdleTimes: Bool { get }
     /// What it can do beyond the questions every store answers; an option or a command that needs
     /// more says so in the CLI's tables, and is refused before anything runs.
     var capabilities: StoreCapabilities { get }

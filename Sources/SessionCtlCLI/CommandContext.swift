@@ -123,6 +123,12 @@ final class CommandContext {
         return (endpoint, options)
     }
 
+    /// Said once, before a command reads payloads on a server whose reads reset idle times.
+    func noteReadsResetIdleTimes(_ store: any SessionBackend, reading: Bool = true) {
+        guard reading, store.readsResetIdleTimes else { return }
+        note("reading payloads resets idle times on Redis < 7.2 (this server has no CLIENT NO-TOUCH): the sessions read will look used")
+    }
+
     /// `--iam`: the password of every connection is a fresh IAM token for the URL's user, signed
     /// with credentials found as the AWS SDKs find them (found once; each token made when its
     /// connection is opened, so that one opened late in a long run is not refused).

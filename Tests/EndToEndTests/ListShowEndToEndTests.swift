@@ -107,7 +107,7 @@ final class ListShowEndToEndTests: XCTestCase {
         XCTAssertEqual(s["type"] as? String, "string")
         let missing = try f.run("show", "nope")
         assertExitStatus(missing, 3)
-        XCTAssertEqual(missing.stderr, "sessionctl: session 'nope' not found\n")
+        XCTAssertTrue(missing.stderr.hasSuffix("\nsessionctl: session 'nope' not found\n"), missing.stderr)
         let partly = try f.run("show", "s1", "nope", "--json")
         assertExitStatus(partly, 3)
         XCTAssertEqual((try partly.json()["sessions"] as? [Any])?.count, 1)
@@ -240,6 +240,23 @@ final class ListShowEndToEndTests: XCTestCase {
         XCTAssertTrue(example.contains("…"), "a key cut says so: \(String(example))")
         let detectPiped = try f.run("detect")
         XCTAssertTrue(detectPiped.stdout.contains("session:" + long) || detectPiped.stdout.contains("user:" + user), detectPiped.stdout)
+    }
+
+    /// On Redis 7.0, where reading a value resets its idle time (no CLIENT NO-TOUCH), a command that
+    /// must read payloads says so once; one that reads none says nothing.
+    func testReadingPayloadsOnRedis70SaysItResetsIdleTimes() throws {
+        let f = try Fixture()
+        try f.seed([("alice", "s1"), ("alice", "s2")])
+        let note = "reading payloads resets idle times on Redis < 7.2"
+        for args in [["show", "s1"], ["list", "alice", "-o", "wide"], ["detect"], ["snapshot"]] {
+            let r = try f.run(args: args)
+            assertExitStatus(r, 0)
+            XCTAssertEqual(r.stderr.components(separatedBy: note).count - 1, 1, "\(args): \(r.stderr)")
+        }
+        for args in [["list", "alice"], ["users"], ["audit"]] {
+            let r = try f.run(args: args)
+            XCTAssertFalse(r.stderr.contains(note), "\(args): \(r.stderr)")
+        }
     }
 
 }

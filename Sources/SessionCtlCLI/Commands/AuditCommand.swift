@@ -8,6 +8,7 @@ import SessionCore
 enum AuditCommand {
     static func run(_ ctx: CommandContext) throws -> Outcome {
         let store = try ctx.openBackend()
+        ctx.noteReadsResetIdleTimes(store, reading: try ctx.framework() != nil)
         let report = try store.audit(top: ctx.invocation.counting.top ?? 10, examples: 3)
         ctx.progress.finish()
         ctx.printer.print(Printed(report: report, index: store.hasIndex))

@@ -8,6 +8,7 @@ import SessionCore
 enum DetectCommand {
     static func run(_ ctx: CommandContext) throws -> Outcome {
         let store = try ctx.openRedisStore()
+        ctx.noteReadsResetIdleTimes(store)
         let report = try store.detect(sample: ctx.invocation.detect.sample)
         ctx.progress.finish()
         let flags = suggestion(report)

@@ -12,6 +12,7 @@ enum IndexCommand {
         let start = try inv.indexBuild.resume.map(parseResume) ?? [:]
         let trail = try RevokeCommand.auditTrail(ctx)
         let store = try ctx.openRedisStore()
+        ctx.noteReadsResetIdleTimes(store)
         if let stream = inv.destructive.auditStream, !inv.destructive.dryRun { trail.add(AuditStream(keyspace: store.keyspace, key: stream)) }
         trail.target = store.auditTarget
         try trail.start()

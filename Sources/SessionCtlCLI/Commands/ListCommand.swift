@@ -10,6 +10,7 @@ enum ListCommand {
     static func run(_ ctx: CommandContext) throws -> Outcome {
         let store = try ctx.openBackend()
         var details = try wantsDetails(ctx)
+        ctx.noteReadsResetIdleTimes(store, reading: details || ctx.invocation.list.scanPayloads || store.filter.needsPayload)
         if ctx.invocation.arguments.isEmpty { return try hunt(store, ctx, details: details) }
         let result: ListResult
         if ctx.invocation.list.scanPayloads {

@@ -9,6 +9,7 @@ enum ShowCommand {
     static func run(_ ctx: CommandContext) throws -> Outcome {
         let ids = try CookieArguments.sessionIds(ctx)
         let store = try ctx.openBackend()
+        ctx.noteReadsResetIdleTimes(store)
         var result = try store.show(sessions: ids.flatMap(\.self), user: ctx.invocation.sessions.user)
         if !ctx.invocation.show.reveal {
             var redacted = 0

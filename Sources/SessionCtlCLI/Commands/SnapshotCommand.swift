@@ -15,6 +15,7 @@ enum SnapshotCommand {
             throw CLIError("snapshot writes NDJSON (one session a line)", hint: "drop -o, or pass -o ndjson", code: .usage)
         }
         let store = try ctx.openBackend()
+        ctx.noteReadsResetIdleTimes(store)
         // The file is NDJSON whatever the printer: its lines are the format diff reads.
         let header = JSON.object([
             (SnapshotFile.marker, .int(Int64(SnapshotFile.version))), ("source", .string(store.auditTarget.endpoint)),
