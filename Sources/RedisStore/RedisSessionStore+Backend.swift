@@ -67,7 +67,8 @@ extension RedisSessionStore: SessionBackend {
     }
 
     public func frameworkHint() throws -> String? {
-        let report = try detect(sample: 1000, examples: 3)
+        // detect's own sample: a smaller one can miss every mapping where unmapped sessions outnumber them.
+        let report = try detect(sample: 5000, examples: 5)
         guard let name = report.framework else { return nil }
         let outside = report.sessions.contains { $0.frameworks.first == name && !layout.sessionGlobs.contains(Bytes($0.glob.utf8)) }
         let separator = Array(layout.mapping.separatorText.utf8)
