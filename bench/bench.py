@@ -430,6 +430,25 @@ def audit_trail(sctl, env):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def make_cluster(nodes):
+    """Joins `nodes` (cluster-enabled servers) into one cluster of primaries; their ports, and slot -> node."""
+    ports = [n.port for n in nodes]
+    subprocess.run(["redis-cli", "--cluster", "create"] + ["127.0.0.1:%d" % p for p in ports] + ["--cluster-yes"],
+                   check=True, capture_output=True)
+    for _ in range(100):
+        if all("cluster_state:ok" in n.cli("cluster", "info") for n in nodes):
+            break
+        time.sleep(0.1)
+    owners = {}
+    for n in nodes:
+        for line in n.cli("cluster", "nodes").splitlines():
+            if "myself" in line:
+                for field in line.split()[8:]:
+                    lo, _, hi = field.partition("-")
+                    owners.update({sl: n for sl in range(int(lo), int(hi or lo) + 1)})
+    return ports, owners
+
+
 VALKEY_KEYS = int(os.environ.get("BENCH_VALKEY_KEYS", "2000000"))
 
 
@@ -439,20 +458,7 @@ def valkey_cluster(sctl, env):
     every primary scanned). Target: at least 100x faster."""
     nodes = [Server(cluster=True, binary=valkey_server()) for _ in range(3)]
     try:
-        ports = [n.port for n in nodes]
-        subprocess.run(["redis-cli", "--cluster", "create"] + ["127.0.0.1:%d" % p for p in ports] + ["--cluster-yes"],
-                       check=True, capture_output=True)
-        for _ in range(100):
-            if all("cluster_state:ok" in n.cli("cluster", "info") for n in nodes):
-                break
-            time.sleep(0.1)
-        owners = {}
-        for n in nodes:
-            for line in n.cli("cluster", "nodes").splitlines():
-                if "myself" in line:
-                    for field in line.split()[8:]:
-                        lo, _, hi = field.partition("-")
-                        owners.update({sl: n for sl in range(int(lo), int(hi or lo) + 1)})
+        ports, owners = make_cluster(nodes)
         sessions = VALKEY_KEYS // 3
         print("bench: seeding a %s-key Valkey cluster" % f"{3 * sessions:,}", file=sys.stderr)
         per_node = {n.port: [] for n in nodes}
@@ -715,20 +721,7 @@ def main():
     if os.environ.get("BENCH_SKIP_CLUSTER") != "1":
         nodes = [Server(cluster=True) for _ in range(3)]
         try:
-            ports = [n.port for n in nodes]
-            subprocess.run(["redis-cli", "--cluster", "create"] + ["127.0.0.1:%d" % p for p in ports] + ["--cluster-yes"],
-                           check=True, capture_output=True)
-            for _ in range(100):
-                if all("cluster_state:ok" in n.cli("cluster", "info") for n in nodes):
-                    break
-                time.sleep(0.1)
-            owners = {}
-            for n in nodes:
-                for line in n.cli("cluster", "nodes").splitlines():
-                    if "myself" in line:
-                        for field in line.split()[8:]:
-                            lo, _, hi = field.partition("-")
-                            owners.update({s: n for s in range(int(lo), int(hi or lo) + 1)})
+            ports, owners = make_cluster(nodes)
             per_node = {n.port: [] for n in nodes}
             print("bench: seeding the cluster", file=sys.stderr)
             for k, v, t in keyspace(big=False):

@@ -177,16 +177,7 @@ public final class Connection {
                 if !fixedDeadline { replyDeadline = .after(seconds: options.commandTimeout) }
             }
             if pending == 0 { return try finish() }
-            let n: Int
-            do { n = try transport.read(into: readBuffer, deadline: replyDeadline) } catch let error as TransportError {
-                throw RedisClientError(error)
-            }
-            if n == 0 { throw RedisClientError.connectionLost(endpoint: address.description, reason: "the server closed the connection") }
-            do {
-                try reader.feed(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
-            } catch let error as RESPReaderError {
-                throw RedisClientError.protocolError(endpoint: address.description, reason: error.message)
-            }
+            do { try readMore(until: replyDeadline) } catch let error as TransportError { throw RedisClientError(error) }
             while pending > 0, let reply = try nextReply() {
                 collected.append(reply)
                 pending -= 1
@@ -243,19 +234,23 @@ public final class Connection {
     /// The next message of a subscription, waiting until `deadline`; `nil` when none came by then.
     public func nextPush(deadline: Deadline) throws -> RESPValue? {
         if let reply = try nextReply() { return reply }
-        let n: Int
-        do { n = try transport.read(into: readBuffer, deadline: deadline) } catch let error as TransportError {
+        do { try readMore(until: deadline) } catch let error as TransportError {
             if case .timedOut = error { return nil }
             brokenReason = error.description
             throw RedisClientError(error)
         }
+        return try nextReply()
+    }
+
+    /// One read from the socket into the reply reader (a transport failure is the caller's to name).
+    private func readMore(until deadline: Deadline) throws {
+        let n = try transport.read(into: readBuffer, deadline: deadline)
         if n == 0 { throw RedisClientError.connectionLost(endpoint: address.description, reason: "the server closed the connection") }
         do {
             try reader.feed(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
         } catch let error as RESPReaderError {
             throw RedisClientError.protocolError(endpoint: address.description, reason: error.message)
         }
-        return try nextReply()
     }
 
     /// The socket to poll while replies are expected.

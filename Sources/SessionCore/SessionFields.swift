@@ -58,7 +58,7 @@ public enum Timestamp {
     }
 
     /// `2024-05-06T07:08:09Z`, with optional fraction and offset (`+02:00`), or a space for `T`.
-    static func parse(_ s: String) -> Double? {
+    public static func parse(_ s: String) -> Double? {
         let b = Array(s.utf8)
         func num(_ r: Range<Int>) -> Int? {
             guard r.upperBound <= b.count, b[r].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
